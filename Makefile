@@ -1,0 +1,47 @@
+# The only entry points. See README.md.
+SHELL := /bin/bash
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup setup-test test test-sqlite test-postgres bench lint format demo-data messages
+
+run: setup
+	$(PY) manage.py demo_data --once
+	$(PY) scripts/run.py --host $(HOST) --port $(PORT)
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
+
+demo-data: setup
+	$(PY) manage.py demo_data
+
+# Every test, on SQLite and then on a throw-away PostgreSQL cluster.
+test: setup-test
+	$(PY) -m pytest
+	scripts/with_postgres.sh $(PY) -m pytest -m "not browser"
+
+test-sqlite: setup-test
+	$(PY) -m pytest
+
+test-postgres: setup-test
+	scripts/with_postgres.sh $(PY) -m pytest -m "not browser"
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup-test
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup-test
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+# Refresh the translation catalogue after changing strings, then fill in the Korean.
+messages: setup-test
+	cd openclass && ../$(PY) ../manage.py makemessages -l ko --no-obsolete --add-location file
+	cd openclass && ../$(PY) ../manage.py compilemessages -l ko

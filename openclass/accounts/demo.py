@@ -1,0 +1,2 @@
+DEMO_PASSWORD = "openclass-demo"
+DEMO_LOGINS: list[tuple[str, str]] = []

@@ -1,0 +1,297 @@
+"""Users, the organisation tree (office → district office → school → grade → class) and the links
+between people: teachers to the classes they teach, parents to their children."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A node of the organisation tree.
+
+    ``path`` is the materialised path of ids ("/1/3/12/"), so "everything under this school" is one
+    indexed prefix query instead of a recursive walk; it is kept by ``save``.
+    """
+
+    class Kind(models.TextChoices):
+        OFFICE = "office", _("Office of education")
+        DISTRICT = "district", _("District office")
+        SCHOOL = "school", _("School")
+        GRADE = "grade", _("Grade")
+        CLASS = "class", _("Class")
+
+    class SchoolLevel(models.TextChoices):
+        ELEMENTARY = "elementary", _("Elementary school")
+        MIDDLE = "middle", _("Middle school")
+        HIGH = "high", _("High school")
+        SPECIAL = "special", _("Special school")
+
+    PARENT_KIND = {
+        Kind.OFFICE: None,
+        Kind.DISTRICT: Kind.OFFICE,
+        Kind.SCHOOL: Kind.DISTRICT,
+        Kind.GRADE: Kind.SCHOOL,
+        Kind.CLASS: Kind.GRADE,
+    }
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Short Latin code of a school, used as the prefix of its students' user names."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    school_level = models.CharField(
+        _("school level"), max_length=12, choices=SchoolLevel.choices, blank=True
+    )
+    number = models.PositiveSmallIntegerField(
+        _("number"), null=True, blank=True, help_text=_("Grade or class number: 3 for 3학년.")
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "number"],
+                condition=models.Q(kind__in=["grade", "class"]),
+                name="unique_grade_or_class_number",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        if self.kind == self.Kind.GRADE:
+            return f"{self.parent.name} {self.name}" if self.parent_id else self.name
+        if self.kind == self.Kind.CLASS and self.parent_id:
+            return f"{self.parent.full_name} {self.name}"
+        return self.name
+
+    def clean(self) -> None:
+        expected = self.PARENT_KIND.get(self.kind)
+        actual = self.parent.kind if self.parent_id else None
+        if expected != actual:
+            raise ValidationError(
+                {"parent": _("This kind of organisation must sit under the right parent kind.")}
+            )
+        if self.kind in (self.Kind.GRADE, self.Kind.CLASS) and not self.number:
+            raise ValidationError({"number": _("A grade or class needs its number.")})
+
+    def save(self, *args, **kwargs) -> None:
+        old_path = self.path
+        super().save(*args, **kwargs)
+        parent_path = self.parent.path if self.parent_id else "/"
+        new_path = f"{parent_path}{self.pk}/"
+        if new_path != old_path:
+            Organisation.objects.filter(pk=self.pk).update(path=new_path)
+            self.path = new_path
+            if old_path:
+                for child in self.children.all():
+                    child.save()
+
+    def ancestor(self, kind: str) -> Organisation | None:
+        """This node or the nearest node above it of ``kind`` (the school of a class)."""
+        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        if self.kind == kind:
+            return self
+        return Organisation.objects.filter(pk__in=ids, kind=kind).first()
+
+    def subtree(self) -> models.QuerySet[Organisation]:
+        return Organisation.objects.filter(path__startswith=self.path)
+
+
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", User.Role.OFFICE_ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """One account. ``name`` is the person's full name as Korean schools write it (김하늘)."""
+
+    class Role(models.TextChoices):
+        STUDENT = "student", _("Student")
+        PARENT = "parent", _("Parent")
+        TEACHER = "teacher", _("Teacher")
+        INSTRUCTOR = "instructor", _("Instructor")
+        SCHOOL_ADMIN = "school_admin", _("School administrator")
+        OFFICE_ADMIN = "office_admin", _("Office administrator")
+
+    first_name = None
+    last_name = None
+    name = models.CharField(_("name"), max_length=60)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text=_("A student's class; a teacher's or school admin's school; an admin's office."),
+    )
+    number = models.PositiveSmallIntegerField(_("student number"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    objects = UserManager()
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        indexes = [models.Index(fields=["role", "organisation"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username})" if self.name else self.username
+
+    def get_full_name(self) -> str:
+        return self.name or self.username
+
+    def get_short_name(self) -> str:
+        return self.name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        kind = self.organisation.kind if self.organisation_id else None
+        allowed = ROLE_ORGANISATION_KINDS[self.role]
+        if kind not in allowed:
+            raise ValidationError(
+                {"organisation": _("This role cannot belong to that kind of organisation.")}
+            )
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == self.Role.STUDENT
+
+    @property
+    def placement(self) -> str:
+        """"3학년 2반 15번" for a student, the organisation's name for others."""
+        if not self.organisation_id:
+            return ""
+        if self.role == self.Role.STUDENT and self.number:
+            return _("%(klass)s No. %(number)s") % {
+                "klass": self.organisation.full_name,
+                "number": self.number,
+            }
+        return self.organisation.full_name
+
+
+ROLE_ORGANISATION_KINDS: dict[str, set[str | None]] = {
+    User.Role.STUDENT: {Organisation.Kind.CLASS},
+    User.Role.PARENT: {None},
+    User.Role.TEACHER: {Organisation.Kind.SCHOOL},
+    User.Role.INSTRUCTOR: {None, Organisation.Kind.OFFICE, Organisation.Kind.DISTRICT},
+    User.Role.SCHOOL_ADMIN: {Organisation.Kind.SCHOOL},
+    User.Role.OFFICE_ADMIN: {Organisation.Kind.OFFICE, Organisation.Kind.DISTRICT},
+}
+
+
+class TeachingAssignment(models.Model):
+    """A teacher teaches a class: as its homeroom teacher (담임) or for a subject (교과)."""
+
+    teacher = models.ForeignKey(
+        User,
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="teaching_assignments",
+        limit_choices_to={"role": User.Role.TEACHER},
+    )
+    klass = models.ForeignKey(
+        Organisation,
+        verbose_name=_("class"),
+        on_delete=models.CASCADE,
+        related_name="teaching_assignments",
+        limit_choices_to={"kind": Organisation.Kind.CLASS},
+    )
+    subject = models.CharField(_("subject"), max_length=40, blank=True)
+    is_homeroom = models.BooleanField(_("homeroom teacher"), default=False)
+
+    class Meta:
+        verbose_name = _("teaching assignment")
+        verbose_name_plural = _("teaching assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "klass", "subject"], name="unique_teaching_assignment"
+            ),
+            models.UniqueConstraint(
+                fields=["klass"],
+                condition=models.Q(is_homeroom=True),
+                name="one_homeroom_teacher_per_class",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} → {self.klass}"
+
+
+class ParentLink(models.Model):
+    class Relation(models.TextChoices):
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        GUARDIAN = "guardian", _("Guardian")
+
+    parent = models.ForeignKey(
+        User,
+        verbose_name=_("parent"),
+        on_delete=models.CASCADE,
+        related_name="child_links",
+        limit_choices_to={"role": User.Role.PARENT},
+    )
+    student = models.ForeignKey(
+        User,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="parent_links",
+        limit_choices_to={"role": User.Role.STUDENT},
+    )
+    relation = models.CharField(
+        _("relation"), max_length=10, choices=Relation.choices, default=Relation.GUARDIAN
+    )
+
+    class Meta:
+        verbose_name = _("parent link")
+        verbose_name_plural = _("parent links")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "student"], name="unique_parent_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent} → {self.student}"
+
+
+class LoginCard(models.Model):
+    """A printed QR login card for a young student: the QR holds a secret token, the child then
+    types a short PIN. Only hashes are stored, so a copy of the database opens no account."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="login_card")
+    token_digest = models.CharField(max_length=64, unique=True)
+    pin = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("login card")
+        verbose_name_plural = _("login cards")
+
+    def __str__(self) -> str:
+        return str(self.user)

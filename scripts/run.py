@@ -1,0 +1,86 @@
+"""Starts the platform on its embedded default: uvicorn (HTTP + WebSocket) and the Huey consumer.
+
+Prints the address and the demo logins; Ctrl-C (or SIGTERM) stops both cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own URL)
+                return response.status == 200
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openclass.settings")
+    sys.path.insert(0, str(ROOT))
+    python = sys.executable
+    children = [
+        subprocess.Popen([python, "manage.py", "run_huey", "--workers", "2"], cwd=ROOT),
+        subprocess.Popen(
+            [
+                python, "-m", "uvicorn", "openclass.asgi:application",
+                "--host", args.host, "--port", str(args.port),
+                "--no-access-log", "--timeout-graceful-shutdown", "5",
+            ],
+            cwd=ROOT,
+        ),
+    ]
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        address = f"http://{args.host}:{args.port}/"
+        if wait_until_up(f"{address}healthz"):
+            import django
+
+            django.setup()
+            from openclass.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+            print(f"\n  openclass is running at {address}\n")
+            print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+            for role, username in DEMO_LOGINS:
+                print(f"    {role:<22} {username}")
+            print("\n  Press Ctrl-C to stop.\n", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

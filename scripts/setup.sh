@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Everything `make run` and `make test` need on a fresh Debian 12 machine (run as root):
+# system packages, the virtualenv, pinned Python and npm packages, static files, migrations.
+# Each step is skipped when already done, so a second run takes a few seconds.
+#   scripts/setup.sh            runtime set-up
+#   scripts/setup.sh --test     also the test tools (chromium for browser tests, PostgreSQL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+stamp_dir=var/.setup
+mkdir -p "$stamp_dir"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# --- System packages ------------------------------------------------------------------------
+packages=(gettext fonts-nanum)
+[ "$want_test" = 1 ] && packages+=(chromium fonts-noto-cjk postgresql)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+command -v npm >/dev/null || missing+=(nodejs npm)
+# python3-venv only matters when the interpreter is Debian's own.
+if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then missing+=(python3-venv); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "Missing system packages: ${missing[*]} — run as root or install them with apt-get." >&2
+    exit 1
+  fi
+  say "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Python ---------------------------------------------------------------------------------
+reqs=requirements.txt
+[ "$want_test" = 1 ] && reqs=requirements-dev.txt
+if [ ! -x "$VENV/bin/python" ]; then
+  say "Creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+req_hash=$(cat requirements.txt "$reqs" | sha256sum | cut -c1-16)
+if [ ! -f "$stamp_dir/pip-$req_hash" ]; then
+  say "pip install -r $reqs"
+  "$VENV/bin/pip" install --disable-pip-version-check -q -r "$reqs"
+  rm -f "$stamp_dir"/pip-*
+  touch "$stamp_dir/pip-$req_hash"
+fi
+
+# --- Front-end libraries from npm (pinned by package-lock.json), copied into static files ------
+npm_hash=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+if [ ! -f "$stamp_dir/npm-$npm_hash" ] || [ ! -d node_modules ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  rm -f "$stamp_dir"/npm-*
+  touch "$stamp_dir/npm-$npm_hash"
+fi
+vendor=openclass/web/static/vendor
+mkdir -p "$vendor/htmx"
+cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx/htmx.min.js"
+
+# --- Django ---------------------------------------------------------------------------------
+say "collectstatic and migrate"
+"$VENV/bin/python" manage.py collectstatic --noinput -v 0
+"$VENV/bin/python" manage.py migrate --noinput -v 0
