@@ -46,7 +46,7 @@ class Organisation(models.Model):
         unique=True,
         null=True,
         blank=True,
-        help_text=_("Short Latin code of a school, used as the prefix of its students' user names."),
+        help_text=_("Short Latin code of a school, the prefix of its students' user names."),
     )
     parent = models.ForeignKey(
         "self",
@@ -79,24 +79,6 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    @property
-    def full_name(self) -> str:
-        if self.kind == self.Kind.GRADE:
-            return f"{self.parent.name} {self.name}" if self.parent_id else self.name
-        if self.kind == self.Kind.CLASS and self.parent_id:
-            return f"{self.parent.full_name} {self.name}"
-        return self.name
-
-    def clean(self) -> None:
-        expected = self.PARENT_KIND.get(self.kind)
-        actual = self.parent.kind if self.parent_id else None
-        if expected != actual:
-            raise ValidationError(
-                {"parent": _("This kind of organisation must sit under the right parent kind.")}
-            )
-        if self.kind in (self.Kind.GRADE, self.Kind.CLASS) and not self.number:
-            raise ValidationError({"number": _("A grade or class needs its number.")})
-
     def save(self, *args, **kwargs) -> None:
         old_path = self.path
         super().save(*args, **kwargs)
@@ -108,6 +90,24 @@ class Organisation(models.Model):
             if old_path:
                 for child in self.children.all():
                     child.save()
+
+    def clean(self) -> None:
+        expected = self.PARENT_KIND.get(self.kind)
+        actual = self.parent.kind if self.parent_id else None
+        if expected != actual:
+            raise ValidationError(
+                {"parent": _("This kind of organisation must sit under the right parent kind.")}
+            )
+        if self.kind in (self.Kind.GRADE, self.Kind.CLASS) and not self.number:
+            raise ValidationError({"number": _("A grade or class needs its number.")})
+
+    @property
+    def full_name(self) -> str:
+        if self.kind == self.Kind.GRADE:
+            return f"{self.parent.name} {self.name}" if self.parent_id else self.name
+        if self.kind == self.Kind.CLASS and self.parent_id:
+            return f"{self.parent.full_name} {self.name}"
+        return self.name
 
     def ancestor(self, kind: str) -> Organisation | None:
         """This node or the nearest node above it of ``kind`` (the school of a class)."""
@@ -186,7 +186,7 @@ class User(AbstractUser):
 
     @property
     def placement(self) -> str:
-        """"3학년 2반 15번" for a student, the organisation's name for others."""
+        """ "3학년 2반 15번" for a student, the organisation's name for others."""
         if not self.organisation_id:
             return ""
         if self.role == self.Role.STUDENT and self.number:

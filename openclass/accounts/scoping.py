@@ -83,9 +83,7 @@ def visible_users(viewer: User) -> QuerySet[User]:
         students = _students_and_their_parents(Q(organisation__in=classes))
         return User.objects.filter(Q(pk__in=students.values("pk")) | Q(pk=viewer.pk))
     if viewer.role == Role.PARENT:
-        return User.objects.filter(
-            Q(pk=viewer.pk) | Q(pk__in=children_of(viewer).values("pk"))
-        )
+        return User.objects.filter(Q(pk=viewer.pk) | Q(pk__in=children_of(viewer).values("pk")))
     return User.objects.filter(pk=viewer.pk)
 
 
@@ -122,9 +120,7 @@ def visible_organisations(viewer: User) -> QuerySet[Organisation]:
     if viewer.role == Role.STUDENT:
         return Organisation.objects.filter(pk=viewer.organisation_id)
     if viewer.role == Role.PARENT:
-        return Organisation.objects.filter(
-            pk__in=children_of(viewer).values("organisation_id")
-        )
+        return Organisation.objects.filter(pk__in=children_of(viewer).values("organisation_id"))
     return Organisation.objects.none()
 
 

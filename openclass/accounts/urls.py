@@ -18,5 +18,9 @@ urlpatterns = [
 # Roster import and first-login sheets (school admins).
 urlpatterns += [
     path("roster/", roster_views.roster_import, name="roster_import"),
-    path("classes/<int:pk>/first-login-sheet/", roster_views.credential_sheet, name="credential_sheet"),
+    path(
+        "classes/<int:pk>/first-login-sheet/",
+        roster_views.credential_sheet,
+        name="credential_sheet",
+    ),
 ]

@@ -69,9 +69,7 @@ def home_context(user: User) -> HomeContext:
             "students": people.filter(role=Role.STUDENT).count(),
             "teachers": people.filter(role=Role.TEACHER).count(),
             "parents": people.filter(role=Role.PARENT).count(),
-            "never_signed_in": people.filter(
-                role=Role.STUDENT, last_login__isnull=True
-            ).count(),
+            "never_signed_in": people.filter(role=Role.STUDENT, last_login__isnull=True).count(),
         }
     elif user.role == Role.OFFICE_ADMIN or user.is_superuser:
         schools = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL).select_related(

@@ -18,9 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_control(max_age=3600, public=True)
 def manifest(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "web/manifest.webmanifest", content_type="application/manifest+json"
-    )
+    return render(request, "web/manifest.webmanifest", content_type="application/manifest+json")
 
 
 @require_GET
