@@ -1,0 +1,184 @@
+"""Benchmarks against the real server, run by `make bench` (``python -m bench``).
+
+Each benchmark is a module of this package with a ``main()``. They share the pieces below: a
+throw-away site (its own SQLite database and demo city in a temporary directory), the server
+started exactly as `make run` starts it on a free port of 127.0.0.1, and percentile figures.
+Benchmarks print figures; they assert nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+HOST = "127.0.0.1"
+STATIC_ROOT = ROOT / "var" / "static"
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile: an actually observed value, as latency reports usually give."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def ms(seconds: float) -> str:
+    return "n/a" if math.isnan(seconds) else f"{seconds * 1000:,.0f} ms"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Site:
+    """A throw-away installation: environment for its processes and where its database is."""
+
+    var_dir: Path
+    env: dict[str, str]
+
+    @property
+    def database(self) -> Path:
+        return self.var_dir / "openclass.sqlite3"
+
+    def manage(self, *args: str) -> str:
+        """Run a management command quietly; its output is shown only when it fails."""
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode:
+            raise RuntimeError(
+                f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+            )
+        return result.stdout
+
+
+@contextmanager
+def demo_site(size: str = "full") -> Iterator[Site]:
+    """A fresh SQLite database in a temporary directory, migrated, with the demo city in it.
+
+    The embedded default is what `make run` gives an office, so any database or Redis the caller's
+    environment points to is left out: a benchmark never writes into a real installation.
+    """
+    var_dir = Path(tempfile.mkdtemp(prefix="openclass-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCLASS_")}
+    env.update(
+        OPENCLASS_VAR_DIR=str(var_dir),
+        OPENCLASS_STATIC_ROOT=str(STATIC_ROOT),
+        OPENCLASS_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="openclass.settings",
+    )
+    site = Site(var_dir, env)
+    try:
+        if not (STATIC_ROOT / "staticfiles.json").exists():
+            site.manage("collectstatic", "--noinput", "-v0")
+        site.manage("migrate", "--noinput", "-v0")
+        site.manage("demo_data", "--size", size)
+        yield site
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process from /proc (Linux), NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    base_url: str
+    log: Path
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+@contextmanager
+def running_server(site: Site) -> Iterator[Server]:
+    """uvicorn with the production command line (as scripts/run.py), stopped on the way out.
+
+    It runs in its own session, so a Ctrl-C in the terminal reaches only the benchmark, which
+    then stops the server itself.
+    """
+    port = free_port()
+    log = site.var_dir / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "openclass.asgi:application",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+            cwd=ROOT,
+            env=site.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(process, f"http://{HOST}:{port}", log)
+    try:
+        if not _wait_until_up(f"{server.base_url}/healthz", process):
+            raise RuntimeError(f"the server did not come up:\n{server.log_tail()}")
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

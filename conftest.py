@@ -1,0 +1,99 @@
+"""Fixtures for the browser tests: the real server (uvicorn) and Debian's chromium via Playwright.
+
+Only tests that ask for these fixtures start anything; the rest of the suite never imports
+Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (no trailing slash) of uvicorn serving a fresh, seeded SQLite database."""
+    from openclass.web.tests.live_server import LiveServer
+
+    server = LiveServer(Path(tmp_path_factory.mktemp("openclass-var")))
+    server.prepare()
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Debian chromium for the whole session; each test gets fresh contexts."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `scripts/setup.sh --test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def open_page(chromium, server_url: str) -> Iterator[Callable[..., object]]:
+    """Factory: ``open_page(**context_options)`` gives a page in a fresh browser context.
+
+    Every page records console errors and uncaught page errors; the test fails on any of them
+    when it ends (reported at teardown with every message and the page it came from).
+    """
+    contexts = []
+    pages = []
+
+    def factory(**options):
+        options.setdefault("base_url", server_url)
+        # A Korean browser, as at school: headless chromium otherwise asks for en-US, and
+        # LocaleMiddleware would answer in English.
+        options.setdefault("locale", "ko-KR")
+        options.setdefault("timezone_id", "Asia/Seoul")
+        context = chromium.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+
+        def on_console(message) -> None:
+            if message.type == "error":
+                where = message.location.get("url", "")
+                errors.append(f"console.error: {message.text} ({where})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+        page.console_errors = errors
+        pages.append(page)
+        return page
+
+    yield factory
+    problems = [f"{page.url}: {error}" for page in pages for error in page.console_errors]
+    for context in contexts:
+        context.close()
+    if problems:
+        pytest.fail("Browser console errors:\n" + "\n".join(problems))

@@ -1,0 +1,175 @@
+"""Starts the real server for the browser tests, the way production runs it.
+
+A throw-away var/ directory (SQLite database, secret key, collected static files), ``migrate``,
+a few seeded users, then uvicorn on a free 127.0.0.1 port. Nothing here touches the developer's
+own var/ directory or database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+PASSWORD = "bright-window-58"
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    name: str
+    password: str = PASSWORD
+
+
+SCHOOL_NAME = "한빛초등학교"
+CLASS_NAME = "3학년 1반"
+STUDENT = Person("hanbit-0001", "김하늘")
+# Kept for the wrong-password test, so its failed attempt never touches the other logins.
+OTHER_STUDENT = Person("hanbit-0002", "이바다")
+TEACHER = Person("hanbit-t01", "박선생")
+
+
+def seed() -> None:
+    """Run inside a configured Django (``manage.py shell -c``): the organisation tree and users."""
+    from openclass.accounts.models import Organisation, TeachingAssignment, User
+
+    kind = Organisation.Kind
+    office = Organisation.objects.create(kind=kind.OFFICE, name="서울특별시교육청")
+    district = Organisation.objects.create(
+        kind=kind.DISTRICT, name="서울특별시동부교육지원청", parent=office
+    )
+    school = Organisation.objects.create(
+        kind=kind.SCHOOL,
+        name=SCHOOL_NAME,
+        code="hanbit",
+        parent=district,
+        school_level=Organisation.SchoolLevel.ELEMENTARY,
+    )
+    grade = Organisation.objects.create(kind=kind.GRADE, name="3학년", number=3, parent=school)
+    klass = Organisation.objects.create(kind=kind.CLASS, name="1반", number=1, parent=grade)
+    for number, person in enumerate((STUDENT, OTHER_STUDENT), start=1):
+        User.objects.create_user(
+            person.username,
+            password=person.password,
+            name=person.name,
+            role=User.Role.STUDENT,
+            organisation=klass,
+            number=number,
+        )
+    teacher = User.objects.create_user(
+        TEACHER.username,
+        password=TEACHER.password,
+        name=TEACHER.name,
+        role=User.Role.TEACHER,
+        organisation=school,
+    )
+    TeachingAssignment.objects.create(teacher=teacher, klass=klass, is_homeroom=True)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own server)
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+class LiveServer:
+    """uvicorn serving ``openclass.asgi:application`` from a private var/ directory."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.var_dir = var_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = var_dir / "server.log"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "openclass.settings",
+            "OPENCLASS_VAR_DIR": str(var_dir),
+            "OPENCLASS_STATIC_ROOT": str(var_dir / "static"),
+            "OPENCLASS_SECRET_KEY": secrets.token_urlsafe(50),
+            "OPENCLASS_DEBUG": "0",
+            "OPENCLASS_ENV": "development",
+            "OPENCLASS_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+        for name in ("OPENCLASS_DATABASE_URL", "OPENCLASS_REDIS_URL"):
+            self.env.pop(name, None)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _manage(self, *args: str) -> None:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+
+    def prepare(self) -> None:
+        self._manage("collectstatic", "--noinput", "-v", "0")
+        self._manage("migrate", "--noinput", "-v", "0")
+        self._manage("shell", "-c", "from openclass.web.tests.live_server import seed; seed()")
+
+    def start(self, timeout: float = 30.0) -> str:
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "openclass.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "2",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited early:\n{self.log()}")
+            if _healthy(f"{self.url}/healthz"):
+                return self.url
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"uvicorn did not answer /healthz within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
