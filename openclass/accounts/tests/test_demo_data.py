@@ -1,15 +1,15 @@
-"""The demo city: its shape, its logins, that it is deterministic, idempotent and fast, and that the
+"""The demo city: its shape, its logins, that it is deterministic and idempotent, and that the
 scoping rules hold on it as they do on the hand-made test city."""
 
 from __future__ import annotations
 
-import time
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
+from django.urls import reverse
 
 from openclass.accounts import scoping
 from openclass.accounts.demo import (
@@ -113,6 +113,18 @@ def test_demo_logins_exist_and_sign_in(small_city) -> None:
     assert demo_login("parent").child_links.count() == 2
 
 
+def test_every_demo_login_reaches_their_home_page(small_city, client) -> None:
+    for role, username in DEMO_LOGINS:
+        response = client.post(
+            reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, role
+        home = client.get(response["Location"])
+        assert home.status_code == 200, role
+        assert login(username).name in home.content.decode(), role
+        client.post(reverse("accounts:logout"))
+
+
 def test_second_run_changes_nothing(small_city) -> None:
     before = counts()
     names = dict(User.objects.values_list("username", "name"))
@@ -181,11 +193,8 @@ def test_small_city_grows_into_the_full_city(small_city) -> None:
 
 
 @pytest.mark.django_db
-def test_full_city_is_built_quickly_and_once() -> None:
-    started = time.monotonic()
-    output = demo_data()
-    elapsed = time.monotonic() - started
-    assert elapsed < 30, output
+def test_full_city_is_built_once() -> None:
+    demo_data()
     assert Organisation.objects.filter(kind=Kind.DISTRICT).count() == 2
     schools = Organisation.objects.filter(kind=Kind.SCHOOL)
     assert set(schools.values_list("school_level", flat=True)) == {"elementary", "middle", "high"}
