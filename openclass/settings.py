@@ -264,7 +264,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # run_huey adds its own handler to a "huey" logger that has none, printing every line twice.
+        "huey": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 # --- First-login credentials ----------------------------------------------------------------

@@ -67,6 +67,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
 
+    # A shell starting us in the background leaves SIGINT ignored; Ctrl-C must still stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
         address = f"http://{args.host}:{args.port}/"
@@ -83,6 +85,8 @@ def main() -> int:
             print("\n  Press Ctrl-C to stop.\n", flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
+        died = next(child for child in children if child.poll() is not None)
+        print(f"  {died.args[2]} stopped (exit code {died.returncode}); stopping.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
