@@ -12,16 +12,15 @@ import math
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from openclass.server import free_port, uvicorn_command, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -40,12 +39,6 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 def ms(seconds: float) -> str:
     return "n/a" if math.isnan(seconds) else f"{seconds * 1000:,.0f} ms"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -127,18 +120,6 @@ class Server:
             return ""
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
 @contextmanager
 def running_server(site: Site) -> Iterator[Server]:
     """uvicorn with the production command line (as scripts/run.py), stopped on the way out.
@@ -150,19 +131,7 @@ def running_server(site: Site) -> Iterator[Server]:
     log = site.var_dir / "server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "openclass.asgi:application",
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "5",
-            ],
+            uvicorn_command(HOST, port),
             cwd=ROOT,
             env=site.env,
             stdout=log_file,
@@ -171,7 +140,7 @@ def running_server(site: Site) -> Iterator[Server]:
         )
     server = Server(process, f"http://{HOST}:{port}", log)
     try:
-        if not _wait_until_up(f"{server.base_url}/healthz", process):
+        if not wait_until_up(f"{server.base_url}/healthz", process=process):
             raise RuntimeError(f"the server did not come up:\n{server.log_tail()}")
         yield server
     finally:

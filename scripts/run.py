@@ -11,21 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_until_up(url: str, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own URL)
-                return response.status == 200
-        except OSError:
-            time.sleep(0.2)
-    return False
 
 
 def main() -> int:
@@ -36,25 +24,12 @@ def main() -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openclass.settings")
     sys.path.insert(0, str(ROOT))
+    from openclass.server import uvicorn_command, wait_until_up
+
     python = sys.executable
     children = [
         subprocess.Popen([python, "manage.py", "run_huey", "--workers", "2"], cwd=ROOT),
-        subprocess.Popen(
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "openclass.asgi:application",
-                "--host",
-                args.host,
-                "--port",
-                str(args.port),
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "5",
-            ],
-            cwd=ROOT,
-        ),
+        subprocess.Popen(uvicorn_command(args.host, args.port), cwd=ROOT),
     ]
 
     def stop(*_: object) -> None:

@@ -15,10 +15,10 @@ from openpyxl import Workbook, load_workbook
 from openclass.accounts import roster, services
 from openclass.accounts.models import Organisation, ParentLink, User
 from openclass.accounts.roster_views import SESSION_KEY
+from openclass.accounts.tests.conftest import PASSWORD, make_user
 
 Kind = Organisation.Kind
 Role = User.Role
-PASSWORD = "correct-horse-42"
 IMPORT = reverse("accounts:roster_import")
 
 GOOD_ROWS = [
@@ -49,17 +49,6 @@ class Hanbit:
     other_admin: User
     other_student: User
     office_admin: User
-
-
-def make_user(username: str, role: str, organisation: Organisation | None = None, **extra) -> User:
-    return User.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        name=extra.pop("name", username),
-        role=role,
-        organisation=organisation,
-        **extra,
-    )
 
 
 @pytest.fixture

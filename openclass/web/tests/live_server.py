@@ -10,14 +10,12 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from openclass.server import free_port, uvicorn_command, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "bright-window-58"
@@ -75,26 +73,12 @@ def seed() -> None:
     TeachingAssignment.objects.create(teacher=teacher, klass=klass, is_homeroom=True)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own server)
-            return response.status == 200
-    except (OSError, urllib.error.URLError):
-        return False
-
-
 class LiveServer:
     """uvicorn serving ``openclass.asgi:application`` from a private var/ directory."""
 
     def __init__(self, var_dir: Path) -> None:
         self.var_dir = var_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = var_dir / "server.log"
         self.env = {
@@ -132,32 +116,15 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> str:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "openclass.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "2",
-            ],
+            uvicorn_command("127.0.0.1", self.port, graceful_seconds=2),
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited early:\n{self.log()}")
-            if _healthy(f"{self.url}/healthz"):
-                return self.url
-            time.sleep(0.1)
+        if wait_until_up(f"{self.url}/healthz", process=self.process, timeout=timeout):
+            return self.url
         self.stop()
         raise RuntimeError(f"uvicorn did not answer /healthz within {timeout} s:\n{self.log()}")
 
