@@ -53,6 +53,9 @@ SITE_NAME = env("SITE_NAME", "openclass")
 INSTALLED_APPS = [
     "openclass.web",  # first, so its templates (admin title, error pages) win
     "openclass.accounts",
+    "openclass.catalog",
+    "openclass.media",
+    "openclass.courses",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
