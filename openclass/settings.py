@@ -261,6 +261,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ROSTER_MAX_BYTES = int(env("ROSTER_MAX_BYTES", str(5 * 1024 * 1024)))
 
+# --- Uploads and videos (openclass.media) ---------------------------------------------------
+# Largest video a teacher may upload (tus Tus-Max-Size); nginx's client_max_body_size only has to
+# fit one upload chunk, since the browser sends the file in resumable pieces.
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_MB", "1024")) * 1024 * 1024
+# How long a signed playback URL (HLS playlists, segments, poster) stays valid.
+VIDEO_PLAYBACK_TOKEN_MAX_AGE = int(float(env("VIDEO_TOKEN_HOURS", "6")) * 3600)
+# ffmpeg threads per transcode; ffmpeg also runs at a lower CPU priority (nice 10), so the web
+# process stays responsive on a 2-core server while a video converts.
+VIDEO_TRANSCODE_THREADS = int(env("TRANSCODE_THREADS", "2"))
+# Behind nginx, let it send the HLS files once the app has checked the token: the URL prefix of
+# an `internal` nginx location aliased to MEDIA_ROOT (e.g. "/_protected_media/"); empty: the app
+# streams the files itself.
+VIDEO_ACCEL_REDIRECT_PREFIX = env("VIDEO_ACCEL_REDIRECT", "")
+FFMPEG_BINARY = env("FFMPEG", "ffmpeg")
+FFPROBE_BINARY = env("FFPROBE", "ffprobe")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

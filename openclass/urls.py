@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("openclass.web.urls")),
     path("accounts/", include("openclass.accounts.urls")),
+    path("courses/", include("openclass.courses.urls")),
+    path("videos/", include("openclass.media.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

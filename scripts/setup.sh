@@ -17,7 +17,7 @@ mkdir -p "$stamp_dir"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- System packages ------------------------------------------------------------------------
-packages=(gettext fonts-nanum)
+packages=(gettext fonts-nanum ffmpeg)  # ffmpeg: ffprobe checks and HLS transcodes of uploads
 [ "$want_test" = 1 ] && packages+=(chromium fonts-noto-cjk postgresql)
 missing=()
 for pkg in "${packages[@]}"; do
@@ -61,8 +61,15 @@ if [ ! -f "$stamp_dir/npm-$npm_hash" ] || [ ! -d node_modules ]; then
   touch "$stamp_dir/npm-$npm_hash"
 fi
 vendor=openclass/web/static/vendor
-mkdir -p "$vendor/htmx"
+mkdir -p "$vendor/htmx" "$vendor/hls.js" "$vendor/tus-js-client"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx/htmx.min.js"
+# hls.worker.js lets hls.js run its worker from our own origin (the CSP forbids blob: workers).
+# The .map files go along: the minified files name them, and collectstatic's manifest insists.
+for file in hls.min.js hls.min.js.map hls.worker.js hls.worker.js.map; do
+  cp "node_modules/hls.js/dist/$file" "$vendor/hls.js/$file"
+done
+cp node_modules/tus-js-client/dist/tus.min.js node_modules/tus-js-client/dist/tus.min.js.map \
+  "$vendor/tus-js-client/"
 
 # --- Django ---------------------------------------------------------------------------------
 say "collectstatic and migrate"

@@ -153,6 +153,11 @@ class User(AbstractUser):
     number = models.PositiveSmallIntegerField(_("student number"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    resume_at_login = models.BooleanField(
+        _("open my last lesson right after login"),
+        default=False,
+        help_text=_("Skip the home page and continue the lesson in progress (바로 로딩)."),
+    )
 
     objects = UserManager()
     REQUIRED_FIELDS = ["email"]

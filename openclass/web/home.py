@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
+from openclass.courses import services as courses
 
 Role = User.Role
 
@@ -28,6 +29,11 @@ class HomeContext:
     teachers: list[User] = field(default_factory=list)
     schools: list[dict] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
+    resume: object | None = None  # the LessonProgress to continue ("이어서 학습")
+    courses: list[dict] = field(default_factory=list)
+    today: list = field(default_factory=list)
+    teaching: list[dict] = field(default_factory=list)
+    child_panels: list[dict] = field(default_factory=list)
 
 
 def _class_summaries(classes, homeroom_ids: set[int] = frozenset()) -> list[ClassSummary]:
@@ -48,6 +54,9 @@ def _class_summaries(classes, homeroom_ids: set[int] = frozenset()) -> list[Clas
 def home_context(user: User) -> HomeContext:
     context = HomeContext(role=user.role)
     if user.role == Role.STUDENT:
+        context.resume = courses.resume_target(user)
+        context.courses = courses.courses_with_progress(user)
+        context.today = courses.todays_sessions(user)
         if user.organisation_id:
             context.teachers = list(
                 scoping.teachers_of(user.organisation).order_by("name").distinct()
@@ -58,10 +67,20 @@ def home_context(user: User) -> HomeContext:
             .select_related("organisation", "organisation__parent__parent")
             .order_by("name")
         )
+        context.child_panels = [
+            {
+                "child": child,
+                "courses": courses.courses_with_progress(child),
+                "attendance": courses.attendance_summary(child),
+            }
+            for child in context.children
+        ]
     elif user.role == Role.TEACHER:
+        context.teaching = courses.teaching_overview(user)
         homeroom = set(scoping.homeroom_classes(user).values_list("pk", flat=True))
         context.classes = _class_summaries(scoping.taught_classes(user), homeroom)
     elif user.role == Role.SCHOOL_ADMIN:
+        context.teaching = courses.teaching_overview(user)
         classes = scoping.visible_organisations(user).filter(kind=Organisation.Kind.CLASS)
         context.classes = _class_summaries(classes)
         people = scoping.visible_users(user)
@@ -96,4 +115,6 @@ def home_context(user: User) -> HomeContext:
             "teachers": User.objects.filter(role=Role.TEACHER).count(),
             "instructors": User.objects.filter(role=Role.INSTRUCTOR).count(),
         }
+    elif user.role == Role.INSTRUCTOR:
+        context.teaching = courses.teaching_overview(user)
     return context

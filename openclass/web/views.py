@@ -3,16 +3,32 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from .apps import FRESH_LOGIN
 from .home import home_context
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"home": home_context(request.user)})
+    """The role's home. A student who chose it goes straight to the lesson in progress, once,
+    right after login; coming back to the home page later shows it as usual."""
+    fresh_login = request.session.pop(FRESH_LOGIN, False)
+    context = home_context(request.user)
+    if fresh_login and request.user.resume_at_login and context.resume is not None:
+        lesson = context.resume.lesson
+        return redirect("courses:lesson", pk=lesson.section.course_id, lesson_id=lesson.pk)
+    return render(request, "web/home.html", {"home": context})
+
+
+@login_required
+@require_POST
+def resume_preference(request: HttpRequest) -> HttpResponse:
+    request.user.resume_at_login = request.POST.get("resume_at_login") == "1"
+    request.user.save(update_fields=["resume_at_login"])
+    return redirect("web:home")
 
 
 @require_GET

@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from openclass.accounts import services
 from openclass.accounts.models import Organisation, User
-
-from .conftest import PASSWORD, City, make_user
+from openclass.accounts.testing import PASSWORD, City, make_user
 
 LOGIN = reverse("accounts:login")
 

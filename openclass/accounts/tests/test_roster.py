@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openclass.accounts import roster, services
 from openclass.accounts.models import Organisation, ParentLink, User
 from openclass.accounts.roster_views import SESSION_KEY
-from openclass.accounts.tests.conftest import PASSWORD, make_user
+from openclass.accounts.testing import PASSWORD, make_user
 
 Kind = Organisation.Kind
 Role = User.Role

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from openclass.accounts import scoping
-
-from .conftest import City
+from openclass.accounts.testing import City
 
 
 def ids(queryset) -> set[int]:

@@ -1,4 +1,5 @@
-"""A small city for the accounts tests: two schools, each with two classes, and their people."""
+"""Test fixtures shared by every app: a small city (two schools, each with two classes, and their
+people). Registered for the whole suite by the repository's conftest.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from openclass.accounts.models import Organisation, ParentLink, TeachingAssignment, User
 
-PASSWORD = "correct-horse-42"
+PASSWORD = "correct-horse-42"  # noqa: S105 (test accounts only)
 Kind = Organisation.Kind
 Role = User.Role
 

@@ -1,4 +1,5 @@
-"""`manage.py demo_data`: build the deterministic demo city (see ``openclass.accounts.demo``)."""
+"""`manage.py demo_data`: build the deterministic demo city (``openclass.accounts.demo``) and its
+demo courses (``openclass.courses.demo``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from openclass.accounts import demo
 from openclass.accounts.models import Organisation, User
+from openclass.courses import demo as course_demo
 
 
 class Command(BaseCommand):
@@ -37,7 +39,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, size: str, seed: int, **options) -> None:
-        if once and demo.demo_city_exists():
+        if once and demo.demo_city_exists() and course_demo.demo_courses_exist():
             self.stdout.write("The demo city already exists; nothing to do.")
             return
         started = time.monotonic()
@@ -61,6 +63,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Everything was already there; nothing changed.")
+        started = time.monotonic()
+        # Small cities (tests) skip the videos: generating and transcoding them takes seconds.
+        if created := course_demo.build_demo_courses(with_videos=size == "full"):
+            self.stdout.write(
+                f"Created {created} demo courses in {time.monotonic() - started:.1f} s."
+            )
         self.stdout.write(f"Every demo account's password: {demo.DEMO_PASSWORD}")
         for role, username in demo.DEMO_LOGINS:
             self.stdout.write(f"  {role:<24} {username}")

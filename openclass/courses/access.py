@@ -1,0 +1,151 @@
+"""Who may see, manage and enrol into which course, and whose records in it they may read.
+
+Built on ``accounts.scoping`` (which people and organisations a user may see or manage), so the
+rules for people stay in one place; this module only adds what a course changes:
+
+- a course opened at an organisation is visible to the people under it once published, and an
+  office-provided course to everyone (any school may reuse it);
+- its owner and its listed teachers and instructors manage it, as do admins above it;
+- a teacher or school admin may enrol into a course the students they may see who sit under the
+  organisation the course is opened at;
+- records (progress, attendance) of a student are readable by the student, their parents, the
+  course's managers, and the staff who may see that student.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from openclass.accounts import scoping
+from openclass.accounts.models import Organisation, User
+
+from .models import Course, Enrolment
+
+Role = User.Role
+STAFF_ROLES = (Role.TEACHER, Role.INSTRUCTOR, Role.SCHOOL_ADMIN, Role.OFFICE_ADMIN)
+
+
+def _is_office_admin(user: User) -> bool:
+    return user.is_superuser or user.role == Role.OFFICE_ADMIN
+
+
+def _active(user: User) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def _organisations_above(organisation: Organisation | None) -> list[int]:
+    """Ids of ``organisation`` and every organisation above it, from its materialised path."""
+    if organisation is None:
+        return []
+    return [int(part) for part in organisation.path.strip("/").split("/") if part]
+
+
+def manageable_courses(user: User) -> QuerySet[Course]:
+    """Courses ``user`` may edit, enrol into without restriction, and report on in full."""
+    if not _active(user):
+        return Course.objects.none()
+    if _is_office_admin(user):
+        return Course.objects.all()
+    mine = Q(owner=user) | Q(teachers=user)
+    if user.role == Role.SCHOOL_ADMIN:
+        school = scoping.school_of(user)
+        if school is not None:
+            mine |= Q(organisation__path__startswith=school.path)
+    if user.role not in STAFF_ROLES:
+        return Course.objects.none()
+    return Course.objects.filter(pk__in=Course.objects.filter(mine).values("pk"))
+
+
+def visible_courses(user: User) -> QuerySet[Course]:
+    """Courses ``user`` may open: what they manage, what they are enrolled in, and published
+    courses opened at an organisation at or above where they (or their children) belong."""
+    if not _active(user):
+        return Course.objects.none()
+    if _is_office_admin(user):
+        return Course.objects.all()
+    rule = Q(pk__in=manageable_courses(user).values("pk"))
+    above: set[int]
+    if user.role == Role.PARENT:
+        children = scoping.children_of(user)
+        rule |= Q(enrolments__student__in=children)
+        above = set()
+        for child in children.select_related("organisation"):
+            above.update(_organisations_above(child.organisation))
+    else:
+        rule |= Q(enrolments__student=user)
+        above = set(_organisations_above(user.organisation))
+        if user.role == Role.TEACHER:
+            # A teacher also sees what is opened for the grades and classes they teach.
+            for klass in scoping.taught_classes(user):
+                above.update(_organisations_above(klass))
+    # The office is above everyone, so an office-provided course reaches the whole city.
+    rule |= Q(is_published=True, organisation__in=above)
+    return Course.objects.filter(pk__in=Course.objects.filter(rule).values("pk"))
+
+
+def can_manage_course(user: User, course: Course) -> bool:
+    return manageable_courses(user).filter(pk=course.pk).exists()
+
+
+def can_view_course(user: User, course: Course) -> bool:
+    return visible_courses(user).filter(pk=course.pk).exists()
+
+
+def can_enrol_into(user: User, course: Course) -> bool:
+    """Managers enrol anyone they may see; other teachers and school admins may reuse a
+    published course opened above them (an office course, their school's course)."""
+    if not _active(user) or user.role not in STAFF_ROLES:
+        return False
+    if can_manage_course(user, course):
+        return True
+    return (
+        user.role in (Role.TEACHER, Role.SCHOOL_ADMIN)
+        and course.is_published
+        and visible_courses(user).filter(pk=course.pk).exists()
+    )
+
+
+def enrollable_students(user: User, course: Course) -> QuerySet[User]:
+    """Students ``user`` may enrol into ``course``: under the organisation it is opened at, and
+    among the people ``user`` may see."""
+    if not can_enrol_into(user, course):
+        return User.objects.none()
+    under = User.objects.filter(
+        role=Role.STUDENT, is_active=True, organisation__path__startswith=course.organisation.path
+    )
+    return under.filter(pk__in=scoping.visible_users(user).values("pk"))
+
+
+def can_enrol_self(user: User, course: Course) -> bool:
+    """A student may join a published course open to self-enrolment that reaches their class."""
+    return (
+        _active(user)
+        and user.role == Role.STUDENT
+        and course.is_published
+        and course.self_enrolment
+        and course.organisation_id in _organisations_above(user.organisation)
+    )
+
+
+def enrolments_visible_to(user: User, course: Course) -> QuerySet[Enrolment]:
+    """The enrolments of ``course`` whose records ``user`` may read.
+
+    Course managers read every enrolment; a teacher who enrolled their class into someone else's
+    course reads their own students only; a student or parent only their own rows.
+    """
+    enrolments = Enrolment.objects.filter(course=course)
+    if not _active(user):
+        return enrolments.none()
+    if can_manage_course(user, course):
+        return enrolments
+    return enrolments.filter(student__in=scoping.visible_users(user).values("pk"))
+
+
+def can_read_records_of(user: User, course: Course, student: User) -> bool:
+    return enrolments_visible_to(user, course).filter(student=student).exists()
+
+
+def enrolled(student: User) -> QuerySet[Course]:
+    return Course.objects.filter(
+        Exists(Enrolment.objects.filter(course=OuterRef("pk"), student=student))
+    )

@@ -1,0 +1,180 @@
+"""The timeline of a course (F-13) and its attendance (F-09): the grid, one student's record,
+corrections with their history, and the XLSX export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openclass.accounts import scoping
+from openclass.accounts.models import Organisation, User
+
+from . import access, reports, services
+from .forms import SessionForm
+from .models import Attendance, AttendanceCorrection, Enrolment
+from .views import managed_course_or_404, visible_course_or_404
+
+
+@login_required
+def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dated sessions of a course, recorded and live, with the student's own marks."""
+    course = visible_course_or_404(request, pk)
+    can_manage = access.can_manage_course(request.user, course)
+    form = None
+    if can_manage:
+        form = SessionForm(request.POST or None, course=course)
+        if request.method == "POST" and form.is_valid():
+            form.save()
+            messages.success(request, _("The session is added to the timeline."))
+            return redirect("courses:timeline", pk=course.pk)
+    sessions = list(course.sessions.select_related("lesson"))
+    mine = {}
+    if Enrolment.objects.filter(course=course, student=request.user).exists():
+        grid = reports.course_grid(request.user, course)
+        if grid.rows:
+            mine = {cell.session.pk: cell for cell in grid.rows[0].cells}
+    for session in sessions:
+        session.my_mark = mine.get(session.pk)
+    return render(
+        request,
+        "courses/timeline.html",
+        {
+            "course": course,
+            "sessions": sessions,
+            "form": form,
+            "can_manage": can_manage,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def session_delete(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
+    course = managed_course_or_404(request, pk)
+    session = get_object_or_404(course.sessions, pk=session_id)
+    if request.method != "POST":
+        raise Http404
+    if session.attendance.exists():
+        messages.error(request, _("Students already have attendance for this session."))
+    else:
+        session.delete()
+        messages.success(request, _("The session is removed from the timeline."))
+    return redirect("courses:timeline", pk=course.pk)
+
+
+def _grid_for(request: HttpRequest, pk: int) -> tuple[reports.Grid, Organisation | None, list]:
+    course = visible_course_or_404(request, pk)
+    if request.user.role not in access.STAFF_ROLES:
+        raise PermissionDenied
+    enrolments = access.enrolments_visible_to(request.user, course)
+    if not enrolments.exists() and not access.can_manage_course(request.user, course):
+        raise PermissionDenied
+    classes = list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.CLASS, pk__in=enrolments.values("student__organisation")
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
+    klass = None
+    if class_id := request.GET.get("class", ""):
+        klass = next((c for c in classes if str(c.pk) == class_id), None)
+        if klass is None:
+            raise Http404
+    return reports.course_grid(request.user, course, klass=klass), klass, classes
+
+
+@login_required
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """A course's attendance grid for its teachers, filterable by class."""
+    grid, klass, classes = _grid_for(request, pk)
+    return render(
+        request,
+        "courses/attendance.html",
+        {
+            "course": grid.course,
+            "grid": grid,
+            "klass": klass,
+            "classes": classes,
+            "can_correct": True,
+        },
+    )
+
+
+@login_required
+def attendance_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    grid, klass, _classes = _grid_for(request, pk)
+    response = HttpResponse(
+        reports.grid_xlsx(grid),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    suffix = f"-{klass.pk}" if klass else ""
+    filename = f"attendance-{grid.course.pk}{suffix}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def correct(request: HttpRequest, pk: int, session_id: int, student_id: int) -> HttpResponse:
+    """Change one mark, with the reason; shows the history of the mark."""
+    course = visible_course_or_404(request, pk)
+    session = get_object_or_404(course.sessions, pk=session_id)
+    student = get_object_or_404(
+        User.objects.filter(
+            pk__in=access.enrolments_visible_to(request.user, course).values("student")
+        ),
+        pk=student_id,
+    )
+    if request.user.role not in access.STAFF_ROLES:
+        raise PermissionDenied
+    mark = Attendance.objects.filter(session=session, student=student).first()
+    error = ""
+    if request.method == "POST":
+        try:
+            services.correct_attendance(
+                request.user,
+                session,
+                student,
+                request.POST.get("status", ""),
+                request.POST.get("reason", ""),
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("The attendance is corrected."))
+            return redirect("courses:attendance", pk=course.pk)
+    history = AttendanceCorrection.objects.filter(attendance=mark).select_related("corrected_by")
+    grid = reports.course_grid(request.user, course)
+    row = next((r for r in grid.rows if r.student.pk == student.pk), None)
+    cell = next((c for c in row.cells if c.session.pk == session.pk), None) if row else None
+    return render(
+        request,
+        "courses/attendance_correct.html",
+        {
+            "course": course,
+            "session": session,
+            "student": student,
+            "cell": cell,
+            "history": history if mark else [],
+            "statuses": [s for s in Attendance.Status.choices if s[0] != "pending"],
+            "error": error,
+            "reason": request.POST.get("reason", ""),
+            "status": request.POST.get("status", ""),
+        },
+    )
+
+
+@login_required
+def student_attendance(request: HttpRequest, student_id: int) -> HttpResponse:
+    """One student's attendance in every course, for the student, their parents and their
+    teachers."""
+    student = get_object_or_404(
+        scoping.visible_users(request.user).filter(role=User.Role.STUDENT), pk=student_id
+    )
+    rows = reports.student_record(request.user, student)
+    return render(request, "courses/student_attendance.html", {"student": student, "rows": rows})

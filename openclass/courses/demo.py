@@ -1,0 +1,280 @@
+"""Demo courses for the demo city: an office course on Dokdo reused by 한빛초 grade 5, a class
+course of 1학년 1반, and a school course open to self-enrolment, with real short videos that
+ffmpeg generates (and the platform transcodes) the first time, a PDF, links, a dated timeline,
+and some progress and attendance so every demo login has something to see.
+
+Idempotent: courses are found by title and never built twice. Dates follow the day it runs, so
+the timeline always has a session "today".
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from openclass.accounts.models import Organisation, User
+from openclass.catalog.models import Topic
+
+from . import services
+from .models import Course, Enrolment, Lesson, LessonProgress, Section, Session
+
+DOKDO = "독도 바로 알기"
+SAFETY = "1학년 1반 안전한 생활"
+CAREER = "한빛초 진로 탐색"
+
+
+@dataclass(frozen=True)
+class DemoLesson:
+    title: str
+    kind: str
+    seconds: int = 0  # length of the generated video
+    url: str = ""
+    required: bool = True
+
+
+def _topic(code: str) -> Topic:
+    return Topic.objects.get(code=code)
+
+
+def generate_video(path: Path, seconds: int, frequency: int) -> None:
+    """A short 720p test-pattern video with a tone, made by ffmpeg (no network, no assets)."""
+    subprocess.run(  # noqa: S603 (fixed arguments; Debian's ffmpeg on PATH)
+        [  # noqa: S607
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={seconds}",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-shortest", str(path),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def lesson_pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page handout in Korean (reportlab, NanumGothic)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from openclass.accounts.sheets import FONT, FONT_BOLD, register_fonts
+
+    register_fonts()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setTitle(title)
+    pdf.setFont(FONT_BOLD, 20)
+    pdf.drawString(60, 770, title)
+    pdf.setFont(FONT, 12)
+    for index, line in enumerate(lines):
+        pdf.drawString(60, 730 - index * 24, line)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _video(owner: User, title: str, seconds: int, frequency: int):
+    from openclass.media import services as media
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lesson.mp4"
+        generate_video(path, seconds, frequency)
+        return media.create_video_from_file(path, owner, title, transcode_now=True)
+
+
+def _build_course(
+    *,
+    title: str,
+    owner: User,
+    organisation: Organisation,
+    scope: str,
+    topic: Topic,
+    sections: dict[str, list[DemoLesson]],
+    with_videos: bool,
+    **settings,
+) -> Course:
+    course = Course.objects.create(
+        title=title,
+        owner=owner,
+        organisation=organisation,
+        scope=scope,
+        topic=topic,
+        is_published=True,
+        **settings,
+    )
+    course.teachers.add(owner)
+    frequency = 330
+    for section_position, (section_title, lessons) in enumerate(sections.items(), start=1):
+        section = Section.objects.create(
+            course=course, title=section_title, position=section_position
+        )
+        position = 0
+        for demo in lessons:
+            if demo.kind == Lesson.Kind.VIDEO and not with_videos:
+                continue
+            position += 1
+            lesson = Lesson(
+                section=section,
+                title=demo.title,
+                kind=demo.kind,
+                position=position,
+                url=demo.url,
+                is_required=demo.required,
+            )
+            if demo.kind == Lesson.Kind.VIDEO:
+                frequency += 110
+                lesson.video = _video(owner, demo.title, demo.seconds, frequency)
+                lesson.duration = lesson.video.duration
+            if demo.kind == Lesson.Kind.DOCUMENT:
+                lesson.document.save(
+                    "handout.pdf",
+                    ContentFile(lesson_pdf(demo.title, [course.title, section.title])),
+                    save=False,
+                )
+            lesson.save()
+    return course
+
+
+def _schedule(course: Course, first_day: datetime.date, every: int = 2) -> None:
+    """One recorded session per lesson, ``every`` days apart, the last ones after today."""
+    for index, lesson in enumerate(services.lessons_in_order(course)):
+        Session.objects.create(
+            course=course,
+            kind=Session.Kind.RECORDED,
+            title=lesson.title,
+            lesson=lesson,
+            day=first_day + datetime.timedelta(days=index * every),
+        )
+
+
+def _watch(student: User, lesson: Lesson, fraction: float, when: datetime.datetime) -> None:
+    """Record that ``student`` watched the first ``fraction`` of a video lesson by ``when``."""
+    progress = services.open_lesson(student, lesson, now=when)
+    if not lesson.is_video or not lesson.duration:
+        return
+    seconds = round(lesson.duration * fraction, 1)
+    progress.intervals = [[0.0, seconds]]
+    progress.watched = seconds
+    progress.furthest = seconds
+    progress.position = seconds
+    progress.duration = lesson.duration
+    progress.last_beat_at = when
+    progress.save()
+    threshold = lesson.section.course.completion_threshold
+    if fraction * 100 >= threshold:
+        LessonProgress.objects.filter(pk=progress.pk).update(completed_at=when)
+        progress.completed_at = when
+        services.lesson_completed(progress, when)
+
+
+def demo_courses_exist() -> bool:
+    return Course.objects.filter(title=DOKDO).exists()
+
+
+@transaction.atomic
+def build_demo_courses(*, with_videos: bool = True) -> int:
+    """Build the demo courses once; returns how many were created (0 when they exist)."""
+    if demo_courses_exist():
+        return 0
+    users = {u.username: u for u in User.objects.filter(username__startswith="hanbit-")}
+    office_admin = User.objects.get(username="office-admin")
+    instructor = User.objects.filter(username="instructor01").first()
+    school = Organisation.objects.get(kind=Organisation.Kind.SCHOOL, code="hanbit")
+    grade5 = school.children.get(number=5)
+    class11 = school.children.get(number=1).children.get(number=1)
+    today = timezone.localdate()
+
+    dokdo = _build_course(
+        title=DOKDO,
+        owner=office_admin,
+        organisation=office_admin.organisation,
+        scope=Course.Scope.OFFICE,
+        topic=_topic("dokdo"),
+        arrangement=Course.Arrangement.OFFICE_INSTRUCTOR,
+        summary="독도의 자연과 역사를 영상과 자료로 배우는 교육청 제공 강좌입니다.",
+        sections={
+            "1단원 독도의 자연": [
+                DemoLesson("1차시 독도는 어떤 섬일까요", Lesson.Kind.VIDEO, seconds=40),
+                DemoLesson("2차시 독도 학습지", Lesson.Kind.DOCUMENT),
+            ],
+            "2단원 독도의 역사": [
+                DemoLesson("3차시 옛 지도 속 독도", Lesson.Kind.VIDEO, seconds=30),
+                DemoLesson(
+                    "4차시 더 알아보기",
+                    Lesson.Kind.LINK,
+                    url="https://dokdo.mofa.go.kr/kor/",
+                    required=False,
+                ),
+            ],
+        },
+        with_videos=with_videos,
+    )
+    if instructor:
+        dokdo.teachers.add(instructor)
+    safety = _build_course(
+        title=SAFETY,
+        owner=users["hanbit-t01"],
+        organisation=class11,
+        scope=Course.Scope.CLASS,
+        topic=_topic("safety-health"),
+        summary="등하굣길과 교실에서 지키는 안전 약속을 배워요.",
+        sections={
+            "1단원 안전한 등하굣길": [
+                DemoLesson("1차시 횡단보도 건너기", Lesson.Kind.VIDEO, seconds=20),
+                DemoLesson("2차시 안전 약속 학습지", Lesson.Kind.DOCUMENT),
+            ]
+        },
+        with_videos=with_videos,
+        allowed_speeds=[1.0],
+    )
+    _build_course(
+        title=CAREER,
+        owner=users["hanbit-admin"],
+        organisation=school,
+        scope=Course.Scope.SCHOOL,
+        topic=_topic("career"),
+        summary=(
+            "여러 직업을 알아보고 나의 꿈을 그려 보는 학교 강좌입니다. 누구나 신청할 수 있어요."
+        ),
+        self_enrolment=True,
+        no_skip=False,
+        sections={
+            "1단원 직업 세계 탐험": [
+                DemoLesson(
+                    "1차시 커리어넷 둘러보기", Lesson.Kind.LINK, url="https://www.career.go.kr/"
+                ),
+                DemoLesson("2차시 나의 꿈 학습지", Lesson.Kind.DOCUMENT),
+            ]
+        },
+        with_videos=with_videos,
+    )
+    services.enrol_organisation(users["hanbit-admin"], dokdo, grade5)
+    services.enrol_organisation(users["hanbit-t01"], safety, class11)
+    _schedule(dokdo, today - datetime.timedelta(days=4))
+    _schedule(safety, today - datetime.timedelta(days=2), every=2)
+
+    # Some history: most of grade 5 has finished the first Dokdo lesson; the demo student is
+    # part-way through it, so "continue learning" has something to offer.
+    first, *rest = services.lessons_in_order(dokdo)
+    started = timezone.now() - datetime.timedelta(days=4)
+    grade5_students = list(User.objects.filter(enrolments__course=dokdo).order_by("username"))
+    for index, student in enumerate(grade5_students):
+        if student.username == "hanbit-0175":
+            _watch(student, first, 0.4, started)
+        elif index % 4 != 3:
+            _watch(student, first, 1.0, started + datetime.timedelta(hours=index % 30))
+    if rest:
+        for student in grade5_students[::3]:
+            if student.username != "hanbit-0175":
+                services.open_lesson(student, rest[0], now=timezone.now())
+    Enrolment.objects.filter(course=dokdo, student__username="hanbit-0175").update(
+        last_activity_at=timezone.now()
+    )
+    return 3

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from openclass.accounts import scoping
+from openclass.accounts.models import Organisation, User
+
+from .models import Course, Lesson, Section, Session
+
+Kind = Organisation.Kind
+SPEED_CHOICES = [(0.75, "0.75×"), (1.0, "1×"), (1.25, "1.25×"), (1.5, "1.5×"), (2.0, "2×")]
+
+
+def openable_organisations(user: User) -> QuerySet[Organisation]:
+    """Where ``user`` may open a course: office admins anywhere; school admins in their school;
+    teachers for the classes they teach, those classes' grades, and their school."""
+    openable = (Kind.OFFICE, Kind.SCHOOL, Kind.GRADE, Kind.CLASS)
+    if user.role == User.Role.TEACHER:
+        classes = list(scoping.taught_classes(user))
+        ids = {klass.pk for klass in classes} | {klass.parent_id for klass in classes}
+        if school := scoping.school_of(user):
+            ids.add(school.pk)
+        return Organisation.objects.filter(pk__in=ids).order_by("path")
+    return (
+        scoping.manageable_organisations(user)
+        .filter(kind__in=openable)
+        .select_related("parent")
+        .order_by("path")
+    )
+
+
+class OrganisationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return obj.full_name
+
+
+class CourseForm(forms.ModelForm):
+    organisation = OrganisationChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("Opened for"),
+        help_text=_("The whole office, a school, a grade or a class: who can find the course."),
+    )
+    allowed_speeds = forms.TypedMultipleChoiceField(
+        label=_("Allowed playback speeds"),
+        choices=SPEED_CHOICES,
+        coerce=float,
+        initial=[1.0, 1.25, 1.5],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "summary",
+            "topic",
+            "content_elements",
+            "audience",
+            "organisation",
+            "arrangement",
+            "delivery",
+            "opens_on",
+            "closes_on",
+            "self_enrolment",
+            "no_skip",
+            "allowed_speeds",
+            "completion_threshold",
+            "attendance_needs_completion",
+            "late_days",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "content_elements": forms.CheckboxSelectMultiple,
+            "audience": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = openable_organisations(user)
+        self.fields["topic"].queryset = self.fields["topic"].queryset.order_by("kind", "position")
+        elements = self.fields["content_elements"].queryset.select_related("topic")
+        self.fields["content_elements"].queryset = elements.order_by("topic__position", "position")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        organisation = cleaned.get("organisation")
+        if organisation is not None:
+            kind_to_scope = {kind: scope for scope, kind in Course.SCOPE_KIND.items()}
+            self.instance.scope = kind_to_scope[organisation.kind]
+        elements = cleaned.get("content_elements")
+        topic = cleaned.get("topic")
+        if elements and topic and any(e.topic_id != topic.pk for e in elements):
+            self.add_error(
+                "content_elements", _("Choose content elements of the course's topic only.")
+            )
+        return cleaned
+
+
+class CopyCourseForm(forms.Form):
+    organisation = OrganisationChoiceField(
+        queryset=Organisation.objects.none(), label=_("Open the copy for")
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = openable_organisations(user)
+
+
+class SectionForm(forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["title"]
+
+
+class LessonForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("For YouTube, video URL and link lessons."),
+    )
+
+    class Meta:
+        model = Lesson
+        fields = ["title", "kind", "description", "is_required", "video", "url", "document"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "video": forms.HiddenInput,
+        }
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from openclass.media.models import Video
+
+        # Only the author's own videos (or any, for office admins) can be attached.
+        videos = Video.objects.all()
+        if not (user.is_superuser or user.role == User.Role.OFFICE_ADMIN):
+            videos = videos.filter(uploaded_by=user)
+            if self.instance.video_id:
+                videos = videos | Video.objects.filter(pk=self.instance.video_id)
+        self.fields["video"].queryset = videos
+        self.fields["document"].widget.attrs["accept"] = "application/pdf"
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document and hasattr(document, "content_type"):
+            head = document.read(5)
+            document.seek(0)
+            if head != b"%PDF-":
+                raise forms.ValidationError(_("The document must be a PDF file."))
+        return document
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        url = cleaned.get("url") or ""
+        if kind == Lesson.Kind.YOUTUBE and url and youtube_id(url) is None:
+            self.add_error("url", _("This is not the address of a YouTube video."))
+        return cleaned
+
+
+def youtube_id(url: str) -> str | None:
+    """The video id of a YouTube address (watch?v=, youtu.be/, /embed/, /shorts/), else None."""
+    from urllib.parse import parse_qs, urlparse
+
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").removeprefix("www.").removeprefix("m.")
+    candidate = None
+    if host == "youtu.be":
+        candidate = parsed.path.strip("/").split("/")[0]
+    elif host in ("youtube.com", "youtube-nocookie.com"):
+        if parsed.path == "/watch":
+            candidate = (parse_qs(parsed.query).get("v") or [""])[0]
+        elif parsed.path.startswith(("/embed/", "/shorts/", "/live/")):
+            candidate = parsed.path.split("/")[2]
+    if candidate and len(candidate) == 11 and all(c.isalnum() or c in "-_" for c in candidate):
+        return candidate
+    return None
+
+
+class EnrolOrganisationForm(forms.Form):
+    organisation = OrganisationChoiceField(
+        queryset=Organisation.objects.none(), label=_("Enrol every student of")
+    )
+
+    def __init__(self, *args, organisations: QuerySet[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["kind", "title", "lesson", "day", "starts_at", "ends_at"]
+        widgets = {
+            "day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, course: Course, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.course = course
+        self.fields["lesson"].queryset = Lesson.objects.filter(section__course=course).order_by(
+            "section__position", "position"
+        )

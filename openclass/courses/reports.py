@@ -1,0 +1,150 @@
+"""Attendance reports: a course's grid (students × sessions), one student's record across their
+courses, and the grid as an XLSX workbook.
+
+A mark that was never written still has a value: a session whose late window has passed with no
+visit is absent, one still open is "not yet". Deriving it here keeps the table honest without a
+nightly job that writes absences.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from openclass.accounts.models import Organisation, User
+
+from . import access
+from .models import Attendance, Course, Enrolment, Session
+from .services import mark_for
+
+Status = Attendance.Status
+
+
+@dataclass
+class Cell:
+    session: Session
+    status: str | None  # None: not yet decided
+    corrected: bool = False
+
+    @property
+    def label(self) -> str:
+        return Status(self.status).label if self.status else _("Not yet")
+
+
+@dataclass
+class Row:
+    student: User
+    cells: list[Cell]
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Grid:
+    course: Course
+    sessions: list[Session]
+    rows: list[Row]
+
+
+def _derived(course: Course, session: Session, mark: Attendance | None, today) -> Cell:
+    if mark is not None and (mark.corrected or mark.status != Status.PENDING):
+        return Cell(session, mark.status, mark.corrected)
+    if session.day > today:
+        return Cell(session, None)
+    if session.kind == Session.Kind.LIVE:
+        # Live marks arrive from the live class itself; until then a past class is absent.
+        return Cell(session, Status.ABSENT if session.day < today else None)
+    return Cell(session, mark_for(course, session.day, None, today))
+
+
+def course_grid(
+    viewer: User,
+    course: Course,
+    *,
+    klass: Organisation | None = None,
+    today: datetime.date | None = None,
+) -> Grid:
+    """The attendance of the students of ``course`` that ``viewer`` may see, optionally one
+    class only, for every session up to today."""
+    today = today or timezone.localdate()
+    enrolments: QuerySet[Enrolment] = access.enrolments_visible_to(viewer, course)
+    if klass is not None:
+        enrolments = enrolments.filter(student__organisation=klass)
+    students = [
+        e.student
+        for e in enrolments.select_related("student__organisation__parent").order_by(
+            "student__organisation__path", "student__number", "student__name"
+        )
+    ]
+    sessions = list(course.sessions.filter(day__lte=today).select_related("lesson"))
+    marks = {
+        (m.session_id, m.student_id): m
+        for m in Attendance.objects.filter(session__in=sessions, student__in=students)
+    }
+    rows = []
+    for student in students:
+        cells = [_derived(course, s, marks.get((s.pk, student.pk)), today) for s in sessions]
+        totals = {status: 0 for status in Status.values}
+        for cell in cells:
+            if cell.status:
+                totals[cell.status] += 1
+        rows.append(Row(student, cells, totals))
+    return Grid(course, sessions, rows)
+
+
+def student_record(viewer: User, student: User, today: datetime.date | None = None) -> list[Row]:
+    """One row per course of ``student`` whose records ``viewer`` may read."""
+    rows = []
+    for enrolment in Enrolment.objects.filter(student=student).select_related("course"):
+        if not access.can_read_records_of(viewer, enrolment.course, student):
+            continue
+        grid = course_grid(viewer, enrolment.course, today=today)
+        row = next((r for r in grid.rows if r.student.pk == student.pk), None)
+        if row is not None:
+            row.course = enrolment.course
+            rows.append(row)
+    return rows
+
+
+def grid_xlsx(grid: Grid) -> bytes:
+    """The grid as a workbook a school office can file: one row per student, one column per
+    session, the totals at the end."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Attendance")[:31]
+    header = [_("Class"), _("No."), _("Name")]
+    header += [f"{s.day:%m-%d} {s.title}" for s in grid.sessions]
+    totals = [Status.PRESENT, Status.LATE, Status.LEFT_EARLY, Status.ABSENT, Status.EXCUSED]
+    header += [str(Status(status).label) for status in totals]
+    sheet.append([grid.course.title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = PatternFill("solid", fgColor="DBEAFE")
+    for row in grid.rows:
+        student = row.student
+        klass = student.organisation.full_name if student.organisation_id else ""
+        values = [klass, student.number, student.name]
+        values += [f"{cell.label}*" if cell.corrected else str(cell.label) for cell in row.cells]
+        values += [row.totals.get(status, 0) for status in totals]
+        sheet.append(values)
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["C"].width = 12
+    for index in range(4, 4 + len(grid.sessions)):
+        sheet.column_dimensions[get_column_letter(index)].width = 14
+    sheet.freeze_panes = "D3"
+    if any(cell.corrected for row in grid.rows for cell in row.cells):
+        sheet.append([])
+        sheet.append([_("* corrected by a teacher")])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

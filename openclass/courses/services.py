@@ -1,0 +1,464 @@
+"""Business rules of courses: copying, ordering, enrolment, opening and completing lessons,
+course completion, and lesson-side attendance.
+
+Views, consumers and tasks call these; they check permissions through ``courses.access`` first.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openclass.accounts.models import Organisation, User
+
+from . import access
+from .models import (
+    Attendance,
+    AttendanceCorrection,
+    Course,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Section,
+    Session,
+)
+
+Status = Attendance.Status
+
+
+# --- Authoring ------------------------------------------------------------------------------
+
+
+def next_position(queryset: QuerySet) -> int:
+    return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+@transaction.atomic
+def reorder(items: QuerySet, ordered_ids: Sequence[int]) -> None:
+    """Give ``items`` the order of ``ordered_ids``; the ids must be exactly the items' ids, so a
+    stale page (a lesson added or removed meanwhile) is refused instead of half applied."""
+    by_id = {item.pk: item for item in items.select_for_update()}
+    if sorted(by_id) != sorted(ordered_ids) or len(set(ordered_ids)) != len(ordered_ids):
+        raise ValidationError(_("The list changed meanwhile. Reload the page and try again."))
+    for position, pk in enumerate(ordered_ids, start=1):
+        by_id[pk].position = position
+    items.model.objects.bulk_update(by_id.values(), ["position"])
+
+
+@transaction.atomic
+def move_lesson(lesson: Lesson, section: Section) -> None:
+    if section.course_id != lesson.section.course_id:
+        raise ValidationError(_("A lesson can only move within its course."))
+    lesson.section = section
+    lesson.position = next_position(section.lessons.all())
+    lesson.save(update_fields=["section", "position"])
+
+
+@transaction.atomic
+def copy_course(
+    course: Course, *, by: User, organisation: Organisation, scope: str | None = None
+) -> Course:
+    """A new, unpublished course with the same settings, sections and lessons (videos are shared,
+    not duplicated), opened at ``organisation`` by ``by``. Timeline dates and enrolments are not
+    copied: they belong to the school year of the original."""
+    scope = scope or course.scope
+    content_elements = list(course.content_elements.all())
+    audience = list(course.audience.all())
+    sections = list(course.sections.prefetch_related("lessons"))
+    copy = Course.objects.get(pk=course.pk)
+    copy.pk = None
+    copy.id = None
+    copy._state.adding = True
+    copy.title = _("%(title)s (copy)") % {"title": course.title}
+    copy.owner = by
+    copy.organisation = organisation
+    copy.scope = scope
+    copy.is_published = False
+    copy.copied_from = course
+    copy.full_clean()
+    copy.save()
+    copy.content_elements.set(content_elements)
+    copy.audience.set(audience)
+    copy.teachers.set([by])
+    for section in sections:
+        lessons = list(section.lessons.all())
+        section.pk = None
+        section.course = copy
+        section.save()
+        for lesson in lessons:
+            lesson.pk = None
+            lesson.section = section
+        Lesson.objects.bulk_create(lessons)
+    return copy
+
+
+def lessons_in_order(course: Course) -> list[Lesson]:
+    return list(
+        Lesson.objects.filter(section__course=course)
+        .select_related("section", "video")
+        .order_by("section__position", "section__pk", "position", "pk")
+    )
+
+
+# --- Enrolment ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentResult:
+    added: int
+    already: int
+
+
+@transaction.atomic
+def enrol(actor: User, course: Course, students: Iterable[User]) -> EnrolmentResult:
+    """Enrol ``students``; every one must be enrollable by ``actor`` or nothing is written."""
+    wanted = {student.pk for student in students}
+    allowed = set(
+        access.enrollable_students(actor, course).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    if wanted - allowed:
+        raise PermissionDenied(_("You cannot enrol some of these students into this course."))
+    return _enrol_ids(course, wanted, actor)
+
+
+@transaction.atomic
+def enrol_organisation(actor: User, course: Course, organisation: Organisation) -> EnrolmentResult:
+    """Enrol every student under a school, grade or class that ``actor`` may enrol."""
+    if not access.can_enrol_into(actor, course):
+        raise PermissionDenied(_("You cannot enrol students into this course."))
+    ids = set(
+        access.enrollable_students(actor, course)
+        .filter(organisation__path__startswith=organisation.path)
+        .values_list("pk", flat=True)
+    )
+    return _enrol_ids(course, ids, actor)
+
+
+def _enrol_ids(course: Course, ids: set[int], actor: User | None) -> EnrolmentResult:
+    existing = set(
+        Enrolment.objects.filter(course=course, student_id__in=ids).values_list(
+            "student_id", flat=True
+        )
+    )
+    new = [
+        Enrolment(course=course, student_id=pk, enrolled_by=actor) for pk in sorted(ids - existing)
+    ]
+    Enrolment.objects.bulk_create(new, ignore_conflicts=True)
+    return EnrolmentResult(added=len(new), already=len(existing))
+
+
+@transaction.atomic
+def enrol_self(student: User, course: Course) -> Enrolment:
+    if not access.can_enrol_self(student, course):
+        raise PermissionDenied(_("This course is not open for you to join."))
+    enrolment, _created = Enrolment.objects.get_or_create(
+        course=course, student=student, defaults={"enrolled_by": student}
+    )
+    return enrolment
+
+
+@transaction.atomic
+def unenrol(actor: User, course: Course, student: User) -> None:
+    """Remove an enrolment; the student's progress stays, so enrolling again restores it."""
+    if (
+        not access.can_manage_course(actor, course)
+        and not access.enrollable_students(actor, course).filter(pk=student.pk).exists()
+    ):
+        raise PermissionDenied(_("You cannot change this student's enrolment."))
+    Enrolment.objects.filter(course=course, student=student).delete()
+
+
+# --- Studying -------------------------------------------------------------------------------
+
+
+def is_open(course: Course, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (
+        course.is_published
+        and (course.opens_on is None or course.opens_on <= today)
+        and (course.closes_on is None or today <= course.closes_on)
+    )
+
+
+@transaction.atomic
+def open_lesson(
+    student: User, lesson: Lesson, now: datetime.datetime | None = None
+) -> LessonProgress:
+    """The student opened ``lesson``: start (or find) their progress, remember it as the lesson to
+    resume, complete documents and links at once, and record attendance for a session of today."""
+    now = now or timezone.now()
+    course = lesson.section.course
+    enrolment = Enrolment.objects.select_for_update().get(course=course, student=student)
+    progress, _created = LessonProgress.objects.get_or_create(
+        student=student, lesson=lesson, defaults={"opened_at": now}
+    )
+    if not lesson.is_video and progress.completed_at is None:
+        progress.completed_at = now
+        progress.save(update_fields=["completed_at"])
+    enrolment.last_lesson = lesson
+    enrolment.last_activity_at = now
+    enrolment.save(update_fields=["last_lesson", "last_activity_at"])
+    record_attendance(student, lesson, now)
+    if progress.completed_at:
+        lesson_completed(progress, now)
+    return progress
+
+
+def lesson_completed(progress: LessonProgress, now: datetime.datetime | None = None) -> None:
+    """Called once a lesson's progress reaches completion: update attendance and the course."""
+    now = now or timezone.now()
+    record_attendance(progress.student, progress.lesson, now)
+    update_course_completion(progress.student, progress.lesson.section.course, now)
+
+
+def update_course_completion(student: User, course: Course, now: datetime.datetime) -> bool:
+    """A course completes when every required lesson has; returns whether it is complete."""
+    required = Lesson.objects.filter(section__course=course, is_required=True)
+    done = LessonProgress.objects.filter(
+        student=student, lesson__in=required, completed_at__isnull=False
+    ).count()
+    complete = done == required.count() and done > 0
+    if complete:
+        Enrolment.objects.filter(course=course, student=student, completed_at__isnull=True).update(
+            completed_at=now
+        )
+    return complete
+
+
+def course_progress(student: User, course: Course) -> tuple[int, int]:
+    """(completed required lessons, required lessons) of ``student`` in ``course``."""
+    required = Lesson.objects.filter(section__course=course, is_required=True)
+    done = LessonProgress.objects.filter(
+        student=student, lesson__in=required, completed_at__isnull=False
+    ).count()
+    return done, required.count()
+
+
+def courses_with_progress(student: User) -> list[dict]:
+    """The student's enrolments, most recently studied first, with required/completed counts,
+    in three queries whatever the number of courses."""
+    enrolments = list(
+        Enrolment.objects.filter(student=student)
+        .select_related("course", "last_lesson")
+        .order_by("completed_at", "-last_activity_at", "-enrolled_at")
+    )
+    course_ids = [e.course_id for e in enrolments]
+    required = dict(
+        Lesson.objects.filter(section__course__in=course_ids, is_required=True)
+        .values_list("section__course")
+        .annotate(n=Count("pk"))
+    )
+    done = dict(
+        LessonProgress.objects.filter(
+            student=student,
+            lesson__section__course__in=course_ids,
+            lesson__is_required=True,
+            completed_at__isnull=False,
+        )
+        .values_list("lesson__section__course")
+        .annotate(n=Count("pk"))
+    )
+    rows = []
+    for enrolment in enrolments:
+        total = required.get(enrolment.course_id, 0)
+        completed = done.get(enrolment.course_id, 0)
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "course": enrolment.course,
+                "required": total,
+                "completed": completed,
+                "percent": int(completed * 100 / total) if total else 0,
+            }
+        )
+    return rows
+
+
+def resume_target(student: User) -> LessonProgress | None:
+    """The lesson to continue ("이어서 학습"): the last lesson opened in a course not yet
+    completed, with its progress (for the resume position)."""
+    enrolment = (
+        Enrolment.objects.filter(
+            student=student,
+            completed_at__isnull=True,
+            last_lesson__isnull=False,
+            course__is_published=True,
+        )
+        .select_related("last_lesson__section__course")
+        .order_by("-last_activity_at")
+        .first()
+    )
+    if enrolment is None:
+        return None
+    return (
+        LessonProgress.objects.filter(student=student, lesson=enrolment.last_lesson)
+        .select_related("lesson__section__course")
+        .first()
+    )
+
+
+# --- Attendance (lesson side) ---------------------------------------------------------------
+
+
+def mark_for(
+    course: Course, day: datetime.date, completed_on: datetime.date | None, today: datetime.date
+) -> str | None:
+    """The course's rule for a recorded session scheduled on ``day``.
+
+    Completed on (or before) the day: present. Completed within ``late_days`` after: late.
+    Not completed and the late window has passed: absent. Otherwise still open (None). When the
+    course counts opening rather than completion, the caller passes the day the lesson was opened.
+    """
+    if completed_on is not None:
+        if completed_on <= day:
+            return Status.PRESENT
+        if completed_on <= day + datetime.timedelta(days=course.late_days):
+            return Status.LATE
+        return Status.ABSENT
+    if today > day + datetime.timedelta(days=course.late_days):
+        return Status.ABSENT
+    return None
+
+
+def record_attendance(student: User, lesson: Lesson, now: datetime.datetime) -> None:
+    """Mark the student for every recorded session of ``lesson`` that has started, unless a
+    teacher has corrected the mark (a correction always wins over the automatic rule)."""
+    today = timezone.localdate(now)
+    sessions = Session.objects.filter(
+        lesson=lesson, kind=Session.Kind.RECORDED, day__lte=today
+    ).select_related("course")
+    if not sessions:
+        return
+    progress = LessonProgress.objects.filter(student=student, lesson=lesson).first()
+    for session in sessions:
+        course = session.course
+        done_at = progress.completed_at if progress else None
+        if not course.attendance_needs_completion and progress is not None:
+            done_at = progress.opened_at
+        status = mark_for(
+            course, session.day, timezone.localdate(done_at) if done_at else None, today
+        )
+        status = status or Status.PENDING
+        mark, created = Attendance.objects.get_or_create(
+            session=session,
+            student=student,
+            defaults={"status": status, "first_seen_at": now},
+        )
+        if mark.corrected:
+            continue
+        changed = []
+        if mark.first_seen_at is None:
+            mark.first_seen_at = now
+            changed.append("first_seen_at")
+        if progress and progress.completed_at and mark.completed_at != progress.completed_at:
+            mark.completed_at = progress.completed_at
+            changed.append("completed_at")
+        if mark.status != status:
+            mark.status = status
+            changed.append("status")
+        if changed and not created:
+            mark.save(update_fields=changed)
+
+
+@transaction.atomic
+def correct_attendance(
+    actor: User, session: Session, student: User, status: str, reason: str
+) -> Attendance:
+    """A teacher changes a mark; the old and new status and the reason are kept forever."""
+    if not access.can_manage_course(actor, session.course) and not access.can_read_records_of(
+        actor, session.course, student
+    ):
+        raise PermissionDenied(_("You cannot change this student's attendance."))
+    if actor.role not in access.STAFF_ROLES:
+        raise PermissionDenied(_("Only teachers can correct attendance."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the correction."))
+    if status not in Status.values:
+        raise ValidationError(_("Choose a valid attendance mark."))
+    mark, _created = Attendance.objects.select_for_update().get_or_create(
+        session=session, student=student, defaults={"status": Status.ABSENT}
+    )
+    AttendanceCorrection.objects.create(
+        attendance=mark,
+        old_status=mark.status,
+        new_status=status,
+        reason=reason,
+        corrected_by=actor,
+    )
+    mark.status = status
+    mark.corrected = True
+    mark.save(update_fields=["status", "corrected", "updated_at"])
+    return mark
+
+
+# --- Home panels (F-03) ---------------------------------------------------------------------
+
+
+def todays_sessions(student: User, today: datetime.date | None = None) -> list[Session]:
+    """Sessions scheduled today in the courses ``student`` is enrolled in."""
+    today = today or timezone.localdate()
+    return list(
+        Session.objects.filter(
+            day=today, course__enrolments__student=student, course__is_published=True
+        )
+        .select_related("course", "lesson")
+        .order_by("starts_at", "pk")
+    )
+
+
+def attendance_summary(student: User) -> dict[str, int]:
+    """How many of each attendance mark ``student`` has, across their courses."""
+    counts = dict(
+        Attendance.objects.filter(student=student).values_list("status").annotate(n=Count("pk"))
+    )
+    return {status: counts.get(status, 0) for status in Status.values}
+
+
+def teaching_overview(user: User) -> list[dict]:
+    """The courses ``user`` runs, each with its enrolled, not-started and completed counts."""
+    courses = (
+        Course.objects.filter(Q(owner=user) | Q(teachers=user))
+        .distinct()
+        .annotate(
+            enrolled=Count("enrolments", distinct=True),
+            completed=Count(
+                "enrolments", filter=Q(enrolments__completed_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("-is_published", "title")
+    )
+    rows = []
+    for course in courses[:20]:
+        started = (
+            LessonProgress.objects.filter(
+                lesson__section__course=course,
+                student__enrolments__course=course,
+            )
+            .values("student")
+            .distinct()
+            .count()
+        )
+        rows.append(
+            {
+                "course": course,
+                "enrolled": course.enrolled,
+                "completed": course.completed,
+                "not_started": max(0, course.enrolled - started),
+            }
+        )
+    return rows
+
+
+def not_started(course: Course) -> QuerySet[User]:
+    """Enrolled students of ``course`` who have opened none of its lessons."""
+    return User.objects.filter(enrolments__course=course).exclude(
+        lesson_progress__lesson__section__course=course
+    )

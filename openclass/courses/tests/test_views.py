@@ -1,0 +1,236 @@
+"""The course pages through the test client: what each role may open, and the refusals."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from openclass.courses import services
+from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
+from openclass.courses.testing import Courses
+
+
+@pytest.fixture
+def enrolled(courses: Courses) -> Courses:
+    north = courses.city.north
+    services.enrol(north.homeroom_a, courses.class_course, [north.student_a1])
+    return courses
+
+
+def get(client, user, name: str, *args, **params):
+    client.force_login(user)
+    return client.get(reverse(name, args=args), params)
+
+
+def test_catalog_lists_only_visible_courses(client, courses: Courses) -> None:
+    south = courses.city.south
+    page = get(client, south.student_a1, "courses:catalog").content.decode()
+    assert courses.office_course.title in page
+    assert courses.class_course.title not in page
+    assert courses.school_course.title not in page
+
+
+def test_course_page_of_another_school_is_not_found(client, courses: Courses) -> None:
+    south = courses.city.south
+    for user in (south.student_a1, south.homeroom_a, south.admin, south.parent_a1):
+        assert get(client, user, "courses:detail", courses.class_course.pk).status_code == 404
+
+
+def test_authoring_pages_need_a_manager(client, courses: Courses) -> None:
+    north = courses.city.north
+    course = courses.class_course
+    section = courses.video.section
+    pages = [
+        ("courses:edit", course.pk),
+        ("courses:content", course.pk),
+        ("courses:section_edit", course.pk, section.pk),
+        ("courses:lesson_create", course.pk, section.pk),
+        ("courses:lesson_edit", course.pk, section.pk, courses.video.pk),
+    ]
+    for name, *args in pages:
+        assert get(client, north.homeroom_a, name, *args).status_code == 200, name
+        for outsider in (north.subject_teacher, north.student_a1, north.parent_a1):
+            assert get(client, outsider, name, *args).status_code == 404, (name, outsider)
+    client.force_login(north.student_a1)
+    response = client.post(reverse("courses:publish", args=[course.pk]), {"publish": "0"})
+    assert response.status_code == 404
+    course.refresh_from_db()
+    assert course.is_published
+
+
+def test_student_opens_a_lesson_and_the_visit_is_recorded(client, enrolled: Courses) -> None:
+    student = enrolled.city.north.student_a1
+    response = get(client, student, "courses:lesson", enrolled.class_course.pk, enrolled.link.pk)
+    assert response.status_code == 200
+    progress = LessonProgress.objects.get(student=student, lesson=enrolled.link)
+    assert progress.completed_at is not None
+    assert Enrolment.objects.get(student=student).last_lesson == enrolled.link
+
+
+def test_lessons_are_refused_to_students_not_enrolled(client, enrolled: Courses) -> None:
+    north = enrolled.city.north
+    url_args = (enrolled.class_course.pk, enrolled.link.pk)
+    assert get(client, north.student_a2, "courses:lesson", *url_args).status_code == 403
+    assert get(client, north.parent_a1, "courses:lesson", *url_args).status_code == 403
+    assert not LessonProgress.objects.exists()
+
+
+def test_manager_preview_records_nothing(client, enrolled: Courses) -> None:
+    north = enrolled.city.north
+    response = get(
+        client, north.homeroom_a, "courses:lesson", enrolled.class_course.pk, enrolled.link.pk
+    )
+    assert response.status_code == 200
+    assert not LessonProgress.objects.exists()
+    preview = get(client, north.homeroom_a, "courses:detail", enrolled.class_course.pk, preview=1)
+    assert "Preview" in preview.content.decode() or "미리보기" in preview.content.decode()
+
+
+def test_closed_course_refuses_lessons(client, enrolled: Courses) -> None:
+    course = enrolled.class_course
+    course.is_published = False
+    course.save()
+    student = enrolled.city.north.student_a1
+    assert get(client, student, "courses:lesson", course.pk, enrolled.link.pk).status_code == 403
+
+
+def test_teacher_creates_a_class_course(client, courses: Courses) -> None:
+    north = courses.city.north
+    client.force_login(north.homeroom_a)
+    topic = courses.class_course.topic
+    response = client.post(
+        reverse("courses:create"),
+        {
+            "title": "새 강좌",
+            "topic": topic.pk,
+            "organisation": north.class_a.pk,
+            "arrangement": Course.Arrangement.TEACHER,
+            "delivery": Course.Delivery.RECORDED,
+            "allowed_speeds": ["1.0", "1.5"],
+            "completion_threshold": 90,
+            "late_days": 7,
+            "no_skip": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    course = Course.objects.get(title="새 강좌")
+    assert course.scope == Course.Scope.CLASS and course.owner == north.homeroom_a
+    assert course.allowed_speeds == [1.0, 1.5]
+
+
+def test_teacher_cannot_open_a_course_for_a_class_they_do_not_teach(client, courses) -> None:
+    north = courses.city.north
+    client.force_login(north.homeroom_a)
+    response = client.post(
+        reverse("courses:create"),
+        {
+            "title": "남의 반",
+            "topic": courses.class_course.topic.pk,
+            "organisation": north.class_b.pk,
+            "arrangement": Course.Arrangement.TEACHER,
+            "delivery": Course.Delivery.RECORDED,
+            "allowed_speeds": ["1.0"],
+            "completion_threshold": 90,
+            "late_days": 7,
+        },
+    )
+    assert response.status_code == 200
+    assert not Course.objects.filter(title="남의 반").exists()
+
+
+def test_students_cannot_create_courses(client, courses: Courses) -> None:
+    assert get(client, courses.city.north.student_a1, "courses:create").status_code == 403
+
+
+def test_adding_a_link_lesson_and_moving_it_up(client, courses: Courses) -> None:
+    north = courses.city.north
+    course = courses.class_course
+    section = Section.objects.get(course=course)
+    client.force_login(north.homeroom_a)
+    response = client.post(
+        reverse("courses:lesson_create", args=[course.pk, section.pk]),
+        {"title": "4차시 링크", "kind": Lesson.Kind.LINK, "url": "https://example.org/a"},
+    )
+    assert response.status_code == 302
+    lesson = Lesson.objects.get(title="4차시 링크")
+    assert lesson.position == 4
+    client.post(
+        reverse("courses:move", args=[course.pk]),
+        {"what": "lesson", "id": lesson.pk, "section": section.pk, "direction": "up"},
+    )
+    titles = list(section.lessons.values_list("title", flat=True))
+    assert titles == ["1차시 영상", "2차시 자료", "4차시 링크", "3차시 참고"]
+
+
+def test_a_youtube_lesson_needs_a_youtube_address(client, courses: Courses) -> None:
+    north = courses.city.north
+    section = courses.video.section
+    client.force_login(north.homeroom_a)
+    url = reverse("courses:lesson_create", args=[courses.class_course.pk, section.pk])
+    bad = client.post(url, {"title": "유튜브", "kind": "youtube", "url": "https://example.org/"})
+    assert bad.status_code == 200
+    good = client.post(
+        url, {"title": "유튜브", "kind": "youtube", "url": "https://youtu.be/dQw4w9WgXcQ"}
+    )
+    assert good.status_code == 302
+
+
+def test_enrolment_page_enrols_a_class_and_refuses_outsiders(client, courses: Courses) -> None:
+    north, south = courses.city.north, courses.city.south
+    course = courses.office_course
+    client.force_login(north.homeroom_a)
+    response = client.post(
+        reverse("courses:enrolments", args=[course.pk]), {"organisation": north.class_a.pk}
+    )
+    assert response.status_code == 302
+    assert set(course.enrolments.values_list("student__username", flat=True)) == {
+        north.student_a1.username,
+        north.student_a2.username,
+    }
+    # Posting another school's class is refused by the form's choices.
+    response = client.post(
+        reverse("courses:enrolments", args=[course.pk]), {"organisation": south.class_a.pk}
+    )
+    assert response.status_code == 200
+    assert course.enrolments.count() == 2
+    for outsider in (north.student_a1, north.parent_a1):
+        client.force_login(outsider)
+        assert client.get(reverse("courses:enrolments", args=[course.pk])).status_code == 403
+
+
+def test_self_enrolment(client, courses: Courses) -> None:
+    north = courses.city.north
+    course = courses.school_course
+    client.force_login(north.student_b1)
+    assert client.post(reverse("courses:enrol_self", args=[course.pk])).status_code == 403
+    course.self_enrolment = True
+    course.save()
+    assert client.post(reverse("courses:enrol_self", args=[course.pk])).status_code == 302
+    assert course.enrolments.filter(student=north.student_b1).exists()
+
+
+def test_home_shows_resume_and_courses(client, enrolled: Courses) -> None:
+    student = enrolled.city.north.student_a1
+    services.open_lesson(student, enrolled.video)
+    client.force_login(student)
+    page = client.get(reverse("web:home")).content.decode()
+    assert enrolled.video.title in page
+    assert enrolled.class_course.title in page
+
+
+def test_resume_at_login_opens_the_lesson_once(client, enrolled: Courses) -> None:
+    from openclass.accounts.testing import PASSWORD
+
+    student = enrolled.city.north.student_a1
+    services.open_lesson(student, enrolled.video)
+    student.resume_at_login = True
+    student.save()
+    response = client.post(
+        reverse("accounts:login"), {"username": student.username, "password": PASSWORD}
+    )
+    home = client.get(response["Location"])
+    assert home.status_code == 302
+    assert home["Location"] == reverse(
+        "courses:lesson", args=[enrolled.class_course.pk, enrolled.video.pk]
+    )
+    assert client.get(reverse("web:home")).status_code == 200  # only right after login

@@ -1,0 +1,501 @@
+"""Video rules: who may upload, resumable uploads, checking, HLS transcoding, signed playback.
+
+Other apps call these functions and never touch the files: ``playback_url`` and ``poster_url`` for
+a video they have decided the user may watch, ``owned_videos`` for a picker, ``video_status`` to
+show processing state, and ``create_video_from_file`` for demo data.
+
+Files live under ``settings.MEDIA_ROOT`` (never served as plain static files)::
+
+    uploads/<upload key>.part           bytes of an unfinished tus upload
+    videos/<video key>/original.<ext>   the uploaded file, kept even when conversion fails
+    videos/<video key>/hls/             master.m3u8, <rung>/index.m3u8 + segments, poster.jpg
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import UnreadablePostError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from openclass.accounts import scoping
+from openclass.accounts.models import User
+
+from . import ffmpeg
+from .models import Upload, Video
+
+logger = logging.getLogger(__name__)
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = ("creation", "termination")
+UPLOADER_ROLES = frozenset(
+    {User.Role.TEACHER, User.Role.INSTRUCTOR, User.Role.SCHOOL_ADMIN, User.Role.OFFICE_ADMIN}
+)
+ADMIN_ROLES = frozenset({User.Role.SCHOOL_ADMIN, User.Role.OFFICE_ADMIN})
+# File name endings kept on the stored original. Anything else is stored with no ending at all:
+# ffprobe then judges the content alone, and "notes.txt" (or ".bin") cannot steer it to one of
+# its text-art demuxers, which would call the text a video.
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".mpg", ".mpeg", ".ts", ".mts"}
+    | {".m2ts", ".3gp", ".flv", ".ogv"}
+)
+WRITE_BLOCK = 1024 * 1024
+PROGRESS_INTERVAL = 2.0  # seconds between progress writes to the Video row
+STALE_UPLOAD_AGE = timedelta(days=3)
+_PLAYBACK_SALT = "openclass.media.playback"
+Failure = Video.Failure
+
+
+# --- Who may do what -----------------------------------------------------------------------------
+def can_upload(user: User) -> bool:
+    """Teachers, instructors and admins make lessons; students and parents do not upload here."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in UPLOADER_ROLES)
+    )
+
+
+def owned_videos(user: User) -> QuerySet[Video]:
+    """The videos ``user`` uploaded, newest first (for "my videos" and lesson pickers)."""
+    if not user.is_authenticated:
+        return Video.objects.none()
+    return Video.objects.filter(uploaded_by=user)
+
+
+def manageable_videos(user: User) -> QuerySet[Video]:
+    """Videos whose processing state ``user`` may follow: their own, and for school and office
+    admins those of everyone they may see (``accounts.scoping`` decides who that is)."""
+    if not user.is_authenticated or not user.is_active:
+        return Video.objects.none()
+    if user.is_superuser or user.role == User.Role.OFFICE_ADMIN:
+        return Video.objects.all()
+    if user.role == User.Role.SCHOOL_ADMIN:
+        visible = scoping.visible_users(user).values("pk")
+        return Video.objects.filter(Q(uploaded_by=user) | Q(uploaded_by__in=visible))
+    return owned_videos(user)
+
+
+# --- Paths --------------------------------------------------------------------------------------
+def media_root() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def absolute(relative: str) -> Path:
+    return media_root() / relative
+
+
+def _video_dir(video: Video) -> str:
+    return f"videos/{video.key}"
+
+
+def _original_name(filename: str) -> str:
+    suffix = PurePosixPath(filename.lower()).suffix
+    return f"original{suffix if suffix in VIDEO_SUFFIXES else ''}"
+
+
+# --- tus uploads ---------------------------------------------------------------------------------
+class UploadError(Exception):
+    """A tus request the server refuses; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def parse_upload_metadata(header: str) -> dict[str, str]:
+    """Decode tus ``Upload-Metadata``: comma-separated "key base64(value)" pairs."""
+    metadata: dict[str, str] = {}
+    for pair in header.split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _sep, encoded = pair.partition(" ")
+        try:
+            value = base64.b64decode(encoded.strip(), validate=True).decode() if encoded else ""
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise ValueError(key) from error
+        metadata[key] = value
+    return metadata
+
+
+def _clean_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
+
+
+def create_upload(owner: User, length: int, metadata: dict[str, str]) -> Upload:
+    """Start a tus upload: a placeholder ``Video`` (status "uploading") and an empty part file.
+
+    The title defaults to the file name without its ending. The caller has checked ``can_upload``
+    and the size limit.
+    """
+    filename = _clean_filename(metadata.get("filename", ""))
+    title = (metadata.get("title") or "").strip() or PurePosixPath(filename).stem or filename
+    video = Video.objects.create(
+        uploaded_by=owner,
+        title=title[:200] or gettext("Untitled video"),
+        original_name=filename,
+        size_bytes=length,
+    )
+    upload = Upload(owner=owner, video=video, length=length, filename=filename)
+    upload.part_path = f"uploads/{upload.key}.part"
+    part = absolute(upload.part_path)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    part.touch()
+    upload.save()
+    return upload
+
+
+def find_upload(owner: User, key: str) -> Upload | None:
+    """The upload ``key`` if ``owner`` created it; another user's upload is simply not found."""
+    if not owner.is_authenticated:
+        return None
+    return Upload.objects.select_related("video").filter(key=key, owner=owner).first()
+
+
+def write_chunk(
+    upload: Upload, offset: int, body: BinaryIO, *, content_length: int | None = None
+) -> Upload:
+    """Append a PATCH body at ``offset`` to the part file, streaming it in 1 MB blocks.
+
+    A lock on the part file makes two requests for the same upload wait for each other (a client
+    retrying while its first request still runs); the one that finds the offset moved gets 409.
+    Bytes beyond the recorded offset (a crash between write and save) are cut off first. When
+    the connection drops mid-body the bytes that arrived are kept, as tus asks, so the client
+    resumes from there.
+    """
+    if content_length is not None and offset + content_length > upload.length:
+        raise UploadError(400, "Upload-Offset + Content-Length exceeds Upload-Length")
+    with open(absolute(upload.part_path), "r+b") as part:
+        fcntl.flock(part, fcntl.LOCK_EX)
+        upload.refresh_from_db(fields=["offset"])
+        if upload.offset != offset:
+            raise UploadError(409, f"Upload-Offset is {upload.offset}")
+        part.seek(offset)
+        part.truncate()
+        written = 0
+        room = upload.length - offset
+        try:
+            while block := body.read(WRITE_BLOCK):
+                if written + len(block) > room:
+                    part.truncate(offset)
+                    raise UploadError(400, "the body runs past Upload-Length")
+                part.write(block)
+                written += len(block)
+        except (OSError, UnreadablePostError):
+            logger.info("upload %s: connection dropped after %d bytes", upload.key, written)
+        part.flush()
+        os.fsync(part.fileno())
+        updated = Upload.objects.filter(pk=upload.pk, offset=offset).update(
+            offset=offset + written, updated_at=timezone.now()
+        )
+    if not updated:
+        raise UploadError(409, "another request moved the offset")
+    upload.offset = offset + written
+    if upload.is_complete:
+        finish_upload(upload)
+    return upload
+
+
+def finish_upload(upload: Upload) -> Video:
+    """The last byte arrived: move the file to the video's folder, check it, queue the transcode."""
+    video = upload.video
+    original = f"{_video_dir(video)}/{_original_name(upload.filename)}"
+    target = absolute(original)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(absolute(upload.part_path), target)
+    Upload.objects.filter(pk=upload.pk).update(completed_at=timezone.now())
+    video.original_path = original
+    video.size_bytes = upload.length
+    video.status = Video.Status.CHECKING
+    video.save(update_fields=["original_path", "size_bytes", "status", "updated_at"])
+    if check_video(video):
+        queue_transcode(video)
+    return video
+
+
+def terminate_upload(upload: Upload) -> None:
+    """tus termination: forget an unfinished upload, its bytes and its placeholder video.
+
+    A finished upload is a video by now (perhaps already in a lesson): it is deleted as a video,
+    not through the upload protocol.
+    """
+    if upload.completed_at or upload.is_complete:
+        raise UploadError(409, "the upload is complete; delete the video instead")
+    absolute(upload.part_path).unlink(missing_ok=True)
+    video = upload.video
+    upload.delete()
+    video.delete()
+
+
+def cleanup_stale_uploads(older_than: timedelta = STALE_UPLOAD_AGE) -> int:
+    """Delete unfinished uploads nobody touched for ``older_than``; returns how many."""
+    stale = Upload.objects.filter(
+        completed_at__isnull=True, updated_at__lt=timezone.now() - older_than
+    ).select_related("video")
+    count = 0
+    for upload in stale:
+        terminate_upload(upload)
+        count += 1
+    return count
+
+
+# --- Checking and transcoding -------------------------------------------------------------------
+def _fail(video: Video, code: str, detail: str = "") -> None:
+    video.status = Video.Status.FAILED
+    video.error_code = code
+    video.error_detail = detail[:2000]
+    video.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
+
+
+def check_video(video: Video) -> bool:
+    """ffprobe the original: a video stream and a length, or the video fails with the reason.
+
+    A renamed PDF or a text file is refused here, before a transcode slot is spent on it.
+    """
+    try:
+        info = ffmpeg.probe(absolute(video.original_path))
+    except ffmpeg.ProbeError as error:
+        _fail(video, error.code, error.detail)
+        return False
+    video.duration = info.duration
+    video.width = info.width
+    video.height = info.height
+    video.has_audio = info.has_audio
+    video.status = Video.Status.QUEUED
+    video.progress = 0
+    video.error_code = ""
+    video.error_detail = ""
+    video.save(
+        update_fields=[
+            "duration",
+            "width",
+            "height",
+            "has_audio",
+            "status",
+            "progress",
+            "error_code",
+            "error_detail",
+            "updated_at",
+        ]
+    )
+    return True
+
+
+def queue_transcode(video: Video) -> None:
+    """Hand the transcode to the Huey consumer once the current transaction commits."""
+    from .tasks import transcode_video_task
+
+    transaction.on_commit(lambda: transcode_video_task(video.pk))
+
+
+def _progress_writer(video: Video) -> Callable[[float], None]:
+    """A callback saving ffmpeg's progress (out_time vs duration) at most every 2 seconds."""
+    duration = video.duration or 0
+    last = {"at": 0.0, "percent": -1}
+
+    def report(seconds: float) -> None:
+        now = time.monotonic()
+        percent = min(99, int(seconds * 100 / duration)) if duration else 0
+        if now - last["at"] < PROGRESS_INTERVAL or percent == last["percent"]:
+            return
+        last["at"], last["percent"] = now, percent
+        Video.objects.filter(pk=video.pk).update(progress=percent, updated_at=timezone.now())
+
+    return report
+
+
+def transcode_video(video: Video | int) -> Video:
+    """Convert the original to adaptive HLS (360p and 720p, H.264 + AAC) and a poster JPEG.
+
+    The plain function behind the Huey task; tests and demo data call it directly. Output goes
+    to ``hls.tmp`` and is renamed to ``hls`` only when complete, so a half-written set is never
+    served and a retry starts clean. On failure the video is marked failed with a plain reason and
+    ffmpeg's last error line, and the original file is kept for another try.
+    """
+    video = Video.objects.get(pk=video.pk if isinstance(video, Video) else video)
+    source = absolute(video.original_path) if video.original_path else None
+    if source is None or not source.is_file():
+        _fail(video, Failure.MISSING_ORIGINAL, f"missing: {video.original_path}")
+        return video
+    try:
+        info = ffmpeg.probe(source)
+    except ffmpeg.ProbeError as error:
+        _fail(video, Failure.TRANSCODE if video.duration else error.code, error.detail)
+        return video
+    video.status = Video.Status.TRANSCODING
+    video.progress = 0
+    video.duration = info.duration
+    video.save(update_fields=["status", "progress", "duration", "updated_at"])
+    folder = absolute(_video_dir(video))
+    work, final = folder / "hls.tmp", folder / "hls"
+    shutil.rmtree(work, ignore_errors=True)
+    started = time.monotonic()
+    try:
+        ffmpeg.transcode_hls(source, work, info, on_progress=_progress_writer(video))
+        ffmpeg.make_poster(source, work / "poster.jpg", info.duration)
+    except (ffmpeg.TranscodeError, OSError) as error:
+        shutil.rmtree(work, ignore_errors=True)
+        detail = getattr(error, "detail", "") or str(error)
+        logger.warning("video %s: transcode failed: %s", video.pk, detail)
+        _fail(video, Failure.TRANSCODE, detail)
+        return video
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(work, final)
+    video.hls_dir = f"{_video_dir(video)}/hls"
+    video.poster_path = f"{video.hls_dir}/poster.jpg"
+    video.renditions = ffmpeg.read_master_playlist(final / "master.m3u8")
+    video.status = Video.Status.READY
+    video.progress = 100
+    video.error_code = ""
+    video.error_detail = ""
+    video.save()
+    logger.info(
+        "video %s: %.0f s transcoded in %.1f s", video.pk, info.duration, time.monotonic() - started
+    )
+    return video
+
+
+def create_video_from_file(
+    path: Path | str, owner: User, title: str, *, transcode_now: bool = True
+) -> Video:
+    """Make a video from a file on this server (demo data, imports), as if it had been uploaded.
+
+    The file is copied, checked with ffprobe and then transcoded right away (``transcode_now``)
+    or queued for the Huey consumer. A file that is not a video gives a failed video, not an error.
+    """
+    path = Path(path)
+    video = Video.objects.create(
+        uploaded_by=owner,
+        title=title[:200],
+        original_name=path.name,
+        status=Video.Status.CHECKING,
+    )
+    video.original_path = f"{_video_dir(video)}/{_original_name(path.name)}"
+    target = absolute(video.original_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    video.size_bytes = target.stat().st_size
+    video.save(update_fields=["original_path", "size_bytes", "updated_at"])
+    if check_video(video):
+        if transcode_now:
+            return transcode_video(video)
+        queue_transcode(video)
+    video.refresh_from_db()
+    return video
+
+
+def delete_video_files(video: Video) -> None:
+    """Remove everything stored for ``video`` (called after the row is deleted)."""
+    if video.key:
+        shutil.rmtree(absolute(_video_dir(video)), ignore_errors=True)
+
+
+# --- Status --------------------------------------------------------------------------------------
+def video_status(video: Video) -> dict:
+    """What a status poll shows: the state, a percentage while converting, the reason on failure."""
+    return {
+        "id": video.pk,
+        "title": video.title,
+        "status": video.status,
+        "status_label": str(video.get_status_display()),
+        "progress": video.progress,
+        "processing": video.is_processing,
+        "ready": video.is_ready,
+        "failed": video.is_failed,
+        "error": video.error,
+        "duration": video.duration,
+        "width": video.width,
+        "height": video.height,
+    }
+
+
+# --- Signed playback -----------------------------------------------------------------------------
+class PlaybackDenied(Exception):
+    """The playback token is forged, expired, or belongs to someone else."""
+
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/mp4",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+}
+
+
+def playback_token(video: Video, user: User) -> str:
+    """A signed, timestamped token naming the video and the viewer (see ``playback_url``)."""
+    return signing.dumps([video.pk, user.pk], salt=_PLAYBACK_SALT)
+
+
+def read_playback_token(token: str, user: User) -> int:
+    """The video id in ``token`` if it is genuine, unexpired and was issued to ``user``."""
+    try:
+        video_id, user_id = signing.loads(
+            token, salt=_PLAYBACK_SALT, max_age=settings.VIDEO_PLAYBACK_TOKEN_MAX_AGE
+        )
+    except (signing.BadSignature, ValueError, TypeError) as error:
+        raise PlaybackDenied(str(error)) from error
+    if not user.is_authenticated or user.pk != user_id:
+        raise PlaybackDenied("token issued to another user")
+    return int(video_id)
+
+
+def playback_url(video: Video, user: User) -> str:
+    """URL of the master playlist for ``user``, or "" while the video is not ready.
+
+    The caller has decided that ``user`` may watch ``video`` (courses knows who is enrolled;
+    media does not). The URL carries a token bound to the video and the user that expires after
+    ``VIDEO_PLAYBACK_TOKEN_MAX_AGE`` seconds, so a copied link works for nobody else and not for
+    long. Renditions and segments are relative to the playlist and share the same signed prefix.
+    """
+    if not video.is_ready or not user.is_authenticated:
+        return ""
+    return reverse("media:hls", args=[playback_token(video, user), "master.m3u8"])
+
+
+def poster_url(video: Video, user: User) -> str:
+    """URL of the poster JPEG for ``user`` (same token rules as ``playback_url``), or ""."""
+    if not video.is_ready or not video.poster_path or not user.is_authenticated:
+        return ""
+    return reverse("media:hls", args=[playback_token(video, user), "poster.jpg"])
+
+
+def resolve_hls_file(video: Video, name: str) -> tuple[Path, str] | None:
+    """The file ``name`` inside the video's HLS folder and its content type, or None.
+
+    Only the kinds of file a player needs are served, and nothing outside the folder: no "..",
+    no hidden files, no absolute paths, and the resolved path must stay under the folder.
+    """
+    if not video.is_ready or not video.hls_dir:
+        return None
+    parts = name.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in CONTENT_TYPES:
+        return None
+    root = absolute(video.hls_dir).resolve()
+    target = root.joinpath(*parts).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return None
+    return target, CONTENT_TYPES[suffix]

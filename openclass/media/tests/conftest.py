@@ -1,0 +1,118 @@
+"""Fixtures for the media tests: short real videos made with ffmpeg, and a private MEDIA_ROOT.
+
+The videos are made once per session (about a second in all); a ready HLS set is transcoded once
+too, so the playback tests need no transcode of their own.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from openclass.accounts.testing import City
+from openclass.media import ffmpeg
+from openclass.media.models import Video
+
+SECONDS = 3
+
+
+def _make_video(target: Path, *, audio: bool, size: str = "320x240") -> Path:
+    command = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate=25:duration={SECONDS}",
+    ]
+    if audio:
+        command += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={SECONDS}"]
+    command += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    command += ["-c:a", "aac", "-shortest"] if audio else []
+    command.append(str(target))
+    subprocess.run(command, check=True, timeout=60)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3-second 320×240 H.264 video with a 440 Hz tone (MP4)."""
+    return _make_video(tmp_path_factory.mktemp("samples") / "lesson.mp4", audio=True)
+
+
+@pytest.fixture(scope="session")
+def silent_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same picture without any audio track."""
+    return _make_video(tmp_path_factory.mktemp("samples") / "silent.mp4", audio=False)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """The shared city makes ~20 accounts per test; Argon2 would spend most of the module's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def media_root(tmp_path: Path, settings) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture(scope="session")
+def hls_set(tmp_path_factory: pytest.TempPathFactory, sample_video: Path) -> tuple[Path, str]:
+    """A MEDIA_ROOT holding one transcoded video: (root, video key)."""
+    root = tmp_path_factory.mktemp("ready-media")
+    key = "0123456789abcdef0123456789abcdef"
+    folder = root / "videos" / key
+    folder.mkdir(parents=True)
+    shutil.copyfile(sample_video, folder / "original.mp4")
+    info = ffmpeg.probe(folder / "original.mp4")
+    ffmpeg.transcode_hls(folder / "original.mp4", folder / "hls", info, on_progress=lambda s: None)
+    ffmpeg.make_poster(folder / "original.mp4", folder / "hls" / "poster.jpg", info.duration)
+    return root, key
+
+
+@pytest.fixture
+def ready_video(hls_set: tuple[Path, str], settings, city: City) -> Video:
+    """A ready video uploaded by north's homeroom teacher, its files in the session's HLS set."""
+    root, key = hls_set
+    settings.MEDIA_ROOT = root
+    hls_dir = f"videos/{key}/hls"
+    return Video.objects.create(
+        key=key,
+        uploaded_by=city.north.homeroom_a,
+        title="물의 순환",
+        original_path=f"videos/{key}/original.mp4",
+        original_name="lesson.mp4",
+        size_bytes=(root / f"videos/{key}/original.mp4").stat().st_size,
+        duration=float(SECONDS),
+        width=320,
+        height=240,
+        has_audio=True,
+        status=Video.Status.READY,
+        progress=100,
+        hls_dir=hls_dir,
+        poster_path=f"{hls_dir}/poster.jpg",
+        renditions=ffmpeg.read_master_playlist(root / hls_dir / "master.m3u8"),
+    )
+
+
+@pytest.fixture
+def huey_immediate():
+    """Run Huey tasks in the calling thread (memory storage), as the consumer would."""
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        yield HUEY
+    finally:
+        HUEY.immediate = previous

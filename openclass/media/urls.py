@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "media"
+
+urlpatterns = [
+    path("", views.my_videos, name="my_videos"),
+    path("<int:pk>/", views.video_detail, name="detail"),
+    path("<int:pk>/status/", views.status, name="status"),
+    path("<int:pk>/status/fragment/", views.status_fragment, name="status_fragment"),
+    # tus 1.0.0: POST here creates an upload; its Location takes HEAD, PATCH and DELETE.
+    path("uploads/", views.UploadCreateView.as_view(), name="tus_create"),
+    path("uploads/<str:key>/", views.UploadView.as_view(), name="tus_upload"),
+    # Signed, per-user HLS: master.m3u8, <rendition>/index.m3u8, segments and poster.jpg.
+    path("play/<str:token>/<path:name>", views.hls_file, name="hls"),
+]
