@@ -6,6 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.html import escape
 
 from openclass.accounts.models import User
 from openclass.accounts.testing import make_user
@@ -87,7 +88,7 @@ def test_fragment_shows_the_failure_reason(client, city, processing_video):
     html = client.get(reverse("media:status_fragment", args=[processing_video.pk])).content
     html = html.decode()
     assert "hx-get" not in html
-    assert "original file is kept" in html or "원본" in html
+    assert escape(str(Video.Failure.TRANSCODE.label)) in html
     assert "moov atom not found" in html
 
 

@@ -1,0 +1,158 @@
+"""Attendance reports and the timeline: the grid, derived absences, one student's record, the
+XLSX export, corrections through the page, and who may see which of them."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from openclass.courses import reports, services
+from openclass.courses.models import Attendance, AttendanceCorrection, Session
+from openclass.courses.testing import Courses
+
+Status = Attendance.Status
+
+
+@pytest.fixture
+def week(courses: Courses) -> Courses:
+    """Class A of north enrolled in the class course, with a session ten days ago (long past its
+    late window), one yesterday and one tomorrow."""
+    north = courses.city.north
+    services.enrol(north.homeroom_a, courses.class_course, [north.student_a1, north.student_a2])
+    today = timezone.localdate()
+    for days, lesson in ((-10, courses.document), (-1, courses.video), (1, courses.link)):
+        Session.objects.create(
+            course=courses.class_course,
+            kind=Session.Kind.RECORDED,
+            title=lesson.title,
+            lesson=lesson,
+            day=today + datetime.timedelta(days=days),
+        )
+    return courses
+
+
+def test_grid_derives_absence_and_open_marks(week: Courses) -> None:
+    north = week.city.north
+    services.open_lesson(north.student_a1, week.document)  # ten days late: absent anyway
+    grid = reports.course_grid(north.homeroom_a, week.class_course)
+    assert [s.title for s in grid.sessions] == [week.document.title, week.video.title]
+    by_name = {row.student.username: [cell.status for cell in row.cells] for row in grid.rows}
+    assert by_name == {
+        north.student_a1.username: [Status.ABSENT, None],
+        north.student_a2.username: [Status.ABSENT, None],
+    }
+    assert grid.rows[0].totals[Status.ABSENT] == 1
+
+
+def test_grid_shows_only_the_students_the_viewer_may_see(week: Courses) -> None:
+    north = week.city.north
+    assert {r.student.pk for r in reports.course_grid(north.admin, week.class_course).rows} == {
+        north.student_a1.pk,
+        north.student_a2.pk,
+    }
+    own = reports.course_grid(north.student_a1, week.class_course).rows
+    assert [row.student.pk for row in own] == [north.student_a1.pk]
+    assert not reports.course_grid(north.subject_teacher, week.class_course).rows
+
+
+def test_attendance_page_and_export_for_the_teacher(client, week: Courses) -> None:
+    north = week.city.north
+    client.force_login(north.homeroom_a)
+    page = client.get(reverse("courses:attendance", args=[week.class_course.pk]))
+    assert page.status_code == 200
+    assert north.student_a2.name in page.content.decode()
+    export = client.get(reverse("courses:attendance_xlsx", args=[week.class_course.pk]))
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == week.class_course.title
+    names = [row[2] for row in rows[2:] if row and row[2]]
+    assert names == [north.student_a1.name, north.student_a2.name]
+
+
+@pytest.mark.parametrize("who", ["student", "parent", "other_teacher", "other_admin"])
+def test_attendance_pages_refuse_others(client, week: Courses, who: str) -> None:
+    north, south = week.city.north, week.city.south
+    user = {
+        "student": north.student_a1,
+        "parent": north.parent_a1,
+        "other_teacher": north.subject_teacher,
+        "other_admin": south.admin,
+    }[who]
+    client.force_login(user)
+    course = week.class_course
+    session = course.sessions.first()
+    for url in (
+        reverse("courses:attendance", args=[course.pk]),
+        reverse("courses:attendance_xlsx", args=[course.pk]),
+        reverse("courses:attendance_correct", args=[course.pk, session.pk, north.student_a2.pk]),
+    ):
+        assert client.get(url).status_code in (403, 404), url
+    response = client.post(
+        reverse("courses:attendance_correct", args=[course.pk, session.pk, north.student_a2.pk]),
+        {"status": Status.PRESENT, "reason": "x"},
+    )
+    assert response.status_code in (403, 404)
+    assert not AttendanceCorrection.objects.exists()
+
+
+def test_correction_through_the_page_needs_a_reason(client, week: Courses) -> None:
+    north = week.city.north
+    course = week.class_course
+    session = course.sessions.first()
+    client.force_login(north.homeroom_a)
+    url = reverse("courses:attendance_correct", args=[course.pk, session.pk, north.student_a2.pk])
+    missing = client.post(url, {"status": Status.EXCUSED, "reason": ""})
+    assert missing.status_code == 200 and not AttendanceCorrection.objects.exists()
+    done = client.post(url, {"status": Status.EXCUSED, "reason": "체험학습 신청"})
+    assert done.status_code == 302
+    mark = Attendance.objects.get(session=session, student=north.student_a2)
+    assert mark.status == Status.EXCUSED and mark.corrected
+    assert "체험학습 신청" in client.get(url).content.decode()
+
+
+def test_student_record_for_the_student_and_parent_only(client, week: Courses) -> None:
+    north = week.city.north
+    url = reverse("courses:student_attendance", args=[north.student_a1.pk])
+    for allowed in (north.student_a1, north.parent_a1, north.homeroom_a, north.admin):
+        client.force_login(allowed)
+        assert client.get(url).status_code == 200, allowed
+    for refused in (north.student_a2, north.subject_teacher, week.city.south.admin):
+        client.force_login(refused)
+        assert client.get(url).status_code == 404, refused
+
+
+def test_timeline_lists_sessions_and_managers_add_them(client, week: Courses) -> None:
+    north = week.city.north
+    course = week.class_course
+    client.force_login(north.student_a1)
+    page = client.get(reverse("courses:timeline", args=[course.pk])).content.decode()
+    assert week.link.title in page
+    assert client.post(
+        reverse("courses:timeline", args=[course.pk]),
+        {"kind": "recorded", "title": "x", "lesson": week.link.pk, "day": "2026-12-01"},
+    ).status_code in (200, 302)
+    assert course.sessions.count() == 3  # a student's post adds nothing
+    client.force_login(north.homeroom_a)
+    response = client.post(
+        reverse("courses:timeline", args=[course.pk]),
+        {"kind": "live", "title": "실시간 질문 시간", "day": "2026-12-01", "starts_at": "10:00"},
+    )
+    assert response.status_code == 200  # a live class needs its end time
+    response = client.post(
+        reverse("courses:timeline", args=[course.pk]),
+        {
+            "kind": "live",
+            "title": "실시간 질문 시간",
+            "day": "2026-12-01",
+            "starts_at": "10:00",
+            "ends_at": "10:40",
+        },
+    )
+    assert response.status_code == 302
+    assert course.sessions.filter(kind=Session.Kind.LIVE).count() == 1
