@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,21 +43,6 @@ def _topic(code: str) -> Topic:
     return Topic.objects.get(code=code)
 
 
-def generate_video(path: Path, seconds: int, frequency: int) -> None:
-    """A short 720p test-pattern video with a tone, made by ffmpeg (no network, no assets)."""
-    subprocess.run(  # noqa: S603 (fixed arguments; Debian's ffmpeg on PATH)
-        [  # noqa: S607
-            "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={seconds}",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-shortest", str(path),
-        ],
-        check=True,
-        timeout=120,
-    )  # fmt: skip
-
-
 def lesson_pdf(title: str, lines: list[str]) -> bytes:
     """A one-page handout in Korean (reportlab, NanumGothic)."""
     from reportlab.lib.pagesizes import A4
@@ -81,11 +65,13 @@ def lesson_pdf(title: str, lines: list[str]) -> bytes:
 
 
 def _video(owner: User, title: str, seconds: int, frequency: int):
+    from openclass.media import ffmpeg
     from openclass.media import services as media
 
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "lesson.mp4"
-        generate_video(path, seconds, frequency)
+        path = ffmpeg.make_test_pattern(
+            Path(folder) / "lesson.mp4", seconds=seconds, size="1280x720", frequency=frequency
+        )
         return media.create_video_from_file(path, owner, title, transcode_now=True)
 
 

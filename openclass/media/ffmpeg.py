@@ -118,6 +118,8 @@ def probe(path: Path) -> ProbeResult:
         )
     except subprocess.TimeoutExpired as error:
         raise ProbeError("not_video", "ffprobe timed out") from error
+    except OSError as error:  # ffprobe missing: the server's fault, not the file's
+        raise ProbeError("transcode", f"cannot run ffprobe: {error}") from error
     if completed.returncode != 0:
         raise ProbeError("not_video", _last_line(completed.stderr))
     try:
@@ -351,3 +353,26 @@ def read_master_playlist(path: Path) -> list[dict]:
             )
             attrs = None
     return renditions
+
+
+def make_test_pattern(
+    target: Path,
+    *,
+    seconds: int,
+    size: str = "320x240",
+    audio: bool = True,
+    frequency: int = 440,
+) -> Path:
+    """Write a test-pattern H.264 video (with a tone unless ``audio`` is false) to ``target``.
+
+    Demo data and tests make their videos this way: no assets in the repository, no network.
+    """
+    command = [settings.FFMPEG_BINARY, "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    command += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"]
+    if audio:
+        command += ["-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={seconds}"]
+    command += ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
+    command += ["-c:a", "aac", "-shortest"] if audio else []
+    command.append(str(target))
+    subprocess.run(command, check=True, timeout=PROBE_TIMEOUT)  # noqa: S603 - fixed argument list
+    return target

@@ -374,6 +374,19 @@ def transcode_video(video: Video | int) -> Video:
     return video
 
 
+def retry_transcode(video: Video) -> bool:
+    """Queue a failed conversion again (the original was kept for this). False if it cannot be:
+    the video did not fail in conversion, or its file is not a video after all."""
+    if video.status != Video.Status.FAILED or video.error_code not in (Failure.TRANSCODE, ""):
+        return False
+    video.status = Video.Status.CHECKING
+    video.save(update_fields=["status", "updated_at"])
+    if not check_video(video):
+        return False
+    queue_transcode(video)
+    return True
+
+
 def create_video_from_file(
     path: Path | str, owner: User, title: str, *, transcode_now: bool = True
 ) -> Video:

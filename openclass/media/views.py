@@ -18,13 +18,13 @@ from django.http import (
     HttpResponseBase,
     JsonResponse,
 )
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .models import Upload, Video
@@ -184,6 +184,15 @@ def status_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The status as an HTML fragment; htmx polls it every 2 s until the video is ready."""
     video = _managed_video(request, pk)
     return render(request, "media/_status.html", {"video": video})
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Try a failed conversion again ("Try again" under the failure reason)."""
+    video = _managed_video(request, pk)
+    services.retry_transcode(video)
+    return redirect("media:detail", pk=video.pk)
 
 
 # --- Pages ---------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ too, so the playback tests need no transcode of their own.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,37 +18,20 @@ from openclass.media.models import Video
 SECONDS = 3
 
 
-def _make_video(target: Path, *, audio: bool, size: str = "320x240") -> Path:
-    command = [
-        "ffmpeg",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        f"testsrc2=size={size}:rate=25:duration={SECONDS}",
-    ]
-    if audio:
-        command += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={SECONDS}"]
-    command += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    command += ["-c:a", "aac", "-shortest"] if audio else []
-    command.append(str(target))
-    subprocess.run(command, check=True, timeout=60)
-    return target
-
-
 @pytest.fixture(scope="session")
 def sample_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3-second 320×240 H.264 video with a 440 Hz tone (MP4)."""
-    return _make_video(tmp_path_factory.mktemp("samples") / "lesson.mp4", audio=True)
+    return ffmpeg.make_test_pattern(
+        tmp_path_factory.mktemp("samples") / "lesson.mp4", seconds=SECONDS
+    )
 
 
 @pytest.fixture(scope="session")
 def silent_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same picture without any audio track."""
-    return _make_video(tmp_path_factory.mktemp("samples") / "silent.mp4", audio=False)
+    return ffmpeg.make_test_pattern(
+        tmp_path_factory.mktemp("samples") / "silent.mp4", seconds=SECONDS, audio=False
+    )
 
 
 @pytest.fixture(autouse=True)

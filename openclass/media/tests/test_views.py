@@ -157,3 +157,40 @@ def test_admin_lists_videos(client, city, processing_video):
     change = client.get(reverse("admin:media_video_change", args=[processing_video.pk]))
     assert change.status_code == 200
     assert client.get(reverse("admin:media_upload_changelist")).status_code == 200
+
+
+def test_a_failed_conversion_can_be_tried_again(
+    client, city, media_root, sample_video, django_capture_on_commit_callbacks
+):
+    video = services.create_video_from_file(
+        sample_video, city.north.homeroom_a, "다시", transcode_now=False
+    )
+    Video.objects.filter(pk=video.pk).update(
+        status=Video.Status.FAILED, error_code=Video.Failure.TRANSCODE, error_detail="x"
+    )
+    client.force_login(city.north.homeroom_a)
+    html = client.get(reverse("media:status_fragment", args=[video.pk])).content.decode()
+    assert reverse("media:retry", args=[video.pk]) in html
+    client.force_login(city.north.subject_teacher)
+    assert client.post(reverse("media:retry", args=[video.pk])).status_code == 404
+    client.force_login(city.north.homeroom_a)
+    assert client.get(reverse("media:retry", args=[video.pk])).status_code == 405
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(reverse("media:retry", args=[video.pk]))
+    assert response.status_code == 302
+    assert len(queued) == 1  # the transcode task, handed to Huey on commit
+    video.refresh_from_db()
+    assert video.status == Video.Status.QUEUED
+    assert video.error == ""
+
+
+def test_a_refused_file_is_not_tried_again(client, city, media_root, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("메모\n" * 100)
+    video = services.create_video_from_file(text, city.north.homeroom_a, "메모")
+    client.force_login(city.north.homeroom_a)
+    html = client.get(reverse("media:status_fragment", args=[video.pk])).content.decode()
+    assert reverse("media:retry", args=[video.pk]) not in html
+    client.post(reverse("media:retry", args=[video.pk]))
+    video.refresh_from_db()
+    assert video.error_code == Video.Failure.NOT_VIDEO

@@ -145,7 +145,9 @@ function setupWidget(widget) {
       return;
     }
     setBusy(false);
-    retryButton.hidden = false;
+    // Refusals (too large, not a video, not allowed) will not change by trying again.
+    const status = error && error.originalResponse ? error.originalResponse.getStatus() : 0;
+    retryButton.hidden = status >= 400 && status < 500 && status !== 409 && status !== 423;
     say("");
     showError(format(messages.error, { reason: reasonOf(error, messages) }));
   }
@@ -183,7 +185,7 @@ function setupWidget(widget) {
       onProgress,
       onSuccess,
       onError,
-      onShouldRetry: (error, attempt, options) => {
+      onShouldRetry: (error) => {
         const status = error.originalResponse ? error.originalResponse.getStatus() : 0;
         if (status >= 400 && status < 500 && status !== 409 && status !== 423 && status !== 429) return false;
         say(messages.retrying);
