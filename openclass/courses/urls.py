@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/students/", views.enrolments, name="enrolments"),
     path("<int:pk>/join/", views.enrol_self, name="enrol_self"),
     path("<int:pk>/lessons/<int:lesson_id>/", views.lesson, name="lesson"),
+    path("<int:pk>/lessons/<int:lesson_id>/progress/", views.heartbeat, name="heartbeat"),
     path(
         "<int:pk>/lessons/<int:lesson_id>/document.pdf",
         views.lesson_document,

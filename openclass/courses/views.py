@@ -6,12 +6,14 @@ every rule to ``courses.services``.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.models import Organisation, User
 from openclass.catalog.models import Topic
 
-from . import access, services
+from . import access, progress, services
 from .forms import (
     CopyCourseForm,
     CourseForm,
@@ -393,7 +395,7 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
         raise PermissionDenied(_("Enrol in the course to study its lessons."))
     if is_student and not services.is_open(course):
         raise PermissionDenied(_("This course is not open now."))
-    progress = services.open_lesson(request.user, lesson) if is_student else None
+    my_progress = services.open_lesson(request.user, lesson) if is_student else None
     ordered = services.lessons_in_order(course)
     index = next(i for i, item in enumerate(ordered) if item.pk == lesson.pk)
     playback_url = ""
@@ -404,13 +406,13 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
             playback_url = media.playback_url(lesson.video, request.user)
     elif lesson.kind == Lesson.Kind.VIDEO_URL:
         playback_url = lesson.url
-    return render(
+    response = render(
         request,
         "courses/lesson.html",
         {
             "course": course,
             "lesson": lesson,
-            "progress": progress,
+            "progress": my_progress,
             "preview": not is_student,
             "playback_url": playback_url,
             "youtube_id": youtube_id(lesson.url) if lesson.kind == Lesson.Kind.YOUTUBE else None,
@@ -418,6 +420,15 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
             "next": ordered[index + 1] if index + 1 < len(ordered) else None,
         },
     )
+    # Only this page, and only for these lessons, lets in what lives elsewhere.
+    if lesson.kind == Lesson.Kind.YOUTUBE:
+        response._csp_update = {
+            "script-src": ["https://www.youtube.com", "https://s.ytimg.com"],
+            "frame-src": ["https://www.youtube-nocookie.com", "https://www.youtube.com"],
+        }
+    elif lesson.kind == Lesson.Kind.VIDEO_URL:
+        response._csp_update = {"media-src": ["https:"], "connect-src": ["https:"]}
+    return response
 
 
 @login_required
@@ -439,3 +450,42 @@ def lesson_document(request: HttpRequest, pk: int, lesson_id: int) -> FileRespon
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def heartbeat(request: HttpRequest, pk: int, lesson_id: int) -> JsonResponse:
+    """The player's progress beat (form field ``beat``, JSON). Also the target of the page's
+    ``navigator.sendBeacon`` when it closes, which is why it reads a form, not a JSON body."""
+    progress_row = (
+        LessonProgress.objects.select_related("lesson__section__course", "lesson__video")
+        .filter(
+            student=request.user,
+            lesson_id=lesson_id,
+            lesson__section__course_id=pk,
+            lesson__section__course__enrolments__student=request.user,
+        )
+        .first()
+    )
+    if progress_row is None or not services.is_open(progress_row.lesson.section.course):
+        return JsonResponse({"ok": False, "reason": "not_enrolled"}, status=403)
+    try:
+        payload = json.loads(request.POST.get("beat", ""))
+    except ValueError:
+        payload = None
+    course = progress_row.lesson.section.course
+    try:
+        state = progress.credit(progress_row, payload)
+    except progress.Refused as refused:
+        current = progress.State.of(
+            LessonProgress.objects.select_related("lesson__video").get(pk=progress_row.pk)
+        )
+        return JsonResponse(
+            {
+                **progress.summary(current, course.completion_threshold),
+                "ok": False,
+                "reason": refused.reason,
+            },
+            status=409,
+        )
+    return JsonResponse(progress.summary(state, course.completion_threshold))

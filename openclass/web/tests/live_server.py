@@ -34,6 +34,9 @@ STUDENT = Person("hanbit-0001", "김하늘")
 # Kept for the wrong-password test, so its failed attempt never touches the other logins.
 OTHER_STUDENT = Person("hanbit-0002", "이바다")
 TEACHER = Person("hanbit-t01", "박선생")
+COURSE_TITLE = "안전한 등하굣길"
+LESSON_TITLE = "1차시 횡단보도"
+LESSON_SECONDS = 30
 
 
 def seed() -> None:
@@ -71,6 +74,45 @@ def seed() -> None:
         organisation=school,
     )
     TeachingAssignment.objects.create(teacher=teacher, klass=klass, is_homeroom=True)
+    seed_course(teacher, klass)
+
+
+def seed_course(teacher, klass) -> None:
+    """A published no-skip class course with one real, transcoded video lesson (made by ffmpeg),
+    the class enrolled."""
+    import tempfile
+
+    from openclass.catalog.models import Topic
+    from openclass.courses import services
+    from openclass.courses.models import Course, Lesson, Section
+    from openclass.media import ffmpeg
+    from openclass.media import services as media
+
+    course = Course.objects.create(
+        title=COURSE_TITLE,
+        topic=Topic.objects.get(code="safety-health"),
+        scope=Course.Scope.CLASS,
+        organisation=klass,
+        owner=teacher,
+        is_published=True,
+        no_skip=True,
+    )
+    course.teachers.add(teacher)
+    section = Section.objects.create(course=course, title="1단원", position=1)
+    with tempfile.TemporaryDirectory() as folder:
+        source = ffmpeg.make_test_pattern(
+            Path(folder) / "lesson.mp4", seconds=LESSON_SECONDS, size="320x240"
+        )
+        video = media.create_video_from_file(source, teacher, LESSON_TITLE)
+    Lesson.objects.create(
+        section=section,
+        title=LESSON_TITLE,
+        kind=Lesson.Kind.VIDEO,
+        video=video,
+        duration=video.duration,
+        position=1,
+    )
+    services.enrol_organisation(teacher, course, klass)
 
 
 class LiveServer:
