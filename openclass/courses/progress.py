@@ -184,7 +184,7 @@ def credit(
     course = progress.lesson.section.course
     with transaction.atomic():
         locked = (
-            LessonProgress.objects.select_for_update()
+            LessonProgress.objects.select_for_update(of=("self",))
             .select_related("lesson__video", "lesson__section__course")
             .get(pk=progress.pk)
         )
