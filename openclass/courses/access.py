@@ -105,6 +105,12 @@ def can_enrol_into(user: User, course: Course) -> bool:
     )
 
 
+def can_preview_lessons(user: User, course: Course) -> bool:
+    """Managers, and teachers weighing whether to reuse the course, may open its lessons
+    without being enrolled (nothing is recorded for them)."""
+    return can_manage_course(user, course) or can_enrol_into(user, course)
+
+
 def enrollable_students(user: User, course: Course) -> QuerySet[User]:
     """Students ``user`` may enrol into ``course``: under the organisation it is opened at, and
     among the people ``user`` may see."""

@@ -387,11 +387,7 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
         Lesson.objects.select_related("section", "video"), pk=lesson_id, section__course=course
     )
     is_student = Enrolment.objects.filter(course=course, student=request.user).exists()
-    # Teachers weighing whether to reuse a course may look at its lessons, like its managers.
-    can_preview = access.can_manage_course(request.user, course) or access.can_enrol_into(
-        request.user, course
-    )
-    if not is_student and not can_preview:
+    if not is_student and not access.can_preview_lessons(request.user, course):
         raise PermissionDenied(_("Enrol in the course to study its lessons."))
     if is_student and not services.is_open(course):
         raise PermissionDenied(_("This course is not open now."))
@@ -440,10 +436,9 @@ def lesson_document(request: HttpRequest, pk: int, lesson_id: int) -> FileRespon
         Lesson, pk=lesson_id, section__course=course, kind=Lesson.Kind.DOCUMENT
     )
     is_student = Enrolment.objects.filter(course=course, student=request.user).exists()
-    can_preview = access.can_manage_course(request.user, course) or access.can_enrol_into(
-        request.user, course
-    )
-    if not (is_student or can_preview) or not lesson.document:
+    if not (is_student or access.can_preview_lessons(request.user, course)):
+        raise Http404
+    if not lesson.document:
         raise Http404
     response = FileResponse(
         lesson.document.open("rb"), content_type="application/pdf", filename=f"{lesson.title}.pdf"
