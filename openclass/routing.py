@@ -3,4 +3,10 @@
 Areas append their consumers' routes here (progress heartbeats, live-class events).
 """
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from openclass.courses.consumers import ProgressConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/progress/", ProgressConsumer.as_asgi()),
+]

@@ -1,185 +1,419 @@
-// Lesson player with progress tracking (진도율). Works on a <video> (uploaded HLS, MP4 or HLS
-// URLs) or a YouTube IFrame player. It records the stretches actually played, sends them to the
-// server every few seconds and when the page closes, keeps the student from seeking past the
-// furthest point the server has credited (no-skip courses) and limits the playback speed.
+// Lesson player with watch progress (진도율). Drives a <video> (uploaded videos through
+// hls-player.js, MP4 or HLS addresses) or a YouTube IFrame player, and:
+// - records the stretches actually played (time updates while playing; seeks are never counted);
+// - sends them as a heartbeat about once a second over the progress WebSocket (/ws/progress/),
+//   queueing while disconnected and resending whatever was not acknowledged after a reconnect;
+// - shows the percentage and completion the *server* answers, and in no-skip courses keeps the
+//   student from seeking past the furthest point the server has credited;
+// - offers only the course's allowed speeds and undoes any other;
+// - offers "continue from m:ss" when there is a saved position;
+// - sends what is still unacknowledged with navigator.sendBeacon when the page goes away.
+// Everything it says goes to a role="status" line (aria-live), so it is heard as well as seen.
 
-const BEAT_SECONDS = 5;
-const MAX_STEP = 2.5; // a larger jump between two time updates is a seek, not playing
+const BEAT_MS = 1000;
+const SAMPLE_MS = 250; // YouTube has no timeupdate event: its time is sampled
+const SKIP_SLACK = 1.5; // seconds past the allowed point before snapping back
+const MAX_RECONNECT_MS = 15000;
+const OFFLINE_NOTICE_MS = 5000;
 
 function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+  return template.replace(/%\((\w+)\)s/g, (_match, key) => String(values[key] ?? ""));
 }
 
 function clock(seconds) {
-  const s = Math.floor(seconds);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const mm = h ? String(m).padStart(2, "0") : String(m);
+  return `${h ? `${h}:` : ""}${mm}:${String(s % 60).padStart(2, "0")}`;
 }
 
-// A common face for <video> and the YouTube player.
+const round3 = (x) => Math.round(x * 1000) / 1000;
+
+// Union of [start, end] intervals: sorted, disjoint.
+function union(intervals) {
+  const sorted = intervals.filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
+  const merged = [];
+  for (const [s, e] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return merged;
+}
+
+// --- One face for <video> and the YouTube player ---------------------------------------------
+
 function videoAdapter(video) {
+  // Chrome's own controls offer every speed: the course's speed menu replaces it.
+  video.setAttribute("controlslist", "noplaybackrate nodownload");
   return {
+    element: video,
     time: () => video.currentTime,
     duration: () => (Number.isFinite(video.duration) ? video.duration : 0),
-    playing: () => !video.paused && !video.ended && !video.seeking,
+    playing: () => !video.paused && !video.ended && !video.seeking && video.readyState > 2,
     seek: (t) => { video.currentTime = t; },
+    play: () => video.play().catch(() => {}),
     rate: () => video.playbackRate,
     setRate: (r) => { video.playbackRate = r; },
     on: (name, handler) => video.addEventListener(name, handler),
   };
 }
 
-function youtubeAdapter(player) {
+function youtubeAdapter(player, element) {
   const handlers = {};
+  const fire = (name) => (handlers[name] || []).forEach((handler) => handler());
   player.addEventListener("onStateChange", (event) => {
-    if (event.data === 0) (handlers.ended || []).forEach((h) => h());
-    if (event.data === 2) (handlers.pause || []).forEach((h) => h());
+    if (event.data === 0) fire("ended");
+    if (event.data === 1) fire("play");
+    if (event.data === 2) fire("pause");
   });
-  player.addEventListener("onPlaybackRateChange", () => (handlers.ratechange || []).forEach((h) => h()));
+  player.addEventListener("onPlaybackRateChange", () => fire("ratechange"));
+  window.setInterval(() => fire("timeupdate"), SAMPLE_MS);
   return {
+    element,
     time: () => player.getCurrentTime() || 0,
     duration: () => player.getDuration() || 0,
     playing: () => player.getPlayerState() === 1,
     seek: (t) => player.seekTo(t, true),
+    play: () => player.playVideo(),
     rate: () => player.getPlaybackRate(),
     setRate: (r) => player.setPlaybackRate(r),
     on: (name, handler) => { (handlers[name] = handlers[name] || []).push(handler); },
   };
 }
 
+// --- The progress channel --------------------------------------------------------------------
+
+class Channel {
+  constructor(url, lesson, handlers) {
+    this.url = url;
+    this.lesson = lesson;
+    this.handlers = handlers;
+    this.socket = null;
+    this.ready = false; // open and the server has answered "open" with its state
+    this.retry = 1000;
+    this.closed = false; // the server refused us for good (4401, 4403)
+    this.connect();
+  }
+
+  connect() {
+    if (this.closed) return;
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.retry = 1000;
+      socket.send(JSON.stringify({ type: "open", lesson: this.lesson }));
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message.type === "state") {
+        this.ready = true;
+        this.handlers.state(message);
+      } else if (message.type === "ack" || message.type === "refused") {
+        this.handlers.answer(message);
+      } else if (message.type === "denied") {
+        this.closed = true;
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      this.ready = false;
+      if (socket !== this.socket) return;
+      if (event.code === 4401 || event.code === 4403) this.closed = true;
+      this.handlers.down(this.closed);
+      if (this.closed) return;
+      window.setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(MAX_RECONNECT_MS, this.retry * 2);
+    });
+  }
+
+  send(message) {
+    if (!this.ready) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  reconnectNow() {
+    if (this.closed || (this.socket && this.socket.readyState <= WebSocket.OPEN)) return;
+    this.retry = 1000;
+    this.connect();
+  }
+}
+
+// --- The player ------------------------------------------------------------------------------
+
 function track(root, media) {
   const data = root.dataset;
+  const lesson = Number(data.lesson);
   const status = root.querySelector("[data-player-status]");
   const bar = root.querySelector("[data-progress-bar]");
-  const speed = root.querySelector("[data-speed]");
+  const figure = root.querySelector("[data-progress-text]");
+  const done = root.querySelector("[data-completed-tag]");
+  const speedSelect = root.querySelector("[data-speed]");
   const resume = root.querySelector("[data-resume]");
-  const url = data.heartbeatUrl;
   const noSkip = data.noSkip === "1";
-  const speeds = data.speeds.split(",").map(Number);
-  let seq = Number(data.seq);
-  let furthest = Number(data.furthest);
-  let completed = data.completed === "1";
-  let pending = [];
-  let last = null;
-  let reached = furthest; // furthest point played on this page, credited or not yet sent
-  let sending = false;
+  const speeds = data.speeds.split(",").map(Number).filter((s) => s > 0);
+  const recording = Boolean(data.wsPath);
+
+  // The server's figures.
+  let truth = {
+    seq: Number(data.seq) || 0,
+    furthest: Number(data.furthest) || 0,
+    percent: Number(data.percent) || 0,
+    completed: data.completed === "1",
+    duration: Number(data.duration) || 0,
+  };
+  let seq = truth.seq; // the last sequence number used
+  let fresh = []; // played since the last beat was made
+  let played = []; // everything played on this page (union), for the closing beacon
+  const unacked = new Map(); // seq -> intervals sent (or queued) but not acknowledged
+  let last = null; // {time, at}: the previous sample while playing
+  let reached = truth.furthest; // furthest point played on this page
+  let fastest = media.rate();
+  let positionSent = -1;
+  let offlineTimer = null;
+  let stopped = false; // the server refused this page for good
 
   const say = (text) => { status.textContent = text; };
-  const show = (answer) => {
-    furthest = Math.max(furthest, answer.furthest);
-    if (bar) bar.value = answer.percent;
-    if (answer.completed && !completed) say(data.msgCompleted);
-    else if (!answer.completed) say(format(data.msgProgress, { percent: answer.percent }));
-    completed = answer.completed;
-  };
-  if (bar && data.duration) bar.value = Math.min(100, Math.floor((100 * Number(data.watched)) / Number(data.duration)));
+  const allowed = () => Math.max(truth.furthest, reached);
 
-  function beatForm() {
-    if (!pending.length) return null;
-    seq += 1;
-    const beat = {
-      seq,
-      intervals: pending,
-      position: media.time(),
-      speed: media.rate(),
-      duration: media.duration() || null,
+  function show() {
+    if (bar) bar.value = truth.percent;
+    if (figure) figure.textContent = format(data.msgProgress, { percent: truth.percent });
+    if (done) done.hidden = !truth.completed;
+  }
+
+  function adopt(answer) {
+    const wasCompleted = truth.completed;
+    truth = {
+      seq: answer.seq,
+      furthest: answer.furthest,
+      percent: answer.percent,
+      completed: answer.completed,
+      duration: answer.duration || truth.duration,
     };
-    pending = [];
-    const form = new FormData();
-    form.append("csrfmiddlewaretoken", data.csrfToken);
-    form.append("beat", JSON.stringify(beat));
-    return { form, beat };
+    reached = Math.max(reached, truth.furthest);
+    show();
+    if (truth.completed && !wasCompleted) say(data.msgCompleted);
   }
 
-  async function send() {
-    if (!url || sending) return;
-    const next = beatForm();
-    if (!next) return;
-    sending = true;
-    try {
-      const response = await fetch(url, { method: "POST", body: next.form, credentials: "same-origin" });
-      const answer = await response.json();
-      if (typeof answer.seq === "number") seq = Math.max(seq, answer.seq);
-      show(answer);
-    } catch {
-      pending = next.beat.intervals.concat(pending); // try again with the next beat
-      seq -= 1;
-      say(data.msgOffline);
-    } finally {
-      sending = false;
-    }
-  }
-
-  // Played stretches: consecutive time updates while playing, never across a seek.
-  setInterval(() => {
+  // Played stretches: consecutive samples while playing, never across a seek.
+  function sample() {
     const now = media.time();
-    if (media.playing() && last !== null) {
-      const step = now - last;
-      if (step > 0 && step <= MAX_STEP * Math.max(1, media.rate())) {
-        const tail = pending[pending.length - 1];
-        if (tail && Math.abs(tail[1] - last) < 0.01) tail[1] = now;
-        else pending.push([last, now]);
-        if (last <= reached + 1.5) reached = Math.max(reached, now);
-      }
-    }
-    const allowed = Math.max(furthest, reached);
-    if (noSkip && !completed && now > allowed + 1.5) {
-      // Seeking ahead of what has been watched: back to the furthest point watched.
-      media.seek(allowed);
+    const at = performance.now();
+    if (noSkip && !truth.completed && now > allowed() + SKIP_SLACK) {
+      media.seek(allowed());
       say(data.msgNoSkip);
       last = null;
       return;
     }
-    last = media.playing() ? now : null;
-  }, 250);
+    if (!media.playing()) {
+      last = null;
+      return;
+    }
+    if (last) {
+      const step = now - last.time;
+      const plausible = ((at - last.at) / 1000) * media.rate() * 1.5 + 0.3;
+      if (step > 0 && step <= plausible) {
+        const tail = fresh[fresh.length - 1];
+        if (tail && Math.abs(tail[1] - last.time) < 0.001) tail[1] = round3(now);
+        else fresh.push([round3(last.time), round3(now)]);
+        if (last.time <= reached + SKIP_SLACK) reached = Math.max(reached, now);
+      }
+    }
+    fastest = Math.max(fastest, media.rate());
+    last = { time: now, at };
+  }
 
-  setInterval(send, BEAT_SECONDS * 1000);
-  media.on("pause", send);
-  media.on("ended", send);
+  function makeBeat(intervals) {
+    seq += 1;
+    unacked.set(seq, intervals);
+    played = union(played.concat(intervals.map((i) => [...i])));
+    const duration = media.duration();
+    positionSent = media.time();
+    const beat = {
+      type: "beat",
+      lesson,
+      seq,
+      intervals,
+      position: round3(positionSent),
+      speed: fastest,
+    };
+    if (duration > 0) beat.duration = round3(duration);
+    fastest = media.rate();
+    return beat;
+  }
+
+  function beat(force = false) {
+    if (!recording || stopped) return;
+    sample();
+    const moved = Math.abs(media.time() - positionSent) >= 1;
+    if (!fresh.length && !(force && moved)) return;
+    const message = makeBeat(fresh);
+    fresh = [];
+    channel.send(message); // queued in `unacked` when offline, resent after the reconnect
+  }
+
+  // Everything not acknowledged, as one beat with a new sequence number (after a reconnect).
+  // The closing beacon sends everything played on this page: the server may not have written
+  // the acknowledged beats yet (it writes every few seconds), and in a no-skip course a beacon
+  // holding only the last stretch would start beyond what the database knows. Credit is the
+  // growth of the union, so nothing counts twice.
+  function resendAll(everything = false) {
+    const intervals = union([...unacked.values()].flat().concat(fresh, everything ? played : []));
+    unacked.clear();
+    fresh = [];
+    return makeBeat(intervals);
+  }
+
+  const channel = recording
+    ? new Channel(
+        `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${data.wsPath}`,
+        lesson,
+        {
+          state(message) {
+            window.clearTimeout(offlineTimer);
+            offlineTimer = null;
+            seq = Math.max(seq, message.seq);
+            adopt(message);
+            if (unacked.size) channel.send(resendAll());
+          },
+          answer(message) {
+            for (const key of [...unacked.keys()]) {
+              if (key <= message.beat) unacked.delete(key);
+            }
+            if (message.type === "refused" && message.reason === "replayed") {
+              // Another tab moved the sequence on: nothing was wrong with what was played.
+              seq = Math.max(seq, message.seq);
+            }
+            adopt(message);
+          },
+          down(final) {
+            if (final) {
+              // Signed out, or no longer allowed to study this lesson: nothing more is sent.
+              stopped = true;
+              unacked.clear();
+              fresh = [];
+              say(data.msgOffline);
+              return;
+            }
+            offlineTimer = offlineTimer || window.setTimeout(() => say(data.msgOffline), OFFLINE_NOTICE_MS);
+          },
+        },
+      )
+    : null;
+
+  // No-skip: a seek past the allowed point goes back to it.
+  media.on("seeking", () => {
+    last = null;
+    if (noSkip && !truth.completed && media.time() > allowed() + SKIP_SLACK) {
+      media.seek(allowed());
+      say(data.msgNoSkip);
+    }
+  });
+  media.on("timeupdate", sample);
+  media.on("pause", () => {
+    beat(true);
+    if (recording) say(format(data.msgProgress, { percent: truth.percent }));
+  });
+  media.on("ended", () => beat(true));
+  media.on("seeked", () => beat(true));
+
+  // Speeds: only the course's.
+  const allowedSpeed = (rate) => speeds.some((s) => Math.abs(s - rate) < 0.01);
   media.on("ratechange", () => {
-    if (!speeds.some((s) => Math.abs(s - media.rate()) < 0.01)) {
+    if (!allowedSpeed(media.rate())) {
       media.setRate(1);
       say(data.msgSpeed);
     }
-    if (speed) speed.value = String(media.rate());
+    if (speedSelect) speedSelect.value = String(media.rate());
   });
-  if (speed) speed.addEventListener("change", () => media.setRate(Number(speed.value)));
+  if (speedSelect) {
+    speedSelect.addEventListener("change", () => {
+      const rate = Number(speedSelect.value);
+      if (allowedSpeed(rate)) media.setRate(rate);
+    });
+  }
 
-  const position = Number(data.position);
-  if (resume && position > 5 && (!data.duration || position < Number(data.duration) - 5)) {
+  // Resume where the student left off.
+  const position = Number(data.position) || 0;
+  const length = truth.duration || media.duration();
+  if (resume && position > 5 && (!length || position < length - 5)) {
     resume.textContent = format(data.msgResume, { time: clock(position) });
     resume.hidden = false;
     resume.addEventListener("click", () => {
-      media.seek(position);
+      media.seek(noSkip ? Math.min(position, allowed()) : position);
+      media.play();
       resume.hidden = true;
+      media.element.focus();
     });
   }
 
-  // Closing the page: the last stretch goes out with sendBeacon, which survives the unload.
+  show();
+  if (!recording) return;
+  window.setInterval(() => beat(), BEAT_MS);
+
+  // Leaving the page: what is not acknowledged goes out with sendBeacon, which outlives the page.
   window.addEventListener("pagehide", () => {
-    const next = url && beatForm();
-    if (next) navigator.sendBeacon(url, next.form);
+    sample();
+    const moved = Math.abs(media.time() - positionSent) >= 1;
+    if (stopped || !data.beaconUrl || (!fresh.length && !unacked.size && !moved)) return;
+    const message = resendAll(true);
+    delete message.type;
+    const form = new FormData();
+    form.append("csrfmiddlewaretoken", data.csrfToken);
+    form.append("beat", JSON.stringify(message));
+    navigator.sendBeacon(data.beaconUrl, form);
   });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) channel.reconnectNow();
+  });
+  window.addEventListener("online", () => channel.reconnectNow());
 }
 
-function start(root) {
-  const youtubeId = root.dataset.youtubeId;
-  if (!youtubeId) {
-    const video = root.querySelector("video");
-    if (video) track(root, videoAdapter(video));
+// --- Start -----------------------------------------------------------------------------------
+
+function startYouTube(root) {
+  const target = root.querySelector("[data-youtube-target]");
+  const create = () => {
+    const player = new window.YT.Player(target, {
+      videoId: root.dataset.youtubeId,
+      host: "https://www.youtube-nocookie.com",
+      playerVars: { rel: 0, playsinline: 1, disablekb: 0 },
+      events: {
+        onReady: () => track(root, youtubeAdapter(player, player.getIframe())),
+      },
+    });
+  };
+  if (window.YT && window.YT.Player) {
+    create();
     return;
   }
-  const target = root.querySelector("[data-youtube-target]");
+  const previous = window.onYouTubeIframeAPIReady;
   window.onYouTubeIframeAPIReady = () => {
-    const player = new window.YT.Player(target, {
-      videoId: youtubeId,
-      host: "https://www.youtube-nocookie.com",
-      playerVars: { rel: 0, playsinline: 1 },
-      events: { onReady: () => track(root, youtubeAdapter(player)) },
-    });
+    if (previous) previous();
+    create();
   };
   const script = document.createElement("script");
   script.src = "https://www.youtube.com/iframe_api";
+  script.addEventListener("error", () => {
+    root.querySelector("[data-player-status]").textContent = root.dataset.msgYoutubeOffline;
+  });
   document.head.append(script);
+}
+
+function start(root) {
+  if (root.dataset.youtubeId) {
+    startYouTube(root);
+    return;
+  }
+  const video = root.querySelector("video");
+  if (video) track(root, videoAdapter(video));
 }
 
 document.querySelectorAll("[data-lesson-player]").forEach(start);

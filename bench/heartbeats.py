@@ -1,0 +1,525 @@
+"""Watch-progress heartbeats: 1,000 students watching at once, one heartbeat a second each.
+
+The installation holds the demo city topped up to 15,000 students. 1,000 of them, enrolled in a
+course with a one-hour video lesson, each open the progress WebSocket with their own session
+cookie, announce the lesson and then send one beat a second (the second just played) for the
+sustained window, waiting for each answer; meanwhile demo students load the home page. Printed:
+beats/s achieved, beat round-trip p50/p95/p99, home page p50/p95, CPU of the server and of this
+load generator, and beside them the bare-Django figure (GET /healthz, a trivial view, as many
+as it serves with 32 clients) and the plain-HTTP figure (the same beats POSTed one request each,
+the sendBeacon endpoint). After the watchers disconnect, the database is compared with what
+was sent: every acknowledged beat must be there ("no beat lost").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import random
+import secrets
+import sqlite3
+import string
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from websockets.asyncio.client import connect
+
+from bench import Server, Site, demo_site, ms, percentile, running_server
+
+WATCHERS = 1000
+HTTP_WATCHERS = 100  # other students, for the plain-HTTP comparison
+STUDENTS = 15_000
+WINDOW = 60.0  # seconds of sustained beating
+CONNECT_RATE = 100.0  # new WebSocket connections a second while ramping up
+HOME_USERS = 20
+HOME_INTERVAL = 0.2  # one home page load every 0.2 s, spread over HOME_USERS
+HEALTHZ_CLIENTS, HEALTHZ_SECONDS = 32, 10.0
+HTTP_SECONDS = 10.0
+LESSON_SECONDS = 3600.0
+TARGET_RATE, TARGET_P95, TARGET_HOME_P95 = 1000.0, 0.050, 0.100
+TIMEOUT = 30.0
+
+
+# --- Set-up, inside the installation's Django (``manage.py shell``) ---------------------------
+
+
+def prepare(output: str, watchers: int, students: int, home_users: int) -> None:
+    """Top the demo city up to ``students`` students (a school of its own), open a course with
+    a one-hour video lesson to ``watchers`` of them (progress rows opened an hour ago), and
+    write sessions for them and for ``home_users`` demo students to ``output`` (JSON)."""
+    import datetime
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from openclass.accounts.models import Organisation, User
+    from openclass.catalog.models import Topic
+    from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
+
+    Kind = Organisation.Kind
+    district = Organisation.objects.filter(kind=Kind.DISTRICT).order_by("pk").first()
+    school = Organisation.objects.create(
+        kind=Kind.SCHOOL,
+        name="벤치초등학교",
+        code="bench",
+        parent=district,
+        school_level=Organisation.SchoolLevel.ELEMENTARY,
+    )
+    missing = max(0, students - User.objects.filter(role=User.Role.STUDENT).count())
+    password = User.objects.filter(role=User.Role.STUDENT).values_list("password", flat=True)[0]
+    per_class, classes_per_grade = 30, max(1, math.ceil(missing / 30 / 6))
+    new_users = []
+    number = 0
+    for grade_number in range(1, 7):
+        grade = Organisation.objects.create(
+            kind=Kind.GRADE, name=f"{grade_number}학년", number=grade_number, parent=school
+        )
+        for class_number in range(1, classes_per_grade + 1):
+            klass = Organisation.objects.create(
+                kind=Kind.CLASS, name=f"{class_number}반", number=class_number, parent=grade
+            )
+            for seat in range(1, per_class + 1):
+                if number >= missing:
+                    break
+                number += 1
+                new_users.append(
+                    User(
+                        username=f"bench-{number:05d}",
+                        name=f"벤치{number:05d}",
+                        role=User.Role.STUDENT,
+                        organisation=klass,
+                        number=seat,
+                        password=password,
+                    )
+                )
+    User.objects.bulk_create(new_users, batch_size=1000)
+    owner = User.objects.filter(role=User.Role.OFFICE_ADMIN).first()
+    course = Course.objects.create(
+        title="벤치 강좌",
+        topic=Topic.objects.order_by("position").first(),
+        scope=Course.Scope.SCHOOL,
+        organisation=school,
+        owner=owner,
+        is_published=True,
+        no_skip=True,
+    )
+    section = Section.objects.create(course=course, title="1단원", position=1)
+    lesson = Lesson.objects.create(
+        section=section,
+        title="한 시간 영상",
+        kind=Lesson.Kind.VIDEO_URL,
+        url="https://media.example.org/hour.mp4",
+        duration=LESSON_SECONDS,
+        position=1,
+    )
+    chosen = list(
+        User.objects.filter(username__startswith="bench-").order_by("username")[
+            : watchers + HTTP_WATCHERS
+        ]
+    )
+    Enrolment.objects.bulk_create([Enrolment(course=course, student=s) for s in chosen])
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    LessonProgress.objects.bulk_create(
+        [LessonProgress(student=s, lesson=lesson, opened_at=an_hour_ago) for s in chosen]
+    )
+    home = list(User.objects.filter(username__startswith="hanbit-0").order_by("username"))
+    home = [u for u in home if u.role == User.Role.STUDENT][:home_users]
+
+    def session(user: User) -> str:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        return store.session_key
+
+    Path(output).write_text(
+        json.dumps(
+            {
+                "course": course.pk,
+                "lesson": lesson.pk,
+                "watchers": [[s.pk, session(s)] for s in chosen],
+                "home": [session(u) for u in home],
+                "students": User.objects.filter(role=User.Role.STUDENT).count(),
+            }
+        )
+    )
+
+
+# --- The load ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Watcher:
+    student: int
+    session: str
+    sent: int = 0
+    acked: int = 0
+    error: str = ""
+    latencies: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Figures:
+    rate: float = math.nan
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    server_cpu: float = math.nan
+    client_cpu: float = math.nan
+    elapsed: float = math.nan
+
+
+class RawHTTP:
+    """A minimal keep-alive HTTP/1.1 client on asyncio streams. httpx costs the load generator
+    about a millisecond of CPU a request, which on this 2-core machine caps what it can offer
+    the server; this costs a small fraction, so the figures are the server's."""
+
+    def __init__(self, server: Server, cookies: dict[str, str] | None = None) -> None:
+        self.host, port = server.base_url.removeprefix("http://").split(":")
+        self.port = int(port)
+        cookie = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())
+        self.headers = f"Host: {self.host}:{self.port}\r\n" + (
+            f"Cookie: {cookie}\r\n" if cookie else ""
+        )
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.busy = asyncio.Lock()  # one request at a time on the connection
+
+    async def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        body = urlencode(form).encode() if form else b""
+        head = f"{method} {path} HTTP/1.1\r\n{self.headers}"
+        if form:
+            head += (
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n"
+            )
+        self.writer.write(f"{head}\r\n".encode() + body)
+        status = int((await self.reader.readline()).split()[1])
+        length, chunked, close = 0, False, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _sep, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding" and "chunked" in value:
+                chunked = True
+            elif name == "connection" and value == "close":
+                close = True
+        if chunked:
+            content = b""
+            while size := int((await self.reader.readline()).strip(), 16):
+                content += await self.reader.readexactly(size + 2)
+            await self.reader.readline()
+        else:
+            content = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, content
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def _ws_url(server: Server) -> str:
+    return server.base_url.replace("http://", "ws://") + "/ws/progress/"
+
+
+async def _watch(
+    server: Server, lesson: int, watcher: Watcher, connect_at: float, begin: float, end: float
+) -> None:
+    await asyncio.sleep(max(0.0, connect_at - time.perf_counter()))
+    try:
+        async with connect(
+            _ws_url(server),
+            additional_headers={"Cookie": f"sessionid={watcher.session}"},
+            origin=server.base_url,
+            ping_interval=None,
+            open_timeout=TIMEOUT,
+            close_timeout=TIMEOUT,
+        ) as socket:
+            await socket.send(json.dumps({"type": "open", "lesson": lesson}))
+            state = json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))
+            if state.get("type") != "state":
+                watcher.error = f"open answered {state.get('type')}"
+                return
+            seq = state["seq"]
+            next_at = begin
+            while next_at < end:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                seq += 1
+                beat = {
+                    "type": "beat",
+                    "lesson": lesson,
+                    "seq": seq,
+                    "intervals": [[seq - 1, seq]],
+                    "position": seq,
+                    "speed": 1.0,
+                }
+                sent = time.perf_counter()
+                await socket.send(json.dumps(beat))
+                watcher.sent = seq
+                answer = json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))
+                if answer.get("type") != "ack" or answer.get("beat") != seq:
+                    watcher.error = f"beat answered {answer.get('type')} {answer.get('reason', '')}"
+                    return
+                watcher.latencies.append(time.perf_counter() - sent)
+                watcher.sent_at.append(sent)
+                watcher.acked = seq
+                next_at += 1.0
+    except TimeoutError:
+        watcher.error = watcher.error or "timeout"
+    except OSError as exc:
+        watcher.error = watcher.error or type(exc).__name__
+    except Exception as exc:  # a closed connection, a refused handshake: counted, not fatal
+        watcher.error = watcher.error or type(exc).__name__
+
+
+async def _home_pages(server: Server, sessions: list[str], until: float, out: list) -> None:
+    """Demo students loading the home page, one load every HOME_INTERVAL overall."""
+    clients = [RawHTTP(server, {"sessionid": key}) for key in sessions]
+    try:
+        index = 0
+        next_at = time.perf_counter()
+        while next_at < until:
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            client = clients[index % len(clients)]
+            index += 1
+            out.append(asyncio.create_task(_timed(client, "GET", "/")))
+            next_at += HOME_INTERVAL
+        await asyncio.gather(*out)
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def _timed(client: RawHTTP, method: str, path: str, form: dict | None = None) -> tuple:
+    """(seconds, status) of one request; status 0 on a connection error."""
+    async with client.busy:
+        started = time.perf_counter()
+        try:
+            status, _body = await client.request(method, path, form)
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            await client.close()
+            status = 0
+        return time.perf_counter() - started, status
+
+
+async def _websocket_phase(server: Server, setup: dict) -> tuple[Figures, list[Watcher], list]:
+    lesson = setup["lesson"]
+    watchers = [Watcher(pk, key) for pk, key in setup["watchers"][:WATCHERS]]
+    ramp = WATCHERS / CONNECT_RATE
+    now = time.perf_counter()
+    begin = now + ramp + 2.0
+    end = begin + WINDOW
+    random.Random(7).shuffle(watchers)
+    tasks = [
+        asyncio.create_task(
+            _watch(
+                server, lesson, w, now + i / CONNECT_RATE, begin + i / WATCHERS, end + i / WATCHERS
+            )
+        )
+        for i, w in enumerate(watchers)
+    ]
+    home: list = []
+    await asyncio.sleep(max(0.0, begin - time.perf_counter()))
+    cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    home_task = asyncio.create_task(_home_pages(server, setup["home"], end, home))
+    await asyncio.gather(*tasks)
+    figures = Figures()
+    figures.elapsed = time.perf_counter() - begin
+    figures.server_cpu = server.cpu_seconds() - cpu_before
+    figures.client_cpu = time.process_time() - client_before
+    await home_task
+    in_window = sum(len(w.latencies) for w in watchers)
+    figures.rate = in_window / WINDOW
+    figures.latencies = [x for w in watchers for x in w.latencies]
+    figures.errors = Counter(w.error for w in watchers if w.error)
+    return figures, watchers, [t.result() for t in home]
+
+
+async def _healthz(server: Server) -> Figures:
+    """The bare-Django figure: GET /healthz (a trivial view) from 32 keep-alive clients."""
+    figures = Figures()
+    end = time.perf_counter() + HEALTHZ_SECONDS
+
+    async def client_loop() -> None:
+        client = RawHTTP(server)
+        try:
+            while time.perf_counter() < end:
+                took, status = await _timed(client, "GET", "/healthz")
+                if status == 200:
+                    figures.latencies.append(took)
+                else:
+                    figures.errors[f"HTTP {status}"] += 1
+        finally:
+            await client.close()
+
+    cpu, client_cpu = server.cpu_seconds(), time.process_time()
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(HEALTHZ_CLIENTS)))
+    figures.elapsed = time.perf_counter() - started
+    figures.server_cpu = server.cpu_seconds() - cpu
+    figures.client_cpu = time.process_time() - client_cpu
+    figures.rate = len(figures.latencies) / figures.elapsed
+    return figures
+
+
+async def _http_beats(server: Server, setup: dict) -> Figures:
+    """The same beats as plain HTTP: one POST each to the sendBeacon endpoint (a write each),
+    from 100 students in a closed loop."""
+    figures = Figures()
+    end = time.perf_counter() + HTTP_SECONDS
+    url = f"/courses/{setup['course']}/lessons/{setup['lesson']}/progress/"
+
+    async def student(key: str) -> None:
+        # Django accepts a 32-character secret as both the cookie and the form's token.
+        token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        client = RawHTTP(server, {"sessionid": key, "csrftoken": token})
+        seq = 0
+        try:
+            while time.perf_counter() < end:
+                seq += 1
+                beat = {
+                    "seq": seq,
+                    "intervals": [[(seq - 1) * 0.01, seq * 0.01]],
+                    "position": seq * 0.01,
+                    "speed": 1.0,
+                }
+                form = {"csrfmiddlewaretoken": token, "beat": json.dumps(beat)}
+                took, status = await _timed(client, "POST", url, form)
+                if status == 200:
+                    figures.latencies.append(took)
+                else:
+                    figures.errors[f"HTTP {status}"] += 1
+        finally:
+            await client.close()
+
+    cpu, client_cpu = server.cpu_seconds(), time.process_time()
+    started = time.perf_counter()
+    keys = [key for _pk, key in setup["watchers"][WATCHERS : WATCHERS + HTTP_WATCHERS]]
+    await asyncio.gather(*(student(key) for key in keys))
+    figures.elapsed = time.perf_counter() - started
+    figures.server_cpu = server.cpu_seconds() - cpu
+    figures.client_cpu = time.process_time() - client_cpu
+    figures.rate = len(figures.latencies) / figures.elapsed
+    return figures
+
+
+def _verify(database: Path, lesson: int, watchers: list[Watcher]) -> tuple[int, int, int]:
+    """(watchers whose stored progress matches every acknowledged beat, mismatches, refusals
+    logged). The server writes on disconnect; give it a few seconds."""
+    expected = {w.student: w.acked for w in watchers}
+    deadline = time.monotonic() + 15
+    while True:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+            rows = connection.execute(
+                "SELECT student_id, last_seq, watched, intervals FROM courses_lessonprogress "
+                "WHERE lesson_id = ?",
+                (lesson,),
+            ).fetchall()
+            refusals = connection.execute(
+                "SELECT COUNT(*) FROM courses_rejectedheartbeat WHERE lesson_id = ?", (lesson,)
+            ).fetchone()[0]
+        stored = {student: (seq, watched, json.loads(iv)) for student, seq, watched, iv in rows}
+        good = 0
+        for student, acked in expected.items():
+            seq, watched, intervals = stored.get(student, (0, 0.0, []))
+            want = [[0.0, float(acked)]] if acked else []
+            if seq == acked and abs(watched - acked) < 1e-6 and intervals == want:
+                good += 1
+        if good == len(expected) or time.monotonic() > deadline:
+            return good, len(expected) - good, refusals
+        time.sleep(0.5)
+
+
+def _line(name: str, figures: Figures, unit: str) -> None:
+    times = figures.latencies
+    print(
+        f"    {name:<22} {figures.rate:,.0f} {unit}/s   p50 {ms(percentile(times, 50))}"
+        f"  p95 {ms(percentile(times, 95))}  p99 {ms(percentile(times, 99))}"
+        f"   CPU server {figures.server_cpu / figures.elapsed:.2f}, load generator "
+        f"{figures.client_cpu / figures.elapsed:.2f} cores"
+        + (f"   errors {dict(figures.errors)}" if figures.errors else "")
+    )
+
+
+async def _run(server: Server, site: Site, setup: dict) -> None:
+    healthz = await _healthz(server)
+    http = await _http_beats(server, setup)
+    print("\n  calibration (same server, same run):")
+    _line("bare Django /healthz", healthz, "req")
+    _line("HTTP beats (POST)", http, "beats")
+    print(
+        f"\n  {WATCHERS:,} watchers on the WebSocket, one beat a second each, {WINDOW:.0f} s "
+        f"after a {WATCHERS / CONNECT_RATE:.0f} s ramp; {setup['students']:,} students in the "
+        "database",
+        flush=True,
+    )
+    figures, watchers, home = await _websocket_phase(server, setup)
+    _line("WebSocket beats", figures, "beats")
+    home_ok = [took for took, status in home if status == 200]
+    home_errors = Counter(status for _took, status in home if status != 200)
+    print(
+        f"    {'home page (GET /)':<22} {len(home) / WINDOW:,.1f} req/s   "
+        f"p50 {ms(percentile(home_ok, 50))}  p95 {ms(percentile(home_ok, 95))}"
+        + (f"   errors {dict(home_errors)}" if home_errors else "")
+    )
+    print(
+        f"    load generator CPU     {figures.client_cpu / figures.elapsed:.2f} cores; "
+        f"watchers with errors: {sum(1 for w in watchers if w.error)}"
+        + (f" {dict(figures.errors)}" if figures.errors else "")
+    )
+    good, bad, refusals = _verify(site.database, setup["lesson"], watchers)
+    sent = sum(w.sent for w in watchers)
+    acked = sum(w.acked for w in watchers)
+    print(
+        f"    database check         {acked:,} beats acknowledged of {sent:,} sent; {good:,} "
+        f"watchers' progress exactly as sent, {bad:,} not; {refusals} refused beats logged"
+    )
+    p95 = percentile(figures.latencies, 95)
+    home_p95 = percentile(home_ok, 95)
+    passed = (
+        figures.rate >= TARGET_RATE * 0.98
+        and p95 < TARGET_P95
+        and bad == 0
+        and not figures.errors
+        and home_p95 < TARGET_HOME_P95
+    )
+    print(
+        f"    target                 ≥ {TARGET_RATE:,.0f} beats/s, p95 < {TARGET_P95 * 1000:.0f} "
+        f"ms, no beat lost, home p95 < {TARGET_HOME_P95 * 1000:.0f} ms: "
+        f"{'PASS' if passed else 'MISS'}"
+    )
+
+
+def main() -> None:
+    print("heartbeats: 1,000 students watching a lesson, one progress beat a second each")
+    started = time.monotonic()
+    with demo_site("full") as site:
+        output = site.var_dir / "bench-heartbeats.json"
+        site.manage(
+            "shell",
+            "-c",
+            "from bench.heartbeats import prepare; "
+            f"prepare({str(output)!r}, {WATCHERS}, {STUDENTS}, {HOME_USERS})",
+        )
+        setup = json.loads(output.read_text())
+        with running_server(site) as server:
+            print(
+                f"  server: uvicorn, 1 worker, SQLite in WAL mode, in-memory channel layer, "
+                f"{os.cpu_count()} CPUs shared with this load generator; set-up took "
+                f"{time.monotonic() - started:.0f} s",
+                flush=True,
+            )
+            asyncio.run(_run(server, site, setup))
