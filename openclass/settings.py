@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "openclass.catalog",
     "openclass.media",
     "openclass.courses",
+    "openclass.assessments",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

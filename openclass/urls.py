@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("openclass.web.urls")),
     path("accounts/", include("openclass.accounts.urls")),
     path("courses/", include("openclass.courses.urls")),
+    path("assessments/", include("openclass.assessments.urls")),
     path("videos/", include("openclass.media.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -171,8 +171,14 @@ class Lesson(models.Model):
         VIDEO_URL = "video_url", _("Video from a URL (MP4 or HLS)")
         DOCUMENT = "document", _("Document (PDF)")
         LINK = "link", _("Link")
+        QUIZ = "quiz", _("Quiz")
+        ASSIGNMENT = "assignment", _("Assignment")
 
     VIDEO_KINDS = (Kind.VIDEO, Kind.YOUTUBE, Kind.VIDEO_URL)
+    # Opening these completes them; videos complete by watching, quizzes and assignments by
+    # their results (``assessments``).
+    OPEN_COMPLETES = (Kind.DOCUMENT, Kind.LINK)
+    ASSESSMENT_KINDS = (Kind.QUIZ, Kind.ASSIGNMENT)
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lessons")
     title = models.CharField(_("title"), max_length=120)

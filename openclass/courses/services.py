@@ -199,7 +199,7 @@ def open_lesson(
     progress, _created = LessonProgress.objects.get_or_create(
         student=student, lesson=lesson, defaults={"opened_at": now}
     )
-    if not lesson.is_video and progress.completed_at is None:
+    if lesson.kind in Lesson.OPEN_COMPLETES and progress.completed_at is None:
         progress.completed_at = now
         progress.save(update_fields=["completed_at"])
     enrolment.last_lesson = lesson

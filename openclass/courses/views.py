@@ -392,6 +392,10 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
     if is_student and not services.is_open(course):
         raise PermissionDenied(_("This course is not open now."))
     my_progress = services.open_lesson(request.user, lesson) if is_student else None
+    if lesson.kind in Lesson.ASSESSMENT_KINDS:
+        # Quizzes and assignments have their own pages (``assessments``); opening the lesson has
+        # recorded attendance and the resume point like any other.
+        return redirect(f"assessments:{lesson.kind}", lesson.pk)
     ordered = services.lessons_in_order(course)
     index = next(i for i, item in enumerate(ordered) if item.pk == lesson.pk)
     playback_url = ""

@@ -1,0 +1,1 @@
+"""Assessment pages, one module per part; each module lists its own ``urlpatterns``."""
