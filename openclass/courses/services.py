@@ -211,6 +211,24 @@ def open_lesson(
     return progress
 
 
+@transaction.atomic
+def complete_lesson(
+    student: User, lesson: Lesson, now: datetime.datetime | None = None
+) -> LessonProgress:
+    """Mark ``lesson`` complete for ``student`` because of a result elsewhere (a quiz passed,
+    an assignment submitted or graded), then update attendance and the course's completion.
+    Completing twice keeps the first time."""
+    now = now or timezone.now()
+    progress, _created = LessonProgress.objects.get_or_create(
+        student=student, lesson=lesson, defaults={"opened_at": now}
+    )
+    if progress.completed_at is None:
+        progress.completed_at = now
+        progress.save(update_fields=["completed_at"])
+        lesson_completed(progress, now)
+    return progress
+
+
 def lesson_completed(progress: LessonProgress, now: datetime.datetime | None = None) -> None:
     """Called once a lesson's progress reaches completion: update attendance and the course."""
     now = now or timezone.now()
