@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["openclass.accounts.testing", "openclass.courses.testing"]
+pytest_plugins = [
+    "openclass.accounts.testing",
+    "openclass.courses.testing",
+    "openclass.assessments.testing",
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
