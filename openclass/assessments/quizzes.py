@@ -1,11 +1,44 @@
-"""Quiz rules: attempts, answers saved as the student goes, deadlines, grading and results."""
+"""Quiz rules: attempts, answers saved as the student goes, deadlines, grading and results.
+
+Views, the periodic task and other areas call these; views check who is asking through
+``courses.access`` first, and the functions that act for a student check again what only the
+quiz knows (enrolment, dates, attempts left, the deadline), so no page can forget a rule.
+
+Every function that depends on the time takes ``now`` (default: the current time), so the rules
+are tested at exact instants instead of by sleeping.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
+import datetime
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
-from .models import Attempt, Quiz
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openclass.accounts import scoping
+from openclass.accounts.models import User
+from openclass.courses import access
+from openclass.courses import services as courses
+from openclass.courses.models import Enrolment, Lesson
+
+from . import grading
+from .models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
+
+State = Attempt.State
+Reveal = Quiz.Reveal
+Kind = Question.Kind
+
+# Longest text kept for one answer: a short answer is a word or a phrase, an essay a few pages.
+SHORT_TEXT_LIMIT = 500
+ESSAY_TEXT_LIMIT = 20_000
 
 
 def kept_percents(quiz: Quiz, student_ids: Iterable[int]) -> dict[int, Decimal | None]:
@@ -19,3 +52,623 @@ def kept_percents(quiz: Quiz, student_ids: Iterable[int]) -> dict[int, Decimal |
     for attempt in attempts.only("student_id", "score", "max_score"):
         graded[attempt.student_id].append(attempt.percent)
     return {student_id: quiz.kept_percent(percents) for student_id, percents in graded.items()}
+
+
+# --- Authoring ------------------------------------------------------------------------------
+
+
+def quiz_for(lesson: Lesson) -> Quiz:
+    """The quiz of a quiz lesson, made with the default settings the first time it is asked
+    for (a lesson of kind "quiz" is created on the courses side, which knows nothing of quizzes)."""
+    if lesson.kind != Lesson.Kind.QUIZ:
+        raise ValueError(f"lesson {lesson.pk} is not a quiz")
+    quiz, _created = Quiz.objects.get_or_create(lesson=lesson)
+    return quiz
+
+
+def teacher_bank(user: User) -> QuerySet[Question]:
+    """Questions ``user`` may put into a quiz: their own, and those shared with their school."""
+    mine = Q(owner=user)
+    school = scoping.school_of(user)
+    if school is not None:
+        mine |= Q(is_shared=True, school=school)
+    return Question.objects.filter(mine)
+
+
+@transaction.atomic
+def add_questions(quiz: Quiz, user: User, question_ids: Sequence[int]) -> int:
+    """Append questions from ``user``'s bank (own or shared with their school); questions already
+    in the quiz are skipped. All or nothing: an id outside the bank refuses the whole request."""
+    wanted = {int(pk) for pk in question_ids}
+    allowed = set(teacher_bank(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise ValidationError(_("Some of these questions are not in your question bank."))
+    present = set(quiz.items.values_list("question_id", flat=True))
+    position = courses.next_position(quiz.items.all())
+    new = []
+    for pk in (int(pk) for pk in question_ids):
+        if pk in present:
+            continue
+        present.add(pk)
+        new.append(QuizQuestion(quiz=quiz, question_id=pk, position=position))
+        position += 1
+    QuizQuestion.objects.bulk_create(new)
+    return len(new)
+
+
+def remove_item(quiz: Quiz, item: QuizQuestion) -> None:
+    """Take a question out of the quiz. Attempts already started keep it: their ``layout`` was
+    fixed at start. A question count that no longer fits is lowered so the quiz stays valid."""
+    with transaction.atomic():
+        item.delete()
+        remaining = quiz.items.count()
+        if quiz.question_count and quiz.question_count > remaining:
+            quiz.question_count = remaining or None
+            quiz.save(update_fields=["question_count"])
+
+
+def move_item(quiz: Quiz, item: QuizQuestion, direction: str) -> None:
+    """Move a question one place up or down (buttons, so it works by keyboard)."""
+    ids = list(quiz.items.order_by("position", "pk").values_list("pk", flat=True))
+    index = ids.index(item.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+        courses.reorder(quiz.items.all(), ids)
+
+
+def set_item_points(item: QuizQuestion, raw: str) -> None:
+    """Override the question's points in this quiz; empty restores the question's own."""
+    raw = (raw or "").strip()
+    if not raw:
+        item.points = None
+    else:
+        try:
+            points = Decimal(raw.replace(",", "."))
+        except InvalidOperation:
+            points = None
+        if points is None or not points.is_finite() or points < 0 or points >= 100_000:
+            raise ValidationError(_("Points must be a number from 0 up."))
+        item.points = points.quantize(Decimal("0.01"))
+    item.save(update_fields=["points"])
+
+
+def settings_errors(quiz: Quiz, question_total: int | None = None) -> dict[str, str]:
+    """What is wrong with a quiz's settings, per field (empty when fine): the settings form and
+    the start of an attempt both use it, so a quiz edited into an impossible state cannot be
+    taken either."""
+    errors: dict[str, str] = {}
+    if quiz.opens_at and quiz.closes_at and quiz.closes_at <= quiz.opens_at:
+        errors["closes_at"] = _("The quiz must close after it opens.")
+    total = quiz.items.count() if question_total is None else question_total
+    if quiz.question_count is not None:
+        if quiz.question_count < 1:
+            errors["question_count"] = _("Pick at least one question, or leave it empty.")
+        elif quiz.question_count > total:
+            errors["question_count"] = _(
+                "The quiz has only %(total)d questions: pick at most that many."
+            ) % {"total": total}
+    return errors
+
+
+# --- Taking a quiz --------------------------------------------------------------------------
+
+
+class Refused(ValidationError):
+    """A student may not do this now; the message says why, in words for the student."""
+
+
+def is_enrolled(student: User, quiz: Quiz) -> bool:
+    return Enrolment.objects.filter(course=quiz.lesson.section.course, student=student).exists()
+
+
+def availability(student: User, quiz: Quiz, now: datetime.datetime | None = None) -> Refused | None:
+    """Why ``student`` cannot work on ``quiz`` at ``now``, or ``None`` when they can: only
+    enrolled students of an open course, between the quiz's open and close times."""
+    now = now or timezone.now()
+    course = quiz.lesson.section.course
+    if not is_enrolled(student, quiz):
+        return Refused(_("Enrol in the course to take this quiz."), code="not_enrolled")
+    if not courses.is_open(course, timezone.localdate(now)):
+        return Refused(_("This course is not open now."), code="course_closed")
+    if quiz.opens_at and now < quiz.opens_at:
+        when = timezone.localtime(quiz.opens_at).strftime("%Y-%m-%d %H:%M")
+        return Refused(_("The quiz opens at %(time)s.") % {"time": when}, code="not_yet_open")
+    if quiz.closes_at and now >= quiz.closes_at:
+        return Refused(_("The quiz is closed."), code="closed")
+    return None
+
+
+def attempts_left(student: User, quiz: Quiz) -> int | None:
+    """Attempts ``student`` may still start (``None``: unlimited). An attempt in progress
+    counts as used: it is the one they continue."""
+    if not quiz.attempts_allowed:
+        return None
+    used = Attempt.objects.filter(quiz=quiz, student=student).count()
+    return max(0, quiz.attempts_allowed - used)
+
+
+def open_attempt(student: User, quiz: Quiz) -> Attempt | None:
+    return Attempt.objects.filter(quiz=quiz, student=student, state=State.IN_PROGRESS).first()
+
+
+def build_layout(quiz: Quiz, rng: random.Random | None = None) -> list[dict]:
+    """What one attempt shows, fixed at its start so reloads, a second tab and grading all see the
+    same questions and choice order: a random pick of ``question_count`` questions (in the
+    quiz's order unless shuffled), choices shuffled when asked, and each question's points."""
+    rng = rng or random.SystemRandom()
+    items = list(quiz.items.select_related("question").order_by("position", "pk"))
+    if quiz.question_count and quiz.question_count < len(items):
+        picked = set(rng.sample(range(len(items)), quiz.question_count))
+        items = [item for index, item in enumerate(items) if index in picked]
+    if quiz.shuffle_questions:
+        rng.shuffle(items)
+    choices: dict[int, list[int]] = {}
+    for choice in Choice.objects.filter(question__in=[item.question_id for item in items]):
+        choices.setdefault(choice.question_id, []).append(choice.pk)
+    layout = []
+    for item in items:
+        ids = list(choices.get(item.question_id, []))  # in the question's own order
+        if quiz.shuffle_choices:
+            rng.shuffle(ids)
+        layout.append(
+            {"question": item.question_id, "points": str(item.max_points), "choices": ids}
+        )
+    return layout
+
+
+def deadline_for(quiz: Quiz, started: datetime.datetime) -> datetime.datetime | None:
+    """When an attempt started at ``started`` stops counting answers: the time limit or the
+    quiz's closing time, whichever comes first (closing ends every attempt)."""
+    candidates = []
+    if quiz.time_limit_minutes:
+        candidates.append(started + datetime.timedelta(minutes=quiz.time_limit_minutes))
+    if quiz.closes_at:
+        candidates.append(quiz.closes_at)
+    return min(candidates) if candidates else None
+
+
+def start_attempt(
+    student: User,
+    quiz: Quiz,
+    now: datetime.datetime | None = None,
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Start an attempt, or give back the one in progress (a second tab or a double click lands
+    on the same attempt). An attempt whose deadline has passed is submitted first.
+
+    Two concurrent starts race on the ``one_open_attempt`` constraint (and on the attempt
+    number): the loser's insert fails, and it returns the winner's attempt instead.
+    """
+    now = now or timezone.now()
+    finalise_expired(now, quiz=quiz, student=student)
+    current = open_attempt(student, quiz)
+    if current is not None:
+        return current
+    refused = availability(student, quiz, now)
+    if refused:
+        raise refused
+    if attempts_left(student, quiz) == 0:
+        raise Refused(_("You have used every attempt this quiz allows."), code="no_attempts_left")
+    if not quiz.items.exists() or settings_errors(quiz):
+        raise Refused(_("This quiz is not ready yet. Ask your teacher."), code="not_ready")
+    layout = build_layout(quiz, rng)
+    number = (
+        Attempt.objects.filter(quiz=quiz, student=student).aggregate(top=Max("number"))["top"] or 0
+    ) + 1
+    try:
+        with transaction.atomic():
+            return Attempt.objects.create(
+                quiz=quiz,
+                student=student,
+                number=number,
+                layout=layout,
+                started_at=now,
+                deadline=deadline_for(quiz, now),
+                max_score=sum((Decimal(item["points"]) for item in layout), Decimal(0)),
+            )
+    except IntegrityError:
+        current = open_attempt(student, quiz)
+        if current is None:
+            raise Refused(_("The attempt could not be started. Try again."), code="race") from None
+        return current
+
+
+def layout_item(attempt: Attempt, question_id: int) -> dict | None:
+    return next((item for item in attempt.layout if item["question"] == question_id), None)
+
+
+def response_from_values(question: Question, item: dict, values: list[str]) -> dict:
+    """An answer as stored (the JSON shapes on ``Question``) from the form values posted for one
+    question. Choices outside this attempt's layout are dropped, and texts are cut to a sane
+    length, so a tampered request stores nothing the page could not have sent."""
+    values = [value for value in values if isinstance(value, str)]
+    allowed = set(item.get("choices", []))
+    if question.kind == Kind.SINGLE:
+        picked = [int(v) for v in values if v.strip().isdigit() and int(v) in allowed]
+        return {"choice": picked[0]} if picked else {}
+    if question.kind == Kind.MULTIPLE:
+        picked = sorted({int(v) for v in values if v.strip().isdigit() and int(v) in allowed})
+        return {"choices": picked} if picked else {}
+    if question.kind == Kind.TRUE_FALSE:
+        value = values[0] if values else ""
+        return {"value": value == "true"} if value in ("true", "false") else {}
+    text = values[0] if values else ""
+    limit = ESSAY_TEXT_LIMIT if question.kind == Kind.ESSAY else SHORT_TEXT_LIMIT
+    text = text[:limit]
+    return {"text": text} if text.strip() else {}
+
+
+def save_answer(
+    attempt: Attempt,
+    question_id: int,
+    values: list[str],
+    now: datetime.datetime | None = None,
+) -> Answer:
+    """Store the student's current answer to one question of their attempt (autosave, and each
+    answer of a plain form submit).
+
+    Refused once the attempt is submitted or its deadline has passed: what was stored before the
+    deadline is what gets graded, so a late request cannot change a timed attempt. The attempt
+    row is locked while writing (PostgreSQL), so a save never slips in beside a submit.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.state != State.IN_PROGRESS:
+            raise Refused(_("This attempt is already submitted."), code="submitted")
+        if locked.deadline and now >= locked.deadline:
+            raise Refused(_("Time is up: answers can no longer be changed."), code="deadline")
+        item = layout_item(locked, question_id)
+        if item is None:
+            raise ValidationError(_("This question is not part of your attempt."), code="invalid")
+        question = Question.objects.get(pk=question_id)
+        response = response_from_values(question, item, values)
+        answer, created = Answer.objects.get_or_create(
+            attempt=locked,
+            question=question,
+            defaults={"response": response, "saved_at": now},
+        )
+        if not created:
+            answer.response = response
+            answer.saved_at = now
+            answer.save(update_fields=["response", "saved_at"])
+        return answer
+
+
+def save_answers(
+    attempt: Attempt, data: dict[str, list[str]], now: datetime.datetime | None = None
+) -> int:
+    """Save every answer of a plain form post (the page without JavaScript). Questions absent
+    from the post are left as they were; returns how many were saved."""
+    saved = 0
+    for item in attempt.layout:
+        key = f"q-{item['question']}"
+        if key in data or f"{key}-present" in data:
+            save_answer(attempt, item["question"], data.get(key, []), now)
+            saved += 1
+    return saved
+
+
+@transaction.atomic
+def submit_attempt(attempt: Attempt, now: datetime.datetime | None = None) -> Attempt:
+    """Submit and grade an attempt, once.
+
+    The state changes with one conditional UPDATE (``WHERE state = 'in_progress'``): of two
+    submits racing (a double click, a second tab, a replayed request, the periodic task), only
+    the one whose UPDATE changed the row grades; the other waits for it (the row is locked by the
+    winner's UPDATE) and returns the same, stored result. A submit after the deadline counts as
+    submitted at the deadline, with the answers stored before it.
+    """
+    now = now or timezone.now()
+    submitted_at = min(now, attempt.deadline) if attempt.deadline else now
+    won = Attempt.objects.filter(pk=attempt.pk, state=State.IN_PROGRESS).update(
+        state=State.SUBMITTED, submitted_at=submitted_at
+    )
+    attempt = Attempt.objects.select_related("quiz__lesson__section__course").get(pk=attempt.pk)
+    if not won:
+        return attempt
+    _grade_objective(attempt, now)
+    return _settle(attempt, now)
+
+
+def _grade_objective(attempt: Attempt, now: datetime.datetime) -> None:
+    """Score every objective answer; an unanswered question gets an answer row scoring 0 (so the
+    teacher sees it in the statistics); an essay waits for the teacher unless it is blank."""
+    question_ids = [item["question"] for item in attempt.layout]
+    questions = Question.objects.prefetch_related("choices").in_bulk(question_ids)
+    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    new, changed = [], []
+    for item in attempt.layout:
+        question = questions.get(item["question"])
+        if question is None:
+            continue
+        answer = answers.get(question.pk)
+        if answer is None:
+            answer = Answer(attempt=attempt, question=question, response={}, saved_at=now)
+            new.append(answer)
+        else:
+            changed.append(answer)
+        if question.kind == Kind.ESSAY:
+            answer.score = Decimal("0.00") if grading.is_blank(answer.response) else None
+        else:
+            answer.score = grading.grade(question, answer.response, Decimal(item["points"]))
+        if answer.score is not None:
+            answer.graded_at = now
+    Answer.objects.bulk_create(new)
+    Answer.objects.bulk_update(changed, ["score", "graded_at"])
+
+
+def _settle(attempt: Attempt, now: datetime.datetime) -> Attempt:
+    """An attempt whose every answer has a score is graded (its score is their sum); otherwise it
+    waits for the teacher. Then the lesson completes if the kept grade now passes."""
+    scores = list(Answer.objects.filter(attempt=attempt).values_list("score", flat=True))
+    if any(score is None for score in scores):
+        attempt.state, attempt.score, attempt.graded_at = State.SUBMITTED, None, None
+    else:
+        attempt.state = State.GRADED
+        attempt.score = sum(scores, Decimal(0))
+        attempt.graded_at = now
+    attempt.save(update_fields=["state", "score", "graded_at"])
+    if attempt.state == State.GRADED:
+        update_completion(attempt.student, attempt.quiz, now)
+    return attempt
+
+
+def update_completion(student: User, quiz: Quiz, now: datetime.datetime | None = None) -> bool:
+    """Complete the quiz lesson for ``student`` once their kept grade reaches the pass mark (a
+    pass mark of 0: once any attempt is fully graded). Completing again keeps the first time."""
+    kept = kept_percents(quiz, [student.pk])[student.pk]
+    if kept is None or kept < quiz.pass_percent:
+        return False
+    courses.complete_lesson(student, quiz.lesson, now)
+    return True
+
+
+def finalise_expired(
+    now: datetime.datetime | None = None,
+    *,
+    quiz: Quiz | None = None,
+    student: User | None = None,
+) -> int:
+    """Submit attempts left open past their deadline (the tab was closed, the connection lost),
+    as of the deadline. Runs on the student's next visit and every minute from the periodic task,
+    so a forgotten attempt is graded and counts without anyone opening it again."""
+    now = now or timezone.now()
+    expired = Attempt.objects.filter(state=State.IN_PROGRESS, deadline__lte=now)
+    if quiz is not None:
+        expired = expired.filter(quiz=quiz)
+    if student is not None:
+        expired = expired.filter(student=student)
+    count = 0
+    for attempt in expired.order_by("deadline"):
+        submit_attempt(attempt, now)
+        count += 1
+    return count
+
+
+# --- Showing an attempt and its results -----------------------------------------------------
+
+
+def revealed(quiz: Quiz, policy: str, now: datetime.datetime | None = None) -> bool:
+    """Whether a reveal policy (``show_results`` or ``show_answers``) lets the student see it
+    for a submitted attempt now. "After close" with no closing time is never: there is no time
+    after which every classmate has finished."""
+    now = now or timezone.now()
+    if policy == Reveal.NOW:
+        return True
+    if policy == Reveal.AFTER_CLOSE:
+        return quiz.closes_at is not None and now >= quiz.closes_at
+    return False
+
+
+@dataclass
+class Shown:
+    """One question of an attempt as a page shows it."""
+
+    number: int
+    question: Question
+    points: Decimal
+    choices: list[Choice]
+    answer: Answer | None
+    response: dict = field(default_factory=dict)
+
+    @property
+    def picked(self) -> set[int]:
+        if "choice" in self.response:
+            return {self.response["choice"]}
+        return set(self.response.get("choices", []))
+
+    @property
+    def text(self) -> str:
+        return str(self.response.get("text", ""))
+
+    @property
+    def value(self) -> str:
+        value = self.response.get("value")
+        return "" if value is None else ("true" if value else "false")
+
+    @property
+    def correct_text(self) -> str:
+        return grading.correct_answer_text(self.question)
+
+    @property
+    def correct_choice_ids(self) -> set[int]:
+        return {choice.pk for choice in self.choices if choice.is_correct}
+
+
+def shown_questions(attempt: Attempt) -> list[Shown]:
+    """The attempt's questions in its fixed order, each with its choices in the attempt's order
+    and the stored answer (what a reload restores)."""
+    ids = [item["question"] for item in attempt.layout]
+    questions = Question.objects.prefetch_related("choices").in_bulk(ids)
+    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    shown = []
+    for number, item in enumerate(attempt.layout, start=1):
+        question = questions.get(item["question"])
+        if question is None:
+            continue
+        by_id = {choice.pk: choice for choice in question.choices.all()}
+        answer = answers.get(question.pk)
+        shown.append(
+            Shown(
+                number=number,
+                question=question,
+                points=Decimal(item["points"]),
+                choices=[by_id[pk] for pk in item.get("choices", []) if pk in by_id],
+                answer=answer,
+                response=answer.response if answer else {},
+            )
+        )
+    return shown
+
+
+def own_attempt(student: User, attempt_id: int) -> Attempt:
+    """The student's own attempt, or ``Attempt.DoesNotExist`` for any other id: someone else's
+    attempt is as unknown as one that does not exist."""
+    return Attempt.objects.select_related("quiz__lesson__section__course").get(
+        pk=attempt_id, student=student
+    )
+
+
+# --- Teacher side ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grade_answer(
+    answer: Answer,
+    by: User,
+    score: Decimal,
+    feedback: str = "",
+    now: datetime.datetime | None = None,
+) -> Attempt:
+    """A teacher scores one answer (an essay, or a regrade of any answer) of a submitted attempt,
+    from 0 up to the question's points in that attempt. Who graded and when is kept on the
+    answer. Once every answer has a score the attempt is graded, and the lesson may complete."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=answer.attempt_id)
+    quiz = Quiz.objects.select_related("lesson__section__course").get(pk=attempt.quiz_id)
+    if not access.can_manage_course(by, quiz.lesson.section.course):
+        raise PermissionDenied(_("You cannot grade this quiz."))
+    if attempt.state == State.IN_PROGRESS:
+        raise ValidationError(_("The student has not submitted this attempt yet."))
+    item = layout_item(attempt, answer.question_id)
+    points = Decimal(item["points"]) if item else Decimal(0)
+    if score is None or not Decimal(score).is_finite() or not 0 <= score <= points:
+        raise ValidationError(
+            _("The score must be between 0 and %(points)s.") % {"points": points.normalize()}
+        )
+    answer.score = Decimal(score).quantize(Decimal("0.01"))
+    answer.feedback = feedback.strip()
+    answer.graded_by = by
+    answer.graded_at = now
+    answer.save(update_fields=["score", "feedback", "graded_by", "graded_at"])
+    attempt.quiz = quiz
+    return _settle(attempt, now)
+
+
+def essays_to_grade(quiz: Quiz, include_graded: bool = False) -> QuerySet[Answer]:
+    """Essay answers of submitted attempts, oldest first: those waiting for a score, or all of
+    them (for regrading)."""
+    answers = Answer.objects.filter(
+        attempt__quiz=quiz,
+        question__kind=Kind.ESSAY,
+        attempt__state__in=[State.SUBMITTED, State.GRADED],
+    ).select_related("attempt__student", "question", "graded_by")
+    if not include_graded:
+        answers = answers.filter(score__isnull=True)
+    return answers.order_by("attempt__submitted_at", "pk")
+
+
+def attempts_overview(quiz: Quiz, viewer: User) -> list[dict]:
+    """Per enrolled student the viewer may read: their attempts (state, score) and kept grade."""
+    course = quiz.lesson.section.course
+    enrolments = (
+        access.enrolments_visible_to(viewer, course)
+        .select_related("student__organisation")
+        .order_by("student__organisation__path", "student__number", "student__name")
+    )
+    students = [enrolment.student for enrolment in enrolments]
+    by_student: dict[int, list[Attempt]] = {student.pk: [] for student in students}
+    for attempt in Attempt.objects.filter(quiz=quiz, student__in=students).order_by("number"):
+        by_student[attempt.student_id].append(attempt)
+    kept = kept_percents(quiz, by_student)
+    return [
+        {"student": student, "attempts": by_student[student.pk], "kept": kept[student.pk]}
+        for student in students
+    ]
+
+
+@dataclass
+class ItemStats:
+    question: Question
+    position: int
+    answered: int = 0  # answers in submitted attempts
+    graded: int = 0
+    correct: int = 0
+    blank: int = 0
+    total_score: Decimal = Decimal(0)
+    total_points: Decimal = Decimal(0)
+    choices: list[tuple[Choice, int]] = field(default_factory=list)
+    wrong_answers: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def percent_correct(self) -> Decimal | None:
+        if not self.graded:
+            return None
+        return (Decimal(self.correct) * 100 / self.graded).quantize(Decimal("0.1"))
+
+    @property
+    def average_score(self) -> Decimal | None:
+        if not self.graded:
+            return None
+        return (self.total_score / self.graded).quantize(Decimal("0.01"))
+
+    @property
+    def average_percent(self) -> Decimal | None:
+        if not self.graded or not self.total_points:
+            return None
+        return (self.total_score * 100 / self.total_points).quantize(Decimal("0.1"))
+
+
+def item_statistics(quiz: Quiz, wrong_answers: int = 5) -> list[ItemStats]:
+    """Per question, over the answers of submitted attempts: how many answered, the share that
+    earned full points, the average score, how many picked each choice (which wrong choice
+    misleads), and the most common wrong short or numeric answers (as typed, trimmed)."""
+    answers = list(
+        Answer.objects.filter(
+            attempt__quiz=quiz, attempt__state__in=[State.SUBMITTED, State.GRADED]
+        ).select_related("attempt")
+    )
+    positions = {item.question_id: item.position for item in quiz.items.all()}
+    question_ids = {answer.question_id for answer in answers} | set(positions)
+    questions = Question.objects.prefetch_related("choices").in_bulk(question_ids)
+    stats = {
+        pk: ItemStats(question=questions[pk], position=positions.get(pk, 10**9))
+        for pk in question_ids
+    }
+    picks: dict[int, Counter] = {pk: Counter() for pk in question_ids}
+    wrong: dict[int, Counter] = {pk: Counter() for pk in question_ids}
+    for answer in answers:
+        row = stats[answer.question_id]
+        question = row.question
+        item = layout_item(answer.attempt, answer.question_id)
+        points = Decimal(item["points"]) if item else question.points
+        row.answered += 1
+        if grading.is_blank(answer.response):
+            row.blank += 1
+        for pk in grading.picked_choice_ids(question, answer.response):
+            picks[question.pk][pk] += 1
+        if answer.score is None:
+            continue
+        row.graded += 1
+        row.total_score += answer.score
+        row.total_points += points
+        if answer.score >= points:
+            row.correct += 1
+        elif question.kind in (Kind.SHORT, Kind.NUMERIC) and not grading.is_blank(answer.response):
+            wrong[question.pk][str(answer.response.get("text", "")).strip()] += 1
+    for pk, row in stats.items():
+        row.choices = [(choice, picks[pk][choice.pk]) for choice in row.question.choices.all()]
+        row.wrong_answers = wrong[pk].most_common(wrong_answers)
+    return sorted(stats.values(), key=lambda row: (row.position, row.question.pk))
