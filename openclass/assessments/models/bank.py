@@ -60,6 +60,12 @@ class Question(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     text = models.TextField(_("question"))
     image = models.ImageField(_("image"), upload_to="questions/%Y/%m/", blank=True)
+    image_alt = models.CharField(
+        _("image description"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the image shows, read aloud to students who cannot see it."),
+    )
     points = models.DecimalField(
         _("points"), default=Decimal(1), validators=[MinValueValidator(Decimal(0))], **POINTS
     )
