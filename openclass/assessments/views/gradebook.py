@@ -1,7 +1,239 @@
-"""Pages for the gradebook part of assessments (see ``assessments.gradebook`` for the rules)."""
+"""Pages for the gradebook part of assessments (see ``assessments.gradebook`` for the rules).
+
+Teachers: the table of a course with its weights, overrides and XLSX export. Students and
+parents: "My grades", one student's own row (a parent chooses among their children). Who may
+read which row is ``courses.access``, on ``accounts.scoping``.
+"""
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
 
-urlpatterns: list = []
+from openclass.accounts import scoping
+from openclass.accounts.models import User
+from openclass.courses import access
+from openclass.courses.models import Course, Lesson
+from openclass.courses.views import visible_course_or_404
+
+from .. import gradebook
+from ..forms_gradebook import OverrideForm, WeightsForm
+
+Role = User.Role
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _gradebook_course(request: HttpRequest, pk: int) -> Course:
+    course = visible_course_or_404(request, pk)
+    if not gradebook.can_view_gradebook(request.user, course):
+        raise PermissionDenied
+    return course
+
+
+@login_required
+def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
+    """The gradebook of a course for its teachers: the rows they may read."""
+    course = _gradebook_course(request, pk)
+    table = gradebook.table(course, request.user)
+    return render(
+        request,
+        "assessments/gradebook_table.html",
+        {
+            "course": course,
+            "table": table,
+            "can_edit_weights": gradebook.can_edit_weights(request.user, course),
+            "history": table.overrides[:100],
+        },
+    )
+
+
+@login_required
+def gradebook_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    course = _gradebook_course(request, pk)
+    table = gradebook.table(course, request.user)
+    response = HttpResponse(gradebook.table_xlsx(table), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="gradebook-{course.pk}.xlsx"'
+    return response
+
+
+@login_required
+def gradebook_weights(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every weight of the course in one form, saved in one transaction."""
+    course = _gradebook_course(request, pk)
+    if not gradebook.can_edit_weights(request.user, course):
+        raise PermissionDenied
+    columns, _required = gradebook.columns_of(course)
+    settings = getattr(course, "gradebook_settings", None)
+    form = WeightsForm(
+        request.POST or None,
+        columns=columns,
+        completion_weight=settings.completion_weight if settings else 0,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            gradebook.set_weights(
+                request.user, course, form.weights(), form.cleaned_data["completion_weight"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The weights are saved."))
+            return redirect("assessments:gradebook", pk=course.pk)
+    return render(request, "assessments/gradebook_weights.html", {"course": course, "form": form})
+
+
+@login_required
+def gradebook_override(
+    request: HttpRequest, pk: int, student_id: int, lesson_id: int | None = None
+) -> HttpResponse:
+    """Override one cell (or the total without ``lesson_id``), or lift the override; shows the
+    cell's history."""
+    course = _gradebook_course(request, pk)
+    student = get_object_or_404(
+        User.objects.filter(
+            pk__in=access.enrolments_visible_to(request.user, course).values("student")
+        ),
+        pk=student_id,
+    )
+    if not gradebook.can_override(request.user, course, student):
+        raise PermissionDenied
+    lesson = None
+    if lesson_id is not None:
+        lesson = get_object_or_404(
+            Lesson.objects.select_related("section"),
+            pk=lesson_id,
+            section__course=course,
+            kind__in=Lesson.ASSESSMENT_KINDS,
+        )
+    table = gradebook.table(course, request.user, student=student)
+    row = table.rows[0]
+    cell = None
+    if lesson is not None:
+        cell = next((c for c in row.cells if c.column.lesson.pk == lesson.pk), None)
+        if cell is None:
+            raise Http404
+    current = cell.override if cell is not None else row.total_override
+    form = OverrideForm(request.POST or None, has_override=current is not None)
+    if request.method == "POST" and form.is_valid():
+        percent = form.cleaned_data["percent"]
+        try:
+            gradebook.set_override(
+                request.user, course, student, lesson, percent, form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if percent is None:
+                messages.success(request, _("The override is lifted."))
+            else:
+                messages.success(request, _("The grade is overridden."))
+            return redirect("assessments:gradebook", pk=course.pk)
+    return render(
+        request,
+        "assessments/gradebook_override.html",
+        {
+            "course": course,
+            "student": student,
+            "lesson": lesson,
+            "cell": cell,
+            "row": row,
+            "current": current,
+            "form": form,
+            "history": gradebook.override_history(course, student, lesson),
+        },
+    )
+
+
+# --- Students and parents ---------------------------------------------------------------------
+
+
+def _own_students(request: HttpRequest) -> QuerySet[User]:
+    """Whose grades a student or parent may ask for: themself, or their children."""
+    if request.user.role == Role.STUDENT:
+        return User.objects.filter(pk=request.user.pk)
+    if request.user.role == Role.PARENT:
+        return scoping.children_of(request.user).order_by("name", "pk")
+    raise PermissionDenied
+
+
+def _chosen(request: HttpRequest, candidates: list[User]) -> User | None:
+    """The student named by ``?student=`` among ``candidates`` (404 otherwise), or the first."""
+    wanted = request.GET.get("student", "")
+    if not wanted:
+        return candidates[0] if candidates else None
+    chosen = next((c for c in candidates if str(c.pk) == wanted), None)
+    if chosen is None:
+        raise Http404
+    return chosen
+
+
+@login_required
+def course_grades(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "My grades" in one course: a student's own row; a parent's child's row (the parent
+    chooses among their children enrolled in the course). Teachers go to the gradebook."""
+    course = visible_course_or_404(request, pk)
+    if request.user.role not in (Role.STUDENT, Role.PARENT):
+        if gradebook.can_view_gradebook(request.user, course):
+            return redirect("assessments:gradebook", pk=course.pk)
+        raise PermissionDenied
+    candidates = list(_own_students(request).filter(enrolments__course=course))
+    student = _chosen(request, candidates)
+    if student is None:
+        if request.user.role == Role.STUDENT:
+            raise Http404  # not enrolled: no grades to show
+        table = row = None  # a parent none of whose children is enrolled
+    else:
+        table, row = gradebook.student_row(course, request.user, student)
+    return render(
+        request,
+        "assessments/grades_course.html",
+        {
+            "course": course,
+            "student": student,
+            "candidates": candidates,
+            "table": table,
+            "row": row,
+        },
+    )
+
+
+@login_required
+def my_grades(request: HttpRequest) -> HttpResponse:
+    """A student's grades in every course; a parent chooses a child and sees theirs."""
+    candidates = list(_own_students(request))
+    student = _chosen(request, candidates)
+    reports = []
+    if student is not None:
+        for course in gradebook.enrolled_courses(request.user, student):
+            table, row = gradebook.student_row(course, request.user, student)
+            reports.append({"course": course, "table": table, "row": row})
+    return render(
+        request,
+        "assessments/grades_overview.html",
+        {"student": student, "candidates": candidates, "reports": reports},
+    )
+
+
+urlpatterns = [
+    path("gradebook/<int:pk>/", gradebook_table, name="gradebook"),
+    path("gradebook/<int:pk>/gradebook.xlsx", gradebook_xlsx, name="gradebook_xlsx"),
+    path("gradebook/<int:pk>/weights/", gradebook_weights, name="gradebook_weights"),
+    path(
+        "gradebook/<int:pk>/override/<int:student_id>/total/",
+        gradebook_override,
+        name="gradebook_override_total",
+    ),
+    path(
+        "gradebook/<int:pk>/override/<int:student_id>/<int:lesson_id>/",
+        gradebook_override,
+        name="gradebook_override",
+    ),
+    path("grades/", my_grades, name="my_grades"),
+    path("grades/<int:pk>/", course_grades, name="course_grades"),
+]
