@@ -85,3 +85,34 @@ def bank(courses) -> Bank:
             owner, Kind.ESSAY, "안전한 등굣길에 대해 써 보세요.", points=Decimal(2)
         ),
     )
+
+
+@dataclass
+class Homework:
+    """``homework``: an assignment lesson (defaults: no due date, text and files) in the class
+    course of the ``courses`` fixture, with north's ``student_a1`` and ``student_a2`` enrolled
+    (``student_b1`` and the south school are outsiders); uploads go to a temporary MEDIA_ROOT."""
+
+    courses: object  # openclass.courses.testing.Courses
+    lesson: object  # courses.Lesson
+    assignment: object  # assessments.Assignment
+
+    @property
+    def north(self):
+        return self.courses.city.north
+
+
+@pytest.fixture
+def homework(courses, settings, tmp_path) -> Homework:
+    from openclass.courses import services
+    from openclass.courses.models import Lesson
+
+    from .assignments import assignment_for
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    north = courses.city.north
+    services.enrol(north.homeroom_a, courses.class_course, [north.student_a1, north.student_a2])
+    lesson = Lesson.objects.create(
+        section=courses.video.section, title="4차시 과제", kind=Lesson.Kind.ASSIGNMENT, position=4
+    )
+    return Homework(courses, lesson, assignment_for(lesson))
