@@ -52,7 +52,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from openclass.accounts.models import User
+from openclass.accounts.models import Organisation, User
 from openclass.courses import access
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress
 from openclass.courses.services import lessons_in_order
@@ -125,6 +125,7 @@ class Cell:
     past_due: bool = False
     hidden_until: datetime.datetime | None = None  # set by ``hide_unrevealed``
     hidden: bool = False
+    hidden_until_close: bool = False  # the quiz shows scores once it closes
     done: int = 0  # completion only
     required: int = 0  # completion only
     history: list[GradeOverride] = field(default_factory=list)
@@ -158,6 +159,8 @@ class Cell:
             if self.hidden_until is not None:
                 when = formats.date_format(timezone.localtime(self.hidden_until), "Y-m-d H:i")
                 return _("Hidden until %(when)s") % {"when": when}
+            if self.hidden_until_close:
+                return _("Hidden until the quiz closes")
             return _("Not shown")
         if self.percent is not None:
             return format_percent(self.percent)
@@ -334,15 +337,18 @@ def table(
     *,
     now: datetime.datetime | None = None,
     student: User | None = None,
+    klass: Organisation | None = None,
 ) -> Table:
     """The gradebook of ``course`` as ``viewer`` may see it: one row per enrolment they may read
-    (optionally ``student``'s only), one column per quiz and assignment lesson in lesson order,
-    completion and the total. A fixed number of queries whatever the numbers of students and
-    columns."""
+    (optionally ``student``'s only, or one class's), one column per quiz and assignment lesson
+    in lesson order, completion and the total. A fixed number of queries whatever the numbers
+    of students and columns."""
     now = now or timezone.now()
     enrolments = access.enrolments_visible_to(viewer, course)
     if student is not None:
         enrolments = enrolments.filter(student=student)
+    if klass is not None:
+        enrolments = enrolments.filter(student__organisation=klass)
     enrolments = list(
         enrolments.select_related("student__organisation__parent__parent").order_by(
             "student__organisation__path", "student__number", "student__name", "student__pk"
@@ -460,6 +466,7 @@ def hide_unrevealed(table: Table) -> Table:
                 continue  # nothing to hide: not attempted or waiting
             cell.hidden = True
             if quiz.show_results == Quiz.Reveal.AFTER_CLOSE:
+                cell.hidden_until_close = True
                 cell.hidden_until = quiz.closes_at
             cell.history = []
             hidden_any = hidden_any or cell.column.weight > 0
@@ -507,6 +514,18 @@ def can_view_gradebook(user: User, course: Course) -> bool:
     return (
         access.can_manage_course(user, course)
         or access.enrolments_visible_to(user, course).exists()
+    )
+
+
+def classes_of(viewer: User, course: Course) -> list[Organisation]:
+    """The classes of the students of ``course`` whose rows ``viewer`` may read, to filter by."""
+    enrolments = access.enrolments_visible_to(viewer, course)
+    return list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.CLASS, pk__in=enrolments.values("student__organisation")
+        )
+        .select_related("parent")
+        .order_by("path")
     )
 
 

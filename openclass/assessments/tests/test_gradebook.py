@@ -419,6 +419,11 @@ def test_scores_hidden_by_the_quiz_are_hidden_from_students_and_parents(book: Bo
         assert row.total == Decimal(80) and row.partial_total
         assert row.total_override is None
 
+    Quiz.objects.filter(pk=book.quiz1.pk).update(closes_at=None)
+    _table, row = gradebook.student_row(book.course, a1, a1, now=NOW)
+    assert row.cells[0].label == "Hidden until the quiz closes"
+    Quiz.objects.filter(pk=book.quiz1.pk).update(closes_at=FUTURE)
+
     after = FUTURE + datetime.timedelta(minutes=1)
     _table, row = gradebook.student_row(book.course, a1, a1, now=after)
     assert row.cells[0].percent == Decimal(90) and not row.cells[0].hidden

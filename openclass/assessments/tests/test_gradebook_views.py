@@ -132,6 +132,28 @@ def test_exports_hold_only_the_viewers_students(client, book: Book) -> None:
     assert names == [north.student_b1.name]
 
 
+def test_table_and_export_filter_by_class(client, book: Book) -> None:
+    north = book.north
+    course = book.courses.school_course
+    Enrolment.objects.create(course=course, student=north.student_a1)
+    Enrolment.objects.create(course=course, student=north.student_b1)
+    client.force_login(north.admin)
+    url = reverse("assessments:gradebook", args=[course.pk])
+    html = client.get(url).content.decode()
+    assert north.student_a1.name in html and north.student_b1.name in html
+    html = client.get(url + f"?class={north.class_b.pk}").content.decode()
+    assert north.student_b1.name in html and north.student_a1.name not in html
+    export = client.get(
+        reverse("assessments:gradebook_xlsx", args=[course.pk]) + f"?class={north.class_b.pk}"
+    )
+    sheet = load_workbook(io.BytesIO(export.content)).worksheets[0]
+    names = [row[2] for row in sheet.iter_rows(min_row=4, values_only=True) if row and row[2]]
+    assert names == [north.student_b1.name]
+    # A class whose students the viewer may not read is not a filter they can use.
+    client.force_login(north.subject_teacher)
+    assert client.get(url + f"?class={north.class_a.pk}").status_code == 404
+
+
 def test_weights_form_saves_every_weight(client, book: Book) -> None:
     north = book.north
     url = reverse("assessments:gradebook_weights", args=[book.course.pk])

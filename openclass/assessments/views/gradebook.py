@@ -17,7 +17,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
-from openclass.accounts.models import User
+from openclass.accounts.models import Organisation, User
 from openclass.courses import access
 from openclass.courses.models import Course, Lesson
 from openclass.courses.views import visible_course_or_404
@@ -36,17 +36,32 @@ def _gradebook_course(request: HttpRequest, pk: int) -> Course:
     return course
 
 
+def _class_filter(request: HttpRequest, course: Course) -> tuple[Organisation | None, list]:
+    """The class chosen with ``?class=`` among those of the rows the viewer may read."""
+    classes = gradebook.classes_of(request.user, course)
+    klass = None
+    if class_id := request.GET.get("class", ""):
+        klass = next((c for c in classes if str(c.pk) == class_id), None)
+        if klass is None:
+            raise Http404
+    return klass, classes
+
+
 @login_required
 def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
-    """The gradebook of a course for its teachers: the rows they may read."""
+    """The gradebook of a course for its teachers: the rows they may read, optionally one
+    class's."""
     course = _gradebook_course(request, pk)
-    table = gradebook.table(course, request.user)
+    klass, classes = _class_filter(request, course)
+    table = gradebook.table(course, request.user, klass=klass)
     return render(
         request,
         "assessments/gradebook_table.html",
         {
             "course": course,
             "table": table,
+            "klass": klass,
+            "classes": classes,
             "can_edit_weights": gradebook.can_edit_weights(request.user, course),
             "history": table.overrides[:100],
         },
@@ -56,9 +71,12 @@ def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def gradebook_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     course = _gradebook_course(request, pk)
-    table = gradebook.table(course, request.user)
+    klass, _classes = _class_filter(request, course)
+    table = gradebook.table(course, request.user, klass=klass)
     response = HttpResponse(gradebook.table_xlsx(table), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="gradebook-{course.pk}.xlsx"'
+    suffix = f"-{klass.pk}" if klass else ""
+    filename = f"gradebook-{course.pk}{suffix}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
