@@ -504,3 +504,58 @@ def test_menu_links_the_bank_for_staff_only(client, bank, courses):
     client.logout()
     login(client, courses.city.north.student_a1)
     assert BANK not in client.get(reverse("web:home")).content.decode()
+
+
+# --- In a browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_teacher_writes_a_question_in_the_browser(open_page, device):
+    import re
+
+    from playwright.sync_api import expect
+
+    from openclass.web.tests.live_server import TEACHER
+    from openclass.web.tests.test_browser import (
+        DESKTOP,
+        PHONE,
+        assert_no_horizontal_scroll,
+        log_in,
+        serious_axe_violations,
+    )
+
+    # bypass_csp only lets the axe checker in; the page itself has no inline script.
+    page = open_page(bypass_csp=True, **(PHONE if device == "phone" else DESKTOP))
+    log_in(page, TEACHER)
+    page.get_by_role("link", name=re.compile("문제 은행|Question bank")).click()
+    page.locator("main .toolbar a").first.click()
+    form = page.locator("#question-form")
+    choices = form.locator("fieldset.kind-part").first
+    short = form.locator("fieldset[data-kinds=short]")
+    # The kind's own fieldset shows, the others hide.
+    expect(choices).to_be_visible()
+    expect(short).to_be_hidden()
+    form.locator("[name=kind]").select_option("short")
+    expect(choices).to_be_hidden()
+    expect(short).to_be_visible()
+    form.locator("[name=kind]").select_option("multiple")
+    assert serious_axe_violations(page) == []
+    assert_no_horizontal_scroll(page)
+
+    form.locator("[name=text]").fill("짝수를 모두 고르세요.")
+    for number, text in enumerate(["1", "2", "3", "4"]):
+        form.locator(f"[name=choices-{number}-text]").fill(text)
+    form.locator("#add-choice").click()  # a fifth row, without a reload
+    fifth = form.locator("[name=choices-4-text]")
+    expect(fifth).to_be_focused()
+    fifth.fill("6")
+    for number in (1, 3, 4):
+        form.locator(f"[name=choices-{number}-is_correct]").check()
+    form.locator("button.primary[type=submit]").click()
+    expect(page.locator(".question-choices li")).to_have_count(5)
+    expect(page.locator("main")).to_contain_text("2, 4, 6")
+    page.get_by_role("link", name=re.compile("문제 은행|Question bank")).first.click()
+    expect(page.locator("main table")).to_contain_text("짝수를 모두 고르세요.")
+    assert serious_axe_violations(page) == []
+    assert_no_horizontal_scroll(page)
