@@ -19,16 +19,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openclass.accounts import scoping
 from openclass.accounts.models import User
 from openclass.courses import access
 from openclass.courses import services as courses
 from openclass.courses.models import Enrolment, Lesson
 
+from . import bank as question_bank
 from . import grading
 from .models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
 
@@ -67,12 +67,9 @@ def quiz_for(lesson: Lesson) -> Quiz:
 
 
 def teacher_bank(user: User) -> QuerySet[Question]:
-    """Questions ``user`` may put into a quiz: their own, and those shared with their school."""
-    mine = Q(owner=user)
-    school = scoping.school_of(user)
-    if school is not None:
-        mine |= Q(is_shared=True, school=school)
-    return Question.objects.filter(mine)
+    """Questions ``user`` may put into a quiz: their own, and those shared with their school
+    (the bank's own rule, ``bank.visible_questions``)."""
+    return question_bank.visible_questions(user)
 
 
 @transaction.atomic
@@ -134,12 +131,21 @@ def set_item_points(item: QuizQuestion, raw: str) -> None:
 
 
 def settings_errors(quiz: Quiz, question_total: int | None = None) -> dict[str, str]:
-    """What is wrong with a quiz's settings, per field (empty when fine): the settings form and
-    the start of an attempt both use it, so a quiz edited into an impossible state cannot be
-    taken either."""
+    """What is wrong with a quiz's settings, per field (empty when fine). The settings form
+    refuses all of it; starting an attempt refuses a question count the quiz cannot fill (a
+    question removed after the settings were saved)."""
     errors: dict[str, str] = {}
     if quiz.opens_at and quiz.closes_at and quiz.closes_at <= quiz.opens_at:
         errors["closes_at"] = _("The quiz must close after it opens.")
+    order = {Reveal.NOW: 0, Reveal.AFTER_CLOSE: 1, Reveal.NEVER: 2}
+    if order.get(quiz.show_answers, 2) < order.get(quiz.show_results, 0):
+        # The correct answers beside the student's own tell the score anyway.
+        errors["show_answers"] = _("Correct answers cannot be shown before the score.")
+    after_close = Reveal.AFTER_CLOSE in (quiz.show_results, quiz.show_answers)
+    if after_close and not quiz.closes_at:
+        errors.setdefault(
+            "closes_at", _("Set a closing time to show results after the quiz closes.")
+        )
     total = quiz.items.count() if question_total is None else question_total
     if quiz.question_count is not None:
         if quiz.question_count < 1:
@@ -250,7 +256,7 @@ def start_attempt(
         raise refused
     if attempts_left(student, quiz) == 0:
         raise Refused(_("You have used every attempt this quiz allows."), code="no_attempts_left")
-    if not quiz.items.exists() or settings_errors(quiz):
+    if not quiz.items.exists() or "question_count" in settings_errors(quiz):
         raise Refused(_("This quiz is not ready yet. Ask your teacher."), code="not_ready")
     layout = build_layout(quiz, rng)
     number = (
@@ -502,7 +508,9 @@ def shown_questions(attempt: Attempt) -> list[Shown]:
     and the stored answer (what a reload restores)."""
     ids = [item["question"] for item in attempt.layout]
     questions = Question.objects.prefetch_related("choices").in_bulk(ids)
-    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    answers = {}
+    if attempt.pk:  # a teacher's preview is never saved
+        answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
     shown = []
     for number, item in enumerate(attempt.layout, start=1):
         question = questions.get(item["question"])
