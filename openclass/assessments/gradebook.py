@@ -58,6 +58,7 @@ from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress
 from openclass.courses.services import lessons_in_order
 
 from .models import Assignment, Attempt, GradebookSettings, GradeOverride, Quiz, Submission
+from .quizzes import revealed
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -440,27 +441,16 @@ def table(
 # --- What students and parents see -----------------------------------------------------------
 
 
-def score_revealed(quiz: Quiz, now: datetime.datetime) -> bool:
-    """Whether the quiz's ``show_results`` policy lets students (and their parents) see their
-    score at ``now``: at once, after the quiz closes (never, if it has no closing time), or
-    never."""
-    if quiz.show_results == Quiz.Reveal.NOW:
-        return True
-    if quiz.show_results == Quiz.Reveal.AFTER_CLOSE:
-        return quiz.closes_at is not None and now >= quiz.closes_at
-    return False
-
-
 def hide_unrevealed(table: Table) -> Table:
-    """Hide the quiz scores the quizzes do not reveal yet, in place, for a student's or
-    parent's eyes. The total then leaves those cells out (so it cannot be used to work a hidden
-    score out) and says so; a total override is not shown while a score is hidden, for the same
-    reason."""
+    """Hide the quiz scores the quizzes do not reveal yet (``show_results``, by the quizzes'
+    own rule ``quizzes.revealed``), in place, for a student's or parent's eyes. The total then
+    leaves those cells out (so it cannot be used to work a hidden score out) and says so; a
+    total override is not shown while a score is hidden, for the same reason."""
     for row in table.rows:
         hidden_any = False
         for cell in row.cells:
             quiz = cell.column.quiz
-            if quiz is None or score_revealed(quiz, table.now):
+            if quiz is None or revealed(quiz, quiz.show_results, table.now):
                 continue
             if cell.percent is None and not cell.is_overridden:
                 continue  # nothing to hide: not attempted or waiting
