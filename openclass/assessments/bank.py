@@ -37,6 +37,7 @@ MAX_CHOICES = 10
 MIN_CHOICES = 2
 MAX_POINTS = Decimal("99999.99")
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_MAX_PIXELS = 40_000_000  # a 5 MB PNG can still unpack into gigabytes; this cannot
 # Formats a browser shows and Pillow reads; the file is served with the type Pillow found.
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 IMAGE_SUFFIX = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
@@ -364,6 +365,7 @@ def check_image(upload) -> str:
     try:
         with Image.open(upload) as picture:
             kind = picture.format
+            pixels = picture.width * picture.height
             picture.verify()
         upload.seek(0)
         with Image.open(upload) as picture:
@@ -374,6 +376,11 @@ def check_image(upload) -> str:
         ) from error
     finally:
         upload.seek(0)
+    if pixels > IMAGE_MAX_PIXELS:
+        raise ValidationError(
+            _("The image is too large: make it at most %(n)d million pixels.")
+            % {"n": IMAGE_MAX_PIXELS // 1_000_000}
+        )
     if kind not in IMAGE_TYPES:
         raise ValidationError(_("Use a PNG, JPEG, GIF or WebP picture."))
     return kind

@@ -47,6 +47,7 @@ from .models import Question
 Kind = Question.Kind
 MAX_ROWS = 1000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_BLANK_RUN = 2000
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The names written in the header row and the kind column (a Korean teacher's words).
@@ -373,6 +374,7 @@ def read_questions(content: bytes) -> ImportResult:
             return result
         kinds = _kind_lookup()
         count = 0
+        blank_run = 0
         for number, values in enumerate(rows, start=2):
             cells = {
                 columns[i]: value
@@ -381,7 +383,11 @@ def read_questions(content: bytes) -> ImportResult:
             }
             cells = {meaning: value for meaning, value in cells.items() if value is not None}
             if not any(m != "number" for m in cells):
+                blank_run += 1
+                if blank_run >= MAX_BLANK_RUN:
+                    break  # formatted but empty rows down to the sheet's end: nothing more
                 continue
+            blank_run = 0
             count += 1
             if count > MAX_ROWS:
                 result.file_error = _(

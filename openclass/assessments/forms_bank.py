@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import bank
+from . import bank, bank_xlsx
 from .grading import format_number, parse_number
 from .models import Question
 
@@ -269,3 +269,12 @@ class ImportForm(forms.Form):
             }
         ),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > bank_xlsx.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB. Split it into smaller files.")
+                % {"mb": bank_xlsx.MAX_BYTES // (1024 * 1024)}
+            )
+        return upload

@@ -559,3 +559,12 @@ def test_teacher_writes_a_question_in_the_browser(open_page, device):
     expect(page.locator("main table")).to_contain_text("짝수를 모두 고르세요.")
     assert serious_axe_violations(page) == []
     assert_no_horizontal_scroll(page)
+
+
+def test_image_with_too_many_pixels_is_refused(client, bank, monkeypatch):
+    monkeypatch.setattr(services, "IMAGE_MAX_PIXELS", 40)  # the 8 × 6 test picture has 48
+    client.force_login(bank.owner)
+    data = {**question_post(Kind.ESSAY), "image": upload(), "image_alt": "그림"}
+    response = client.post(reverse("assessments:question_create"), data)
+    assert "image" in response.context["form"].errors
+    assert not Question.objects.filter(text="새 문제").exists()

@@ -269,3 +269,26 @@ def test_formula_text_stays_text_in_the_export(bank):
     book = load_workbook(io.BytesIO(bank_xlsx.export_questions([question])))
     cell = book.active.cell(row=2, column=2)
     assert cell.value == question.text and cell.data_type == "s"
+
+
+def test_too_large_upload_is_refused_before_reading(client, bank, monkeypatch):
+    monkeypatch.setattr(bank_xlsx, "MAX_BYTES", 100)
+    client.force_login(bank.owner)
+    before = Question.objects.count()
+    response = client.post(IMPORT, {"file": as_upload(workbook(GOOD_ROWS))})
+    assert "file" in response.context["form"].errors
+    assert Question.objects.count() == before
+
+
+def test_reading_stops_after_a_long_run_of_blank_rows(monkeypatch):
+    monkeypatch.setattr(bank_xlsx, "MAX_BLANK_RUN", 3)
+    rows = [
+        GOOD_ROWS[2],
+        [None] * 11,
+        [None] * 11,
+        GOOD_ROWS[3],
+        *([[None] * 11] * 3),
+        GOOD_ROWS[5],
+    ]
+    result = bank_xlsx.read_questions(workbook(rows))
+    assert [q.kind for q in result.questions] == [Kind.TRUE_FALSE, Kind.SHORT]

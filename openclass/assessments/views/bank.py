@@ -52,7 +52,7 @@ def _own(request: HttpRequest, question_id: int) -> Question:
 def _filtered(request: HttpRequest):
     questions = bank.visible_questions(request.user)
     categories = sorted(
-        set(questions.exclude(category="").values_list("category", flat=True).distinct())
+        questions.exclude(category="").order_by().values_list("category", flat=True).distinct()
     )
     form = BankFilterForm(request.GET or None, categories=categories)
     return form, form.apply(questions, request.user)
