@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import random
 import secrets
@@ -25,11 +24,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 from websockets.asyncio.client import connect
 
 from bench import Server, Site, demo_site, ms, percentile, running_server
+from bench._http import Figures, RawHTTP, bare_django, print_line, timed
+from bench._setup import add_students, session_key
 
 WATCHERS = 1000
 HTTP_WATCHERS = 100  # other students, for the plain-HTTP comparison
@@ -54,51 +54,13 @@ def prepare(output: str, watchers: int, students: int, home_users: int) -> None:
     write sessions for them and for ``home_users`` demo students to ``output`` (JSON)."""
     import datetime
 
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from openclass.accounts.models import Organisation, User
+    from openclass.accounts.models import User
     from openclass.catalog.models import Topic
     from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
 
-    Kind = Organisation.Kind
-    district = Organisation.objects.filter(kind=Kind.DISTRICT).order_by("pk").first()
-    school = Organisation.objects.create(
-        kind=Kind.SCHOOL,
-        name="벤치초등학교",
-        code="bench",
-        parent=district,
-        school_level=Organisation.SchoolLevel.ELEMENTARY,
-    )
-    missing = max(0, students - User.objects.filter(role=User.Role.STUDENT).count())
-    password = User.objects.filter(role=User.Role.STUDENT).values_list("password", flat=True)[0]
-    per_class, classes_per_grade = 30, max(1, math.ceil(missing / 30 / 6))
-    new_users = []
-    number = 0
-    for grade_number in range(1, 7):
-        grade = Organisation.objects.create(
-            kind=Kind.GRADE, name=f"{grade_number}학년", number=grade_number, parent=school
-        )
-        for class_number in range(1, classes_per_grade + 1):
-            klass = Organisation.objects.create(
-                kind=Kind.CLASS, name=f"{class_number}반", number=class_number, parent=grade
-            )
-            for seat in range(1, per_class + 1):
-                if number >= missing:
-                    break
-                number += 1
-                new_users.append(
-                    User(
-                        username=f"bench-{number:05d}",
-                        name=f"벤치{number:05d}",
-                        role=User.Role.STUDENT,
-                        organisation=klass,
-                        number=seat,
-                        password=password,
-                    )
-                )
-    User.objects.bulk_create(new_users, batch_size=1000)
+    school = add_students(max(0, students - User.objects.filter(role=User.Role.STUDENT).count()))
     owner = User.objects.filter(role=User.Role.OFFICE_ADMIN).first()
     course = Course.objects.create(
         title="벤치 강좌",
@@ -131,21 +93,13 @@ def prepare(output: str, watchers: int, students: int, home_users: int) -> None:
     home = list(User.objects.filter(username__startswith="hanbit-0").order_by("username"))
     home = [u for u in home if u.role == User.Role.STUDENT][:home_users]
 
-    def session(user: User) -> str:
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        return store.session_key
-
     Path(output).write_text(
         json.dumps(
             {
                 "course": course.pk,
                 "lesson": lesson.pk,
-                "watchers": [[s.pk, session(s)] for s in chosen],
-                "home": [session(u) for u in home],
+                "watchers": [[s.pk, session_key(s)] for s in chosen],
+                "home": [session_key(u) for u in home],
                 "students": User.objects.filter(role=User.Role.STUDENT).count(),
             }
         )
@@ -164,71 +118,6 @@ class Watcher:
     error: str = ""
     latencies: list[float] = field(default_factory=list)
     sent_at: list[float] = field(default_factory=list)
-
-
-@dataclass
-class Figures:
-    rate: float = math.nan
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter = field(default_factory=Counter)
-    server_cpu: float = math.nan
-    client_cpu: float = math.nan
-    elapsed: float = math.nan
-
-
-class RawHTTP:
-    """A minimal keep-alive HTTP/1.1 client on asyncio streams. httpx costs the load generator
-    about a millisecond of CPU a request, which on this 2-core machine caps what it can offer
-    the server; this costs a small fraction, so the figures are the server's."""
-
-    def __init__(self, server: Server, cookies: dict[str, str] | None = None) -> None:
-        self.host, port = server.base_url.removeprefix("http://").split(":")
-        self.port = int(port)
-        cookie = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())
-        self.headers = f"Host: {self.host}:{self.port}\r\n" + (
-            f"Cookie: {cookie}\r\n" if cookie else ""
-        )
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        self.busy = asyncio.Lock()  # one request at a time on the connection
-
-    async def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        body = urlencode(form).encode() if form else b""
-        head = f"{method} {path} HTTP/1.1\r\n{self.headers}"
-        if form:
-            head += (
-                "Content-Type: application/x-www-form-urlencoded\r\n"
-                f"Content-Length: {len(body)}\r\n"
-            )
-        self.writer.write(f"{head}\r\n".encode() + body)
-        status = int((await self.reader.readline()).split()[1])
-        length, chunked, close = 0, False, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _sep, value = line.decode("latin-1").partition(":")
-            name, value = name.strip().lower(), value.strip().lower()
-            if name == "content-length":
-                length = int(value)
-            elif name == "transfer-encoding" and "chunked" in value:
-                chunked = True
-            elif name == "connection" and value == "close":
-                close = True
-        if chunked:
-            content = b""
-            while size := int((await self.reader.readline()).strip(), 16):
-                content += await self.reader.readexactly(size + 2)
-            await self.reader.readline()
-        else:
-            content = await self.reader.readexactly(length)
-        if close:
-            await self.close()
-        return status, content
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
 
 
 def _ws_url(server: Server) -> str:
@@ -295,24 +184,12 @@ async def _home_pages(server: Server, sessions: list[str], until: float, out: li
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             client = clients[index % len(clients)]
             index += 1
-            out.append(asyncio.create_task(_timed(client, "GET", "/")))
+            out.append(asyncio.create_task(timed(client, "GET", "/")))
             next_at += HOME_INTERVAL
         await asyncio.gather(*out)
     finally:
         for client in clients:
             await client.close()
-
-
-async def _timed(client: RawHTTP, method: str, path: str, form: dict | None = None) -> tuple:
-    """(seconds, status) of one request; status 0 on a connection error."""
-    async with client.busy:
-        started = time.perf_counter()
-        try:
-            status, _body = await client.request(method, path, form)
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-            await client.close()
-            status = 0
-        return time.perf_counter() - started, status
 
 
 async def _websocket_phase(server: Server, setup: dict) -> tuple[Figures, list[Watcher], list]:
@@ -348,33 +225,6 @@ async def _websocket_phase(server: Server, setup: dict) -> tuple[Figures, list[W
     return figures, watchers, [t.result() for t in home]
 
 
-async def _healthz(server: Server) -> Figures:
-    """The bare-Django figure: GET /healthz (a trivial view) from 32 keep-alive clients."""
-    figures = Figures()
-    end = time.perf_counter() + HEALTHZ_SECONDS
-
-    async def client_loop() -> None:
-        client = RawHTTP(server)
-        try:
-            while time.perf_counter() < end:
-                took, status = await _timed(client, "GET", "/healthz")
-                if status == 200:
-                    figures.latencies.append(took)
-                else:
-                    figures.errors[f"HTTP {status}"] += 1
-        finally:
-            await client.close()
-
-    cpu, client_cpu = server.cpu_seconds(), time.process_time()
-    started = time.perf_counter()
-    await asyncio.gather(*(client_loop() for _ in range(HEALTHZ_CLIENTS)))
-    figures.elapsed = time.perf_counter() - started
-    figures.server_cpu = server.cpu_seconds() - cpu
-    figures.client_cpu = time.process_time() - client_cpu
-    figures.rate = len(figures.latencies) / figures.elapsed
-    return figures
-
-
 async def _http_beats(server: Server, setup: dict) -> Figures:
     """The same beats as plain HTTP: one POST each to the sendBeacon endpoint (a write each),
     from 100 students in a closed loop."""
@@ -397,7 +247,7 @@ async def _http_beats(server: Server, setup: dict) -> Figures:
                     "speed": 1.0,
                 }
                 form = {"csrfmiddlewaretoken": token, "beat": json.dumps(beat)}
-                took, status = await _timed(client, "POST", url, form)
+                took, status = await timed(client, "POST", url, form)
                 if status == 200:
                     figures.latencies.append(took)
                 else:
@@ -443,23 +293,12 @@ def _verify(database: Path, lesson: int, watchers: list[Watcher]) -> tuple[int, 
         time.sleep(0.5)
 
 
-def _line(name: str, figures: Figures, unit: str) -> None:
-    times = figures.latencies
-    print(
-        f"    {name:<22} {figures.rate:,.0f} {unit}/s   p50 {ms(percentile(times, 50))}"
-        f"  p95 {ms(percentile(times, 95))}  p99 {ms(percentile(times, 99))}"
-        f"   CPU server {figures.server_cpu / figures.elapsed:.2f}, load generator "
-        f"{figures.client_cpu / figures.elapsed:.2f} cores"
-        + (f"   errors {dict(figures.errors)}" if figures.errors else "")
-    )
-
-
 async def _run(server: Server, site: Site, setup: dict) -> None:
-    healthz = await _healthz(server)
+    healthz = await bare_django(server)
     http = await _http_beats(server, setup)
     print("\n  calibration (same server, same run):")
-    _line("bare Django /healthz", healthz, "req")
-    _line("HTTP beats (POST)", http, "beats")
+    print_line("bare Django /healthz", healthz, "req")
+    print_line("HTTP beats (POST)", http, "beats")
     print(
         f"\n  {WATCHERS:,} watchers on the WebSocket, one beat a second each, {WINDOW:.0f} s "
         f"after a {WATCHERS / CONNECT_RATE:.0f} s ramp; {setup['students']:,} students in the "
@@ -467,7 +306,7 @@ async def _run(server: Server, site: Site, setup: dict) -> None:
         flush=True,
     )
     figures, watchers, home = await _websocket_phase(server, setup)
-    _line("WebSocket beats", figures, "beats")
+    print_line("WebSocket beats", figures, "beats")
     home_ok = [took for took, status in home if status == 200]
     home_errors = Counter(status for _took, status in home if status != 200)
     print(
