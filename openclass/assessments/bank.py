@@ -220,6 +220,8 @@ def check_question(data: QuestionData, owner: User | None = None) -> list[tuple[
         errors.append(("tolerance", _("The tolerance must be a number.")))
     elif data.tolerance < 0:
         errors.append(("tolerance", _("The tolerance cannot be negative.")))
+    elif not math.isfinite(float(data.tolerance)):
+        errors.append(("tolerance", _("The tolerance is too large.")))
     return errors
 
 

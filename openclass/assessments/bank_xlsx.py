@@ -101,7 +101,9 @@ _CIRCLED = {chr(0x2460 + i): f",{i + 1}," for i in range(20)}  # ① … ⑳ (NF
 def _key(value: str) -> str:
     """Names compared without case, width, spaces or punctuation: "허용 오차" = "허용오차",
     "True / False" = "truefalse", "O/X" = "ox"."""
-    text = unicodedata.normalize("NFKC", value).casefold().replace("○", "o").replace("×", "x")
+    text = unicodedata.normalize("NFKC", value).casefold()
+    for mark, letter in (("○", "o"), ("◯", "o"), ("×", "x"), ("✕", "x"), ("✗", "x")):
+        text = text.replace(mark, letter)
     return "".join(ch for ch in text if ch.isalnum() or ch == "#")
 
 

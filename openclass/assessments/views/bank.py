@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import bank, bank_xlsx
@@ -62,7 +63,7 @@ def _filtered(request: HttpRequest):
 def question_list(request: HttpRequest) -> HttpResponse:
     """My questions and those shared with my school, filterable by kind, category and text."""
     form, questions = _filtered(request)
-    questions = questions.select_related("owner").prefetch_related("choices")
+    questions = questions.select_related("owner")
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -207,7 +208,12 @@ def bank_import(request: HttpRequest) -> HttpResponse:
             saved = bank.import_questions(request.user, result.questions)
             messages.success(
                 request,
-                _("%(n)d questions are imported into your bank.") % {"n": len(saved)},
+                ngettext(
+                    "%(n)d question is imported into your bank.",
+                    "%(n)d questions are imported into your bank.",
+                    len(saved),
+                )
+                % {"n": len(saved)},
             )
             return redirect("assessments:bank")
     return render(
