@@ -322,3 +322,45 @@ def test_correct_answer_text(bank):
     assert correct_answer_text(bank.essay) == ""
     assert format_number(Decimal("1E+3")) == "1000"
     assert format_number(2.50) == "2.5"
+
+
+# -- properties over what students type -----------------------------------------------------
+
+HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
+WORDS = st.text(alphabet=st.one_of(HANGUL, st.sampled_from("abcXYZ019")), min_size=1, max_size=12)
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@FIXTURE_SETTINGS
+@given(words=st.lists(WORDS, min_size=1, max_size=4), data=st.data())
+def test_any_spacing_case_and_width_of_an_accepted_answer_is_right(bank, words, data):
+    question = bank.short
+    question.accepted_answers = [" ".join(words)]
+    typed = ""
+    for word in words:
+        word = data.draw(st.sampled_from([word, word.upper(), word.lower(), full_width(word)]))
+        typed += word + data.draw(st.sampled_from(["", " ", "  ", "\u3000", "\t"]))
+    assert grade(question, {"text": typed}, ONE) == ONE
+
+
+@FIXTURE_SETTINGS
+@given(words=st.lists(WORDS, min_size=1, max_size=3), extra=WORDS)
+def test_an_answer_with_anything_added_is_wrong(bank, words, extra):
+    question = bank.short
+    question.accepted_answers = [" ".join(words)]
+    assert grade(question, {"text": " ".join(words) + extra}, ONE) == 0
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12))
+def test_parse_number_reads_back_any_plain_decimal(number):
+    assert parse_number(str(number)) == number
+    assert parse_number(f" {number} ") == number
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_parse_number_reads_thousands_separators(number):
+    assert parse_number(f"{number:,}") == number
+    assert parse_number(full_width(f"{number:,}")) == number
