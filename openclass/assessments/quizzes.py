@@ -311,12 +311,36 @@ def save_answer(
     values: list[str],
     now: datetime.datetime | None = None,
 ) -> Answer:
-    """Store the student's current answer to one question of their attempt (autosave, and each
-    answer of a plain form submit).
+    """Store the student's current answer to one question of their attempt (autosave).
+    See ``save_answers`` for the rules."""
+    return _write_answers(attempt, [(question_id, values)], now)[0]
+
+
+def save_answers(
+    attempt: Attempt, data: dict[str, list[str]], now: datetime.datetime | None = None
+) -> int:
+    """Save every answer of a plain form post (the submit button, the page without JavaScript,
+    the page submitting itself at the deadline). Questions absent from the post are left as they
+    were; returns how many were saved."""
+    pairs = []
+    for item in attempt.layout:
+        key = f"q-{item['question']}"
+        if key in data or f"{key}-present" in data:
+            pairs.append((item["question"], data.get(key, [])))
+    return len(_write_answers(attempt, pairs, now)) if pairs else 0
+
+
+def _write_answers(
+    attempt: Attempt, pairs: list[tuple[int, list[str]]], now: datetime.datetime | None
+) -> list[Answer]:
+    """Store answers, all or none, in a handful of queries whatever their number (a whole
+    quiz is saved on submit by every student at once at the end of a class).
 
     Refused once the attempt is submitted or its deadline has passed: what was stored before the
     deadline is what gets graded, so a late request cannot change a timed attempt. The attempt
-    row is locked while writing (PostgreSQL), so a save never slips in beside a submit.
+    row is locked while writing (PostgreSQL; SQLite takes its write lock at the start of the
+    transaction), so two saves of one answer never both insert it, and a save never slips in
+    beside a submit.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -325,35 +349,27 @@ def save_answer(
             raise Refused(_("This attempt is already submitted."), code="submitted")
         if locked.deadline and now >= locked.deadline:
             raise Refused(_("Time is up: answers can no longer be changed."), code="deadline")
-        item = layout_item(locked, question_id)
-        if item is None:
+        items = {item["question"]: item for item in locked.layout}
+        if any(question_id not in items for question_id, _values in pairs):
             raise ValidationError(_("This question is not part of your attempt."), code="invalid")
-        question = Question.objects.get(pk=question_id)
-        response = response_from_values(question, item, values)
-        answer, created = Answer.objects.get_or_create(
-            attempt=locked,
-            question=question,
-            defaults={"response": response, "saved_at": now},
-        )
-        if not created:
-            answer.response = response
-            answer.saved_at = now
-            answer.save(update_fields=["response", "saved_at"])
-        return answer
-
-
-def save_answers(
-    attempt: Attempt, data: dict[str, list[str]], now: datetime.datetime | None = None
-) -> int:
-    """Save every answer of a plain form post (the page without JavaScript). Questions absent
-    from the post are left as they were; returns how many were saved."""
-    saved = 0
-    for item in attempt.layout:
-        key = f"q-{item['question']}"
-        if key in data or f"{key}-present" in data:
-            save_answer(attempt, item["question"], data.get(key, []), now)
-            saved += 1
-    return saved
+        ids = [question_id for question_id, _values in pairs]
+        questions = Question.objects.only("pk", "kind").in_bulk(ids)
+        existing = {
+            a.question_id: a for a in Answer.objects.filter(attempt=locked, question__in=ids)
+        }
+        new, changed = [], []
+        for question_id, values in pairs:
+            response = response_from_values(questions[question_id], items[question_id], values)
+            answer = existing.get(question_id)
+            if answer is None:
+                answer = Answer(attempt=locked, question_id=question_id)
+                new.append(answer)
+            else:
+                changed.append(answer)
+            answer.response, answer.saved_at = response, now
+        Answer.objects.bulk_create(new)
+        Answer.objects.bulk_update(changed, ["response", "saved_at"])
+        return [*new, *changed]
 
 
 @transaction.atomic

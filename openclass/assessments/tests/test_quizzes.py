@@ -348,7 +348,7 @@ def test_submitting_twice_grades_once_and_returns_the_same_result(setup: QuizSet
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_submits_racing_in_threads_grade_once(bank: Bank, courses) -> None:
+def test_two_submits_racing_in_threads_grade_once(bank: Bank, courses, monkeypatch) -> None:
     """Two requests submit the same attempt at the same moment on a real database connection
     each. Needs a server database (PostgreSQL); SQLite's in-memory test database is one
     connection's."""
@@ -360,7 +360,14 @@ def test_two_submits_racing_in_threads_grade_once(bank: Bank, courses) -> None:
     attempt = quizzes.start_attempt(north.student_a1, quiz, NOW)
     answer_all(attempt, right_answers(bank))
     barrier = threading.Barrier(2)
-    results, errors = [], []
+    results, errors, gradings = [], [], []
+    grade_objective = quizzes._grade_objective
+
+    def counted(attempt, now):
+        gradings.append(attempt.pk)
+        grade_objective(attempt, now)
+
+    monkeypatch.setattr(quizzes, "_grade_objective", counted)
 
     def submit() -> None:
         from django.db import connection as own
@@ -379,7 +386,9 @@ def test_two_submits_racing_in_threads_grade_once(bank: Bank, courses) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+    assert gradings == [attempt.pk]  # graded once
     assert [r.state for r in results] == [State.SUBMITTED, State.SUBMITTED]
+    assert results[0].submitted_at == results[1].submitted_at
     assert Answer.objects.filter(attempt=attempt).count() == 6
 
 
