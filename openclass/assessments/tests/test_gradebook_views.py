@@ -456,3 +456,20 @@ def test_grade_pages_refuse_outsiders(client, graded: Book, who: str) -> None:
         else:
             assert response.status_code in (403, 404), url
         assert "80 %" not in response.content.decode()
+
+
+def test_page_shows_the_newest_overrides_and_says_the_export_has_all(
+    client, big_book, monkeypatch
+) -> None:
+    from openclass.assessments.views import gradebook as pages
+
+    monkeypatch.setattr(pages, "HISTORY_SHOWN", 5)
+    course, teacher = big_book
+    client.force_login(teacher)
+    html = client.get(reverse("assessments:gradebook", args=[course.pk])).content.decode()
+    history = html.split('id="history"')[1]
+    assert history.count("<tr>") == 1 + 5
+    assert "the XLSX download holds every one" in history
+    export = client.get(reverse("assessments:gradebook_xlsx", args=[course.pk]))
+    overrides = load_workbook(io.BytesIO(export.content)).worksheets[1]
+    assert overrides.max_row == 1 + 14

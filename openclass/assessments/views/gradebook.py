@@ -26,6 +26,7 @@ from .. import gradebook
 from ..forms_gradebook import OverrideForm, WeightsForm
 
 Role = User.Role
+HISTORY_SHOWN = 100  # the newest overrides on the page; the export holds them all
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,6 +55,7 @@ def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
     course = _gradebook_course(request, pk)
     klass, classes = _class_filter(request, course)
     table = gradebook.table(course, request.user, klass=klass)
+    history = table.overrides
     return render(
         request,
         "assessments/gradebook_table.html",
@@ -63,7 +65,8 @@ def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
             "klass": klass,
             "classes": classes,
             "can_edit_weights": gradebook.can_edit_weights(request.user, course),
-            "history": table.overrides[:100],
+            "history": history[:HISTORY_SHOWN],
+            "history_cut": len(history) > HISTORY_SHOWN,
         },
     )
 
