@@ -229,7 +229,12 @@ class QuestionForm(forms.Form):
 class BankFilterForm(forms.Form):
     WHOSE = [("", _("Mine and shared")), ("mine", _("Mine")), ("shared", _("Shared by colleagues"))]
 
-    q = forms.CharField(label=_("Text"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     whose = forms.ChoiceField(label=_("Whose"), required=False, choices=WHOSE)
