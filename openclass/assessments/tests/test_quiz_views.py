@@ -395,3 +395,17 @@ def test_teachers_of_other_courses_cannot_manage_or_grade(
         assert response.status_code == 404
     essay.refresh_from_db()
     assert essay.score is None and setup.quiz.items.count() == 6
+
+
+def test_submitting_a_whole_quiz_takes_a_few_queries(
+    client, setup: QuizSetup, django_assert_max_num_queries
+) -> None:
+    attempt = start(client, setup)
+    data = {}
+    for question, values in right_answers(setup.bank).items():
+        data[f"q-{question.pk}"] = values
+        data[f"q-{question.pk}-present"] = "1"
+    # Saving every answer and grading: the same few queries for 6 questions or 60.
+    with django_assert_max_num_queries(25):
+        client.post(url("quiz_attempt_submit", attempt.pk), data)
+    assert Answer.objects.filter(attempt=attempt, response={}).count() == 0
