@@ -4,6 +4,7 @@ live counts, grading and publishing, download headers, and every refusal."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -521,3 +522,99 @@ def test_publishing_shows_only_the_selected_work(client: Client, homework: Homew
     )
     assert get(client, north.student_a2, "submission_file", new_file.pk).status_code == 404
     assert "모범 답안" not in get(client, north.student_a2, "assignment", lesson).content.decode()
+
+
+# --- In a real browser ---------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_student_hands_in_and_the_teachers_counts_follow(
+    live_server, homework: Homework, settings, monkeypatch, tmp_path
+) -> None:
+    """A student hands in from a phone; the teacher's overview, left open on a desktop, shows
+    the new figures by itself (htmx polling under the real CSP); axe finds nothing serious.
+    Uses its own Playwright (not the session's ``chromium``), stopped before the database is
+    cleaned up: Playwright's sync API keeps an event loop running in this thread meanwhile."""
+    from playwright.sync_api import sync_playwright
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # The test's own ORM calls run beside Playwright's loop; they are plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            _hand_in_and_watch(live_server, chromium, homework, settings, tmp_path)
+        finally:
+            chromium.close()
+
+
+def _hand_in_and_watch(live_server, chromium, homework: Homework, settings, tmp_path) -> None:
+    from playwright.sync_api import expect
+
+    from openclass.web.tests.test_browser import (
+        DESKTOP,
+        PHONE,
+        assert_no_horizontal_scroll,
+        serious_axe_violations,
+    )
+
+    north, lesson = homework.north, homework.lesson.pk
+    errors: list[str] = []
+
+    def page_for(user, options: dict, **extra):
+        context = chromium.new_context(base_url=live_server.url, locale="ko-KR", **options, **extra)
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    teacher = page_for(north.homeroom_a, DESKTOP)
+    teacher.goto(url("assignment_submissions", lesson))
+    expect(teacher.locator("[data-count=submitted]")).to_have_text("0")
+    expect(teacher.locator("[data-count=not_submitted]")).to_have_text("2")
+
+    student = page_for(north.student_a1, PHONE)
+    student.goto(url("assignment", lesson))
+    assert_no_horizontal_scroll(student)
+    student.locator("#id_text").fill("독도는 우리 땅입니다.")
+    pdf = tmp_path / "보고서.pdf"
+    pdf.write_bytes(PDF)
+    student.locator("#id_files").set_input_files(str(pdf))
+    student.get_by_role("button", name=re.compile("제출|Hand in")).click()
+    expect(student.locator(".versions > li")).to_have_count(1)
+    expect(student.locator(".versions")).to_contain_text("보고서.pdf")
+    assert_no_horizontal_scroll(student)
+
+    # The teacher did not reload: the fragment polled every 10 s brings the new figures.
+    expect(teacher.locator("[data-count=submitted]")).to_have_text("1", timeout=25_000)
+    expect(teacher.locator("[data-count=not_submitted]")).to_have_text("1")
+    assignments.submit(north.student_a2, homework.assignment, text="늦게라도")
+    expect(teacher.locator("[data-count=submitted]")).to_have_text("2", timeout=25_000)
+
+    problems: list[str] = []
+    for user, options, path in (
+        (north.homeroom_a, PHONE, url("assignment_submissions", lesson)),
+        (north.homeroom_a, DESKTOP, url("assignment_student", lesson, north.student_a1.pk)),
+        (north.student_a1, PHONE, url("assignment", lesson)),
+    ):
+        # axe is injected inline, which the CSP blocks: only these pages bypass it.
+        page = page_for(user, options, bypass_csp=True)
+        page.goto(path)
+        problems += serious_axe_violations(page)
+        assert_no_horizontal_scroll(page)
+    assert not problems, problems
+    assert not errors, errors

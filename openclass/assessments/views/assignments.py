@@ -66,7 +66,12 @@ def visible_assignment_or_404(request: HttpRequest, lesson_id: int) -> Assignmen
 
 def _context(assignment: Assignment) -> dict:
     lesson = assignment.lesson
-    return {"assignment": assignment, "lesson": lesson, "course": lesson.section.course}
+    return {
+        "assignment": assignment,
+        "lesson": lesson,
+        "course": lesson.section.course,
+        "now": timezone.now(),
+    }
 
 
 # --- The student's page --------------------------------------------------------------------
@@ -137,7 +142,6 @@ def assignment(request: HttpRequest, lesson_id: int) -> HttpResponse:
             **_context(item),
             "files": item.files.all(),
             "state": state,
-            "now": now,
             "is_student": is_student,
             "can_manage": can_manage,
             "records": records,
