@@ -409,3 +409,23 @@ def test_submitting_a_whole_quiz_takes_a_few_queries(
     with django_assert_max_num_queries(25):
         client.post(url("quiz_attempt_submit", attempt.pk), data)
     assert Answer.objects.filter(attempt=attempt, response={}).count() == 0
+
+
+def test_a_teacher_weighing_a_reusable_course_previews_its_quiz(client, courses) -> None:
+    from openclass.assessments.models import Question
+    from openclass.assessments.testing import make_question
+    from openclass.courses.models import Lesson, Section
+
+    city = courses.city
+    section = Section.objects.create(course=courses.office_course, title="1단원", position=1)
+    lesson = Lesson.objects.create(section=section, title="독도 퀴즈", kind=Lesson.Kind.QUIZ)
+    quiz = quizzes.quiz_for(lesson)
+    question = make_question(city.instructor, Question.Kind.TRUE_FALSE, "독도는 섬이다.")
+    quizzes.add_questions(quiz, city.instructor, [question.pk])
+    client.force_login(city.north.homeroom_a)
+    page = client.get(url("quiz", lesson.pk)).content.decode()
+    assert "독도는 섬이다." in page and "data-quiz-form" not in page
+    assert url("quiz_settings", lesson.pk) not in page
+    assert client.get(url("quiz_settings", lesson.pk)).status_code == 404
+    assert client.post(url("quiz_start", lesson.pk)).status_code == 404
+    assert not Attempt.objects.exists()

@@ -67,9 +67,12 @@ def quiz(request: HttpRequest, lesson_id: int) -> HttpResponse:
     course = lesson.section.course
     if access.can_manage_course(request.user, course):
         return _manage(request, quizzes.quiz_for(lesson))
-    if not Enrolment.objects.filter(course=course, student=request.user).exists():
-        raise Http404
-    return _intro(request, quizzes.quiz_for(lesson))
+    if Enrolment.objects.filter(course=course, student=request.user).exists():
+        return _intro(request, quizzes.quiz_for(lesson))
+    if access.can_preview_lessons(request.user, course):
+        # A teacher weighing whether to reuse the course sees the questions, nothing else.
+        return _preview(request, quizzes.quiz_for(lesson), can_manage=False)
+    raise Http404
 
 
 def _intro(request: HttpRequest, quiz: Quiz) -> HttpResponse:
@@ -220,9 +223,12 @@ def quiz_item(request: HttpRequest, lesson_id: int, item_id: int) -> HttpRespons
 
 @login_required
 def quiz_preview(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    return _preview(request, managed_quiz_or_404(request, lesson_id), can_manage=True)
+
+
+def _preview(request: HttpRequest, quiz: Quiz, can_manage: bool) -> HttpResponse:
     """The attempt page as a student would see it (a fresh random pick on every load); nothing
     is saved."""
-    quiz = managed_quiz_or_404(request, lesson_id)
     layout = quizzes.build_layout(quiz)
     preview = Attempt(quiz=quiz, layout=layout, started_at=timezone.now())
     return render(
@@ -235,6 +241,7 @@ def quiz_preview(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "attempt": preview,
             "shown": quizzes.shown_questions(preview),
             "preview": True,
+            "can_manage": can_manage,
         },
     )
 
