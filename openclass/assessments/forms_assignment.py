@@ -169,7 +169,6 @@ class GradeForm(forms.Form):
                     }
                 )
         else:
-            self.fields["score"].max_value = assignment.max_score
             self.fields["score"].help_text = _(
                 "0 to %(max)s, before any late penalty (applied automatically)."
             ) % {"max": assignment.max_score}

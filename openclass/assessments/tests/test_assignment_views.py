@@ -64,6 +64,7 @@ def assert_download(response, name_part: str) -> None:
     assert response["Content-Disposition"].startswith("attachment;")
     assert name_part in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
 
 
 # --- The student's page --------------------------------------------------------------------
