@@ -1,5 +1,6 @@
-"""`manage.py demo_data`: build the deterministic demo city (``openclass.accounts.demo``) and its
-demo courses (``openclass.courses.demo``)."""
+"""`manage.py demo_data`: build the deterministic demo city (``openclass.accounts.demo``), its
+demo courses (``openclass.courses.demo``) and their quizzes and assignments
+(``openclass.assessments.demo``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from openclass.accounts import demo
 from openclass.accounts.models import Organisation, User
+from openclass.assessments import demo as assessment_demo
 from openclass.courses import demo as course_demo
 
 
@@ -39,7 +41,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, size: str, seed: int, **options) -> None:
-        if once and demo.demo_city_exists() and course_demo.demo_courses_exist():
+        if (
+            once
+            and demo.demo_city_exists()
+            and course_demo.demo_courses_exist()
+            and assessment_demo.demo_assessments_exist()
+        ):
             self.stdout.write("The demo city already exists; nothing to do.")
             return
         started = time.monotonic()
@@ -68,6 +75,12 @@ class Command(BaseCommand):
         if created := course_demo.build_demo_courses(with_videos=size == "full"):
             self.stdout.write(
                 f"Created {created} demo courses in {time.monotonic() - started:.1f} s."
+            )
+        started = time.monotonic()
+        if created := assessment_demo.build_demo_assessments():
+            self.stdout.write(
+                f"Created {created} demo quizzes and assignments with students' work in "
+                f"{time.monotonic() - started:.1f} s."
             )
         self.stdout.write(f"Every demo account's password: {demo.DEMO_PASSWORD}")
         for role, username in demo.DEMO_LOGINS:
