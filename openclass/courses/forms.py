@@ -161,6 +161,14 @@ class LessonForm(forms.ModelForm):
         url = cleaned.get("url") or ""
         if kind == Lesson.Kind.YOUTUBE and url and youtube_id(url) is None:
             self.add_error("url", _("This is not the address of a YouTube video."))
+        was = self.instance.kind if self.instance.pk else None
+        if was in Lesson.ASSESSMENT_KINDS and kind and kind != was:
+            # Its questions, attempts or submissions belong to that kind: students' work is
+            # never dropped by changing a lesson's kind.
+            self.add_error(
+                "kind",
+                _("A quiz or an assignment stays what it is. Add a new lesson instead."),
+            )
         return cleaned
 
 

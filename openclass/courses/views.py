@@ -285,6 +285,9 @@ def lesson_form(
         else:
             saved.save()
             messages.success(request, _("The lesson is saved."))
+            if lesson is None and saved.kind in Lesson.ASSESSMENT_KINDS:
+                # A new quiz or assignment is set up next, on its own page (``assessments``).
+                return redirect(f"assessments:{saved.kind}", saved.pk)
             return redirect(f"{reverse('courses:content', args=[course.pk])}#lesson-{saved.pk}")
     return render(
         request,

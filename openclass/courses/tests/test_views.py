@@ -234,3 +234,39 @@ def test_resume_at_login_opens_the_lesson_once(client, enrolled: Courses) -> Non
         "courses:lesson", args=[enrolled.class_course.pk, enrolled.video.pk]
     )
     assert client.get(reverse("web:home")).status_code == 200  # only right after login
+
+
+def test_a_new_quiz_lesson_is_set_up_next_and_keeps_its_kind(client, courses: Courses) -> None:
+    north = courses.city.north
+    section = courses.video.section
+    client.force_login(north.homeroom_a)
+    response = client.post(
+        reverse("courses:lesson_create", args=[courses.class_course.pk, section.pk]),
+        {"title": "5차시 퀴즈", "kind": Lesson.Kind.QUIZ},
+    )
+    quiz = Lesson.objects.get(title="5차시 퀴즈")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("assessments:quiz", args=[quiz.pk])
+    edit = reverse("courses:lesson_edit", args=[courses.class_course.pk, section.pk, quiz.pk])
+    refused = client.post(
+        edit, {"title": "5차시 링크", "kind": Lesson.Kind.LINK, "url": "https://example.org/"}
+    )
+    assert refused.status_code == 200
+    quiz.refresh_from_db()
+    assert (quiz.kind, quiz.title) == (Lesson.Kind.QUIZ, "5차시 퀴즈")
+    content = client.get(reverse("courses:content", args=[courses.class_course.pk]))
+    assert reverse("assessments:quiz", args=[quiz.pk]) in content.content.decode()
+
+
+def test_opening_an_assignment_lesson_records_it_and_leads_to_the_assignment(
+    client, enrolled: Courses
+) -> None:
+    north = enrolled.city.north
+    lesson = Lesson.objects.create(
+        section=enrolled.video.section, title="과제", kind=Lesson.Kind.ASSIGNMENT, position=9
+    )
+    client.force_login(north.student_a1)
+    response = client.get(reverse("courses:lesson", args=[enrolled.class_course.pk, lesson.pk]))
+    assert response["Location"] == reverse("assessments:assignment", args=[lesson.pk])
+    progress = LessonProgress.objects.get(student=north.student_a1, lesson=lesson)
+    assert progress.completed_at is None  # an assignment completes by its result, not by opening
