@@ -48,7 +48,17 @@ if (form) {
   }
 
   function settled() {
-    if (!pending.size && !inFlight.size && !failing.size && !stopped) say(msg.msgAllSaved);
+    if (!pending.size && !inFlight.size && !failing.size && !stopped) {
+      say(msg.msgAllSaved);
+      statusLine.dataset.state = "saved";
+    }
+  }
+
+  // The state is also kept as data-state, for styles and tests in any language.
+  function show(mark, state, text) {
+    if (!mark) return;
+    mark.dataset.state = state;
+    mark.textContent = text;
   }
 
   async function save(id, { keepalive = false } = {}) {
@@ -56,7 +66,8 @@ if (form) {
     if (stopped) return;
     inFlight.add(id);
     const mark = marker(id);
-    if (mark) mark.textContent = msg.msgSaving;
+    show(mark, "saving", msg.msgSaving);
+    statusLine.dataset.state = "saving";
     let response;
     try {
       response = await fetch(form.dataset.saveUrl, {
@@ -72,7 +83,7 @@ if (form) {
     inFlight.delete(id);
     if (response && response.ok) {
       failing.delete(id);
-      if (mark) mark.textContent = msg.msgSaved;
+      show(mark, "saved", msg.msgSaved);
       settled();
       return;
     }
@@ -81,8 +92,9 @@ if (form) {
       failing.delete(id);
       let body = {};
       try { body = await response.json(); } catch (_error) { body = {}; }
-      if (mark) mark.textContent = msg.msgRefused;
+      show(mark, "refused", msg.msgRefused);
       say(body.message || msg.msgRefused);
+      statusLine.dataset.state = "refused";
       if (body.reason === "submitted" || body.reason === "deadline") {
         stopped = true;
         form.submit(); // shows the result
@@ -92,8 +104,9 @@ if (form) {
     // Network down or server error: keep the answer and try again later.
     const delay = Math.min((failing.get(id) || 1000) * 2, MAX_RETRY_MS);
     failing.set(id, delay);
-    if (mark) mark.textContent = msg.msgRefused;
+    show(mark, "retrying", msg.msgRefused);
     say(msg.msgRetrying);
+    statusLine.dataset.state = "retrying";
     setTimeout(() => { if (!pending.has(id)) save(id); }, delay);
   }
 
@@ -102,8 +115,7 @@ if (form) {
     if (!set || stopped) return;
     const id = set.dataset.question;
     clearTimeout(pending.get(id));
-    const mark = marker(id);
-    if (mark) mark.textContent = "";
+    show(marker(id), "", "");
     pending.set(id, setTimeout(() => save(id), DEBOUNCE_MS));
   }
 
