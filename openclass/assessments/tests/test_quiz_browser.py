@@ -1,8 +1,8 @@
 """A timed quiz in a real browser (Debian's chromium, the real server): a student starts it,
 answers as they go (autosave, also across a dropped connection), reloads mid-way and finds
-every answer, submits; the teacher
-grades the essay; the student sees the score and the feedback. A second quiz closing half a
-minute after it is made shows the page submitting itself at the server's deadline.
+every answer, submits; the teacher grades the essay; the student sees the score and the
+feedback. A second quiz closing half a minute after it is made shows the page submitting
+itself at the server's deadline.
 
 The quizzes are added to the live server's seeded course (``live_server.seed_course``) by the
 ``seed_*`` functions below, run through ``manage.py shell`` against the server's own database."""
