@@ -849,8 +849,14 @@ def can_download_feedback_file(viewer: User, submission: Submission) -> bool:
 
 
 def can_download_instruction_file(viewer: User, file: AssignmentFile) -> bool:
+    """Whoever may open the assignment page: its students, those who may preview the course's
+    lessons, and those following an enrolled student (parents)."""
     course = course_of(file.assignment)
-    return is_enrolled(viewer, file.assignment) or access.can_preview_lessons(viewer, course)
+    return (
+        is_enrolled(viewer, file.assignment)
+        or access.can_preview_lessons(viewer, course)
+        or access.enrolments_visible_to(viewer, course).exists()
+    )
 
 
 def download_response(field, name: str) -> FileResponse:

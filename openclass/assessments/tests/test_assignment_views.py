@@ -172,7 +172,14 @@ def test_manager_previews_with_links_to_manage(client: Client, homework: Homewor
     assert page.status_code == 200
     assert url("assignment_settings", homework.lesson.pk) in text
     assert url("assignment_submissions", homework.lesson.pk) in text
+    assert '<dd data-count="not_submitted">2</dd>' in text
     assert 'name="files"' not in text
+    assert (
+        'data-count="submitted"'
+        not in get(
+            client, homework.north.student_a1, "assignment", homework.lesson.pk
+        ).content.decode()
+    )
 
 
 def test_parent_follows_their_own_child_read_only(client: Client, homework: Homework) -> None:
@@ -294,7 +301,7 @@ def test_teachers_of_another_course_get_nothing(client: Client, homework: Homewo
     assert AssignmentFile.objects.filter(pk=instruction.pk).exists()
 
 
-def test_a_student_of_another_course_cannot_download_instruction_files(
+def test_instruction_files_reach_only_the_course_and_its_families(
     client: Client, homework: Homework
 ) -> None:
     instruction = AssignmentFile.objects.create(
@@ -305,6 +312,12 @@ def test_a_student_of_another_course_cannot_download_instruction_files(
     )
     assert_download(
         get(client, homework.north.student_a2, "assignment_file", instruction.pk), "i.pdf"
+    )
+    # Parents follow their enrolled child's assignment, instructions included; others do not.
+    south_parent = homework.courses.city.south.parent_a1
+    assert get(client, south_parent, "assignment_file", instruction.pk).status_code == 404
+    assert_download(
+        get(client, homework.north.parent_a1, "assignment_file", instruction.pk), "i.pdf"
     )
 
 

@@ -150,6 +150,7 @@ def assignment(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "rubric_scores": _rubric_scores(submission) if submission else [],
             "needs_regrading": submission and assignments.needs_regrading(submission),
             "published": assignments.published_for(user, item),
+            "counts": assignments.counts(item) if can_manage else None,
             "form": form,
         },
     )
