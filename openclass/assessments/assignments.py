@@ -40,6 +40,7 @@ from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from openclass.accounts.models import User
 from openclass.courses import access
@@ -349,7 +350,11 @@ def file_errors(
     allowed_set = set(allowed) if allowed is not None else None
     if len(files) + already > max_files:
         errors.append(
-            _("Attach at most %(n)d files; you sent %(sent)d.")
+            ngettext(
+                "Attach at most %(n)d file; you sent %(sent)d.",
+                "Attach at most %(n)d files; you sent %(sent)d.",
+                max_files,
+            )
             % {"n": max_files, "sent": len(files) + already}
         )
     limit = min(max_file_mb, FILE_MAX_MB) * MB

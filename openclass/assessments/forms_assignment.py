@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from openclass.accounts.models import User
 
@@ -114,8 +115,10 @@ class SubmissionForm(forms.Form):
         if "files" in self.fields:
             allowed = assignments.extensions(assignment)
             self.fields["files"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in allowed)
-            self.fields["files"].help_text = _(
-                "Up to %(n)d files, each at most %(mb)d MB: %(list)s."
+            self.fields["files"].help_text = ngettext(
+                "Up to %(n)d file of at most %(mb)d MB: %(list)s.",
+                "Up to %(n)d files, each at most %(mb)d MB: %(list)s.",
+                assignment.max_files,
             ) % {
                 "n": assignment.max_files,
                 "mb": min(assignment.max_file_mb, assignments.FILE_MAX_MB),

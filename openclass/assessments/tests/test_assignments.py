@@ -238,7 +238,12 @@ def test_a_closed_course_takes_no_submission(homework: Homework) -> None:
             [upload("big.pdf", PDF + b"0" * (1024 * 1024))],
             "larger than 1 MB",
         ),
-        ({"max_files": 1}, "", [upload("a.pdf", PDF), upload("b.pdf", PDF)], "at most 1 files"),
+        (
+            {"max_files": 1},
+            "",
+            [upload("a.pdf", PDF), upload("b.pdf", PDF)],
+            "Attach at most 1 file; you sent 2.",
+        ),
         ({}, "", [upload("a.gif", b"GIF89a....")], "not accepted"),
         ({}, "", [upload("run.exe", b"MZ\x90\x00")], "not accepted"),
         ({}, "", [upload("noext", b"hello")], "not accepted"),

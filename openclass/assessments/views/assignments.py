@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import User
@@ -126,8 +127,12 @@ def assignment(request: HttpRequest, lesson_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Version %(n)d is handed in%(late)s.")
-                    % {"n": version.number, "late": _(" (late)") if version.is_late else ""},
+                    (
+                        _("Version %(n)d is handed in, marked late.")
+                        if version.is_late
+                        else _("Version %(n)d is handed in.")
+                    )
+                    % {"n": version.number},
                 )
                 return redirect("assessments:assignment", lesson_id=item.lesson_id)
     elif request.method == "POST":
@@ -207,7 +212,10 @@ def assignment_files(request: HttpRequest, lesson_id: int) -> HttpResponse:
             for message in _errors(error):
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(n)d files added.") % {"n": len(added)})
+            messages.success(
+                request,
+                ngettext("%(n)d file added.", "%(n)d files added.", len(added)) % {"n": len(added)},
+            )
     else:
         messages.error(request, _("Choose at least one file."))
     return redirect(
@@ -252,9 +260,20 @@ def assignment_submissions(request: HttpRequest, lesson_id: int) -> HttpResponse
             else:
                 messages.success(
                     request,
-                    _("%(n)d submissions are shown to the class.") % {"n": changed}
-                    if form.cleaned_data["publish"]
-                    else _("%(n)d submissions are no longer shown to the class.") % {"n": changed},
+                    (
+                        ngettext(
+                            "%(n)d submission is shown to the class.",
+                            "%(n)d submissions are shown to the class.",
+                            changed,
+                        )
+                        if form.cleaned_data["publish"]
+                        else ngettext(
+                            "%(n)d submission is no longer shown to the class.",
+                            "%(n)d submissions are no longer shown to the class.",
+                            changed,
+                        )
+                    )
+                    % {"n": changed},
                 )
         else:
             messages.error(
