@@ -465,6 +465,8 @@ def test_grading_page_with_penalty_and_regrade(client: Client, homework: Homewor
     assert Submission.objects.get().score == Decimal(75)
     student_page = get(client, north.student_a1, "assignment", lesson).content.decode()
     assert "75.00 / 100.00" in student_page and "late penalty of 25 % included" in student_page
+    settings_page = get(client, teacher, "assignment_settings", lesson).content.decode()
+    assert "1 submission is already graded." in settings_page
 
 
 def test_grading_by_rubric_through_the_page(client: Client, homework: Homework) -> None:

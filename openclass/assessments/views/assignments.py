@@ -194,6 +194,7 @@ def assignment_settings(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "form": form,
             "files_form": InstructionFilesForm(),
             "files": item.files.all(),
+            "graded": item.submissions.filter(score__isnull=False).count(),
         },
     )
 
