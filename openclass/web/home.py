@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
+from openclass.assessments import todo
 from openclass.courses import services as courses
 
 Role = User.Role
@@ -34,6 +35,8 @@ class HomeContext:
     today: list = field(default_factory=list)
     teaching: list[dict] = field(default_factory=list)
     child_panels: list[dict] = field(default_factory=list)
+    todo: list = field(default_factory=list)  # quizzes and assignments still to do
+    to_grade: list = field(default_factory=list)  # essays and submissions waiting for grading
 
 
 def _class_summaries(classes, homeroom_ids: set[int] = frozenset()) -> list[ClassSummary]:
@@ -57,6 +60,7 @@ def home_context(user: User) -> HomeContext:
         context.resume = courses.resume_target(user)
         context.courses = courses.courses_with_progress(user)
         context.today = courses.todays_sessions(user)
+        context.todo = todo.student_todo(user)
         if user.organisation_id:
             context.teachers = list(
                 scoping.teachers_of(user.organisation).order_by("name").distinct()
@@ -77,10 +81,12 @@ def home_context(user: User) -> HomeContext:
         ]
     elif user.role == Role.TEACHER:
         context.teaching = courses.teaching_overview(user)
+        context.to_grade = todo.to_grade(user)
         homeroom = set(scoping.homeroom_classes(user).values_list("pk", flat=True))
         context.classes = _class_summaries(scoping.taught_classes(user), homeroom)
     elif user.role == Role.SCHOOL_ADMIN:
         context.teaching = courses.teaching_overview(user)
+        context.to_grade = todo.to_grade(user)
         classes = scoping.visible_organisations(user).filter(kind=Organisation.Kind.CLASS)
         context.classes = _class_summaries(classes)
         people = scoping.visible_users(user)
@@ -117,4 +123,5 @@ def home_context(user: User) -> HomeContext:
         }
     elif user.role == Role.INSTRUCTOR:
         context.teaching = courses.teaching_overview(user)
+        context.to_grade = todo.to_grade(user)
     return context

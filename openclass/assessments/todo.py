@@ -1,0 +1,156 @@
+"""What the home page lists from assessments: a student's work still to do, and a teacher's work
+still to grade. Built on the same rules as the quiz and assignment pages (``quizzes``,
+``assignments``) and the same scoping (``courses.access``), so the home page never offers what
+the page behind the link would refuse."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from openclass.accounts.models import User
+from openclass.courses import access
+from openclass.courses import services as courses
+from openclass.courses.models import Course
+
+from . import assignments, quizzes
+from .models import Answer, Assignment, Attempt, Question, Quiz, Submission
+
+LIMIT = 8
+
+
+@dataclass
+class Todo:
+    """One piece of work on a student's list; ``deadline`` is when it closes or is due."""
+
+    lesson_id: int
+    course: Course
+    title: str
+    kind: str  # "quiz" or "assignment"
+    deadline: datetime.datetime | None
+    started: bool = False  # a quiz attempt in progress
+    late: bool = False  # an assignment past its due date that still takes late work
+
+
+def _open_courses(student: User, today: datetime.date) -> list[Course]:
+    return [c for c in access.enrolled(student) if courses.is_open(c, today)]
+
+
+def student_todo(student: User, now: datetime.datetime | None = None) -> list[Todo]:
+    """Quizzes the student may still start or finish and assignments they have not handed in,
+    in their open courses, the nearest deadline first (work without one last)."""
+    now = now or timezone.now()
+    open_courses = _open_courses(student, timezone.localdate(now))
+    if not open_courses:
+        return []
+    items: list[Todo] = []
+    quiz_rows = Quiz.objects.filter(lesson__section__course__in=open_courses).select_related(
+        "lesson__section__course"
+    )
+    attempts = Attempt.objects.filter(student=student, quiz__in=quiz_rows)
+    in_progress = set(
+        attempts.filter(state=Attempt.State.IN_PROGRESS).values_list("quiz_id", flat=True)
+    )
+    used = dict(attempts.values("quiz_id").annotate(n=Count("pk")).values_list("quiz_id", "n"))
+    for quiz in quiz_rows:
+        if quizzes.availability(student, quiz, now) is not None:
+            continue
+        started = quiz.pk in in_progress
+        if not started and used.get(quiz.pk, 0):
+            continue  # taken: a retake is the student's choice, not a to-do
+        items.append(
+            Todo(
+                quiz.lesson_id,
+                quiz.lesson.section.course,
+                quiz.lesson.title,
+                "quiz",
+                quiz.closes_at,
+                started=started,
+            )
+        )
+    handed_in = Submission.objects.filter(student=student).values("assignment_id")
+    for assignment in (
+        Assignment.objects.filter(lesson__section__course__in=open_courses)
+        .exclude(pk__in=handed_in)
+        .select_related("lesson__section__course")
+    ):
+        window = assignments.window(assignment, now)
+        if not window.open:
+            continue
+        items.append(
+            Todo(
+                assignment.lesson_id,
+                assignment.lesson.section.course,
+                assignment.lesson.title,
+                "assignment",
+                assignment.accept_until if window.late else assignment.due_at,
+                late=window.late,
+            )
+        )
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    items.sort(key=lambda item: (item.deadline or far, item.title))
+    return items[:LIMIT]
+
+
+@dataclass
+class ToGrade:
+    lesson_id: int
+    course: Course
+    title: str
+    kind: str  # "quiz" (essays waiting) or "assignment" (submissions not graded since sent)
+    count: int
+
+
+def to_grade(user: User) -> list[ToGrade]:
+    """Per quiz and assignment of the courses ``user`` manages, how much waits for them:
+    essay answers of submitted attempts without a score, and submissions not graded since
+    their latest version. Largest piles first."""
+    managed = access.manageable_courses(user)
+    rows: list[ToGrade] = []
+    essays = (
+        Answer.objects.filter(
+            attempt__quiz__lesson__section__course__in=managed,
+            attempt__state=Attempt.State.SUBMITTED,
+            question__kind=Question.Kind.ESSAY,
+            score__isnull=True,
+        )
+        .values("attempt__quiz")
+        .annotate(n=Count("pk"))
+        .values_list("attempt__quiz", "n")
+    )
+    waiting = dict(essays)
+    for quiz in Quiz.objects.filter(pk__in=waiting).select_related("lesson__section__course"):
+        rows.append(
+            ToGrade(
+                quiz.lesson_id,
+                quiz.lesson.section.course,
+                quiz.lesson.title,
+                "quiz",
+                waiting[quiz.pk],
+            )
+        )
+    ungraded = (
+        Submission.objects.filter(assignment__lesson__section__course__in=managed)
+        .filter(Q(graded_at__isnull=True) | Q(submitted_at__gt=F("graded_at")))
+        .values("assignment")
+        .annotate(n=Count("pk"))
+        .values_list("assignment", "n")
+    )
+    waiting = dict(ungraded)
+    for assignment in Assignment.objects.filter(pk__in=waiting).select_related(
+        "lesson__section__course"
+    ):
+        rows.append(
+            ToGrade(
+                assignment.lesson_id,
+                assignment.lesson.section.course,
+                assignment.lesson.title,
+                "assignment",
+                waiting[assignment.pk],
+            )
+        )
+    rows.sort(key=lambda row: (-row.count, row.title))
+    return rows[:LIMIT]
