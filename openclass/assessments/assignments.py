@@ -401,7 +401,10 @@ def file_errors(
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "file").replace("\\", "/").rsplit("/", 1)[-1].strip() or "file"
+    """The uploader's file name as shown and offered on download: no folders, no control
+    characters (it goes into a header), at most 255 characters."""
+    name = "".join(ch for ch in (name or "") if ch.isprintable())
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "file"
     if len(name) > 255:
         ext = extension_of(name)
         name = name[: 250 - len(ext)] + ("." + ext if ext else "")

@@ -523,6 +523,7 @@ def test_publishing_shows_only_the_selected_work(client: Client, homework: Homew
     assert get(client, north.parent_a1, "submission_file", new_file.pk).status_code == 404
     page_of_owner = get(client, north.student_a1, "assignment", lesson).content.decode()
     assert "숨은 답안" not in page_of_owner
+    assert "Your teacher shows your work to the class." in page_of_owner
     # A stale or foreign id changes nothing.
     response = post(
         client,

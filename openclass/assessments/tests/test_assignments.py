@@ -192,7 +192,9 @@ def test_resubmission_keeps_every_version_and_its_files(homework: Homework) -> N
 
 def test_files_are_stored_under_random_names(homework: Homework) -> None:
     version = assignments.submit(
-        homework.north.student_a1, homework.assignment, files=[upload("../../내 과제.pdf", PDF)]
+        homework.north.student_a1,
+        homework.assignment,
+        files=[upload("../../내\r\n 과제.pdf", PDF)],
     )
     row = version.files.get()
     assert row.name == "내 과제.pdf"
