@@ -545,7 +545,7 @@ def test_publishing_shows_only_the_selected_work(client: Client, homework: Homew
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_in_a_browser_a_student_hands_in_and_the_teachers_counts_follow(
     live_server, homework: Homework, settings, monkeypatch, tmp_path
 ) -> None:

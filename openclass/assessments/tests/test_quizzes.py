@@ -347,7 +347,7 @@ def test_submitting_twice_grades_once_and_returns_the_same_result(setup: QuizSet
     assert refused.value.code == "submitted"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_submits_racing_in_threads_grade_once(bank: Bank, courses, monkeypatch) -> None:
     """Two requests submit the same attempt at the same moment on a real database connection
     each. Needs a server database (PostgreSQL); SQLite's in-memory test database is one
