@@ -16,6 +16,7 @@ pytest_plugins = [
     "openclass.accounts.testing",
     "openclass.courses.testing",
     "openclass.assessments.testing",
+    "openclass.live.testing",
 ]
 
 CHROMIUM = "/usr/bin/chromium"

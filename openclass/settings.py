@@ -7,6 +7,9 @@ out (PostgreSQL, Redis) by changing only the environment.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import secrets
 from pathlib import Path
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "openclass.media",
     "openclass.courses",
     "openclass.assessments",
+    "openclass.live",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -295,3 +299,38 @@ LOGGING = {
 # Elementary grades up to this one get a QR login card with a PIN instead of typing a password.
 LOGIN_CARD_MAX_GRADE = int(env("LOGIN_CARD_MAX_GRADE", "2"))
 HASHING_THREADS = os.cpu_count() or 2
+
+
+# --- Live classes on Janus (openclass.live) -------------------------------------------------
+# Empty: one Janus on this machine, started by `make run` (manage.py run_janus) on JANUS_PORT.
+# Otherwise the pool's HTTP API addresses, comma-separated; JANUS_PUBLIC_URLS gives the address
+# browsers use for each (in the same order) when it differs, e.g. behind nginx.
+JANUS_URLS = env_list("JANUS_URLS")
+JANUS_LOCAL = not JANUS_URLS
+JANUS_PORT = int(env("JANUS_PORT", "8088"))
+JANUS_ADMIN_PORT = int(env("JANUS_ADMIN_PORT", "7088"))
+if JANUS_LOCAL:
+    JANUS_URLS = [f"http://127.0.0.1:{JANUS_PORT}/janus"]
+JANUS_PUBLIC_URLS = env_list("JANUS_PUBLIC_URLS") or list(JANUS_URLS)
+
+
+def _derived_secret(purpose: str) -> str:
+    """A secret of this installation for one purpose, from the secret key (so a single Janus
+    needs no extra setting); a pool of servers is given the same values explicitly."""
+    return hmac.new(SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+# token_auth_secret of every Janus (signs the tokens browsers and the app use), the VideoRoom
+# admin_key (only the app creates rooms) and the password of Janus's event handler.
+JANUS_TOKEN_SECRET = env("JANUS_TOKEN_SECRET") or _derived_secret("janus-token")
+JANUS_ADMIN_KEY = env("JANUS_ADMIN_KEY") or _derived_secret("janus-admin-key")
+JANUS_EVENTS_PASSWORD = env("JANUS_EVENTS_PASSWORD") or _derived_secret("janus-events")
+# Janus's admin API (loopback only; the app does not use it, operators may).
+JANUS_ADMIN_SECRET = env("JANUS_ADMIN_SECRET") or _derived_secret("janus-admin-api")
+# STUN/TURN servers handed to browsers (JSON, RTCPeerConnection's iceServers); none by default.
+JANUS_ICE_SERVERS = json.loads(env("JANUS_ICE_SERVERS", "[]"))
+# A reconnect within this many seconds counts as the same stay in class.
+LIVE_RECONNECT_GRACE_SECONDS = int(env("LIVE_RECONNECT_GRACE_SECONDS", "90"))
+# A join ticket must be used within this many seconds.
+LIVE_TICKET_SECONDS = 120
+LIVE_RECORDINGS_DIR = Path(env("LIVE_RECORDINGS_DIR", str(VAR_DIR / "recordings")))

@@ -7,6 +7,7 @@ urlpatterns = [
     path("courses/", include("openclass.courses.urls")),
     path("assessments/", include("openclass.assessments.urls")),
     path("videos/", include("openclass.media.urls")),
+    path("live/", include("openclass.live.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

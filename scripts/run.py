@@ -1,6 +1,7 @@
-"""Starts the platform on its embedded default: uvicorn (HTTP + WebSocket) and the Huey consumer.
+"""Starts the platform on its embedded default: uvicorn (HTTP + WebSocket), the Huey consumer and,
+unless ``OPENCLASS_JANUS_URLS`` names a pool elsewhere, a local Janus for live classes.
 
-Prints the address and the demo logins; Ctrl-C (or SIGTERM) stops both cleanly.
+Prints the address and the demo logins; Ctrl-C (or SIGTERM) stops them all cleanly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ def main() -> int:
         subprocess.Popen([python, "manage.py", "run_huey", "--workers", "2"], cwd=ROOT),
         subprocess.Popen(uvicorn_command(args.host, args.port), cwd=ROOT),
     ]
+    if not os.environ.get("OPENCLASS_JANUS_URLS"):
+        # The embedded default runs its own Janus, which reports joins and leaves to us.
+        events_url = f"http://127.0.0.1:{args.port}/live/janus/events/"
+        children.append(
+            subprocess.Popen(
+                [python, "manage.py", "run_janus", "--events-url", events_url], cwd=ROOT
+            )
+        )
 
     def stop(*_: object) -> None:
         for child in children:

@@ -18,6 +18,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- System packages ------------------------------------------------------------------------
 packages=(gettext fonts-nanum ffmpeg)  # ffmpeg: ffprobe checks and HLS transcodes of uploads
+# Janus (live classes' media server), janus-pp-rec for its recordings, and the browser library
+# that matches it (janus.js with webrtc-adapter), copied into static files below.
+packages+=(janus janus-tools libjs-janus-gateway libjs-webrtc-adapter)
 [ "$want_test" = 1 ] && packages+=(chromium fonts-noto-cjk postgresql)
 missing=()
 for pkg in "${packages[@]}"; do
@@ -70,6 +73,11 @@ for file in hls.min.js hls.min.js.map hls.worker.js hls.worker.js.map; do
 done
 cp node_modules/tus-js-client/dist/tus.min.js node_modules/tus-js-client/dist/tus.min.js.map \
   "$vendor/tus-js-client/"
+# janus.js (a classic script defining the global Janus) and the webrtc-adapter it expects, from
+# Debian's packages so they match the Janus server.
+mkdir -p "$vendor/janus"
+cp /usr/share/javascript/janus-gateway/janus.js /usr/share/javascript/webrtc-adapter/adapter.js \
+  "$vendor/janus/"
 
 # --- Django ---------------------------------------------------------------------------------
 say "collectstatic and migrate"

@@ -118,6 +118,22 @@ class Course(models.Model):
         default=7,
         help_text=_("After the scheduled day, completing within this many days counts as late."),
     )
+    live_late_minutes = models.PositiveSmallIntegerField(
+        _("live class: minutes before late"),
+        default=10,
+        help_text=_("Joining a live class later than this after it starts counts as late."),
+    )
+    live_left_early_minutes = models.PositiveSmallIntegerField(
+        _("live class: minutes before left early"),
+        default=10,
+        help_text=_("Leaving a live class more than this before it ends counts as left early."),
+    )
+    live_min_percent = models.PositiveSmallIntegerField(
+        _("live class: least time present (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Present for less of the class than this counts as absent."),
+    )
     copied_from = models.ForeignKey(
         "self",
         verbose_name=_("copied from"),

@@ -386,6 +386,32 @@ def record_attendance(student: User, lesson: Lesson, now: datetime.datetime) -> 
 
 
 @transaction.atomic
+def record_live_attendance(
+    session: Session, marks: dict[int, tuple[str, int, datetime.datetime | None]]
+) -> None:
+    """Store the marks the live class computed (student id → mark, minutes present, first
+    join), unless a teacher has corrected the mark (a correction always wins)."""
+    existing = {mark.student_id: mark for mark in Attendance.objects.filter(session=session)}
+    new = []
+    for student_id, (status, minutes, first_seen) in marks.items():
+        mark = existing.get(student_id)
+        if mark is None:
+            new.append(
+                Attendance(
+                    session=session,
+                    student_id=student_id,
+                    status=status,
+                    minutes=minutes,
+                    first_seen_at=first_seen,
+                )
+            )
+        elif not mark.corrected and (mark.status, mark.minutes) != (status, minutes):
+            mark.status, mark.minutes, mark.first_seen_at = status, minutes, first_seen
+            mark.save(update_fields=["status", "minutes", "first_seen_at", "updated_at"])
+    Attendance.objects.bulk_create(new)
+
+
+@transaction.atomic
 def correct_attendance(
     actor: User, session: Session, student: User, status: str, reason: str
 ) -> Attendance:

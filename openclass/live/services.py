@@ -1,0 +1,596 @@
+"""The rules of live classes: who may enter a room and as what, how a room is opened on a Janus
+server and re-opened elsewhere when that server dies, the join tickets, what Janus's events mean
+for presence, and how minutes present become attendance marks.
+
+Views, the WebSocket consumer and the event endpoint are thin and call these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openclass.accounts import scoping
+from openclass.accounts.models import User
+from openclass.courses import access
+from openclass.courses import services as course_services
+from openclass.courses.models import Attendance, Course, Enrolment, Session
+
+from . import registry
+from .janus import JanusError, JanusUnavailable, signed_token
+from .models import LiveRoom, Participant, RejectedJoin, Stay, Ticket
+
+logger = logging.getLogger(__name__)
+
+Role = Participant.Role
+Admission = Participant.Admission
+Status = Attendance.Status
+
+# Janus feed and room numbers must survive JavaScript's numbers (janus.js parses them).
+_MAX_JS_INT = 2**53 - 1
+
+
+def _random_id() -> int:
+    return secrets.randbelow(_MAX_JS_INT - 1) + 1
+
+
+# --- Who may enter -----------------------------------------------------------------------------
+
+
+def role_for(user: User, session: Session) -> str | None:
+    """The part ``user`` may play in ``session``'s live class, or None when they may not enter.
+
+    The course's managers host. Enrolled students take part. Parents of an enrolled student and
+    staff who may see the class (an outside instructor, a visiting teacher) are guests who wait
+    until the host admits them. Anyone else — a student of another class among them — is refused.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return None
+    course = session.course
+    if access.can_manage_course(user, course):
+        return Role.HOST
+    if user.role == User.Role.STUDENT:
+        enrolled = Enrolment.objects.filter(course=course, student=user).exists()
+        return Role.STUDENT if enrolled and course.is_published else None
+    if user.role == User.Role.PARENT:
+        children = scoping.children_of(user)
+        if Enrolment.objects.filter(course=course, student__in=children).exists():
+            return Role.GUEST
+        return None
+    if user.role in access.STAFF_ROLES and access.can_view_course(user, course):
+        return Role.GUEST
+    return None
+
+
+def participant_for(user: User, room: LiveRoom) -> Participant:
+    """The participant row of ``user`` in ``room`` (made on first entry); PermissionDenied when
+    they may not enter. Guests start in the waiting room."""
+    role = role_for(user, room.session)
+    if role is None:
+        raise PermissionDenied(_("This live class is not open to you."))
+    admission = Admission.WAITING if role == Role.GUEST else Admission.ADMITTED
+    try:
+        with transaction.atomic():
+            participant, _created = Participant.objects.get_or_create(
+                room=room, user=user, defaults={"role": role, "admission": admission}
+            )
+    except IntegrityError:
+        participant = Participant.objects.get(room=room, user=user)
+    if participant.role != role and role == Role.HOST:
+        # Someone made a teacher of the course after they first came as a guest.
+        participant.role = Role.HOST
+        participant.admission = Admission.ADMITTED
+        participant.save(update_fields=["role", "admission"])
+    return participant
+
+
+def main_room(session: Session) -> LiveRoom:
+    """The room of a live session (made on first use)."""
+    if session.kind != Session.Kind.LIVE:
+        raise ValidationError(_("Only a live session has a classroom."))
+    try:
+        with transaction.atomic():
+            room, _created = LiveRoom.objects.get_or_create(session=session, parent=None)
+    except IntegrityError:
+        room = LiveRoom.objects.get(session=session, parent=None)
+    return room
+
+
+def live_now_for(student: User) -> list[LiveRoom]:
+    """Open rooms of the courses ``student`` is enrolled in (the home page's "live now")."""
+    return list(
+        LiveRoom.objects.filter(
+            parent=None,
+            status=LiveRoom.Status.OPEN,
+            session__course__enrolments__student=student,
+            session__course__is_published=True,
+        )
+        .select_related("session__course")
+        .order_by("started_at")
+    )
+
+
+# --- Opening a room on a Janus server ---------------------------------------------------------
+
+
+def _publishers_for(room: LiveRoom) -> int:
+    enrolled = Enrolment.objects.filter(course=room.session.course).count()
+    # Everyone with a camera, the teachers' screens and a few guests.
+    return max(enrolled + 10, 12)
+
+
+def _open_on_janus(room: LiveRoom) -> None:
+    """Create ``room`` on the least-loaded healthy server (again, when its server has died)."""
+    server = registry.place()
+    room.server = server
+    room.janus_secret = secrets.token_urlsafe(24)
+    recordings = settings.LIVE_RECORDINGS_DIR / str(room.main.pk)
+    recordings.mkdir(parents=True, exist_ok=True)
+    for _attempt in range(5):
+        room.janus_room = _random_id()
+        try:
+            registry.client(server).create_room(
+                room.janus_room,
+                secret=room.janus_secret,
+                description=str(room.session)[:100],
+                publishers=_publishers_for(room),
+                record_dir=str(recordings),
+            )
+            break
+        except JanusError as error:
+            if error.code != 427:  # room number taken on that server: draw another
+                raise
+    if room.is_recording:
+        registry.client(server).set_recording(
+            room.janus_room, secret=room.janus_secret, record=True
+        )
+    room.save(update_fields=["server", "janus_secret", "janus_room"])
+
+
+def ensure_on_janus(room: LiveRoom) -> LiveRoom:
+    """Make sure ``room`` exists on a healthy Janus server, re-creating it elsewhere if its
+    server is down or has forgotten it (a restart). Tickets of the old room are void."""
+    with transaction.atomic():
+        room = LiveRoom.objects.select_for_update().select_related("server").get(pk=room.pk)
+        healthy = room.server is not None and registry.is_healthy(room.server)
+        if healthy and room.janus_room is not None:
+            try:
+                if registry.client(room.server).room_exists(room.janus_room):
+                    return room
+            except JanusUnavailable:
+                registry.check(room.server)
+        if room.janus_room is not None:
+            logger.warning("Re-creating live room %s on another server", room.pk)
+            now = timezone.now()
+            room.stays.filter(left_at__isnull=True).update(left_at=now)
+            room.tickets.filter(used_at__isnull=True, revoked_at__isnull=True).update(
+                revoked_at=now
+            )
+        _open_on_janus(room)
+        return room
+
+
+def start(actor: User, session: Session) -> LiveRoom:
+    """The host opens the live class: its room is created on a Janus server and the enrolled
+    students see "live now" at home."""
+    if role_for(actor, session) != Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers can start the live class."))
+    room = main_room(session)
+    if room.status == LiveRoom.Status.ENDED:
+        raise ValidationError(_("This live class has ended."))
+    room = ensure_on_janus(room)
+    if room.status != LiveRoom.Status.OPEN:
+        room.status = LiveRoom.Status.OPEN
+        room.started_at = timezone.now()
+        room.started_by = actor
+        room.save(update_fields=["status", "started_at", "started_by"])
+    return room
+
+
+# --- Tickets ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Grant:
+    """What the classroom page needs to join Janus (sent to that one user only)."""
+
+    server: str
+    token: str
+    room: int
+    feed_id: int
+    room_token: str
+    display: str
+    role: str
+    ice_servers: list = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "server": self.server,
+            "token": self.token,
+            "room": self.room,
+            "feed": self.feed_id,
+            "pin": self.room_token,
+            "display": self.display,
+            "role": self.role,
+            "iceServers": self.ice_servers,
+        }
+
+
+def _class_seconds_left(session: Session) -> int:
+    """How long a Janus token must stay valid: to the class's end, with an hour to spare."""
+    if session.ends_at:
+        end = timezone.make_aware(datetime.datetime.combine(session.day, session.ends_at))
+        left = (end - timezone.now()).total_seconds()
+    else:
+        left = 0
+    return int(max(left, 0) + 3600)
+
+
+def issue_ticket(user: User, room: LiveRoom, purpose: str = Ticket.Purpose.CAMERA) -> Grant:
+    """A one-time permission for ``user`` to join ``room`` on its Janus server.
+
+    Refused (PermissionDenied, with the reason) when the class has not started or has ended,
+    the user may not enter, was removed, waits to be admitted, the room is locked to newcomers,
+    or asks to share a screen the host has not allowed.
+    """
+    room = LiveRoom.objects.select_related("session__course", "parent", "server").get(pk=room.pk)
+    session = room.session
+    participant = participant_for(user, room.main)
+    if participant.removed_at is not None:
+        raise PermissionDenied(_("The teacher has removed you from this class."))
+    main = room.main
+    if main.status == LiveRoom.Status.ENDED:
+        raise PermissionDenied(_("This live class has ended."))
+    if main.status != LiveRoom.Status.OPEN:
+        if participant.role != Role.HOST:
+            raise PermissionDenied(_("The live class has not started yet."))
+        main = start(user, session)
+        room = main if room.parent_id is None else room
+    if participant.admission != Admission.ADMITTED:
+        raise PermissionDenied(_("Wait until the teacher lets you in."))
+    if (
+        main.locked
+        and participant.role != Role.HOST
+        and not main.stays.filter(participant=participant).exists()
+    ):
+        raise PermissionDenied(_("The teacher has locked the room."))
+    if purpose == Ticket.Purpose.SCREEN and not (
+        participant.role == Role.HOST or main.students_may_share_screen
+    ):
+        raise PermissionDenied(_("The teacher has not allowed screen sharing."))
+    if room.parent_id is None and participant.breakout_id:
+        room = participant.breakout
+    room = ensure_on_janus(room)
+    token = secrets.token_urlsafe(24)
+    ticket = Ticket.objects.create(
+        participant=participant,
+        room=room,
+        purpose=purpose,
+        feed_id=_random_id(),
+        token=token,
+        expires_at=timezone.now() + datetime.timedelta(seconds=settings.LIVE_TICKET_SECONDS),
+    )
+    registry.client(room.server).allow(room.janus_room, secret=room.janus_secret, tokens=[token])
+    display = user.get_full_name() or user.username
+    return Grant(
+        server=room.server.public_url,
+        token=signed_token(settings.JANUS_TOKEN_SECRET, _class_seconds_left(session)),
+        room=room.janus_room,
+        feed_id=ticket.feed_id,
+        room_token=token,
+        display=display,
+        role=participant.role,
+        ice_servers=list(settings.JANUS_ICE_SERVERS),
+    )
+
+
+def _host_only(actor: User, room: LiveRoom) -> None:
+    if role_for(actor, room.session) != Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers can do this."))
+
+
+def _feeds_of(participant: Participant) -> list[tuple[LiveRoom, int]]:
+    """The feeds ``participant`` has in Janus now (camera, screen), with their rooms."""
+    stays = Stay.objects.filter(participant=participant, left_at__isnull=True).select_related(
+        "room__server"
+    )
+    return [(stay.room, stay.feed_id) for stay in stays]
+
+
+def remove(actor: User, room: LiveRoom, user: User) -> None:
+    """The host removes ``user`` from the class: out of Janus now, their unused tickets void
+    and their tokens off the allowed lists, and no new ticket for this room."""
+    room = room.main
+    _host_only(actor, room)
+    participant = Participant.objects.filter(room=room, user=user).first()
+    if participant is None or participant.role == Role.HOST:
+        raise ValidationError(_("This person cannot be removed."))
+    now = timezone.now()
+    participant.removed_at = now
+    participant.save(update_fields=["removed_at"])
+    unused = list(
+        Ticket.objects.filter(
+            participant=participant, used_at__isnull=True, revoked_at__isnull=True
+        ).select_related("room__server")
+    )
+    Ticket.objects.filter(pk__in=[t.pk for t in unused]).update(revoked_at=now)
+    for ticket in unused:
+        if ticket.room.server is not None and ticket.room.janus_room is not None:
+            with contextlib.suppress(JanusError, JanusUnavailable):
+                registry.client(ticket.room.server).disallow(
+                    ticket.room.janus_room, secret=ticket.room.janus_secret, tokens=[ticket.token]
+                )
+    for feed_room, feed_id in _feeds_of(participant):
+        with contextlib.suppress(JanusError, JanusUnavailable):
+            registry.client(feed_room.server).kick(
+                feed_room.janus_room, secret=feed_room.janus_secret, feed_id=feed_id
+            )
+
+
+# --- What Janus reports -------------------------------------------------------------------------
+
+
+def _when(event: dict) -> datetime.datetime:
+    """The moment of a Janus event (microseconds since the epoch), or now."""
+    stamp = event.get("timestamp")
+    if isinstance(stamp, int | float) and stamp > 0:
+        return datetime.datetime.fromtimestamp(stamp / 1_000_000, tz=datetime.UTC)
+    return timezone.now()
+
+
+def joined(
+    janus_room: int,
+    feed_id: int,
+    *,
+    token: str,
+    display: str,
+    janus_session: int | None,
+    at: datetime.datetime,
+) -> bool:
+    """Janus says ``feed_id`` joined ``janus_room`` with room token ``token`` (Janus reports the
+    token it let in). Accepted only when an unused, unexpired ticket names exactly that feed,
+    room and token and its holder is still allowed in: the ticket is spent and its token taken
+    off the room's list. Any other join — a shared token, a feed id the app never issued — is
+    kicked and logged."""
+    room = LiveRoom.objects.filter(janus_room=janus_room).select_related("server").first()
+    if room is None:
+        return False
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .select_related("participant")
+            .filter(room=room, feed_id=feed_id)
+            .first()
+        )
+        valid = (
+            ticket is not None
+            and secrets.compare_digest(ticket.token, token)
+            and ticket.used_at is None
+            and ticket.revoked_at is None
+            and ticket.expires_at >= at
+            and ticket.participant.removed_at is None
+        )
+        if valid:
+            ticket.used_at = at
+            ticket.save(update_fields=["used_at"])
+            Stay.objects.create(
+                participant=ticket.participant,
+                room=room,
+                feed_id=feed_id,
+                janus_session=janus_session,
+                joined_at=at,
+            )
+        else:
+            RejectedJoin.objects.create(room=room, feed_id=feed_id, display=display[:200])
+    janus = registry.client(room.server)
+    try:
+        if valid:
+            janus.disallow(room.janus_room, secret=room.janus_secret, tokens=[ticket.token])
+        else:
+            logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
+            janus.kick(room.janus_room, secret=room.janus_secret, feed_id=feed_id)
+    except (JanusError, JanusUnavailable) as error:
+        logger.warning("Janus refused to tidy up after a join: %s", error)
+    return valid
+
+
+def left(janus_room: int, feed_id: int, *, at) -> None:
+    """Janus says ``feed_id`` left ``janus_room`` (hung up, kicked, or its session died)."""
+    Stay.objects.filter(room__janus_room=janus_room, feed_id=feed_id, left_at__isnull=True).update(
+        left_at=at
+    )
+
+
+def session_gone(janus_session: int, *, at) -> None:
+    """A Janus session was destroyed or timed out (a crashed tab): its stays end."""
+    Stay.objects.filter(janus_session=janus_session, left_at__isnull=True).update(left_at=at)
+
+
+def handle_events(events: list[dict]) -> None:
+    """Apply what Janus's HTTP event handler posted (see ``deploy/janus``)."""
+    for event in events:
+        kind = event.get("type")
+        body = event.get("event") or {}
+        at = _when(event)
+        if kind == 64 and body.get("plugin") == "janus.plugin.videoroom":
+            data = body.get("data") or {}
+            what = data.get("event")
+            room_id, feed_id = data.get("room"), data.get("id")
+            if not isinstance(room_id, int) or not isinstance(feed_id, int):
+                continue
+            if what == "joined":
+                joined(
+                    room_id,
+                    feed_id,
+                    token=str(data.get("token", "")),
+                    display=str(data.get("display", "")),
+                    janus_session=event.get("session_id"),
+                    at=at,
+                )
+            elif what in ("leaving", "kicked"):
+                left(room_id, feed_id, at=at)
+        elif (
+            kind == 1
+            and body.get("name") in ("destroyed", "timeout")
+            and isinstance(event.get("session_id"), int)
+        ):
+            session_gone(event["session_id"], at=at)
+
+
+# --- From stays to attendance -------------------------------------------------------------------
+
+
+def _bounds(room: LiveRoom) -> tuple[datetime.datetime, datetime.datetime]:
+    """The stretch attendance is measured over: from the later of the scheduled and the real
+    start to the earlier of the scheduled and the real end (a class ended early leaves nobody
+    "left early")."""
+    session = room.session
+    start = timezone.make_aware(datetime.datetime.combine(session.day, session.starts_at))
+    end = timezone.make_aware(datetime.datetime.combine(session.day, session.ends_at))
+    if room.started_at and room.started_at > start:
+        start = room.started_at
+    if room.ended_at and room.ended_at < end:
+        end = room.ended_at
+    return start, max(end, start)
+
+
+def merge_stays(
+    stays: list[tuple[datetime.datetime, datetime.datetime]], grace: datetime.timedelta
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """One stay for each stretch of presence: stays apart by no more than ``grace`` (a dropped
+    connection, a reload) are joined, overlapping ones (two tabs) are merged."""
+    merged: list[list[datetime.datetime]] = []
+    for begin, end in sorted(stays):
+        if merged and begin <= merged[-1][1] + grace:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    return [(begin, end) for begin, end in merged]
+
+
+@dataclass
+class LiveMark:
+    student: User
+    status: str
+    minutes: int
+    first_joined: datetime.datetime | None
+    last_left: datetime.datetime | None
+    present_now: bool
+
+
+def mark_from_stays(
+    course: Course,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    stays: list[tuple[datetime.datetime, datetime.datetime]],
+) -> tuple[str, int]:
+    """The course's rule: absent below ``live_min_percent`` of the class, late when first
+    there more than ``live_late_minutes`` after the start, left early when last seen more than
+    ``live_left_early_minutes`` before the end; otherwise present. Returns (mark, minutes)."""
+    grace = datetime.timedelta(seconds=settings.LIVE_RECONNECT_GRACE_SECONDS)
+    clipped = [(max(b, start), min(e, end)) for b, e in stays if e > start and b < end]
+    merged = merge_stays(clipped, grace)
+    seconds = sum((e - b).total_seconds() for b, e in merged)
+    length = (end - start).total_seconds()
+    minutes = int(seconds // 60)
+    if not merged or length <= 0 or seconds * 100 < length * course.live_min_percent:
+        return Status.ABSENT, minutes
+    if merged[0][0] > start + datetime.timedelta(minutes=course.live_late_minutes):
+        return Status.LATE, minutes
+    if merged[-1][1] < end - datetime.timedelta(minutes=course.live_left_early_minutes):
+        return Status.LEFT_EARLY, minutes
+    return Status.PRESENT, minutes
+
+
+def live_marks(room: LiveRoom, now: datetime.datetime | None = None) -> list[LiveMark]:
+    """Every enrolled student's mark as things stand (open stays count up to ``now``)."""
+    now = now or timezone.now()
+    room = room.main
+    start, end = _bounds(room)
+    if room.status == LiveRoom.Status.OPEN:
+        end = min(end, max(now, start))
+    course = room.session.course
+    stays: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = {}
+    present: set[int] = set()
+    for user_id, joined_at, left_at in Stay.objects.filter(
+        room__in=[room, *room.breakouts.all()]
+    ).values_list("participant__user_id", "joined_at", "left_at"):
+        stays.setdefault(user_id, []).append((joined_at, left_at or now))
+        if left_at is None:
+            present.add(user_id)
+    students = User.objects.filter(enrolments__course=course).order_by(
+        "organisation__path", "number", "name"
+    )
+    marks = []
+    for student in students:
+        mine = stays.get(student.pk, [])
+        status, minutes = mark_from_stays(course, start, end, mine)
+        marks.append(
+            LiveMark(
+                student=student,
+                status=status,
+                minutes=minutes,
+                first_joined=min((b for b, _e in mine), default=None),
+                last_left=max((e for _b, e in mine), default=None) if mine else None,
+                present_now=student.pk in present,
+            )
+        )
+    return marks
+
+
+def write_attendance(room: LiveRoom) -> None:
+    """Store the marks of an ended class in the course's attendance (a teacher's correction
+    always wins)."""
+    marks = {
+        mark.student.pk: (mark.status, mark.minutes, mark.first_joined) for mark in live_marks(room)
+    }
+    course_services.record_live_attendance(room.session, marks)
+
+
+def end(actor: User, room: LiveRoom) -> LiveRoom:
+    """The host ends the class: everyone's stay ends now, the Janus rooms go, marks are written."""
+    room = room.main
+    if role_for(actor, room.session) != Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers can end the live class."))
+    if room.status != LiveRoom.Status.OPEN:
+        raise ValidationError(_("This live class is not running."))
+    now = timezone.now()
+    rooms = [room, *room.breakouts.all()]
+    Stay.objects.filter(room__in=rooms, left_at__isnull=True).update(left_at=now)
+    Ticket.objects.filter(room__in=rooms, used_at__isnull=True).update(revoked_at=now)
+    for each in rooms:
+        if each.server is not None and each.janus_room is not None:
+            try:
+                registry.client(each.server).destroy_room(each.janus_room, secret=each.janus_secret)
+            except (JanusError, JanusUnavailable) as error:
+                logger.warning("Could not destroy Janus room %s: %s", each.janus_room, error)
+        each.status = LiveRoom.Status.ENDED
+        each.ended_at = now
+        each.save(update_fields=["status", "ended_at"])
+    write_attendance(room)
+    return room
+
+
+@transaction.atomic
+def confirm_attendance(actor: User, room: LiveRoom) -> LiveRoom:
+    """The host confirms the marks after class (what the operations workflow's step g reads)."""
+    room = LiveRoom.objects.select_for_update().get(pk=room.main.pk)
+    if role_for(actor, room.session) != Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers can confirm attendance."))
+    if room.status != LiveRoom.Status.ENDED:
+        raise ValidationError(_("Attendance is confirmed after the class has ended."))
+    if room.attendance_confirmed_at is None:
+        write_attendance(room)
+        room.attendance_confirmed_at = timezone.now()
+        room.attendance_confirmed_by = actor
+        room.save(update_fields=["attendance_confirmed_at", "attendance_confirmed_by"])
+    return room

@@ -1,0 +1,249 @@
+"""Joining a live class end to end against a real Janus: tickets, the events Janus's event
+handler really posts, presence, reconnects, crashes, removal and a dead server."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from openclass.courses.models import Attendance
+from openclass.live import registry, services
+from openclass.live.models import LiveRoom, Participant, RejectedJoin, Stay, Ticket
+from openclass.live.testing import JanusParticipant, session_event, videoroom_event
+
+pytestmark = pytest.mark.django_db
+
+
+def join(grant: services.Grant) -> JanusParticipant:
+    participant = JanusParticipant(grant.server, grant.token)
+    answer = participant.join(grant.room, grant.feed_id, grant.room_token, grant.display)
+    assert answer["videoroom"] == "joined", answer
+    return participant
+
+
+def apply(sink, match) -> list[dict]:
+    """Wait for Janus's event and hand everything up to it to the app, as the endpoint does."""
+    events = sink.wait_for(match)
+    services.handle_events(events)
+    return events
+
+
+def test_a_student_joins_with_a_ticket_and_leaves(use_janus, janus_sink, live_class):
+    room = services.start(live_class.teacher, live_class.session)
+    assert room.status == LiveRoom.Status.OPEN
+    assert services.live_now_for(live_class.student) == [room]
+    grant = services.issue_ticket(live_class.student, room)
+    browser = join(grant)
+    apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
+    stay = Stay.objects.get(participant__user=live_class.student)
+    assert stay.left_at is None and stay.feed_id == grant.feed_id
+    assert Ticket.objects.get(feed_id=grant.feed_id).used_at is not None
+    # The token is spent: Janus no longer lets it in.
+    replay = JanusParticipant(grant.server, grant.token)
+    assert "error_code" in replay.join(grant.room, grant.feed_id + 1, grant.room_token)
+    browser.leave()
+    apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id))
+    assert Stay.objects.get(pk=stay.pk).left_at is not None
+    replay.destroy()
+    browser.destroy()
+
+
+def test_a_join_under_a_feed_id_the_ticket_does_not_name_is_kicked(
+    use_janus, janus_sink, live_class
+):
+    room = services.start(live_class.teacher, live_class.session)
+    grant = services.issue_ticket(live_class.student, room)
+    forger = JanusParticipant(grant.server, grant.token)
+    assert forger.join(grant.room, 424242, grant.room_token)["videoroom"] == "joined"
+    apply(janus_sink, videoroom_event("joined", feed=424242))
+    assert RejectedJoin.objects.filter(feed_id=424242).exists()
+    assert not Stay.objects.exists()
+    janus = registry.client(LiveRoom.objects.get(pk=room.pk).server)
+    assert 424242 not in [p.feed_id for p in janus.participants(grant.room)]
+    forger.destroy()
+
+
+def test_a_classmates_token_does_not_make_them_present(use_janus, janus_sink, live_class):
+    """Janus reports the token used: a student joining with their own token under the feed id
+    of a classmate's ticket is refused, and the classmate is not marked."""
+    room = services.start(live_class.teacher, live_class.session)
+    mine = services.issue_ticket(live_class.student, room)
+    theirs = services.issue_ticket(live_class.classmate, room)
+    forger = JanusParticipant(mine.server, mine.token)
+    assert forger.join(mine.room, theirs.feed_id, mine.room_token)["videoroom"] == "joined"
+    apply(janus_sink, videoroom_event("joined", feed=theirs.feed_id))
+    assert not Stay.objects.exists()
+    assert RejectedJoin.objects.filter(feed_id=theirs.feed_id).exists()
+    forger.destroy()
+
+
+def test_a_crashed_tab_leaves_when_janus_times_its_session_out(use_janus, janus_sink, live_class):
+    room = services.start(live_class.teacher, live_class.session)
+    grant = services.issue_ticket(live_class.student, room)
+    browser = join(grant)
+    apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
+    browser.abandon()  # no leave, no keepalive: the test Janus times sessions out after 3 s
+    apply(janus_sink, session_event("timeout", browser.session))
+    apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id))
+    assert Stay.objects.get().left_at is not None
+
+
+def test_reconnects_within_the_grace_period_count_as_one_stay(use_janus, janus_sink, live_class):
+    room = services.start(live_class.teacher, live_class.session)
+    for _round in range(2):
+        grant = services.issue_ticket(live_class.student, room)
+        browser = join(grant)
+        apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
+        browser.destroy()
+        apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id))
+    assert Stay.objects.count() == 2
+    stays = [(s.joined_at, s.left_at) for s in Stay.objects.all()]
+    assert len(services.merge_stays(stays, datetime.timedelta(seconds=90))) == 1
+
+
+def test_who_may_enter(use_janus, live_class):
+    city = live_class.courses.city
+    session = live_class.session
+    assert services.role_for(live_class.teacher, session) == Participant.Role.HOST
+    assert services.role_for(live_class.student, session) == Participant.Role.STUDENT
+    assert services.role_for(city.north.parent_a1, session) == Participant.Role.GUEST
+    assert services.role_for(live_class.outsider, session) is None
+    assert services.role_for(city.south.parent_a1, session) is None
+    assert services.role_for(city.south.homeroom_a, session) is None
+    room = services.main_room(session)
+    with pytest.raises(PermissionDenied, match="not started"):
+        services.issue_ticket(live_class.student, room)
+    with pytest.raises(PermissionDenied):
+        services.issue_ticket(live_class.outsider, room)
+    with pytest.raises(PermissionDenied):
+        services.start(live_class.student, session)
+    services.start(live_class.teacher, session)
+    with pytest.raises(PermissionDenied, match="lets you in"):
+        services.issue_ticket(city.north.parent_a1, room)
+    with pytest.raises(PermissionDenied, match="screen"):
+        services.issue_ticket(live_class.student, room, Ticket.Purpose.SCREEN)
+    assert services.issue_ticket(live_class.teacher, room, Ticket.Purpose.SCREEN).feed_id
+
+
+def test_a_removed_student_cannot_come_back(use_janus, janus_sink, live_class):
+    room = services.start(live_class.teacher, live_class.session)
+    grant = services.issue_ticket(live_class.student, room)
+    spare = services.issue_ticket(live_class.student, room)  # an old, unused ticket
+    browser = join(grant)
+    apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
+    services.remove(live_class.teacher, room, live_class.student)
+    apply(janus_sink, videoroom_event("kicked", feed=grant.feed_id))
+    assert Stay.objects.get().left_at is not None
+    with pytest.raises(PermissionDenied, match="removed"):
+        services.issue_ticket(live_class.student, room)
+    comeback = JanusParticipant(spare.server, spare.token)
+    assert "error_code" in comeback.join(spare.room, spare.feed_id, spare.room_token)
+    browser.destroy()
+    comeback.destroy()
+
+
+def test_a_dead_server_is_replaced_when_people_rejoin(
+    janus_factory, janus_sink, settings, live_class
+):
+    first, second = janus_factory(), janus_factory()
+    settings.JANUS_URLS = [first.api_url, second.api_url]
+    settings.JANUS_PUBLIC_URLS = []
+    registry.forget_clients()
+    try:
+        room = services.start(live_class.teacher, live_class.session)
+        grant = services.issue_ticket(live_class.student, room)
+        browser = join(grant)
+        apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
+        dead = first if grant.server == first.api_url else second
+        alive = second if dead is first else first
+        dead.kill()
+        from openclass.live.models import JanusServer
+
+        JanusServer.objects.update(last_checked_at=None)
+        again = services.issue_ticket(live_class.student, room)
+        assert again.server == alive.api_url and again.room != grant.room
+        assert Stay.objects.get().left_at is not None  # the dead server's stay has ended
+        rejoined = join(again)
+        apply(janus_sink, videoroom_event("joined", feed=again.feed_id))
+        assert Stay.objects.filter(left_at__isnull=True).count() == 1
+        rejoined.destroy()
+        browser.abandon()
+    finally:
+        registry.forget_clients()
+        first.stop()
+        second.stop()
+
+
+def test_the_event_endpoint_needs_janus_password(client, settings, live_class):
+    url = reverse("live:janus_events")
+    assert client.post(url, "[]", content_type="application/json").status_code == 401
+    wrong = base64.b64encode(b"janus:guess").decode()
+    response = client.post(
+        url, "[]", content_type="application/json", HTTP_AUTHORIZATION=f"Basic {wrong}"
+    )
+    assert response.status_code == 401
+    right = base64.b64encode(f"janus:{settings.JANUS_EVENTS_PASSWORD}".encode()).decode()
+    response = client.post(
+        url, "[not json", content_type="application/json", HTTP_AUTHORIZATION=f"Basic {right}"
+    )
+    assert response.status_code == 400
+    room = services.main_room(live_class.session)
+    room.janus_room = 77
+    room.save()
+    participant = services.participant_for(live_class.student, room)
+    Stay.objects.create(participant=participant, room=room, feed_id=5, joined_at=timezone.now())
+    leaving = [
+        {
+            "type": 64,
+            "timestamp": 1_796_151_674_318_594,
+            "event": {
+                "plugin": "janus.plugin.videoroom",
+                "data": {"event": "leaving", "room": 77, "id": 5},
+            },
+        }
+    ]
+    response = client.post(
+        url,
+        json.dumps(leaving),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {right}",
+    )
+    assert response.status_code == 204
+    assert Stay.objects.get().left_at is not None
+
+
+def test_the_ticket_endpoint_refuses_with_a_reason(use_janus, client, live_class):
+    room = services.main_room(live_class.session)
+    url = reverse("live:ticket", args=[room.pk])
+    client.force_login(live_class.outsider)
+    response = client.post(url)
+    assert response.status_code == 403 and response.json()["error"]
+    client.force_login(live_class.student)
+    assert client.post(url).status_code == 403  # not started yet
+    client.force_login(live_class.teacher)
+    grant = client.post(url).json()  # the teacher's first ticket starts the class
+    assert grant["role"] == "host" and grant["room"] and grant["pin"]
+    client.force_login(live_class.student)
+    grant = client.post(url).json()
+    assert grant["role"] == "student" and grant["server"] == use_janus.api_url
+    assert client.post(url, {"purpose": "hologram"}).status_code == 400
+
+
+def test_attendance_from_stays(use_janus, live_class):
+    """The course's rules turn minutes into marks, written when the class ends."""
+    course = live_class.courses.class_course
+    room = services.start(live_class.teacher, live_class.session)
+    start, end = services._bounds(room)
+    p = services.participant_for(live_class.student, room)
+    Stay.objects.create(participant=p, room=room, feed_id=1, joined_at=start, left_at=end)
+    services.end(live_class.teacher, room)
+    marks = {a.student_id: a for a in Attendance.objects.filter(session=live_class.session)}
+    assert marks[live_class.student.pk].status in (Attendance.Status.PRESENT,)
+    assert marks[live_class.classmate.pk].status == Attendance.Status.ABSENT
+    assert course.live_min_percent == 50

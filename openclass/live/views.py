@@ -1,0 +1,181 @@
+"""Live-class pages and endpoints: the classroom, starting and ending a class, join tickets,
+live attendance, and the endpoint Janus's event handler posts to.
+
+Thin: who may do what, and everything that happens, is in ``live.services``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from openclass.courses.models import Session
+
+from . import services
+from .janus import JanusError, JanusUnavailable
+from .models import LiveRoom, Ticket
+
+logger = logging.getLogger(__name__)
+Role = services.Role
+
+
+def _live_session_or_404(session_id: int) -> Session:
+    return get_object_or_404(
+        Session.objects.select_related("course"), pk=session_id, kind=Session.Kind.LIVE
+    )
+
+
+@login_required
+def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The classroom page; who is refused learns it here, before any media is set up."""
+    session = _live_session_or_404(session_id)
+    role = services.role_for(request.user, session)
+    if role is None:
+        raise PermissionDenied(_("This live class is not open to you."))
+    room = services.main_room(session)
+    participant = services.participant_for(request.user, room)
+    config = {
+        "ticketUrl": reverse("live:ticket", args=[room.pk]),
+        "socketPath": f"/ws/live/{room.pk}/",
+        "role": participant.role,
+        "userId": request.user.pk,
+        "status": room.status,
+    }
+    response = render(
+        request,
+        "live/classroom.html",
+        {
+            "session": session,
+            "course": session.course,
+            "room": room,
+            "participant": participant,
+            "is_host": participant.role == Role.HOST,
+            "config": config,
+        },
+    )
+    # The browser signals to the Janus servers of the pool (media then flows peer to server).
+    response._csp_update = {"connect-src": sorted(set(settings.JANUS_PUBLIC_URLS))}
+    return response
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _live_session_or_404(session_id)
+    try:
+        services.start(request.user, session)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except JanusUnavailable:
+        messages.error(request, _("The video server is not answering. Try again in a minute."))
+    return redirect("live:classroom", session.pk)
+
+
+@login_required
+@require_POST
+def end(request: HttpRequest, room_id: int) -> HttpResponse:
+    room = get_object_or_404(LiveRoom.objects.select_related("session"), pk=room_id, parent=None)
+    try:
+        services.end(request.user, room)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("live:classroom", room.session_id)
+    messages.success(request, _("The live class has ended. Check and confirm the attendance."))
+    return redirect("live:attendance", room.pk)
+
+
+@login_required
+@require_POST
+def ticket(request: HttpRequest, room_id: int) -> JsonResponse:
+    """A one-time ticket to join the room's Janus room (JSON). Refusals say why, translated."""
+    room = get_object_or_404(
+        LiveRoom.objects.select_related("session__course", "parent"), pk=room_id
+    )
+    purpose = request.POST.get("purpose", Ticket.Purpose.CAMERA)
+    if purpose not in Ticket.Purpose.values:
+        return JsonResponse({"error": _("Unknown kind of stream.")}, status=400)
+    try:
+        grant = services.issue_ticket(request.user, room, purpose)
+    except PermissionDenied as refusal:
+        return JsonResponse({"error": str(refusal)}, status=403)
+    except (JanusUnavailable, JanusError) as failure:
+        logger.warning("No ticket for room %s: %s", room.pk, failure)
+        return JsonResponse(
+            {"error": _("The video server is not answering. Try again in a minute.")}, status=503
+        )
+    return JsonResponse(grant.as_json())
+
+
+@login_required
+def attendance(request: HttpRequest, room_id: int) -> HttpResponse:
+    """The host's live attendance: who is here now and the mark each would get."""
+    room = get_object_or_404(
+        LiveRoom.objects.select_related("session__course"), pk=room_id, parent=None
+    )
+    if services.role_for(request.user, room.session) != Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers see the class's attendance."))
+    template = (
+        "live/_attendance.html" if request.headers.get("HX-Request") else "live/attendance.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "room": room,
+            "session": room.session,
+            "course": room.session.course,
+            "marks": services.live_marks(room),
+        },
+    )
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, room_id: int) -> HttpResponse:
+    room = get_object_or_404(LiveRoom, pk=room_id, parent=None)
+    try:
+        services.confirm_attendance(request.user, room)
+        messages.success(request, _("Attendance is confirmed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("live:attendance", room.pk)
+
+
+def _janus_authorised(request: HttpRequest) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    try:
+        user, _sep, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return user == "janus" and hmac.compare_digest(password, settings.JANUS_EVENTS_PASSWORD)
+
+
+@csrf_exempt
+@require_POST
+def janus_events(request: HttpRequest) -> HttpResponse:
+    """Janus's sample event handler posts here: a JSON array of events (or one event)."""
+    if not _janus_authorised(request):
+        return HttpResponse(status=401, headers={"WWW-Authenticate": 'Basic realm="janus"'})
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return HttpResponse(status=400)
+    events = payload if isinstance(payload, list) else [payload]
+    services.handle_events([event for event in events if isinstance(event, dict)])
+    return HttpResponse(status=204)
