@@ -329,7 +329,9 @@ def remove(actor: User, room: LiveRoom, user: User) -> None:
                 registry.client(ticket.room.server).disallow(
                     ticket.room.janus_room, secret=ticket.room.janus_secret, tokens=[ticket.token]
                 )
-    for feed_room, feed_id in _feeds_of(participant):
+    feeds = _feeds_of(participant)
+    _end_stays(Stay.objects.filter(participant=participant), now)
+    for feed_room, feed_id in feeds:
         with contextlib.suppress(JanusError, JanusUnavailable):
             registry.client(feed_room.server).kick(
                 feed_room.janus_room, secret=feed_room.janus_secret, feed_id=feed_id
@@ -358,9 +360,9 @@ def joined(
 ) -> bool:
     """Janus says ``feed_id`` joined ``janus_room`` with room token ``token`` (Janus reports the
     token it let in). Accepted only when an unused, unexpired ticket names exactly that feed,
-    room and token and its holder is still allowed in: the ticket is spent and its token taken
-    off the room's list. Any other join — a shared token, a feed id the app never issued — is
-    kicked and logged."""
+    room and token and its holder is still allowed in: the ticket is spent, and its token leaves
+    the room's list when the stay ends. Any other join — a shared token, a feed id the app
+    never issued, a second camera on one ticket — is kicked and logged."""
     room = LiveRoom.objects.filter(janus_room=janus_room).select_related("server").first()
     if room is None:
         return False
@@ -391,28 +393,44 @@ def joined(
             )
         else:
             RejectedJoin.objects.create(room=room, feed_id=feed_id, display=display[:200])
-    janus = registry.client(room.server)
-    try:
-        if valid:
-            janus.disallow(room.janus_room, secret=room.janus_secret, tokens=[ticket.token])
-        else:
-            logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
-            janus.kick(room.janus_room, secret=room.janus_secret, feed_id=feed_id)
-    except (JanusError, JanusUnavailable) as error:
-        logger.warning("Janus refused to tidy up after a join: %s", error)
+    if not valid:
+        logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
+        with contextlib.suppress(JanusError, JanusUnavailable):
+            registry.client(room.server).kick(
+                room.janus_room, secret=room.janus_secret, feed_id=feed_id
+            )
     return valid
 
 
-def left(janus_room: int, feed_id: int, *, at) -> None:
-    """Janus says ``feed_id`` left ``janus_room`` (hung up, kicked, or its session died)."""
-    Stay.objects.filter(room__janus_room=janus_room, feed_id=feed_id, left_at__isnull=True).update(
-        left_at=at
+def _end_stays(stays, at: datetime.datetime) -> None:
+    """End these stays and take their tokens off the room's allowed list: the token stays on it
+    while its holder is in the room (their subscriptions join with it too), never after."""
+    ending = list(stays.filter(left_at__isnull=True).select_related("room__server"))
+    if not ending:
+        return
+    Stay.objects.filter(pk__in=[stay.pk for stay in ending]).update(left_at=at)
+    tokens = dict(
+        Ticket.objects.filter(feed_id__in=[stay.feed_id for stay in ending]).values_list(
+            "feed_id", "token"
+        )
     )
+    for stay in ending:
+        room = stay.room
+        if stay.feed_id in tokens and room.server is not None and room.janus_room is not None:
+            with contextlib.suppress(JanusError, JanusUnavailable):
+                registry.client(room.server).disallow(
+                    room.janus_room, secret=room.janus_secret, tokens=[tokens[stay.feed_id]]
+                )
 
 
-def session_gone(janus_session: int, *, at) -> None:
+def left(janus_room: int, feed_id: int, *, at: datetime.datetime) -> None:
+    """Janus says ``feed_id`` left ``janus_room`` (hung up, kicked, or its session died)."""
+    _end_stays(Stay.objects.filter(room__janus_room=janus_room, feed_id=feed_id), at)
+
+
+def session_gone(janus_session: int, *, at: datetime.datetime) -> None:
     """A Janus session was destroyed or timed out (a crashed tab): its stays end."""
-    Stay.objects.filter(janus_session=janus_session, left_at__isnull=True).update(left_at=at)
+    _end_stays(Stay.objects.filter(janus_session=janus_session), at)
 
 
 def handle_events(events: list[dict]) -> None:

@@ -44,14 +44,19 @@ def test_a_student_joins_with_a_ticket_and_leaves(use_janus, janus_sink, live_cl
     stay = Stay.objects.get(participant__user=live_class.student)
     assert stay.left_at is None and stay.feed_id == grant.feed_id
     assert Ticket.objects.get(feed_id=grant.feed_id).used_at is not None
-    # The token is spent: Janus no longer lets it in.
-    replay = JanusParticipant(grant.server, grant.token)
-    assert "error_code" in replay.join(grant.room, grant.feed_id + 1, grant.room_token)
+    # A second camera on the same ticket is kicked: the ticket named one feed.
+    second = JanusParticipant(grant.server, grant.token)
+    assert second.join(grant.room, grant.feed_id + 1, grant.room_token)["videoroom"] == "joined"
+    apply(janus_sink, videoroom_event("joined", feed=grant.feed_id + 1))
+    assert Stay.objects.count() == 1
     browser.leave()
     apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id))
     assert Stay.objects.get(pk=stay.pk).left_at is not None
-    replay.destroy()
-    browser.destroy()
+    # Once the stay is over the token is spent: Janus no longer lets it in.
+    replay = JanusParticipant(grant.server, grant.token)
+    assert "error_code" in replay.join(grant.room, grant.feed_id, grant.room_token)
+    for each in (second, replay, browser):
+        each.destroy()
 
 
 def test_a_join_under_a_feed_id_the_ticket_does_not_name_is_kicked(
