@@ -124,6 +124,12 @@ class Participant(models.Model):
     breakout = models.ForeignKey(
         LiveRoom, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
+    # Open classroom connections (tabs) of this person, across server processes: presence.
+    connections = models.PositiveSmallIntegerField(default=0)
+    hand_raised_at = models.DateTimeField(null=True, blank=True)
+    # What their page last reported: {"audio": bool, "video": bool, "screen": bool,
+    # "streams": [{"feed": id, "mid": "0", "kind": "audio"}, …]}.
+    media = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess[str]:
@@ -68,16 +69,14 @@ class NetNamespace:
         self._must("netns", "add", self.name)
         self._created = True
         try:
-            n = ["-n", self.name]
-            self._must(*n, "link", "set", "lo", "up")
-            self._must(
-                "link", "add", "oc0", "netns", self.name,
-                "type", "veth", "peer", "name", "oc1", "netns", self.name,
-            )
-            self._must(*n, "addr", "add", f"{self.host_ip}/24", "dev", "oc0")
-            self._must(*n, "addr", "add", f"{self.peer_ip}/24", "dev", "oc1")
-            self._must(*n, "link", "set", "oc0", "up")
-            self._must(*n, "link", "set", "oc1", "up")
+            inside = ["-n", self.name]
+            veth = f"link add oc0 netns {self.name} type veth peer name oc1 netns {self.name}"
+            self._must(*inside, "link", "set", "lo", "up")
+            self._must(*veth.split())
+            self._must(*inside, "addr", "add", f"{self.host_ip}/24", "dev", "oc0")
+            self._must(*inside, "addr", "add", f"{self.peer_ip}/24", "dev", "oc1")
+            self._must(*inside, "link", "set", "oc0", "up")
+            self._must(*inside, "link", "set", "oc1", "up")
         except BaseException:
             self.delete()
             raise
@@ -92,11 +91,17 @@ class NetNamespace:
         if result.returncode != 0:
             raise RuntimeError(f"ip {' '.join(args)} failed: {result.stderr.strip()}")
 
-    def run_python(self, code: str, *args: str, timeout: float = 30.0) -> str:
-        """Run ``python -c code args…`` inside the namespace (same interpreter and working
-        directory); returns its stdout, raises with its stderr when it fails."""
+    def run_python(
+        self, code: str, *args: str, input: str | None = None, timeout: float = 30.0
+    ) -> str:
+        """Run ``python -c code args…`` inside the namespace, with this interpreter, in the
+        repository's root (so ``openclass`` imports) and ``input`` on its stdin (secrets
+        belong there, not in the command line); returns its stdout, raises with its stderr
+        when it fails."""
         result = subprocess.run(
             [*self.prefix, sys.executable, "-c", code, *args],
+            cwd=ROOT,
+            input=input,
             capture_output=True,
             text=True,
             timeout=timeout,

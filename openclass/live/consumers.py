@@ -1,0 +1,215 @@
+"""The classroom channel: one WebSocket per classroom page (``/ws/live/<room>/``) for presence,
+chat, hands, reactions, polls and the host's controls. Media never passes here (that is Janus).
+
+Authenticated by the session cookie; who may connect, and what each message may do, is decided
+by ``live.tools`` (built on ``live.services.role_for``): anonymous connections are closed with
+4401, people who may not be in the class with 4403. Guests wait in the waiting room, hearing
+nothing of the class, until the host admits them.
+
+Client messages are JSON objects with a ``type``: ``chat`` {text}, ``chat.delete`` {id},
+``hand`` {raised}, ``hand.lower`` {user}, ``reaction`` {emoji}, ``media`` {audio, video, screen,
+streams}, ``unmute`` {kind}, ``poll.open`` {question, choices, correct}, ``poll.answer``
+{poll, choice}, ``poll.close`` {poll}, and the host's ``mute`` {user, kind}, ``mute.all``,
+``remove`` {user}, ``room`` {locked | screen_share | spotlight}, ``admit`` {user, admitted}.
+A refused message is answered with ``{"type": "error", "message": …}`` (translated).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.utils import translation
+
+from . import tools
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_DENIED = 4403
+CLOSE_ABUSE = 4429
+MAX_MESSAGE_CHARS = 4096
+# Chat, reactions and hands: at most this many messages in a burst, refilled one a second.
+BURST = 8
+
+
+def room_group(room_id: int) -> str:
+    return f"live-{room_id}"
+
+
+def hosts_group(room_id: int) -> str:
+    return f"live-{room_id}-hosts"
+
+
+def waiting_group(room_id: int) -> str:
+    return f"live-{room_id}-waiting"
+
+
+class ClassroomConsumer(AsyncWebsocketConsumer):
+    member: tools.Member | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        self.language = self.scope.get("cookies", {}).get("django_language")
+        self.allowance = float(BURST)
+        self.refilled = time.monotonic()
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            self.member, welcome = await database_sync_to_async(tools.connect)(user, self.room_id)
+        except (PermissionDenied, ObjectDoesNotExist) as refusal:
+            await self.send_json({"type": "denied", "message": str(refusal)})
+            await self.close(CLOSE_DENIED)
+            return
+        if welcome["you"]["waiting"]:
+            await self.channel_layer.group_add(waiting_group(self.room_id), self.channel_name)
+            await self.send_json({"type": "waiting"})
+            await self._broadcast(hosts_group(self.room_id), await self._presence())
+            return
+        await self._enter(welcome)
+
+    async def _enter(self, welcome: dict) -> None:
+        await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
+        if self.member.is_host:
+            await self.channel_layer.group_add(hosts_group(self.room_id), self.channel_name)
+        await self.send_json(welcome)
+        await self._broadcast(room_group(self.room_id), await self._presence())
+
+    async def _presence(self) -> dict:
+        return await database_sync_to_async(tools.presence)(self.member)
+
+    async def disconnect(self, code: int) -> None:
+        if self.member is None:
+            return
+        for group in (room_group, hosts_group, waiting_group):
+            await self.channel_layer.group_discard(group(self.room_id), self.channel_name)
+        gone = await database_sync_to_async(tools.disconnect)(self.member)
+        await self._broadcast(room_group(self.room_id), gone)
+        await self._broadcast(hosts_group(self.room_id), gone)
+
+    # --- from the page ------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.member is None or not text_data or len(text_data) > MAX_MESSAGE_CHARS:
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return
+        if not isinstance(message, dict):
+            return
+        kind = message.get("type")
+        if kind in ("chat", "reaction", "hand") and not self._take_allowance():
+            await self.send_json({"type": "error", "message": "slow down"})
+            return
+        with translation.override(self.language or "ko"):
+            try:
+                await self._dispatch(kind, message)
+            except (PermissionDenied, ValidationError) as refusal:
+                text = (
+                    " ".join(refusal.messages)
+                    if isinstance(refusal, ValidationError)
+                    else str(refusal)
+                )
+                await self.send_json({"type": "error", "message": text})
+
+    def _take_allowance(self) -> bool:
+        now = time.monotonic()
+        self.allowance = min(BURST, self.allowance + (now - self.refilled))
+        self.refilled = now
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
+
+    async def _dispatch(self, kind: object, m: dict) -> None:
+        member = self.member
+        everyone = room_group(self.room_id)
+        call = database_sync_to_async
+        if (
+            member.role == tools.Role.GUEST
+            and (await call(tools.presence)(member))["person"]["waiting"]
+        ):
+            return
+        if kind == "chat":
+            await self._broadcast(everyone, await call(tools.chat)(member, m.get("text")))
+        elif kind == "chat.delete":
+            await self._broadcast(everyone, await call(tools.delete_chat)(member, m.get("id")))
+        elif kind == "hand":
+            queue = await call(tools.raise_hand)(member, bool(m.get("raised")))
+            await self._broadcast(everyone, queue)
+        elif kind == "hand.lower":
+            await self._broadcast(everyone, await call(tools.lower_hand)(member, m.get("user")))
+        elif kind == "reaction":
+            await self._broadcast(everyone, await call(tools.react)(member, m.get("emoji")))
+        elif kind == "media":
+            update = await call(tools.report_media)(
+                member, m.get("audio"), m.get("video"), m.get("screen"), m.get("streams")
+            )
+            await self._broadcast(everyone, update)
+        elif kind == "unmute":
+            await call(tools.unmute_self)(member, m.get("kind"))
+        elif kind == "poll.open":
+            poll = await call(tools.open_poll)(
+                member, m.get("question"), m.get("choices"), m.get("correct")
+            )
+            await self._broadcast(everyone, poll)
+        elif kind == "poll.answer":
+            tally = await call(tools.answer_poll)(member, m.get("poll"), m.get("choice"))
+            await self.send_json({"type": "poll.answered", "poll": m.get("poll")})
+            await self._broadcast(hosts_group(self.room_id), tally)
+        elif kind == "poll.close":
+            await self._broadcast(everyone, await call(tools.close_poll)(member, m.get("poll")))
+        elif kind == "mute":
+            await self._broadcast(
+                everyone, await call(tools.mute)(member, m.get("user"), m.get("kind"))
+            )
+        elif kind == "mute.all":
+            for muted in await call(tools.mute_all)(member):
+                await self._broadcast(everyone, muted)
+        elif kind == "remove":
+            await self._broadcast(everyone, await call(tools.remove)(member, m.get("user")))
+        elif kind == "room":
+            changes = {k: m[k] for k in ("locked", "screen_share", "spotlight") if k in m}
+            await self._broadcast(everyone, await call(tools.set_room)(member, **changes))
+        elif kind == "admit":
+            admitted = await call(tools.admit)(member, m.get("user"), bool(m.get("admitted")))
+            await self._broadcast(waiting_group(self.room_id), admitted)
+            await self._broadcast(hosts_group(self.room_id), admitted)
+        else:
+            await self.send_json({"type": "error", "message": "unknown message"})
+
+    # --- to the page --------------------------------------------------------------------------
+
+    async def _broadcast(self, group: str, message: dict) -> None:
+        await self.channel_layer.group_send(group, {"type": "relay", "message": message})
+
+    async def relay(self, event: dict) -> None:
+        message = event["message"]
+        await self.send_json(message)
+        if self.member is None:
+            return
+        if message.get("user") == self.member.user_id:
+            if message["type"] == "removed":
+                await self.close(CLOSE_DENIED)
+            elif message["type"] == "admitted" and not self.member.is_host:
+                await self.channel_layer.group_discard(
+                    waiting_group(self.room_id), self.channel_name
+                )
+                if message["admitted"]:
+                    user = self.scope["user"]
+                    self.member, welcome = await database_sync_to_async(tools.connect)(
+                        user, self.room_id
+                    )
+                    # connect() counted this connection again.
+                    await database_sync_to_async(tools.disconnect)(self.member)
+                    await self._enter(welcome)
+                else:
+                    await self.close(CLOSE_DENIED)
+
+    async def send_json(self, message: dict) -> None:
+        await self.send(text_data=json.dumps(message, ensure_ascii=False))

@@ -1,0 +1,229 @@
+"""The classroom WebSocket through the real ASGI stack: who may connect, presence, chat, hands,
+reactions, polls, the host's controls, the waiting room, and every refusal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.db import connections
+from django.test import Client
+
+from openclass.accounts.models import User
+from openclass.asgi import application
+from openclass.live import services
+from openclass.live.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED
+from openclass.live.models import ChatMessage, LiveRoom, Participant, PollAnswer
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+TIMEOUT = 5
+
+
+@pytest.fixture(autouse=True)
+def close_thread_connections() -> Iterator[None]:
+    yield
+    asyncio.run(sync_to_async(connections.close_all, thread_sensitive=True)())
+
+
+@pytest.fixture
+def room(live_class) -> LiveRoom:
+    room = services.main_room(live_class.session)
+    room.status = LiveRoom.Status.OPEN
+    room.save()
+    return room
+
+
+def headers_for(user: User | None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"origin", b"http://localhost")]
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
+    return headers
+
+
+class Page:
+    """One classroom page's socket."""
+
+    def __init__(self, room: LiveRoom, headers: list[tuple[bytes, bytes]]) -> None:
+        self.socket = WebsocketCommunicator(application, f"/ws/live/{room.pk}/", headers=headers)
+
+    async def open(self) -> dict:
+        connected, _ = await self.socket.connect()
+        assert connected
+        return await self.next()
+
+    async def next(self) -> dict:
+        return json.loads(await self.socket.receive_from(timeout=TIMEOUT))
+
+    async def until(self, kind: str, about: User | None = None) -> dict:
+        """The next message of ``kind`` (about ``about``: its person or user is them)."""
+        while True:
+            message = await self.next()
+            if message["type"] != kind:
+                continue
+            subject = message.get("person", {}).get("user", message.get("user"))
+            if about is None or subject == about.pk:
+                return message
+
+    async def send(self, **message) -> None:
+        await self.socket.send_to(text_data=json.dumps(message))
+
+    async def closed_with(self) -> int:
+        while True:
+            output = await self.socket.receive_output(timeout=TIMEOUT)
+            if output["type"] == "websocket.close":
+                return output["code"]
+
+
+async def page(room: LiveRoom, user: User | None) -> Page:
+    return Page(room, await sync_to_async(headers_for)(user))
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_refusals(room, live_class):
+    async def scenario():
+        anonymous = await page(room, None)
+        await anonymous.socket.connect()
+        assert await anonymous.closed_with() == CLOSE_UNAUTHENTICATED
+        outsider = await page(room, live_class.outsider)
+        denied = await outsider.open()
+        assert denied["type"] == "denied" and denied["message"]
+        assert await outsider.closed_with() == CLOSE_DENIED
+
+    run(scenario())
+
+
+def test_chat_hands_reactions_and_presence(room, live_class):
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        welcome = await teacher.open()
+        assert welcome["type"] == "welcome" and welcome["you"]["role"] == "host"
+        welcome = await student.open()
+        assert {p["user"] for p in welcome["people"]} == {
+            live_class.teacher.pk,
+            live_class.student.pk,
+        }
+        joined = await teacher.until("presence", live_class.student)
+        assert joined["person"]["user"] == live_class.student.pk and joined["online"]
+
+        await student.send(type="chat", text="  선생님, 질문 있어요  ")
+        said = await teacher.until("chat")
+        assert said["text"] == "선생님, 질문 있어요" and said["user"] == live_class.student.pk
+        await student.send(type="chat", text="   ")
+        assert (await student.until("error"))["message"]
+
+        await student.send(type="hand", raised=True)
+        assert (await teacher.until("hands"))["queue"][0]["user"] == live_class.student.pk
+        await student.send(type="chat.delete", id=said["id"])  # not the host: refused
+        assert (await student.until("error"))["message"]
+        await teacher.send(type="chat.delete", id=said["id"])
+        assert (await student.until("chat.deleted"))["id"] == said["id"]
+        await teacher.send(type="hand.lower", user=live_class.student.pk)
+        assert (await student.until("hands"))["queue"] == []
+
+        await student.send(type="reaction", emoji="👏")
+        assert (await teacher.until("reaction"))["emoji"] == "👏"
+        await student.send(type="reaction", emoji="💣")
+        assert (await student.until("error"))["message"]
+
+        await student.socket.disconnect()
+        gone = await teacher.until("presence", live_class.student)
+        assert gone["person"]["user"] == live_class.student.pk and not gone["online"]
+        await teacher.socket.disconnect()
+
+    run(scenario())
+    assert ChatMessage.objects.get().deleted_at is not None
+    assert Participant.objects.filter(connections__gt=0).count() == 0
+
+
+def test_a_rejoining_page_sees_the_chat_so_far(room, live_class):
+    async def scenario():
+        student = await page(room, live_class.student)
+        await student.open()
+        await student.send(type="chat", text="안녕하세요")
+        await student.until("chat")
+        await student.socket.disconnect()
+        again = await page(room, live_class.classmate)
+        welcome = await again.open()
+        assert [m["text"] for m in welcome["chat"]] == ["안녕하세요"]
+        await again.socket.disconnect()
+
+    run(scenario())
+
+
+def test_polls_and_quick_quizzes(room, live_class):
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        await teacher.open()
+        await student.open()
+        await student.send(type="poll.open", question="?", choices=["a", "b"])
+        assert (await student.until("error"))["message"]
+        await teacher.send(type="poll.open", question="2 + 2 = ?", choices=["3", "4"], correct=1)
+        poll = (await student.until("poll"))["poll"]
+        assert poll["quiz"] and poll["choices"] == ["3", "4"] and "correct" not in poll
+        await student.send(type="poll.answer", poll=poll["id"], choice=9)
+        assert (await student.until("error"))["message"]
+        await student.send(type="poll.answer", poll=poll["id"], choice=1)
+        tally = await teacher.until("poll.results")
+        assert tally["counts"] == [0, 1] and tally["correct"] is None
+        await teacher.send(type="poll.close", poll=poll["id"])
+        results = await student.until("poll.results")
+        assert results["correct"] == 1
+        await student.send(type="poll.answer", poll=poll["id"], choice=0)
+        assert (await student.until("error"))["message"]
+        await teacher.send(type="poll.open", question="?", choices=["only one"])
+        assert (await teacher.until("error"))["message"]
+        await teacher.socket.disconnect()
+        await student.socket.disconnect()
+
+    run(scenario())
+    assert PollAnswer.objects.get().choice == 1
+
+
+def test_host_controls_and_the_waiting_room(room, live_class):
+    parent = live_class.courses.city.north.parent_a1
+
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        await teacher.open()
+        await student.open()
+        await student.send(type="room", locked=True)
+        assert (await student.until("error"))["message"]
+        await teacher.send(type="room", locked=True, spotlight=live_class.student.pk)
+        state = await student.until("state")
+        assert state["locked"] and state["spotlight"] == live_class.student.pk
+
+        guest = await page(room, parent)
+        assert (await guest.open())["type"] == "waiting"
+        waiting = await teacher.until("presence", parent)
+        assert waiting["person"]["waiting"] and waiting["person"]["user"] == parent.pk
+        await guest.send(type="chat", text="hello?")  # nothing reaches the class
+        await teacher.send(type="admit", user=parent.pk, admitted=True)
+        assert (await guest.until("admitted"))["admitted"]
+        assert (await guest.until("welcome"))["you"]["role"] == "guest"
+
+        await teacher.send(type="mute", user=live_class.student.pk, kind="audio")
+        muted = await student.until("muted")
+        assert muted["user"] == live_class.student.pk and muted["kind"] == "audio"
+        await teacher.send(type="remove", user=live_class.student.pk)
+        assert (await student.until("removed"))["user"] == live_class.student.pk
+        assert await student.closed_with() == CLOSE_DENIED
+        again = await page(room, live_class.student)
+        assert (await again.open())["type"] == "denied"
+        await teacher.socket.disconnect()
+        await guest.socket.disconnect()
+
+    run(scenario())
+    assert not ChatMessage.objects.exists()
+    assert Participant.objects.get(user=live_class.student).removed_at is not None

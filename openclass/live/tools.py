@@ -1,0 +1,431 @@
+"""In-class tools (F-12): presence, chat, raised hands, reactions, polls and quick quizzes, and
+the host's controls (mute, camera off, remove, lock, spotlight, screen sharing, waiting room).
+
+Each function checks who is asking, changes what must last in the database (so several server
+processes and a reconnecting page agree), and returns the message every member of the room is
+sent. The WebSocket consumer (``consumers.py``) is a thin shell around these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openclass.accounts.models import User
+
+from . import registry, services
+from .janus import JanusError, JanusUnavailable
+from .models import ChatMessage, LiveRoom, Participant, Poll, PollAnswer, Stay
+
+Role = Participant.Role
+Admission = Participant.Admission
+
+REACTIONS = ("👍", "👏", "😀", "😮", "❤️", "❓")
+CHAT_HISTORY = 50
+MAX_CHOICES = 6
+
+
+@dataclass
+class Member:
+    """Who is on the other end of one classroom connection."""
+
+    participant_id: int
+    room_id: int
+    user_id: int
+    name: str
+    role: str
+
+    @property
+    def is_host(self) -> bool:
+        return self.role == Role.HOST
+
+
+def _host(member: Member) -> None:
+    if not member.is_host:
+        raise PermissionDenied(_("Only the teacher can do this."))
+
+
+def person(participant: Participant) -> dict:
+    user = participant.user
+    return {
+        "user": user.pk,
+        "name": user.get_full_name() or user.username,
+        "role": participant.role,
+        "hand": participant.hand_raised_at.isoformat() if participant.hand_raised_at else None,
+        "audio": bool(participant.media.get("audio")),
+        "video": bool(participant.media.get("video")),
+        "screen": bool(participant.media.get("screen")),
+        "feeds": sorted({s["feed"] for s in participant.media.get("streams", []) if "feed" in s}),
+        "waiting": participant.admission == Admission.WAITING,
+    }
+
+
+def room_state(room: LiveRoom) -> dict:
+    return {
+        "type": "state",
+        "status": room.status,
+        "locked": room.locked,
+        "screenShare": room.students_may_share_screen,
+        "spotlight": room.spotlight_id,
+        "recording": room.is_recording,
+    }
+
+
+# --- Connecting -------------------------------------------------------------------------------
+
+
+def connect(user: User, room_id: int) -> tuple[Member, dict]:
+    """A classroom page connects: who they are (PermissionDenied if they may not be here) and
+    everything the page needs to draw the room."""
+    room = LiveRoom.objects.select_related("session__course").get(pk=room_id, parent=None)
+    participant = services.participant_for(user, room)
+    if participant.removed_at is not None:
+        raise PermissionDenied(_("The teacher has removed you from this class."))
+    Participant.objects.filter(pk=participant.pk).update(connections=F("connections") + 1)
+    participant.refresh_from_db()
+    member = Member(
+        participant.pk, room.pk, user.pk, user.get_full_name() or user.username, participant.role
+    )
+    present = Participant.objects.filter(room=room, connections__gt=0).select_related("user")
+    if not member.is_host:
+        present = present.exclude(admission=Admission.WAITING)
+    chat = [
+        chat_message(message)
+        for message in reversed(
+            room.chat.filter(deleted_at__isnull=True)
+            .select_related("author")
+            .order_by("-sent_at", "-pk")[:CHAT_HISTORY]
+        )
+    ]
+    open_poll = room.polls.filter(closed_at__isnull=True).last()
+    welcome = {
+        "type": "welcome",
+        "you": person(participant),
+        "people": [person(p) for p in present],
+        "chat": chat,
+        "hands": hand_queue(room)["queue"],
+        "poll": poll_message(open_poll, participant.user)["poll"] if open_poll else None,
+        **{k: v for k, v in room_state(room).items() if k != "type"},
+    }
+    return member, welcome
+
+
+def disconnect(member: Member) -> dict:
+    Participant.objects.filter(pk=member.participant_id, connections__gt=0).update(
+        connections=F("connections") - 1
+    )
+    participant = Participant.objects.select_related("user").get(pk=member.participant_id)
+    return {
+        "type": "presence",
+        "person": person(participant),
+        "online": participant.connections > 0,
+    }
+
+
+def presence(member: Member) -> dict:
+    participant = Participant.objects.select_related("user").get(pk=member.participant_id)
+    return {
+        "type": "presence",
+        "person": person(participant),
+        "online": participant.connections > 0,
+    }
+
+
+def report_media(member: Member, audio: bool, video: bool, screen: bool, streams: list) -> dict:
+    """The page says what it sends (for the presence list and for the host's mute)."""
+    clean = []
+    for stream in streams[:8] if isinstance(streams, list) else []:
+        if not isinstance(stream, dict):
+            continue
+        feed, mid, kind = stream.get("feed"), stream.get("mid"), stream.get("kind")
+        if isinstance(feed, int) and isinstance(mid, str) and kind in ("audio", "video"):
+            clean.append({"feed": feed, "mid": mid[:8], "kind": kind})
+    # Only feeds this person really joined with (Janus told us) can be reported as theirs.
+    own = set(
+        Stay.objects.filter(participant_id=member.participant_id, left_at__isnull=True).values_list(
+            "feed_id", flat=True
+        )
+    )
+    clean = [stream for stream in clean if stream["feed"] in own]
+    media = {"audio": bool(audio), "video": bool(video), "screen": bool(screen), "streams": clean}
+    Participant.objects.filter(pk=member.participant_id).update(media=media)
+    return presence(member)
+
+
+# --- Chat, hands, reactions -------------------------------------------------------------------
+
+
+def chat_message(message: ChatMessage) -> dict:
+    return {
+        "type": "chat",
+        "id": message.pk,
+        "user": message.author_id,
+        "name": message.author.get_full_name() or message.author.username,
+        "text": message.text,
+        "at": message.sent_at.isoformat(),
+    }
+
+
+def chat(member: Member, text: object) -> dict:
+    text = str(text or "").strip()
+    if not text:
+        raise ValidationError(_("Write a message first."))
+    if len(text) > 1000:
+        raise ValidationError(_("A message can be at most 1,000 characters."))
+    message = ChatMessage.objects.create(
+        room_id=member.room_id, author_id=member.user_id, text=text
+    )
+    message = ChatMessage.objects.select_related("author").get(pk=message.pk)
+    return chat_message(message)
+
+
+def delete_chat(member: Member, message_id: object) -> dict:
+    _host(member)
+    updated = ChatMessage.objects.filter(
+        pk=message_id if isinstance(message_id, int) else 0,
+        room_id=member.room_id,
+        deleted_at__isnull=True,
+    ).update(deleted_at=timezone.now(), deleted_by_id=member.user_id)
+    if not updated:
+        raise ValidationError(_("That message is not here."))
+    return {"type": "chat.deleted", "id": message_id}
+
+
+def hand_queue(room: LiveRoom | int) -> dict:
+    room_id = room.pk if isinstance(room, LiveRoom) else room
+    raised = (
+        Participant.objects.filter(room_id=room_id, hand_raised_at__isnull=False)
+        .select_related("user")
+        .order_by("hand_raised_at", "pk")
+    )
+    return {
+        "type": "hands",
+        "queue": [
+            {"user": p.user_id, "name": p.user.get_full_name() or p.user.username} for p in raised
+        ],
+    }
+
+
+def raise_hand(member: Member, raised: bool) -> dict:
+    Participant.objects.filter(pk=member.participant_id).update(
+        hand_raised_at=timezone.now() if raised else None
+    )
+    return hand_queue(member.room_id)
+
+
+def lower_hand(member: Member, user_id: object) -> dict:
+    _host(member)
+    Participant.objects.filter(room_id=member.room_id, user_id=user_id).update(hand_raised_at=None)
+    return hand_queue(member.room_id)
+
+
+def react(member: Member, emoji: object) -> dict:
+    if emoji not in REACTIONS:
+        raise ValidationError(_("Choose one of the reactions."))
+    return {"type": "reaction", "user": member.user_id, "name": member.name, "emoji": emoji}
+
+
+# --- Polls and quick quizzes ------------------------------------------------------------------
+
+
+def poll_message(poll: Poll, viewer: User | None = None) -> dict:
+    mine = None
+    if viewer is not None:
+        mine = poll.answers.filter(student=viewer).values_list("choice", flat=True).first()
+    return {
+        "type": "poll",
+        "poll": {
+            "id": poll.pk,
+            "question": poll.question,
+            "choices": poll.choices,
+            "quiz": poll.correct is not None,
+            "open": poll.closed_at is None,
+            "mine": mine,
+        },
+    }
+
+
+def poll_results(poll: Poll) -> dict:
+    counts = dict(poll.answers.values_list("choice").annotate(n=Count("pk")))
+    return {
+        "type": "poll.results",
+        "poll": poll.pk,
+        "counts": [counts.get(index, 0) for index in range(len(poll.choices))],
+        "answered": sum(counts.values()),
+        "correct": poll.correct if poll.closed_at else None,
+    }
+
+
+def open_poll(member: Member, question: object, choices: object, correct: object) -> dict:
+    _host(member)
+    question = str(question or "").strip()[:300]
+    options = (
+        [str(c).strip()[:100] for c in choices or [] if str(c).strip()]
+        if isinstance(choices, list)
+        else []
+    )
+    if not question:
+        raise ValidationError(_("Write the question."))
+    if not 2 <= len(options) <= MAX_CHOICES:
+        raise ValidationError(_("Give between two and six choices."))
+    if correct is not None and not (isinstance(correct, int) and 0 <= correct < len(options)):
+        raise ValidationError(_("The correct answer must be one of the choices."))
+    with transaction.atomic():
+        Poll.objects.filter(room_id=member.room_id, closed_at__isnull=True).update(
+            closed_at=timezone.now()
+        )
+        poll = Poll.objects.create(
+            room_id=member.room_id,
+            asked_by_id=member.user_id,
+            question=question,
+            choices=options,
+            correct=correct,
+        )
+    return poll_message(poll)
+
+
+def answer_poll(member: Member, poll_id: object, choice: object) -> dict:
+    """A student's answer (changeable until the poll closes); returns the tally for the host."""
+    if member.role != Role.STUDENT:
+        raise PermissionDenied(_("Only students answer polls."))
+    poll = Poll.objects.filter(
+        pk=poll_id if isinstance(poll_id, int) else 0, room_id=member.room_id
+    ).first()
+    if poll is None or poll.closed_at is not None:
+        raise ValidationError(_("This poll is closed."))
+    if not (isinstance(choice, int) and 0 <= choice < len(poll.choices)):
+        raise ValidationError(_("Choose one of the answers."))
+    PollAnswer.objects.update_or_create(
+        poll=poll, student_id=member.user_id, defaults={"choice": choice}
+    )
+    return poll_results(poll)
+
+
+def close_poll(member: Member, poll_id: object) -> dict:
+    _host(member)
+    poll = Poll.objects.filter(
+        pk=poll_id if isinstance(poll_id, int) else 0, room_id=member.room_id
+    ).first()
+    if poll is None:
+        raise ValidationError(_("That poll is not here."))
+    if poll.closed_at is None:
+        poll.closed_at = timezone.now()
+        poll.save(update_fields=["closed_at"])
+    return poll_results(poll)
+
+
+# --- The host's controls ----------------------------------------------------------------------
+
+
+def _moderate(participant: Participant, kind: str, mute: bool) -> None:
+    """Have Janus stop (or resume) relaying ``kind`` from the participant's camera feed."""
+    streams = [s for s in participant.media.get("streams", []) if s.get("kind") == kind]
+    stays = {
+        stay.feed_id: stay.room
+        for stay in Stay.objects.filter(
+            participant=participant, left_at__isnull=True
+        ).select_related("room__server")
+    }
+    for stream in streams:
+        room = stays.get(stream["feed"])
+        if room is None or room.server is None:
+            continue
+        with contextlib.suppress(JanusError, JanusUnavailable):
+            registry.client(room.server).moderate(
+                room.janus_room,
+                secret=room.janus_secret,
+                feed_id=stream["feed"],
+                mid=stream["mid"],
+                mute=mute,
+            )
+
+
+def mute(member: Member, user_id: object, kind: str) -> dict:
+    """Mute one person's microphone (or turn off their camera): Janus stops relaying it, and
+    their page switches it off. They may switch it on again themselves (``unmute_self``)."""
+    _host(member)
+    if kind not in ("audio", "video"):
+        raise ValidationError(_("Unknown kind of stream."))
+    participant = (
+        Participant.objects.filter(room_id=member.room_id, user_id=user_id)
+        .select_related("user")
+        .first()
+    )
+    if participant is None:
+        raise ValidationError(_("This person is not in the class."))
+    _moderate(participant, kind, True)
+    media = {**participant.media, kind: False}
+    Participant.objects.filter(pk=participant.pk).update(media=media)
+    return {"type": "muted", "user": participant.user_id, "kind": kind, "by": member.name}
+
+
+def mute_all(member: Member) -> list[dict]:
+    _host(member)
+    messages = []
+    others = Participant.objects.filter(room_id=member.room_id, connections__gt=0).exclude(
+        role=Role.HOST
+    )
+    for participant in others:
+        if participant.media.get("audio"):
+            messages.append(mute(member, participant.user_id, "audio"))
+    return messages
+
+
+def unmute_self(member: Member, kind: str) -> None:
+    """The person switches their own microphone or camera on again after the host's mute."""
+    if kind not in ("audio", "video"):
+        raise ValidationError(_("Unknown kind of stream."))
+    participant = Participant.objects.get(pk=member.participant_id)
+    _moderate(participant, kind, False)
+
+
+def remove(member: Member, user_id: object) -> dict:
+    _host(member)
+    room = LiveRoom.objects.select_related("session__course").get(pk=member.room_id)
+    user = User.objects.filter(pk=user_id if isinstance(user_id, int) else 0).first()
+    if user is None:
+        raise ValidationError(_("This person is not in the class."))
+    actor = User.objects.get(pk=member.user_id)
+    services.remove(actor, room, user)
+    return {"type": "removed", "user": user.pk}
+
+
+def set_room(member: Member, **changes: object) -> dict:
+    """Lock the room to newcomers, spotlight someone, or let students share their screen."""
+    _host(member)
+    room = LiveRoom.objects.get(pk=member.room_id)
+    fields = []
+    if "locked" in changes:
+        room.locked = bool(changes["locked"])
+        fields.append("locked")
+    if "screen_share" in changes:
+        room.students_may_share_screen = bool(changes["screen_share"])
+        fields.append("students_may_share_screen")
+    if "spotlight" in changes:
+        spotlight = changes["spotlight"]
+        if (
+            spotlight is not None
+            and not Participant.objects.filter(room=room, user_id=spotlight).exists()
+        ):
+            raise ValidationError(_("This person is not in the class."))
+        room.spotlight_id = spotlight
+        fields.append("spotlight")
+    room.save(update_fields=fields)
+    return room_state(room)
+
+
+def admit(member: Member, user_id: object, admitted: bool) -> dict:
+    """Let a guest in from the waiting room, or turn them away."""
+    _host(member)
+    updated = Participant.objects.filter(
+        room_id=member.room_id, user_id=user_id, role=Role.GUEST
+    ).update(admission=Admission.ADMITTED if admitted else Admission.DENIED)
+    if not updated:
+        raise ValidationError(_("This person is not waiting."))
+    return {"type": "admitted", "user": user_id, "admitted": bool(admitted)}
