@@ -504,6 +504,10 @@ class LiveMark:
     last_left: datetime.datetime | None
     present_now: bool
 
+    @property
+    def label(self) -> str:
+        return Status(self.status).label
+
 
 def mark_from_stays(
     course: Course,

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from openclass.courses.models import Session
 
-from . import services
+from . import services, tools
 from .janus import JanusError, JanusUnavailable
 from .models import LiveRoom, Ticket
 
@@ -37,6 +37,58 @@ def _live_session_or_404(session_id: int) -> Session:
     return get_object_or_404(
         Session.objects.select_related("course"), pk=session_id, kind=Session.Kind.LIVE
     )
+
+
+def _texts() -> dict:
+    """What the classroom script says, translated here (the page passes it as JSON)."""
+    return {
+        "micOn": _("Microphone on"),
+        "micOff": _("Microphone off"),
+        "camOn": _("Camera on"),
+        "camOff": _("Camera off"),
+        "joining": _("Joining the class…"),
+        "joined": _("You are in the class."),
+        "reconnecting": _("The connection dropped. Reconnecting…"),
+        "waiting": _("You are in the waiting room. The teacher will let you in."),
+        "admitted": _("The teacher let you in."),
+        "denied": _("The teacher did not let you in."),
+        "removed": _("The teacher has removed you from this class."),
+        "mutedAudio": _(
+            "The teacher muted your microphone. You can switch it on again when you need to speak."
+        ),
+        "mutedVideo": _("The teacher turned your camera off."),
+        "noDevice": _("No camera or microphone could be used. You can still watch and listen."),
+        "handRaised": _("Lower hand"),
+        "handLowered": _("Raise hand"),
+        "mute": _("Mute"),
+        "cameraOff": _("Camera off"),
+        "remove": _("Remove"),
+        "spotlight": _("Spotlight"),
+        "lowerHand": _("Lower hand"),
+        "admit": _("Let in"),
+        "deny": _("Turn away"),
+        "teacher": _("Teacher"),
+        "guest": _("Guest"),
+        "you": _("you"),
+        "waitingPerson": _("waiting"),
+        "handUp": _("hand raised"),
+        "good": _("Connection: good"),
+        "fair": _("Connection: fair"),
+        "poor": _("Connection: poor"),
+        "page": _("Page %(page)s of %(pages)s"),
+        "answered": _("Your answer is saved."),
+        "answeredCount": _("%(answered)s answered"),
+        "correct": _("Correct answer: %(choice)s"),
+        "removeConfirm": _("Remove this person from the class?"),
+        "shareScreen": _("Share screen"),
+        "stopShare": _("Stop sharing"),
+        "screenOf": _("Screen of %(name)s"),
+        "unlock": _("Unlock the room"),
+        "lock": _("Lock the room"),
+        "allowShare": _("Let students share their screen"),
+        "forbidShare": _("Stop students sharing their screen"),
+        "quality": {},
+    }
 
 
 @login_required
@@ -65,6 +117,8 @@ def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
             "participant": participant,
             "is_host": participant.role == Role.HOST,
             "config": config,
+            "texts": _texts(),
+            "reactions": tools.REACTIONS,
         },
     )
     # The browser signals to the Janus servers of the pool (media then flows peer to server).

@@ -1,0 +1,901 @@
+// The live classroom (실시간 쌍방향 수업). Two connections:
+// - the app's WebSocket (/ws/live/<room>/) for presence, chat, hands, reactions, polls and the
+//   teacher's controls (openclass/live/consumers.py);
+// - Janus (janus.js, VideoRoom plugin) for the media, joined with a one-time ticket the app
+//   issues (live:ticket): our camera is published as a feed, and every feed on screen is a
+//   subscription of its own. The teacher is shown large, students in pages of a grid; only
+//   feeds on screen are subscribed, small tiles take the lowest simulcast layer, and "sound
+//   only" subscribes to no video at all.
+// When Janus goes away (server down, network lost) the page asks for a new ticket and joins
+// again: the app re-creates the room on a healthy server if need be.
+
+/* global Janus */
+
+const PAGE_SIZE = 12;
+const QUALITY_MS = 5000;
+const RECONNECT_MS = 2000;
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const config = JSON.parse($("#classroom-config").textContent);
+const text = JSON.parse($("#classroom-text").textContent);
+const csrf = $("[data-csrf]").value;
+const isHost = config.role === "host";
+
+const format = (template, values) =>
+  template.replace(/%\((\w+)\)s/g, (_m, key) => String(values[key] ?? ""));
+
+const statusLine = $("[data-status]");
+function say(message) {
+  statusLine.textContent = message;
+}
+
+// --- Class state from the WebSocket -------------------------------------------------------
+
+const people = new Map(); // user id -> person (see live/tools.py: person())
+let me = null;
+let hands = [];
+let spotlight = null;
+let roomLocked = false;
+let studentsMayShare = false;
+let poll = null;
+let socket = null;
+let socketRetry = 1000;
+
+function connectSocket() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${location.host}${config.socketPath}`);
+  socket.addEventListener("open", () => {
+    socketRetry = 1000;
+  });
+  socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
+  socket.addEventListener("close", (event) => {
+    if (event.code === 4401 || event.code === 4403) return;
+    setTimeout(connectSocket, socketRetry);
+    socketRetry = Math.min(socketRetry * 2, 15000);
+  });
+}
+
+function send(message) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function handle(message) {
+  switch (message.type) {
+    case "welcome":
+      me = message.you;
+      people.clear();
+      for (const person of message.people) people.set(person.user, person);
+      hands = message.hands;
+      applyState(message);
+      $("[data-chat-log]").replaceChildren();
+      for (const line of message.chat) addChat(line);
+      showPoll(message.poll);
+      if (message.status === "open") enableJoin();
+      renderPeople();
+      break;
+    case "waiting":
+      say(text.waiting);
+      $("[data-join]").disabled = true;
+      break;
+    case "admitted":
+      if (message.user === config.userId) {
+        say(message.admitted ? text.admitted : text.denied);
+        if (message.admitted) $("[data-join]").disabled = false;
+      } else if (isHost) {
+        people.delete(message.user);
+        renderPeople();
+      }
+      break;
+    case "denied":
+      say(message.message);
+      break;
+    case "presence":
+      if (message.online) people.set(message.person.user, message.person);
+      else people.delete(message.person.user);
+      renderPeople();
+      layoutTiles();
+      break;
+    case "state":
+      applyState(message);
+      if (message.status === "open") enableJoin();
+      layoutTiles();
+      break;
+    case "chat":
+      addChat(message);
+      break;
+    case "chat.deleted":
+      $(`[data-chat-id="${message.id}"]`)?.remove();
+      break;
+    case "hands":
+      hands = message.queue;
+      renderHands();
+      break;
+    case "reaction":
+      showReaction(message);
+      break;
+    case "poll":
+      showPoll(message.poll);
+      break;
+    case "poll.results":
+      showResults(message);
+      break;
+    case "poll.answered":
+      $("[data-poll-results]").textContent = text.answered;
+      break;
+    case "muted":
+      if (message.user === config.userId) mutedByTeacher(message.kind);
+      break;
+    case "removed":
+      if (message.user === config.userId) {
+        say(text.removed);
+        leave(false);
+      }
+      break;
+    case "error":
+      say(message.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function applyState(state) {
+  roomLocked = state.locked;
+  studentsMayShare = state.screenShare;
+  spotlight = state.spotlight;
+  const share = $("[data-toggle-screen]");
+  if (share) share.hidden = !(isHost || studentsMayShare);
+  const lock = $("[data-lock]");
+  if (lock) {
+    lock.textContent = roomLocked ? text.unlock : text.lock;
+    lock.setAttribute("aria-pressed", String(roomLocked));
+  }
+  const allow = $("[data-allow-share]");
+  if (allow) {
+    allow.textContent = studentsMayShare ? text.forbidShare : text.allowShare;
+    allow.setAttribute("aria-pressed", String(studentsMayShare));
+  }
+}
+
+function enableJoin() {
+  const button = $("[data-join]");
+  button.disabled = false;
+  $("[data-not-started]")?.remove();
+}
+
+function personButton(label, action) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link-button";
+  button.textContent = label;
+  button.addEventListener("click", action);
+  return button;
+}
+
+function renderPeople() {
+  const list = $("[data-people]");
+  const waiting = $("[data-waiting]");
+  list.replaceChildren();
+  waiting?.replaceChildren();
+  let count = 0;
+  for (const person of people.values()) {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    let label = person.name;
+    if (person.role === "host") label += ` (${text.teacher})`;
+    if (person.role === "guest") label += ` (${text.guest})`;
+    if (person.user === config.userId) label += ` (${text.you})`;
+    name.textContent = label;
+    item.append(name);
+    const flags = document.createElement("span");
+    flags.className = "flags";
+    flags.textContent = `${person.audio ? "🎤" : "🔇"} ${person.video ? "📷" : ""}${
+      person.hand ? ` ✋ ${text.handUp}` : ""
+    }`;
+    item.append(flags);
+    if (person.waiting) {
+      if (isHost && waiting) {
+        item.append(
+          personButton(text.admit, () => send({ type: "admit", user: person.user, admitted: true })),
+          personButton(text.deny, () => send({ type: "admit", user: person.user, admitted: false })),
+        );
+        waiting.append(item);
+      }
+      continue;
+    }
+    count += 1;
+    if (isHost && person.user !== config.userId && person.role !== "host") {
+      item.append(
+        personButton(text.mute, () => send({ type: "mute", user: person.user, kind: "audio" })),
+        personButton(text.cameraOff, () => send({ type: "mute", user: person.user, kind: "video" })),
+        personButton(text.spotlight, () =>
+          send({ type: "room", spotlight: spotlight === person.user ? null : person.user }),
+        ),
+        personButton(text.remove, () => {
+          if (window.confirm(text.removeConfirm)) send({ type: "remove", user: person.user });
+        }),
+      );
+    }
+    list.append(item);
+  }
+  $("[data-people-count]").textContent = String(count);
+  renderHands();
+}
+
+function renderHands() {
+  const list = $("[data-hands]");
+  list.replaceChildren();
+  for (const hand of hands) {
+    const item = document.createElement("li");
+    item.textContent = hand.name;
+    if (isHost) item.append(" ", personButton(text.lowerHand, () => send({ type: "hand.lower", user: hand.user })));
+    list.append(item);
+  }
+  const mine = hands.some((hand) => hand.user === config.userId);
+  const button = $("[data-toggle-hand]");
+  button.textContent = mine ? text.handRaised : text.handLowered;
+  button.setAttribute("aria-pressed", String(mine));
+}
+
+function addChat(line) {
+  const item = document.createElement("li");
+  item.dataset.chatId = line.id;
+  const who = document.createElement("strong");
+  who.textContent = `${line.name}: `;
+  item.append(who, document.createTextNode(line.text));
+  if (isHost) item.append(" ", personButton("🗑", () => send({ type: "chat.delete", id: line.id })));
+  const log = $("[data-chat-log]");
+  log.append(item);
+  log.scrollTop = log.scrollHeight;
+}
+
+function showReaction(message) {
+  const stream = $("[data-reaction-stream]");
+  stream.textContent = `${message.name} ${message.emoji}`;
+}
+
+function showPoll(current) {
+  poll = current;
+  const panel = $("[data-poll]");
+  if (!current) {
+    panel.hidden = true;
+    return;
+  }
+  panel.hidden = false;
+  $("[data-poll-question]").textContent = current.question;
+  $("[data-poll-results]").textContent = "";
+  const choices = $("[data-poll-choices]");
+  choices.replaceChildren();
+  current.choices.forEach((choice, index) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button secondary";
+    button.textContent = `${index + 1}. ${choice}`;
+    button.setAttribute("aria-pressed", String(current.mine === index));
+    button.disabled = isHost || !current.open || config.role !== "student";
+    button.addEventListener("click", () => {
+      send({ type: "poll.answer", poll: current.id, choice: index });
+      for (const other of choices.children) other.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-pressed", "true");
+    });
+    choices.append(button);
+  });
+}
+
+function showResults(results) {
+  if (!poll || results.poll !== poll.id) return;
+  const lines = results.counts.map((count, index) => `${index + 1}. ${poll.choices[index]}: ${count}`);
+  let summary = `${format(text.answeredCount, results)} — ${lines.join(", ")}`;
+  if (results.correct !== null && results.correct !== undefined) {
+    summary += ` — ${format(text.correct, { choice: results.correct + 1 })}`;
+    for (const button of $("[data-poll-choices]").children) button.disabled = true;
+  }
+  $("[data-poll-results]").textContent = summary;
+}
+
+// --- Media with Janus ---------------------------------------------------------------------
+
+let janus = null;
+let publisher = null; // our camera feed's handle
+let screenJanus = null;
+let screenHandle = null;
+let grant = null;
+let leaving = false;
+let audioOnly = false;
+let page = 0;
+const feeds = new Map(); // feed id -> {id, display, streams, talking}
+const subscriptions = new Map(); // feed id -> {handle, stream, tile, videoMid}
+let qualityTimer = null;
+let preview = null;
+
+async function ticket(purpose = "camera") {
+  const body = new URLSearchParams({ purpose });
+  const response = await fetch(config.ticketUrl, {
+    method: "POST",
+    headers: { "X-CSRFToken": csrf },
+    body,
+    credentials: "same-origin",
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.error || response.statusText);
+  return answer;
+}
+
+// A Janus session; once it is up, losing it (server gone, network lost) means joining again.
+function janusSession(granted) {
+  return new Promise((resolve, reject) => {
+    let up = false;
+    const session = new Janus({
+      server: granted.server,
+      iceServers: granted.iceServers,
+      token: granted.token,
+      keepAlivePeriod: 10000,
+      success: () => {
+        up = true;
+        resolve(session);
+      },
+      error: (cause) => {
+        if (up) lostConnection();
+        else reject(new Error(String(cause)));
+      },
+      destroyed: () => {},
+    });
+  });
+}
+
+function attach(session, callbacks) {
+  return new Promise((resolve, reject) => {
+    session.attach({
+      plugin: "janus.plugin.videoroom",
+      opaqueId: `openclass-${config.userId}`,
+      success: resolve,
+      error: (cause) => reject(new Error(String(cause))),
+      ...callbacks,
+    });
+  });
+}
+
+async function join() {
+  leaving = false;
+  $("[data-join]").disabled = true;
+  say(text.joining);
+  try {
+    grant = await ticket();
+  } catch (error) {
+    say(error.message);
+    $("[data-join]").disabled = false;
+    return;
+  }
+  audioOnly = $("[data-audio-only]").checked;
+  const withCamera = $("[data-join-camera]").checked && !audioOnly;
+  const withMic = $("[data-join-mic]").checked;
+  stopPreview();
+  $("[data-prejoin]").hidden = true;
+  $("[data-classroom]").hidden = false;
+  try {
+    janus = await janusSession(grant);
+    publisher = await attach(janus, {
+      onmessage: onPublisherMessage,
+      onlocaltrack: onLocalTrack,
+      webrtcState: (on) => {
+        if (on) reportMedia();
+      },
+      onremotetrack: () => {},
+      oncleanup: () => {},
+    });
+  } catch (error) {
+    lostConnection(error);
+    return;
+  }
+  publisher.joinOptions = { withCamera, withMic };
+  publisher.send({
+    message: {
+      request: "join",
+      ptype: "publisher",
+      room: grant.room,
+      id: grant.feed,
+      display: grant.display,
+      token: grant.pin,
+    },
+  });
+  qualityTimer = setInterval(measureQuality, QUALITY_MS);
+}
+
+function onPublisherMessage(message, jsep) {
+  const event = message.videoroom;
+  if (event === "joined") {
+    say(text.joined);
+    publish(publisher.joinOptions);
+    addFeeds(message.publishers || []);
+  } else if (event === "event") {
+    if (message.publishers) addFeeds(message.publishers);
+    const gone = message.leaving ?? message.unpublished;
+    if (gone === "ok" && message.reason === "kicked") {
+      say(text.removed);
+      leave(false);
+    } else if (gone !== undefined && gone !== "ok") {
+      removeFeed(gone);
+    }
+    if (message.error) say(message.error);
+  } else if (event === "talking" || event === "stopped-talking") {
+    const feed = feeds.get(message.id);
+    if (feed) {
+      feed.talking = event === "talking";
+      subscriptions.get(message.id)?.tile.classList.toggle("talking", feed.talking);
+    }
+  } else if (event === "destroyed") {
+    lostConnection(new Error("room destroyed"));
+  }
+  if (jsep) publisher.handleRemoteJsep({ jsep });
+}
+
+function publish({ withCamera, withMic }) {
+  const camera = $("[data-camera-select]").value;
+  const mic = $("[data-mic-select]").value;
+  const tracks = [
+    { type: "audio", capture: mic ? { deviceId: { exact: mic } } : true, recv: false },
+  ];
+  if (!audioOnly) {
+    tracks.push({
+      type: "video",
+      capture: camera ? { deviceId: { exact: camera }, width: 640, height: 480 } : true,
+      recv: false,
+      simulcast: true,
+    });
+  }
+  publisher.createOffer({
+    tracks,
+    success: (jsep) => {
+      publisher.send({ message: { request: "configure", audio: true, video: !audioOnly }, jsep });
+      if (!withMic) setMic(false, false);
+      if (!withCamera && !audioOnly) setCamera(false, false);
+    },
+    error: () => {
+      say(text.noDevice);
+    },
+  });
+}
+
+function onLocalTrack(track, on) {
+  if (track.kind !== "video") return;
+  let tile = $("[data-self-tile]");
+  if (!on) {
+    tile?.remove();
+    return;
+  }
+  if (!tile) {
+    tile = makeTile(`${me?.name ?? ""} (${text.you})`);
+    tile.dataset.selfTile = "";
+    tile.querySelector("video").muted = true;
+  }
+  Janus.attachMediaStream(tile.querySelector("video"), new MediaStream([track]));
+  layoutTiles();
+}
+
+function addFeeds(list) {
+  for (const item of list) {
+    if (item.id === grant.feed) continue;
+    feeds.set(item.id, { id: item.id, display: item.display, streams: item.streams || [] });
+  }
+  layoutTiles();
+}
+
+function removeFeed(id) {
+  feeds.delete(id);
+  unsubscribe(id);
+  layoutTiles();
+}
+
+function ownerOf(feedId) {
+  for (const person of people.values()) if (person.feeds.includes(feedId)) return person;
+  return null;
+}
+
+function makeTile(label) {
+  const tile = document.createElement("figure");
+  tile.className = "tile";
+  const video = document.createElement("video");
+  video.autoplay = true;
+  video.playsInline = true;
+  const caption = document.createElement("figcaption");
+  caption.textContent = label;
+  tile.append(video, caption);
+  return tile;
+}
+
+// Which feeds are on screen: the spotlight (or the teacher) large, the others in pages.
+function layoutTiles() {
+  if (!grant) return;
+  const all = [...feeds.values()];
+  const isMain = (feed) => {
+    const owner = ownerOf(feed.id);
+    if (spotlight) return owner?.user === spotlight;
+    return owner?.role === "host" || feed.screen;
+  };
+  const main = all.filter(isMain);
+  const rest = all.filter((feed) => !isMain(feed));
+  const pages = Math.max(1, Math.ceil(rest.length / PAGE_SIZE));
+  page = Math.min(page, pages - 1);
+  const visible = rest.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  $("[data-page-label]").textContent = format(text.page, { page: page + 1, pages });
+  $("[data-page-prev]").disabled = page === 0;
+  $("[data-page-next]").disabled = page >= pages - 1;
+  const wanted = new Set([...main, ...visible].map((feed) => feed.id));
+  for (const id of subscriptions.keys()) if (!wanted.has(id)) unsubscribe(id);
+  for (const feed of main) placeTile(feed, $("[data-main-tile]"), 2);
+  for (const feed of visible) placeTile(feed, $("[data-grid]"), 0);
+  const self = $("[data-self-tile]");
+  if (self && self.parentElement !== $("[data-grid]")) $("[data-grid]").prepend(self);
+}
+
+function placeTile(feed, container, substream) {
+  let subscription = subscriptions.get(feed.id);
+  if (!subscription) subscription = subscribe(feed, substream);
+  if (subscription.tile.parentElement !== container) container.append(subscription.tile);
+  if (subscription.substream !== substream && subscription.videoMid && subscription.ready) {
+    subscription.substream = substream;
+    subscription.handle.send({
+      message: { request: "configure", streams: [{ mid: subscription.videoMid, substream }] },
+    });
+  }
+}
+
+function subscribe(feed, substream) {
+  const owner = ownerOf(feed.id);
+  const tile = makeTile(owner ? owner.name : feed.display);
+  const subscription = { tile, stream: new MediaStream(), substream, ready: false, handle: null };
+  subscriptions.set(feed.id, subscription);
+  attach(janus, {
+    onmessage: (message, jsep) => {
+      const streams = message.streams || [];
+      const video = streams.find((s) => s.type === "video");
+      if (video) subscription.videoMid = video.mid;
+      if (jsep) {
+        subscription.handle.createAnswer({
+          jsep,
+          tracks: [{ type: "data" }],
+          success: (answer) => {
+            subscription.handle.send({ message: { request: "start", room: grant.room }, jsep: answer });
+            subscription.ready = true;
+            // Janus starts with the best simulcast layer; a small tile needs the lowest.
+            if (subscription.videoMid && subscription.substream !== 2) {
+              subscription.handle.send({
+                message: {
+                  request: "configure",
+                  streams: [{ mid: subscription.videoMid, substream: subscription.substream }],
+                },
+              });
+            }
+          },
+          error: () => {},
+        });
+      }
+    },
+    onremotetrack: (track, mid, on) => {
+      if (on) subscription.stream.addTrack(track);
+      else subscription.stream.removeTrack(track);
+      Janus.attachMediaStream(tile.querySelector("video"), subscription.stream);
+    },
+    onlocaltrack: () => {},
+    oncleanup: () => {},
+  })
+    .then((handle) => {
+      subscription.handle = handle;
+      const streams = audioOnly
+        ? feed.streams.filter((s) => s.type === "audio").map((s) => ({ feed: feed.id, mid: s.mid }))
+        : [{ feed: feed.id }];
+      handle.send({
+        message: {
+          request: "join",
+          ptype: "subscriber",
+          room: grant.room,
+          streams: streams.length ? streams : [{ feed: feed.id }],
+          token: grant.pin,
+        },
+      });
+    })
+    .catch(() => {
+      subscriptions.delete(feed.id);
+      tile.remove();
+    });
+  return subscription;
+}
+
+function unsubscribe(id) {
+  const subscription = subscriptions.get(id);
+  if (!subscription) return;
+  subscriptions.delete(id);
+  subscription.tile.remove();
+  subscription.handle?.detach();
+}
+
+function streamsOf(handle, feedId) {
+  const pc = handle?.webrtcStuff?.pc;
+  if (!pc) return [];
+  return pc
+    .getTransceivers()
+    .filter((t) => t.mid !== null && t.sender?.track)
+    .map((t) => ({ feed: feedId, mid: t.mid, kind: t.sender.track.kind }));
+}
+
+function reportMedia() {
+  if (!publisher) return;
+  send({
+    type: "media",
+    audio: !publisher.isAudioMuted(),
+    video: !audioOnly && !publisher.isVideoMuted(),
+    screen: Boolean(screenHandle),
+    streams: [...streamsOf(publisher, grant.feed), ...streamsOf(screenHandle, screenHandle?.feed)],
+  });
+  const mic = $("[data-toggle-mic]");
+  const micOn = !publisher.isAudioMuted();
+  mic.textContent = micOn ? text.micOn : text.micOff;
+  mic.setAttribute("aria-pressed", String(micOn));
+  const cam = $("[data-toggle-cam]");
+  const camOn = !audioOnly && !publisher.isVideoMuted();
+  cam.textContent = camOn ? text.camOn : text.camOff;
+  cam.setAttribute("aria-pressed", String(camOn));
+}
+
+function setMic(on, report = true) {
+  if (!publisher) return;
+  if (on) {
+    send({ type: "unmute", kind: "audio" });
+    publisher.unmuteAudio();
+  } else publisher.muteAudio();
+  if (report) reportMedia();
+}
+
+function setCamera(on, report = true) {
+  if (!publisher || audioOnly) return;
+  if (on) {
+    send({ type: "unmute", kind: "video" });
+    publisher.unmuteVideo();
+  } else publisher.muteVideo();
+  if (report) reportMedia();
+}
+
+function mutedByTeacher(kind) {
+  if (kind === "audio") {
+    setMic(false);
+    say(text.mutedAudio);
+  } else {
+    setCamera(false);
+    say(text.mutedVideo);
+  }
+}
+
+async function toggleScreen() {
+  const button = $("[data-toggle-screen]");
+  if (screenHandle) {
+    screenHandle.hangup();
+    screenHandle.detach();
+    screenHandle = null;
+    screenJanus?.destroy();
+    screenJanus = null;
+    button.textContent = text.shareScreen;
+    reportMedia();
+    return;
+  }
+  let screenGrant;
+  try {
+    screenGrant = await ticket("screen");
+    screenJanus = await janusSession(screenGrant);
+    screenHandle = await attach(screenJanus, {
+      onmessage: (message, jsep) => {
+        if (message.videoroom === "joined") {
+          screenHandle.createOffer({
+            tracks: [{ type: "screen", capture: true, recv: false }],
+            success: (offer) =>
+              screenHandle.send({ message: { request: "configure", video: true }, jsep: offer }),
+            error: () => toggleScreen(),
+          });
+        }
+        if (jsep) screenHandle.handleRemoteJsep({ jsep });
+      },
+      webrtcState: (on) => {
+        if (on) reportMedia();
+      },
+      onlocaltrack: () => {},
+      onremotetrack: () => {},
+      oncleanup: () => {},
+    });
+  } catch (error) {
+    say(error.message);
+    screenHandle = null;
+    return;
+  }
+  screenHandle.feed = screenGrant.feed;
+  screenHandle.send({
+    message: {
+      request: "join",
+      ptype: "publisher",
+      room: screenGrant.room,
+      id: screenGrant.feed,
+      display: format(text.screenOf, { name: screenGrant.display }),
+      token: screenGrant.pin,
+    },
+  });
+  button.textContent = text.stopShare;
+}
+
+async function measureQuality() {
+  const pc = publisher?.webrtcStuff?.pc;
+  const label = $("[data-quality]");
+  if (!pc) return;
+  const report = await pc.getStats();
+  let rtt = null;
+  let lost = 0;
+  report.forEach((stat) => {
+    if (stat.type === "remote-inbound-rtp") {
+      if (typeof stat.roundTripTime === "number") rtt = Math.max(rtt ?? 0, stat.roundTripTime);
+      if (typeof stat.fractionLost === "number") lost = Math.max(lost, stat.fractionLost);
+    }
+  });
+  let level = "good";
+  if ((rtt !== null && rtt > 0.4) || lost > 0.1) level = "poor";
+  else if ((rtt !== null && rtt > 0.15) || lost > 0.03) level = "fair";
+  label.textContent = text.quality[level];
+  label.dataset.level = level;
+}
+
+function lostConnection() {
+  if (leaving) return;
+  say(text.reconnecting);
+  teardown();
+  setTimeout(() => {
+    if (!leaving) join();
+  }, RECONNECT_MS);
+}
+
+function teardown() {
+  clearInterval(qualityTimer);
+  for (const id of [...subscriptions.keys()]) unsubscribe(id);
+  feeds.clear();
+  try {
+    janus?.destroy({ unload: false });
+    screenJanus?.destroy({ unload: false });
+  } catch {
+    // already gone
+  }
+  janus = null;
+  publisher = null;
+  screenJanus = null;
+  screenHandle = null;
+}
+
+function leave(goBack = true) {
+  leaving = true;
+  teardown();
+  $("[data-classroom]").hidden = true;
+  if (goBack) location.assign($("main a[href]").href);
+}
+
+// --- Pre-join check -----------------------------------------------------------------------
+
+async function listDevices() {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  for (const [kind, selector] of [
+    ["videoinput", "[data-camera-select]"],
+    ["audioinput", "[data-mic-select]"],
+  ]) {
+    const select = $(selector);
+    const chosen = select.value;
+    select.replaceChildren();
+    devices
+      .filter((device) => device.kind === kind)
+      .forEach((device, index) => {
+        const option = document.createElement("option");
+        option.value = device.deviceId;
+        option.textContent = device.label || `${kind} ${index + 1}`;
+        select.append(option);
+      });
+    if (chosen) select.value = chosen;
+  }
+}
+
+async function startPreview() {
+  stopPreview();
+  const camera = $("[data-camera-select]").value;
+  const mic = $("[data-mic-select]").value;
+  try {
+    preview = await navigator.mediaDevices.getUserMedia({
+      video: camera ? { deviceId: { exact: camera } } : true,
+      audio: mic ? { deviceId: { exact: mic } } : true,
+    });
+  } catch {
+    say(text.noDevice);
+    return;
+  }
+  $("[data-preview]").srcObject = preview;
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(preview).connect(analyser);
+  const samples = new Uint8Array(analyser.fftSize);
+  const level = $("[data-mic-level]");
+  const draw = () => {
+    if (!preview) {
+      context.close();
+      return;
+    }
+    analyser.getByteTimeDomainData(samples);
+    const peak = samples.reduce((max, value) => Math.max(max, Math.abs(value - 128)), 0);
+    level.style.width = `${Math.min(100, (peak / 128) * 200)}%`;
+    requestAnimationFrame(draw);
+  };
+  draw();
+  await listDevices();
+}
+
+function stopPreview() {
+  if (!preview) return;
+  for (const track of preview.getTracks()) track.stop();
+  preview = null;
+  $("[data-preview]").srcObject = null;
+}
+
+// --- Wiring -------------------------------------------------------------------------------
+
+function wire() {
+  $("[data-join]").addEventListener("click", join);
+  $("[data-camera-select]").addEventListener("change", startPreview);
+  $("[data-mic-select]").addEventListener("change", startPreview);
+  $("[data-toggle-mic]").addEventListener("click", () => setMic(publisher?.isAudioMuted()));
+  $("[data-toggle-cam]").addEventListener("click", () => setCamera(publisher?.isVideoMuted()));
+  $("[data-toggle-screen]")?.addEventListener("click", toggleScreen);
+  $("[data-toggle-hand]").addEventListener("click", () =>
+    send({ type: "hand", raised: !hands.some((hand) => hand.user === config.userId) }),
+  );
+  for (const button of document.querySelectorAll("[data-reaction]")) {
+    button.addEventListener("click", () => send({ type: "reaction", emoji: button.dataset.reaction }));
+  }
+  $("[data-leave]").addEventListener("click", () => leave(true));
+  $("[data-page-prev]").addEventListener("click", () => {
+    page -= 1;
+    layoutTiles();
+  });
+  $("[data-page-next]").addEventListener("click", () => {
+    page += 1;
+    layoutTiles();
+  });
+  $("[data-chat-form]").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = event.target.elements.text;
+    if (input.value.trim()) send({ type: "chat", text: input.value });
+    input.value = "";
+  });
+  $("[data-mute-all]")?.addEventListener("click", () => send({ type: "mute.all" }));
+  $("[data-lock]")?.addEventListener("click", () => send({ type: "room", locked: !roomLocked }));
+  $("[data-allow-share]")?.addEventListener("click", () =>
+    send({ type: "room", screen_share: !studentsMayShare }),
+  );
+  $("[data-poll-form]")?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const correct = form.elements.correct.value;
+    send({
+      type: "poll.open",
+      question: form.elements.question.value,
+      choices: form.elements.choices.value.split("\n"),
+      correct: correct ? Number(correct) - 1 : null,
+    });
+    form.reset();
+  });
+  $("[data-poll-close]")?.addEventListener("click", () => {
+    if (poll) send({ type: "poll.close", poll: poll.id });
+  });
+  window.addEventListener("pagehide", () => {
+    leaving = true;
+    teardown();
+  });
+}
+
+Janus.init({
+  debug: ["warn", "error"],
+  dependencies: Janus.useDefaultDependencies(),
+  callback: () => {
+    wire();
+    connectSocket();
+    startPreview();
+  },
+});
