@@ -159,8 +159,8 @@ class JanusClient:
         allowed: list[str] | None = None,
         record_dir: str | None = None,
     ) -> None:
-        """A private room only tokens on its allowed list may join, with talking events for the
-        active-speaker highlight and simulcast-friendly codecs."""
+        """A private room only tokens on its allowed list may join as publishers, with talking
+        events for the active-speaker highlight and simulcast-friendly codecs."""
         body = {
             "request": "create",
             "room": room,
@@ -177,6 +177,11 @@ class JanusClient:
             "audio_active_packets": 50,
             "audio_level_average": 40,
             "notify_joining": True,
+            # Subscriptions must name the private id their page got by joining with an allowed
+            # token (the allowed list guards only publishers), and no participant may choose
+            # where recordings go.
+            "require_pvtid": True,
+            "lock_record": True,
             "allowed": list(allowed or []),
             "permanent": False,
         }

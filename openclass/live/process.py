@@ -41,7 +41,9 @@ class JanusConfig:
     rtp_port_min: int = 20000
     rtp_port_max: int = 40000
     # A tab that stops talking to Janus (crashed, lost its network) is gone after this long.
-    session_timeout: int = 30
+    # janus.js over HTTP sends no keepalives and restarts its long poll every 30 s, so less
+    # than 45 would end sessions that are alive.
+    session_timeout: int = 60
 
     def values(self) -> dict[str, str]:
         return {name: str(value) for name, value in self.__dict__.items()}

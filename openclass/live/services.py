@@ -366,6 +366,11 @@ def joined(
     room = LiveRoom.objects.filter(janus_room=janus_room).select_related("server").first()
     if room is None:
         return False
+    if Stay.objects.filter(room=room, feed_id=feed_id).exists():
+        # Janus re-sends events it is not sure arrived: this join is already known. (A feed id
+        # is drawn for one ticket, and its token leaves the allowed list when the stay ends, so
+        # the same feed cannot really join twice.)
+        return True
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update()
@@ -431,6 +436,26 @@ def left(janus_room: int, feed_id: int, *, at: datetime.datetime) -> None:
 def session_gone(janus_session: int, *, at: datetime.datetime) -> None:
     """A Janus session was destroyed or timed out (a crashed tab): its stays end."""
     _end_stays(Stay.objects.filter(janus_session=janus_session), at)
+
+
+def reconcile(room: LiveRoom) -> int:
+    """End the stays of feeds Janus no longer has in ``room`` (an event lost on the way, a
+    Janus restart); returns how many ended. Run every minute for open rooms."""
+    open_stays = Stay.objects.filter(room=room, left_at__isnull=True)
+    if room.server is None or room.janus_room is None or not open_stays.exists():
+        return 0
+    try:
+        present = {p.feed_id for p in registry.client(room.server).participants(room.janus_room)}
+    except JanusError as error:
+        if error.code != 426:  # no such room: everyone is gone
+            return 0
+        present = set()
+    except JanusUnavailable:
+        return 0
+    missing = open_stays.exclude(feed_id__in=present)
+    count = missing.count()
+    _end_stays(missing, timezone.now())
+    return count
 
 
 def handle_events(events: list[dict]) -> None:

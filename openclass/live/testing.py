@@ -136,6 +136,16 @@ class JanusParticipant:
         )
         return self.next_plugin_event()
 
+    def subscribe(self, room: int, feed: int, private_id: int | None = None) -> dict:
+        """Ask to receive ``feed`` (the answer is "attached" with an offer, or an error)."""
+        body = {"request": "join", "ptype": "subscriber", "room": room, "streams": [{"feed": feed}]}
+        if private_id is not None:
+            body["private_id"] = private_id
+        self._post(
+            f"{self.server}/{self.session}/{self.handle}", {"janus": "message", "body": body}
+        )
+        return self.next_plugin_event()
+
     def next_plugin_event(self, timeout: float = 10.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -252,3 +252,29 @@ def test_attendance_from_stays(use_janus, live_class):
     assert marks[live_class.student.pk].status in (Attendance.Status.PRESENT,)
     assert marks[live_class.classmate.pk].status == Attendance.Status.ABSENT
     assert course.live_min_percent == 50
+
+
+def test_janus_resending_a_join_changes_nothing(use_janus, janus_sink, live_class):
+    """Janus re-sends events it is not sure arrived: a second "joined" is not a forgery."""
+    room = services.start(live_class.teacher, live_class.session)
+    grant = services.issue_ticket(live_class.student, room)
+    browser = join(grant)
+    events = apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
+    services.handle_events(events)
+    assert Stay.objects.count() == 1 and not RejectedJoin.objects.exists()
+    janus = registry.client(LiveRoom.objects.get(pk=room.pk).server)
+    assert grant.feed_id in [p.feed_id for p in janus.participants(grant.room)]
+    browser.destroy()
+
+
+def test_stays_janus_has_forgotten_end_on_reconcile(use_janus, janus_sink, live_class):
+    room = services.start(live_class.teacher, live_class.session)
+    grant = services.issue_ticket(live_class.student, room)
+    browser = join(grant)
+    apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
+    room = LiveRoom.objects.get(pk=room.pk)
+    assert services.reconcile(room) == 0
+    browser.destroy()
+    janus_sink.drain()  # the leaving event is lost on its way
+    assert services.reconcile(room) == 1
+    assert Stay.objects.get().left_at is not None

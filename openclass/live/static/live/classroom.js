@@ -300,6 +300,7 @@ let publisher = null; // our camera feed's handle
 let screenJanus = null;
 let screenHandle = null;
 let grant = null;
+let privateId = null;
 let leaving = false;
 let audioOnly = false;
 let page = 0;
@@ -404,6 +405,8 @@ async function join() {
 function onPublisherMessage(message, jsep) {
   const event = message.videoroom;
   if (event === "joined") {
+    // Subscriptions present this id: Janus's proof that we joined with an allowed token.
+    privateId = message.private_id;
     say(text.joined);
     publish(publisher.joinOptions);
     addFeeds(message.publishers || []);
@@ -590,7 +593,7 @@ function subscribe(feed, substream) {
           ptype: "subscriber",
           room: grant.room,
           streams: streams.length ? streams : [{ feed: feed.id }],
-          token: grant.pin,
+          private_id: privateId,
         },
       });
     })

@@ -1,0 +1,16 @@
+"""Huey tasks of the live app: thin shells around ``services``."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from . import services
+from .models import LiveRoom
+
+
+@db_periodic_task(crontab(minute="*"))
+def reconcile_open_rooms_task() -> None:
+    """Every minute, end the stays Janus no longer knows of (a lost event, a restarted server)."""
+    for room in LiveRoom.objects.filter(status=LiveRoom.Status.OPEN).select_related("server"):
+        services.reconcile(room)
