@@ -499,6 +499,9 @@ def _bounds(room: LiveRoom) -> tuple[datetime.datetime, datetime.datetime]:
     session = room.session
     start = timezone.make_aware(datetime.datetime.combine(session.day, session.starts_at))
     end = timezone.make_aware(datetime.datetime.combine(session.day, session.ends_at))
+    if room.started_at and timezone.localdate(room.started_at) != session.day:
+        # Held on another day than planned: the class is what really happened.
+        return room.started_at, max(room.ended_at or timezone.now(), room.started_at)
     if room.started_at and room.started_at > start:
         start = room.started_at
     if room.ended_at and room.ended_at < end:

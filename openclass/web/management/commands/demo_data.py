@@ -1,6 +1,6 @@
 """`manage.py demo_data`: build the deterministic demo city (``openclass.accounts.demo``), its
 demo courses (``openclass.courses.demo``) and their quizzes and assignments
-(``openclass.assessments.demo``)."""
+(``openclass.assessments.demo``), and its live classes (``openclass.live.demo``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from openclass.accounts import demo
 from openclass.accounts.models import Organisation, User
 from openclass.assessments import demo as assessment_demo
 from openclass.courses import demo as course_demo
+from openclass.live import demo as live_demo
 
 
 class Command(BaseCommand):
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             and demo.demo_city_exists()
             and course_demo.demo_courses_exist()
             and assessment_demo.demo_assessments_exist()
+            and live_demo.demo_live_exists()
         ):
             self.stdout.write("The demo city already exists; nothing to do.")
             return
@@ -81,6 +83,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Created {created} demo quizzes and assignments with students' work in "
                 f"{time.monotonic() - started:.1f} s."
+            )
+        if created := live_demo.build_demo_live():
+            self.stdout.write(
+                f"Created {created} demo live classes (one held, with its attendance; one today)."
             )
         self.stdout.write(f"Every demo account's password: {demo.DEMO_PASSWORD}")
         for role, username in demo.DEMO_LOGINS:
