@@ -10,7 +10,8 @@ Client messages are JSON objects with a ``type``: ``chat`` {text}, ``chat.delete
 ``hand`` {raised}, ``hand.lower`` {user}, ``reaction`` {emoji}, ``media`` {audio, video, screen,
 streams}, ``unmute`` {kind}, ``poll.open`` {question, choices, correct}, ``poll.answer``
 {poll, choice}, ``poll.close`` {poll}, and the host's ``mute`` {user, kind}, ``mute.all``,
-``remove`` {user}, ``room`` {locked | screen_share | spotlight}, ``admit`` {user, admitted}.
+``remove`` {user}, ``room`` {locked | screen_share | spotlight}, ``record`` {on},
+``admit`` {user, admitted}.
 A refused message is answered with ``{"type": "error", "message": …}`` (translated).
 """
 
@@ -176,6 +177,8 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         elif kind == "room":
             changes = {k: m[k] for k in ("locked", "screen_share", "spotlight") if k in m}
             await self._broadcast(everyone, await call(tools.set_room)(member, **changes))
+        elif kind == "record":
+            await self._broadcast(everyone, await call(tools.record)(member, m.get("on")))
         elif kind == "admit":
             admitted = await call(tools.admit)(member, m.get("user"), bool(m.get("admitted")))
             await self._broadcast(waiting_group(self.room_id), admitted)

@@ -267,3 +267,40 @@ class PollAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll}: {self.student} → {self.choice}"
+
+
+class Recording(models.Model):
+    """The recording of a live class: Janus's files, post-processed into a video of the
+    platform (``media``), kept private until the teacher decides what happens to it (F-05 j)."""
+
+    class Status(models.TextChoices):
+        RECORDING = "recording", _("Recording")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        DELETED = "deleted", _("Deleted")
+
+    room = models.OneToOneField(LiveRoom, on_delete=models.CASCADE, related_name="recording")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECORDING)
+    error = models.CharField(max_length=300, blank=True)
+    video = models.ForeignKey(
+        "media.Video", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set when the teacher shares it with the course: a lesson of its own.
+    lesson = models.ForeignKey(
+        "courses.Lesson", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shared_at = models.DateTimeField(null=True, blank=True)
+    # Students absent from (or gone early from) the class are assigned the recording (F-13).
+    assigned_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return f"{self.room}: {self.get_status_display()}"

@@ -613,6 +613,9 @@ def end(actor: User, room: LiveRoom) -> LiveRoom:
         raise PermissionDenied(_("Only the course's teachers can end the live class."))
     if room.status != LiveRoom.Status.OPEN:
         raise ValidationError(_("This live class is not running."))
+    from . import recording, tasks  # they build on this module
+
+    to_process = recording.finish(room)
     now = timezone.now()
     rooms = [room, *room.breakouts.all()]
     Stay.objects.filter(room__in=rooms, left_at__isnull=True).update(left_at=now)
@@ -627,6 +630,8 @@ def end(actor: User, room: LiveRoom) -> LiveRoom:
         each.ended_at = now
         each.save(update_fields=["status", "ended_at"])
     write_attendance(room)
+    if to_process:
+        transaction.on_commit(lambda: tasks.process_recording_task(room.pk))
     return room
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import services
+from . import recording, services
 from .models import LiveRoom
 
 
@@ -14,3 +14,9 @@ def reconcile_open_rooms_task() -> None:
     """Every minute, end the stays Janus no longer knows of (a lost event, a restarted server)."""
     for room in LiveRoom.objects.filter(status=LiveRoom.Status.OPEN).select_related("server"):
         services.reconcile(room)
+
+
+@db_task()
+def process_recording_task(room_id: int) -> None:
+    """After a recorded class: janus-pp-rec and ffmpeg, then the video pipeline."""
+    recording.process(room_id)

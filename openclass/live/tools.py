@@ -420,6 +420,16 @@ def set_room(member: Member, **changes: object) -> dict:
     return room_state(room)
 
 
+def record(member: Member, on: bool) -> dict:
+    """Start or stop recording; everyone sees that the class is being recorded."""
+    _host(member)
+    from . import recording
+
+    actor = User.objects.get(pk=member.user_id)
+    room = recording.set_recording(actor, LiveRoom.objects.get(pk=member.room_id), bool(on))
+    return room_state(room)
+
+
 def admit(member: Member, user_id: object, admitted: bool) -> dict:
     """Let a guest in from the waiting room, or turn them away."""
     _host(member)

@@ -25,9 +25,10 @@ from django.views.decorators.http import require_POST
 
 from openclass.courses.models import Session
 
+from . import recording as recordings
 from . import services, tools
 from .janus import JanusError, JanusUnavailable
-from .models import LiveRoom, Ticket
+from .models import LiveRoom, Recording, Ticket
 
 logger = logging.getLogger(__name__)
 Role = services.Role
@@ -86,6 +87,8 @@ def _texts() -> dict:
         "unlock": _("Unlock the room"),
         "lock": _("Lock the room"),
         "allowShare": _("Let students share their screen"),
+        "record": _("Record the class"),
+        "stopRecord": _("Stop recording"),
         "forbidShare": _("Stop students sharing their screen"),
         "quality": {},
     }
@@ -193,6 +196,9 @@ def attendance(request: HttpRequest, room_id: int) -> HttpResponse:
             "session": room.session,
             "course": room.session.course,
             "marks": services.live_marks(room),
+            "recording": Recording.objects.filter(room=room)
+            .select_related("video", "lesson")
+            .first(),
         },
     )
 
@@ -207,6 +213,32 @@ def confirm(request: HttpRequest, room_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("live:attendance", room.pk)
+
+
+@login_required
+@require_POST
+def recording_action(request: HttpRequest, room_id: int, action: str) -> HttpResponse:
+    """Share the class's recording with the course, or delete it (the teacher decides)."""
+    recording = get_object_or_404(
+        Recording.objects.select_related("room__session__course", "video", "lesson"),
+        room_id=room_id,
+    )
+    try:
+        if action == "share":
+            recordings.share(request.user, recording)
+            messages.success(
+                request,
+                _(
+                    "The recording is a lesson of the course now; those who missed the class "
+                    "are asked to watch it."
+                ),
+            )
+        else:
+            recordings.delete(request.user, recording)
+            messages.success(request, _("The recording is deleted."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("live:attendance", room_id)
 
 
 def _janus_authorised(request: HttpRequest) -> bool:

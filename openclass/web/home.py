@@ -10,6 +10,7 @@ from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
 from openclass.assessments import todo
 from openclass.courses import services as courses
+from openclass.live import recording as live_recordings
 from openclass.live import services as live
 
 Role = User.Role
@@ -39,6 +40,7 @@ class HomeContext:
     todo: list = field(default_factory=list)  # quizzes and assignments still to do
     to_grade: list = field(default_factory=list)  # essays and submissions waiting for grading
     live_now: list = field(default_factory=list)  # live classes of my courses running now
+    recordings: list = field(default_factory=list)  # recordings of classes I missed, to watch
 
 
 def _class_summaries(classes, homeroom_ids: set[int] = frozenset()) -> list[ClassSummary]:
@@ -60,6 +62,7 @@ def home_context(user: User) -> HomeContext:
     context = HomeContext(role=user.role)
     if user.role == Role.STUDENT:
         context.live_now = live.live_now_for(user)
+        context.recordings = live_recordings.to_watch(user)
         context.resume = courses.resume_target(user)
         context.courses = courses.courses_with_progress(user)
         context.today = courses.todays_sessions(user)

@@ -12,6 +12,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,13 +116,29 @@ def seed_course(teacher, klass) -> None:
     services.enrol_organisation(teacher, course, klass)
 
 
-class LiveServer:
-    """uvicorn serving ``openclass.asgi:application`` from a private var/ directory."""
+# ``wait_until_up`` run under a command prefix (inside a network namespace).
+_PROBE = (
+    "import sys; from openclass.server import wait_until_up; "
+    "sys.exit(not wait_until_up(sys.argv[1], timeout=float(sys.argv[2])))"
+)
 
-    def __init__(self, var_dir: Path) -> None:
+
+class LiveServer:
+    """uvicorn serving ``openclass.asgi:application`` from a private var/ directory.
+
+    ``host`` is the address uvicorn listens on; ``command_prefix`` runs it under another
+    command, e.g. ``["ip", "netns", "exec", name]`` for a network namespace (whose servers this
+    process cannot reach: the readiness check then runs under the prefix too).
+    """
+
+    def __init__(
+        self, var_dir: Path, host: str = "127.0.0.1", command_prefix: list[str] | None = None
+    ) -> None:
         self.var_dir = var_dir
+        self.host = host
+        self.command_prefix = list(command_prefix or [])
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.log_path = var_dir / "server.log"
         self.env = {
             **os.environ,
@@ -136,6 +153,9 @@ class LiveServer:
         }
         for name in ("OPENCLASS_DATABASE_URL", "OPENCLASS_REDIS_URL"):
             self.env.pop(name, None)
+        if host != "127.0.0.1":
+            hosts = self.env.get("OPENCLASS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+            self.env["OPENCLASS_ALLOWED_HOSTS"] = f"{hosts},{host}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def _manage(self, *args: str) -> None:
@@ -158,17 +178,32 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> str:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            uvicorn_command("127.0.0.1", self.port, graceful_seconds=2),
+            [*self.command_prefix, *uvicorn_command(self.host, self.port, graceful_seconds=2)],
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
-        if wait_until_up(f"{self.url}/healthz", process=self.process, timeout=timeout):
+        if self._wait_until_up(f"{self.url}/healthz", timeout):
             return self.url
         self.stop()
         raise RuntimeError(f"uvicorn did not answer /healthz within {timeout} s:\n{self.log()}")
+
+    def _wait_until_up(self, url: str, timeout: float) -> bool:
+        if not self.command_prefix:
+            return wait_until_up(url, process=self.process, timeout=timeout)
+        # The same poll, run where the server is reachable; given up when uvicorn exits first.
+        probe = subprocess.Popen(
+            [*self.command_prefix, sys.executable, "-c", _PROBE, url, str(timeout)], cwd=ROOT
+        )
+        while probe.poll() is None:
+            if self.process.poll() is not None:
+                probe.kill()
+                probe.wait()
+                return False
+            time.sleep(0.1)
+        return probe.returncode == 0
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -37,6 +37,7 @@ let hands = [];
 let spotlight = null;
 let roomLocked = false;
 let studentsMayShare = false;
+let recording = false;
 let poll = null;
 let socket = null;
 let socketRetry = 1000;
@@ -143,6 +144,13 @@ function applyState(state) {
   roomLocked = state.locked;
   studentsMayShare = state.screenShare;
   spotlight = state.spotlight;
+  recording = state.recording;
+  $("[data-recording-notice]").hidden = !recording;
+  const record = $("[data-record]");
+  if (record) {
+    record.textContent = recording ? text.stopRecord : text.record;
+    record.setAttribute("aria-pressed", String(recording));
+  }
   const share = $("[data-toggle-screen]");
   if (share) share.hidden = !(isHost || studentsMayShare);
   const lock = $("[data-lock]");
@@ -869,6 +877,7 @@ function wire() {
   });
   $("[data-mute-all]")?.addEventListener("click", () => send({ type: "mute.all" }));
   $("[data-lock]")?.addEventListener("click", () => send({ type: "room", locked: !roomLocked }));
+  $("[data-record]")?.addEventListener("click", () => send({ type: "record", on: !recording }));
   $("[data-allow-share]")?.addEventListener("click", () =>
     send({ type: "room", screen_share: !studentsMayShare }),
   );

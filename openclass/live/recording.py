@@ -1,0 +1,268 @@
+"""Recording a live class: Janus writes each recorded stream to a ``.mjr`` file; after class,
+``janus-pp-rec`` turns the teacher's audio and video into Opus and VP8 files, ffmpeg puts them
+together with their real offset, and the result enters the platform's video pipeline (ffprobe
+check, HLS transcode, signed playback) as the teacher's video. It stays private until the
+teacher shares it with the course, when it becomes a lesson and the students who missed the
+class are assigned it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openclass.accounts.models import User
+from openclass.courses import services as course_services
+from openclass.courses.models import Attendance, Lesson, Section
+
+from . import registry, services
+from .janus import JanusError, JanusUnavailable
+from .models import LiveRoom, Participant, Recording, Stay
+
+logger = logging.getLogger(__name__)
+
+PP_REC = "janus-pp-rec"
+TIMEOUT = 1800
+# videoroom-<room>-user-<feed>-<µs>-<audio|video>-<n>.mjr (Janus 1.x VideoRoom).
+FILE_NAME = re.compile(r"^videoroom-(\d+)-user-(\d+)-(\d+)-(audio|video)-\d+\.mjr$")
+
+
+def folder(room: LiveRoom) -> Path:
+    return settings.LIVE_RECORDINGS_DIR / str(room.main.pk)
+
+
+def set_recording(actor: User, room: LiveRoom, on: bool) -> LiveRoom:
+    """The host starts or stops recording; everyone in class is told (they are being recorded)."""
+    room = LiveRoom.objects.select_related("server", "session__course").get(pk=room.main.pk)
+    if services.role_for(actor, room.session) != services.Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers can record the class."))
+    if room.status != LiveRoom.Status.OPEN or room.server is None:
+        raise ValidationError(_("This live class is not running."))
+    registry.client(room.server).set_recording(room.janus_room, secret=room.janus_secret, record=on)
+    room.is_recording = on
+    room.save(update_fields=["is_recording"])
+    if on:
+        Recording.objects.get_or_create(room=room, defaults={"started_by": actor})
+    return room
+
+
+@dataclass
+class Feed:
+    feed_id: int
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return sum(path.stat().st_size for path in self.files.values())
+
+
+def feeds_in(directory: Path, janus_rooms: set[int]) -> dict[int, Feed]:
+    """The finished recordings in ``directory`` of the given Janus rooms, by feed."""
+    feeds: dict[int, Feed] = {}
+    for path in sorted(directory.glob("*.mjr")):
+        match = FILE_NAME.match(path.name)
+        if not match or int(match.group(1)) not in janus_rooms:
+            continue
+        feed = feeds.setdefault(int(match.group(2)), Feed(int(match.group(2))))
+        # A feed recorded twice (stopped and started again) keeps its longest file per kind.
+        kind = match.group(4)
+        if kind not in feed.files or path.stat().st_size > feed.files[kind].stat().st_size:
+            feed.files[kind] = path
+    return feeds
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (fixed tools, our own paths)
+        command, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+
+
+def first_packet_us(mjr: Path) -> int:
+    """When the first packet of a recording arrived (µs), from its header."""
+    result = _run([PP_REC, "-j", str(mjr)])
+    try:
+        return int(json.loads(result.stdout.strip().splitlines()[-1])["u"])
+    except (ValueError, KeyError, IndexError) as error:
+        raise RuntimeError(f"unreadable recording header: {mjr.name}") from error
+
+
+def convert(mjr: Path, target: Path) -> Path:
+    result = _run([PP_REC, "-o", str(mjr), str(target)])
+    if result.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+        raise RuntimeError(f"janus-pp-rec could not convert {mjr.name}: {result.stderr[-200:]}")
+    return target
+
+
+def merge(feed: Feed, work: Path) -> Path:
+    """One WebM of a feed's video and audio, the audio shifted by its real offset."""
+    video = feed.files.get("video")
+    audio = feed.files.get("audio")
+    if video is None:
+        raise RuntimeError("the teacher's camera was not recorded")
+    video_file = convert(video, work / "video.webm")
+    if audio is None:
+        return video_file
+    audio_file = convert(audio, work / "audio.opus")
+    offset = (first_packet_us(audio) - first_packet_us(video)) / 1_000_000
+    out = work / "class.webm"
+    command = [
+        settings.FFMPEG_BINARY, "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(video_file), "-itsoffset", f"{offset:.3f}", "-i", str(audio_file),
+        "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", str(out),
+    ]  # fmt: skip
+    result = _run(command)
+    if result.returncode != 0 or not out.exists():
+        raise RuntimeError(f"ffmpeg could not merge the recording: {result.stderr[-200:]}")
+    return out
+
+
+def _teacher_feed(room: LiveRoom, feeds: dict[int, Feed]) -> Feed | None:
+    """The host's longest camera recording (their screen shares are separate feeds)."""
+    hosts = set(
+        Stay.objects.filter(
+            room__in=[room, *room.breakouts.all()], participant__role=Participant.Role.HOST
+        ).values_list("feed_id", flat=True)
+    )
+    candidates = [
+        feed for feed_id, feed in feeds.items() if feed_id in hosts and "video" in feed.files
+    ]
+    return max(candidates, key=lambda feed: feed.size, default=None)
+
+
+def process(room_id: int) -> Recording:
+    """After class: turn the room's recording into a video of the teacher (kept private)."""
+    recording = Recording.objects.select_related("room__session__course").get(room_id=room_id)
+    room = recording.room
+    recording.status = Recording.Status.PROCESSING
+    recording.save(update_fields=["status"])
+    janus_rooms = set(
+        LiveRoom.objects.filter(pk=room.pk)
+        .exclude(janus_room=None)
+        .values_list("janus_room", flat=True)
+    )
+    janus_rooms |= set(room.tickets.values_list("room__janus_room", flat=True))
+    try:
+        feeds = feeds_in(folder(room), janus_rooms)
+        feed = _teacher_feed(room, feeds)
+        if feed is None:
+            raise RuntimeError("nothing of the teacher was recorded")
+        with tempfile.TemporaryDirectory() as work:
+            merged = merge(feed, Path(work))
+            from openclass.media import services as media
+
+            title = _("Recording: %(title)s") % {"title": room.session.title}
+            video = media.create_video_from_file(
+                merged, recording.started_by or room.session.course.owner, title,
+                transcode_now=False,
+            )  # fmt: skip
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+        logger.warning("Recording of room %s failed: %s", room.pk, error)
+        recording.status = Recording.Status.FAILED
+        recording.error = str(error)[:300]
+        recording.save(update_fields=["status", "error"])
+        return recording
+    recording.video = video
+    recording.status = Recording.Status.READY
+    recording.save(update_fields=["video", "status"])
+    return recording
+
+
+def finish(room: LiveRoom) -> bool:
+    """When a recorded class ends: stop recording and say whether there is something to
+    process (the task ``process_recording_task`` does it)."""
+    if room.is_recording and room.server is not None and room.janus_room is not None:
+        with contextlib.suppress(JanusError, JanusUnavailable):
+            registry.client(room.server).set_recording(
+                room.janus_room, secret=room.janus_secret, record=False
+            )
+        LiveRoom.objects.filter(pk=room.pk).update(is_recording=False)
+    return Recording.objects.filter(room=room, status=Recording.Status.RECORDING).exists()
+
+
+@transaction.atomic
+def share(actor: User, recording: Recording) -> Lesson:
+    """The teacher shares the recording with the course: a lesson of its own at the end, and
+    the students who missed the class (absent, or gone early) are assigned it."""
+    room = recording.room
+    course = room.session.course
+    if services.role_for(actor, room.session) != services.Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers can share the recording."))
+    if recording.status != Recording.Status.READY or recording.video is None:
+        raise ValidationError(_("The recording is not ready yet."))
+    if recording.lesson_id:
+        return recording.lesson
+    section_title = _("Live class recordings")
+    section = Section.objects.filter(course=course, title=section_title).first()
+    if section is None:
+        section = Section.objects.create(
+            course=course,
+            title=section_title,
+            position=course_services.next_position(course.sections.all()),
+        )
+    lesson = Lesson.objects.create(
+        section=section,
+        title=recording.video.title[:120],
+        kind=Lesson.Kind.VIDEO,
+        video=recording.video,
+        duration=recording.video.duration,
+        is_required=False,
+        position=course_services.next_position(section.lessons.all()),
+    )
+    recording.lesson = lesson
+    recording.shared_at = timezone.now()
+    recording.save(update_fields=["lesson", "shared_at"])
+    missed = Attendance.objects.filter(
+        session=room.session,
+        status__in=[Attendance.Status.ABSENT, Attendance.Status.LEFT_EARLY, Attendance.Status.LATE],
+    ).values_list("student_id", flat=True)
+    recording.assigned_to.set(list(missed))
+    return lesson
+
+
+@transaction.atomic
+def delete(actor: User, recording: Recording) -> None:
+    """The teacher deletes the recording: its video (and lesson, if shared) and Janus's files."""
+    room = recording.room
+    if services.role_for(actor, room.session) != services.Role.HOST:
+        raise PermissionDenied(_("Only the course's teachers can delete the recording."))
+    if recording.lesson_id:
+        recording.lesson.delete()
+    if recording.video_id:
+        from openclass.media import services as media
+
+        video = recording.video
+        video.delete()
+        media.delete_video_files(video)
+    shutil.rmtree(folder(room), ignore_errors=True)
+    recording.status = Recording.Status.DELETED
+    recording.lesson = None
+    recording.video = None
+    recording.save(update_fields=["status", "lesson", "video"])
+
+
+def to_watch(student: User) -> list[Recording]:
+    """Recordings shared with ``student``'s courses that they were assigned and have not yet
+    completed (the home page's "recordings to watch")."""
+    recordings = Recording.objects.filter(assigned_to=student, lesson__isnull=False).select_related(
+        "lesson__section__course", "room__session"
+    )
+    return [
+        recording
+        for recording in recordings
+        if not recording.lesson.progress.filter(
+            student=student, completed_at__isnull=False
+        ).exists()
+    ]
