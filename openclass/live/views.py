@@ -11,6 +11,7 @@ import binascii
 import hmac
 import json
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -94,6 +95,17 @@ def _texts() -> dict:
     }
 
 
+def _janus_origins() -> list[str]:
+    """The origins of the pool's public addresses (a path in a CSP source would match only
+    that very path; an address on this site itself needs nothing: 'self' covers it)."""
+    origins = set()
+    for url in settings.JANUS_PUBLIC_URLS:
+        parts = urlsplit(url)
+        if parts.scheme and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
+
+
 @login_required
 def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
     """The classroom page; who is refused learns it here, before any media is set up."""
@@ -125,7 +137,7 @@ def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
         },
     )
     # The browser signals to the Janus servers of the pool (media then flows peer to server).
-    response._csp_update = {"connect-src": sorted(set(settings.JANUS_PUBLIC_URLS))}
+    response._csp_update = {"connect-src": _janus_origins()}
     return response
 
 

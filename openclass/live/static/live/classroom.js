@@ -12,7 +12,7 @@
 /* global Janus */
 
 const PAGE_SIZE = 12;
-const QUALITY_MS = 5000;
+const QUALITY_MS = 2000;
 const RECONNECT_MS = 2000;
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -554,6 +554,7 @@ function placeTile(feed, container, substream) {
 function subscribe(feed, substream) {
   const owner = ownerOf(feed.id);
   const tile = makeTile(owner ? owner.name : feed.display);
+  tile.dataset.feed = String(feed.id);
   const subscription = { tile, stream: new MediaStream(), substream, ready: false, handle: null };
   subscriptions.set(feed.id, subscription);
   attach(janus, {
@@ -748,6 +749,17 @@ async function measureQuality() {
   else if ((rtt !== null && rtt > 0.15) || lost > 0.03) level = "fair";
   label.textContent = text.quality[level];
   label.dataset.level = level;
+  // Each tile keeps what its subscription decoded: a frozen tile is visible in the markup.
+  for (const subscription of subscriptions.values()) {
+    const remote = subscription.handle?.webrtcStuff?.pc;
+    if (!remote) continue;
+    const stats = await remote.getStats();
+    stats.forEach((stat) => {
+      if (stat.type === "inbound-rtp" && stat.kind === "video") {
+        subscription.tile.dataset.framesDecoded = String(stat.framesDecoded ?? 0);
+      }
+    });
+  }
 }
 
 function lostConnection() {
