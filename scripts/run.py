@@ -42,14 +42,14 @@ def main() -> int:
         )
 
     def stop(*_: object) -> None:
-        for child in children:
+        # Janus (last) first, while the app can still take the events it sends on its way out.
+        for child in reversed(children):
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
     # A shell starting us in the background leaves SIGINT ignored; Ctrl-C must still stop us.
     signal.signal(signal.SIGINT, signal.default_int_handler)

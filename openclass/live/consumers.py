@@ -11,6 +11,7 @@ Client messages are JSON objects with a ``type``: ``chat`` {text}, ``chat.delete
 streams}, ``unmute`` {kind}, ``poll.open`` {question, choices, correct}, ``poll.answer``
 {poll, choice}, ``poll.close`` {poll}, and the host's ``mute`` {user, kind}, ``mute.all``,
 ``remove`` {user}, ``room`` {locked | screen_share | spotlight}, ``record`` {on},
+``breakouts`` {action: open {groups} | move {user, to} | close},
 ``admit`` {user, admitted}.
 A refused message is answered with ``{"type": "error", "message": …}`` (translated).
 """
@@ -177,6 +178,10 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         elif kind == "room":
             changes = {k: m[k] for k in ("locked", "screen_share", "spotlight") if k in m}
             await self._broadcast(everyone, await call(tools.set_room)(member, **changes))
+        elif kind == "breakouts":
+            options = {k: m[k] for k in ("groups", "user", "to") if k in m}
+            plan = await call(tools.breakouts)(member, m.get("action"), **options)
+            await self._broadcast(everyone, plan)
         elif kind == "record":
             await self._broadcast(everyone, await call(tools.record)(member, m.get("on")))
         elif kind == "admit":

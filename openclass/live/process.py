@@ -126,9 +126,11 @@ class LocalJanus:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
+        # Janus waits for its event handler's retries on the way out (the app may already be
+        # gone); its rooms are closed by then, so a few seconds is enough before the hard way.
         self.process.send_signal(signal.SIGINT)
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()

@@ -129,8 +129,13 @@ def _publishers_for(room: LiveRoom) -> int:
 
 
 def _open_on_janus(room: LiveRoom) -> None:
-    """Create ``room`` on the least-loaded healthy server (again, when its server has died)."""
-    server = registry.place()
+    """Create ``room`` on the least-loaded healthy server (again, when its server has died);
+    a breakout room goes beside its class when that server answers."""
+    parent_server = room.parent.server if room.parent_id else None
+    if parent_server is not None and registry.is_healthy(parent_server):
+        server = parent_server
+    else:
+        server = registry.place()
     room.server = server
     room.janus_secret = secrets.token_urlsafe(24)
     recordings = settings.LIVE_RECORDINGS_DIR / str(room.main.pk)
@@ -267,7 +272,11 @@ def issue_ticket(user: User, room: LiveRoom, purpose: str = Ticket.Purpose.CAMER
         participant.role == Role.HOST or main.students_may_share_screen
     ):
         raise PermissionDenied(_("The teacher has not allowed screen sharing."))
-    if room.parent_id is None and participant.breakout_id:
+    if (
+        room.parent_id is None
+        and participant.breakout_id
+        and participant.breakout.status == LiveRoom.Status.OPEN
+    ):
         room = participant.breakout
     room = ensure_on_janus(room)
     token = secrets.token_urlsafe(24)
@@ -336,6 +345,88 @@ def remove(actor: User, room: LiveRoom, user: User) -> None:
             registry.client(feed_room.server).kick(
                 feed_room.janus_room, secret=feed_room.janus_secret, feed_id=feed_id
             )
+
+
+def open_breakouts(actor: User, room: LiveRoom, groups: list[list[int]]) -> list[LiveRoom]:
+    """The host splits the class into groups (모둠 활동방): a room of its own on Janus for each,
+    beside the class. Their pages move there; the host may visit any and call everyone back."""
+    room = room.main
+    _host_only(actor, room)
+    if room.status != LiveRoom.Status.OPEN:
+        raise ValidationError(_("This live class is not running."))
+    groups = [group for group in groups if group]
+    if not 2 <= len(groups) <= 20:
+        raise ValidationError(_("Make between two and twenty groups."))
+    close_breakouts(actor, room)
+    members = {p.user_id: p for p in Participant.objects.filter(room=room)}
+    for user in User.objects.filter(pk__in={u for g in groups for u in g} - set(members)):
+        with contextlib.suppress(PermissionDenied):
+            members[user.pk] = participant_for(user, room)
+    rooms = []
+    for number, group in enumerate(groups, start=1):
+        breakout = LiveRoom.objects.create(
+            session=room.session,
+            parent=room,
+            name=_("Group %(number)s") % {"number": number},
+            status=LiveRoom.Status.OPEN,
+            started_at=timezone.now(),
+            started_by=actor,
+        )
+        breakout = ensure_on_janus(breakout)
+        ids = [members[user].pk for user in group if user in members]
+        Participant.objects.filter(pk__in=ids).exclude(role=Role.HOST).update(breakout=breakout)
+        rooms.append(breakout)
+    return rooms
+
+
+def move_to(actor: User, room: LiveRoom, user: User, breakout: LiveRoom | None) -> None:
+    """Move someone (the host themselves, to visit a group) into a group or back to the class."""
+    room = room.main
+    _host_only(actor, room)
+    if breakout is not None and (breakout.parent_id != room.pk or breakout.status != "open"):
+        raise ValidationError(_("That group is not open."))
+    try:
+        participant = participant_for(user, room)
+    except PermissionDenied as refusal:
+        raise ValidationError(_("This person is not in the class.")) from refusal
+    participant.breakout = breakout
+    participant.save(update_fields=["breakout"])
+
+
+def close_breakouts(actor: User, room: LiveRoom) -> None:
+    """Call everyone back to the class: the groups' rooms close."""
+    room = room.main
+    _host_only(actor, room)
+    now = timezone.now()
+    Participant.objects.filter(room=room).update(breakout=None)
+    for breakout in room.breakouts.filter(status=LiveRoom.Status.OPEN).select_related("server"):
+        _end_stays(breakout.stays.all(), now)
+        if breakout.server is not None and breakout.janus_room is not None:
+            with contextlib.suppress(JanusError, JanusUnavailable):
+                registry.client(breakout.server).destroy_room(
+                    breakout.janus_room, secret=breakout.janus_secret
+                )
+        breakout.status = LiveRoom.Status.ENDED
+        breakout.ended_at = now
+        breakout.save(update_fields=["status", "ended_at"])
+
+
+def breakout_plan(room: LiveRoom) -> dict:
+    """The open groups and who is in each (the message every page is sent)."""
+    room = room.main
+    rooms = list(room.breakouts.filter(status=LiveRoom.Status.OPEN).order_by("pk"))
+    members: dict[int, list[int]] = {breakout.pk: [] for breakout in rooms}
+    for user_id, breakout_id in Participant.objects.filter(
+        room=room, breakout__in=rooms
+    ).values_list("user_id", "breakout_id"):
+        members[breakout_id].append(user_id)
+    return {
+        "type": "breakouts",
+        "rooms": [
+            {"id": breakout.pk, "name": breakout.name, "members": members[breakout.pk]}
+            for breakout in rooms
+        ],
+    }
 
 
 # --- What Janus reports -------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
         "chat": chat,
         "hands": hand_queue(room)["queue"],
         "poll": poll_message(open_poll, participant.user)["poll"] if open_poll else None,
+        "breakouts": services.breakout_plan(room)["rooms"],
         **{k: v for k, v in room_state(room).items() if k != "type"},
     }
     return member, welcome
@@ -418,6 +419,38 @@ def set_room(member: Member, **changes: object) -> dict:
         fields.append("spotlight")
     room.save(update_fields=fields)
     return room_state(room)
+
+
+def breakouts(member: Member, action: object, **options: object) -> dict:
+    """Groups (모둠 활동방): ``open`` {groups: [[user ids], …]}, ``move`` {user, to: room id or
+    None}, ``close``. Returns who is where, for every page to follow."""
+    _host(member)
+    room = LiveRoom.objects.select_related("session__course").get(pk=member.room_id)
+    actor = User.objects.get(pk=member.user_id)
+    if action == "open":
+        groups = options.get("groups")
+        if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+            raise ValidationError(_("Make between two and twenty groups."))
+        clean = [[u for u in group if isinstance(u, int)] for group in groups]
+        services.open_breakouts(actor, room, clean)
+    elif action == "move":
+        user = User.objects.filter(
+            pk=options.get("user") if isinstance(options.get("user"), int) else 0
+        ).first()
+        target = options.get("to")
+        breakout = None
+        if target is not None:
+            breakout = LiveRoom.objects.filter(pk=target if isinstance(target, int) else 0).first()
+            if breakout is None:
+                raise ValidationError(_("That group is not open."))
+        if user is None:
+            raise ValidationError(_("This person is not in the class."))
+        services.move_to(actor, room, user, breakout)
+    elif action == "close":
+        services.close_breakouts(actor, room)
+    else:
+        raise ValidationError(_("Unknown kind of request."))
+    return services.breakout_plan(room)
 
 
 def record(member: Member, on: bool) -> dict:

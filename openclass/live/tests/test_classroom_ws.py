@@ -227,3 +227,23 @@ def test_host_controls_and_the_waiting_room(room, live_class):
     run(scenario())
     assert not ChatMessage.objects.exists()
     assert Participant.objects.get(user=live_class.student).removed_at is not None
+
+
+def test_breakout_groups_are_the_hosts_and_every_page_follows(room, live_class, use_janus):
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        await teacher.open()
+        await student.open()
+        groups = [[live_class.student.pk], [live_class.classmate.pk]]
+        await student.send(type="breakouts", action="open", groups=groups)
+        assert (await student.until("error"))["message"]
+        await teacher.send(type="breakouts", action="open", groups=groups)
+        plan = await student.until("breakouts")
+        assert [group["members"] for group in plan["rooms"]] == groups
+        await teacher.send(type="breakouts", action="close")
+        assert (await student.until("breakouts"))["rooms"] == []
+        await teacher.socket.disconnect()
+        await student.socket.disconnect()
+
+    run(scenario())

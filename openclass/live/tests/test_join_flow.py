@@ -278,3 +278,27 @@ def test_stays_janus_has_forgotten_end_on_reconcile(use_janus, janus_sink, live_
     janus_sink.drain()  # the leaving event is lost on its way
     assert services.reconcile(room) == 1
     assert Stay.objects.get().left_at is not None
+
+
+def test_breakout_rooms_move_the_media_and_call_everyone_back(use_janus, live_class):
+    room = services.start(live_class.teacher, live_class.session)
+    for user in (live_class.student, live_class.classmate):
+        services.participant_for(user, room)
+    with pytest.raises(PermissionDenied):
+        services.open_breakouts(live_class.student, room, [[1], [2]])
+    groups = [[live_class.student.pk], [live_class.classmate.pk]]
+    first, second = services.open_breakouts(live_class.teacher, room, groups)
+    assert first.server_id == LiveRoom.objects.get(pk=room.pk).server_id
+    plan = services.breakout_plan(room)
+    assert [group["members"] for group in plan["rooms"]] == groups
+    assert services.issue_ticket(live_class.student, room).room == first.janus_room
+    assert services.issue_ticket(live_class.classmate, room).room == second.janus_room
+    # The teacher visits the second group, then everyone comes back.
+    services.move_to(live_class.teacher, room, live_class.teacher, second)
+    assert services.issue_ticket(live_class.teacher, room).room == second.janus_room
+    services.close_breakouts(live_class.teacher, room)
+    main = LiveRoom.objects.get(pk=room.pk).janus_room
+    assert services.issue_ticket(live_class.student, room).room == main
+    assert services.breakout_plan(room)["rooms"] == []
+    janus = registry.client(LiveRoom.objects.get(pk=room.pk).server)
+    assert not janus.room_exists(first.janus_room)

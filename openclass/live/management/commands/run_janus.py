@@ -37,6 +37,8 @@ class Command(BaseCommand):
         if not is_installed():
             raise CommandError("janus is not installed: run scripts/setup.sh.")
         janus = LocalJanus(local_janus_config(options["events_url"]), settings.VAR_DIR / "janus")
+        # Started in the background by `make run`, SIGINT may arrive ignored: take both signals.
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             janus.start()

@@ -38,6 +38,8 @@ let spotlight = null;
 let roomLocked = false;
 let studentsMayShare = false;
 let recording = false;
+let groups = [];
+let myGroup = null; // the breakout room this page is in, or null for the class
 let poll = null;
 let socket = null;
 let socketRetry = 1000;
@@ -71,6 +73,7 @@ function handle(message) {
       $("[data-chat-log]").replaceChildren();
       for (const line of message.chat) addChat(line);
       showPoll(message.poll);
+      followGroups(message.breakouts);
       if (message.status === "open") enableJoin();
       renderPeople();
       break;
@@ -116,6 +119,9 @@ function handle(message) {
       break;
     case "poll":
       showPoll(message.poll);
+      break;
+    case "breakouts":
+      followGroups(message.rooms);
       break;
     case "poll.results":
       showResults(message);
@@ -163,6 +169,53 @@ function applyState(state) {
     allow.textContent = studentsMayShare ? text.forbidShare : text.allowShare;
     allow.setAttribute("aria-pressed", String(studentsMayShare));
   }
+}
+
+// Breakout rooms: when this page's group changes, its media moves (a new ticket names the
+// group's own Janus room); chat and the rest stay with the class.
+function followGroups(rooms) {
+  groups = rooms || [];
+  const mine = groups.find((group) => group.members.includes(config.userId));
+  const next = mine ? mine.id : null;
+  const notice = $("[data-breakout-notice]");
+  notice.hidden = !mine;
+  notice.textContent = mine ? format(text.inGroup, { name: mine.name }) : "";
+  renderGroups();
+  if (next !== myGroup) {
+    myGroup = next;
+    if (grant) {
+      teardown();
+      join();
+    }
+  }
+}
+
+function renderGroups() {
+  const list = $("[data-breakout-list]");
+  if (!list) return;
+  list.replaceChildren();
+  for (const group of groups) {
+    const item = document.createElement("li");
+    const names = group.members.map((id) => people.get(id)?.name).filter(Boolean);
+    item.textContent = `${group.name}: ${names.join(", ")}`;
+    item.append(
+      " ",
+      personButton(text.visit, () =>
+        send({ type: "breakouts", action: "move", user: config.userId, to: group.id }),
+      ),
+    );
+    list.append(item);
+  }
+  if (myGroup && isHost) {
+    const back = document.createElement("li");
+    back.append(
+      personButton(text.backToClass, () =>
+        send({ type: "breakouts", action: "move", user: config.userId, to: null }),
+      ),
+    );
+    list.append(back);
+  }
+  $("[data-breakout-close]").hidden = groups.length === 0;
 }
 
 function enableJoin() {
@@ -890,6 +943,17 @@ function wire() {
   $("[data-mute-all]")?.addEventListener("click", () => send({ type: "mute.all" }));
   $("[data-lock]")?.addEventListener("click", () => send({ type: "room", locked: !roomLocked }));
   $("[data-record]")?.addEventListener("click", () => send({ type: "record", on: !recording }));
+  $("[data-breakout-form]")?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const count = Number(event.target.elements.count.value);
+    const students = [...people.values()].filter((p) => p.role === "student").map((p) => p.user);
+    const split = Array.from({ length: count }, () => []);
+    students.forEach((user, index) => split[index % count].push(user));
+    send({ type: "breakouts", action: "open", groups: split });
+  });
+  $("[data-breakout-close]")?.addEventListener("click", () =>
+    send({ type: "breakouts", action: "close" }),
+  );
   $("[data-allow-share]")?.addEventListener("click", () =>
     send({ type: "room", screen_share: !studentsMayShare }),
   );
