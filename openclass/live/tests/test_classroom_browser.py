@@ -23,6 +23,12 @@ from playwright.sync_api import Page, expect
 from conftest import CHROMIUM_ARGS
 from openclass.live.process import JanusConfig, is_installed
 from openclass.web.tests.live_server import LiveServer
+from openclass.web.tests.test_browser import (
+    DESKTOP,
+    PHONE,
+    assert_no_horizontal_scroll,
+    serious_axe_violations,
+)
 
 from .netns import NetNamespace, chromium_wrapper, netns_available
 from .test_media_netns import NamespacedJanus
@@ -184,8 +190,15 @@ def test_a_teacher_and_two_students_hold_a_class(classroom_server, ns_browser):
     contexts = []
     try:
         for username in (TEACHER, STUDENT_A, STUDENT_B):
+            # The teacher's browser lets the axe checker in; the students' keep the page's CSP
+            # (which must let janus.js reach Janus).
             context = ns_browser.new_context(
-                locale="ko-KR", timezone_id="Asia/Seoul", base_url=base
+                locale="ko-KR",
+                timezone_id="Asia/Seoul",
+                base_url=base,
+                bypass_csp=username == TEACHER,
+                # One student is on a phone.
+                **(PHONE if username == STUDENT_B else DESKTOP),
             )
             context.set_default_timeout(15_000)
             contexts.append(context)
@@ -224,6 +237,8 @@ def test_a_teacher_and_two_students_hold_a_class(classroom_server, ns_browser):
         # Everyone receives the other two.
         for page in pages.values():
             wait_for_remote_video(page, 2)
+        assert serious_axe_violations(teacher) == []
+        assert_no_horizontal_scroll(pages[STUDENT_B])
 
         # Chat and a raised hand reach the others.
         student_a, student_b = pages[STUDENT_A], pages[STUDENT_B]
