@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,6 +120,17 @@ def live_now_for(student: User) -> list[LiveRoom]:
     )
 
 
+def live_today_for_host(user: User) -> list[Session]:
+    """Today's live sessions of the courses ``user`` runs (the teacher's home), in order."""
+    today = timezone.localdate()
+    managed = access.manageable_courses(user).filter(Q(owner=user) | Q(teachers=user))
+    return list(
+        Session.objects.filter(kind=Session.Kind.LIVE, day=today, course__in=managed)
+        .select_related("course")
+        .order_by("starts_at", "pk")
+    )
+
+
 # --- Opening a room on a Janus server ---------------------------------------------------------
 
 
@@ -199,6 +211,34 @@ def start(actor: User, session: Session) -> LiveRoom:
         room.started_by = actor
         room.save(update_fields=["status", "started_at", "started_by"])
     return room
+
+
+def open_due_rooms(now: datetime.datetime | None = None) -> int:
+    """Open the rooms of live sessions whose time has come (the class opens at its scheduled
+    time even before the teacher arrives); returns how many opened."""
+    now = timezone.localtime(now)
+    due = Session.objects.filter(
+        kind=Session.Kind.LIVE,
+        day=now.date(),
+        starts_at__lte=now.time(),
+        ends_at__gt=now.time(),
+        course__is_published=True,
+    )
+    opened = 0
+    for session in due:
+        room = main_room(session)
+        if room.status != LiveRoom.Status.SCHEDULED:
+            continue
+        try:
+            room = ensure_on_janus(room)
+        except (JanusError, JanusUnavailable) as error:
+            logger.warning("Could not open the live class %s: %s", session.pk, error)
+            continue
+        LiveRoom.objects.filter(pk=room.pk, status=LiveRoom.Status.SCHEDULED).update(
+            status=LiveRoom.Status.OPEN, started_at=now
+        )
+        opened += 1
+    return opened
 
 
 # --- Tickets ------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ from .models import LiveRoom
 
 @db_periodic_task(crontab(minute="*"))
 def reconcile_open_rooms_task() -> None:
-    """Every minute, end the stays Janus no longer knows of (a lost event, a restarted server)."""
+    """Every minute, open the classes whose time has come and end the stays Janus no longer
+    knows of (a lost event, a restarted server)."""
+    services.open_due_rooms()
     for room in LiveRoom.objects.filter(status=LiveRoom.Status.OPEN).select_related("server"):
         services.reconcile(room)
 

@@ -136,6 +136,7 @@ def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
             "is_host": participant.role == Role.HOST,
             "config": config,
             "texts": _texts(),
+            "shared_recording": Recording.objects.filter(room=room, lesson__isnull=False).first(),
             "reactions": tools.REACTIONS,
         },
     )

@@ -41,6 +41,7 @@ class HomeContext:
     to_grade: list = field(default_factory=list)  # essays and submissions waiting for grading
     live_now: list = field(default_factory=list)  # live classes of my courses running now
     recordings: list = field(default_factory=list)  # recordings of classes I missed, to watch
+    live_today: list = field(default_factory=list)  # today's live classes I teach
 
 
 def _class_summaries(classes, homeroom_ids: set[int] = frozenset()) -> list[ClassSummary]:
@@ -86,6 +87,7 @@ def home_context(user: User) -> HomeContext:
             for child in context.children
         ]
     elif user.role == Role.TEACHER:
+        context.live_today = live.live_today_for_host(user)
         context.teaching = courses.teaching_overview(user)
         context.to_grade = todo.to_grade(user)
         homeroom = set(scoping.homeroom_classes(user).values_list("pk", flat=True))

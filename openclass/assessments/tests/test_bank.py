@@ -472,6 +472,7 @@ def test_delete_refused_when_a_quiz_uses_the_question(client, bank, courses):
     Answer.objects.create(
         attempt=attempt, question=bank.single, response={"choice": 1}, saved_at=timezone.now()
     )
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusal is matched in English
     login(client, bank.owner)
     url = reverse("assessments:question_delete", args=[bank.single.pk])
     page = client.get(url)
@@ -528,7 +529,7 @@ def test_teacher_writes_a_question_in_the_browser(open_page, device):
     # bypass_csp only lets the axe checker in; the page itself has no inline script.
     page = open_page(bypass_csp=True, **(PHONE if device == "phone" else DESKTOP))
     log_in(page, TEACHER)
-    page.get_by_role("link", name=re.compile("문제 은행|Question bank")).click()
+    page.get_by_role("link", name=re.compile("문항은행|Question bank")).click()
     page.locator("main .toolbar a").first.click()
     form = page.locator("#question-form")
     choices = form.locator("fieldset.kind-part").first
@@ -555,7 +556,7 @@ def test_teacher_writes_a_question_in_the_browser(open_page, device):
     form.locator("button.primary[type=submit]").click()
     expect(page.locator(".question-choices li")).to_have_count(5)
     expect(page.locator("main")).to_contain_text("2, 4, 6")
-    page.get_by_role("link", name=re.compile("문제 은행|Question bank")).first.click()
+    page.get_by_role("link", name=re.compile("문항은행|Question bank")).first.click()
     expect(page.locator("main table")).to_contain_text("짝수를 모두 고르세요.")
     assert serious_axe_violations(page) == []
     assert_no_horizontal_scroll(page)

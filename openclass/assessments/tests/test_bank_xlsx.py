@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from openclass.assessments import bank_xlsx
@@ -32,6 +34,19 @@ HEADER = [
     "해설",
 ]
 IMPORT = reverse("assessments:bank_import")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in their English source, whatever the project's default language."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client() -> Client:
+    """A browser asking for English pages (a bare ``Client()`` gets the Korean default)."""
+    return Client(headers={"accept-language": "en"})
 
 
 def workbook(rows, header=HEADER) -> bytes:
@@ -162,6 +177,15 @@ def test_bad_files(content, message):
     assert not result.is_valid and message in result.file_error
 
 
+def test_errors_are_in_korean_by_default():
+    with translation.override("ko"):
+        result = bank_xlsx.read_questions(workbook([row("객관식", "문제", ["a", "b"], 4)]))
+        bad_file = bank_xlsx.read_questions(b"not a zip")
+    assert [(e.row, e.column) for e in result.errors] == [(2, "정답")]
+    assert "4번 보기가 없습니다" in result.errors[0].message
+    assert "엑셀 통합 문서(.xlsx)가 아닙니다" in bad_file.file_error
+
+
 def test_english_headers_in_any_order_and_blank_rows_skipped():
     header = ["Answer", "Question", "Type", "Choice1", "Choice2", "Points"]
     rows = [["2", "Capital?", "single", "Busan", "Seoul", 1], [None] * 6, ["x", "?", "short"]]
@@ -242,6 +266,15 @@ def test_import_view_rejects_a_non_workbook(client, bank):
     response = client.post(IMPORT, {"file": as_upload(b"%PDF-1.4", name="q.xlsx")})
     assert response.status_code == 200
     assert "not an Excel workbook" in response.content.decode()
+
+
+def test_import_view_speaks_korean_by_default(bank):
+    korean = Client()  # no Accept-Language: the project's default language
+    korean.force_login(bank.owner)
+    bad = [*GOOD_ROWS, row("객관식", "문제", ["a", "b"], 7)]
+    text = korean.post(IMPORT, {"file": as_upload(workbook(bad))}).content.decode()
+    assert "7번 보기가 없습니다" in text and '<th scope="row">8</th>' in text
+    assert "Choice 7 does not exist" not in text
 
 
 def test_export_and_template_downloads(client, bank, courses):

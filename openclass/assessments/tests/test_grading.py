@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -316,7 +317,10 @@ def test_is_blank():
 def test_correct_answer_text(bank):
     assert correct_answer_text(bank.single) == "5"
     assert correct_answer_text(bank.multiple) == "2, 3"
-    assert correct_answer_text(bank.true_false) == "True"
+    with translation.override("en"):
+        assert correct_answer_text(bank.true_false) == "True"
+    with translation.override("ko"):
+        assert correct_answer_text(bank.true_false) == "참"
     assert correct_answer_text(bank.short) == "독도는 우리 땅 / Dokdo"
     assert correct_answer_text(bank.numeric) == "3.14 ± 0.01"
     assert correct_answer_text(bank.essay) == ""

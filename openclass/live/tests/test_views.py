@@ -146,3 +146,17 @@ def test_a_teachers_correction_survives_the_written_marks(live_class):
     )
     assert marks[live_class.student.pk] == Attendance.Status.PRESENT
     assert marks[live_class.classmate.pk] == Attendance.Status.EXCUSED
+
+
+def test_a_class_opens_at_its_time_and_is_on_the_teachers_home(client, live_class, use_janus):
+    assert services.open_due_rooms() == 1  # the test class started five minutes ago
+    room = LiveRoom.objects.get(session=live_class.session)
+    assert room.status == LiveRoom.Status.OPEN and room.janus_room
+    assert services.open_due_rooms() == 0
+    assert services.issue_ticket(live_class.student, room).room == room.janus_room
+    client.force_login(live_class.teacher)
+    home = client.get(reverse("web:home")).content.decode()
+    assert reverse("live:classroom", args=[live_class.session.pk]) in home
+    client.force_login(live_class.courses.city.north.subject_teacher)
+    home = client.get(reverse("web:home")).content.decode()
+    assert reverse("live:classroom", args=[live_class.session.pk]) not in home
