@@ -13,6 +13,8 @@ import json
 import logging
 from urllib.parse import urlsplit
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +30,7 @@ from openclass.courses.models import Session
 
 from . import recording as recordings
 from . import services, tools
+from .consumers import room_group
 from .janus import JanusError, JanusUnavailable
 from .models import LiveRoom, Recording, Ticket
 
@@ -89,6 +92,7 @@ def _texts() -> dict:
         "lock": _("Lock the room"),
         "allowShare": _("Let students share their screen"),
         "record": _("Record the class"),
+        "ended": _("The teacher has ended the class. Thank you for taking part."),
         "inGroup": _("You are in %(name)s."),
         "visit": _("Visit"),
         "backToClass": _("Back to the class"),
@@ -163,10 +167,14 @@ def start(request: HttpRequest, session_id: int) -> HttpResponse:
 def end(request: HttpRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(LiveRoom.objects.select_related("session"), pk=room_id, parent=None)
     try:
-        services.end(request.user, room)
+        room = services.end(request.user, room)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("live:classroom", room.session_id)
+    # Every page still in class hears it at once (and stops its media).
+    async_to_sync(get_channel_layer().group_send)(
+        room_group(room.pk), {"type": "relay", "message": tools.room_state(room)}
+    )
     messages.success(request, _("The live class has ended. Check and confirm the attendance."))
     return redirect("live:attendance", room.pk)
 

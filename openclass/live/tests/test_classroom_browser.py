@@ -3,9 +3,10 @@ and microphones, the real server (uvicorn, with its WebSocket) and a real Janus,
 private network namespace (``netns``) so that media stays in the test.
 
 Each receives the others' video (``videoWidth`` > 0 and frames decoded, from getStats); a chat
-message and a raised hand go through; the teacher mutes a student; the teacher records; everyone
-leaves; the attendance the server computed from Janus's own events shows both students present
-and the student who never came absent; the recording is post-processed into a video.
+message and a raised hand go through; the teacher mutes a student; the teacher records; one
+leaves and the teacher ends the class for the other; the attendance the server computed from
+Janus's own events shows both students present and the student who never came absent; the
+recording is post-processed into a video.
 """
 
 from __future__ import annotations
@@ -257,18 +258,27 @@ def test_a_teacher_and_two_students_hold_a_class(classroom_server, ns_browser):
         expect(mic).to_have_attribute("aria-pressed", "false")
         expect(student_a.locator("[data-status]")).to_contain_text(re.compile("음소거|muted"))
 
-        # Everyone leaves; the teacher ends the class and sees the attendance.
-        for page in (student_a, student_b):
-            page.locator("[data-leave]").click()
-            page.wait_for_load_state()
+        # One student leaves; the teacher ends the class, which the other hears at once.
+        student_a.locator("[data-leave]").click()
+        student_a.wait_for_load_state()
         # Ending a recorded class also post-processes the recording (Huey runs it at once here).
+        before_end = len(errors)
         end = teacher.get_by_role("button", name=re.compile("수업 종료|End the class"))
         end.click(timeout=120_000)
         teacher.wait_for_url(re.compile(r"/attendance/"), timeout=120_000)
+        expect(student_b.locator("[data-status]")).to_contain_text(re.compile("마쳤|ended"))
+        expect(student_b.locator("[data-classroom]")).to_be_hidden()
         table = teacher.locator("#live-attendance")
         for name, mark in (("김가온", "출석"), ("이나래", "출석"), ("박다솜", "결석")):
             expect(table.locator("tr", has_text=name)).to_contain_text(mark)
-        assert errors == [], errors
+        # When the room goes, janus.js's long poll may still be out and come back 404 (its
+        # session is gone): the browser and janus.js log that. Nothing else may be logged.
+        after_end = [
+            error
+            for error in errors[before_end:]
+            if not re.search(r"status of 404|API call failed", error)
+        ]
+        assert errors[:before_end] + after_end == [], errors
     finally:
         for context in contexts:
             context.close()

@@ -102,6 +102,12 @@ function handle(message) {
     case "state":
       applyState(message);
       if (message.status === "open") enableJoin();
+      if (message.status === "ended" && !isHost) {
+        leave(false);
+        $("[data-prejoin]").hidden = true;
+        say(text.ended);
+        return;
+      }
       layoutTiles();
       break;
     case "chat":
@@ -363,6 +369,7 @@ let screenHandle = null;
 let grant = null;
 let privateId = null;
 let leaving = false;
+let roomGone = false; // Janus destroyed our room: wait for the class to say what is next
 let audioOnly = false;
 let page = 0;
 const feeds = new Map(); // feed id -> {id, display, streams, talking}
@@ -397,8 +404,9 @@ function janusSession(granted) {
         resolve(session);
       },
       error: (cause) => {
-        if (up) lostConnection();
-        else reject(new Error(String(cause)));
+        // A session this page has already let go of may still report its end: ignore it.
+        if (up && (session === janus || session === screenJanus)) lostConnection();
+        else if (!up) reject(new Error(String(cause)));
       },
       destroyed: () => {},
     });
@@ -419,6 +427,7 @@ function attach(session, callbacks) {
 
 async function join() {
   leaving = false;
+  roomGone = false;
   $("[data-join]").disabled = true;
   say(text.joining);
   try {
@@ -488,7 +497,10 @@ function onPublisherMessage(message, jsep) {
       subscriptions.get(message.id)?.tile.classList.toggle("talking", feed.talking);
     }
   } else if (event === "destroyed") {
-    lostConnection(new Error("room destroyed"));
+    // Only the app destroys rooms: the class ended or its groups closed. What comes next
+    // arrives over the WebSocket (the end of class, or the room to move to).
+    roomGone = true;
+    teardown();
   }
   if (jsep) publisher.handleRemoteJsep({ jsep });
 }
@@ -615,11 +627,12 @@ function subscribe(feed, substream) {
       const streams = message.streams || [];
       const video = streams.find((s) => s.type === "video");
       if (video) subscription.videoMid = video.mid;
-      if (jsep) {
+      if (jsep && subscriptions.get(feed.id) === subscription) {
         subscription.handle.createAnswer({
           jsep,
           tracks: [{ type: "data" }],
           success: (answer) => {
+            if (subscriptions.get(feed.id) !== subscription) return;
             subscription.handle.send({ message: { request: "start", room: grant.room }, jsep: answer });
             subscription.ready = true;
             // Janus starts with the best simulcast layer; a small tile needs the lowest.
@@ -646,6 +659,10 @@ function subscribe(feed, substream) {
   })
     .then((handle) => {
       subscription.handle = handle;
+      if (subscriptions.get(feed.id) !== subscription) {
+        handle.detach();
+        return;
+      }
       const streams = audioOnly
         ? feed.streams.filter((s) => s.type === "audio").map((s) => ({ feed: feed.id, mid: s.mid }))
         : [{ feed: feed.id }];
@@ -666,12 +683,12 @@ function subscribe(feed, substream) {
   return subscription;
 }
 
-function unsubscribe(id) {
+function unsubscribe(id, { detach = true } = {}) {
   const subscription = subscriptions.get(id);
   if (!subscription) return;
   subscriptions.delete(id);
   subscription.tile.remove();
-  subscription.handle?.detach();
+  if (detach) subscription.handle?.detach();
 }
 
 function streamsOf(handle, feedId) {
@@ -816,21 +833,22 @@ async function measureQuality() {
 }
 
 function lostConnection() {
-  if (leaving) return;
+  if (leaving || roomGone) return;
   say(text.reconnecting);
   teardown();
   setTimeout(() => {
-    if (!leaving) join();
+    if (!leaving && !roomGone) join();
   }, RECONNECT_MS);
 }
 
 function teardown() {
   clearInterval(qualityTimer);
-  for (const id of [...subscriptions.keys()]) unsubscribe(id);
+  // Destroying the session ends its handles on Janus too: no request per handle.
+  for (const id of [...subscriptions.keys()]) unsubscribe(id, { detach: false });
   feeds.clear();
   try {
-    janus?.destroy({ unload: false });
-    screenJanus?.destroy({ unload: false });
+    janus?.destroy({ unload: false, cleanupHandles: true });
+    screenJanus?.destroy({ unload: false, cleanupHandles: true });
   } catch {
     // already gone
   }
