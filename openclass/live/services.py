@@ -177,7 +177,11 @@ def ensure_on_janus(room: LiveRoom) -> LiveRoom:
     """Make sure ``room`` exists on a healthy Janus server, re-creating it elsewhere if its
     server is down or has forgotten it (a restart). Tickets of the old room are void."""
     with transaction.atomic():
-        room = LiveRoom.objects.select_for_update().select_related("server").get(pk=room.pk)
+        room = (
+            LiveRoom.objects.select_for_update(of=("self",))
+            .select_related("server")
+            .get(pk=room.pk)
+        )
         healthy = room.server is not None and registry.is_healthy(room.server)
         if healthy and room.janus_room is not None:
             try:

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from openclass.courses.models import Attendance
 from openclass.live import registry, services
@@ -18,6 +18,13 @@ from openclass.live.models import LiveRoom, Participant, RejectedJoin, Stay, Tic
 from openclass.live.testing import JanusParticipant, session_event, videoroom_event
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are checked by their English wording (Korean is the default)."""
+    with translation.override("en"):
+        yield
 
 
 def join(grant: services.Grant) -> JanusParticipant:

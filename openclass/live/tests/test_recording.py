@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from openclass.courses.models import Attendance, Lesson
 from openclass.live import recording as recordings
@@ -16,6 +17,13 @@ from openclass.media import ffmpeg
 from openclass.media import services as media
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are checked by their English wording (Korean is the default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
