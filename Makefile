@@ -30,7 +30,8 @@ test-sqlite: setup-test
 test-postgres: setup-test
 	scripts/with_postgres.sh $(PY) -m pytest -m "not browser"
 
-bench: setup
+bench:
+	@scripts/setup.sh --bench
 	$(PY) -m bench
 
 lint: setup-test

@@ -1,0 +1,990 @@
+"""Live classes: a school's 1,000 students joining 41 live classes at once, presence and chat.
+
+The installation is the small demo city plus a school of 1,000 students and 41 teachers. Each
+teacher owns a course with a live session today: 40 class courses of 25 students each, and one
+assembly (전체 조회) that all 1,000 are enrolled in; every student is in two rooms. A real Janus
+is started on free ports of 127.0.0.1, posting its events to the server's /live/janus/events/,
+with the secrets the server is given explicitly (``OPENCLASS_JANUS_*``), so both agree.
+
+1. Join. Each teacher opens their room (POST start: the room is created on Janus) and asks for
+   a ticket; then the students' 2,000 ticket requests (POST /live/rooms/<id>/ticket/, session
+   cookie and CSRF token, a new connection each) arrive in random order at 100 a second, as a
+   class starting. Every grant must place its holder in the room's Janus room on the Janus
+   server; one student a room then really joins Janus with its grant, and the stay Janus
+   reports back through its event handler must reach the database.
+2. Presence. Every member opens the classroom WebSocket (/ws/live/<room>/) with its own session
+   cookie, teachers first, then the 2,000 student connections in random order at 100 a second.
+   Measured per connection: connect → welcome, and connect → the moment the last member already
+   in the room (welcomed before it started connecting, so certainly in the group) received its
+   presence message; a presence message that never comes is lost. Afterwards each member's view
+   (the welcome's people plus presence messages) must hold everyone in the room.
+3. Fan-out. For 30 s a random member of the assembly sends a chat message every second, while
+   in each class room a random member sends one every 3 s. Measured: send → receipt at every
+   member (the sender included), p95 over all deliveries; expected deliveries = messages ×
+   members, and every one must arrive ("no message lost").
+
+Then everyone leaves, and the participants' connection counters must be back to 0. An
+overloaded server does not stretch the run: an arrival (ticket request or new connection) that
+finds MAX_WAITING earlier ones unanswered is shed and counted, no connection is opened after
+CONNECT_WINDOW, and each phase waits at most SETTLE_MAX for its last messages. The whole
+run is done twice: on the embedded default (in-memory channel layer) and on Redis (a throw-away
+redis-server on a free port, ``OPENCLASS_REDIS_URL``), skipped with the reason when redis-server
+is missing (`scripts/setup.sh --bench` installs it). Printed beside: the bare-Django figure
+(GET /healthz), CPU of the server, of this load generator, of Janus and of Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import string
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from bench import Server, Site, _cpu_seconds, demo_site, ms, percentile, running_server
+from bench._http import RawHTTP, bare_django, print_line
+from bench._setup import add_students, session_key
+from openclass.live.process import JanusConfig, LocalJanus, is_installed
+from openclass.server import free_port
+
+STUDENTS = 1000
+GROUPS, GROUP_SIZE = 40, 25  # class rooms; each also has its teacher
+JOIN_RATE = 100.0  # ticket requests a second
+CONNECT_RATE = 100.0  # new classroom connections a second
+# An overloaded server must not stretch the run: an arrival finding this many earlier ones still
+# unanswered is shed (not sent, counted), and no connection is opened after CONNECT_WINDOW.
+MAX_WAITING = 200
+CONNECT_WINDOW = 40.0
+FANOUT_SECONDS = 30.0
+ASSEMBLY_INTERVAL = 1.0  # one chat message in the assembly every second
+CLASS_INTERVAL = 3.0  # and one in each class room every 3 s
+HEALTHZ_SECONDS = 5.0
+QUIET = 3.0  # a phase is over when nothing has arrived for this long …
+SETTLE_MAX = 20.0  # … or this long after its last message was sent
+TIMEOUT = 20.0  # a request, or a connection's welcome, taking longer counts as failed
+TARGET_JOIN_P95, TARGET_PRESENCE_P95, TARGET_FANOUT_P95 = 0.050, 1.0, 0.250
+LAYERS = ("in-memory", "redis")
+REDIS_SERVER = "redis-server"
+
+
+# --- Set-up, inside the installation's Django (``manage.py shell``) ---------------------------
+
+
+def prepare(output: str, students: int, groups: int, group_size: int) -> None:
+    """A school of ``students`` students and ``groups`` + 1 teachers; each teacher owns a course
+    with a live session today (its room made, not started): ``groups`` class courses of
+    ``group_size`` students and one assembly of all of them. Writes the rooms, with the session
+    of every member, to ``output`` (JSON); the assembly comes first."""
+    import datetime
+
+    from django.utils import timezone
+
+    from openclass.accounts.models import User
+    from openclass.catalog.models import Topic
+    from openclass.courses.models import Course, Enrolment, Session
+    from openclass.live import services
+
+    school = add_students(students, code="live")
+    password = User.objects.filter(role=User.Role.STUDENT).values_list("password", flat=True)[0]
+    User.objects.bulk_create(
+        User(
+            username=f"live-t{number:02d}",
+            name=f"벤치교사{number:02d}",
+            role=User.Role.TEACHER,
+            organisation=school,
+            password=password,
+        )
+        for number in range(groups + 1)
+    )
+    teachers = list(User.objects.filter(username__startswith="live-t").order_by("username"))
+    pupils = list(
+        User.objects.filter(username__startswith="live-", role=User.Role.STUDENT).order_by(
+            "username"
+        )
+    )
+    keys = {user.pk: session_key(user) for user in [*teachers, *pupils]}
+    topic = Topic.objects.order_by("position").first()
+    start = timezone.localtime().replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+    end = start + datetime.timedelta(hours=1)
+    ends_at = end.time() if end.date() == start.date() else datetime.time(23, 59)
+    rooms = []
+    classes = [pupils[n * group_size : (n + 1) * group_size] for n in range(groups)]
+    for number, (teacher, members) in enumerate(zip(teachers, [pupils, *classes], strict=True)):
+        title = "전체 조회" if number == 0 else f"{number}모둠 수업"
+        course = Course.objects.create(
+            title=f"벤치 {title}",
+            topic=topic,
+            scope=Course.Scope.SCHOOL,
+            organisation=school,
+            owner=teacher,
+            is_published=True,
+            delivery=Course.Delivery.LIVE,
+        )
+        Enrolment.objects.bulk_create([Enrolment(course=course, student=s) for s in members])
+        session = Session.objects.create(
+            course=course,
+            kind=Session.Kind.LIVE,
+            title=f"실시간 {title}",
+            day=start.date(),
+            starts_at=start.time(),
+            ends_at=ends_at,
+        )
+        room = services.main_room(session)
+        rooms.append(
+            {
+                "room": room.pk,
+                "session": session.pk,
+                "host": [teacher.pk, keys[teacher.pk]],
+                "members": [[s.pk, keys[s.pk]] for s in members],
+            }
+        )
+    Path(output).write_text(json.dumps({"rooms": rooms}))
+
+
+# --- Janus and Redis, started for the run -----------------------------------------------------
+
+
+@contextmanager
+def local_janus(site: Site, config: JanusConfig, name: str) -> Iterator[LocalJanus]:
+    """The Janus the server was told about, posting its events to the server; stopped on the way
+    out. In a session of its own (``setsid``), so a Ctrl-C reaches only the benchmark."""
+    janus = LocalJanus(config, site.var_dir / f"janus-{name}", command_prefix=["setsid"])
+    try:
+        janus.start()
+        yield janus
+    finally:
+        janus.stop()
+
+
+@dataclass
+class Redis:
+    process: subprocess.Popen
+    url: str
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def throwaway_redis(folder: Path) -> Iterator[Redis]:
+    """redis-server on a free port of 127.0.0.1, keeping nothing on disk; stopped on the way out."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    command = [
+        shutil.which(REDIS_SERVER) or REDIS_SERVER,
+        "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+        "--dir", str(folder), "--logfile", str(folder / "redis.log"),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _redis_answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = (folder / "redis.log").read_text(errors="replace") if folder.exists() else ""
+                raise RuntimeError(f"redis-server did not start:\n{log[-1000:]}")
+            time.sleep(0.05)
+        yield Redis(process, f"redis://127.0.0.1:{port}/0")
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# --- The load ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Seat:
+    """One member of one room: a browser tab with the classroom page."""
+
+    room: int  # index into the rooms
+    user: int
+    session: str
+    host: bool
+    grant: dict | None = None
+    socket: ClientConnection | None = None
+    connect_at: float = math.nan
+    welcome_at: float = math.nan
+    people: set[int] = field(default_factory=set)  # online in the welcome
+    inbox: list[tuple[float, str]] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class Room:
+    pk: int
+    session: int
+    seats: list[Seat]
+    janus_room: int | None = None
+
+    @property
+    def host(self) -> Seat:
+        return self.seats[0]
+
+
+class Clock:
+    """When the last WebSocket message arrived, anywhere."""
+
+    last = 0.0
+
+
+def _csrf_token() -> str:
+    # Django accepts a 32-character secret as both the cookie and the form's token.
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+
+
+async def _post(server: Server, session: str, path: str) -> tuple[float, str, bytes]:
+    """(seconds, outcome, body) of one POST from a browser with a new connection; the outcome
+    is the status ("200"), "timeout" past TIMEOUT, or "connection error"."""
+    token = _csrf_token()
+    client = RawHTTP(server, {"sessionid": session, "csrftoken": token})
+    started = time.perf_counter()
+    try:
+        request = client.request("POST", path, {"csrfmiddlewaretoken": token})
+        status, body = await asyncio.wait_for(request, TIMEOUT)
+        outcome = str(status)
+    except TimeoutError:
+        outcome, body = "timeout", b""
+    except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+        outcome, body = "connection error", b""
+    finally:
+        await client.close()
+    return time.perf_counter() - started, outcome, body
+
+
+@dataclass
+class Arrivals:
+    results: list  # run(item) of each item sent, None for one shed
+    shed: int = 0  # not sent: MAX_WAITING earlier ones unanswered, or past the window
+    most_waiting: int = 0
+
+
+async def _paced(items: list, rate: float, run, window: float = math.inf) -> Arrivals:
+    """Run ``run(item)`` for each item, starting them ``rate`` a second (an open loop), but shed
+    an arrival while MAX_WAITING earlier ones are unanswered or once ``window`` seconds have
+    gone by."""
+    begin = time.perf_counter()
+    waiting = 0
+    arrivals = Arrivals([None] * len(items))
+
+    async def one(index: int, item) -> None:
+        nonlocal waiting
+        waiting += 1
+        arrivals.most_waiting = max(arrivals.most_waiting, waiting)
+        try:
+            arrivals.results[index] = await run(item)
+        finally:
+            waiting -= 1
+
+    tasks = []
+    for index, item in enumerate(items):
+        at = begin + index / rate
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        if waiting >= MAX_WAITING or at - begin > window:
+            arrivals.shed += 1
+            continue
+        tasks.append(asyncio.create_task(one(index, item)))
+    await asyncio.gather(*tasks)
+    return arrivals
+
+
+async def _drain(server: Server) -> float:
+    """Seconds until the server answers /healthz promptly again (it goes on with requests their
+    clients gave up on); SETTLE_MAX at most."""
+    started = time.perf_counter()
+    client = RawHTTP(server)
+    prompt = 0
+    try:
+        while prompt < 2 and time.perf_counter() - started < SETTLE_MAX:
+            took, _status, _body = await _timed_get(client, "/healthz")
+            prompt = prompt + 1 if took < 0.1 else 0
+            await asyncio.sleep(0.2)
+    finally:
+        await client.close()
+    return time.perf_counter() - started
+
+
+async def _timed_get(client: RawHTTP, path: str) -> tuple[float, int, bytes]:
+    started = time.perf_counter()
+    try:
+        status, body = await asyncio.wait_for(client.request("GET", path), TIMEOUT)
+    except (TimeoutError, OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+        await client.close()
+        status, body = 0, b""
+    return time.perf_counter() - started, status, body
+
+
+@dataclass
+class Usage:
+    """CPU of every process over a stretch of the run, in cores."""
+
+    server: float = math.nan
+    client: float = math.nan
+    janus: float = math.nan
+    redis: float = math.nan
+    elapsed: float = math.nan
+
+    def __str__(self) -> str:
+        text = f"CPU server {self.server:.2f}, load generator {self.client:.2f}"
+        text += f", Janus {self.janus:.2f}"
+        return text + ("" if math.isnan(self.redis) else f", Redis {self.redis:.2f}") + " cores"
+
+
+class Meter:
+    def __init__(self, server: Server, janus: LocalJanus, redis: Redis | None) -> None:
+        self.server, self.janus, self.redis = server, janus, redis
+
+    def _read(self) -> tuple[float, ...]:
+        janus = _cpu_seconds(self.janus.process.pid) if self.janus.process else math.nan
+        redis = self.redis.cpu_seconds() if self.redis else math.nan
+        return time.perf_counter(), self.server.cpu_seconds(), time.process_time(), janus, redis
+
+    def start(self) -> None:
+        self.before = self._read()
+
+    def stop(self) -> Usage:
+        after = self._read()
+        elapsed = after[0] - self.before[0]
+        used = [(a - b) / elapsed for a, b in zip(after[1:], self.before[1:], strict=True)]
+        return Usage(*used, elapsed=elapsed)
+
+
+def _line(name: str, values: list[float], extra: str = "") -> None:
+    print(
+        f"    {name:<30} p50 {ms(percentile(values, 50))}  p95 {ms(percentile(values, 95))}"
+        f"  p99 {ms(percentile(values, 99))}" + (f"   {extra}" if extra else "")
+    )
+
+
+def _verdict(passed: bool) -> str:
+    return "PASS" if passed else "MISS"
+
+
+# --- Phase 1: join ----------------------------------------------------------------------------
+
+
+async def _join_phase(server: Server, rooms: list[Room], meter: Meter, janus_url: str) -> dict:
+    errors: Counter = Counter()
+
+    async def open_room(room: Room) -> tuple[float, float]:
+        took, outcome, _body = await _post(
+            server, room.host.session, f"/live/sessions/{room.session}/start/"
+        )
+        if outcome != "302":
+            errors[f"start {outcome}"] += 1
+        ticket = await ticket_for(room.host)
+        return took, ticket
+
+    async def ticket_for(seat: Seat) -> float:
+        took, outcome, body = await _post(
+            server, seat.session, f"/live/rooms/{rooms[seat.room].pk}/ticket/"
+        )
+        if outcome != "200":
+            errors[f"ticket {outcome}"] += 1
+            return math.nan
+        seat.grant = json.loads(body)
+        return took
+
+    meter.start()
+    opened = [result for result in (await _paced(rooms, JOIN_RATE, open_room)).results if result]
+    hosts = meter.stop()
+    for room in rooms:
+        room.janus_room = (room.host.grant or {}).get("room")
+    students = [seat for room in rooms for seat in room.seats if not seat.host]
+    random.Random(11).shuffle(students)
+    meter.start()
+    arrivals = await _paced(students, JOIN_RATE, ticket_for)
+    usage = meter.stop()
+    took = [t for t in arrivals.results if t is not None]
+    placed = misplaced = 0
+    for room in rooms:
+        for grant in (seat.grant for seat in room.seats if seat.grant is not None):
+            if (
+                grant.get("server") == janus_url
+                and room.janus_room is not None
+                and grant.get("room") == room.janus_room
+                and grant.get("pin")
+                and isinstance(grant.get("feed"), int)
+                and str(grant.get("token", "")).count(",") == 2
+            ):
+                placed += 1
+            else:
+                misplaced += 1
+    pins = [s.grant["pin"] for r in rooms for s in r.seats if s.grant]
+    return {
+        "start": [t for t, _ in opened],
+        "host_ticket": [t for _, t in opened if not math.isnan(t)],
+        "tickets": [t for t in took if not math.isnan(t)],
+        "requests": len(students),
+        "shed": arrivals.shed,
+        "most_waiting": arrivals.most_waiting,
+        "usage": usage,
+        "hosts_usage": hosts,
+        "errors": errors,
+        "placed": placed,
+        "misplaced": misplaced,
+        "shared_pins": len(pins) - len(set(pins)),
+    }
+
+
+async def _janus_join(http: httpx.AsyncClient, grant: dict) -> tuple[str, int | None]:
+    """What a classroom page does with janus.js, without media: a Janus session with the
+    grant's token, a VideoRoom handle, and a publisher join with the room, feed and room token.
+    Returns (outcome, Janus session)."""
+    api, token = grant["server"], grant["token"]
+
+    async def post(url: str, message: dict) -> dict:
+        message = {**message, "transaction": secrets.token_hex(6), "token": token}
+        return (await http.post(url, json=message)).json()
+
+    reply = await post(api, {"janus": "create"})
+    if reply.get("janus") != "success":
+        return f"create: {reply.get('error', {}).get('reason', reply)}", None
+    session = reply["data"]["id"]
+    reply = await post(f"{api}/{session}", {"janus": "attach", "plugin": "janus.plugin.videoroom"})
+    handle = reply["data"]["id"]
+    body = {
+        "request": "join",
+        "ptype": "publisher",
+        "room": grant["room"],
+        "id": grant["feed"],
+        "token": grant["pin"],
+        "display": grant["display"],
+    }
+    await post(f"{api}/{session}/{handle}", {"janus": "message", "body": body})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        reply = (await http.get(f"{api}/{session}", params={"maxev": 1, "token": token})).json()
+        if reply.get("janus") == "event":
+            data = reply.get("plugindata", {}).get("data", {})
+            return ("joined" if data.get("videoroom") == "joined" else str(data)), session
+    return "no answer", session
+
+
+async def _janus_check(rooms: list[Room], database: Path) -> tuple[int, int, int]:
+    """One student a room joins Janus with its grant: (accepted, tried, stays recorded)."""
+    grants = [next((s.grant for s in room.seats[1:] if s.grant), None) for room in rooms]
+    grants = [g for g in grants if g]
+    async with httpx.AsyncClient(timeout=15) as http:
+        results = await asyncio.gather(
+            *(_janus_join(http, g) for g in grants), return_exceptions=True
+        )
+        joined = sum(1 for r in results if not isinstance(r, BaseException) and r[0] == "joined")
+        feeds = {g["feed"] for g in grants}
+        stays = 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+                rows = connection.execute("SELECT feed_id FROM live_stay WHERE left_at IS NULL")
+                stays = len(feeds & {feed for (feed,) in rows})
+            if stays >= joined:
+                break
+            await asyncio.sleep(0.2)
+        for result, grant in zip(results, grants, strict=True):
+            if not isinstance(result, BaseException) and result[1] is not None:
+                with contextlib.suppress(httpx.HTTPError):
+                    await http.post(
+                        f"{grant['server']}/{result[1]}",
+                        json={"janus": "destroy", "transaction": "x", "token": grant["token"]},
+                    )
+    return joined, len(grants), stays
+
+
+# --- Phase 2: presence ------------------------------------------------------------------------
+
+
+def _ws_url(server: Server, room: Room) -> str:
+    return server.base_url.replace("http://", "ws://") + f"/ws/live/{room.pk}/"
+
+
+async def _attend(server: Server, room: Room, seat: Seat, entered: asyncio.Event) -> None:
+    """Open the classroom connection, read the welcome, then keep everything that arrives."""
+    seat.connect_at = time.perf_counter()
+    try:
+        async with connect(
+            _ws_url(server, room),
+            additional_headers={"Cookie": f"sessionid={seat.session}"},
+            origin=server.base_url,
+            ping_interval=None,
+            open_timeout=TIMEOUT,
+            close_timeout=5,
+            max_size=2**23,
+            max_queue=None,
+        ) as ws:
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            seat.welcome_at = time.perf_counter()
+            if welcome.get("type") != "welcome":
+                seat.error = f"answered {welcome.get('type')}"
+                return
+            seat.people = {person["user"] for person in welcome["people"]}
+            seat.socket = ws
+            entered.set()
+            inbox = seat.inbox
+            async for raw in ws:
+                now = time.perf_counter()
+                inbox.append((now, raw))
+                Clock.last = now
+    except TimeoutError:
+        seat.error = seat.error or "timeout"
+    except (OSError, ConnectionClosed, InvalidHandshake) as exc:
+        seat.error = seat.error or type(exc).__name__
+    finally:
+        seat.socket = None
+        entered.set()
+
+
+async def _settle(until_max: float) -> bool:
+    """Wait until nothing has arrived for QUIET seconds (counted from now at the earliest);
+    False when still busy at ``until_max``."""
+    Clock.last = max(Clock.last, time.perf_counter())
+    while time.perf_counter() < until_max:
+        if time.perf_counter() - Clock.last > QUIET:
+            return True
+        await asyncio.sleep(0.25)
+    return False
+
+
+async def _presence_phase(server: Server, rooms: list[Room], meter: Meter) -> dict:
+    hosts = [room.host for room in rooms]
+    students = [seat for room in rooms for seat in room.seats if not seat.host]
+    random.Random(13).shuffle(students)
+    events: dict[int, asyncio.Event] = {id(seat): asyncio.Event() for seat in hosts + students}
+    tasks: list[asyncio.Task] = []
+
+    async def start(seat: Seat) -> None:
+        """Open the page; answered when the welcome (or a failure) arrives."""
+        tasks.append(asyncio.create_task(_attend(server, rooms[seat.room], seat, events[id(seat)])))
+        await events[id(seat)].wait()
+
+    meter.start()
+    Clock.last = time.perf_counter()
+    arrivals = await _paced(hosts + students, CONNECT_RATE, start, CONNECT_WINDOW)
+    settled = await _settle(time.perf_counter() + SETTLE_MAX)
+    usage = meter.stop()
+
+    welcome, latency = [], {"assembly": [], "class": []}
+    expected = delivered = views_missing = 0
+    for index, room in enumerate(rooms):
+        seen: dict[int, dict[int, float]] = {}
+        for seat in room.seats:
+            online: dict[int, float] = {}
+            for at, raw in seat.inbox:
+                if raw.startswith('{"type": "presence"'):
+                    message = json.loads(raw)
+                    if message["online"]:
+                        online.setdefault(message["person"]["user"], at)
+            seen[id(seat)] = online
+            seat.inbox.clear()
+        users = {seat.user for seat in room.seats if seat.socket is not None}  # there now
+        for seat in room.seats:
+            if math.isnan(seat.welcome_at):
+                continue
+            welcome.append(seat.welcome_at - seat.connect_at)
+            knows = seat.people | set(seen[id(seat)])
+            views_missing += len(users - knows - {seat.user})
+            others = [
+                o for o in room.seats if o is not seat and o.welcome_at < seat.connect_at
+            ]  # certainly in the room's group before this one connected
+            heard = [seen[id(o)].get(seat.user) for o in others]
+            arrived = [at for at in heard if at is not None]
+            expected += len(others)
+            delivered += len(arrived)
+            if others and len(arrived) == len(others):
+                latency["assembly" if index == 0 else "class"].append(
+                    max(arrived) - seat.connect_at
+                )
+    return {
+        "welcome": welcome,
+        "latency": latency,
+        "expected": expected,
+        "delivered": delivered,
+        "views_missing": views_missing,
+        "connected": sum(1 for room in rooms for seat in room.seats if seat.socket),
+        "errors": Counter(seat.error for room in rooms for seat in room.seats if seat.error),
+        "shed": arrivals.shed,
+        "most_waiting": arrivals.most_waiting,
+        "settled": settled,
+        "usage": usage,
+        "tasks": tasks,
+    }
+
+
+# --- Phase 3: fan-out -------------------------------------------------------------------------
+
+
+async def _fanout_phase(rooms: list[Room], meter: Meter) -> dict:
+    sent: dict[str, tuple[int, float]] = {}
+    pick = random.Random(17)
+
+    async def talk(index: int, interval: float, offset: float, begin: float) -> None:
+        room, number = rooms[index], 0
+        while (at := begin + offset + number * interval) < begin + FANOUT_SECONDS:
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            speakers = [seat for seat in room.seats if seat.socket is not None]
+            if not speakers:
+                return
+            text = f"r{index}-m{number}"
+            sent[text] = (index, time.perf_counter())
+            with contextlib.suppress(ConnectionClosed):
+                await pick.choice(speakers).socket.send(json.dumps({"type": "chat", "text": text}))
+            number += 1
+
+    meter.start()
+    begin = time.perf_counter() + 0.5
+    await asyncio.gather(
+        talk(0, ASSEMBLY_INTERVAL, 0.0, begin),
+        *(
+            talk(index, CLASS_INTERVAL, CLASS_INTERVAL * index / len(rooms), begin)
+            for index in range(1, len(rooms))
+        ),
+    )
+    settled = await _settle(time.perf_counter() + SETTLE_MAX)
+    usage = meter.stop()
+
+    latency = {"assembly": [], "class": []}
+    expected = Counter()
+    for index, _at in sent.values():
+        expected["assembly" if index == 0 else "class"] += sum(
+            1 for seat in rooms[index].seats if seat.socket is not None
+        )
+    received, duplicates, refusals = Counter(), 0, Counter()
+    for index, room in enumerate(rooms):
+        kind = "assembly" if index == 0 else "class"
+        for seat in room.seats:
+            got: set[str] = set()
+            for at, raw in seat.inbox:
+                if raw.startswith('{"type": "chat"'):
+                    text = json.loads(raw)["text"]
+                    if text not in sent or sent[text][0] != index:
+                        continue
+                    if text in got:
+                        duplicates += 1
+                        continue
+                    got.add(text)
+                    latency[kind].append(at - sent[text][1])
+                    received[kind] += 1
+                elif raw.startswith('{"type": "error"'):
+                    refusals[json.loads(raw)["message"]] += 1
+            seat.inbox.clear()
+    messages = Counter("assembly" if index == 0 else "class" for index, _at in sent.values())
+    return {
+        "members": sum(1 for seat in rooms[0].seats if seat.socket is not None),
+        "latency": latency,
+        "messages": messages,
+        "expected": expected,
+        "received": received,
+        "duplicates": duplicates,
+        "refusals": refusals,
+        "settled": settled,
+        "usage": usage,
+    }
+
+
+# --- Leaving ----------------------------------------------------------------------------------
+
+
+async def _leave(rooms: list[Room], tasks: list[asyncio.Task], database: Path) -> tuple:
+    """Everyone closes the page; (connections still counted, seconds until none is)."""
+    started = time.perf_counter()
+    sockets = [seat.socket for room in rooms for seat in room.seats if seat.socket]
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
+    deadline = time.monotonic() + SETTLE_MAX
+    while True:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+            counted = connection.execute(
+                "SELECT COALESCE(SUM(connections), 0) FROM live_participant"
+            ).fetchone()[0]
+        if counted == 0 or time.monotonic() > deadline:
+            return counted, time.perf_counter() - started
+        await asyncio.sleep(0.25)
+
+
+# --- The run ----------------------------------------------------------------------------------
+
+
+def _rooms(setup: dict) -> list[Room]:
+    rooms = []
+    for index, item in enumerate(setup["rooms"]):
+        host = Seat(index, *item["host"], host=True)
+        members = [Seat(index, pk, key, host=False) for pk, key in item["members"]]
+        rooms.append(Room(item["room"], item["session"], [host, *members]))
+    return rooms
+
+
+async def _run(
+    server: Server, site: Site, janus: LocalJanus, redis: Redis | None, setup: dict
+) -> dict:
+    rooms = _rooms(setup)
+    seats = sum(len(room.seats) for room in rooms)
+    meter = Meter(server, janus, redis)
+    healthz = await bare_django(server, seconds=HEALTHZ_SECONDS)
+    print("\n  calibration (same server, same run):")
+    print_line("bare Django /healthz", healthz, "req")
+
+    join = await _join_phase(server, rooms, meter, janus.api_url)
+    tickets, usage = join["tickets"], join["usage"]
+    print(
+        f"\n  join: {len(rooms)} teachers open their rooms (POST start), then "
+        f"{join['requests']:,} students ask for a ticket, {JOIN_RATE:.0f}/s in random order"
+    )
+    _line("room opened (POST start)", join["start"], str(join["hosts_usage"]))
+    _line("ticket, teacher", join["host_ticket"])
+    rate = len(tickets) / usage.elapsed
+    _line("ticket, student", tickets, f"{rate:,.0f} answered/s   {usage}")
+    busy = await _drain(server)
+    print(
+        f"    {'offered':<30} {join['requests']:,} at {JOIN_RATE:.0f}/s: "
+        f"{join['requests'] - join['shed']:,} sent, {join['shed']:,} shed (at most "
+        f"{join['most_waiting']} waiting at once); the server was busy {busy:.0f} s more"
+    )
+    joined, tried, stays = await _janus_check(rooms, site.database)
+    print(
+        f"    {'placement':<30} {join['placed']:,} "
+        f"of {seats:,} grants name their room's Janus room on the Janus server, "
+        f"{join['misplaced']} wrong, {join['shared_pins']} room tokens shared"
+        + (f"   errors {dict(join['errors'])}" if join["errors"] else "")
+    )
+    print(
+        f"    {'Janus check':<30} {joined} of {tried} sample joins (one student a room) "
+        f"accepted by Janus, {stays} stays reported back through its event handler"
+    )
+    join_p95 = percentile(tickets, 95)
+    join_ok = (
+        join_p95 < TARGET_JOIN_P95
+        and not join["errors"]
+        and not join["shed"]
+        and join["placed"] == seats
+        and joined == tried == stays
+    )
+    print(
+        f"    {'target':<30} ticket p95 < {TARGET_JOIN_P95 * 1000:.0f} ms, every grant placed, "
+        f"Janus agrees: {_verdict(join_ok)}",
+        flush=True,
+    )
+
+    presence = await _presence_phase(server, rooms, meter)
+    usage = presence["usage"]
+    print(
+        f"\n  presence: {seats:,} classroom connections, {CONNECT_RATE:.0f}/s (teachers first), "
+        f"{len(rooms[0].seats):,} in the assembly and {len(rooms[1].seats)} in each class room"
+    )
+    _line("connect → welcome", presence["welcome"], str(usage))
+    _line(
+        f"presence, assembly ({len(rooms[0].seats):,})",
+        presence["latency"]["assembly"],
+        "connect → the last member already in the room has it",
+    )
+    _line(f"presence, class rooms ({len(rooms[1].seats)})", presence["latency"]["class"])
+    lost = presence["expected"] - presence["delivered"]
+    print(
+        f"    {'deliveries':<30} {presence['delivered']:,} of {presence['expected']:,} presence "
+        f"messages owed arrived, {lost:,} "
+        + ("lost" if presence["settled"] else "lost or still on the way when the phase ended")
+        + f"; {presence['views_missing']:,} times a member's "
+        f"view of the room lacks someone who is there"
+    )
+    print(
+        f"    {'connected':<30} {presence['connected']:,} of {seats:,}; "
+        f"{presence['shed']:,} not opened (at most {presence['most_waiting']} waiting at once for "
+        f"their welcome, or past {CONNECT_WINDOW:.0f} s)"
+        + (f"   errors {dict(presence['errors'])}" if presence["errors"] else "")
+    )
+    presence_p95 = percentile(presence["latency"]["assembly"] + presence["latency"]["class"], 95)
+    presence_ok = (
+        presence_p95 < TARGET_PRESENCE_P95
+        and lost == 0
+        and presence["views_missing"] == 0
+        and presence["connected"] == seats
+    )
+    print(
+        f"    {'target':<30} presence p95 < {TARGET_PRESENCE_P95 * 1000:,.0f} ms, none lost, "
+        f"everyone connected: {_verdict(presence_ok)}",
+        flush=True,
+    )
+
+    fanout = await _fanout_phase(rooms, meter)
+    usage = fanout["usage"]
+    messages, expected, received = fanout["messages"], fanout["expected"], fanout["received"]
+    print(
+        f"\n  fan-out: {FANOUT_SECONDS:.0f} s of chat, one message a second in the assembly from "
+        f"a random member, one every {CLASS_INTERVAL:.0f} s in each class room"
+    )
+    for kind, name in (("assembly", "assembly chat"), ("class", "class-room chat")):
+        _line(
+            name,
+            fanout["latency"][kind],
+            f"{messages[kind]} messages, {expected[kind] / FANOUT_SECONDS:,.0f} deliveries/s",
+        )
+    print(f"    {'':<30} {usage}")
+    members = len(rooms[0].seats)
+    print(
+        f"    {'deliveries':<30} assembly {received['assembly']:,} of {expected['assembly']:,} "
+        f"({messages['assembly']} messages × {fanout['members']:,} members connected), class rooms "
+        f"{received['class']:,} of {expected['class']:,}; "
+        f"{expected.total() - received.total():,} lost, {fanout['duplicates']} duplicated"
+        + (f"   refused {dict(fanout['refusals'])}" if fanout["refusals"] else "")
+        + ("" if fanout["settled"] else "   (still arriving)")
+    )
+    fanout_p95 = percentile(fanout["latency"]["assembly"], 95)
+    fanout_ok = (
+        fanout_p95 < TARGET_FANOUT_P95
+        and received == expected
+        and not fanout["duplicates"]
+        and fanout["members"] == members
+    )
+    print(
+        f"    {'target':<30} assembly p95 < {TARGET_FANOUT_P95 * 1000:.0f} ms, no message lost: "
+        f"{_verdict(fanout_ok)}",
+        flush=True,
+    )
+
+    counted, took = await _leave(rooms, presence["tasks"], site.database)
+    print(
+        f"\n  leaving: {seats:,} pages closed; "
+        + (
+            f"every participant's connection count back to 0 after {took:.1f} s"
+            if counted == 0
+            else f"{counted} connections still counted after {took:.0f} s"
+        )
+    )
+    return {
+        "healthz": healthz.rate,
+        "join_p95": join_p95,
+        "presence_p95": presence_p95,
+        "presence_lost": lost,
+        "fanout_p95": fanout_p95,
+        "class_p95": percentile(fanout["latency"]["class"], 95),
+        "fanout_lost": expected.total() - received.total(),
+        "verdicts": (join_ok, presence_ok, fanout_ok),
+    }
+
+
+def _restore(site: Site, snapshot: Path) -> None:
+    """Put the database back as ``prepare`` left it (each layer starts from the same state)."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{site.database}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(snapshot, site.database)
+
+
+def _run_layer(site: Site, setup: dict, layer: str, started: float) -> dict:
+    """One run on a fresh copy of the prepared database: Redis (for that layer), the server, and
+    the Janus it is told about, all stopped on the way out."""
+    env = dict(site.env)
+    with contextlib.ExitStack() as stack:
+        stack.callback(lambda: (site.env.clear(), site.env.update(env)))
+        redis = None
+        if layer == "redis":
+            redis = stack.enter_context(throwaway_redis(site.var_dir / "redis"))
+            site.env["OPENCLASS_REDIS_URL"] = redis.url
+        secret = {name: secrets.token_hex(20) for name in ("token", "key", "events", "admin")}
+        janus_port, admin_port = free_port(), free_port()
+        site.env.update(
+            OPENCLASS_JANUS_URLS=f"http://127.0.0.1:{janus_port}/janus",
+            OPENCLASS_JANUS_TOKEN_SECRET=secret["token"],
+            OPENCLASS_JANUS_ADMIN_KEY=secret["key"],
+            OPENCLASS_JANUS_EVENTS_PASSWORD=secret["events"],
+            OPENCLASS_JANUS_ADMIN_SECRET=secret["admin"],
+        )
+        server = stack.enter_context(running_server(site))
+        config = JanusConfig(
+            token_auth_secret=secret["token"],
+            videoroom_admin_key=secret["key"],
+            admin_secret=secret["admin"],
+            events_url=f"{server.base_url}/live/janus/events/",
+            events_password=secret["events"],
+            recordings_dir=str(site.var_dir / "recordings"),
+            http_port=janus_port,
+            admin_port=admin_port,
+        )
+        janus = stack.enter_context(local_janus(site, config, layer))
+        where = (
+            f"Redis channel layer (redis-server on {redis.url.removeprefix('redis://')})"
+            if redis
+            else "in-memory channel layer"
+        )
+        print(
+            f"\n--- {layer} ---\n  server: uvicorn, 1 worker, SQLite in WAL mode, {where}, "
+            f"Janus on 127.0.0.1:{janus_port}, {os.cpu_count()} CPUs shared with this load "
+            f"generator; set-up took {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
+        try:
+            return asyncio.run(_run(server, site, janus, redis, setup))
+        except Exception:
+            print(f"  the run failed; server log:\n{server.log_tail()}")
+            raise
+
+
+def main() -> None:
+    print(
+        f"live_classroom: {STUDENTS:,} students and {GROUPS + 1} teachers joining {GROUPS + 1} "
+        f"live classes ({GROUPS} of {GROUP_SIZE}, one assembly of all): tickets, presence, chat"
+    )
+    if not is_installed():
+        print("  skipped: janus is not installed (scripts/setup.sh installs it)")
+        return
+    started = time.monotonic()
+    results = {}
+    with demo_site("small") as site:
+        output = site.var_dir / "bench-live.json"
+        site.manage(
+            "shell",
+            "-c",
+            "from bench.live_classroom import prepare; "
+            f"prepare({str(output)!r}, {STUDENTS}, {GROUPS}, {GROUP_SIZE})",
+        )
+        setup = json.loads(output.read_text())
+        snapshot = site.var_dir / "prepared.sqlite3"
+        shutil.copyfile(site.database, snapshot)
+        for layer in LAYERS:
+            if layer == "redis" and shutil.which(REDIS_SERVER) is None:
+                print(
+                    f"\n--- {layer} ---\n  skipped: redis-server is not installed "
+                    "(`scripts/setup.sh --bench`, run by `make bench`, installs it)"
+                )
+                continue
+            _restore(site, snapshot)
+            results[layer] = _run_layer(site, setup, layer, started)
+            started = time.monotonic()
+    if len(results) > 1:
+        print("\n  summary            ticket p95  presence p95 (lost)  assembly chat p95 (lost)")
+        for layer, r in results.items():
+            print(
+                f"    {layer:<16} {ms(r['join_p95']):>10}  {ms(r['presence_p95']):>12} "
+                f"({r['presence_lost']:,})  {ms(r['fanout_p95']):>16} ({r['fanout_lost']:,})"
+                f"   {' '.join(_verdict(v) for v in r['verdicts'])}"
+            )
