@@ -135,7 +135,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A class of a thousand hears every arrival: room for more than the default 100
+            # messages waiting per connection before the layer drops them.
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 2000},
         }
     }
     CACHES = {
@@ -149,7 +151,9 @@ if REDIS_URL:
     }
 else:
     # One uvicorn worker holds the in-memory layer and cache: more workers need OPENCLASS_REDIS_URL.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 2000}}
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",

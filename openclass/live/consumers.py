@@ -67,29 +67,43 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "denied", "message": str(refusal)})
             await self.close(CLOSE_DENIED)
             return
-        if welcome["you"]["waiting"]:
-            await self.channel_layer.group_add(waiting_group(self.room_id), self.channel_name)
-            await self.send_json({"type": "waiting"})
-            await self._broadcast(hosts_group(self.room_id), await self._presence())
-            return
-        await self._enter(welcome)
+        try:
+            if welcome["you"]["waiting"]:
+                await self.channel_layer.group_add(waiting_group(self.room_id), self.channel_name)
+                await self.send_json({"type": "waiting"})
+                await self._broadcast(hosts_group(self.room_id), welcome.pop("presence"))
+                return
+            await self._enter(welcome)
+        except BaseException:
+            # The page went away while we greeted it: it was counted, so count it out again
+            # (otherwise it would stay "online" for good).
+            await self.disconnect(1006)
+            raise
 
     async def _enter(self, welcome: dict) -> None:
         await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
         if self.member.is_host:
             await self.channel_layer.group_add(hosts_group(self.room_id), self.channel_name)
+        arrival = welcome.pop("presence")
         await self.send_json(welcome)
-        await self._broadcast(room_group(self.room_id), await self._presence())
+        await self._broadcast(room_group(self.room_id), arrival)
 
-    async def _presence(self) -> dict:
-        return await database_sync_to_async(tools.presence)(self.member)
+    async def dispatch(self, message: dict) -> None:
+        """Messages relayed from the room's group touch no database: they skip the closing of
+        old database connections Channels does before each handler (one trip through the
+        single database thread per message and member, which held up the fan-out)."""
+        if message.get("type") == "relay":
+            await self.relay(message)
+            return
+        await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         if self.member is None:
             return
+        member, self.member = self.member, None  # count out once, however we got here
         for group in (room_group, hosts_group, waiting_group):
             await self.channel_layer.group_discard(group(self.room_id), self.channel_name)
-        gone = await database_sync_to_async(tools.disconnect)(self.member)
+        gone = await database_sync_to_async(tools.disconnect)(member)
         await self._broadcast(room_group(self.room_id), gone)
         await self._broadcast(hosts_group(self.room_id), gone)
 

@@ -322,8 +322,29 @@ def issue_ticket(user: User, room: LiveRoom, purpose: str = Ticket.Purpose.CAMER
         and participant.breakout.status == LiveRoom.Status.OPEN
     ):
         room = participant.breakout
-    room = ensure_on_janus(room)
     token = secrets.token_urlsafe(24)
+    placed = room.server is not None and room.janus_room is not None
+    if placed and registry.is_healthy(room.server):
+        # The usual case: let the token in straight away; only a room Janus no longer has
+        # (or a server that stopped answering) is opened again, elsewhere if need be.
+        try:
+            registry.client(room.server).allow(
+                room.janus_room, secret=room.janus_secret, tokens=[token]
+            )
+        except JanusUnavailable:
+            registry.check(room.server)
+            placed = False
+        except JanusError as error:
+            if error.code != 426:
+                raise
+            placed = False
+    else:
+        placed = False
+    if not placed:
+        room = ensure_on_janus(room)
+        registry.client(room.server).allow(
+            room.janus_room, secret=room.janus_secret, tokens=[token]
+        )
     ticket = Ticket.objects.create(
         participant=participant,
         room=room,
@@ -332,7 +353,6 @@ def issue_ticket(user: User, room: LiveRoom, purpose: str = Ticket.Purpose.CAMER
         token=token,
         expires_at=timezone.now() + datetime.timedelta(seconds=settings.LIVE_TICKET_SECONDS),
     )
-    registry.client(room.server).allow(room.janus_room, secret=room.janus_secret, tokens=[token])
     display = user.get_full_name() or user.username
     return Grant(
         server=room.server.public_url,

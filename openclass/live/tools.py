@@ -88,7 +88,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
     if participant.removed_at is not None:
         raise PermissionDenied(_("The teacher has removed you from this class."))
     Participant.objects.filter(pk=participant.pk).update(connections=F("connections") + 1)
-    participant.refresh_from_db()
+    participant.connections += 1
     member = Member(
         participant.pk, room.pk, user.pk, user.get_full_name() or user.username, participant.role
     )
@@ -104,9 +104,12 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
         )
     ]
     open_poll = room.polls.filter(closed_at__isnull=True).last()
+    me = person(participant)
     welcome = {
         "type": "welcome",
-        "you": person(participant),
+        "you": me,
+        # What everyone else is told of this arrival (sent by the consumer, not to the page).
+        "presence": {"type": "presence", "person": me, "online": True},
         "people": [person(p) for p in present],
         "chat": chat,
         "hands": hand_queue(room)["queue"],
