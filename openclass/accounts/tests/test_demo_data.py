@@ -194,7 +194,9 @@ def test_small_city_grows_into_the_full_city(small_city) -> None:
 
 @pytest.mark.django_db
 def test_full_city_is_built_once() -> None:
-    demo_data()
+    # The demo videos (ffmpeg makes and transcodes three) cost two minutes and are not what this
+    # test is about; the transcode pipeline has tests of its own (media).
+    demo_data("--without-videos")
     assert Organisation.objects.filter(kind=Kind.DISTRICT).count() == 2
     schools = Organisation.objects.filter(kind=Kind.SCHOOL)
     assert set(schools.values_list("school_level", flat=True)) == {"elementary", "middle", "high"}
@@ -222,5 +224,5 @@ def test_full_city_is_built_once() -> None:
     assert all(len(surnames) == 1 for surnames in families.values())
     assert sum(1 for pid in families if ParentLink.objects.filter(parent_id=pid).count() > 1) > 20
     before = counts()
-    assert "nothing changed" in demo_data()
+    assert "nothing changed" in demo_data("--without-videos")
     assert counts() == before

@@ -40,8 +40,9 @@ LESSON_TITLE = "1차시 횡단보도"
 LESSON_SECONDS = 30
 
 
-def seed() -> None:
-    """Run inside a configured Django (``manage.py shell -c``): the organisation tree and users."""
+def seed(*, with_course: bool = True) -> None:
+    """Run inside a configured Django (``manage.py shell -c``): the organisation tree and users,
+    and (``with_course``) the course with its transcoded video lesson."""
     from openclass.accounts.models import Organisation, TeachingAssignment, User
 
     kind = Organisation.Kind
@@ -75,7 +76,8 @@ def seed() -> None:
         organisation=school,
     )
     TeachingAssignment.objects.create(teacher=teacher, klass=klass, is_homeroom=True)
-    seed_course(teacher, klass)
+    if with_course:
+        seed_course(teacher, klass)
 
 
 def seed_course(teacher, klass) -> None:

@@ -35,13 +35,20 @@ class Command(BaseCommand):
             help="'small' builds one school with 2 grades × 2 classes × 10 students, for tests.",
         )
         parser.add_argument(
+            "--without-videos",
+            action="store_true",
+            help="Build the demo courses without generating and transcoding their videos.",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=demo.DEMO_SEED,
             help="The same seed always gives the same names.",
         )
 
-    def handle(self, *args, once: bool, size: str, seed: int, **options) -> None:
+    def handle(
+        self, *args, once: bool, size: str, seed: int, without_videos: bool, **options
+    ) -> None:
         if (
             once
             and demo.demo_city_exists()
@@ -74,7 +81,9 @@ class Command(BaseCommand):
             self.stdout.write("Everything was already there; nothing changed.")
         started = time.monotonic()
         # Small cities (tests) skip the videos: generating and transcoding them takes seconds.
-        if created := course_demo.build_demo_courses(with_videos=size == "full"):
+        if created := course_demo.build_demo_courses(
+            with_videos=size == "full" and not without_videos
+        ):
             self.stdout.write(
                 f"Created {created} demo courses in {time.monotonic() - started:.1f} s."
             )
