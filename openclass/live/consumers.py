@@ -101,9 +101,10 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         if self.member is None:
             return
         member, self.member = self.member, None  # count out once, however we got here
+        # The count first: whatever happens to the channel layer below, presence stays right.
+        gone = await database_sync_to_async(tools.disconnect)(member)
         for group in (room_group, hosts_group, waiting_group):
             await self.channel_layer.group_discard(group(self.room_id), self.channel_name)
-        gone = await database_sync_to_async(tools.disconnect)(member)
         await self._broadcast(room_group(self.room_id), gone)
         await self._broadcast(hosts_group(self.room_id), gone)
 
