@@ -627,27 +627,7 @@ function subscribe(feed, substream) {
       const streams = message.streams || [];
       const video = streams.find((s) => s.type === "video");
       if (video) subscription.videoMid = video.mid;
-      if (jsep && subscriptions.get(feed.id) === subscription) {
-        subscription.handle.createAnswer({
-          jsep,
-          tracks: [{ type: "data" }],
-          success: (answer) => {
-            if (subscriptions.get(feed.id) !== subscription) return;
-            subscription.handle.send({ message: { request: "start", room: grant.room }, jsep: answer });
-            subscription.ready = true;
-            // Janus starts with the best simulcast layer; a small tile needs the lowest.
-            if (subscription.videoMid && subscription.substream !== 2) {
-              subscription.handle.send({
-                message: {
-                  request: "configure",
-                  streams: [{ mid: subscription.videoMid, substream: subscription.substream }],
-                },
-              });
-            }
-          },
-          error: () => {},
-        });
-      }
+      if (jsep && subscriptions.get(feed.id) === subscription) answerOffer(subscription, feed, jsep);
     },
     onremotetrack: (track, mid, on) => {
       if (on) subscription.stream.addTrack(track);
@@ -681,6 +661,48 @@ function subscribe(feed, substream) {
       tile.remove();
     });
   return subscription;
+}
+
+// Janus offers once when we subscribe and again whenever the feed changes (a stream muted by
+// the teacher, a layer added): one answer at a time, each to the offer still current, or Janus
+// refuses an answer it is no longer waiting for.
+function answerOffer(subscription, feed, jsep) {
+  if (subscription.negotiating) {
+    subscription.nextOffer = jsep;
+    return;
+  }
+  subscription.negotiating = true;
+  const done = () => {
+    subscription.negotiating = false;
+    const next = subscription.nextOffer;
+    subscription.nextOffer = null;
+    if (next && subscriptions.get(feed.id) === subscription) answerOffer(subscription, feed, next);
+  };
+  subscription.handle.createAnswer({
+    jsep,
+    tracks: [{ type: "data" }],
+    success: (answer) => {
+      if (subscriptions.get(feed.id) !== subscription) return;
+      const first = !subscription.ready;
+      subscription.handle.send({
+        message: { request: "start", room: grant.room },
+        jsep: answer,
+        success: done,
+        error: done,
+      });
+      subscription.ready = true;
+      // Janus starts with the best simulcast layer; a small tile needs the lowest.
+      if (first && subscription.videoMid && subscription.substream !== 2) {
+        subscription.handle.send({
+          message: {
+            request: "configure",
+            streams: [{ mid: subscription.videoMid, substream: subscription.substream }],
+          },
+        });
+      }
+    },
+    error: done,
+  });
 }
 
 function unsubscribe(id, { detach = true } = {}) {
