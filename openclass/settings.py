@@ -82,11 +82,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "openclass.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, and sync-only: with every middleware running sync, a request crosses from the
+    # event loop to the worker thread once; an async-capable one innermost made Django hop
+    # between them for each middleware step (measured: bench/quiz_submit).
+    "openclass.accounts.middleware.ForcePasswordChangeMiddleware",
 ]
 
 ROOT_URLCONF = "openclass.urls"
@@ -112,9 +115,16 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'openclass.sqlite3'}"), conn_max_age=0
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'openclass.sqlite3'}")
     )
 }
+# Connections are kept between requests by the request threads (openclass.web.asgi): opening
+# one costs more than most queries (SQLite reads the schema and Django registers its functions
+# on every new connection; PostgreSQL forks a server process).
+DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
+# Threads of one server process running the synchronous views, each with its own database
+# connection; more requests than this wait their turn.
+HTTP_REQUEST_THREADS = int(env("HTTP_REQUEST_THREADS", "4"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked" mid-way.
@@ -124,7 +134,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -303,6 +312,23 @@ LOGGING = {
 # Elementary grades up to this one get a QR login card with a PIN instead of typing a password.
 LOGIN_CARD_MAX_GRADE = int(env("LOGIN_CARD_MAX_GRADE", "2"))
 HASHING_THREADS = os.cpu_count() or 2
+
+
+# --- E-mail and links in it (openclass.notifications) ---------------------------------------
+# The address people reach the platform at, for links in e-mails.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "openclass <no-reply@localhost>")
+if env("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env("EMAIL_HOST")
+    EMAIL_PORT = int(env("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = env("EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_TLS", True)
+else:
+    # Without a mail server, messages are written as files an operator can read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 
 
 # --- Live classes on Janus (openclass.live) -------------------------------------------------

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from openclass.accounts.models import User
 from openclass.courses import access
 from openclass.courses import services as courses
 from openclass.courses.models import Enrolment, Lesson
+from openclass.web.db import update_by_pk
 
 from . import bank as question_bank
 from . import grading
@@ -63,6 +64,7 @@ def quiz_for(lesson: Lesson) -> Quiz:
     if lesson.kind != Lesson.Kind.QUIZ:
         raise ValueError(f"lesson {lesson.pk} is not a quiz")
     quiz, _created = Quiz.objects.get_or_create(lesson=lesson)
+    quiz.lesson = lesson  # keeps what the caller already loaded (section, course)
     return quiz
 
 
@@ -201,25 +203,33 @@ def open_attempt(student: User, quiz: Quiz) -> Attempt | None:
 def build_layout(quiz: Quiz, rng: random.Random | None = None) -> list[dict]:
     """What one attempt shows, fixed at its start so reloads, a second tab and grading all see the
     same questions and choice order: a random pick of ``question_count`` questions (in the
-    quiz's order unless shuffled), choices shuffled when asked, and each question's points."""
+    quiz's order unless shuffled), choices shuffled when asked, and each question's points.
+
+    Reads ids and points only (two queries): a whole class starts the quiz at once."""
     rng = rng or random.SystemRandom()
-    items = list(quiz.items.select_related("question").order_by("position", "pk"))
+    items = list(
+        quiz.items.order_by("position", "pk").values_list(
+            "question_id", "points", "question__points"
+        )
+    )
     if quiz.question_count and quiz.question_count < len(items):
         picked = set(rng.sample(range(len(items)), quiz.question_count))
         items = [item for index, item in enumerate(items) if index in picked]
     if quiz.shuffle_questions:
         rng.shuffle(items)
     choices: dict[int, list[int]] = {}
-    for choice in Choice.objects.filter(question__in=[item.question_id for item in items]):
-        choices.setdefault(choice.question_id, []).append(choice.pk)
+    question_ids = [question_id for question_id, _points, _default in items]
+    for question_id, choice_id in Choice.objects.filter(question__in=question_ids).values_list(
+        "question_id", "pk"
+    ):  # in each question's own order
+        choices.setdefault(question_id, []).append(choice_id)
     layout = []
-    for item in items:
-        ids = list(choices.get(item.question_id, []))  # in the question's own order
+    for question_id, points, default_points in items:
+        ids = choices.get(question_id, [])
         if quiz.shuffle_choices:
             rng.shuffle(ids)
-        layout.append(
-            {"question": item.question_id, "points": str(item.max_points), "choices": ids}
-        )
+        max_points = points if points is not None else default_points
+        layout.append({"question": question_id, "points": str(max_points), "choices": ids})
     return layout
 
 
@@ -245,29 +255,31 @@ def start_attempt(
 
     Two concurrent starts race on the ``one_open_attempt`` constraint (and on the attempt
     number): the loser's insert fails, and it returns the winner's attempt instead.
+
+    The whole class starts at the same minute, so the student's attempts and the quiz's
+    questions are each read once and every rule is checked on those.
     """
     now = now or timezone.now()
-    finalise_expired(now, quiz=quiz, student=student)
-    current = open_attempt(student, quiz)
-    if current is not None:
-        return current
+    mine = list(
+        Attempt.objects.filter(quiz=quiz, student=student).only("state", "deadline", "number")
+    )
+    for current in (a for a in mine if a.state == State.IN_PROGRESS):
+        if expire_if_due(current, now).state == State.IN_PROGRESS:
+            return Attempt.objects.get(pk=current.pk)
     refused = availability(student, quiz, now)
     if refused:
         raise refused
-    if attempts_left(student, quiz) == 0:
+    if quiz.attempts_allowed and len(mine) >= quiz.attempts_allowed:
         raise Refused(_("You have used every attempt this quiz allows."), code="no_attempts_left")
-    if not quiz.items.exists() or "question_count" in settings_errors(quiz):
-        raise Refused(_("This quiz is not ready yet. Ask your teacher."), code="not_ready")
     layout = build_layout(quiz, rng)
-    number = (
-        Attempt.objects.filter(quiz=quiz, student=student).aggregate(top=Max("number"))["top"] or 0
-    ) + 1
+    if not layout or "question_count" in settings_errors(quiz, question_total=len(layout)):
+        raise Refused(_("This quiz is not ready yet. Ask your teacher."), code="not_ready")
     try:
         with transaction.atomic():
             return Attempt.objects.create(
                 quiz=quiz,
                 student=student,
-                number=number,
+                number=max((a.number for a in mine), default=0) + 1,
                 layout=layout,
                 started_at=now,
                 deadline=deadline_for(quiz, now),
@@ -322,11 +334,7 @@ def save_answers(
     """Save every answer of a plain form post (the submit button, the page without JavaScript,
     the page submitting itself at the deadline). Questions absent from the post are left as they
     were; returns how many were saved."""
-    pairs = []
-    for item in attempt.layout:
-        key = f"q-{item['question']}"
-        if key in data or f"{key}-present" in data:
-            pairs.append((item["question"], data.get(key, [])))
+    pairs = list(_posted_values(attempt, data).items())
     return len(_write_answers(attempt, pairs, now)) if pairs else 0
 
 
@@ -373,52 +381,89 @@ def _write_answers(
 
 
 @transaction.atomic
-def submit_attempt(attempt: Attempt, now: datetime.datetime | None = None) -> Attempt:
-    """Submit and grade an attempt, once.
+def submit_attempt(
+    attempt: Attempt,
+    now: datetime.datetime | None = None,
+    data: dict[str, list[str]] | None = None,
+) -> Attempt:
+    """Submit and grade an attempt, once; ``data`` is the form post that submits it (every
+    answer on the page, saved first with the rules of ``save_answers``).
 
-    The state changes with one conditional UPDATE (``WHERE state = 'in_progress'``): of two
-    submits racing (a double click, a second tab, a replayed request, the periodic task), only
-    the one whose UPDATE changed the row grades; the other waits for it (the row is locked by the
-    winner's UPDATE) and returns the same, stored result. A submit after the deadline counts as
-    submitted at the deadline, with the answers stored before it.
+    The attempt row is locked and its state read under the lock (PostgreSQL; SQLite takes its
+    write lock when the transaction starts): of two submits racing (a double click, a second
+    tab, a replayed request, the periodic task), the first grades and the other waits for it
+    and returns the same, stored result. A submit after the deadline counts as submitted at the
+    deadline, with the answers stored before it: answers posted with it are not taken.
+
+    Saving and grading are one pass over the answers in a handful of queries whatever the
+    quiz's size, because a whole class submits at the same minute at the end of a lesson.
     """
     now = now or timezone.now()
-    submitted_at = min(now, attempt.deadline) if attempt.deadline else now
-    won = Attempt.objects.filter(pk=attempt.pk, state=State.IN_PROGRESS).update(
-        state=State.SUBMITTED, submitted_at=submitted_at
+    locked = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("quiz__lesson__section__course", "student")
+        .get(pk=attempt.pk)
     )
-    attempt = Attempt.objects.select_related("quiz__lesson__section__course").get(pk=attempt.pk)
-    if not won:
-        return attempt
-    _grade_objective(attempt, now)
-    return _settle(attempt, now)
-
-
-def _grade_objective(attempt: Attempt, now: datetime.datetime) -> None:
-    """Score every objective answer; an unanswered question gets an answer row scoring 0 (so the
-    teacher sees it in the statistics); an essay waits for the teacher unless it is blank."""
-    question_ids = [item["question"] for item in attempt.layout]
+    if locked.state != State.IN_PROGRESS:
+        return locked
+    late = locked.deadline is not None and now >= locked.deadline
+    posted = {} if late or data is None else _posted_values(locked, data)
+    question_ids = [item["question"] for item in locked.layout]
     questions = Question.objects.prefetch_related("choices").in_bulk(question_ids)
-    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    answers = {a.question_id: a for a in Answer.objects.filter(attempt=locked)}
     new, changed = [], []
-    for item in attempt.layout:
+    for item in locked.layout:
         question = questions.get(item["question"])
         if question is None:
             continue
         answer = answers.get(question.pk)
         if answer is None:
-            answer = Answer(attempt=attempt, question=question, response={}, saved_at=now)
+            answer = Answer(attempt=locked, question=question, response={}, saved_at=now)
             new.append(answer)
         else:
             changed.append(answer)
-        if question.kind == Kind.ESSAY:
-            answer.score = Decimal("0.00") if grading.is_blank(answer.response) else None
-        else:
-            answer.score = grading.grade(question, answer.response, Decimal(item["points"]))
+        if question.pk in posted:
+            answer.response = response_from_values(question, item, posted[question.pk])
+            answer.saved_at = now
+        answer.score, answer.graded_at = _auto_score(question, answer.response, item), None
         if answer.score is not None:
             answer.graded_at = now
     Answer.objects.bulk_create(new)
-    Answer.objects.bulk_update(changed, ["score", "graded_at"])
+    update_by_pk(
+        Answer,
+        ["response", "saved_at", "score", "graded_at"],
+        ((a.pk, a.response, a.saved_at, a.score, a.graded_at) for a in changed),
+    )
+    scores = [answer.score for answer in (*new, *changed)]
+    locked.submitted_at = min(now, locked.deadline) if locked.deadline else now
+    if any(score is None for score in scores):
+        locked.state, locked.score, locked.graded_at = State.SUBMITTED, None, None
+    else:
+        locked.state, locked.score, locked.graded_at = State.GRADED, sum(scores, Decimal(0)), now
+    locked.save(update_fields=["state", "submitted_at", "score", "graded_at"])
+    if locked.state == State.GRADED:
+        update_completion(locked.student, locked.quiz, now)
+    return locked
+
+
+def _posted_values(attempt: Attempt, data: dict[str, list[str]]) -> dict[int, list[str]]:
+    """The values a form post carries for each question of the attempt (a question absent from
+    the post keeps its stored answer; ``q-<id>-present`` marks a question whose checkboxes were
+    all left empty)."""
+    posted = {}
+    for item in attempt.layout:
+        key = f"q-{item['question']}"
+        if key in data or f"{key}-present" in data:
+            posted[item["question"]] = data.get(key, [])
+    return posted
+
+
+def _auto_score(question: Question, response: dict, item: dict) -> Decimal | None:
+    """The automatic score of one answer: objective kinds are graded, an essay waits for the
+    teacher (``None``) unless it is blank."""
+    if question.kind == Kind.ESSAY:
+        return Decimal("0.00") if grading.is_blank(response) else None
+    return grading.grade(question, response, Decimal(item["points"]))
 
 
 def _settle(attempt: Attempt, now: datetime.datetime) -> Attempt:
@@ -445,6 +490,15 @@ def update_completion(student: User, quiz: Quiz, now: datetime.datetime | None =
         return False
     courses.complete_lesson(student, quiz.lesson, now)
     return True
+
+
+def expire_if_due(attempt: Attempt, now: datetime.datetime | None = None) -> Attempt:
+    """``attempt`` as it stands at ``now``: left open past its deadline, it is submitted first
+    (as of the deadline), as ``finalise_expired`` would."""
+    now = now or timezone.now()
+    if attempt.state == State.IN_PROGRESS and attempt.deadline and attempt.deadline <= now:
+        return submit_attempt(attempt, now)
+    return attempt
 
 
 def finalise_expired(

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+
+from openclass.web.db import update_by_pk
 
 from .models import Course, LessonProgress, RejectedHeartbeat
 
@@ -411,7 +412,6 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
     if not states:
         return []
     now = now or timezone.now()
-    ops = connection.ops
     completed: list[int] = []
     with transaction.atomic():
         rows = LessonProgress.objects.filter(pk__in=list(states))
@@ -437,31 +437,23 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
                 completed.append(pk)
             params.append(
                 (
-                    json.dumps(merged.intervals),
+                    pk,
+                    [[s, e] for s, e in merged.intervals],
                     merged.watched,
                     merged.furthest,
                     merged.position,
                     merged.duration,
                     merged.last_seq,
-                    ops.adapt_datetimefield_value(merged.last_beat_at),
-                    ops.adapt_datetimefield_value(merged.completed_at),
-                    pk,
+                    merged.last_beat_at,
+                    merged.completed_at,
                 )
             )
-        with connection.cursor() as cursor:
-            cursor.executemany(_update_sql(), params)
+        update_by_pk(LessonProgress, SAVED_FIELDS, params)
         for row in LessonProgress.objects.filter(pk__in=completed).select_related(
             "student", "lesson__section__course"
         ):
             services.lesson_completed(row, now)
     return completed
-
-
-def _update_sql() -> str:
-    meta = LessonProgress._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in SAVED_FIELDS)
-    return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 (names from the model, values as parameters)
 
 
 def log_refusals(refusals: Iterable[tuple[int, int, str, dict]]) -> None:

@@ -269,8 +269,7 @@ def quiz_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
     clock. An attempt past its deadline is submitted first and shows its result instead."""
     attempt = own_attempt_or_404(request, attempt_id)
     now = timezone.now()
-    quizzes.finalise_expired(now, quiz=attempt.quiz, student=request.user)
-    attempt.refresh_from_db()
+    attempt = quizzes.expire_if_due(attempt, now)
     if attempt.state != State.IN_PROGRESS:
         return redirect("assessments:quiz_result", attempt.pk)
     remaining = None
@@ -322,16 +321,12 @@ def quiz_attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     and submitting an attempt already submitted just shows its result."""
     attempt = own_attempt_or_404(request, attempt_id)
     now = timezone.now()
-    if attempt.state == State.IN_PROGRESS:
-        data = {key: request.POST.getlist(key) for key in request.POST}
-        try:
-            quizzes.save_answers(attempt, data, now)
-        except quizzes.Refused as refused:
-            if refused.code == "deadline":
-                messages.warning(
-                    request, _("Time was up: the answers saved before the deadline were graded.")
-                )
-    attempt = quizzes.submit_attempt(attempt, now)
+    if attempt.state == State.IN_PROGRESS and attempt.deadline and now >= attempt.deadline:
+        messages.warning(
+            request, _("Time was up: the answers saved before the deadline were graded.")
+        )
+    data = {key: request.POST.getlist(key) for key in request.POST}
+    attempt = quizzes.submit_attempt(attempt, now, data)
     return redirect("assessments:quiz_result", attempt.pk)
 
 
