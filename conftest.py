@@ -17,6 +17,7 @@ pytest_plugins = [
     "openclass.courses.testing",
     "openclass.assessments.testing",
     "openclass.live.testing",
+    "openclass.operations.testing",
 ]
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,6 +8,8 @@ urlpatterns = [
     path("assessments/", include("openclass.assessments.urls")),
     path("videos/", include("openclass.media.urls")),
     path("live/", include("openclass.live.urls")),
+    path("operations/", include("openclass.operations.urls")),
+    path("notifications/", include("openclass.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -141,6 +141,21 @@ def enrol_organisation(actor: User, course: Course, organisation: Organisation) 
     return _enrol_ids(course, ids, actor)
 
 
+@transaction.atomic
+def enrol_audience(course: Course, organisation: Organisation, by: User) -> EnrolmentResult:
+    """Enrol every active student under ``organisation`` into a course opened for it through
+    an approved course application (operations): the office's approval is the authority, so
+    the students are not limited to those ``by`` teaches."""
+    if not organisation.path.startswith(course.organisation.path):
+        raise PermissionDenied(_("These students are outside the course's organisation."))
+    ids = set(
+        User.objects.filter(
+            role=User.Role.STUDENT, is_active=True, organisation__path__startswith=organisation.path
+        ).values_list("pk", flat=True)
+    )
+    return _enrol_ids(course, ids, by)
+
+
 def _enrol_ids(course: Course, ids: set[int], actor: User | None) -> EnrolmentResult:
     existing = set(
         Enrolment.objects.filter(course=course, student_id__in=ids).values_list(

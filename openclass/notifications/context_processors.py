@@ -1,0 +1,12 @@
+from django.http import HttpRequest
+
+from .services import unread
+
+
+def unread_count(request: HttpRequest) -> dict[str, object]:
+    """The badge on the "Notifications" menu item; a lazy count, so a page that never shows
+    the menu (JSON, downloads) never queries."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": lambda: unread(user).count()}

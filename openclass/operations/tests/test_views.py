@@ -1,0 +1,153 @@
+"""The application pages through the test client: applying, each actor's buttons, and the
+refusals (another school's application, a student, a step that is not one's own)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+
+from openclass.notifications.mail import send
+from openclass.notifications.models import Notification
+from openclass.operations.models import Application
+from openclass.operations.testing import TODAY, Ops
+
+State = Application.State
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_a_teacher_applies_through_the_form(client, ops: Ops) -> None:
+    north = ops.city.north
+    client.force_login(north.homeroom_a)
+    page = client.get(reverse("operations:apply"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and ops.call.title in page.content.decode()
+    day = (TODAY + datetime.timedelta(days=5)).isoformat()
+    response = client.post(
+        reverse("operations:apply"),
+        {
+            "call": ops.call.pk,
+            "topic": ops.topic.pk,
+            "audience": north.class_a.pk,
+            "title": "생명존중 교육",
+            "plan": "계획",
+            "expected_students": "25",
+            "delivery": "live",
+            "sessions-TOTAL_FORMS": "4",
+            "sessions-INITIAL_FORMS": "0",
+            "sessions-0-day": day,
+            "sessions-0-starts_at": "10:00",
+            "sessions-0-ends_at": "10:40",
+        },
+    )
+    application = Application.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("operations:application", args=[application.pk])
+    assert application.preferred_sessions.count() == 1
+
+
+def test_a_bad_form_changes_nothing_and_says_why(client, ops: Ops) -> None:
+    client.force_login(ops.city.north.homeroom_a)
+    response = client.post(
+        reverse("operations:apply"),
+        {
+            "call": ops.call.pk,
+            "topic": ops.topic.pk,
+            "audience": ops.city.north.class_a.pk,
+            "title": "",
+            "plan": "계획",
+            "expected_students": "0",
+            "delivery": "live",
+            "sessions-TOTAL_FORMS": "4",
+            "sessions-INITIAL_FORMS": "0",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert not Application.objects.exists()
+    assert "This field is required." in response.content.decode()
+
+
+def test_students_and_parents_cannot_apply_or_list(client, ops: Ops) -> None:
+    for person in (ops.city.north.student_a1, ops.city.north.parent_a1):
+        client.force_login(person)
+        assert client.get(reverse("operations:apply")).status_code == 404
+        assert client.get(reverse("operations:applications")).status_code == 404
+
+
+def test_another_school_sees_nothing_of_an_application(client, ops: Ops) -> None:
+    application = ops.apply()
+    client.force_login(ops.city.south.admin)
+    assert client.get(reverse("operations:application", args=[application.pk])).status_code == 404
+    response = client.post(
+        reverse("operations:step", args=[application.pk]), {"action": "withdraw", "reason": "x"}
+    )
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+    listing = client.get(reverse("operations:applications")).content.decode()
+    assert application.title not in listing
+
+
+def test_the_office_approves_from_the_page_and_the_school_is_told(client, ops: Ops) -> None:
+    application = ops.apply()
+    client.force_login(ops.city.office_admin)
+    page = client.get(reverse("operations:application", args=[application.pk])).content.decode()
+    assert 'value="approve"' in page and 'value="withdraw"' not in page
+    response = client.post(reverse("operations:step", args=[application.pk]), {"action": "approve"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.state == State.APPROVED
+    told = Notification.objects.filter(recipient=ops.city.north.homeroom_a).get()
+    assert told.url == reverse("operations:application", args=[application.pk])
+    # Opening the page reads the notification.
+    client.force_login(ops.city.north.homeroom_a)
+    client.get(told.url)
+    told.refresh_from_db()
+    assert told.read_at is not None
+
+
+def test_an_illegal_step_from_the_page_is_explained(client, ops: Ops) -> None:
+    application = ops.apply()
+    client.force_login(ops.city.office_admin)
+    response = client.post(
+        reverse("operations:step", args=[application.pk]),
+        {"action": "open"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+    assert "is not possible now" in response.content.decode()
+
+
+def test_a_step_not_ones_own_is_a_404(client, ops: Ops) -> None:
+    application = ops.apply()
+    client.force_login(ops.city.north.homeroom_a)
+    response = client.post(reverse("operations:step", args=[application.pk]), {"action": "approve"})
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+
+
+def test_notifications_are_emailed_once_and_only_to_their_owner(client, ops: Ops) -> None:
+    ops.city.office_admin.email = "office@example.kr"
+    ops.city.office_admin.save()
+    ops.apply()
+    notification = Notification.objects.get(recipient=ops.city.office_admin)
+    assert send([notification.pk]) == 1 and send([notification.pk]) == 0
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["office@example.kr"]
+    assert notification.url in mail.outbox[0].body
+    client.force_login(ops.city.north.homeroom_a)
+    listing = client.get(reverse("notifications:list")).content.decode()
+    assert notification.subject not in listing
+    client.post(reverse("notifications:read"), {"id": str(notification.pk)})
+    notification.refresh_from_db()
+    assert notification.read_at is None

@@ -1,0 +1,276 @@
+"""The application workflow: every legal step, every illegal one, who may take each, reasons,
+history, notifications, and opening the course from the application."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from openclass.courses.models import Course, Enrolment, Session
+from openclass.notifications.models import Notification
+from openclass.operations import workflow
+from openclass.operations.models import Application, ApplicationEvent, InstructorProfile
+from openclass.operations.testing import TODAY, Ops
+
+State = Application.State
+
+
+def test_applying_records_the_first_step_and_tells_the_office(ops: Ops) -> None:
+    application = ops.apply()
+    assert application.state == State.SUBMITTED
+    assert application.school == ops.city.north.school
+    assert [(s.day, s.starts_at) for s in application.preferred_sessions.all()] == [
+        (TODAY + datetime.timedelta(days=7), datetime.time(10)),
+        (TODAY + datetime.timedelta(days=14), datetime.time(10)),
+    ]
+    event = application.events.get()
+    assert (event.action, event.from_state, event.to_state) == ("submit", "", State.SUBMITTED)
+    assert event.actor == ops.city.north.homeroom_a
+    assert Notification.objects.filter(recipient=ops.city.office_admin).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"topic": "other"}, "topic"),
+        ({"audience": "south"}, "audience"),
+        ({"sessions": []}, "sessions"),
+        ({"today": TODAY + datetime.timedelta(days=31)}, "call"),
+    ],
+)
+def test_bad_applications_are_refused_with_the_field_and_nothing_written(
+    ops: Ops, fields: dict, field: str
+) -> None:
+    if fields.get("topic") == "other":
+        fields["topic"] = ops.other_topic
+    if fields.get("audience") == "south":
+        fields["audience"] = ops.city.south.class_a
+    with pytest.raises(ValidationError) as raised:
+        ops.apply(**fields)
+    assert field in raised.value.message_dict
+    assert not Application.objects.exists() and not Notification.objects.exists()
+
+
+def test_only_school_staff_apply(ops: Ops) -> None:
+    for outsider in (ops.city.north.student_a1, ops.city.instructor, ops.city.north.parent_a1):
+        with pytest.raises(PermissionDenied):
+            ops.apply(actor=outsider)
+
+
+def test_the_whole_way_to_an_open_course(ops: Ops) -> None:
+    north = ops.city.north
+    application = ops.apply()
+    office, school, instructor = ops.city.office_admin, north.homeroom_a, ops.city.instructor
+    workflow.perform(office, application, "request_changes", "차시 시간을 40분으로 맞춰 주세요.")
+    workflow.perform(school, application, "resubmit")
+    workflow.perform(office, application, "approve")
+    workflow.perform(north.admin, application, "invite", instructor=instructor)
+    assert Notification.objects.filter(recipient=instructor).count() == 1
+    workflow.perform(instructor, application, "decline", "그 주는 출장입니다.")
+    application.refresh_from_db()
+    assert application.state == State.APPROVED and application.instructor is None
+    workflow.perform(office, application, "invite", instructor=instructor)
+    workflow.perform(instructor, application, "accept")
+    application = workflow.perform(school, application, "open")
+
+    assert application.state == State.OPENED
+    course = application.course
+    assert course.organisation == north.class_a and course.scope == Course.Scope.CLASS
+    assert course.delivery == Course.Delivery.LIVE and course.is_published
+    assert set(course.teachers.all()) == {instructor, school}
+    sessions = list(course.sessions.order_by("day"))
+    assert [s.kind for s in sessions] == [Session.Kind.LIVE, Session.Kind.LIVE]
+    assert sessions[0].day == TODAY + datetime.timedelta(days=7)
+    assert set(Enrolment.objects.filter(course=course).values_list("student", flat=True)) == {
+        north.student_a1.pk,
+        north.student_a2.pk,
+    }
+    steps = list(application.events.values_list("action", "from_state", "to_state"))
+    assert steps == [
+        ("submit", "", State.SUBMITTED),
+        ("request_changes", State.SUBMITTED, State.CHANGES_REQUESTED),
+        ("resubmit", State.CHANGES_REQUESTED, State.SUBMITTED),
+        ("approve", State.SUBMITTED, State.APPROVED),
+        ("invite", State.APPROVED, State.INSTRUCTOR_INVITED),
+        ("decline", State.INSTRUCTOR_INVITED, State.APPROVED),
+        ("invite", State.APPROVED, State.INSTRUCTOR_INVITED),
+        ("accept", State.INSTRUCTOR_INVITED, State.INSTRUCTOR_ACCEPTED),
+        ("open", State.INSTRUCTOR_ACCEPTED, State.OPENED),
+    ]
+    reasons = dict(application.events.values_list("action", "reason"))
+    assert reasons["decline"] == "그 주는 출장입니다."
+
+
+# Every step from every state: legal only where STEPS says so.
+ALL_STATES = [value for value, _label in State.choices]
+
+
+@pytest.mark.parametrize("action", sorted(workflow.STEPS))
+def test_every_step_is_refused_from_every_other_state(ops: Ops, action: str) -> None:
+    step = workflow.STEPS[action]
+    application = ops.apply()
+    for state in ALL_STATES:
+        if state in step.sources:
+            continue
+        Application.objects.filter(pk=application.pk).update(state=state)
+        before = ApplicationEvent.objects.count()
+        with pytest.raises(IllegalTransition):
+            workflow.perform(ops.city.office_admin, application, action, "이유")
+        application.refresh_from_db()
+        assert application.state == state and ApplicationEvent.objects.count() == before
+
+
+IllegalTransition = workflow.IllegalTransition
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "who"),
+    [
+        ("approve", State.SUBMITTED, "school"),
+        ("approve", State.SUBMITTED, "instructor"),
+        ("reject", State.SUBMITTED, "school"),
+        ("resubmit", State.CHANGES_REQUESTED, "office"),
+        ("resubmit", State.CHANGES_REQUESTED, "other_school"),
+        ("withdraw", State.SUBMITTED, "other_teacher"),
+        ("invite", State.APPROVED, "instructor"),
+        ("accept", State.INSTRUCTOR_INVITED, "office"),
+        ("accept", State.INSTRUCTOR_INVITED, "school"),
+        ("decline", State.INSTRUCTOR_INVITED, "school"),
+        ("open", State.INSTRUCTOR_ACCEPTED, "instructor"),
+        ("open", State.INSTRUCTOR_ACCEPTED, "student"),
+    ],
+)
+def test_steps_belong_to_their_actor(ops: Ops, action: str, state: str, who: str) -> None:
+    north = ops.city.north
+    actors = {
+        "office": ops.city.office_admin,
+        "school": north.homeroom_a,
+        "instructor": ops.city.instructor,
+        "other_school": ops.city.south.admin,
+        "other_teacher": north.subject_teacher,
+        "student": north.student_a1,
+    }
+    application = ops.apply()
+    Application.objects.filter(pk=application.pk).update(
+        state=state, instructor=ops.city.instructor
+    )
+    with pytest.raises(PermissionDenied):
+        workflow.perform(actors[who], application, action, "이유", instructor=ops.city.instructor)
+    application.refresh_from_db()
+    assert application.state == state
+
+
+@pytest.mark.parametrize("action", ["request_changes", "reject", "withdraw", "decline"])
+def test_refusals_need_a_reason(ops: Ops, action: str) -> None:
+    step = workflow.STEPS[action]
+    actor = {
+        "office": ops.city.office_admin,
+        "school": ops.city.north.homeroom_a,
+        "instructor": ops.city.instructor,
+    }[step.by]
+    application = ops.apply()
+    source = sorted(step.sources)[0]
+    Application.objects.filter(pk=application.pk).update(
+        state=source, instructor=ops.city.instructor
+    )
+    with pytest.raises(ValidationError) as raised:
+        workflow.perform(actor, application, action, "   ")
+    assert "reason" in raised.value.message_dict
+    application.refresh_from_db()
+    assert application.state == source
+
+
+def test_only_approved_instructors_of_the_pool_or_the_school_are_invited(ops: Ops) -> None:
+    application = ops.apply()
+    workflow.perform(ops.city.office_admin, application, "approve")
+    ops.profile.status = InstructorProfile.Status.PENDING
+    ops.profile.save()
+    with pytest.raises(ValidationError):
+        workflow.perform(
+            ops.city.office_admin, application, "invite", instructor=ops.city.instructor
+        )
+    ops.profile.status = InstructorProfile.Status.APPROVED
+    ops.profile.registered_by_school = ops.city.south.school
+    ops.profile.save()
+    with pytest.raises(ValidationError):
+        workflow.perform(
+            ops.city.office_admin, application, "invite", instructor=ops.city.instructor
+        )
+    ops.profile.registered_by_school = ops.city.north.school
+    ops.profile.save()
+    workflow.perform(ops.city.office_admin, application, "invite", instructor=ops.city.instructor)
+    workflow.perform(ops.city.instructor, application, "accept")
+    application = workflow.perform(ops.city.office_admin, application, "open")
+    assert application.course.arrangement == Course.Arrangement.SCHOOL_INSTRUCTOR
+
+
+def test_available_steps_are_what_the_actor_may_do_now(ops: Ops) -> None:
+    application = ops.apply()
+    office = {s.action for s in workflow.available_steps(ops.city.office_admin, application)}
+    school = {s.action for s in workflow.available_steps(ops.city.north.homeroom_a, application)}
+    outsider = workflow.available_steps(ops.city.south.admin, application)
+    assert office == {"approve", "request_changes", "reject"}
+    assert school == {"withdraw"}
+    assert outsider == []
+
+
+def test_the_school_may_change_its_application_until_it_is_decided(ops: Ops) -> None:
+    application = ops.apply()
+    wishes = [
+        workflow.SessionWish(
+            TODAY + datetime.timedelta(days=3), datetime.time(9), datetime.time(9, 40)
+        )
+    ]
+    fields = {
+        "title": "생명존중 교육 (수정)",
+        "plan": "계획",
+        "expected_students": 20,
+        "delivery": "blended",
+        "sessions": wishes,
+        "today": TODAY,
+    }
+    workflow.change(ops.city.north.admin, application, **fields)
+    application.refresh_from_db()
+    assert (
+        application.title == "생명존중 교육 (수정)" and application.preferred_sessions.count() == 1
+    )
+    with pytest.raises(PermissionDenied):
+        workflow.change(ops.city.south.admin, application, **fields)
+    workflow.perform(ops.city.office_admin, application, "approve")
+    with pytest.raises(IllegalTransition):
+        workflow.change(ops.city.north.admin, application, **fields)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_approving_at_once_only_one_wins(ops: Ops) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database shared between connections (PostgreSQL)")
+    from openclass.accounts.models import User
+    from openclass.accounts.testing import make_user
+
+    second = make_user("office-admin-2", User.Role.OFFICE_ADMIN, ops.city.office)
+    application = ops.apply()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(admin) -> None:
+        barrier.wait()
+        try:
+            workflow.perform(admin, application, "approve")
+            outcomes.append("won")
+        except IllegalTransition:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in (ops.city.office_admin, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "won"]
+    assert application.events.filter(action="approve").count() == 1
