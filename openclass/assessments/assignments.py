@@ -15,7 +15,7 @@ Decided once for every assignment:
   the assignment's list of file endings (never one of ``DANGEROUS_EXTENSIONS``), and their first
   bytes: web pages, SVG/XML, executables and scripts are refused whatever their name, and a file
   claiming a known format (PDF, images, office files, HWP, ZIP) must start like one. They are
-  stored under random names and only ever served as downloads (``download_response``).
+  stored under random names and only ever served as downloads (``web.downloads.download_response``).
 - **Scores.** ``Submission.score`` is the score that counts, after any late penalty, so the
   gradebook reads it as it is. With a rubric the raw score is the sum of the picked levels'
   points scaled to the assignment's maximum: ``sum × max_score ÷ (sum of each criterion's best
@@ -37,7 +37,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
-from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -865,19 +864,3 @@ def can_download_instruction_file(viewer: User, file: AssignmentFile) -> bool:
         or access.can_preview_lessons(viewer, course)
         or access.enrolments_visible_to(viewer, course).exists()
     )
-
-
-def download_response(field, name: str) -> FileResponse:
-    """Any stored file, always as a download: never rendered, never sniffed, whatever it holds."""
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle, as_attachment=True, filename=name, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

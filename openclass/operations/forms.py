@@ -9,7 +9,7 @@ from openclass.accounts.models import Organisation
 from openclass.catalog.models import Topic
 from openclass.courses.models import Course
 
-from .models import Call
+from .models import Call, InstructorProfile
 
 
 class ApplicationForm(forms.Form):
@@ -32,10 +32,61 @@ class ApplicationForm(forms.Form):
         self.fields["topic"].queryset = Topic.objects.filter(calls__in=calls).distinct()
 
 
-class SessionWishForm(forms.Form):
+class TimeSlotForm(forms.Form):
+    """A day and a time range: a preferred session, an instructor's available time."""
+
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     starts_at = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
     ends_at = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
 
 
-SessionWishFormSet = forms.formset_factory(SessionWishForm, extra=4, max_num=30, absolute_max=30)
+TimeSlotFormSet = forms.formset_factory(TimeSlotForm, extra=4, max_num=60, absolute_max=60)
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".hwp", ".hwpx", ".docx")
+
+
+class ProfileForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Instructor type"), choices=InstructorProfile.Kind.choices)
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Fields"), queryset=Topic.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
+    headline = forms.CharField(label=_("One line about you"), max_length=120)
+    career = forms.CharField(
+        label=_("Career"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+    )
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Document title"), max_length=120)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, image, HWP or Word, at most 10 MB."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > DOCUMENT_MAX_BYTES:
+            raise forms.ValidationError(_("The file may be at most 10 MB."))
+        if not upload.name.lower().endswith(DOCUMENT_TYPES):
+            raise forms.ValidationError(_("Upload a PDF, an image, an HWP or a Word file."))
+        return upload
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Do not approve"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note to the instructor"), required=False, max_length=300)
+
+
+class OwnInstructorForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    kind = forms.ChoiceField(label=_("Instructor type"), choices=InstructorProfile.Kind.choices)
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Fields"), queryset=Topic.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
+    headline = forms.CharField(label=_("One line about them"), max_length=120, required=False)

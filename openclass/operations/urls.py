@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_pool
 
 app_name = "operations"
 
@@ -9,4 +9,14 @@ urlpatterns = [
     path("applications/new/", views.apply, name="apply"),
     path("applications/<int:pk>/", views.application, name="application"),
     path("applications/<int:pk>/step/", views.step, name="step"),
+]
+
+urlpatterns += [
+    path("pool/", views_pool.pool_list, name="pool"),
+    path("pool/<int:pk>/", views_pool.profile, name="profile"),
+    path("pool/me/", views_pool.my_profile, name="my_profile"),
+    path("pool/me/availability/", views_pool.my_availability, name="my_availability"),
+    path("pool/me/documents/", views_pool.my_document, name="my_document"),
+    path("pool/documents/<int:pk>/", views_pool.document, name="document"),
+    path("pool/register/", views_pool.register_own, name="register_own"),
 ]

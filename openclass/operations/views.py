@@ -15,9 +15,9 @@ from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
 from openclass.notifications import services as notifications
 
-from . import access, workflow
-from .forms import ApplicationForm, SessionWishFormSet
-from .models import Application, InstructorProfile
+from . import access, pool, workflow
+from .forms import ApplicationForm, TimeSlotFormSet
+from .models import Application
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Application:
@@ -60,14 +60,9 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
     notifications.mark_seen(request.user, request.path)
     steps = workflow.available_steps(request.user, application)
-    instructors = []
+    suggestions = []
     if any(step.action == "invite" for step in steps):
-        instructors = (
-            InstructorProfile.objects.filter(status=InstructorProfile.Status.APPROVED)
-            .filter(registered_by_school__in=[None, application.school_id])
-            .select_related("user")
-            .prefetch_related("topics")
-        )
+        suggestions = pool.suggestions(application)
     return render(
         request,
         "operations/application.html",
@@ -76,7 +71,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             "sessions": application.preferred_sessions.all(),
             "events": application.events.select_related("actor"),
             "steps": steps,
-            "instructors": instructors,
+            "suggestions": suggestions,
         },
     )
 
@@ -115,7 +110,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     form = ApplicationForm(
         request.POST or None, calls=calls, audiences=school.subtree().exclude(kind="office")
     )
-    sessions = SessionWishFormSet(request.POST or None, prefix="sessions")
+    sessions = TimeSlotFormSet(request.POST or None, prefix="sessions")
     if request.method == "POST" and form.is_valid() and sessions.is_valid():
         data = form.cleaned_data
         wishes = [

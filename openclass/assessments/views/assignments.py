@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.models import User
 from openclass.courses import access
 from openclass.courses.models import Enrolment, Lesson
+from openclass.web.downloads import download_response
 
 from .. import assignments, rubrics
 from ..forms_assignment import (
@@ -388,7 +389,7 @@ def assignment_file(request: HttpRequest, file_id: int) -> HttpResponse:
     )
     if not assignments.can_download_instruction_file(request.user, file):
         raise Http404
-    return assignments.download_response(file.file, file.name)
+    return download_response(file.file, file.name)
 
 
 @login_required
@@ -401,7 +402,7 @@ def submission_file(request: HttpRequest, file_id: int) -> HttpResponse:
     )
     if not assignments.can_download_submission_file(request.user, file):
         raise Http404
-    return assignments.download_response(file.file, file.name)
+    return download_response(file.file, file.name)
 
 
 @login_required
@@ -412,9 +413,7 @@ def feedback_file(request: HttpRequest, submission_id: int) -> HttpResponse:
     )
     if not assignments.can_download_feedback_file(request.user, submission):
         raise Http404
-    return assignments.download_response(
-        submission.feedback_file, submission.feedback_file_name or "feedback"
-    )
+    return download_response(submission.feedback_file, submission.feedback_file_name or "feedback")
 
 
 # --- Rubrics -------------------------------------------------------------------------------
