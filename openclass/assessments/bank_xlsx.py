@@ -48,7 +48,6 @@ Kind = Question.Kind
 MAX_ROWS = 1000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_BLANK_RUN = 2000
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The names written in the header row and the kind column (a Korean teacher's words).
 COLUMNS = {

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
+from openclass.web.downloads import xlsx_response
 
 from . import access, reports, services
 from .forms import SessionForm
@@ -109,14 +110,8 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attendance_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     grid, klass, _classes = _grid_for(request, pk)
-    response = HttpResponse(
-        reports.grid_xlsx(grid),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     suffix = f"-{klass.pk}" if klass else ""
-    filename = f"attendance-{grid.course.pk}{suffix}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(reports.grid_xlsx(grid), f"attendance-{grid.course.pk}{suffix}.xlsx")
 
 
 @login_required

@@ -106,6 +106,17 @@ def main_room(session: Session) -> LiveRoom:
     return room
 
 
+def delivered_minutes(session: Session) -> int | None:
+    """How long a live session's class really ran, in whole minutes, from its start to its end
+    (``None`` until it has ended): what the operations area pays for, not the timetable."""
+    room = LiveRoom.objects.filter(
+        session=session, parent=None, status=LiveRoom.Status.ENDED
+    ).first()
+    if room is None or not (room.started_at and room.ended_at):
+        return None
+    return max(0, int((room.ended_at - room.started_at).total_seconds() // 60))
+
+
 def live_now_for(student: User) -> list[LiveRoom]:
     """Open rooms of the courses ``student`` is enrolled in (the home page's "live now")."""
     return list(

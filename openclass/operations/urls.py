@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_pool
+from . import views, views_pay, views_pool
 
 app_name = "operations"
 
@@ -19,4 +19,20 @@ urlpatterns += [
     path("pool/me/documents/", views_pool.my_document, name="my_document"),
     path("pool/documents/<int:pk>/", views_pool.document, name="document"),
     path("pool/register/", views_pool.register_own, name="register_own"),
+]
+
+urlpatterns += [
+    path(
+        "applications/<int:pk>/sessions/<int:session_id>/confirm/",
+        views_pay.confirm,
+        name="confirm_session",
+    ),
+    path(
+        "applications/<int:pk>/sessions/<int:session_id>/change/",
+        views_pay.change,
+        name="change_session",
+    ),
+    path("pay/", views_pay.pay_home, name="pay"),
+    path("pay/close/", views_pay.close_month, name="close_month"),
+    path("pay/instructors/<int:user_id>/", views_pay.instructor_statement, name="statement"),
 ]

@@ -15,7 +15,7 @@ from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
 from openclass.notifications import services as notifications
 
-from . import access, pool, workflow
+from . import access, pay, pool, workflow
 from .forms import ApplicationForm, TimeSlotFormSet
 from .models import Application
 
@@ -63,6 +63,21 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     suggestions = []
     if any(step.action == "invite" for step in steps):
         suggestions = pool.suggestions(application)
+    sessions_run = []
+    if application.course_id:
+        may_confirm = access.is_office(request.user) or access.speaks_for_school(
+            request.user, application
+        )
+        for session in application.course.sessions.select_related("report", "lesson"):
+            report = getattr(session, "report", None)
+            sessions_run.append(
+                {
+                    "session": session,
+                    "report": report,
+                    "measured": None if report else pay.measured_minutes(session),
+                    "may_confirm": may_confirm,
+                }
+            )
     return render(
         request,
         "operations/application.html",
@@ -72,6 +87,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             "events": application.events.select_related("actor"),
             "steps": steps,
             "suggestions": suggestions,
+            "sessions_run": sessions_run,
         },
     )
 

@@ -403,6 +403,19 @@ def _open_course(actor: User, application: Application) -> Course:
     return course
 
 
+def complete(application: Application, actor: User) -> bool:
+    """Step g is done: every session of the course is confirmed (``pay.confirm`` calls this
+    with the one who confirmed the last). Returns whether this call moved it."""
+    moved = Application.objects.filter(pk=application.pk, state=State.OPENED).update(
+        state=State.COMPLETED, state_changed_at=timezone.now()
+    )
+    if moved:
+        application.state = State.COMPLETED
+        _record(application, "complete", State.OPENED, State.COMPLETED, actor, "")
+        _notify_for(application, State.COMPLETED, actor)
+    return bool(moved)
+
+
 # --- History and notifications --------------------------------------------------------------
 
 
@@ -465,6 +478,9 @@ def _notify_for(
     elif state == State.OPENED:
         people = [*school_side(application), application.instructor]
         subject = _("The course is open: %(title)s") % {"title": title}
+    elif state == State.COMPLETED:
+        people = school_side(application) + office_admins()
+        subject = _("Every session is confirmed: %(title)s") % {"title": title}
     elif state == State.WITHDRAWN:
         people = office_admins() + ([application.instructor] if application.instructor else [])
         subject = _("Application withdrawn: %(title)s") % {"title": title}

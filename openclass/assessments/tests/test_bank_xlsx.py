@@ -18,6 +18,7 @@ from openclass.assessments import bank_xlsx
 from openclass.assessments.bank import QuestionData
 from openclass.assessments.models import Question
 from openclass.assessments.testing import make_question
+from openclass.web.downloads import XLSX_CONTENT_TYPE
 
 Kind = Question.Kind
 HEADER = [
@@ -66,7 +67,7 @@ def row(kind, text, choices=(), answer=None, tolerance=None, points=None, catego
 
 
 def as_upload(content: bytes, name="questions.xlsx"):
-    return SimpleUploadedFile(name, content, bank_xlsx.CONTENT_TYPE)
+    return SimpleUploadedFile(name, content, XLSX_CONTENT_TYPE)
 
 
 GOOD_ROWS = [
@@ -285,7 +286,7 @@ def test_export_and_template_downloads(client, bank, courses):
     client.force_login(bank.owner)
     response = client.get(reverse("assessments:bank_export"))
     assert response.status_code == 200
-    assert response["Content-Type"] == bank_xlsx.CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert "attachment" in response["Content-Disposition"]
     texts = {q.text for q in bank_xlsx.read_questions(response.content).questions}
     assert texts == {q.text for q in bank.questions} | {shared.text}

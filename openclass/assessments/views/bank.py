@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from openclass.web.downloads import xlsx_response
+
 from .. import bank, bank_xlsx
 from ..forms_bank import BankFilterForm, ImportForm, QuestionForm, choice_formset
 from ..grading import correct_answer_text
@@ -177,23 +179,17 @@ def question_image(request: HttpRequest, question_id: int) -> FileResponse:
     return response
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=bank_xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bank_owner_required
 def bank_export(request: HttpRequest) -> HttpResponse:
     """The questions the list shows (same filters), in the import layout."""
     _form, questions = _filtered(request)
     questions = questions.prefetch_related("choices").order_by("category", "pk")
-    return _xlsx(bank_xlsx.export_questions(questions), "questions.xlsx")
+    return xlsx_response(bank_xlsx.export_questions(questions), "questions.xlsx")
 
 
 @bank_owner_required
 def bank_template(request: HttpRequest) -> HttpResponse:
-    return _xlsx(bank_xlsx.template(), "questions-template.xlsx")
+    return xlsx_response(bank_xlsx.template(), "questions-template.xlsx")
 
 
 @bank_owner_required

@@ -21,13 +21,13 @@ from openclass.accounts.models import Organisation, User
 from openclass.courses import access
 from openclass.courses.models import Course, Lesson
 from openclass.courses.views import visible_course_or_404
+from openclass.web.downloads import xlsx_response
 
 from .. import gradebook
 from ..forms_gradebook import OverrideForm, WeightsForm
 
 Role = User.Role
 HISTORY_SHOWN = 100  # the newest overrides on the page; the export holds them all
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _gradebook_course(request: HttpRequest, pk: int) -> Course:
@@ -76,11 +76,8 @@ def gradebook_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     course = _gradebook_course(request, pk)
     klass, _classes = _class_filter(request, course)
     table = gradebook.table(course, request.user, klass=klass)
-    response = HttpResponse(gradebook.table_xlsx(table), content_type=XLSX)
     suffix = f"-{klass.pk}" if klass else ""
-    filename = f"gradebook-{course.pk}{suffix}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(gradebook.table_xlsx(table), f"gradebook-{course.pk}{suffix}.xlsx")
 
 
 @login_required

@@ -1,4 +1,14 @@
 from .applications import Application, ApplicationEvent, Call, PreferredSession
+from .pay import (
+    PayLine,
+    PayMonth,
+    PointEntry,
+    PointRule,
+    Rate,
+    RateTable,
+    SessionReport,
+    SessionReportChange,
+)
 from .pool import AvailabilitySlot, InstructorDocument, InstructorProfile
 
 __all__ = [
@@ -8,5 +18,13 @@ __all__ = [
     "Call",
     "InstructorDocument",
     "InstructorProfile",
+    "PayLine",
+    "PayMonth",
+    "PointEntry",
+    "PointRule",
     "PreferredSession",
+    "Rate",
+    "RateTable",
+    "SessionReport",
+    "SessionReportChange",
 ]
