@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
 from openclass.courses import services as course_services
-from openclass.courses.models import Attendance, Lesson, Section
+from openclass.courses.models import Attendance, Course, Lesson, Section
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable
@@ -232,12 +232,18 @@ def share(actor: User, recording: Recording) -> Lesson:
     return lesson
 
 
-@transaction.atomic
 def delete(actor: User, recording: Recording) -> None:
     """The teacher deletes the recording: its video (and lesson, if shared) and Janus's files."""
-    room = recording.room
-    if services.role_for(actor, room.session) != services.Role.HOST:
+    if services.role_for(actor, recording.room.session) != services.Role.HOST:
         raise PermissionDenied(_("Only the course's teachers can delete the recording."))
+    discard(recording)
+
+
+@transaction.atomic
+def discard(recording: Recording) -> None:
+    """Delete a recording's video, lesson and files (the teacher's choice, or the retention
+    period the course's opener set, operations step j)."""
+    room = recording.room
     if recording.lesson_id:
         recording.lesson.delete()
     if recording.video_id:
@@ -251,6 +257,15 @@ def delete(actor: User, recording: Recording) -> None:
     recording.lesson = None
     recording.video = None
     recording.save(update_fields=["status", "lesson", "video"])
+
+
+def kept_for(course: Course) -> list[Recording]:
+    """The recordings of a course's live classes that still exist."""
+    return list(
+        Recording.objects.filter(room__session__course=course)
+        .exclude(status=Recording.Status.DELETED)
+        .select_related("room__session", "video", "lesson")
+    )
 
 
 def to_watch(student: User) -> list[Recording]:

@@ -186,8 +186,9 @@ def suggestions(
     application: Application, today: datetime.date | None = None, limit: int = 10
 ) -> list[Suggestion]:
     """Approved instructors the application may invite, best first, each with why: the field
-    matches (40), free on the preferred sessions (up to 40, by the share covered), and how
-    busy they are around now (−5 per session taught in the 30 days either side, at most −20).
+    matches (40), free on the preferred sessions (up to 40, by the share covered), the survey
+    rating (−20 to +20 around 3 of 5), and how busy they are around now (−5 per session taught
+    in the 30 days either side, at most −20).
     """
     today = today or timezone.localdate()
     candidates = list(
@@ -211,6 +212,9 @@ def suggestions(
         .values_list("course__teachers")
         .annotate(count=Count("pk", distinct=True))
     )
+    from .closing import ratings
+
+    rated = ratings([p.user_id for p in candidates])
     ranked = []
     for profile in candidates:
         suggestion = Suggestion(profile, 0)
@@ -231,6 +235,14 @@ def suggestions(
                 _("Free for %(covered)d of %(total)d preferred sessions")
                 % {"covered": covered, "total": len(wishes)}
             )
+        if profile.user_id in rated:
+            mean, answers = rated[profile.user_id]
+            suggestion.score += int((mean - 3) * 10)
+            suggestion.reasons.append(
+                _("Rated %(mean)s of 5 by %(answers)d answers") % {"mean": mean, "answers": answers}
+            )
+        else:
+            suggestion.reasons.append(_("No rating yet"))
         busy = load.get(profile.user_id, 0)
         suggestion.score -= min(20, 5 * busy)
         suggestion.reasons.append(

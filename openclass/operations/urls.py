@@ -9,6 +9,8 @@ urlpatterns = [
     path("applications/new/", views.apply, name="apply"),
     path("applications/<int:pk>/", views.application, name="application"),
     path("applications/<int:pk>/step/", views.step, name="step"),
+    path("applications/<int:pk>/survey/", views.survey, name="survey"),
+    path("applications/<int:pk>/recordings/", views.recordings, name="recordings"),
 ]
 
 urlpatterns += [

@@ -15,9 +15,9 @@ from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
 from openclass.notifications import services as notifications
 
-from . import access, pay, pool, workflow
+from . import access, closing, pay, pool, workflow
 from .forms import ApplicationForm, TimeSlotFormSet
-from .models import Application
+from .models import Application, SurveyResponse
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Application:
@@ -88,6 +88,10 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "suggestions": suggestions,
             "sessions_run": sessions_run,
+            "may_decide_recordings": application.state
+            in (Application.State.OPENED, Application.State.COMPLETED)
+            and access.speaks_for_school(request.user, application),
+            "recording_choices": [c for c in Application.Recording.choices if c[0] != "undecided"],
         },
     )
 
@@ -157,3 +161,73 @@ def apply(request: HttpRequest) -> HttpResponse:
     return render(
         request, "operations/apply.html", {"form": form, "sessions": sessions, "calls": calls}
     )
+
+
+@login_required
+def survey(request: HttpRequest, pk: int) -> HttpResponse:
+    """Students of the course and the school answer once; the office, the school and the
+    instructor see the results (averages and comments, never who)."""
+    application = get_object_or_404(
+        Application.objects.select_related("course", "instructor", "school"), pk=pk
+    )
+    kind = closing.respondent_kind(request.user, application)
+    answered = closing.has_answered(request.user, application)
+    try:
+        results = closing.results(request.user, application)
+    except PermissionDenied:
+        results = None
+    if kind is None and results is None:
+        raise Http404
+    error = ""
+    if request.method == "POST" and kind and not answered:
+        try:
+            scores = {name: int(request.POST.get(name, "0")) for name in closing.QUESTIONS}
+            closing.answer(
+                request.user, application, comment=request.POST.get("comment", ""), **scores
+            )
+        except (ValueError, ValidationError) as problem:
+            error = " ".join(
+                getattr(problem, "messages", [_("Answer every question from 1 to 5.")])
+            )
+        else:
+            messages.success(request, _("Thank you: your answer is anonymous."))
+            return redirect("operations:survey", application.pk)
+    questions = [
+        (name, SurveyResponse._meta.get_field(name).verbose_name) for name in closing.QUESTIONS
+    ]
+    return render(
+        request,
+        "operations/survey.html",
+        {
+            "application": application,
+            "may_answer": kind is not None and not answered,
+            "answered": answered,
+            "questions": questions,
+            "results": results,
+            "minimum": closing.MIN_ANSWERS_SHOWN,
+            "error": error,
+            "scale": range(1, 6),
+        },
+    )
+
+
+@login_required
+@require_POST
+def recordings(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible_or_404(request, pk)
+    days = request.POST.get("recording_days", "")
+    try:
+        closing.decide_recordings(
+            request.user,
+            application,
+            request.POST.get("recording", ""),
+            int(days) if days.isdigit() else None,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The decision about the recordings is saved."))
+    return redirect("operations:application", application.pk)

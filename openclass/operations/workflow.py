@@ -127,6 +127,13 @@ STEPS: dict[str, Step] = {
             State.OPENED,
             "office_or_school",
         ),
+        Step(
+            "close",
+            gettext_lazy("Close the application"),
+            frozenset({State.COMPLETED}),
+            State.CLOSED,
+            "office_or_school",
+        ),
     ]
 }
 
@@ -332,6 +339,10 @@ def perform(
             fields["instructor"] = None
         elif action == "open":
             fields["course"] = _open_course(actor, locked)
+        elif action == "close" and locked.recording == Application.Recording.UNDECIDED:
+            raise ValidationError(
+                {"recording": _("Decide what happens to the recordings before closing.")}
+            )
         moved = Application.objects.filter(pk=locked.pk, state=locked.state).update(
             state=step.target, state_changed_at=now, **fields
         )
@@ -413,6 +424,13 @@ def complete(application: Application, actor: User) -> bool:
         application.state = State.COMPLETED
         _record(application, "complete", State.OPENED, State.COMPLETED, actor, "")
         _notify_for(application, State.COMPLETED, actor)
+        students = User.objects.filter(enrolments__course=application.course_id)
+        notify(
+            students,
+            _("How was the course? %(title)s") % {"title": application.title},
+            _("Your answer is anonymous: the instructor sees only averages."),
+            reverse("operations:survey", args=[application.pk]),
+        )
     return bool(moved)
 
 

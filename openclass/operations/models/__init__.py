@@ -10,6 +10,7 @@ from .pay import (
     SessionReportChange,
 )
 from .pool import AvailabilitySlot, InstructorDocument, InstructorProfile
+from .surveys import SurveyReceipt, SurveyResponse
 
 __all__ = [
     "Application",
@@ -27,4 +28,6 @@ __all__ = [
     "RateTable",
     "SessionReport",
     "SessionReportChange",
+    "SurveyReceipt",
+    "SurveyResponse",
 ]

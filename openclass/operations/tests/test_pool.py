@@ -140,6 +140,7 @@ def test_suggestions_rank_by_field_availability_and_load_and_say_why(ops: Ops) -
     assert ranked[0].reasons == [
         f"Teaches {ops.topic}",
         "Free for 2 of 2 preferred sessions",
+        "No rating yet",
         "0 sessions in the 30 days around today",
     ]
     assert ranked[1].reasons[-1] == "4 sessions in the 30 days around today"
