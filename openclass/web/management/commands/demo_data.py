@@ -14,6 +14,7 @@ from openclass.accounts.models import Organisation, User
 from openclass.assessments import demo as assessment_demo
 from openclass.courses import demo as course_demo
 from openclass.live import demo as live_demo
+from openclass.operations import demo as operations_demo
 
 
 class Command(BaseCommand):
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             and course_demo.demo_courses_exist()
             and assessment_demo.demo_assessments_exist()
             and live_demo.demo_live_exists()
+            and operations_demo.demo_operations_exist()
         ):
             self.stdout.write("The demo city already exists; nothing to do.")
             return
@@ -96,6 +98,11 @@ class Command(BaseCommand):
         if created := live_demo.build_demo_live():
             self.stdout.write(
                 f"Created {created} demo live classes (one held, with its attendance; one today)."
+            )
+        if created := operations_demo.build_demo_operations():
+            self.stdout.write(
+                f"Created {created} demo course applications (every state), the instructor "
+                "pool, the rate table and last month's closed pay."
             )
         self.stdout.write(f"Every demo account's password: {demo.DEMO_PASSWORD}")
         for role, username in demo.DEMO_LOGINS:

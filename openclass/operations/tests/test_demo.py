@@ -1,0 +1,36 @@
+"""The operations demo built by `manage.py demo_data` (the small city): applications in every
+state with their histories, the pool, the rate table and a closed month with statements."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from openclass.accounts.models import User
+from openclass.operations import closing, pay
+from openclass.operations.models import Application, InstructorProfile, PayMonth, Rate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_state_a_pool_rates_and_a_closed_month():
+    call_command("demo_data", "--size", "small", stdout=StringIO())
+    states = set(Application.objects.values_list("state", flat=True))
+    assert states == set(Application.State.values) - {Application.State.COMPLETED}
+    for application in Application.objects.all():
+        assert application.events.first().action == "submit"
+    statuses = set(InstructorProfile.objects.values_list("status", flat=True))
+    assert statuses == set(InstructorProfile.Status.values)
+    assert Rate.objects.count() == 9
+    closed = PayMonth.objects.get(closed_at__isnull=False)
+    instructor = User.objects.get(username="instructor01")
+    lines, total = pay.statement(instructor, closed.month)
+    assert len(lines) == 2 and total > 0 and all(line.amount_won > 0 for line in lines)
+    finished = Application.objects.get(state=Application.State.CLOSED)
+    assert closing.results(instructor, finished).shown
+    invited = Application.objects.get(state=Application.State.INSTRUCTOR_INVITED)
+    assert invited.instructor == instructor
+    call_command("demo_data", "--size", "small", stdout=StringIO())
+    assert Application.objects.filter(state=Application.State.CLOSED).count() == 1
