@@ -36,6 +36,45 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
+def server_shell(server_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """``server_shell("package.module.function")`` runs that function in the live server's own
+    Django and database (``manage.py shell``), to seed what a browser test needs."""
+    import secrets
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.getbasetemp()
+    databases = sorted(base.glob("openclass-var*/openclass.sqlite3"))
+    assert databases, f"no live server database under {base}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openclass.settings",
+        "OPENCLASS_VAR_DIR": str(Path(databases[-1]).parent),
+        "OPENCLASS_SECRET_KEY": secrets.token_urlsafe(50),
+        "OPENCLASS_DEBUG": "0",
+        "OPENCLASS_ENV": "development",
+    }
+    for name in ("OPENCLASS_DATABASE_URL", "OPENCLASS_REDIS_URL"):
+        env.pop(name, None)
+    root = Path(__file__).resolve().parent
+
+    def run(dotted: str) -> None:
+        module, function = dotted.rsplit(".", 1)
+        code = f"from {module} import {function}; {function}()"
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL (no trailing slash) of uvicorn serving a fresh, seeded SQLite database."""
     from openclass.web.tests.live_server import LiveServer

@@ -9,17 +9,12 @@ The quizzes are added to the live server's seeded course (``live_server.seed_cou
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from openclass.web.tests.live_server import COURSE_TITLE, ROOT, STUDENT, TEACHER
+from openclass.web.tests.live_server import COURSE_TITLE, STUDENT, TEACHER
 from openclass.web.tests.test_browser import (
     DESKTOP,
     PHONE,
@@ -105,36 +100,9 @@ def seed_closing_quiz() -> None:
 
 
 @pytest.fixture(scope="module")
-def seed(server_url: str, tmp_path_factory: pytest.TempPathFactory):
-    """Runs one of the seed functions above against the live server's database (found under
-    the session's temporary directory, where ``server_url`` made it)."""
-    base = tmp_path_factory.getbasetemp()
-    databases = sorted(base.glob("openclass-var*/openclass.sqlite3"))
-    assert databases, f"no live server database under {base}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "openclass.settings",
-        "OPENCLASS_VAR_DIR": str(Path(databases[-1]).parent),
-        "OPENCLASS_SECRET_KEY": secrets.token_urlsafe(50),
-        "OPENCLASS_DEBUG": "0",
-        "OPENCLASS_ENV": "development",
-    }
-    for name in ("OPENCLASS_DATABASE_URL", "OPENCLASS_REDIS_URL"):
-        env.pop(name, None)
-
-    def run(function: str) -> None:
-        code = f"from openclass.assessments.tests.test_quiz_browser import {function}; {function}()"
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-
-    return run
+def seed(server_shell):
+    """Runs one of the seed functions above in the live server's Django."""
+    return lambda function: server_shell(f"{__name__}.{function}")
 
 
 def open_quiz(page: Page, title: str) -> None:
