@@ -12,6 +12,7 @@ from openclass.assessments import todo
 from openclass.courses import services as courses
 from openclass.live import recording as live_recordings
 from openclass.live import services as live
+from openclass.operations import pay as operations_pay
 
 Role = User.Role
 
@@ -42,6 +43,7 @@ class HomeContext:
     live_now: list = field(default_factory=list)  # live classes of my courses running now
     recordings: list = field(default_factory=list)  # recordings of classes I missed, to watch
     live_today: list = field(default_factory=list)  # today's live classes I teach
+    points: int | None = None  # a student's points (the ledger's sum)
 
 
 def _class_summaries(classes, homeroom_ids: set[int] = frozenset()) -> list[ClassSummary]:
@@ -68,6 +70,7 @@ def home_context(user: User) -> HomeContext:
         context.courses = courses.courses_with_progress(user)
         context.today = courses.todays_sessions(user)
         context.todo = todo.student_todo(user)
+        context.points = operations_pay.balance(user)
         if user.organisation_id:
             context.teachers = list(
                 scoping.teachers_of(user.organisation).order_by("name").distinct()
@@ -83,6 +86,7 @@ def home_context(user: User) -> HomeContext:
                 "child": child,
                 "courses": courses.courses_with_progress(child),
                 "attendance": courses.attendance_summary(child),
+                "points": operations_pay.balance(child),
             }
             for child in context.children
         ]

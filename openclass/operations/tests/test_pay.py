@@ -236,3 +236,16 @@ def test_statements_and_payroll_for_their_readers_only(client, ops: Ops, opened,
     rows = list(load_workbook(BytesIO(payroll.content)).active.iter_rows(values_only=True))
     assert rows[2][0] == ops.city.instructor.name and rows[2][4] == 40_000
     assert client.get(statement, {"month": month}).status_code == 200
+
+
+def test_students_and_parents_see_the_points_on_their_home(client, ops: Ops, opened, rates):
+    north = ops.city.north
+    first = opened.course.sessions.order_by("day").first()
+    held(first, 40, [north.student_a1])
+    pay.confirm(north.homeroom_a, first)
+    client.force_login(north.student_a1)
+    assert "10 points" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.force_login(north.parent_a1)
+    assert "10 points" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.force_login(north.student_a2)
+    assert "0 points" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
