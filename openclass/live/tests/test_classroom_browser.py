@@ -272,13 +272,18 @@ def test_a_teacher_and_two_students_hold_a_class(classroom_server, ns_browser):
         for name, mark in (("김가온", "출석"), ("이나래", "출석"), ("박다솜", "결석")):
             expect(table.locator("tr", has_text=name)).to_contain_text(mark)
         # When the room goes, janus.js's long poll may still be out and come back 404 (its
-        # session is gone): the browser and janus.js log that. Nothing else may be logged.
+        # session is gone): the browser and janus.js log that. At any time, a message janus.js
+        # had in flight for a handle just detached (a tile paged out, a feed unpublished) is
+        # answered "459 No such handle", which janus.js logs; it changes nothing (seen once in
+        # a fresh-clone run). Nothing else may be logged.
+        race = r"Ooops: 459 No such handle"
+        before = [error for error in errors[:before_end] if not re.search(race, error)]
         after_end = [
             error
             for error in errors[before_end:]
-            if not re.search(r"status of 404|API call failed", error)
+            if not re.search(rf"status of 404|API call failed|{race}", error)
         ]
-        assert errors[:before_end] + after_end == [], errors
+        assert before + after_end == [], errors
     finally:
         for context in contexts:
             context.close()
