@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.utils import timezone, translation
 from openclass.courses.models import Attendance
 from openclass.live import registry, services
 from openclass.live.models import LiveRoom, Participant, RejectedJoin, Stay, Ticket
-from openclass.live.testing import JanusParticipant, session_event, videoroom_event
+from openclass.live.testing import JanusParticipant, videoroom_event
 
 pytestmark = pytest.mark.django_db
 
@@ -101,10 +102,17 @@ def test_a_crashed_tab_leaves_when_janus_times_its_session_out(use_janus, janus_
     browser = join(grant)
     apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
     browser.abandon()  # no leave, no keepalive: the test Janus times sessions out after 3 s
-    # Janus's watchdog runs every 2 s; on a loaded machine the timeout can come late.
-    apply(janus_sink, session_event("timeout", browser.session), timeout=40)
-    apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id), timeout=40)
-    assert Stay.objects.get().left_at is not None
+    # Janus's watchdog runs every 2 s and then reports the feed leaving. Should that report
+    # be lost (the sample event handler drops a batch it cannot deliver, which happened in
+    # fresh-clone runs on a loaded machine), the per-minute reconcile ends the stay from
+    # Janus's own list of who is in the room: either way the crashed tab's stay ends.
+    deadline = time.monotonic() + 90
+    while Stay.objects.get().left_at is None:
+        assert time.monotonic() < deadline, "the crashed tab's stay never ended"
+        try:
+            apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id), timeout=5)
+        except AssertionError:
+            services.reconcile(room)  # ends only stays whose feed Janus no longer has
 
 
 def test_reconnects_within_the_grace_period_count_as_one_stay(use_janus, janus_sink, live_class):
