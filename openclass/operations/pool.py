@@ -23,7 +23,7 @@ from openclass.catalog.models import Topic
 from openclass.courses.models import Session
 from openclass.notifications.services import notify
 
-from . import access
+from . import access, closing
 from .models import Application, AvailabilitySlot, InstructorProfile
 
 Status = InstructorProfile.Status
@@ -212,9 +212,7 @@ def suggestions(
         .values_list("course__teachers")
         .annotate(count=Count("pk", distinct=True))
     )
-    from .closing import ratings
-
-    rated = ratings([p.user_id for p in candidates])
+    rated = closing.ratings([p.user_id for p in candidates])
     ranked = []
     for profile in candidates:
         suggestion = Suggestion(profile, 0)

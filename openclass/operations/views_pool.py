@@ -183,9 +183,9 @@ def register_own(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             profile, password = pool.register_own_instructor(request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            if isinstance(error, PermissionDenied):
-                raise Http404 from None
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
             _add_errors(form, error)
         else:
             issued = {"profile": profile, "password": password}
