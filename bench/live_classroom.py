@@ -603,9 +603,9 @@ async def _presence_phase(server: Server, rooms: list[Room], meter: Meter) -> di
             online: dict[int, float] = {}
             for at, raw in seat.inbox:
                 if raw.startswith('{"type": "presence"'):
-                    message = json.loads(raw)
-                    if message["online"]:
-                        online.setdefault(message["person"]["user"], at)
+                    for change in json.loads(raw)["changes"]:
+                        if change["online"]:
+                            online.setdefault(change["person"]["user"], at)
             seen[id(seat)] = online
             seat.inbox.clear()
         users = {seat.user for seat in room.seats if seat.socket is not None}  # there now

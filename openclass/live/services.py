@@ -79,13 +79,16 @@ def participant_for(user: User, room: LiveRoom) -> Participant:
     if role is None:
         raise PermissionDenied(_("This live class is not open to you."))
     admission = Admission.WAITING if role == Role.GUEST else Admission.ADMITTED
-    try:
-        with transaction.atomic():
-            participant, _created = Participant.objects.get_or_create(
-                room=room, user=user, defaults={"role": role, "admission": admission}
-            )
-    except IntegrityError:
-        participant = Participant.objects.get(room=room, user=user)
+    # Mostly they have been here before (every ticket and connection comes here): one read.
+    participant = Participant.objects.filter(room=room, user=user).first()
+    if participant is None:
+        try:
+            with transaction.atomic():
+                participant, _created = Participant.objects.get_or_create(
+                    room=room, user=user, defaults={"role": role, "admission": admission}
+                )
+        except IntegrityError:
+            participant = Participant.objects.get(room=room, user=user)
     if participant.role != role and role == Role.HOST:
         # Someone made a teacher of the course after they first came as a guest.
         participant.role = Role.HOST
@@ -295,14 +298,19 @@ def _class_seconds_left(session: Session) -> int:
     return int(max(left, 0) + 3600)
 
 
-def issue_ticket(user: User, room: LiveRoom, purpose: str = Ticket.Purpose.CAMERA) -> Grant:
-    """A one-time permission for ``user`` to join ``room`` on its Janus server.
+def issue_ticket(
+    user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose.CAMERA
+) -> Grant:
+    """A one-time permission for ``user`` to join ``room`` (a room or its id; read afresh here
+    either way, since its state decides) on its Janus server.
 
     Refused (PermissionDenied, with the reason) when the class has not started or has ended,
     the user may not enter, was removed, waits to be admitted, the room is locked to newcomers,
-    or asks to share a screen the host has not allowed.
+    or asks to share a screen the host has not allowed; LiveRoom.DoesNotExist for no such room.
     """
-    room = LiveRoom.objects.select_related("session__course", "parent", "server").get(pk=room.pk)
+    room = LiveRoom.objects.select_related("session__course", "parent", "server").get(
+        pk=room.pk if isinstance(room, LiveRoom) else room
+    )
     session = room.session
     participant = participant_for(user, room.main)
     if participant.removed_at is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -51,19 +52,49 @@ def _host(member: Member) -> None:
         raise PermissionDenied(_("Only the teacher can do this."))
 
 
-def person(participant: Participant) -> dict:
-    user = participant.user
+def _person(
+    user_id: int, name: str, role: str, hand: datetime | None, media: dict, admission: str
+) -> dict:
+    media = media or {}
     return {
-        "user": user.pk,
-        "name": user.get_full_name() or user.username,
-        "role": participant.role,
-        "hand": participant.hand_raised_at.isoformat() if participant.hand_raised_at else None,
-        "audio": bool(participant.media.get("audio")),
-        "video": bool(participant.media.get("video")),
-        "screen": bool(participant.media.get("screen")),
-        "feeds": sorted({s["feed"] for s in participant.media.get("streams", []) if "feed" in s}),
-        "waiting": participant.admission == Admission.WAITING,
+        "user": user_id,
+        "name": name,
+        "role": role,
+        "hand": hand.isoformat() if hand else None,
+        "audio": bool(media.get("audio")),
+        "video": bool(media.get("video")),
+        "screen": bool(media.get("screen")),
+        "feeds": sorted({s["feed"] for s in media.get("streams", []) if "feed" in s}),
+        "waiting": admission == Admission.WAITING,
     }
+
+
+def person(participant: Participant) -> dict:
+    """What the room's pages show of one participant (their row in the people list)."""
+    user = participant.user
+    return _person(
+        user.pk,
+        user.get_full_name(),
+        participant.role,
+        participant.hand_raised_at,
+        participant.media,
+        participant.admission,
+    )
+
+
+def people_online(room: LiveRoom, *, with_waiting: bool) -> list[dict]:
+    """Everyone with a classroom page open, as ``person`` describes them. Read as plain values:
+    a large room's welcome lists hundreds of people, and every arrival is welcomed."""
+    present = Participant.objects.filter(room=room, connections__gt=0)
+    if not with_waiting:
+        present = present.exclude(admission=Admission.WAITING)
+    rows = present.values_list(
+        "user_id", "user__name", "user__username", "role", "hand_raised_at", "media", "admission"
+    )
+    return [
+        _person(user_id, name or username, role, hand, media, admission)
+        for user_id, name, username, role, hand, media, admission in rows
+    ]
 
 
 def room_state(room: LiveRoom) -> dict:
@@ -92,9 +123,6 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
     member = Member(
         participant.pk, room.pk, user.pk, user.get_full_name() or user.username, participant.role
     )
-    present = Participant.objects.filter(room=room, connections__gt=0).select_related("user")
-    if not member.is_host:
-        present = present.exclude(admission=Admission.WAITING)
     chat = [
         chat_message(message)
         for message in reversed(
@@ -110,7 +138,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
         "you": me,
         # What everyone else is told of this arrival (sent by the consumer, not to the page).
         "presence": {"type": "presence", "person": me, "online": True},
-        "people": [person(p) for p in present],
+        "people": people_online(room, with_waiting=member.is_host),
         "chat": chat,
         "hands": hand_queue(room)["queue"],
         "poll": poll_message(open_poll, participant.user)["poll"] if open_poll else None,

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -183,18 +183,17 @@ def end(request: HttpRequest, room_id: int) -> HttpResponse:
 @require_POST
 def ticket(request: HttpRequest, room_id: int) -> JsonResponse:
     """A one-time ticket to join the room's Janus room (JSON). Refusals say why, translated."""
-    room = get_object_or_404(
-        LiveRoom.objects.select_related("session__course", "parent"), pk=room_id
-    )
     purpose = request.POST.get("purpose", Ticket.Purpose.CAMERA)
     if purpose not in Ticket.Purpose.values:
         return JsonResponse({"error": _("Unknown kind of stream.")}, status=400)
     try:
-        grant = services.issue_ticket(request.user, room, purpose)
+        grant = services.issue_ticket(request.user, room_id, purpose)
+    except LiveRoom.DoesNotExist:
+        raise Http404 from None
     except PermissionDenied as refusal:
         return JsonResponse({"error": str(refusal)}, status=403)
     except (JanusUnavailable, JanusError) as failure:
-        logger.warning("No ticket for room %s: %s", room.pk, failure)
+        logger.warning("No ticket for room %s: %s", room_id, failure)
         return JsonResponse(
             {"error": _("The video server is not answering. Try again in a minute.")}, status=503
         )

@@ -61,14 +61,16 @@ class Page:
         return json.loads(await self.socket.receive_from(timeout=TIMEOUT))
 
     async def until(self, kind: str, about: User | None = None) -> dict:
-        """The next message of ``kind`` (about ``about``: its person or user is them)."""
+        """The next message of ``kind`` (about ``about``: its person or user is them). Of a
+        presence message, the change about them."""
         while True:
             message = await self.next()
             if message["type"] != kind:
                 continue
-            subject = message.get("person", {}).get("user", message.get("user"))
-            if about is None or subject == about.pk:
-                return message
+            for change in message["changes"] if kind == "presence" else [message]:
+                subject = change.get("person", {}).get("user", change.get("user"))
+                if about is None or subject == about.pk:
+                    return change
 
     async def send(self, **message) -> None:
         await self.socket.send_to(text_data=json.dumps(message))

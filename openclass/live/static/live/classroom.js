@@ -94,8 +94,10 @@ function handle(message) {
       say(message.message);
       break;
     case "presence":
-      if (message.online) people.set(message.person.user, message.person);
-      else people.delete(message.person.user);
+      for (const change of message.changes) {
+        if (change.online) people.set(change.person.user, change.person);
+        else people.delete(change.person.user);
+      }
       renderPeople();
       layoutTiles();
       break;
@@ -608,7 +610,12 @@ function placeTile(feed, container, substream) {
   let subscription = subscriptions.get(feed.id);
   if (!subscription) subscription = subscribe(feed, substream);
   if (subscription.tile.parentElement !== container) container.append(subscription.tile);
-  if (subscription.substream !== substream && subscription.videoMid && subscription.ready) {
+  if (
+    subscription.substream !== substream &&
+    subscription.videoMid &&
+    subscription.ready &&
+    usable(subscription)
+  ) {
     subscription.substream = substream;
     subscription.handle.send({
       message: { request: "configure", streams: [{ mid: subscription.videoMid, substream }] },
@@ -616,36 +623,67 @@ function placeTile(feed, container, substream) {
   }
 }
 
+// A subscription lives while its tile is on screen. Janus and the page talk about it over
+// separate HTTP requests, so the page keeps to one rule: nothing is sent on a handle that is
+// negotiating out of turn, hung up by Janus or on its way out. A negotiation ends on Janus's
+// own event (not on the acknowledgement of our answer), and a handle leaves (detach) only once
+// its negotiation is over, so no answer or ICE candidate of ours arrives after it.
+const SETTLE_MS = 5000;
+
 function subscribe(feed, substream) {
   const owner = ownerOf(feed.id);
   const tile = makeTile(owner ? owner.name : feed.display);
   tile.dataset.feed = String(feed.id);
-  const subscription = { tile, stream: new MediaStream(), substream, ready: false, handle: null };
+  const subscription = {
+    feedId: feed.id,
+    tile,
+    stream: new MediaStream(),
+    substream,
+    ready: false,
+    handle: null,
+    negotiating: false,
+    nextOffer: null,
+    hungUp: false,
+    leaving: false,
+  };
   subscriptions.set(feed.id, subscription);
   attach(janus, {
     onmessage: (message, jsep) => {
       const streams = message.streams || [];
       const video = streams.find((s) => s.type === "video");
       if (video) subscription.videoMid = video.mid;
-      if (jsep && subscriptions.get(feed.id) === subscription) answerOffer(subscription, feed, jsep);
+      if (message.started === "ok" || message.error) settle(subscription);
+      if (jsep) answerOffer(subscription, feed, jsep);
     },
     onremotetrack: (track, mid, on) => {
       if (on) subscription.stream.addTrack(track);
       else subscription.stream.removeTrack(track);
       Janus.attachMediaStream(tile.querySelector("video"), subscription.stream);
     },
+    // Janus closed this PeerConnection (its feed lost every stream): start afresh if the feed
+    // is still on screen.
+    webrtcState: (on) => {
+      if (on || subscription.hungUp) return;
+      subscription.hungUp = true;
+      settle(subscription);
+      if (subscriptions.get(feed.id) === subscription) {
+        unsubscribe(feed.id);
+        setTimeout(layoutTiles, RECONNECT_MS);
+      }
+    },
     onlocaltrack: () => {},
     oncleanup: () => {},
   })
     .then((handle) => {
       subscription.handle = handle;
-      if (subscriptions.get(feed.id) !== subscription) {
+      if (subscription.leaving) {
         handle.detach();
         return;
       }
       const streams = audioOnly
         ? feed.streams.filter((s) => s.type === "audio").map((s) => ({ feed: feed.id, mid: s.mid }))
         : [{ feed: feed.id }];
+      subscription.negotiating = true; // until Janus's first offer has been answered
       handle.send({
         message: {
           request: "join",
@@ -654,43 +692,45 @@ function subscribe(feed, substream) {
           streams: streams.length ? streams : [{ feed: feed.id }],
           private_id: privateId,
         },
+        error: () => settle(subscription),
       });
     })
     .catch(() => {
-      subscriptions.delete(feed.id);
+      if (subscriptions.get(feed.id) === subscription) subscriptions.delete(feed.id);
       tile.remove();
     });
   return subscription;
 }
 
+function usable(subscription) {
+  return !subscription.hungUp && !subscription.leaving && subscription.handle;
+}
+
 // Janus offers once when we subscribe and again whenever the feed changes (a stream muted by
-// the teacher, a layer added): one answer at a time, each to the offer still current, or Janus
-// refuses an answer it is no longer waiting for.
+// the teacher, a layer added): one answer at a time, each to the offer still current.
 function answerOffer(subscription, feed, jsep) {
-  if (subscription.negotiating) {
+  if (!usable(subscription)) return;
+  if (subscription.answering) {
     subscription.nextOffer = jsep;
     return;
   }
+  subscription.answering = true;
   subscription.negotiating = true;
-  const done = () => {
-    subscription.negotiating = false;
-    const next = subscription.nextOffer;
-    subscription.nextOffer = null;
-    if (next && subscriptions.get(feed.id) === subscription) answerOffer(subscription, feed, next);
-  };
   subscription.handle.createAnswer({
     jsep,
     tracks: [{ type: "data" }],
     success: (answer) => {
-      if (subscriptions.get(feed.id) !== subscription) return;
+      if (!usable(subscription)) {
+        settle(subscription);
+        return;
+      }
       const first = !subscription.ready;
+      subscription.ready = true;
       subscription.handle.send({
         message: { request: "start", room: grant.room },
         jsep: answer,
-        success: done,
-        error: done,
+        error: () => settle(subscription),
       });
-      subscription.ready = true;
       // Janus starts with the best simulcast layer; a small tile needs the lowest.
       if (first && subscription.videoMid && subscription.substream !== 2) {
         subscription.handle.send({
@@ -701,8 +741,39 @@ function answerOffer(subscription, feed, jsep) {
         });
       }
     },
-    error: done,
+    error: () => settle(subscription),
   });
+}
+
+// The negotiation in hand is over (Janus started the stream, refused, or hung up): answer the
+// offer that came meanwhile, or let a handle that was waiting to leave go.
+function settle(subscription) {
+  if (!subscription.negotiating && !subscription.answering) return;
+  subscription.negotiating = false;
+  subscription.answering = false;
+  const next = subscription.nextOffer;
+  subscription.nextOffer = null;
+  if (subscription.leaving) {
+    detachWhenGathered(subscription);
+    return;
+  }
+  if (next && subscriptions.get(subscription.feedId) === subscription) {
+    answerOffer(subscription, { id: subscription.feedId }, next);
+  }
+}
+
+function detachWhenGathered(subscription) {
+  const handle = subscription.handle;
+  if (!handle || subscription.detached) return;
+  const pc = handle.webrtcStuff?.pc;
+  if (pc && pc.iceGatheringState === "gathering" && !subscription.waitedForIce) {
+    subscription.waitedForIce = true;
+    pc.addEventListener("icegatheringstatechange", () => detachWhenGathered(subscription));
+    setTimeout(() => detachWhenGathered(subscription), SETTLE_MS);
+    return;
+  }
+  subscription.detached = true;
+  handle.detach();
 }
 
 function unsubscribe(id, { detach = true } = {}) {
@@ -710,7 +781,15 @@ function unsubscribe(id, { detach = true } = {}) {
   if (!subscription) return;
   subscriptions.delete(id);
   subscription.tile.remove();
-  if (detach) subscription.handle?.detach();
+  subscription.leaving = true;
+  subscription.nextOffer = null;
+  if (!detach) return;
+  // Mid-negotiation it goes when the negotiation settles, or after SETTLE_MS at the latest.
+  if (subscription.negotiating || subscription.answering) {
+    setTimeout(() => detachWhenGathered(subscription), SETTLE_MS);
+  } else {
+    detachWhenGathered(subscription);
+  }
 }
 
 function streamsOf(handle, feedId) {

@@ -1,0 +1,60 @@
+"""Presence changes to a room go out together when they come close together."""
+
+from __future__ import annotations
+
+import asyncio
+
+from openclass.live import consumers
+
+
+class Layer:
+    """Records what would be sent to each group."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, str, dict]] = []
+
+    async def group_send(self, group: str, message: dict) -> None:
+        self.sent.append((asyncio.get_running_loop().time(), group, message["message"]))
+
+
+def change(user: int, online: bool = True) -> dict:
+    return {"type": "presence", "person": {"user": user, "name": f"n{user}"}, "online": online}
+
+
+def test_a_quiet_room_hears_at_once_and_a_burst_comes_in_one_message(monkeypatch):
+    monkeypatch.setattr(consumers, "PRESENCE_EVERY", 0.05)
+    layer = Layer()
+
+    async def scenario() -> None:
+        start = asyncio.get_running_loop().time()
+        out = consumers._presence_out(layer, "live-1")
+        out.add(change(1))
+        await asyncio.sleep(0)  # the first goes at once
+        assert [m for _t, _g, m in layer.sent] == [
+            {"type": "presence", "changes": [{"person": change(1)["person"], "online": True}]}
+        ]
+        for user in (2, 3):
+            out.add(change(user))
+        consumers._presence_out(layer, "live-1").add(change(2, online=False))
+        consumers._presence_out(layer, "live-2").add(change(9))  # another room: its own
+        await asyncio.sleep(0.2)
+        by_group = {}
+        for at, group, message in layer.sent:
+            by_group.setdefault(group, []).append((at - start, message))
+        _first, second = by_group["live-1"]
+        assert second[0] >= 0.05
+        assert second[1] == {
+            "type": "presence",
+            "changes": [
+                {"person": change(2)["person"], "online": False},  # as they are last
+                {"person": change(3)["person"], "online": True},
+            ],
+        }
+        assert [m["changes"][0]["person"]["user"] for _t, m in by_group["live-2"]] == [9]
+        # Quiet again: nothing is kept, and the next change goes at once.
+        assert "live-1" not in {group for _layer, group in consumers._presence_outs}
+        consumers._presence_out(layer, "live-1").add(change(4))
+        await asyncio.sleep(0)
+        assert layer.sent[-1][2]["changes"][0]["person"]["user"] == 4
+
+    asyncio.run(scenario())
