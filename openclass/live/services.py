@@ -298,9 +298,7 @@ def _class_seconds_left(session: Session) -> int:
     return int(max(left, 0) + 3600)
 
 
-def issue_ticket(
-    user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose.CAMERA
-) -> Grant:
+def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose.CAMERA) -> Grant:
     """A one-time permission for ``user`` to join ``room`` (a room or its id; read afresh here
     either way, since its state decides) on its Janus server.
 
