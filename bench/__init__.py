@@ -104,6 +104,19 @@ def _cpu_seconds(pid: int) -> float:
         return math.nan
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants now alive (Linux /proc)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        try:
+            for task in Path(f"/proc/{tree[index]}/task").iterdir():
+                tree.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+        index += 1
+    return tree
+
+
 @dataclass
 class Server:
     process: subprocess.Popen
@@ -111,7 +124,8 @@ class Server:
     log: Path
 
     def cpu_seconds(self) -> float:
-        return _cpu_seconds(self.process.pid)
+        """Of the server and its worker processes (uvicorn --workers)."""
+        return sum(_cpu_seconds(pid) for pid in _process_tree(self.process.pid))
 
     def log_tail(self, lines: int = 15) -> str:
         try:
@@ -121,7 +135,7 @@ class Server:
 
 
 @contextmanager
-def running_server(site: Site) -> Iterator[Server]:
+def running_server(site: Site, workers: int = 1) -> Iterator[Server]:
     """uvicorn with the production command line (as scripts/run.py), stopped on the way out.
 
     It runs in its own session, so a Ctrl-C in the terminal reaches only the benchmark, which
@@ -131,7 +145,7 @@ def running_server(site: Site) -> Iterator[Server]:
     log = site.var_dir / "server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            uvicorn_command(HOST, port),
+            uvicorn_command(HOST, port, workers=workers),
             cwd=ROOT,
             env=site.env,
             stdout=log_file,

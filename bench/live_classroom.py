@@ -27,8 +27,9 @@ Then everyone leaves, and the participants' connection counters must be back to 
 overloaded server does not stretch the run: an arrival (ticket request or new connection) that
 finds MAX_WAITING earlier ones unanswered is shed and counted, no connection is opened after
 CONNECT_WINDOW, and each phase waits at most SETTLE_MAX for its last messages. The whole
-run is done twice: on the embedded default (in-memory channel layer) and on Redis (a throw-away
-redis-server on a free port, ``OPENCLASS_REDIS_URL``), skipped with the reason when redis-server
+run is done twice: on the embedded default (in-memory channel layer, one server process) and on
+Redis (a throw-away redis-server on a free port, ``OPENCLASS_REDIS_URL``, and one server worker
+per core, ``OPENCLASS_WEB_WORKERS``), skipped with the reason when redis-server
 is missing (`scripts/setup.sh --bench` installs it). Printed beside: the bare-Django figure
 (GET /healthz), CPU of the server, of this load generator, of Janus and of Redis.
 """
@@ -919,7 +920,10 @@ def _run_layer(site: Site, setup: dict, layer: str, started: float) -> dict:
             OPENCLASS_JANUS_EVENTS_PASSWORD=secret["events"],
             OPENCLASS_JANUS_ADMIN_SECRET=secret["admin"],
         )
-        server = stack.enter_context(running_server(site))
+        # Redis is what lets several server processes share the rooms: one per core.
+        workers = (os.cpu_count() or 1) if redis else 1
+        site.env["OPENCLASS_WEB_WORKERS"] = str(workers)
+        server = stack.enter_context(running_server(site, workers=workers))
         config = JanusConfig(
             token_auth_secret=secret["token"],
             videoroom_admin_key=secret["key"],
@@ -937,7 +941,8 @@ def _run_layer(site: Site, setup: dict, layer: str, started: float) -> dict:
             else "in-memory channel layer"
         )
         print(
-            f"\n--- {layer} ---\n  server: uvicorn, 1 worker, SQLite in WAL mode, {where}, "
+            f"\n--- {layer} ---\n  server: uvicorn, {workers} worker{'s' if workers > 1 else ''}, "
+            f"SQLite in WAL mode, {where}, "
             f"Janus on 127.0.0.1:{janus_port}, {os.cpu_count()} CPUs shared with this load "
             f"generator; set-up took {time.monotonic() - started:.0f} s",
             flush=True,

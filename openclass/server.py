@@ -14,8 +14,12 @@ import time
 import urllib.request
 
 
-def uvicorn_command(host: str, port: int, *, graceful_seconds: int = 5) -> list[str]:
-    """One uvicorn worker serving HTTP and WebSocket (the in-memory channel layer needs one)."""
+def uvicorn_command(
+    host: str, port: int, *, workers: int = 1, graceful_seconds: int = 5
+) -> list[str]:
+    """uvicorn serving HTTP and WebSocket: one worker on the embedded default (the in-memory
+    channel layer lives in it), ``workers`` processes sharing the port with Redis."""
+    several = ["--workers", str(workers)] if workers > 1 else []
     return [
         sys.executable,
         "-m",
@@ -28,6 +32,7 @@ def uvicorn_command(host: str, port: int, *, graceful_seconds: int = 5) -> list[
         "--no-access-log",
         "--timeout-graceful-shutdown",
         str(graceful_seconds),
+        *several,
     ]
 
 

@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -144,6 +145,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis or embedded: channel layer, cache, jobs ------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Server processes (uvicorn workers) sharing the port; several only with Redis between them.
+WEB_WORKERS = int(env("WEB_WORKERS", "1"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -164,6 +167,11 @@ if REDIS_URL:
     }
 else:
     # One uvicorn worker holds the in-memory layer and cache: more workers need OPENCLASS_REDIS_URL.
+    if WEB_WORKERS > 1:
+        raise ImproperlyConfigured(
+            "OPENCLASS_WEB_WORKERS above 1 needs OPENCLASS_REDIS_URL: the in-memory channel "
+            "layer and cache live in one process."
+        )
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 2000}}
     }

@@ -25,12 +25,15 @@ def main() -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openclass.settings")
     sys.path.insert(0, str(ROOT))
+    from django.conf import settings
+
     from openclass.server import uvicorn_command, wait_until_up
 
     python = sys.executable
+    web = uvicorn_command(args.host, args.port, workers=settings.WEB_WORKERS)
     children = [
         subprocess.Popen([python, "manage.py", "run_huey", "--workers", "2"], cwd=ROOT),
-        subprocess.Popen(uvicorn_command(args.host, args.port), cwd=ROOT),
+        subprocess.Popen(web, cwd=ROOT),
     ]
     if not os.environ.get("OPENCLASS_JANUS_URLS"):
         # The embedded default runs its own Janus, which reports joins and leaves to us.

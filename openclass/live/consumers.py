@@ -88,9 +88,8 @@ class PresenceOut:
             return
         message = {"type": "presence", "changes": list(self.pending.values())}
         self.pending = {}
-        task = loop.create_task(
-            self.layer.group_send(self.group, {"type": "relay", "message": message})
-        )
+        relay = {"type": "relay", "group": self.group, "message": message}
+        task = loop.create_task(self.layer.group_send(self.group, relay))
         _sending.add(task)
         task.add_done_callback(_sent)
         self.timer = loop.call_later(PRESENCE_EVERY, self._flush)
@@ -116,6 +115,8 @@ def _presence_out(layer, group: str) -> PresenceOut:
 
 class ClassroomConsumer(AsyncWebsocketConsumer):
     member: tools.Member | None = None
+    # Groups whose messages reach this page; messages from other groups it is in are dropped.
+    listening: frozenset[str] = frozenset()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -127,17 +128,26 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(CLOSE_UNAUTHENTICATED)
             return
+        # In the groups before the room is read for the welcome, so nothing said between the
+        # read and the welcome is missed: it waits in the channel and follows the welcome. (Not
+        # yet listening: what a refused or waiting page was sent meanwhile is dropped.)
+        everyone, hosts = room_group(self.room_id), hosts_group(self.room_id)
+        for group in (everyone, hosts):
+            await self.channel_layer.group_add(group, self.channel_name)
         try:
             self.member, welcome = await database_sync_to_async(tools.connect)(user, self.room_id)
         except (PermissionDenied, ObjectDoesNotExist) as refusal:
+            await self._leave_groups()
             await self.send_json({"type": "denied", "message": str(refusal)})
             await self.close(CLOSE_DENIED)
             return
         try:
             if welcome["you"]["waiting"]:
+                await self._leave_groups()
                 await self.channel_layer.group_add(waiting_group(self.room_id), self.channel_name)
+                self.listening = frozenset({waiting_group(self.room_id)})
                 await self.send_json({"type": "waiting"})
-                await self._broadcast(hosts_group(self.room_id), welcome.pop("presence"))
+                await self._broadcast(hosts, welcome.pop("presence"))
                 return
             await self._enter(welcome)
         except BaseException:
@@ -147,12 +157,22 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
             raise
 
     async def _enter(self, welcome: dict) -> None:
-        await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
+        everyone, hosts = room_group(self.room_id), hosts_group(self.room_id)
+        await self.channel_layer.group_add(everyone, self.channel_name)
         if self.member.is_host:
-            await self.channel_layer.group_add(hosts_group(self.room_id), self.channel_name)
+            await self.channel_layer.group_add(hosts, self.channel_name)
+            self.listening = frozenset({everyone, hosts})
+        else:
+            await self.channel_layer.group_discard(hosts, self.channel_name)
+            self.listening = frozenset({everyone})
         arrival = welcome.pop("presence")
         await self.send_json(welcome)
-        await self._broadcast(room_group(self.room_id), arrival)
+        await self._broadcast(everyone, arrival)
+
+    async def _leave_groups(self) -> None:
+        self.listening = frozenset()
+        for group in (room_group, hosts_group, waiting_group):
+            await self.channel_layer.group_discard(group(self.room_id), self.channel_name)
 
     async def dispatch(self, message: dict) -> None:
         """Messages relayed from the room's group touch no database: they skip the closing of
@@ -169,8 +189,7 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         member, self.member = self.member, None  # count out once, however we got here
         # The count first: whatever happens to the channel layer below, presence stays right.
         gone = await database_sync_to_async(tools.disconnect)(member)
-        for group in (room_group, hosts_group, waiting_group):
-            await self.channel_layer.group_discard(group(self.room_id), self.channel_name)
+        await self._leave_groups()
         await self._broadcast(room_group(self.room_id), gone)
         await self._broadcast(hosts_group(self.room_id), gone)
 
@@ -278,9 +297,13 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         if message.get("type") == "presence":
             _presence_out(self.channel_layer, group).add(message)
             return
-        await self.channel_layer.group_send(group, {"type": "relay", "message": message})
+        await self.channel_layer.group_send(
+            group, {"type": "relay", "group": group, "message": message}
+        )
 
     async def relay(self, event: dict) -> None:
+        if event.get("group") not in self.listening:
+            return
         message = event["message"]
         await self.send_json(message)
         if self.member is None:
@@ -293,6 +316,8 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
                     waiting_group(self.room_id), self.channel_name
                 )
                 if message["admitted"]:
+                    self.listening = frozenset()
+                    await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
                     user = self.scope["user"]
                     self.member, welcome = await database_sync_to_async(tools.connect)(
                         user, self.room_id

@@ -306,7 +306,7 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
     the user may not enter, was removed, waits to be admitted, the room is locked to newcomers,
     or asks to share a screen the host has not allowed; LiveRoom.DoesNotExist for no such room.
     """
-    room = LiveRoom.objects.select_related("session__course", "parent", "server").get(
+    room = LiveRoom.objects.select_related("session__course", "server").get(
         pk=room.pk if isinstance(room, LiveRoom) else room
     )
     session = room.session
