@@ -14,6 +14,8 @@ streams}, ``unmute`` {kind}, ``poll.open`` {question, choices, correct}, ``poll.
 ``breakouts`` {action: open {groups} | move {user, to} | close},
 ``admit`` {user, admitted}.
 A refused message is answered with ``{"type": "error", "message": …}`` (translated).
+While the class works in groups, chat stays within each group; a page whose group changes is
+sent that group's chat as ``{"type": "chat.history", group, chat}``.
 Who is in the room reaches the pages as ``{"type": "presence", "changes": [{person, online}]}``,
 several arrivals and departures in one message when they come close together.
 """
@@ -55,6 +57,12 @@ def waiting_group(room_id: int) -> str:
     return f"live-{room_id}-waiting"
 
 
+def relay_event(group: str, message: dict) -> dict:
+    """The channel-layer event that carries ``message`` to every page in ``group`` (each page
+    passes on only what comes from the groups it listens to)."""
+    return {"type": "relay", "group": group, "message": message}
+
+
 class PresenceOut:
     """Presence changes bound for one group, sent as one message at most every
     PRESENCE_EVERY seconds: the first change of a quiet room goes at once, those that follow
@@ -88,8 +96,7 @@ class PresenceOut:
             return
         message = {"type": "presence", "changes": list(self.pending.values())}
         self.pending = {}
-        relay = {"type": "relay", "group": self.group, "message": message}
-        task = loop.create_task(self.layer.group_send(self.group, relay))
+        task = loop.create_task(self.layer.group_send(self.group, relay_event(self.group, message)))
         _sending.add(task)
         task.add_done_callback(_sent)
         self.timer = loop.call_later(PRESENCE_EVERY, self._flush)
@@ -117,6 +124,8 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
     member: tools.Member | None = None
     # Groups whose messages reach this page; messages from other groups it is in are dropped.
     listening: frozenset[str] = frozenset()
+    # The breakout room this page's person is in (None: with the class), whose chat it hears.
+    chat_group: int | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -166,6 +175,7 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(hosts, self.channel_name)
             self.listening = frozenset({everyone})
         arrival = welcome.pop("presence")
+        self.chat_group = welcome["group"]
         await self.send_json(welcome)
         await self._broadcast(everyone, arrival)
 
@@ -297,17 +307,19 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         if message.get("type") == "presence":
             _presence_out(self.channel_layer, group).add(message)
             return
-        await self.channel_layer.group_send(
-            group, {"type": "relay", "group": group, "message": message}
-        )
+        await self.channel_layer.group_send(group, relay_event(group, message))
 
     async def relay(self, event: dict) -> None:
         if event.get("group") not in self.listening:
             return
         message = event["message"]
+        if message["type"] == "chat" and message["group"] != self.chat_group:
+            return  # another group's talk
         await self.send_json(message)
         if self.member is None:
             return
+        if message["type"] == "breakouts":
+            await self._follow_group(message["rooms"])
         if message.get("user") == self.member.user_id:
             if message["type"] == "removed":
                 await self.close(CLOSE_DENIED)
@@ -327,6 +339,17 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
                     await self._enter(welcome)
                 else:
                     await self.close(CLOSE_DENIED)
+
+    async def _follow_group(self, rooms: list[dict]) -> None:
+        """Moved into a group, back to the class, or the groups closed: the page's chat becomes
+        that of where they are now."""
+        user = self.member.user_id
+        group = next((room["id"] for room in rooms if user in room["members"]), None)
+        if group == self.chat_group:
+            return
+        self.chat_group = group
+        history = await database_sync_to_async(tools.chat_history)(self.room_id, group)
+        await self.send_json({"type": "chat.history", "group": group, "chat": history})
 
     async def send_json(self, message: dict) -> None:
         await self.send(text_data=json.dumps(message, ensure_ascii=False))

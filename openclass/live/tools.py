@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,14 +123,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
     member = Member(
         participant.pk, room.pk, user.pk, user.get_full_name() or user.username, participant.role
     )
-    chat = [
-        chat_message(message)
-        for message in reversed(
-            room.chat.filter(deleted_at__isnull=True)
-            .select_related("author")
-            .order_by("-sent_at", "-pk")[:CHAT_HISTORY]
-        )
-    ]
+    group = current_group(participant.pk)
     open_poll = room.polls.filter(closed_at__isnull=True).last()
     me = person(participant)
     welcome = {
@@ -139,7 +132,8 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
         # What everyone else is told of this arrival (sent by the consumer, not to the page).
         "presence": {"type": "presence", "person": me, "online": True},
         "people": people_online(room, with_waiting=member.is_host),
-        "chat": chat,
+        "chat": chat_history(room.pk, group),
+        "group": group,
         "hands": hand_queue(room)["queue"],
         "poll": poll_message(open_poll, participant.user)["poll"] if open_poll else None,
         "breakouts": services.breakout_plan(room)["rooms"],
@@ -193,10 +187,11 @@ def report_media(member: Member, audio: bool, video: bool, screen: bool, streams
 # --- Chat, hands, reactions -------------------------------------------------------------------
 
 
-def chat_message(message: ChatMessage) -> dict:
+def chat_message(message: ChatMessage, group: int | None) -> dict:
     return {
         "type": "chat",
         "id": message.pk,
+        "group": group,
         "user": message.author_id,
         "name": message.author.get_full_name() or message.author.username,
         "text": message.text,
@@ -204,26 +199,51 @@ def chat_message(message: ChatMessage) -> dict:
     }
 
 
+def current_group(participant_id: int) -> int | None:
+    """The open group (breakout room) someone is in now, None when with the class."""
+    return (
+        Participant.objects.filter(
+            pk=participant_id, breakout__status=LiveRoom.Status.OPEN
+        ).values_list("breakout_id", flat=True)
+    ).first()
+
+
+def chat_history(room_id: int, group: int | None) -> list[dict]:
+    """The last messages of the class's chat, or of one group's: while the class works in
+    groups, each group talks among itself (the host hears the group they visit)."""
+    messages = (
+        ChatMessage.objects.filter(room_id=group or room_id, deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("-sent_at", "-pk")[:CHAT_HISTORY]
+    )
+    return [chat_message(message, group) for message in reversed(messages)]
+
+
 def chat(member: Member, text: object) -> dict:
+    """A message to the class, or to the group the sender is in."""
     text = str(text or "").strip()
     if not text:
         raise ValidationError(_("Write a message first."))
     if len(text) > 1000:
         raise ValidationError(_("A message can be at most 1,000 characters."))
+    group = current_group(member.participant_id)
     message = ChatMessage.objects.create(
-        room_id=member.room_id, author_id=member.user_id, text=text
+        room_id=group or member.room_id, author_id=member.user_id, text=text
     )
     message = ChatMessage.objects.select_related("author").get(pk=message.pk)
-    return chat_message(message)
+    return chat_message(message, group)
 
 
 def delete_chat(member: Member, message_id: object) -> dict:
+    """The host takes a message back, from the class's chat or any of its groups'."""
     _host(member)
-    updated = ChatMessage.objects.filter(
-        pk=message_id if isinstance(message_id, int) else 0,
-        room_id=member.room_id,
-        deleted_at__isnull=True,
-    ).update(deleted_at=timezone.now(), deleted_by_id=member.user_id)
+    updated = (
+        ChatMessage.objects.filter(
+            pk=message_id if isinstance(message_id, int) else 0, deleted_at__isnull=True
+        )
+        .filter(Q(room_id=member.room_id) | Q(room__parent_id=member.room_id))
+        .update(deleted_at=timezone.now(), deleted_by_id=member.user_id)
+    )
     if not updated:
         raise ValidationError(_("That message is not here."))
     return {"type": "chat.deleted", "id": message_id}

@@ -30,7 +30,7 @@ from openclass.courses.models import Session
 
 from . import recording as recordings
 from . import services, tools
-from .consumers import room_group
+from .consumers import relay_event, room_group
 from .janus import JanusError, JanusUnavailable
 from .models import LiveRoom, Recording, Ticket
 
@@ -94,6 +94,7 @@ def _texts() -> dict:
         "record": _("Record the class"),
         "ended": _("The teacher has ended the class. Thank you for taking part."),
         "inGroup": _("You are in %(name)s."),
+        "groupChat": _("Only %(name)s sees this chat."),
         "visit": _("Visit"),
         "backToClass": _("Back to the class"),
         "stopRecord": _("Stop recording"),
@@ -172,9 +173,8 @@ def end(request: HttpRequest, room_id: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("live:classroom", room.session_id)
     # Every page still in class hears it at once (and stops its media).
-    async_to_sync(get_channel_layer().group_send)(
-        room_group(room.pk), {"type": "relay", "message": tools.room_state(room)}
-    )
+    group = room_group(room.pk)
+    async_to_sync(get_channel_layer().group_send)(group, relay_event(group, tools.room_state(room)))
     messages.success(request, _("The live class has ended. Check and confirm the attendance."))
     return redirect("live:attendance", room.pk)
 

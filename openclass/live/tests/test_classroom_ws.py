@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
+from django.urls import reverse
 
 from openclass.accounts.models import User
 from openclass.asgi import application
@@ -240,12 +241,65 @@ def test_breakout_groups_are_the_hosts_and_every_page_follows(room, live_class, 
         groups = [[live_class.student.pk], [live_class.classmate.pk]]
         await student.send(type="breakouts", action="open", groups=groups)
         assert (await student.until("error"))["message"]
+        await teacher.send(type="chat", text="모둠 활동을 시작합니다")
+        for member in (teacher, student):
+            await member.until("chat")
         await teacher.send(type="breakouts", action="open", groups=groups)
         plan = await student.until("breakouts")
         assert [group["members"] for group in plan["rooms"]] == groups
+        first, second = (group["id"] for group in plan["rooms"])
+        # In a group the page's chat is the group's: empty so far.
+        history = await student.until("chat.history")
+        assert history["group"] == first and history["chat"] == []
+        classmate = await page(room, live_class.classmate)
+        welcome = await classmate.open()
+        assert welcome["group"] == second and welcome["chat"] == []
+
+        # A group's chat stays in the group: the class (the teacher) and the other group don't
+        # hear it.
+        await student.send(type="chat", text="우리 모둠 의견")
+        said = await student.until("chat")
+        assert said["group"] == first and said["text"] == "우리 모둠 의견"
+        await classmate.send(type="chat", text="둘째 모둠 의견")
+        assert (await classmate.until("chat"))["group"] == second
+        await teacher.send(type="chat", text="5분 남았어요")
+        assert (await teacher.until("chat"))["text"] == "5분 남았어요"
+        # The teacher visits the first group: its chat so far, then what is said there.
+        await teacher.send(type="breakouts", action="move", user=live_class.teacher.pk, to=first)
+        visit = await teacher.until("chat.history")
+        assert [line["text"] for line in visit["chat"]] == ["우리 모둠 의견"]
+        await teacher.send(type="chat.delete", id=visit["chat"][0]["id"])
+        assert (await student.until("chat.deleted"))["id"] == visit["chat"][0]["id"]
+
+        # Called back, everyone has the class's chat again, which never held the groups' talk.
         await teacher.send(type="breakouts", action="close")
         assert (await student.until("breakouts"))["rooms"] == []
-        await teacher.socket.disconnect()
+        for member in (student, classmate, teacher):
+            back = await member.until("chat.history")
+            assert back["group"] is None
+            assert [line["text"] for line in back["chat"]] == [
+                "모둠 활동을 시작합니다",
+                "5분 남았어요",
+            ]
+        for member in (teacher, student, classmate):
+            await member.socket.disconnect()
+
+    run(scenario())
+
+
+def test_ending_the_class_reaches_every_page_at_once(room, live_class):
+    async def scenario():
+        student = await page(room, live_class.student)
+        await student.open()
+
+        def end_class() -> int:
+            client = Client()
+            client.force_login(live_class.teacher)
+            return client.post(reverse("live:end", args=[room.pk])).status_code
+
+        assert await sync_to_async(end_class)() == 302
+        state = await student.until("state")
+        assert state["status"] == LiveRoom.Status.ENDED
         await student.socket.disconnect()
 
     run(scenario())

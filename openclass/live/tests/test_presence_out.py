@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from openclass.live import consumers
 
@@ -57,4 +58,6 @@ def test_a_quiet_room_hears_at_once_and_a_burst_comes_in_one_message(monkeypatch
         await asyncio.sleep(0)
         assert layer.sent[-1][2]["changes"][0]["person"]["user"] == 4
 
-    asyncio.run(scenario())
+    # A thread of its own: a browser test's Playwright may hold an event loop in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, scenario()).result()

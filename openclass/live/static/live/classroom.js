@@ -115,6 +115,10 @@ function handle(message) {
     case "chat":
       addChat(message);
       break;
+    case "chat.history":
+      $("[data-chat-log]").replaceChildren();
+      for (const line of message.chat) addChat(line);
+      break;
     case "chat.deleted":
       $(`[data-chat-id="${message.id}"]`)?.remove();
       break;
@@ -180,7 +184,8 @@ function applyState(state) {
 }
 
 // Breakout rooms: when this page's group changes, its media moves (a new ticket names the
-// group's own Janus room); chat and the rest stay with the class.
+// group's own Janus room) and so does its chat (the server sends the group's); hands, polls
+// and the rest stay with the class.
 function followGroups(rooms) {
   groups = rooms || [];
   const mine = groups.find((group) => group.members.includes(config.userId));
@@ -188,6 +193,9 @@ function followGroups(rooms) {
   const notice = $("[data-breakout-notice]");
   notice.hidden = !mine;
   notice.textContent = mine ? format(text.inGroup, { name: mine.name }) : "";
+  const scope = $("[data-chat-scope]");
+  scope.hidden = !mine;
+  scope.textContent = mine ? format(text.groupChat, { name: mine.name }) : "";
   renderGroups();
   if (next !== myGroup) {
     myGroup = next;
