@@ -19,16 +19,21 @@ setup-test:
 demo-data: setup
 	$(PY) manage.py demo_data
 
-# Every test, on SQLite and then on a throw-away PostgreSQL cluster.
+# Every test, on SQLite and then on a throw-away PostgreSQL cluster. The tests without a browser
+# run on every core (pytest-xdist); the browser tests, which need the machine, one at a time.
+PARALLEL := -n auto -m "not browser"
+
 test: setup-test
-	$(PY) -m pytest
-	scripts/with_postgres.sh $(PY) -m pytest -m "not browser"
+	$(PY) -m pytest $(PARALLEL)
+	$(PY) -m pytest -m browser
+	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
 
 test-sqlite: setup-test
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
+	$(PY) -m pytest -m browser
 
 test-postgres: setup-test
-	scripts/with_postgres.sh $(PY) -m pytest -m "not browser"
+	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
 
 bench:
 	@scripts/setup.sh --bench
