@@ -649,8 +649,10 @@ function subscribe(feed, substream) {
     substream,
     ready: false,
     handle: null,
-    negotiating: false,
-    nextOffer: null,
+    joining: false, // asked to subscribe, Janus's first offer not yet here
+    answering: false, // our answer being made
+    starting: false, // our answer sent, Janus's "started" not yet here
+    nextOffer: null, // an offer that came meanwhile, answered once this negotiation is over
     hungUp: false,
     leaving: false,
   };
@@ -661,7 +663,10 @@ function subscribe(feed, substream) {
       const video = streams.find((s) => s.type === "video");
       if (video) subscription.videoMid = video.mid;
       if (message.started === "ok" || message.error) settle(subscription);
-      if (jsep) answerOffer(subscription, feed, jsep);
+      if (jsep) {
+        subscription.joining = false;
+        answerOffer(subscription, jsep);
+      }
     },
     onremotetrack: (track, mid, on) => {
       if (on) subscription.stream.addTrack(track);
@@ -691,7 +696,7 @@ function subscribe(feed, substream) {
       const streams = audioOnly
         ? feed.streams.filter((s) => s.type === "audio").map((s) => ({ feed: feed.id, mid: s.mid }))
         : [{ feed: feed.id }];
-      subscription.negotiating = true; // until Janus's first offer has been answered
+      subscription.joining = true;
       handle.send({
         message: {
           request: "join",
@@ -714,16 +719,19 @@ function usable(subscription) {
   return !subscription.hungUp && !subscription.leaving && subscription.handle;
 }
 
+function negotiating(subscription) {
+  return subscription.joining || subscription.answering || subscription.starting;
+}
+
 // Janus offers once when we subscribe and again whenever the feed changes (a stream muted by
 // the teacher, a layer added): one answer at a time, each to the offer still current.
-function answerOffer(subscription, feed, jsep) {
+function answerOffer(subscription, jsep) {
   if (!usable(subscription)) return;
-  if (subscription.answering) {
+  if (subscription.answering || subscription.starting) {
     subscription.nextOffer = jsep;
     return;
   }
   subscription.answering = true;
-  subscription.negotiating = true;
   subscription.handle.createAnswer({
     jsep,
     tracks: [{ type: "data" }],
@@ -734,6 +742,8 @@ function answerOffer(subscription, feed, jsep) {
       }
       const first = !subscription.ready;
       subscription.ready = true;
+      subscription.answering = false;
+      subscription.starting = true;
       subscription.handle.send({
         message: { request: "start", room: grant.room },
         jsep: answer,
@@ -756,9 +766,10 @@ function answerOffer(subscription, feed, jsep) {
 // The negotiation in hand is over (Janus started the stream, refused, or hung up): answer the
 // offer that came meanwhile, or let a handle that was waiting to leave go.
 function settle(subscription) {
-  if (!subscription.negotiating && !subscription.answering) return;
-  subscription.negotiating = false;
+  if (!negotiating(subscription)) return;
+  subscription.joining = false;
   subscription.answering = false;
+  subscription.starting = false;
   const next = subscription.nextOffer;
   subscription.nextOffer = null;
   if (subscription.leaving) {
@@ -766,7 +777,7 @@ function settle(subscription) {
     return;
   }
   if (next && subscriptions.get(subscription.feedId) === subscription) {
-    answerOffer(subscription, { id: subscription.feedId }, next);
+    answerOffer(subscription, next);
   }
 }
 
@@ -791,9 +802,12 @@ function unsubscribe(id, { detach = true } = {}) {
   subscription.tile.remove();
   subscription.leaving = true;
   subscription.nextOffer = null;
-  if (!detach) return;
+  if (!detach) {
+    subscription.detached = true; // its session is going as a whole
+    return;
+  }
   // Mid-negotiation it goes when the negotiation settles, or after SETTLE_MS at the latest.
-  if (subscription.negotiating || subscription.answering) {
+  if (negotiating(subscription)) {
     setTimeout(() => detachWhenGathered(subscription), SETTLE_MS);
   } else {
     detachWhenGathered(subscription);
