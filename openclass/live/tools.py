@@ -9,9 +9,11 @@ sent. The WebSocket consumer (``consumers.py``) is a thin shell around these.
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -111,9 +113,29 @@ def room_state(room: LiveRoom) -> dict:
 # --- Connecting -------------------------------------------------------------------------------
 
 
+_earlier_runs = {"forgotten": False}
+_earlier_runs_lock = threading.Lock()
+
+
+def forget_connections_of_earlier_runs() -> None:
+    """Once per server process, before its first classroom connection: a lone process (the
+    embedded default) is the only one holding connections, so any counted before it started
+    belong to a run that ended — a restart or a crash — and their pages reconnect to this one.
+    Without this, everyone would stay "online" after a restart. With several processes
+    (OPENCLASS_WEB_WORKERS, on Redis) the others' counts are live and nothing is reset."""
+    with _earlier_runs_lock:
+        if _earlier_runs["forgotten"]:
+            return
+        if settings.WEB_WORKERS == 1:
+            Participant.objects.filter(connections__gt=0).update(connections=0)
+        _earlier_runs["forgotten"] = True
+
+
 def connect(user: User, room_id: int) -> tuple[Member, dict]:
     """A classroom page connects: who they are (PermissionDenied if they may not be here) and
     everything the page needs to draw the room."""
+    if not _earlier_runs["forgotten"]:
+        forget_connections_of_earlier_runs()
     room = LiveRoom.objects.select_related("session__course").get(pk=room_id, parent=None)
     participant = services.participant_for(user, room)
     if participant.removed_at is not None:
