@@ -343,8 +343,7 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
     async def _follow_group(self, rooms: list[dict]) -> None:
         """Moved into a group, back to the class, or the groups closed: the page's chat becomes
         that of where they are now."""
-        user = self.member.user_id
-        group = next((room["id"] for room in rooms if user in room["members"]), None)
+        group = tools.group_of(self.member.user_id, rooms)
         if group == self.chat_group:
             return
         self.chat_group = group

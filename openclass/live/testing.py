@@ -273,3 +273,16 @@ def live_class(courses: Courses) -> LiveClass:
     return LiveClass(
         courses, session, north.homeroom_a, north.student_a1, north.student_a2, north.student_b1
     )
+
+
+@pytest.fixture(name="room")
+def open_room(live_class: LiveClass):
+    """The live class's room, open, without a Janus room (for what the classroom socket and
+    tools do on their own)."""
+    from . import services
+    from .models import LiveRoom
+
+    room = services.main_room(live_class.session)
+    room.status = LiveRoom.Status.OPEN
+    room.save()
+    return room

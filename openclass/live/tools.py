@@ -145,7 +145,8 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
     member = Member(
         participant.pk, room.pk, user.pk, user.get_full_name() or user.username, participant.role
     )
-    group = current_group(participant.pk)
+    groups = services.breakout_plan(room)["rooms"]
+    group = group_of(user.pk, groups)
     open_poll = room.polls.filter(closed_at__isnull=True).last()
     me = person(participant)
     welcome = {
@@ -158,7 +159,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
         "group": group,
         "hands": hand_queue(room)["queue"],
         "poll": poll_message(open_poll, participant.user)["poll"] if open_poll else None,
-        "breakouts": services.breakout_plan(room)["rooms"],
+        "breakouts": groups,
         **{k: v for k, v in room_state(room).items() if k != "type"},
     }
     return member, welcome
@@ -228,6 +229,11 @@ def current_group(participant_id: int) -> int | None:
             pk=participant_id, breakout__status=LiveRoom.Status.OPEN
         ).values_list("breakout_id", flat=True)
     ).first()
+
+
+def group_of(user_id: int, groups: list[dict]) -> int | None:
+    """Which of the open groups (as ``breakout_plan`` lists them) ``user_id`` is in."""
+    return next((group["id"] for group in groups if user_id in group["members"]), None)
 
 
 def chat_history(room_id: int, group: int | None) -> list[dict]:

@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from openclass.accounts.models import User
 from openclass.asgi import application
-from openclass.live import services
 from openclass.live.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED
 from openclass.live.models import ChatMessage, LiveRoom, Participant, PollAnswer
 
@@ -28,14 +27,6 @@ TIMEOUT = 5
 def close_thread_connections() -> Iterator[None]:
     yield
     asyncio.run(sync_to_async(connections.close_all, thread_sensitive=True)())
-
-
-@pytest.fixture
-def room(live_class) -> LiveRoom:
-    room = services.main_room(live_class.session)
-    room.status = LiveRoom.Status.OPEN
-    room.save()
-    return room
 
 
 def headers_for(user: User | None) -> list[tuple[bytes, bytes]]:

@@ -12,14 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def room(live_class) -> LiveRoom:
-    room = services.main_room(live_class.session)
-    room.status = LiveRoom.Status.OPEN
-    room.save()
-    return room
-
-
-@pytest.fixture
 def new_process(monkeypatch):
     """As if this were the first classroom connection of a freshly started server process."""
     monkeypatch.setitem(tools._earlier_runs, "forgotten", False)
