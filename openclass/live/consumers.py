@@ -12,7 +12,9 @@ streams}, ``unmute`` {kind}, ``poll.open`` {question, choices, correct}, ``poll.
 {poll, choice}, ``poll.close`` {poll}, and the host's ``mute`` {user, kind}, ``mute.all``,
 ``remove`` {user}, ``room`` {locked | screen_share | spotlight}, ``record`` {on},
 ``breakouts`` {action: open {groups} | move {user, to} | close},
-``admit`` {user, admitted}.
+``admit`` {user, admitted}, and ``ticket`` {purpose: camera | screen, request}, answered to
+this page alone with ``{"type": "ticket", request, grant}`` (what janus.js needs to join) or
+``{"type": "ticket", request, error}``.
 A refused message is answered with ``{"type": "error", "message": …}`` (translated).
 While the class works in groups, chat stays within each group; a page whose group changes is
 sent that group's chat as ``{"type": "chat.history", group, chat}``.
@@ -31,8 +33,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from . import tools
+from . import services, tools
+from .janus import JanusError, JanusUnavailable
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_DENIED = 4403
@@ -215,10 +219,13 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict):
             return
         kind = message.get("type")
-        if kind in ("chat", "reaction", "hand") and not self._take_allowance():
-            await self.send_json({"type": "error", "message": "slow down"})
+        if kind in ("chat", "reaction", "hand", "ticket") and not self._take_allowance():
+            await self._refuse(message, "slow down")
             return
         with translation.override(self.language or "ko"):
+            if kind == "ticket":
+                await self._ticket(message)
+                return
             try:
                 await self._dispatch(kind, message)
             except (PermissionDenied, ValidationError) as refusal:
@@ -228,6 +235,40 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
                     else str(refusal)
                 )
                 await self.send_json({"type": "error", "message": text})
+
+    async def _refuse(self, message: dict, text: str) -> None:
+        if message.get("type") == "ticket":
+            await self.send_json(
+                {"type": "ticket", "request": message.get("request"), "error": text}
+            )
+        else:
+            await self.send_json({"type": "error", "message": text})
+
+    async def _ticket(self, message: dict) -> None:
+        """A ticket for this page's person: written in the database thread, its token given to
+        Janus from another (so the sockets' shared database thread never waits on Janus)."""
+        call = database_sync_to_async
+        try:
+            pending = await call(tools.prepare_ticket)(self.member, message.get("purpose"))
+            if not await asyncio.to_thread(services.allow_ticket, pending):
+                pending = await call(services.place_ticket_again)(pending)
+        except (PermissionDenied, ValidationError) as refusal:
+            text = (
+                " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+            )
+            await self._refuse(message, text)
+            return
+        except ObjectDoesNotExist:  # their participant row went with the room
+            await self._refuse(message, _("This live class is not open to you."))
+            return
+        except (JanusUnavailable, JanusError) as failure:
+            logger.warning("No ticket for room %s: %s", self.room_id, failure)
+            await self._refuse(
+                message, _("The video server is not answering. Try again in a minute.")
+            )
+            return
+        grant = pending.grant.as_json()
+        await self.send_json({"type": "ticket", "request": message.get("request"), "grant": grant})
 
     def _take_allowance(self) -> bool:
         now = time.monotonic()

@@ -288,6 +288,15 @@ class Grant:
         }
 
 
+@dataclass
+class PendingTicket:
+    """A ticket written down whose room token Janus has yet to be given (``allow_ticket``)."""
+
+    ticket: Ticket
+    room: LiveRoom
+    grant: Grant
+
+
 def _class_seconds_left(session: Session) -> int:
     """How long a Janus token must stay valid: to the class's end, with an hour to spare."""
     if session.ends_at:
@@ -309,8 +318,34 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
     room = LiveRoom.objects.select_related("session__course", "server").get(
         pk=room.pk if isinstance(room, LiveRoom) else room
     )
-    session = room.session
     participant = participant_for(user, room.main)
+    pending = prepare_ticket(participant, room, purpose)
+    if not allow_ticket(pending):
+        pending = place_ticket_again(pending)
+    return pending.grant
+
+
+def participant_ticket(participant_id: int, purpose: str = Ticket.Purpose.CAMERA) -> PendingTicket:
+    """``prepare_ticket`` for a participant known by id (the classroom socket's, whose person
+    was let in when it connected): their row, their rooms and the course in one read, and who
+    they may be in the class checked again, since a ticket lets them on camera."""
+    participant = Participant.objects.select_related(
+        "user", "room__session__course", "room__server", "breakout__server"
+    ).get(pk=participant_id)
+    if role_for(participant.user, participant.room.session) is None:
+        raise PermissionDenied(_("This live class is not open to you."))
+    return prepare_ticket(participant, participant.room, purpose)
+
+
+def prepare_ticket(
+    participant: Participant, room: LiveRoom, purpose: str = Ticket.Purpose.CAMERA
+) -> PendingTicket:
+    """Everything of a ticket that is the database's: the checks ``issue_ticket`` lists, the
+    room the participant belongs in now (their group's while the class works in groups), and
+    the ticket itself. Janus is told of its token separately (``allow_ticket``), so the
+    classroom socket can do that off the database thread: the thread every socket's database
+    work shares would otherwise wait on Janus for each join."""
+    session = room.session
     if participant.removed_at is not None:
         raise PermissionDenied(_("The teacher has removed you from this class."))
     main = room.main
@@ -319,7 +354,7 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
     if main.status != LiveRoom.Status.OPEN:
         if participant.role != Role.HOST:
             raise PermissionDenied(_("The live class has not started yet."))
-        main = start(user, session)
+        main = start(participant.user, session)
         room = main if room.parent_id is None else room
     if participant.admission != Admission.ADMITTED:
         raise PermissionDenied(_("Wait until the teacher lets you in."))
@@ -339,48 +374,67 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
         and participant.breakout.status == LiveRoom.Status.OPEN
     ):
         room = participant.breakout
-    token = secrets.token_urlsafe(24)
-    placed = room.server is not None and room.janus_room is not None
-    if placed and registry.is_healthy(room.server):
-        # The usual case: let the token in straight away; only a room Janus no longer has
-        # (or a server that stopped answering) is opened again, elsewhere if need be.
-        try:
-            registry.client(room.server).allow(
-                room.janus_room, secret=room.janus_secret, tokens=[token]
-            )
-        except JanusUnavailable:
-            registry.check(room.server)
-            placed = False
-        except JanusError as error:
-            if error.code != 426:
-                raise
-            placed = False
-    else:
-        placed = False
-    if not placed:
+    if not (
+        room.server is not None and room.janus_room is not None and registry.is_healthy(room.server)
+    ):
         room = ensure_on_janus(room)
-        registry.client(room.server).allow(
-            room.janus_room, secret=room.janus_secret, tokens=[token]
-        )
     ticket = Ticket.objects.create(
         participant=participant,
         room=room,
         purpose=purpose,
         feed_id=_random_id(),
-        token=token,
+        token=secrets.token_urlsafe(24),
         expires_at=timezone.now() + datetime.timedelta(seconds=settings.LIVE_TICKET_SECONDS),
     )
-    display = user.get_full_name() or user.username
-    return Grant(
+    user = participant.user
+    grant = Grant(
         server=room.server.public_url,
         token=signed_token(settings.JANUS_TOKEN_SECRET, _class_seconds_left(session)),
         room=room.janus_room,
         feed_id=ticket.feed_id,
-        room_token=token,
-        display=display,
+        room_token=ticket.token,
+        display=user.get_full_name() or user.username,
         role=participant.role,
         ice_servers=list(settings.JANUS_ICE_SERVERS),
     )
+    return PendingTicket(ticket, room, grant)
+
+
+def allow_ticket(pending: PendingTicket) -> bool:
+    """Put the ticket's token on its Janus room's allowed list. Touches no database; False
+    when the room must be opened again first (``place_ticket_again``): its server stopped
+    answering, or it no longer has the room (a restart)."""
+    room = pending.room
+    try:
+        registry.client(room.server).allow(
+            room.janus_room, secret=room.janus_secret, tokens=[pending.ticket.token]
+        )
+    except JanusUnavailable:
+        return False
+    except JanusError as error:
+        if error.code != 426:  # no such room
+            raise
+        return False
+    return True
+
+
+def place_ticket_again(pending: PendingTicket) -> PendingTicket:
+    """The ticket's room was not where it should be: note the server's health, open the room
+    again (elsewhere if need be), and move the ticket there; JanusUnavailable when no server
+    answers."""
+    room = pending.room
+    registry.check(room.server)
+    room = ensure_on_janus(room)
+    ticket = pending.ticket
+    ticket.room = room
+    ticket.revoked_at = None  # re-opening the room voided the tickets of its old self
+    ticket.save(update_fields=["room", "revoked_at"])
+    registry.client(room.server).allow(
+        room.janus_room, secret=room.janus_secret, tokens=[ticket.token]
+    )
+    pending.grant.server = room.server.public_url
+    pending.grant.room = room.janus_room
+    return PendingTicket(ticket, room, pending.grant)
 
 
 def _host_only(actor: User, room: LiveRoom) -> None:

@@ -24,7 +24,7 @@ from openclass.accounts.models import User
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable
-from .models import ChatMessage, LiveRoom, Participant, Poll, PollAnswer, Stay
+from .models import ChatMessage, LiveRoom, Participant, Poll, PollAnswer, Stay, Ticket
 
 Role = Participant.Role
 Admission = Participant.Admission
@@ -175,6 +175,14 @@ def disconnect(member: Member) -> dict:
         "person": person(participant),
         "online": participant.connections > 0,
     }
+
+
+def prepare_ticket(member: Member, purpose: object) -> services.PendingTicket:
+    """A ticket to join the class's media (``services.prepare_ticket``), asked for over the
+    page's socket: it knows who is asking already, so a join costs no page request."""
+    if purpose not in Ticket.Purpose.values:
+        raise ValidationError(_("Unknown kind of stream."))
+    return services.participant_ticket(member.participant_id, purpose)
 
 
 def presence(member: Member) -> dict:

@@ -7,7 +7,6 @@ app_name = "live"
 urlpatterns = [
     path("sessions/<int:session_id>/", views.classroom, name="classroom"),
     path("sessions/<int:session_id>/start/", views.start, name="start"),
-    path("rooms/<int:room_id>/ticket/", views.ticket, name="ticket"),
     path("rooms/<int:room_id>/end/", views.end, name="end"),
     path("rooms/<int:room_id>/attendance/", views.attendance, name="attendance"),
     path("rooms/<int:room_id>/attendance/confirm/", views.confirm, name="confirm"),

@@ -1,5 +1,5 @@
-"""Live-class pages and endpoints: the classroom, starting and ending a class, join tickets,
-live attendance, and the endpoint Janus's event handler posts to.
+"""Live-class pages and endpoints: the classroom, starting and ending a class, live attendance,
+and the endpoint Janus's event handler posts to. (Join tickets go over the classroom socket.)
 
 Thin: who may do what, and everything that happens, is in ``live.services``.
 """
@@ -19,9 +19,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -31,8 +30,8 @@ from openclass.courses.models import Session
 from . import recording as recordings
 from . import services, tools
 from .consumers import relay_event, room_group
-from .janus import JanusError, JanusUnavailable
-from .models import LiveRoom, Recording, Ticket
+from .janus import JanusUnavailable
+from .models import LiveRoom, Recording
 
 logger = logging.getLogger(__name__)
 Role = services.Role
@@ -53,6 +52,7 @@ def _texts() -> dict:
         "camOff": _("Camera off"),
         "joining": _("Joining the class…"),
         "joined": _("You are in the class."),
+        "noTicket": _("The class did not answer in time. Try joining again."),
         "reconnecting": _("The connection dropped. Reconnecting…"),
         "waiting": _("You are in the waiting room. The teacher will let you in."),
         "admitted": _("The teacher let you in."),
@@ -124,7 +124,6 @@ def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
     room = services.main_room(session)
     participant = services.participant_for(request.user, room)
     config = {
-        "ticketUrl": reverse("live:ticket", args=[room.pk]),
         "socketPath": f"/ws/live/{room.pk}/",
         "role": participant.role,
         "userId": request.user.pk,
@@ -177,27 +176,6 @@ def end(request: HttpRequest, room_id: int) -> HttpResponse:
     async_to_sync(get_channel_layer().group_send)(group, relay_event(group, tools.room_state(room)))
     messages.success(request, _("The live class has ended. Check and confirm the attendance."))
     return redirect("live:attendance", room.pk)
-
-
-@login_required
-@require_POST
-def ticket(request: HttpRequest, room_id: int) -> JsonResponse:
-    """A one-time ticket to join the room's Janus room (JSON). Refusals say why, translated."""
-    purpose = request.POST.get("purpose", Ticket.Purpose.CAMERA)
-    if purpose not in Ticket.Purpose.values:
-        return JsonResponse({"error": _("Unknown kind of stream.")}, status=400)
-    try:
-        grant = services.issue_ticket(request.user, room_id, purpose)
-    except LiveRoom.DoesNotExist:
-        raise Http404 from None
-    except PermissionDenied as refusal:
-        return JsonResponse({"error": str(refusal)}, status=403)
-    except (JanusUnavailable, JanusError) as failure:
-        logger.warning("No ticket for room %s: %s", room_id, failure)
-        return JsonResponse(
-            {"error": _("The video server is not answering. Try again in a minute.")}, status=503
-        )
-    return JsonResponse(grant.as_json())
 
 
 @login_required

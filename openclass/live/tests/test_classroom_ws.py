@@ -294,3 +294,69 @@ def test_ending_the_class_reaches_every_page_at_once(room, live_class):
         await student.socket.disconnect()
 
     run(scenario())
+
+
+def test_tickets_are_asked_for_over_the_socket(live_class, use_janus):
+    """A page asks for its ticket on its own socket, and hears only its own answer, matched
+    by its request number: refused with the reason until the teacher's first ticket starts
+    the class, then a grant Janus lets in; a removed student is refused again."""
+    from openclass.live import services
+    from openclass.live.testing import JanusParticipant
+
+    room = services.main_room(live_class.session)  # not started
+
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        assert (await student.open())["status"] == "scheduled"
+        await student.send(type="ticket", purpose="camera", request=1)
+        refused = await student.until("ticket")
+        assert refused["request"] == 1 and refused["error"] and "grant" not in refused
+        await teacher.open()
+        await teacher.send(type="ticket", purpose="camera", request=7)
+        hosting = await teacher.until("ticket")
+        assert hosting["request"] == 7 and hosting["grant"]["role"] == "host"
+        await student.send(type="ticket", purpose="hologram", request=2)
+        assert (await student.until("ticket"))["error"]
+        await student.send(type="ticket", purpose="camera", request=3)
+        granted = await student.until("ticket")
+        assert granted["request"] == 3 and "error" not in granted
+        await teacher.send(type="remove", user=live_class.student.pk)
+        await teacher.until("removed")
+        again = await page(room, live_class.student)
+        assert (await again.open())["type"] == "denied"
+        await teacher.socket.disconnect()
+        return granted["grant"], hosting["grant"]
+
+    grant, hosting = run(scenario())
+    assert grant["role"] == "student" and grant["server"] == use_janus.api_url
+    assert grant["room"] == hosting["room"] == LiveRoom.objects.get(pk=room.pk).janus_room
+    # The student was removed after the grant: its unused token no longer lets anyone in.
+    intruder = JanusParticipant(grant["server"], grant["token"])
+    try:
+        refused = intruder.join(grant["room"], grant["feed"], grant["pin"])
+        assert refused.get("error_code"), refused
+    finally:
+        intruder.destroy()
+
+
+def test_a_granted_ticket_lets_its_holder_into_janus(live_class, use_janus):
+    from openclass.live import services
+    from openclass.live.testing import JanusParticipant
+
+    room = services.start(live_class.teacher, live_class.session)
+
+    async def scenario():
+        student = await page(room, live_class.student)
+        await student.open()
+        await student.send(type="ticket", purpose="camera", request=1)
+        answer = await student.until("ticket")
+        await student.socket.disconnect()
+        return answer["grant"]
+
+    grant = run(scenario())
+    janus = JanusParticipant(grant["server"], grant["token"])
+    try:
+        assert janus.join(grant["room"], grant["feed"], grant["pin"])["videoroom"] == "joined"
+    finally:
+        janus.destroy()

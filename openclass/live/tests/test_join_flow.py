@@ -239,23 +239,6 @@ def test_the_event_endpoint_needs_janus_password(client, settings, live_class):
     assert Stay.objects.get().left_at is not None
 
 
-def test_the_ticket_endpoint_refuses_with_a_reason(use_janus, client, live_class):
-    room = services.main_room(live_class.session)
-    url = reverse("live:ticket", args=[room.pk])
-    client.force_login(live_class.outsider)
-    response = client.post(url)
-    assert response.status_code == 403 and response.json()["error"]
-    client.force_login(live_class.student)
-    assert client.post(url).status_code == 403  # not started yet
-    client.force_login(live_class.teacher)
-    grant = client.post(url).json()  # the teacher's first ticket starts the class
-    assert grant["role"] == "host" and grant["room"] and grant["pin"]
-    client.force_login(live_class.student)
-    grant = client.post(url).json()
-    assert grant["role"] == "student" and grant["server"] == use_janus.api_url
-    assert client.post(url, {"purpose": "hologram"}).status_code == 400
-
-
 def test_attendance_from_stays(use_janus, live_class):
     """The course's rules turn minutes into marks, written when the class ends."""
     course = live_class.courses.class_course

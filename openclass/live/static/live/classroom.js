@@ -18,7 +18,6 @@ const RECONNECT_MS = 2000;
 const $ = (selector, root = document) => root.querySelector(selector);
 const config = JSON.parse($("#classroom-config").textContent);
 const text = JSON.parse($("#classroom-text").textContent);
-const csrf = $("[data-csrf]").value;
 const isHost = config.role === "host";
 
 const format = (template, values) =>
@@ -43,6 +42,7 @@ let myGroup = null; // the breakout room this page is in, or null for the class
 let poll = null;
 let socket = null;
 let socketRetry = 1000;
+let welcomed = false; // this socket has been welcomed into the class (not waiting, not refused)
 
 function connectSocket() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -52,6 +52,9 @@ function connectSocket() {
   });
   socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
   socket.addEventListener("close", (event) => {
+    welcomed = false;
+    // Requests sent on this socket will not be answered: ask again on the next one.
+    for (const pending of ticketRequests.values()) pending.sent = false;
     if (event.code === 4401 || event.code === 4403) return;
     setTimeout(connectSocket, socketRetry);
     socketRetry = Math.min(socketRetry * 2, 15000);
@@ -76,6 +79,11 @@ function handle(message) {
       followGroups(message.breakouts);
       if (message.status === "open") enableJoin();
       renderPeople();
+      welcomed = true;
+      askForTickets();
+      break;
+    case "ticket":
+      answerTicket(message);
       break;
     case "waiting":
       say(text.waiting);
@@ -387,17 +395,40 @@ const subscriptions = new Map(); // feed id -> {handle, stream, tile, videoMid}
 let qualityTimer = null;
 let preview = null;
 
-async function ticket(purpose = "camera") {
-  const body = new URLSearchParams({ purpose });
-  const response = await fetch(config.ticketUrl, {
-    method: "POST",
-    headers: { "X-CSRFToken": csrf },
-    body,
-    credentials: "same-origin",
+// Tickets are asked for over the classroom socket (it knows who we are); each request waits
+// for its own answer, and for the socket's welcome when the socket is reconnecting.
+const TICKET_MS = 15000;
+const ticketRequests = new Map(); // request number -> {resolve, reject, timer}
+let ticketNumber = 0;
+
+function ticket(purpose = "camera") {
+  return new Promise((resolve, reject) => {
+    const request = ++ticketNumber;
+    const timer = setTimeout(() => {
+      ticketRequests.delete(request);
+      reject(new Error(text.noTicket));
+    }, TICKET_MS);
+    ticketRequests.set(request, { resolve, reject, timer, purpose, sent: false });
+    askForTickets();
   });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(answer.error || response.statusText);
-  return answer;
+}
+
+function askForTickets() {
+  if (!welcomed || !socket || socket.readyState !== WebSocket.OPEN) return;
+  for (const [request, pending] of ticketRequests) {
+    if (pending.sent) continue;
+    pending.sent = true;
+    send({ type: "ticket", purpose: pending.purpose, request });
+  }
+}
+
+function answerTicket(message) {
+  const pending = ticketRequests.get(message.request);
+  if (!pending) return;
+  ticketRequests.delete(message.request);
+  clearTimeout(pending.timer);
+  if (message.grant) pending.resolve(message.grant);
+  else pending.reject(new Error(message.error));
 }
 
 // A Janus session; once it is up, losing it (server gone, network lost) means joining again.
