@@ -6,25 +6,26 @@ assembly (전체 조회) that all 1,000 are enrolled in; every student is in two
 is started on free ports of 127.0.0.1, posting its events to the server's /live/janus/events/,
 with the secrets the server is given explicitly (``OPENCLASS_JANUS_*``), so both agree.
 
-1. Join. Each teacher opens their room (POST start: the room is created on Janus) and asks for
-   a ticket; then the students' 2,000 ticket requests (POST /live/rooms/<id>/ticket/, session
-   cookie and CSRF token, a new connection each) arrive in random order at 100 a second, as a
-   class starting. Every grant must place its holder in the room's Janus room on the Janus
-   server; one student a room then really joins Janus with its grant, and the stay Janus
-   reports back through its event handler must reach the database.
-2. Presence. Every member opens the classroom WebSocket (/ws/live/<room>/) with its own session
-   cookie, teachers first, then the 2,000 student connections in random order at 100 a second.
-   Measured per connection: connect → welcome, and connect → the moment the last member already
-   in the room (welcomed before it started connecting, so certainly in the group) received its
-   presence message; a presence message that never comes is lost. Afterwards each member's view
-   (the welcome's people plus presence messages) must hold everyone in the room.
+1. Presence. Each teacher opens their room (POST start: the room is created on Janus). Every
+   member then opens the classroom WebSocket (/ws/live/<room>/) with its own session cookie,
+   teachers first, then the 2,000 student connections in random order at 100 a second, as a
+   class starting. Measured per connection: connect → welcome, and connect → the moment the
+   last member already in the room (welcomed before it started connecting, so certainly in the
+   group) received its presence message; a presence message that never comes is lost.
+   Afterwards each member's view (the welcome's people plus presence messages) must hold
+   everyone in the room.
+2. Join. Every page asks for its ticket on its socket ({"type": "ticket"}), the teachers first,
+   then the students' 2,000 requests in random order at 100 a second. Measured: request → the
+   grant (token + placement). Every grant must place its holder in the room's Janus room on
+   the Janus server; one student a room then really joins Janus with its grant, and the stay
+   Janus reports back through its event handler must reach the database.
 3. Fan-out. For 30 s a random member of the assembly sends a chat message every second, while
    in each class room a random member sends one every 3 s. Measured: send → receipt at every
    member (the sender included), p95 over all deliveries; expected deliveries = messages ×
    members, and every one must arrive ("no message lost").
 
 Then everyone leaves, and the participants' connection counters must be back to 0. An
-overloaded server does not stretch the run: an arrival (ticket request or new connection) that
+overloaded server does not stretch the run: an arrival (new connection or ticket request) that
 finds MAX_WAITING earlier ones unanswered is shed and counted, no connection is opened after
 CONNECT_WINDOW, and each phase waits at most SETTLE_MAX for its last messages. The whole
 run is done twice: on the embedded default (in-memory channel layer, one server process) and on
@@ -236,6 +237,8 @@ class Seat:
     session: str
     host: bool
     grant: dict | None = None
+    ticket_error: str = ""
+    answered: asyncio.Future | None = None  # the ticket answer awaited, set by the reader
     socket: ClientConnection | None = None
     connect_at: float = math.nan
     welcome_at: float = math.nan
@@ -322,32 +325,6 @@ async def _paced(items: list, rate: float, run, window: float = math.inf) -> Arr
     return arrivals
 
 
-async def _drain(server: Server) -> float:
-    """Seconds until the server answers /healthz promptly again (it goes on with requests their
-    clients gave up on); SETTLE_MAX at most."""
-    started = time.perf_counter()
-    client = RawHTTP(server)
-    prompt = 0
-    try:
-        while prompt < 2 and time.perf_counter() - started < SETTLE_MAX:
-            took, _status, _body = await _timed_get(client, "/healthz")
-            prompt = prompt + 1 if took < 0.1 else 0
-            await asyncio.sleep(0.2)
-    finally:
-        await client.close()
-    return time.perf_counter() - started
-
-
-async def _timed_get(client: RawHTTP, path: str) -> tuple[float, int, bytes]:
-    started = time.perf_counter()
-    try:
-        status, body = await asyncio.wait_for(client.request("GET", path), TIMEOUT)
-    except (TimeoutError, OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-        await client.close()
-        status, body = 0, b""
-    return time.perf_counter() - started, status, body
-
-
 @dataclass
 class Usage:
     """CPU of every process over a stretch of the run, in cores."""
@@ -394,40 +371,61 @@ def _verdict(passed: bool) -> str:
     return "PASS" if passed else "MISS"
 
 
-# --- Phase 1: join ----------------------------------------------------------------------------
+# --- Opening the rooms, and phase 2: join --------------------------------------------------
 
 
-async def _join_phase(server: Server, rooms: list[Room], meter: Meter, janus_url: str) -> dict:
+async def _open_rooms(server: Server, rooms: list[Room], meter: Meter) -> dict:
+    """Each teacher opens their room (POST start: it is created on Janus)."""
     errors: Counter = Counter()
 
-    async def open_room(room: Room) -> tuple[float, float]:
+    async def open_room(room: Room) -> float:
         took, outcome, _body = await _post(
             server, room.host.session, f"/live/sessions/{room.session}/start/"
         )
         if outcome != "302":
             errors[f"start {outcome}"] += 1
-        ticket = await ticket_for(room.host)
-        return took, ticket
-
-    async def ticket_for(seat: Seat) -> float:
-        took, outcome, body = await _post(
-            server, seat.session, f"/live/rooms/{rooms[seat.room].pk}/ticket/"
-        )
-        if outcome != "200":
-            errors[f"ticket {outcome}"] += 1
-            return math.nan
-        seat.grant = json.loads(body)
         return took
 
     meter.start()
-    opened = [result for result in (await _paced(rooms, JOIN_RATE, open_room)).results if result]
-    hosts = meter.stop()
+    opened = (await _paced(rooms, JOIN_RATE, open_room)).results
+    return {"start": [t for t in opened if t is not None], "usage": meter.stop(), "errors": errors}
+
+
+async def _ticket(seat: Seat) -> float:
+    """Ask for a ticket on the seat's socket, as the page does when its person joins: seconds
+    until the answer (nan when refused, lost or late)."""
+    if seat.socket is None:
+        seat.ticket_error = seat.error or "not connected"
+        return math.nan
+    seat.answered = asyncio.get_running_loop().create_future()
+    started = time.perf_counter()
+    try:
+        await seat.socket.send(json.dumps({"type": "ticket", "purpose": "camera", "request": 1}))
+        answer = await asyncio.wait_for(seat.answered, TIMEOUT)
+    except TimeoutError:
+        seat.ticket_error = "timeout"
+        return math.nan
+    except ConnectionClosed:
+        seat.ticket_error = "connection closed"
+        return math.nan
+    took = time.perf_counter() - started
+    if "grant" not in answer:
+        seat.ticket_error = f"refused: {answer.get('error')}"
+        return math.nan
+    seat.grant = answer["grant"]
+    return took
+
+
+async def _join_phase(rooms: list[Room], meter: Meter, janus_url: str) -> dict:
+    meter.start()
+    hosts = await _paced([room.host for room in rooms], JOIN_RATE, _ticket)
+    hosts_usage = meter.stop()
     for room in rooms:
         room.janus_room = (room.host.grant or {}).get("room")
     students = [seat for room in rooms for seat in room.seats if not seat.host]
     random.Random(11).shuffle(students)
     meter.start()
-    arrivals = await _paced(students, JOIN_RATE, ticket_for)
+    arrivals = await _paced(students, JOIN_RATE, _ticket)
     usage = meter.stop()
     took = [t for t in arrivals.results if t is not None]
     placed = misplaced = 0
@@ -445,15 +443,15 @@ async def _join_phase(server: Server, rooms: list[Room], meter: Meter, janus_url
             else:
                 misplaced += 1
     pins = [s.grant["pin"] for r in rooms for s in r.seats if s.grant]
+    errors = Counter(s.ticket_error for r in rooms for s in r.seats if s.ticket_error)
     return {
-        "start": [t for t, _ in opened],
-        "host_ticket": [t for _, t in opened if not math.isnan(t)],
+        "host_ticket": [t for t in hosts.results if t is not None and not math.isnan(t)],
         "tickets": [t for t in took if not math.isnan(t)],
         "requests": len(students),
         "shed": arrivals.shed,
         "most_waiting": arrivals.most_waiting,
         "usage": usage,
-        "hosts_usage": hosts,
+        "hosts_usage": hosts_usage,
         "errors": errors,
         "placed": placed,
         "misplaced": misplaced,
@@ -524,7 +522,7 @@ async def _janus_check(rooms: list[Room], database: Path) -> tuple[int, int, int
     return joined, len(grants), stays
 
 
-# --- Phase 2: presence ------------------------------------------------------------------------
+# --- Phase 1: presence ------------------------------------------------------------------------
 
 
 def _ws_url(server: Server, room: Room) -> str:
@@ -556,8 +554,12 @@ async def _attend(server: Server, room: Room, seat: Seat, entered: asyncio.Event
             inbox = seat.inbox
             async for raw in ws:
                 now = time.perf_counter()
-                inbox.append((now, raw))
                 Clock.last = now
+                if raw.startswith('{"type": "ticket"'):
+                    if seat.answered is not None and not seat.answered.done():
+                        seat.answered.set_result(json.loads(raw))
+                    continue
+                inbox.append((now, raw))
     except TimeoutError:
         seat.error = seat.error or "timeout"
     except (OSError, ConnectionClosed, InvalidHandshake) as exc:
@@ -756,45 +758,13 @@ async def _run(
     print("\n  calibration (same server, same run):")
     print_line("bare Django /healthz", healthz, "req")
 
-    join = await _join_phase(server, rooms, meter, janus.api_url)
-    tickets, usage = join["tickets"], join["usage"]
-    print(
-        f"\n  join: {len(rooms)} teachers open their rooms (POST start), then "
-        f"{join['requests']:,} students ask for a ticket, {JOIN_RATE:.0f}/s in random order"
-    )
-    _line("room opened (POST start)", join["start"], str(join["hosts_usage"]))
-    _line("ticket, teacher", join["host_ticket"])
-    rate = len(tickets) / usage.elapsed
-    _line("ticket, student", tickets, f"{rate:,.0f} answered/s   {usage}")
-    busy = await _drain(server)
-    print(
-        f"    {'offered':<30} {join['requests']:,} at {JOIN_RATE:.0f}/s: "
-        f"{join['requests'] - join['shed']:,} sent, {join['shed']:,} shed (at most "
-        f"{join['most_waiting']} waiting at once); the server was busy {busy:.0f} s more"
-    )
-    joined, tried, stays = await _janus_check(rooms, site.database)
-    print(
-        f"    {'placement':<30} {join['placed']:,} "
-        f"of {seats:,} grants name their room's Janus room on the Janus server, "
-        f"{join['misplaced']} wrong, {join['shared_pins']} room tokens shared"
-        + (f"   errors {dict(join['errors'])}" if join["errors"] else "")
-    )
-    print(
-        f"    {'Janus check':<30} {joined} of {tried} sample joins (one student a room) "
-        f"accepted by Janus, {stays} stays reported back through its event handler"
-    )
-    join_p95 = percentile(tickets, 95)
-    join_ok = (
-        join_p95 < TARGET_JOIN_P95
-        and not join["errors"]
-        and not join["shed"]
-        and join["placed"] == seats
-        and joined == tried == stays
-    )
-    print(
-        f"    {'target':<30} ticket p95 < {TARGET_JOIN_P95 * 1000:.0f} ms, every grant placed, "
-        f"Janus agrees: {_verdict(join_ok)}",
-        flush=True,
+    opening = await _open_rooms(server, rooms, meter)
+    print(f"\n  opening: {len(rooms)} teachers open their rooms (POST start)")
+    _line(
+        "room opened (POST start)",
+        opening["start"],
+        str(opening["usage"])
+        + (f"   errors {dict(opening['errors'])}" if opening["errors"] else ""),
     )
 
     presence = await _presence_phase(server, rooms, meter)
@@ -834,6 +804,49 @@ async def _run(
     print(
         f"    {'target':<30} presence p95 < {TARGET_PRESENCE_P95 * 1000:,.0f} ms, none lost, "
         f"everyone connected: {_verdict(presence_ok)}",
+        flush=True,
+    )
+
+    join = await _join_phase(rooms, meter, janus.api_url)
+    tickets, usage = join["tickets"], join["usage"]
+    print(
+        f"\n  join: every page asks for its ticket on its socket, the teachers first, then "
+        f"{join['requests']:,} students, {JOIN_RATE:.0f}/s in random order"
+    )
+    _line("ticket, teacher", join["host_ticket"], str(join["hosts_usage"]))
+    rate = len(tickets) / usage.elapsed
+    _line("ticket, student", tickets, f"{rate:,.0f} answered/s   {usage}")
+    print(
+        f"    {'offered':<30} {join['requests']:,} at {JOIN_RATE:.0f}/s: "
+        f"{join['requests'] - join['shed']:,} sent, {join['shed']:,} shed (at most "
+        f"{join['most_waiting']} waiting at once)"
+    )
+    await _settle(time.perf_counter() + SETTLE_MAX)  # the presence the joins caused
+    for room in rooms:
+        for seat in room.seats:
+            seat.inbox.clear()
+    joined, tried, stays = await _janus_check(rooms, site.database)
+    print(
+        f"    {'placement':<30} {join['placed']:,} "
+        f"of {seats:,} grants name their room's Janus room on the Janus server, "
+        f"{join['misplaced']} wrong, {join['shared_pins']} room tokens shared"
+        + (f"   errors {dict(join['errors'])}" if join["errors"] else "")
+    )
+    print(
+        f"    {'Janus check':<30} {joined} of {tried} sample joins (one student a room) "
+        f"accepted by Janus, {stays} stays reported back through its event handler"
+    )
+    join_p95 = percentile(tickets, 95)
+    join_ok = (
+        join_p95 < TARGET_JOIN_P95
+        and not join["errors"]
+        and not join["shed"]
+        and join["placed"] == seats
+        and joined == tried == stays
+    )
+    print(
+        f"    {'target':<30} ticket p95 < {TARGET_JOIN_P95 * 1000:.0f} ms, every grant placed, "
+        f"Janus agrees: {_verdict(join_ok)}",
         flush=True,
     )
 

@@ -72,15 +72,16 @@ def role_for(user: User, session: Session) -> str | None:
     return None
 
 
-def participant_for(user: User, room: LiveRoom) -> Participant:
-    """The participant row of ``user`` in ``room`` (made on first entry); PermissionDenied when
-    they may not enter. Guests start in the waiting room."""
+def participant_for(user: User, room: LiveRoom, known: Participant | None = None) -> Participant:
+    """The participant row of ``user`` in ``room`` (made on first entry; ``known`` when the
+    caller has read it already); PermissionDenied when they may not enter, whatever the row
+    says, since enrolments change. Guests start in the waiting room."""
     role = role_for(user, room.session)
     if role is None:
         raise PermissionDenied(_("This live class is not open to you."))
     admission = Admission.WAITING if role == Role.GUEST else Admission.ADMITTED
-    # Mostly they have been here before (every ticket and connection comes here): one read.
-    participant = Participant.objects.filter(room=room, user=user).first()
+    # Mostly they have been here before, or were seated when the class opened: one read.
+    participant = known or Participant.objects.filter(room=room, user=user).first()
     if participant is None:
         try:
             with transaction.atomic():
@@ -89,12 +90,27 @@ def participant_for(user: User, room: LiveRoom) -> Participant:
                 )
         except IntegrityError:
             participant = Participant.objects.get(room=room, user=user)
+    participant.user = user
     if participant.role != role and role == Role.HOST:
         # Someone made a teacher of the course after they first came as a guest.
         participant.role = Role.HOST
         participant.admission = Admission.ADMITTED
         participant.save(update_fields=["role", "admission"])
     return participant
+
+
+def seat_the_class(room: LiveRoom) -> None:
+    """A participant row for every enrolled student of an opening class, written at once, so
+    the class arriving together does not queue to write them one by one (a write waits for
+    the database's one writer)."""
+    students = Enrolment.objects.filter(course=room.session.course).values_list(
+        "student_id", flat=True
+    )
+    Participant.objects.bulk_create(
+        [Participant(room=room, user_id=student, role=Role.STUDENT) for student in students],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
 
 
 def main_room(session: Session) -> LiveRoom:
@@ -228,6 +244,7 @@ def start(actor: User, session: Session) -> LiveRoom:
         room.started_at = timezone.now()
         room.started_by = actor
         room.save(update_fields=["status", "started_at", "started_by"])
+        seat_the_class(room)
     return room
 
 
@@ -252,10 +269,11 @@ def open_due_rooms(now: datetime.datetime | None = None) -> int:
         except (JanusError, JanusUnavailable) as error:
             logger.warning("Could not open the live class %s: %s", session.pk, error)
             continue
-        LiveRoom.objects.filter(pk=room.pk, status=LiveRoom.Status.SCHEDULED).update(
+        if LiveRoom.objects.filter(pk=room.pk, status=LiveRoom.Status.SCHEDULED).update(
             status=LiveRoom.Status.OPEN, started_at=now
-        )
-        opened += 1
+        ):
+            seat_the_class(room)
+            opened += 1
     return opened
 
 

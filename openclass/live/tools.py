@@ -136,8 +136,16 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
     everything the page needs to draw the room."""
     if not _earlier_runs["forgotten"]:
         forget_connections_of_earlier_runs()
-    room = LiveRoom.objects.select_related("session__course").get(pk=room_id, parent=None)
-    participant = services.participant_for(user, room)
+    known = (
+        Participant.objects.select_related("room__session__course")
+        .filter(room_id=room_id, room__parent=None, user=user)
+        .first()
+    )
+    if known is None:  # a first visit (a guest, a teacher), or no such room
+        room = LiveRoom.objects.select_related("session__course").get(pk=room_id, parent=None)
+    else:
+        room = known.room
+    participant = services.participant_for(user, room, known)
     if participant.removed_at is not None:
         raise PermissionDenied(_("The teacher has removed you from this class."))
     Participant.objects.filter(pk=participant.pk).update(connections=F("connections") + 1)
