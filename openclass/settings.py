@@ -173,7 +173,10 @@ else:
             "layer and cache live in one process."
         )
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 2000}}
+        "default": {
+            "BACKEND": "openclass.web.layers.LocalChannelLayer",
+            "CONFIG": {"capacity": 2000},
+        }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     HUEY = {

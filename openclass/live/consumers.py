@@ -63,8 +63,23 @@ def waiting_group(room_id: int) -> str:
 
 def relay_event(group: str, message: dict) -> dict:
     """The channel-layer event that carries ``message`` to every page in ``group`` (each page
-    passes on only what comes from the groups it listens to)."""
-    return {"type": "relay", "group": group, "message": message}
+    passes on only what comes from the groups it listens to).
+
+    The message is encoded here, once, not by each page: an assembly's presence and chat go to
+    a thousand pages, and the in-memory layer would otherwise copy the message for each of
+    them too. Beside the text is what a page decides by: the kind, the chat's group, and the
+    person a message is about."""
+    event = {
+        "type": "relay",
+        "group": group,
+        "kind": message["type"],
+        "text": json.dumps(message, ensure_ascii=False),
+    }
+    if message["type"] == "chat":
+        event["chat_group"] = message["group"]
+    if "user" in message:
+        event["user"] = message["user"]
+    return event
 
 
 class PresenceOut:
@@ -353,22 +368,22 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
     async def relay(self, event: dict) -> None:
         if event.get("group") not in self.listening:
             return
-        message = event["message"]
-        if message["type"] == "chat" and message["group"] != self.chat_group:
+        kind = event["kind"]
+        if kind == "chat" and event["chat_group"] != self.chat_group:
             return  # another group's talk
-        await self.send_json(message)
+        await self.send(text_data=event["text"])
         if self.member is None:
             return
-        if message["type"] == "breakouts":
-            await self._follow_group(message["rooms"])
-        if message.get("user") == self.member.user_id:
-            if message["type"] == "removed":
+        if kind == "breakouts":
+            await self._follow_group(json.loads(event["text"])["rooms"])
+        if event.get("user") == self.member.user_id:
+            if kind == "removed":
                 await self.close(CLOSE_DENIED)
-            elif message["type"] == "admitted" and not self.member.is_host:
+            elif kind == "admitted" and not self.member.is_host:
                 await self.channel_layer.group_discard(
                     waiting_group(self.room_id), self.channel_name
                 )
-                if message["admitted"]:
+                if json.loads(event["text"])["admitted"]:
                     self.listening = frozenset()
                     await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
                     user = self.scope["user"]

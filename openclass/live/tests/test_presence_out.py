@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from openclass.live import consumers
@@ -15,7 +16,8 @@ class Layer:
         self.sent: list[tuple[float, str, dict]] = []
 
     async def group_send(self, group: str, message: dict) -> None:
-        self.sent.append((asyncio.get_running_loop().time(), group, message["message"]))
+        sent_at = asyncio.get_running_loop().time()
+        self.sent.append((sent_at, group, json.loads(message["text"])))
 
 
 def change(user: int, online: bool = True) -> dict:
