@@ -264,7 +264,9 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         Janus from another (so the sockets' shared database thread never waits on Janus)."""
         call = database_sync_to_async
         try:
-            pending = await call(tools.prepare_ticket)(self.member, message.get("purpose"))
+            pending = await call(tools.prepare_ticket)(
+                self.scope["user"], self.member, message.get("purpose")
+            )
             if not await asyncio.to_thread(services.allow_ticket, pending):
                 pending = await call(services.place_ticket_again)(pending)
         except (PermissionDenied, ValidationError) as refusal:

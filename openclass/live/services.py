@@ -343,14 +343,18 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
     return pending.grant
 
 
-def participant_ticket(participant_id: int, purpose: str = Ticket.Purpose.CAMERA) -> PendingTicket:
-    """``prepare_ticket`` for a participant known by id (the classroom socket's, whose person
-    was let in when it connected): their row, their rooms and the course in one read, and who
-    they may be in the class checked again, since a ticket lets them on camera."""
-    participant = Participant.objects.select_related(
-        "user", "room__session__course", "room__server", "breakout__server"
-    ).get(pk=participant_id)
-    if role_for(participant.user, participant.room.session) is None:
+def participant_ticket(
+    user: User, participant_id: int, purpose: str = Ticket.Purpose.CAMERA
+) -> PendingTicket:
+    """``prepare_ticket`` for ``user``'s participant known by id (the classroom socket's, whose
+    person was let in when it connected): their row, the room with its server and the course
+    in one read, and who they may be in the class checked again, since a ticket lets them on
+    camera."""
+    participant = Participant.objects.select_related("room__session__course", "room__server").get(
+        pk=participant_id, user=user
+    )
+    participant.user = user
+    if role_for(user, participant.room.session) is None:
         raise PermissionDenied(_("This live class is not open to you."))
     return prepare_ticket(participant, participant.room, purpose)
 

@@ -185,12 +185,13 @@ def disconnect(member: Member) -> dict:
     }
 
 
-def prepare_ticket(member: Member, purpose: object) -> services.PendingTicket:
-    """A ticket to join the class's media (``services.prepare_ticket``), asked for over the
-    page's socket: it knows who is asking already, so a join costs no page request."""
+def prepare_ticket(user: User, member: Member, purpose: object) -> services.PendingTicket:
+    """A ticket for ``user`` (``member``) to join the class's media, asked for over the page's
+    socket (``services.prepare_ticket``): it knows who is asking already, so a join costs no
+    page request, session or user lookup."""
     if purpose not in Ticket.Purpose.values:
         raise ValidationError(_("Unknown kind of stream."))
-    return services.participant_ticket(member.participant_id, purpose)
+    return services.participant_ticket(user, member.participant_id, purpose)
 
 
 def presence(member: Member) -> dict:
