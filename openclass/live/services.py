@@ -343,19 +343,43 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
     return pending.grant
 
 
+# What a ticket reads of the participant, their room, its session and its server: the rooms'
+# and courses are wide, and a class joining at once reads this a hundred times a second.
+_TICKET_FIELDS = (
+    "role",
+    "admission",
+    "removed_at",
+    "breakout",
+    "room__parent",
+    "room__status",
+    "room__locked",
+    "room__students_may_share_screen",
+    "room__janus_room",
+    "room__janus_secret",
+    "room__session__kind",
+    "room__session__day",
+    "room__session__ends_at",
+    "room__session__course",
+    "room__server__api_url",
+    "room__server__public_url",
+    "room__server__is_healthy",
+    "room__server__last_checked_at",
+)
+
+
 def participant_ticket(
     user: User, participant_id: int, purpose: str = Ticket.Purpose.CAMERA
 ) -> PendingTicket:
-    """``prepare_ticket`` for ``user``'s participant known by id (the classroom socket's, whose
-    person was let in when it connected): their row, the room with its server and the course
-    in one read, and who they may be in the class checked again, since a ticket lets them on
-    camera."""
-    participant = Participant.objects.select_related("room__session__course", "room__server").get(
-        pk=participant_id, user=user
+    """``prepare_ticket`` for ``user``'s participant known by id: the classroom socket's.
+    Who may be in the class was decided when the socket connected, as for every message on
+    it; what changes during a class (removal, admission, the room's lock and state) is read
+    afresh here, with the room and its server, in one narrow query."""
+    participant = (
+        Participant.objects.select_related("room__session", "room__server")
+        .only(*_TICKET_FIELDS)
+        .get(pk=participant_id, user=user)
     )
     participant.user = user
-    if role_for(user, participant.room.session) is None:
-        raise PermissionDenied(_("This live class is not open to you."))
     return prepare_ticket(participant, participant.room, purpose)
 
 
