@@ -29,6 +29,7 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -204,13 +205,15 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group(self.room_id), self.channel_name)
 
     async def dispatch(self, message: dict) -> None:
-        """Messages relayed from the room's group touch no database: they skip the closing of
-        old database connections Channels does before each handler (one trip through the
-        single database thread per message and member, which held up the fan-out)."""
-        if message.get("type") == "relay":
-            await self.relay(message)
-            return
-        await super().dispatch(message)
+        """Channels closes old database connections before each handler, one trip through
+        the single database thread per message. Here every database call goes through
+        ``database_sync_to_async``, which does that itself before and after the call, so the
+        extra trip is skipped: for relayed messages (one per member, which held up the
+        fan-out) and for the page's own (a class asking for its tickets at once)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if self.member is None:

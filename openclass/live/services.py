@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +25,11 @@ from openclass.accounts.models import User
 from openclass.courses import access
 from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Course, Enrolment, Session
+from openclass.web.db import PreparedRead, insert_rows
 
 from . import registry
 from .janus import JanusError, JanusUnavailable, signed_token
-from .models import LiveRoom, Participant, RejectedJoin, Stay, Ticket
+from .models import JanusServer, LiveRoom, Participant, RejectedJoin, Stay, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -343,28 +344,73 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
     return pending.grant
 
 
-# What a ticket reads of the participant, their room, its session and its server: the rooms'
-# and courses are wide, and a class joining at once reads this a hundred times a second.
-_TICKET_FIELDS = (
-    "role",
-    "admission",
-    "removed_at",
-    "breakout",
-    "room__parent",
-    "room__status",
-    "room__locked",
-    "room__students_may_share_screen",
-    "room__janus_room",
-    "room__janus_secret",
-    "room__session__kind",
-    "room__session__day",
-    "room__session__ends_at",
-    "room__session__course",
-    "room__server__api_url",
-    "room__server__public_url",
-    "room__server__is_healthy",
-    "room__server__last_checked_at",
+# What a ticket reads of the participant, their class's room, its session and its server,
+# model by model (the rest of each row stays deferred): (model, path from the participant,
+# fields).
+_SEAT = (
+    (
+        Participant,
+        "",
+        ["id", "room_id", "user_id", "role", "admission", "removed_at", "breakout_id"],
+    ),
+    (
+        LiveRoom,
+        "room__",
+        [
+            "id",
+            "session_id",
+            "parent_id",
+            "server_id",
+            "janus_room",
+            "janus_secret",
+            "status",
+            "locked",
+            "students_may_share_screen",
+            "is_recording",
+        ],
+    ),
+    (Session, "room__session__", ["id", "course_id", "kind", "day", "ends_at"]),
+    (
+        JanusServer,
+        "room__server__",
+        ["id", "api_url", "public_url", "is_healthy", "last_checked_at"],
+    ),
 )
+# Each model's fields in the order of its concrete fields (as Model.from_db takes them).
+_SEAT_FIELDS = [
+    [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    for model, _path, names in _SEAT
+]
+_SEAT_READ = PreparedRead(
+    lambda participant, user: Participant.objects.filter(pk=participant, user_id=user).values_list(
+        *(
+            path + name
+            for (_model, path, _names), names in zip(_SEAT, _SEAT_FIELDS, strict=True)
+            for name in names
+        )
+    )
+)
+
+
+def _seat(user: User, participant_id: int) -> Participant:
+    """``user``'s participant row, with their class's room, its session and its server, read
+    in one prepared query (the join's hot path); Participant.DoesNotExist when it is not
+    theirs."""
+    rows = _SEAT_READ.rows(participant_id, user.pk)
+    if not rows:
+        raise Participant.DoesNotExist("no such participant")
+    row, start, found = rows[0], 0, []
+    db = router.db_for_read(Participant)
+    for (model, _path, _names), names in zip(_SEAT, _SEAT_FIELDS, strict=True):
+        values = row[start : start + len(names)]
+        start += len(names)
+        found.append(None if values[0] is None else model.from_db(db, names, values))
+    participant, room, session, server = found
+    room.session = session
+    room.server = server
+    participant.room = room
+    participant.user = user
+    return participant
 
 
 def participant_ticket(
@@ -373,14 +419,14 @@ def participant_ticket(
     """``prepare_ticket`` for ``user``'s participant known by id: the classroom socket's.
     Who may be in the class was decided when the socket connected, as for every message on
     it; what changes during a class (removal, admission, the room's lock and state) is read
-    afresh here, with the room and its server, in one narrow query."""
-    participant = (
-        Participant.objects.select_related("room__session", "room__server")
-        .only(*_TICKET_FIELDS)
-        .get(pk=participant_id, user=user)
-    )
-    participant.user = user
+    afresh here, with the room and its server, in one prepared query."""
+    participant = _seat(user, participant_id)
     return prepare_ticket(participant, participant.room, purpose)
+
+
+_TICKET_COLUMNS = (
+    "participant_id", "room_id", "purpose", "feed_id", "token", "issued_at", "expires_at"
+)  # fmt: skip
 
 
 def prepare_ticket(
@@ -424,14 +470,17 @@ def prepare_ticket(
         room.server is not None and room.janus_room is not None and registry.is_healthy(room.server)
     ):
         room = ensure_on_janus(room)
-    ticket = Ticket.objects.create(
+    now = timezone.now()
+    ticket = Ticket(
         participant=participant,
         room=room,
         purpose=purpose,
         feed_id=_random_id(),
         token=secrets.token_urlsafe(24),
-        expires_at=timezone.now() + datetime.timedelta(seconds=settings.LIVE_TICKET_SECONDS),
+        issued_at=now,
+        expires_at=now + datetime.timedelta(seconds=settings.LIVE_TICKET_SECONDS),
     )
+    insert_rows(Ticket, _TICKET_COLUMNS, [tuple(getattr(ticket, name) for name in _TICKET_COLUMNS)])
     user = participant.user
     grant = Grant(
         server=room.server.public_url,
@@ -473,8 +522,8 @@ def place_ticket_again(pending: PendingTicket) -> PendingTicket:
     room = ensure_on_janus(room)
     ticket = pending.ticket
     ticket.room = room
-    ticket.revoked_at = None  # re-opening the room voided the tickets of its old self
-    ticket.save(update_fields=["room", "revoked_at"])
+    # Re-opening the room voided the tickets of its old self, this one among them.
+    Ticket.objects.filter(token=ticket.token).update(room=room, revoked_at=None)
     registry.client(room.server).allow(
         room.janus_room, secret=room.janus_secret, tokens=[ticket.token]
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 
 def update_by_pk(
@@ -43,3 +43,104 @@ def update_by_pk(
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Add rows to ``model``'s table, each ``(value, …)`` in the order of ``fields`` (every
+    field without a database default must be named: ``auto_now_add`` is not applied here).
+    One prepared INSERT run with ``executemany``; values go through each field's own
+    preparation, as ``update_by_pk``'s do.
+
+    Why not ``create``: building the INSERT costs the ORM more than running it (measured: a
+    join ticket's row took 0.9 ms to write, 0.06 ms of it SQLite's).
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    model_fields = [meta.get_field(name) for name in fields]
+    columns = ", ".join(quote(field.column) for field in model_fields)
+    marks = ", ".join("%s" for _field in model_fields)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model, values as parameters)
+    params = [
+        [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(model_fields, values, strict=True)
+        ]
+        for values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+class PreparedRead:
+    """A read on a hot path whose SQL the ORM writes once, run with each call's values.
+
+    ``build`` is called once, with an integer marker for each of its parameters, and returns a
+    ``values_list`` queryset in which each marker appears exactly once as a lookup's value
+    (ids, mostly). ``rows(*values)`` runs that SQL with the values in the markers' places and
+    returns the rows as ``values_list`` would, each value converted by its field (dates,
+    JSON, booleans), so the answer is the ORM's own.
+
+    Why: the ORM spends about a millisecond building a query and its results on this
+    hardware, against some 50 µs for SQLite to run it (measured on the live classroom's join:
+    1.6 ms against 59 µs). Reads that a class joining at once makes a hundred times a second
+    are built once instead.
+    """
+
+    _MARKER = -7_340_000_001  # an id no table hands out
+
+    def __init__(self, build: Callable[..., QuerySet]) -> None:
+        self.build = build
+        self._model: type[Model] | None = None
+        self._compiled: dict[str, tuple[str, list, list[int], dict]] = {}
+
+    def _compile(self, arity: int) -> tuple[str, list, list[int], dict, str]:
+        alias = router.db_for_read(self._model) if self._model else None
+        compiled = self._compiled.get(alias) if alias else None
+        if compiled is None:
+            markers = [self._MARKER - index for index in range(arity)]
+            queryset = self.build(*markers)
+            self._model = queryset.model
+            alias = router.db_for_read(queryset.model)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            params = list(params)
+            positions = []
+            for marker in markers:
+                found = [index for index, param in enumerate(params) if param == marker]
+                if len(found) != 1:
+                    raise ValueError(f"each parameter must appear once in the query: {sql}")
+                positions.append(found[0])
+            fields = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+            compiled = self._compiled[alias] = (
+                sql,
+                params,
+                positions,
+                compiler.get_converters(fields),
+            )
+        return (*compiled, alias)
+
+    def rows(self, *values: int) -> list[tuple]:
+        sql, template, positions, converters, alias = self._compile(len(values))
+        params = list(template)
+        for position, value in zip(positions, values, strict=True):
+            params[position] = value
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not converters:
+            return [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            row = list(row)
+            for index, (functions, expression) in converters.items():
+                value = row[index]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[index] = value
+            converted.append(tuple(row))
+        return converted

@@ -1,0 +1,64 @@
+"""The hot-path database helpers answer as the ORM would."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from openclass.live.models import LiveRoom, Participant, Ticket
+from openclass.live.testing import LiveClass
+from openclass.web.db import PreparedRead, insert_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def _people(room_id: int, user_id: int):
+    return Participant.objects.filter(room_id=room_id, user_id=user_id).values_list(
+        "pk", "role", "media", "hand_raised_at", "room__locked", "room__started_at"
+    )
+
+
+def test_a_prepared_read_returns_what_the_orm_returns_for_each_set_of_values(room, live_class):
+    raised = timezone.now().replace(microsecond=0)
+    LiveRoom.objects.filter(pk=room.pk).update(locked=True, started_at=raised)
+    first = Participant.objects.create(
+        room=room, user=live_class.student, role="student", media={"audio": True}
+    )
+    second = Participant.objects.create(
+        room=room, user=live_class.classmate, role="student", hand_raised_at=raised
+    )
+    read = PreparedRead(_people)
+    for participant in (first, second, first):
+        expected = list(_people(room.pk, participant.user_id))
+        assert read.rows(room.pk, participant.user_id) == expected
+    assert read.rows(room.pk, live_class.teacher.pk) == []
+    media, hand, locked = read.rows(room.pk, second.user_id)[0][2:5]
+    assert media == {} and hand == raised and locked is True
+
+
+def test_a_prepared_read_wants_each_value_once():
+    read = PreparedRead(
+        lambda user: Participant.objects.filter(user_id=user, room__started_by_id=user).values_list(
+            "pk"
+        )
+    )
+    with pytest.raises(ValueError, match="once"):
+        read.rows(1)
+
+
+def test_inserted_rows_read_back_as_the_orm_would_have_stored_them(room, live_class: LiveClass):
+    participant = Participant.objects.create(room=room, user=live_class.student, role="student")
+    now = timezone.now()
+    insert_rows(
+        Ticket,
+        ("participant_id", "room_id", "purpose", "feed_id", "token", "issued_at", "expires_at"),
+        [
+            (participant.pk, room.pk, "camera", 11, "a" * 32, now, now + datetime.timedelta(1)),
+            (participant.pk, room.pk, "screen", 12, "b" * 32, now, now),
+        ],
+    )
+    tickets = {t.feed_id: t for t in Ticket.objects.all()}
+    assert tickets[11].issued_at == now and tickets[11].expires_at == now + datetime.timedelta(1)
+    assert tickets[12].purpose == "screen" and tickets[12].used_at is None
