@@ -45,6 +45,7 @@ import json
 import math
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -566,7 +567,12 @@ async def _attend(server: Server, room: Room, seat: Seat, entered: asyncio.Event
                 inbox.append((now, raw))
     except TimeoutError:
         seat.error = seat.error or "timeout"
-    except (OSError, ConnectionClosed, InvalidHandshake) as exc:
+    except ConnectionClosed as exc:
+        close = exc.rcvd or exc.sent
+        seat.error = seat.error or (
+            f"closed {close.code} {close.reason}".strip() if close else "closed without a word"
+        )
+    except (OSError, InvalidHandshake) as exc:
         seat.error = seat.error or type(exc).__name__
     finally:
         seat.socket = None
@@ -924,6 +930,17 @@ async def _run(
     )
 
     counted, took = await _leave(rooms, presence["tasks"], site.database)
+    troubles = Counter(
+        line.strip()[:160]
+        for line in server.log_tail(20000).splitlines()
+        if " ERROR " in line
+        or " WARNING " in line
+        or re.match(r"^[\w.]*(Error|Exception|Closed\w*)\b", line.strip())
+    )
+    if troubles:
+        print(f"\n  server log: {troubles.total()} warnings and errors, the most common:")
+        for line, count in troubles.most_common(8):
+            print(f"    {count:>5} × {line}")
     print(
         f"\n  leaving: {seats:,} pages closed; "
         + (

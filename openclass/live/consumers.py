@@ -31,6 +31,7 @@ import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.utils import translation
@@ -213,7 +214,18 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            # The connection dies with this consumer: count the page out first, or it would
+            # stay "online" for good.
+            logger.exception(
+                "Classroom %s: %s failed", getattr(self, "room_id", None), message.get("type")
+            )
+            await self.disconnect(1011)
+            raise
 
     async def disconnect(self, code: int) -> None:
         if self.member is None:

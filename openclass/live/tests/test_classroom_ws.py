@@ -360,3 +360,28 @@ def test_a_granted_ticket_lets_its_holder_into_janus(live_class, use_janus):
         assert janus.join(grant["room"], grant["feed"], grant["pin"])["videoroom"] == "joined"
     finally:
         janus.destroy()
+
+
+def test_a_page_whose_handler_fails_is_counted_out(room, live_class, monkeypatch):
+    """Whatever breaks while a message is handled closes that page's connection; it must not
+    stay "online" for good."""
+    from openclass.live import tools
+
+    def broken(member, raised):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(tools, "raise_hand", broken)
+
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        await teacher.open()
+        await student.open()
+        await teacher.until("presence", live_class.student)
+        await student.send(type="hand", raised=True)
+        gone = await teacher.until("presence", live_class.student)
+        assert not gone["online"]
+        await teacher.socket.disconnect()
+
+    run(scenario())
+    assert Participant.objects.get(user=live_class.student).connections == 0
