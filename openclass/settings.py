@@ -152,8 +152,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A class of a thousand hears every arrival: room for more than the default 100
-            # messages waiting per connection before the layer drops them.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 2000},
+            # messages waiting per connection before the layer drops them. And more than the
+            # 100 Redis connections redis-py pools by default: with a school's pages joining
+            # at once a process needs more at a time, and past the limit redis-py refuses
+            # ("Too many connections") instead of waiting, dropping those pages.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "capacity": 2000,
+            },
         }
     }
     CACHES = {

@@ -25,13 +25,13 @@ several arrivals and departures in one message when they come close together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.utils import translation
@@ -147,6 +147,8 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
     listening: frozenset[str] = frozenset()
     # The breakout room this page's person is in (None: with the class), whose chat it hears.
     chat_group: int | None = None
+    # The first reading of the room, while the page connects.
+    connecting: asyncio.Future | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -164,27 +166,29 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         everyone, hosts = room_group(self.room_id), hosts_group(self.room_id)
         for group in (everyone, hosts):
             await self.channel_layer.group_add(group, self.channel_name)
+        # Shielded: should this consumer be cancelled meanwhile, the read still ends (and is
+        # counted), and __call__ counts it out.
+        self.connecting = asyncio.ensure_future(
+            database_sync_to_async(tools.connect)(user, self.room_id)
+        )
         try:
-            self.member, welcome = await database_sync_to_async(tools.connect)(user, self.room_id)
+            self.member, welcome = await asyncio.shield(self.connecting)
         except (PermissionDenied, ObjectDoesNotExist) as refusal:
+            self.connecting = None
             await self._leave_groups()
             await self.send_json({"type": "denied", "message": str(refusal)})
             await self.close(CLOSE_DENIED)
             return
-        try:
-            if welcome["you"]["waiting"]:
-                await self._leave_groups()
-                await self.channel_layer.group_add(waiting_group(self.room_id), self.channel_name)
-                self.listening = frozenset({waiting_group(self.room_id)})
-                await self.send_json({"type": "waiting"})
-                await self._broadcast(hosts, welcome.pop("presence"))
-                return
-            await self._enter(welcome)
-        except BaseException:
-            # The page went away while we greeted it: it was counted, so count it out again
-            # (otherwise it would stay "online" for good).
-            await self.disconnect(1006)
-            raise
+        # Counted in: from here on, however this ends, __call__ counts self.member out.
+        self.connecting = None
+        if welcome["you"]["waiting"]:
+            await self._leave_groups()
+            await self.channel_layer.group_add(waiting_group(self.room_id), self.channel_name)
+            self.listening = frozenset({waiting_group(self.room_id)})
+            await self.send_json({"type": "waiting"})
+            await self._broadcast(hosts, welcome.pop("presence"))
+            return
+        await self._enter(welcome)
 
     async def _enter(self, welcome: dict) -> None:
         everyone, hosts = room_group(self.room_id), hosts_group(self.room_id)
@@ -214,18 +218,23 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def __call__(self, scope, receive, send) -> None:
+        """The page is counted out however this consumer ends: the page leaving, a handler
+        failing, or the channel layer failing under it (Redis timing out), which ends the
+        consumer without a disconnect. Otherwise it would stay "online" for good."""
         try:
-            await handler(message)
-        except StopConsumer:
-            raise
-        except Exception:
-            # The connection dies with this consumer: count the page out first, or it would
-            # stay "online" for good.
-            logger.exception(
-                "Classroom %s: %s failed", getattr(self, "room_id", None), message.get("type")
-            )
+            await super().__call__(scope, receive, send)
+        finally:
+            await asyncio.shield(self._count_out())
+
+    async def _count_out(self) -> None:
+        with contextlib.suppress(Exception):  # logged where it failed; nothing more to do
+            if self.member is None and self.connecting is not None:
+                # Cancelled while the room was read: the connection was counted all the same.
+                self.member = (await self.connecting)[0]
             await self.disconnect(1011)
-            raise
 
     async def disconnect(self, code: int) -> None:
         if self.member is None:

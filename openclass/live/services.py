@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,11 +25,11 @@ from openclass.accounts.models import User
 from openclass.courses import access
 from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Course, Enrolment, Session
-from openclass.web.db import PreparedRead, insert_rows
+from openclass.web.db import PreparedObjects, PreparedRead, insert_rows
 
 from . import registry
 from .janus import JanusError, JanusUnavailable, signed_token
-from .models import JanusServer, LiveRoom, Participant, RejectedJoin, Stay, Ticket
+from .models import LiveRoom, Participant, RejectedJoin, Stay, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,14 @@ def _random_id() -> int:
 # --- Who may enter -----------------------------------------------------------------------------
 
 
+# Asked at every classroom connection of every student: prepared.
+_ENROLMENT = PreparedRead(
+    lambda course, student: Enrolment.objects.filter(
+        course_id=course, student_id=student
+    ).values_list("pk")[:1]
+)
+
+
 def role_for(user: User, session: Session) -> str | None:
     """The part ``user`` may play in ``session``'s live class, or None when they may not enter.
 
@@ -61,7 +69,7 @@ def role_for(user: User, session: Session) -> str | None:
     if access.can_manage_course(user, course):
         return Role.HOST
     if user.role == User.Role.STUDENT:
-        enrolled = Enrolment.objects.filter(course=course, student=user).exists()
+        enrolled = bool(_ENROLMENT.rows(course.pk, user.pk))
         return Role.STUDENT if enrolled and course.is_published else None
     if user.role == User.Role.PARENT:
         children = scoping.children_of(user)
@@ -344,19 +352,13 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
     return pending.grant
 
 
-# What a ticket reads of the participant, their class's room, its session and its server,
-# model by model (the rest of each row stays deferred): (model, path from the participant,
-# fields).
-_SEAT = (
-    (
-        Participant,
-        "",
-        ["id", "room_id", "user_id", "role", "admission", "removed_at", "breakout_id"],
-    ),
-    (
-        LiveRoom,
-        "room__",
-        [
+# What a ticket reads of the participant, their class's room, its session and its server (the
+# rest stays deferred).
+_SEAT = PreparedObjects(
+    lambda participant, user: Participant.objects.filter(pk=participant, user_id=user),
+    {
+        "": ["id", "room_id", "user_id", "role", "admission", "removed_at", "breakout_id"],
+        "room": [
             "id",
             "session_id",
             "parent_id",
@@ -368,27 +370,9 @@ _SEAT = (
             "students_may_share_screen",
             "is_recording",
         ],
-    ),
-    (Session, "room__session__", ["id", "course_id", "kind", "day", "ends_at"]),
-    (
-        JanusServer,
-        "room__server__",
-        ["id", "api_url", "public_url", "is_healthy", "last_checked_at"],
-    ),
-)
-# Each model's fields in the order of its concrete fields (as Model.from_db takes them).
-_SEAT_FIELDS = [
-    [f.attname for f in model._meta.concrete_fields if f.attname in names]
-    for model, _path, names in _SEAT
-]
-_SEAT_READ = PreparedRead(
-    lambda participant, user: Participant.objects.filter(pk=participant, user_id=user).values_list(
-        *(
-            path + name
-            for (_model, path, _names), names in zip(_SEAT, _SEAT_FIELDS, strict=True)
-            for name in names
-        )
-    )
+        "room__session": ["id", "course_id", "kind", "day", "ends_at"],
+        "room__server": ["id", "api_url", "public_url", "is_healthy", "last_checked_at"],
+    },
 )
 
 
@@ -396,19 +380,9 @@ def _seat(user: User, participant_id: int) -> Participant:
     """``user``'s participant row, with their class's room, its session and its server, read
     in one prepared query (the join's hot path); Participant.DoesNotExist when it is not
     theirs."""
-    rows = _SEAT_READ.rows(participant_id, user.pk)
-    if not rows:
+    participant = _SEAT.first(participant_id, user.pk)
+    if participant is None:
         raise Participant.DoesNotExist("no such participant")
-    row, start, found = rows[0], 0, []
-    db = router.db_for_read(Participant)
-    for (model, _path, _names), names in zip(_SEAT, _SEAT_FIELDS, strict=True):
-        values = row[start : start + len(names)]
-        start += len(names)
-        found.append(None if values[0] is None else model.from_db(db, names, values))
-    participant, room, session, server = found
-    room.session = session
-    room.server = server
-    participant.room = room
     participant.user = user
     return participant
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
+from openclass.web.db import PreparedObjects, PreparedRead
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable
@@ -84,15 +85,28 @@ def person(participant: Participant) -> dict:
     )
 
 
+_PERSON_COLUMNS = (
+    "user_id", "user__name", "user__username", "role", "hand_raised_at", "media", "admission"
+)  # fmt: skip
+# Read at every arrival, and in an assembly for hundreds of people each time: prepared.
+_ONLINE = PreparedRead(
+    lambda room: Participant.objects.filter(room_id=room, connections__gt=0).values_list(
+        *_PERSON_COLUMNS
+    )
+)
+_ONLINE_ADMITTED = PreparedRead(
+    lambda room: (
+        Participant.objects.filter(room_id=room, connections__gt=0)
+        .exclude(admission=Admission.WAITING)
+        .values_list(*_PERSON_COLUMNS)
+    )
+)
+
+
 def people_online(room: LiveRoom, *, with_waiting: bool) -> list[dict]:
     """Everyone with a classroom page open, as ``person`` describes them. Read as plain values:
     a large room's welcome lists hundreds of people, and every arrival is welcomed."""
-    present = Participant.objects.filter(room=room, connections__gt=0)
-    if not with_waiting:
-        present = present.exclude(admission=Admission.WAITING)
-    rows = present.values_list(
-        "user_id", "user__name", "user__username", "role", "hand_raised_at", "media", "admission"
-    )
+    rows = (_ONLINE if with_waiting else _ONLINE_ADMITTED).rows(room.pk)
     return [
         _person(user_id, name or username, role, hand, media, admission)
         for user_id, name, username, role, hand, media, admission in rows
@@ -131,16 +145,47 @@ def forget_connections_of_earlier_runs() -> None:
         _earlier_runs["forgotten"] = True
 
 
+# What a connection reads of the participant, their room, its session and course (the rest
+# stays deferred): every page of a class arriving at once comes here.
+_CONNECTING = PreparedObjects(
+    lambda room, user: Participant.objects.filter(
+        room_id=room, room__parent__isnull=True, user_id=user
+    ),
+    {
+        "": [
+            "id",
+            "room_id",
+            "user_id",
+            "role",
+            "admission",
+            "removed_at",
+            "breakout_id",
+            "connections",
+            "hand_raised_at",
+            "media",
+        ],
+        "room": [
+            "id",
+            "session_id",
+            "parent_id",
+            "status",
+            "locked",
+            "students_may_share_screen",
+            "spotlight_id",
+            "is_recording",
+        ],
+        "room__session": ["id", "course_id", "kind"],
+        "room__session__course": ["id", "is_published", "owner_id", "organisation_id"],
+    },
+)
+
+
 def connect(user: User, room_id: int) -> tuple[Member, dict]:
     """A classroom page connects: who they are (PermissionDenied if they may not be here) and
     everything the page needs to draw the room."""
     if not _earlier_runs["forgotten"]:
         forget_connections_of_earlier_runs()
-    known = (
-        Participant.objects.select_related("room__session__course")
-        .filter(room_id=room_id, room__parent=None, user=user)
-        .first()
-    )
+    known = _CONNECTING.first(room_id, user.pk)
     if known is None:  # a first visit (a guest, a teacher), or no such room
         room = LiveRoom.objects.select_related("session__course").get(pk=room_id, parent=None)
     else:
@@ -294,17 +339,22 @@ def delete_chat(member: Member, message_id: object) -> dict:
     return {"type": "chat.deleted", "id": message_id}
 
 
+_HANDS = PreparedRead(
+    lambda room: (
+        Participant.objects.filter(room_id=room, hand_raised_at__isnull=False)
+        .order_by("hand_raised_at", "pk")
+        .values_list("user_id", "user__name", "user__username")
+    )
+)
+
+
 def hand_queue(room: LiveRoom | int) -> dict:
     room_id = room.pk if isinstance(room, LiveRoom) else room
-    raised = (
-        Participant.objects.filter(room_id=room_id, hand_raised_at__isnull=False)
-        .select_related("user")
-        .order_by("hand_raised_at", "pk")
-    )
     return {
         "type": "hands",
         "queue": [
-            {"user": p.user_id, "name": p.user.get_full_name() or p.user.username} for p in raised
+            {"user": user_id, "name": name or username}
+            for user_id, name, username in _HANDS.rows(room_id)
         ],
     }
 

@@ -144,3 +144,60 @@ class PreparedRead:
                 row[index] = value
             converted.append(tuple(row))
         return converted
+
+
+class PreparedObjects:
+    """One row of a model with the objects along its foreign keys, through a PreparedRead.
+
+    ``fields`` names, for the row itself (``""``) and for each path along foreign keys
+    (``"room"``, ``"room__session"``), the fields to read, its primary key among them (an
+    object whose key is empty, along a nullable key, is None); the rest of each object stays
+    deferred, read on first use as with ``only()``. ``first(*values)`` returns the object,
+    its related objects set on it, or None. ``build`` is as for PreparedRead, without the
+    ``values_list``.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], fields: dict[str, Sequence[str]]) -> None:
+        self.build = build
+        self.fields = fields
+        self._parts: list[tuple[str, type[Model], list[str]]] | None = None
+        self._read = PreparedRead(self._values)
+
+    def _values(self, *values: int) -> QuerySet:
+        queryset = self.build(*values)
+        if self._parts is None:
+            parts = []
+            for path, names in self.fields.items():
+                model = queryset.model
+                for step in path.split("__") if path else []:
+                    model = model._meta.get_field(step).related_model
+                wanted = set(names)
+                # In the order of the model's own fields, as Model.from_db takes them.
+                ordered = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+                parts.append((path, model, ordered))
+            self._parts = parts
+        lookups = [
+            f"{path}__{name}" if path else name
+            for path, _model, names in self._parts
+            for name in names
+        ]
+        return queryset.values_list(*lookups)
+
+    def first(self, *values: int) -> Model | None:
+        rows = self._read.rows(*values)
+        if not rows:
+            return None
+        row, start, found = rows[0], 0, {}
+        for path, model, names in self._parts:
+            part = row[start : start + len(names)]
+            start += len(names)
+            pk = part[names.index(model._meta.pk.attname)]
+            found[path] = (
+                None if pk is None else model.from_db(router.db_for_read(model), names, part)
+            )
+        for path, obj in found.items():
+            if path:
+                parent, _, attribute = path.rpartition("__")
+                if found.get(parent) is not None:
+                    setattr(found[parent], attribute, obj)
+        return found[""]

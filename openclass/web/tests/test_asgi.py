@@ -53,7 +53,7 @@ def seen():
     request_finished.disconnect(record)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_requests_share_a_few_threads_and_their_connections(seen, settings) -> None:
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 60
     handler = PooledThreadsASGIHandler(threads=2)
@@ -69,7 +69,7 @@ def test_requests_share_a_few_threads_and_their_connections(seen, settings) -> N
     assert len({conn for _name, conn in seen}) == len(threads)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_requests_beyond_the_threads_wait_their_turn(seen) -> None:
     handler = PooledThreadsASGIHandler(threads=1)
 

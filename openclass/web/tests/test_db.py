@@ -62,3 +62,26 @@ def test_inserted_rows_read_back_as_the_orm_would_have_stored_them(room, live_cl
     tickets = {t.feed_id: t for t in Ticket.objects.all()}
     assert tickets[11].issued_at == now and tickets[11].expires_at == now + datetime.timedelta(1)
     assert tickets[12].purpose == "screen" and tickets[12].used_at is None
+
+
+def test_prepared_objects_come_with_their_related_objects_and_the_rest_deferred(room, live_class):
+    from openclass.web.db import PreparedObjects
+
+    participant = Participant.objects.create(room=room, user=live_class.student, role="student")
+    seat = PreparedObjects(
+        lambda pk: Participant.objects.filter(pk=pk),
+        {
+            "": ["id", "room_id", "role"],
+            "room": ["id", "session_id", "status", "server_id"],
+            "room__session": ["id", "day"],
+            "room__server": ["id", "api_url"],
+        },
+    )
+    found = seat.first(participant.pk)
+    assert found == participant and found.role == "student"
+    assert found.room == room and found.room.status == room.status
+    assert found.room.session.day == room.session.day
+    assert found.room.server is None  # not placed on Janus: nothing along that key
+    assert found.get_deferred_fields() >= {"admission", "media"}
+    assert found.admission == "admitted"  # read when asked for, as with only()
+    assert seat.first(participant.pk + 1000) is None
