@@ -258,10 +258,10 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict):
             return
         kind = message.get("type")
-        if kind in ("chat", "reaction", "hand", "ticket") and not self._take_allowance():
-            await self._refuse(message, "slow down")
-            return
         with translation.override(self.language or "ko"):
+            if kind in ("chat", "reaction", "hand", "ticket") and not self._take_allowance():
+                await self._refuse(message, _("Not so fast: wait a moment and try again."))
+                return
             if kind == "ticket":
                 await self._ticket(message)
                 return

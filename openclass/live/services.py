@@ -335,18 +335,19 @@ def _class_seconds_left(session: Session) -> int:
 
 
 def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose.CAMERA) -> Grant:
-    """A one-time permission for ``user`` to join ``room`` (a room or its id; read afresh here
-    either way, since its state decides) on its Janus server.
+    """A one-time permission for ``user`` to join ``room``'s class (a room or its id) on its
+    Janus server, in their group's room while the class works in groups: who they may be is
+    checked, then the same prepared read and rules as a ticket asked for on the socket.
 
     Refused (PermissionDenied, with the reason) when the class has not started or has ended,
     the user may not enter, was removed, waits to be admitted, the room is locked to newcomers,
     or asks to share a screen the host has not allowed; LiveRoom.DoesNotExist for no such room.
     """
-    room = LiveRoom.objects.select_related("session__course", "server").get(
+    room = LiveRoom.objects.select_related("session__course").get(
         pk=room.pk if isinstance(room, LiveRoom) else room
     )
     participant = participant_for(user, room.main)
-    pending = prepare_ticket(participant, room, purpose)
+    pending = participant_ticket(user, participant.pk, purpose)
     if not allow_ticket(pending):
         pending = place_ticket_again(pending)
     return pending.grant

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -385,3 +386,29 @@ def test_a_page_whose_handler_fails_is_counted_out(room, live_class, monkeypatch
 
     run(scenario())
     assert Participant.objects.get(user=live_class.student).connections == 0
+
+
+def test_a_page_sending_too_fast_is_told_so_and_a_ticket_request_hears_it_by_number(
+    room, live_class, monkeypatch
+):
+    from openclass.live import consumers
+    from openclass.live.consumers import BURST
+
+    # The consumer's clock stands still: no allowance comes back while the test sends.
+    monkeypatch.setattr(consumers, "time", SimpleNamespace(monotonic=lambda: 1000.0))
+
+    async def scenario():
+        student = await page(room, live_class.student)
+        await student.open()
+        for number in range(BURST):
+            await student.send(type="chat", text=f"{number}")
+        await student.send(type="chat", text="one too many")
+        refused = await student.until("error")
+        assert refused["message"] == "너무 빠릅니다. 잠시 기다렸다가 다시 해 보세요."
+        await student.send(type="ticket", purpose="camera", request=5)
+        answer = await student.until("ticket")
+        assert answer["request"] == 5 and answer["error"] == refused["message"]
+        await student.socket.disconnect()
+
+    run(scenario())
+    assert ChatMessage.objects.count() == BURST

@@ -398,7 +398,7 @@ let preview = null;
 // Tickets are asked for over the classroom socket (it knows who we are); each request waits
 // for its own answer, and for the socket's welcome when the socket is reconnecting.
 const TICKET_MS = 15000;
-const ticketRequests = new Map(); // request number -> {resolve, reject, timer}
+const ticketRequests = new Map(); // request number -> {resolve, reject, timer, purpose, sent}
 let ticketNumber = 0;
 
 function ticket(purpose = "camera") {
