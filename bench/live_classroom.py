@@ -48,11 +48,8 @@ import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import string
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -69,6 +66,8 @@ from bench._http import RawHTTP, bare_django, print_line
 from bench._setup import add_students, session_key
 from openclass.live.process import JanusConfig, LocalJanus, is_installed
 from openclass.server import free_port
+from openclass.web.redis_process import Redis, throwaway_redis
+from openclass.web.redis_process import is_installed as redis_installed
 
 STUDENTS = 1000
 GROUPS, GROUP_SIZE = 40, 25  # class rooms; each also has its teacher
@@ -89,7 +88,6 @@ SETTLE_MAX = 20.0  # … or this long after its last message was sent
 TIMEOUT = 20.0  # a request, or a connection's welcome, taking longer counts as failed
 TARGET_JOIN_P95, TARGET_PRESENCE_P95, TARGET_FANOUT_P95 = 0.050, 1.0, 0.250
 LAYERS = ("in-memory", "redis")
-REDIS_SERVER = "redis-server"
 
 
 # --- Set-up, inside the installation's Django (``manage.py shell``) ---------------------------
@@ -179,55 +177,6 @@ def local_janus(site: Site, config: JanusConfig, name: str) -> Iterator[LocalJan
         yield janus
     finally:
         janus.stop()
-
-
-@dataclass
-class Redis:
-    process: subprocess.Popen
-    url: str
-
-    def cpu_seconds(self) -> float:
-        return _cpu_seconds(self.process.pid)
-
-
-def _redis_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@contextmanager
-def throwaway_redis(folder: Path) -> Iterator[Redis]:
-    """redis-server on a free port of 127.0.0.1, keeping nothing on disk; stopped on the way out."""
-    folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    command = [
-        shutil.which(REDIS_SERVER) or REDIS_SERVER,
-        "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-        "--dir", str(folder), "--logfile", str(folder / "redis.log"),
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not _redis_answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = (folder / "redis.log").read_text(errors="replace") if folder.exists() else ""
-                raise RuntimeError(f"redis-server did not start:\n{log[-1000:]}")
-            time.sleep(0.05)
-        yield Redis(process, f"redis://127.0.0.1:{port}/0")
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 # --- The load ---------------------------------------------------------------------------------
@@ -352,7 +301,7 @@ class Meter:
 
     def _read(self) -> tuple[float, ...]:
         janus = _cpu_seconds(self.janus.process.pid) if self.janus.process else math.nan
-        redis = self.redis.cpu_seconds() if self.redis else math.nan
+        redis = _cpu_seconds(self.redis.process.pid) if self.redis else math.nan
         return time.perf_counter(), self.server.cpu_seconds(), time.process_time(), janus, redis
 
     def start(self) -> None:
@@ -1043,7 +992,7 @@ def main() -> None:
         snapshot = site.var_dir / "prepared.sqlite3"
         shutil.copyfile(site.database, snapshot)
         for layer in LAYERS:
-            if layer == "redis" and shutil.which(REDIS_SERVER) is None:
+            if layer == "redis" and not redis_installed():
                 print(
                     f"\n--- {layer} ---\n  skipped: redis-server is not installed "
                     "(`scripts/setup.sh --bench`, run by `make bench`, installs it)"

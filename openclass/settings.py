@@ -155,9 +155,13 @@ if REDIS_URL:
             # messages waiting per connection before the layer drops them. And more than the
             # 100 Redis connections redis-py pools by default: with a school's pages joining
             # at once a process needs more at a time, and past the limit redis-py refuses
-            # ("Too many connections") instead of waiting, dropping those pages.
+            # ("Too many connections") instead of waiting, dropping those pages. And a socket
+            # timeout longer than the 5 s channels_redis waits in Redis for a page's next
+            # message (BZPOPMIN): redis-py 8 times reads out after 5 s by default, so an idle
+            # or busy page's wait could end in a TimeoutError, ending that page (seen under a
+            # school's connect storm; django/channels_redis#422).
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 30}],
                 "capacity": 2000,
             },
         }

@@ -3,7 +3,7 @@
 # system packages, the virtualenv, pinned Python and npm packages, static files, migrations.
 # Each step is skipped when already done, so a second run takes a few seconds.
 #   scripts/setup.sh            runtime set-up
-#   scripts/setup.sh --test     also the test tools (chromium for browser tests, PostgreSQL)
+#   scripts/setup.sh --test     also the test tools (chromium for browser tests, PostgreSQL, Redis)
 #   scripts/setup.sh --bench    also what the benchmarks need (redis-server, for the Redis runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +25,8 @@ packages=(gettext fonts-nanum ffmpeg)  # ffmpeg: ffprobe checks and HLS transcod
 # that matches it (janus.js with webrtc-adapter), copied into static files below.
 packages+=(janus janus-tools libjs-janus-gateway libjs-webrtc-adapter)
 [ "$want_test" = 1 ] && packages+=(chromium fonts-noto-cjk postgresql)
-# The benchmarks start a throw-away redis-server of their own (bench/live_classroom).
-[ "$want_bench" = 1 ] && packages+=(redis-server)
+# The tests and the benchmarks start throw-away redis-servers of their own (the Redis profile).
+{ [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; } && packages+=(redis-server)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,0 +1,68 @@
+"""A throw-away redis-server for the tests and the benchmarks: the Redis profile run for real
+on 127.0.0.1, keeping nothing on disk."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from openclass.server import free_port
+
+REDIS_SERVER = "redis-server"
+
+
+@dataclass(frozen=True)
+class Redis:
+    process: subprocess.Popen
+    url: str
+
+
+def is_installed() -> bool:
+    return shutil.which(REDIS_SERVER) is not None
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def throwaway_redis(folder: Path) -> Iterator[Redis]:
+    """redis-server on a free port of 127.0.0.1, its log in ``folder``; stopped on the way out."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    command = [
+        shutil.which(REDIS_SERVER) or REDIS_SERVER,
+        "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+        "--dir", str(folder), "--logfile", str(folder / "redis.log"),
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 (our own command line)
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = (folder / "redis.log").read_text(errors="replace") if folder.exists() else ""
+                raise RuntimeError(f"redis-server did not start:\n{log[-1000:]}")
+            time.sleep(0.05)
+        yield Redis(process, f"redis://127.0.0.1:{port}/0")
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
