@@ -616,21 +616,33 @@ def close_breakouts(actor: User, room: LiveRoom) -> None:
         breakout.save(update_fields=["status", "ended_at"])
 
 
+# Read at every arrival (the welcome says which group the page is in): prepared.
+_OPEN_GROUPS = PreparedRead(
+    lambda room: (
+        LiveRoom.objects.filter(parent_id=room, status=LiveRoom.Status.OPEN)
+        .order_by("pk")
+        .values_list("pk", "name")
+    )
+)
+_GROUP_MEMBERS = PreparedRead(
+    lambda room, parent: Participant.objects.filter(
+        room_id=room, breakout__parent_id=parent, breakout__status=LiveRoom.Status.OPEN
+    ).values_list("user_id", "breakout_id")
+)
+
+
 def breakout_plan(room: LiveRoom) -> dict:
     """The open groups and who is in each (the message every page is sent)."""
-    room = room.main
-    rooms = list(room.breakouts.filter(status=LiveRoom.Status.OPEN).order_by("pk"))
-    members: dict[int, list[int]] = {breakout.pk: [] for breakout in rooms}
-    for user_id, breakout_id in Participant.objects.filter(
-        room=room, breakout__in=rooms
-    ).values_list("user_id", "breakout_id"):
-        members[breakout_id].append(user_id)
+    main_id = room.parent_id or room.pk
+    groups = _OPEN_GROUPS.rows(main_id)
+    members: dict[int, list[int]] = {pk: [] for pk, _name in groups}
+    if groups:
+        for user_id, breakout_id in _GROUP_MEMBERS.rows(main_id, main_id):
+            if breakout_id in members:  # not a group opened since the first read
+                members[breakout_id].append(user_id)
     return {
         "type": "breakouts",
-        "rooms": [
-            {"id": breakout.pk, "name": breakout.name, "members": members[breakout.pk]}
-            for breakout in rooms
-        ],
+        "rooms": [{"id": pk, "name": name, "members": members[pk]} for pk, name in groups],
     }
 
 

@@ -200,7 +200,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
     )
     groups = services.breakout_plan(room)["rooms"]
     group = group_of(user.pk, groups)
-    open_poll = room.polls.filter(closed_at__isnull=True).last()
+    open_poll = _OPEN_POLL.first(room.pk)
     me = person(participant)
     welcome = {
         "type": "welcome",
@@ -211,7 +211,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
         "chat": chat_history(room.pk, group),
         "group": group,
         "hands": hand_queue(room)["queue"],
-        "poll": poll_message(open_poll, participant.user)["poll"] if open_poll else None,
+        "poll": poll_message(open_poll, user)["poll"] if open_poll else None,
         "breakouts": groups,
         **{k: v for k, v in room_state(room).items() if k != "type"},
     }
@@ -272,16 +272,30 @@ def report_media(member: Member, audio: bool, video: bool, screen: bool, streams
 # --- Chat, hands, reactions -------------------------------------------------------------------
 
 
-def chat_message(message: ChatMessage, group: int | None) -> dict:
+def _chat_message(
+    pk: int, group: int | None, author_id: int, name: str, text: str, sent_at: datetime
+) -> dict:
     return {
         "type": "chat",
-        "id": message.pk,
+        "id": pk,
         "group": group,
-        "user": message.author_id,
-        "name": message.author.get_full_name() or message.author.username,
-        "text": message.text,
-        "at": message.sent_at.isoformat(),
+        "user": author_id,
+        "name": name,
+        "text": text,
+        "at": sent_at.isoformat(),
     }
+
+
+def chat_message(message: ChatMessage, group: int | None) -> dict:
+    author = message.author
+    return _chat_message(
+        message.pk,
+        group,
+        message.author_id,
+        author.get_full_name() or author.username,
+        message.text,
+        message.sent_at,
+    )
 
 
 def current_group(participant_id: int) -> int | None:
@@ -298,15 +312,27 @@ def group_of(user_id: int, groups: list[dict]) -> int | None:
     return next((group["id"] for group in groups if user_id in group["members"]), None)
 
 
+# Read at every arrival (the welcome's chat): prepared.
+_CHAT_HISTORY = PreparedRead(
+    lambda room: (
+        ChatMessage.objects.filter(room_id=room, deleted_at__isnull=True)
+        .order_by("-sent_at", "-pk")
+        .values_list("pk", "author_id", "author__name", "author__username", "text", "sent_at")[
+            :CHAT_HISTORY
+        ]
+    )
+)
+
+
 def chat_history(room_id: int, group: int | None) -> list[dict]:
     """The last messages of the class's chat, or of one group's: while the class works in
     groups, each group talks among itself (the host hears the group they visit)."""
-    messages = (
-        ChatMessage.objects.filter(room_id=group or room_id, deleted_at__isnull=True)
-        .select_related("author")
-        .order_by("-sent_at", "-pk")[:CHAT_HISTORY]
-    )
-    return [chat_message(message, group) for message in reversed(messages)]
+    return [
+        _chat_message(pk, group, author_id, name or username, text, sent_at)
+        for pk, author_id, name, username, text, sent_at in reversed(
+            _CHAT_HISTORY.rows(group or room_id)
+        )
+    ]
 
 
 def chat(member: Member, text: object) -> dict:
@@ -379,6 +405,15 @@ def react(member: Member, emoji: object) -> dict:
 
 
 # --- Polls and quick quizzes ------------------------------------------------------------------
+
+
+# The poll open in a room, if any (every arrival is shown it): prepared.
+_OPEN_POLL = PreparedObjects(
+    lambda room: Poll.objects.filter(room_id=room, closed_at__isnull=True).order_by(
+        "-opened_at", "-pk"
+    ),
+    {"": ["id", "room_id", "question", "choices", "correct", "closed_at"]},
+)
 
 
 def poll_message(poll: Poll, viewer: User | None = None) -> dict:

@@ -150,7 +150,45 @@ def test_a_rejoining_page_sees_the_chat_so_far(room, live_class):
         again = await page(room, live_class.classmate)
         welcome = await again.open()
         assert [m["text"] for m in welcome["chat"]] == ["안녕하세요"]
+        assert welcome["chat"][0]["name"] == live_class.student.get_full_name()
         await again.socket.disconnect()
+
+    run(scenario())
+
+
+def test_an_arriving_page_is_welcomed_with_the_chat_kept_and_the_open_poll(room, live_class):
+    """What a page is told when it arrives: the chat without what the host took back, and
+    the poll still open with the page's own answer (none once it is closed)."""
+
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        await teacher.open()
+        await student.open()
+        for text in ("첫 번째", "지울 말", "세 번째"):
+            await student.send(type="chat", text=text)
+            said = await teacher.until("chat")
+        await teacher.send(type="chat.delete", id=said["id"] - 1)
+        await student.until("chat.deleted")
+        await teacher.send(type="poll.open", question="오늘 수업은?", choices=["좋아요", "어려워요"])
+        poll = (await student.until("poll"))["poll"]
+        await student.send(type="poll.answer", poll=poll["id"], choice=1)
+        await teacher.until("poll.results")
+        await student.socket.disconnect()
+
+        back = await page(room, live_class.student)
+        welcome = await back.open()
+        assert [m["text"] for m in welcome["chat"]] == ["첫 번째", "세 번째"]
+        assert welcome["poll"]["id"] == poll["id"] and welcome["poll"]["mine"] == 1
+        assert welcome["poll"]["question"] == "오늘 수업은?" and welcome["poll"]["open"]
+        classmate = await page(room, live_class.classmate)
+        assert (await classmate.open())["poll"]["mine"] is None
+        await teacher.send(type="poll.close", poll=poll["id"])
+        await back.until("poll.results")
+        late = await page(room, live_class.classmate)
+        assert (await late.open())["poll"] is None
+        for member in (teacher, back, classmate, late):
+            await member.socket.disconnect()
 
     run(scenario())
 
