@@ -18,12 +18,9 @@ the connection is closed with 4403. Beats are credited against the process's liv
 
 from __future__ import annotations
 
-import contextlib
 import json
 
-from channels.consumer import get_handler_name
-from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncWebsocketConsumer
+from openclass.web.sockets import PageConsumer
 
 from . import progress
 from .progress import Reason, Refused
@@ -38,29 +35,10 @@ CLOSE_DENIED = 4403
 CLOSE_ABUSE = 4429
 
 
-class ProgressConsumer(AsyncWebsocketConsumer):
+class ProgressConsumer(PageConsumer):
     # Nothing is ever sent to this consumer from elsewhere: no channel layer, so no inbox to
     # create and poll per connection.
     channel_layer_alias = "progress-needs-no-channel-layer"
-
-    async def __call__(self, scope: dict, receive, send) -> None:
-        """Channels' consumer loop for a consumer without a channel layer: one message at a
-        time from the client, without a task and a wait per message."""
-        self.scope = scope
-        self.channel_layer = None
-        self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            while True:
-                await self.dispatch(await receive())
-
-    async def dispatch(self, message: dict) -> None:
-        """As Channels' own, without closing stale database connections through a thread hop
-        before every message: only ``hub`` touches the database, through
-        ``database_sync_to_async``, which does that itself."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def connect(self) -> None:
         user = self.scope.get("user")

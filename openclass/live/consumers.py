@@ -30,12 +30,12 @@ import json
 import logging
 import time
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from openclass.web.sockets import PageConsumer
 
 from . import services, tools
 from .janus import JanusError, JanusUnavailable
@@ -141,7 +141,7 @@ def _presence_out(layer, group: str) -> PresenceOut:
     return out
 
 
-class ClassroomConsumer(AsyncWebsocketConsumer):
+class ClassroomConsumer(PageConsumer):
     member: tools.Member | None = None
     # Groups whose messages reach this page; messages from other groups it is in are dropped.
     listening: frozenset[str] = frozenset()
@@ -208,17 +208,6 @@ class ClassroomConsumer(AsyncWebsocketConsumer):
         self.listening = frozenset()
         for group in (room_group, hosts_group, waiting_group):
             await self.channel_layer.group_discard(group(self.room_id), self.channel_name)
-
-    async def dispatch(self, message: dict) -> None:
-        """Channels closes old database connections before each handler, one trip through
-        the single database thread per message. Here every database call goes through
-        ``database_sync_to_async``, which does that itself before and after the call, so the
-        extra trip is skipped: for relayed messages (one per member, which held up the
-        fan-out) and for the page's own (a class asking for its tickets at once)."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def __call__(self, scope, receive, send) -> None:
         """The page is counted out however this consumer ends: the page leaving, a handler

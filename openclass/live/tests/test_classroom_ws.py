@@ -170,7 +170,9 @@ def test_an_arriving_page_is_welcomed_with_the_chat_kept_and_the_open_poll(room,
             said = await teacher.until("chat")
         await teacher.send(type="chat.delete", id=said["id"] - 1)
         await student.until("chat.deleted")
-        await teacher.send(type="poll.open", question="오늘 수업은?", choices=["좋아요", "어려워요"])
+        await teacher.send(
+            type="poll.open", question="오늘 수업은?", choices=["좋아요", "어려워요"]
+        )
         poll = (await student.until("poll"))["poll"]
         await student.send(type="poll.answer", poll=poll["id"], choice=1)
         await teacher.until("poll.results")

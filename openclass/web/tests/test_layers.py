@@ -27,7 +27,7 @@ def test_a_group_send_reaches_every_member_once_and_a_full_channel_only_loses_it
             await layer.send(members[1], {"type": "b"})
         await layer.group_discard("room", members[2])
         await layer.group_send("room", {"type": "again"})
-        assert members[2] not in layer.channels
+        assert members[2] not in layer.channels or layer.channels[members[2]].empty()
 
     asyncio.run(scenario())
 
@@ -49,5 +49,48 @@ def test_expired_messages_and_memberships_are_still_cleared(monkeypatch):
         clock["now"] += 1.5
         layer._clean_expired()
         assert channel not in layer.channels and channel not in layer.groups.get("room", {})
+
+    asyncio.run(scenario())
+
+
+def test_each_member_gets_its_own_message_and_the_sender_keeps_theirs():
+    async def scenario() -> None:
+        layer = LocalChannelLayer()
+        first, second = await layer.new_channel(), await layer.new_channel()
+        for channel in (first, second):
+            await layer.group_add("room", channel)
+        sent = {"type": "relay", "text": "안녕", "people": [1, 2]}
+        await layer.group_send("room", sent)
+        sent["people"].append(3)  # the sender's own copy, changed after sending
+        mine = await layer.receive(first)
+        mine["type"] = "changed by its reader"
+        theirs = await layer.receive(second)
+        assert theirs == {"type": "relay", "text": "안녕", "people": [1, 2]}
+        assert mine["people"] == [1, 2]
+
+    asyncio.run(scenario())
+
+
+def test_the_queue_of_a_page_that_has_gone_is_dropped_and_a_waiting_one_kept(monkeypatch):
+    """Queues stay between messages (no queue built per message), so the walk drops those of
+    pages no longer reading: empty, and nobody waiting on them."""
+
+    async def scenario() -> None:
+        layer = LocalChannelLayer()
+        clock = {"now": 1000.0}
+        monkeypatch.setattr("openclass.web.layers.time.monotonic", lambda: clock["now"])
+        gone, waiting, unread = [await layer.new_channel() for _ in range(3)]
+        await layer.send(gone, {"type": "read"})
+        assert await layer.receive(gone) == {"type": "read"}
+        await layer.send(unread, {"type": "not yet read"})
+        reader = asyncio.ensure_future(layer.receive(waiting))
+        await asyncio.sleep(0)
+        clock["now"] += 1.5
+        layer._clean_expired()
+        assert gone not in layer.channels
+        assert waiting in layer.channels and unread in layer.channels
+        await layer.send(waiting, {"type": "late"})
+        assert await reader == {"type": "late"}
+        assert await layer.receive(unread) == {"type": "not yet read"}
 
     asyncio.run(scenario())
