@@ -4,7 +4,8 @@
 # Each step is skipped when already done, so a second run takes a few seconds.
 #   scripts/setup.sh            runtime set-up
 #   scripts/setup.sh --test     also the test tools (chromium for browser tests, PostgreSQL, Redis)
-#   scripts/setup.sh --bench    also what the benchmarks need (redis-server, for the Redis runs)
+#   scripts/setup.sh --bench    also what the benchmarks need (redis-server for the Redis runs,
+#                               chromium and Playwright for the Janus capacity run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,7 @@ packages=(gettext fonts-nanum ffmpeg)  # ffmpeg: ffprobe checks and HLS transcod
 # that matches it (janus.js with webrtc-adapter), copied into static files below.
 packages+=(janus janus-tools libjs-janus-gateway libjs-webrtc-adapter)
 [ "$want_test" = 1 ] && packages+=(chromium fonts-noto-cjk postgresql)
+[ "$want_bench" = 1 ] && packages+=(chromium)  # bench/janus_capacity's fake-media pages
 # The tests and the benchmarks start throw-away redis-servers of their own (the Redis profile).
 { [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; } && packages+=(redis-server)
 missing=()
@@ -47,7 +49,7 @@ fi
 
 # --- Python ---------------------------------------------------------------------------------
 reqs=requirements.txt
-[ "$want_test" = 1 ] && reqs=requirements-dev.txt
+{ [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; } && reqs=requirements-dev.txt  # + Playwright
 if [ ! -x "$VENV/bin/python" ]; then
   say "Creating $VENV"
   "$PYTHON" -m venv "$VENV"

@@ -23,10 +23,22 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+from openclass.live.process import LocalJanus
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[3]
+# The media page (``media_page/``) and Debian's browser libraries it loads.
+MEDIA_PAGE = Path(__file__).resolve().parent / "media_page"
+MEDIA_SCRIPTS = {
+    "adapter.js": Path("/usr/share/javascript/webrtc-adapter/adapter.js"),
+    "janus.js": Path("/usr/share/javascript/janus-gateway/janus.js"),
+}
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess[str]:
@@ -141,3 +153,43 @@ def chromium_wrapper(ns: NetNamespace | str, folder: Path, chromium: str = CHROM
     wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {name} {chromium} "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return wrapper
+
+
+@dataclass
+class NamespacedJanus(LocalJanus):
+    """A ``LocalJanus`` in ``ns`` (started with ``command_prefix=ns.prefix``): its readiness
+    probe has to run in there too."""
+
+    ns: NetNamespace | None = None
+
+    def answers(self) -> bool:
+        assert self.ns is not None
+        return self.ns.answers(f"{self.api_url}/info")
+
+
+@contextmanager
+def media_page(ns: NetNamespace, folder: Path, port: int = 8000) -> Iterator[str]:
+    """The media page, served by ``python -m http.server`` on the namespace's own loopback;
+    yields its address. getUserMedia needs a secure context, which http://127.0.0.1 is and
+    http://10.77.0.1 is not. (The page still reaches Janus on ``ns.host_ip``, and media never
+    uses loopback.)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in [*MEDIA_PAGE.iterdir(), *MEDIA_SCRIPTS.values()]:
+        (folder / source.name).symlink_to(source)
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", folder]
+    server = subprocess.Popen(
+        [*ns.prefix, *map(str, command), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/index.html"
+        deadline = time.monotonic() + 10
+        while not ns.answers(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the media page's server did not start")
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=5)

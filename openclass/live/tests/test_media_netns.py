@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,15 +23,10 @@ from openclass.live.janus import signed_token
 from openclass.live.process import LocalJanus, is_installed
 from openclass.live.registry import local_janus_config
 
-from .netns import NetNamespace, chromium_wrapper, netns_available
+from .netns import NamespacedJanus, NetNamespace, chromium_wrapper, media_page, netns_available
 
 pytestmark = pytest.mark.browser
 
-PAGE = Path(__file__).resolve().parent / "media_page"
-SCRIPTS = {
-    "adapter.js": Path("/usr/share/javascript/webrtc-adapter/adapter.js"),
-    "janus.js": Path("/usr/share/javascript/janus-gateway/janus.js"),
-}
 # The namespace is new and empty, so fixed ports are free in it.
 JANUS_PORT, ADMIN_PORT, PAGE_PORT = 8088, 7088, 8000
 
@@ -51,17 +43,6 @@ try:
 finally:
     client.close()
 """
-
-
-@dataclass
-class NamespacedJanus(LocalJanus):
-    """A ``LocalJanus`` in ``ns``: its readiness probe has to run in there too."""
-
-    ns: NetNamespace | None = None
-
-    def answers(self) -> bool:
-        assert self.ns is not None
-        return self.ns.answers(f"{self.api_url}/info")
 
 
 @pytest.fixture
@@ -94,29 +75,8 @@ def janus(ns: NetNamespace, tmp_path: Path) -> Iterator[NamespacedJanus]:
 
 @pytest.fixture
 def page_url(ns: NetNamespace, tmp_path: Path) -> Iterator[str]:
-    """The test page, served by ``python -m http.server`` on the namespace's own loopback:
-    getUserMedia needs a secure context, which http://127.0.0.1 is and http://10.77.0.1 is
-    not. (The page still reaches Janus on ``ns.host_ip``, and media never uses loopback.)"""
-    site = tmp_path / "site"
-    site.mkdir()
-    for source in [*PAGE.iterdir(), *SCRIPTS.values()]:
-        (site / source.name).symlink_to(source)
-    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", site]
-    server = subprocess.Popen(
-        [*ns.prefix, *map(str, command), str(PAGE_PORT)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{PAGE_PORT}/index.html"
-        deadline = time.monotonic() + 10
-        while not ns.answers(url):
-            assert server.poll() is None and time.monotonic() < deadline, "no page server"
-            time.sleep(0.05)
+    with media_page(ns, tmp_path / "site", PAGE_PORT) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=5)
 
 
 @pytest.fixture
@@ -184,7 +144,7 @@ def test_two_browsers_see_each_other(ns, janus, page_url, ns_browser, settings):
                     "room": room,
                     "feed": feed,
                     "pin": pins[index],
-                    "peer": feeds[1 - index],
+                    "peers": [feeds[1 - index]],
                 },
             )
             pages.append(page)

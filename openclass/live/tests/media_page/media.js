@@ -1,11 +1,13 @@
 "use strict";
-// startMedia({server, token, room, feed, pin, peer, video}) joins `room` as publisher `feed`
-// (with the room token `pin`), publishes the fake camera and microphone, and subscribes to
-// publisher `peer` as soon as it is announced. `video` (optional) holds getUserMedia
-// constraints for the camera, e.g. {width: 320, height: 240}. Failures end up in
-// window.media.error and on the console (which the test watches).
+// startMedia({server, token, room, feed, pin, peers, video, publish}) joins `room` as
+// publisher `feed` (with the room token `pin`), publishes the fake camera and microphone
+// (unless `publish` is false: then it only watches), and subscribes to each publisher of
+// `peers` as soon as it is announced, one subscription per feed as the classroom page does.
+// `video` (optional) holds getUserMedia constraints for the camera, e.g. {width: 320,
+// height: 240}. Failures end up in window.media.error and on the console (which the test and
+// bench/janus_capacity watch).
 
-window.media = { status: "idle", error: null, subscriber: null };
+window.media = { status: "idle", error: null, subscriptions: [] };
 
 function fail(where, error) {
   const text = typeof error === "string" || error instanceof Error ? String(error) : JSON.stringify(error);
@@ -14,20 +16,25 @@ function fail(where, error) {
   console.error(window.media.error);
 }
 
-function subscribe(janus, options, privateId) {
-  let handle = null;
+function subscribe(janus, options, privateId, peer) {
+  const subscription = { peer, handle: null, video: document.createElement("video") };
+  subscription.video.autoplay = true;
+  subscription.video.muted = true;
+  subscription.video.playsInline = true;
+  document.getElementById("remotes").appendChild(subscription.video);
+  window.media.subscriptions.push(subscription);
   janus.attach({
     plugin: "janus.plugin.videoroom",
     success: (attached) => {
-      handle = attached;
-      handle.send({
+      subscription.handle = attached;
+      attached.send({
         message: {
           request: "join",
           ptype: "subscriber",
           room: options.room,
           private_id: privateId,
           token: options.pin,
-          streams: [{ feed: options.peer }],
+          streams: [{ feed: peer }],
         },
       });
     },
@@ -38,12 +45,12 @@ function subscribe(janus, options, privateId) {
         return;
       }
       if (jsep) {
-        handle.createAnswer({
+        subscription.handle.createAnswer({
           jsep,
           // No audio or video of our own: Janus's offered streams are accepted as recvonly.
           tracks: [{ type: "data" }],
           success: (answer) => {
-            handle.send({ message: { request: "start", room: options.room }, jsep: answer });
+            subscription.handle.send({ message: { request: "start", room: options.room }, jsep: answer });
             window.media.status = "subscribed";
           },
           error: (error) => fail("subscriber answer", error),
@@ -52,11 +59,10 @@ function subscribe(janus, options, privateId) {
     },
     onremotetrack: (track, _mid, on) => {
       if (track.kind === "video" && on) {
-        document.getElementById("remote").srcObject = new MediaStream([track]);
+        subscription.video.srcObject = new MediaStream([track]);
       }
     },
   });
-  window.media.subscriber = () => handle;
 }
 
 window.startMedia = function startMedia(options) {
@@ -68,21 +74,22 @@ window.startMedia = function startMedia(options) {
         server: options.server,
         token: options.token,
         iceServers: [],
-        success: () => publish(janus, options),
+        success: () => join(janus, options),
         error: (error) => fail("session", error),
       });
     },
   });
 };
 
-function publish(janus, options) {
+function join(janus, options) {
   let handle = null;
   let privateId = null;
-  let subscribed = false;
+  const wanted = new Set(options.peers || []);
   const announced = (publishers) => {
-    if (!subscribed && (publishers || []).some((publisher) => publisher.id === options.peer)) {
-      subscribed = true;
-      subscribe(janus, options, privateId);
+    for (const publisher of publishers || []) {
+      if (privateId !== null && wanted.delete(publisher.id)) {
+        subscribe(janus, options, privateId, publisher.id);
+      }
     }
   };
   janus.attach({
@@ -108,19 +115,22 @@ function publish(janus, options) {
       }
       if (message.videoroom === "joined") {
         privateId = message.private_id;
-        handle.createOffer({
-          tracks: [
-            { type: "audio", capture: true, recv: false },
-            { type: "video", capture: options.video || true, recv: false },
-          ],
-          success: (offer) => {
-            handle.send({
-              message: { request: "configure", audio: true, video: true },
-              jsep: offer,
-            });
-          },
-          error: (error) => fail("publisher offer", error),
-        });
+        window.media.status = "joined";
+        if (options.publish !== false) {
+          handle.createOffer({
+            tracks: [
+              { type: "audio", capture: true, recv: false },
+              { type: "video", capture: options.video || true, recv: false },
+            ],
+            success: (offer) => {
+              handle.send({
+                message: { request: "configure", audio: true, video: true },
+                jsep: offer,
+              });
+            },
+            error: (error) => fail("publisher offer", error),
+          });
+        }
       }
       announced(message.publishers);
       if (jsep) {
@@ -136,31 +146,34 @@ function publish(janus, options) {
   });
 }
 
-// What the subscription has received so far: the remote <video>'s size and the inbound-rtp
-// video statistics of the subscriber's PeerConnection.
+// What each subscription has received so far: its <video>'s size and the inbound-rtp video
+// statistics of its PeerConnection. The first subscription's figures are also given at the
+// top level.
 window.mediaStats = async function mediaStats() {
-  const remote = document.getElementById("remote");
-  const result = {
-    status: window.media.status,
-    error: window.media.error,
-    videoWidth: remote.videoWidth,
-    videoHeight: remote.videoHeight,
-    framesDecoded: 0,
-    framesDropped: 0,
-    packetsLost: 0,
-    packetsReceived: 0,
-  };
-  const handle = window.media.subscriber && window.media.subscriber();
-  const pc = handle && handle.webrtcStuff && handle.webrtcStuff.pc;
-  if (pc) {
-    for (const report of (await pc.getStats()).values()) {
-      if (report.type === "inbound-rtp" && report.kind === "video") {
-        result.framesDecoded = report.framesDecoded || 0;
-        result.framesDropped = report.framesDropped || 0;
-        result.packetsLost = report.packetsLost || 0;
-        result.packetsReceived = report.packetsReceived || 0;
+  const streams = [];
+  for (const subscription of window.media.subscriptions) {
+    const stream = {
+      peer: subscription.peer,
+      videoWidth: subscription.video.videoWidth,
+      videoHeight: subscription.video.videoHeight,
+      framesDecoded: 0,
+      framesDropped: 0,
+      packetsLost: 0,
+      packetsReceived: 0,
+    };
+    const pc = subscription.handle && subscription.handle.webrtcStuff && subscription.handle.webrtcStuff.pc;
+    if (pc) {
+      for (const report of (await pc.getStats()).values()) {
+        if (report.type === "inbound-rtp" && report.kind === "video") {
+          stream.framesDecoded = report.framesDecoded || 0;
+          stream.framesDropped = report.framesDropped || 0;
+          stream.packetsLost = report.packetsLost || 0;
+          stream.packetsReceived = report.packetsReceived || 0;
+        }
       }
     }
+    streams.push(stream);
   }
-  return result;
+  const first = streams[0] || { videoWidth: 0, videoHeight: 0, framesDecoded: 0, framesDropped: 0, packetsLost: 0, packetsReceived: 0 };
+  return { status: window.media.status, error: window.media.error, streams, ...first };
 };
