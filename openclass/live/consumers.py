@@ -30,7 +30,9 @@ import json
 import logging
 import time
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -141,6 +143,38 @@ def _presence_out(layer, group: str) -> PresenceOut:
     return out
 
 
+_beating: dict[int, asyncio.Task] = {}
+
+
+def _keep_beating() -> None:
+    """Keep this process writing which pages it has open (``tools.beat``) while it has any,
+    so that, should it die without closing them, the others take them off the counts."""
+    loop = asyncio.get_running_loop()
+    task = _beating.get(id(loop))
+    if task is None or task.done() or task.get_loop() is not loop:
+        _beating[id(loop)] = loop.create_task(_beat_while_open())
+
+
+async def _beat_while_open() -> None:
+    while True:
+        try:
+            if not await database_sync_to_async(tools.beat)():
+                return  # nothing open: the next connection starts beating again
+        except Exception:
+            logger.exception("This process's classroom connections could not be written")
+        await asyncio.sleep(tools.BEAT_EVERY)
+
+
+def announce_presence(changes: dict[int, list[dict]]) -> None:
+    """Tell the pages of each room who is online now, from outside any socket (the minutely
+    task that takes a gone server process's pages off the counts)."""
+    layer = get_channel_layer()
+    for room_id, people in changes.items():
+        message = {"type": "presence", "changes": people}
+        for group in (room_group(room_id), hosts_group(room_id)):
+            async_to_sync(layer.group_send)(group, relay_event(group, message))
+
+
 class ClassroomConsumer(PageConsumer):
     member: tools.Member | None = None
     # Groups whose messages reach this page; messages from other groups it is in are dropped.
@@ -181,6 +215,8 @@ class ClassroomConsumer(PageConsumer):
             return
         # Counted in: from here on, however this ends, __call__ counts self.member out.
         self.connecting = None
+        if tools.shares_rooms():
+            _keep_beating()
         if welcome["you"]["waiting"]:
             await self._leave_groups()
             await self.channel_layer.group_add(waiting_group(self.room_id), self.channel_name)

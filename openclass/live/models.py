@@ -304,3 +304,22 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room}: {self.get_status_display()}"
+
+
+class ServerProcess(models.Model):
+    """A server process holding classroom connections, when several share the rooms (on
+    Redis): which pages it has open, written every few seconds. A process that stops writing
+    has crashed or been killed without closing its pages; its connections are then taken off
+    the participants' counts, so nobody stays "online" for good."""
+
+    key = models.CharField(max_length=100, unique=True)
+    beat_at = models.DateTimeField()
+    # {participant id: open classroom pages of theirs in this process}
+    connections = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("server process")
+        verbose_name_plural = _("server processes")
+
+    def __str__(self) -> str:
+        return self.key

@@ -5,15 +5,17 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import recording, services
+from . import consumers, recording, services, tools
 from .models import LiveRoom
 
 
 @db_periodic_task(crontab(minute="*"))
 def reconcile_open_rooms_task() -> None:
-    """Every minute, open the classes whose time has come and end the stays Janus no longer
-    knows of (a lost event, a restarted server)."""
+    """Every minute, open the classes whose time has come, end the stays Janus no longer
+    knows of (a lost event, a restarted server), and take the pages of a server process that
+    died without closing them off the presence counts."""
     services.open_due_rooms()
+    consumers.announce_presence(tools.sweep_gone_processes())
     for room in LiveRoom.objects.filter(status=LiveRoom.Status.OPEN).select_related("server"):
         services.reconcile(room)
 

@@ -9,14 +9,19 @@ sent. The WebSocket consumer (``consumers.py``) is a thin shell around these.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import os
+import secrets
+import socket
 import threading
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +30,16 @@ from openclass.web.db import PreparedObjects, PreparedRead
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable
-from .models import ChatMessage, LiveRoom, Participant, Poll, PollAnswer, Stay, Ticket
+from .models import (
+    ChatMessage,
+    LiveRoom,
+    Participant,
+    Poll,
+    PollAnswer,
+    ServerProcess,
+    Stay,
+    Ticket,
+)
 
 Role = Participant.Role
 Admission = Participant.Admission
@@ -56,7 +70,12 @@ def _host(member: Member) -> None:
 
 
 def _person(
-    user_id: int, name: str, role: str, hand: datetime | None, media: dict, admission: str
+    user_id: int,
+    name: str,
+    role: str,
+    hand: datetime.datetime | None,
+    media: dict,
+    admission: str,
 ) -> dict:
     media = media or {}
     return {
@@ -131,18 +150,103 @@ _earlier_runs = {"forgotten": False}
 _earlier_runs_lock = threading.Lock()
 
 
+def shares_rooms() -> bool:
+    """Whether other server processes may hold pages of the same rooms: on Redis, any number
+    of them, on this machine or others. Embedded (no Redis) this process is the only one."""
+    return bool(settings.REDIS_URL)
+
+
 def forget_connections_of_earlier_runs() -> None:
     """Once per server process, before its first classroom connection: a lone process (the
     embedded default) is the only one holding connections, so any counted before it started
     belong to a run that ended — a restart or a crash — and their pages reconnect to this one.
-    Without this, everyone would stay "online" after a restart. With several processes
-    (OPENCLASS_WEB_WORKERS, on Redis) the others' counts are live and nothing is reset."""
+    Without this, everyone would stay "online" after a restart. When processes share the rooms
+    the others' counts are live and nothing is reset here: a process that goes without
+    closing its pages is found by its missing heartbeat (``sweep_gone_processes``)."""
     with _earlier_runs_lock:
         if _earlier_runs["forgotten"]:
             return
-        if settings.WEB_WORKERS == 1:
+        if not shares_rooms():
             Participant.objects.filter(connections__gt=0).update(connections=0)
         _earlier_runs["forgotten"] = True
+
+
+# --- This process's pages, when processes share the rooms -------------------------------------
+
+BEAT_EVERY = 5.0  # seconds between two writes of a process's open pages
+GONE_AFTER = 30.0  # a process not written for this long has gone, and its pages with it
+
+
+class _OpenPages:
+    """The classroom pages open in this process, per participant: counted by connect and
+    disconnect (in the database thread, and in tests from others), written by ``beat``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pages: Counter[int] = Counter()
+        self.pid: int | None = None
+        self.key = ""
+        self.written = False  # whether this process's row was written before
+
+    def count(self, participant_id: int, change: int) -> None:
+        with self.lock:
+            self.pages[participant_id] += change
+            if self.pages[participant_id] <= 0:
+                del self.pages[participant_id]
+
+    def now_open(self) -> tuple[str, dict[str, int]]:
+        with self.lock:
+            if self.pid != os.getpid():  # a new process (forked): its own name, no pages yet
+                self.pid = os.getpid()
+                self.key = f"{socket.gethostname()}:{self.pid}:{secrets.token_hex(4)}"[:100]
+                self.written = False
+            return self.key, {str(pk): n for pk, n in self.pages.items()}
+
+
+_open_pages = _OpenPages()
+
+
+def beat() -> int:
+    """Write which pages this process has open (every BEAT_EVERY seconds while it has classroom
+    connections, when processes share the rooms); returns how many. Had this process been
+    taken for gone (its writes held up past GONE_AFTER) and its pages taken off the counts,
+    they are counted again."""
+    key, pages = _open_pages.now_open()
+    with transaction.atomic():
+        _row, created = ServerProcess.objects.update_or_create(
+            key=key, defaults={"beat_at": timezone.now(), "connections": pages}
+        )
+        if created and _open_pages.written:  # our row was swept: count our pages again
+            for participant_id, count in pages.items():
+                Participant.objects.filter(pk=int(participant_id)).update(
+                    connections=F("connections") + count
+                )
+    _open_pages.written = True
+    return sum(pages.values())
+
+
+def sweep_gone_processes() -> dict[int, list[dict]]:
+    """Take the pages of server processes that stopped writing (crashed, killed) off the
+    participants' counts, so they do not stay "online" for good. Returns, per room, the
+    presence changes to tell its pages (``{"person": …, "online": …}``)."""
+    gone_before = timezone.now() - datetime.timedelta(seconds=GONE_AFTER)
+    touched: set[int] = set()
+    for process in ServerProcess.objects.filter(beat_at__lt=gone_before):
+        with transaction.atomic():
+            # Whoever deletes the row takes its pages off: a second sweeper finds it gone.
+            if not ServerProcess.objects.filter(pk=process.pk, beat_at=process.beat_at).delete()[0]:
+                continue
+            for participant_id, count in process.connections.items():
+                Participant.objects.filter(pk=int(participant_id)).update(
+                    connections=Greatest(F("connections") - int(count), 0)
+                )
+                touched.add(int(participant_id))
+    changes: dict[int, list[dict]] = {}
+    for participant in Participant.objects.filter(pk__in=touched).select_related("user"):
+        changes.setdefault(participant.room_id, []).append(
+            {"person": person(participant), "online": participant.connections > 0}
+        )
+    return changes
 
 
 # What a connection reads of the participant, their room, its session and course (the rest
@@ -195,6 +299,7 @@ def connect(user: User, room_id: int) -> tuple[Member, dict]:
         raise PermissionDenied(_("The teacher has removed you from this class."))
     Participant.objects.filter(pk=participant.pk).update(connections=F("connections") + 1)
     participant.connections += 1
+    _open_pages.count(participant.pk, +1)
     member = Member(
         participant.pk, room.pk, user.pk, user.get_full_name() or user.username, participant.role
     )
@@ -222,6 +327,7 @@ def disconnect(member: Member) -> dict:
     Participant.objects.filter(pk=member.participant_id, connections__gt=0).update(
         connections=F("connections") - 1
     )
+    _open_pages.count(member.participant_id, -1)
     participant = Participant.objects.select_related("user").get(pk=member.participant_id)
     return {
         "type": "presence",
@@ -273,7 +379,7 @@ def report_media(member: Member, audio: bool, video: bool, screen: bool, streams
 
 
 def _chat_message(
-    pk: int, group: int | None, author_id: int, name: str, text: str, sent_at: datetime
+    pk: int, group: int | None, author_id: int, name: str, text: str, sent_at: datetime.datetime
 ) -> dict:
     return {
         "type": "chat",

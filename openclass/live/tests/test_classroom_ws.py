@@ -4,6 +4,7 @@ reactions, polls, the host's controls, the waiting room, and every refusal."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -14,11 +15,14 @@ from channels.testing.websocket import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from openclass.accounts.models import User
 from openclass.asgi import application
+from openclass.live import services, tools
 from openclass.live.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED
-from openclass.live.models import ChatMessage, LiveRoom, Participant, PollAnswer
+from openclass.live.models import ChatMessage, LiveRoom, Participant, PollAnswer, ServerProcess
+from openclass.live.tasks import reconcile_open_rooms_task
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TIMEOUT = 5
@@ -452,3 +456,43 @@ def test_a_page_sending_too_fast_is_told_so_and_a_ticket_request_hears_it_by_num
 
     run(scenario())
     assert ChatMessage.objects.count() == BURST
+
+
+def test_pages_of_a_gone_server_process_leave_the_room_within_a_minute(
+    room, live_class, settings, monkeypatch
+):
+    """Processes sharing the rooms (on Redis) write which pages they hold; the minutely task
+    takes those of a process that stopped writing off the counts and tells the room."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # read as "shared"; the layer stays in memory
+    monkeypatch.setattr(tools, "_open_pages", tools._OpenPages())
+    monkeypatch.setattr(tools, "BEAT_EVERY", 0.05)
+
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        await teacher.open()
+        for _ in range(100):  # this process beats while it has pages
+            if await sync_to_async(ServerProcess.objects.exists)():
+                break
+            await asyncio.sleep(0.05)
+        mine = await sync_to_async(ServerProcess.objects.get)()
+        assert list(mine.connections.values()) == [1]
+
+        # The student's page was held by a process that died without closing it.
+        def a_ghost() -> None:
+            student = services.participant_for(live_class.student, room)
+            Participant.objects.filter(pk=student.pk).update(connections=1)
+            ServerProcess.objects.create(
+                key="other-host:7:dead",
+                beat_at=timezone.now() - datetime.timedelta(minutes=5),
+                connections={str(student.pk): 1},
+            )
+
+        await sync_to_async(a_ghost)()
+        await sync_to_async(reconcile_open_rooms_task.call_local)()
+        gone = await teacher.until("presence", live_class.student)
+        assert gone["online"] is False
+        await teacher.socket.disconnect()
+
+    run(scenario())
+    assert not ServerProcess.objects.filter(key="other-host:7:dead").exists()
+    assert Participant.objects.filter(connections__gt=0).count() == 0

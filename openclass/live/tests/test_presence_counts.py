@@ -1,12 +1,16 @@
-"""Presence counts after a restart: a lone server process forgets the connections of the run
-before it; several processes on Redis keep each other's."""
+"""Presence counts after a restart or a crash: a lone server process forgets the connections of
+the run before it; processes sharing the rooms (on Redis) keep each other's, and take off those
+of a process that stopped writing its heartbeat."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from openclass.live import services, tools
-from openclass.live.models import LiveRoom, Participant
+from openclass.live.models import LiveRoom, Participant, ServerProcess
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +42,16 @@ def test_a_lone_server_forgets_the_connections_of_the_run_before(room, live_clas
     assert Participant.objects.get(pk=classmate.pk).connections == 1
 
 
+@pytest.fixture
+def shared_rooms(settings, monkeypatch):
+    """As if processes shared the rooms on Redis, with this process's own pages only."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # only read as "shared"; nothing connects
+    monkeypatch.setattr(tools, "_open_pages", tools._OpenPages())
+
+
 def test_several_server_processes_keep_each_others_connections(
-    room, live_class, new_process, settings
+    room, live_class, new_process, shared_rooms
 ):
-    settings.WEB_WORKERS = 2
     classmate = counted_before_the_restart(room, live_class)
     _member, welcome = tools.connect(live_class.student, room.pk)
     assert {person["user"] for person in welcome["people"]} == {
@@ -49,3 +59,58 @@ def test_several_server_processes_keep_each_others_connections(
         live_class.classmate.pk,
     }
     assert Participant.objects.get(pk=classmate.pk).connections == 2
+
+
+def test_a_process_writes_its_open_pages_and_a_gone_one_has_them_taken_off(
+    room, live_class, shared_rooms
+):
+    student, _ = tools.connect(live_class.student, room.pk)
+    tools.connect(live_class.student, room.pk)  # a second tab
+    classmate, _ = tools.connect(live_class.classmate, room.pk)
+    tools.disconnect(classmate)
+    assert tools.beat() == 2
+    mine = ServerProcess.objects.get()
+    assert mine.connections == {str(student.participant_id): 2}
+    assert Participant.objects.get(pk=student.participant_id).connections == 2  # not again
+    # Another process had the classmate's page and the student's third tab, and died.
+    gone = ServerProcess.objects.create(
+        key="other-host:4242:dead",
+        beat_at=timezone.now() - datetime.timedelta(seconds=tools.GONE_AFTER + 1),
+        connections={str(student.participant_id): 1, str(classmate.participant_id): 1},
+    )
+    Participant.objects.filter(pk=student.participant_id).update(connections=3)
+    Participant.objects.filter(pk=classmate.participant_id).update(connections=1)
+
+    changes = tools.sweep_gone_processes()
+    assert not ServerProcess.objects.filter(pk=gone.pk).exists()
+    assert ServerProcess.objects.filter(pk=mine.pk).exists()  # alive: kept
+    assert Participant.objects.get(pk=student.participant_id).connections == 2
+    assert Participant.objects.get(pk=classmate.participant_id).connections == 0
+    assert {(change["person"]["user"], change["online"]) for change in changes[room.pk]} == {
+        (live_class.student.pk, True),
+        (live_class.classmate.pk, False),
+    }
+    assert tools.sweep_gone_processes() == {}  # nothing twice
+
+
+def test_a_process_taken_for_gone_counts_its_pages_again_at_its_next_beat(
+    room, live_class, shared_rooms
+):
+    student, _ = tools.connect(live_class.student, room.pk)
+    tools.beat()
+    # Held up past GONE_AFTER (an overloaded machine): swept, though its page is still open.
+    ServerProcess.objects.update(
+        beat_at=timezone.now() - datetime.timedelta(seconds=tools.GONE_AFTER + 1)
+    )
+    tools.sweep_gone_processes()
+    assert Participant.objects.get(pk=student.participant_id).connections == 0
+    tools.beat()
+    assert Participant.objects.get(pk=student.participant_id).connections == 1
+    tools.beat()  # and only once
+    assert Participant.objects.get(pk=student.participant_id).connections == 1
+
+
+def test_a_lone_process_writes_no_heartbeat(room, live_class):
+    """Embedded, nothing else holds pages: a restart forgets them instead (above)."""
+    tools.connect(live_class.student, room.pk)
+    assert not ServerProcess.objects.exists()
