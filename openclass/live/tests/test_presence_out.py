@@ -63,3 +63,28 @@ def test_a_quiet_room_hears_at_once_and_a_burst_comes_in_one_message(monkeypatch
     # A thread of its own: a browser test's Playwright may hold an event loop in this one.
     with ThreadPoolExecutor(1) as thread:
         thread.submit(asyncio.run, scenario()).result()
+
+
+def test_a_larger_room_hears_less_often_but_at_least_every_so_often(monkeypatch):
+    monkeypatch.setattr(consumers, "PRESENCE_EVERY", 0.05)
+    monkeypatch.setattr(consumers, "PRESENCE_CROWD", 10)
+    monkeypatch.setattr(consumers, "PRESENCE_EVERY_MOST", 0.15)
+    layer = Layer()
+
+    async def scenario() -> None:
+        every = {}
+        for group, crowd in (("live-20", 20), ("live-1000", 1000), ("live-5", 5)):
+            out = consumers._presence_out(layer, group)
+            out.add(change(1), crowd)
+            out.add(change(2), crowd)
+            every[group] = out.every
+        assert every == {"live-5": 0.05, "live-20": 0.1, "live-1000": 0.15}
+        await asyncio.sleep(0.4)
+        sent: dict[str, list[float]] = {}
+        for at, group, _message in layer.sent:
+            sent.setdefault(group, []).append(at)
+        for group, interval in every.items():
+            first, second = sent[group]  # the first at once, the second after the interval
+            assert second - first >= interval
+
+    asyncio.run(scenario())
