@@ -1,6 +1,7 @@
 """Recording a live class: Janus writes each recorded stream to a ``.mjr`` file; after class,
-``janus-pp-rec`` turns the teacher's audio and video into Opus and VP8 files, ffmpeg puts them
-together with their real offset, and the result enters the platform's video pipeline (ffprobe
+``janus-pp-rec`` turns the teacher's audio and video (and their screen shares) into Opus and
+VP8 files, ffmpeg puts them together with their real offsets (a shared screen fills the
+picture, the camera in a corner), and the result enters the platform's video pipeline (ffprobe
 check, HLS transcode, signed playback) as the teacher's video. It stays private until the
 teacher shares it with the course, when it becomes a lesson and the students who missed the
 class are assigned it.
@@ -27,10 +28,11 @@ from django.utils.translation import gettext as _
 from openclass.accounts.models import User
 from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Course, Lesson, Section
+from openclass.media import ffmpeg
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable
-from .models import LiveRoom, Participant, Recording, Stay
+from .models import LiveRoom, Participant, Recording, Stay, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -129,17 +131,140 @@ def merge(feed: Feed, work: Path) -> Path:
     return out
 
 
-def _teacher_feed(room: LiveRoom, feeds: dict[int, Feed]) -> Feed | None:
-    """The host's longest camera recording (their screen shares are separate feeds)."""
-    hosts = set(
-        Stay.objects.filter(
-            room__in=[room, *room.breakouts.all()], participant__role=Participant.Role.HOST
-        ).values_list("feed_id", flat=True)
+# The recording's picture: the teacher's camera, or what they share with the camera small in a
+# corner while they share it.
+CANVAS_WIDTH, CANVAS_HEIGHT, FRAME_RATE = 1280, 720, 25
+CORNER_WIDTH, CORNER_MARGIN = 320, 24
+
+
+@dataclass(frozen=True)
+class Track:
+    """A converted stream and where it falls in the recording (seconds from its start)."""
+
+    path: Path
+    start: float
+    length: float = 0.0
+
+    @property
+    def end(self) -> float:
+        return self.start + self.length
+
+
+def _fit(label_in: str, start: float, label_out: str, width: int, height: int) -> str:
+    """A stream scaled into ``width``×``height`` (letterboxed), placed at ``start``."""
+    return (
+        f"[{label_in}]fps={FRAME_RATE},"
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,"
+        f"setpts=PTS-STARTPTS+{start:.3f}/TB[{label_out}]"
     )
-    candidates = [
-        feed for feed_id, feed in feeds.items() if feed_id in hosts and "video" in feed.files
-    ]
-    return max(candidates, key=lambda feed: feed.size, default=None)
+
+
+def composite_command(
+    camera: Track | None, audio: Track | None, screens: list[Track], out: Path
+) -> list[str]:
+    """The ffmpeg arguments that lay the teacher's screen shares over their camera: the
+    camera fills the picture; while a screen is shared it does, with the camera in the
+    bottom-right corner. Without a camera the picture is black between shares."""
+    inputs: list[str] = []
+    graph: list[str] = []
+    tracks = [track for track in (camera, audio, *screens) if track is not None]
+    total = max(track.end for track in tracks)
+    graph.append(
+        f"color=c=black:s={CANVAS_WIDTH}x{CANVAS_HEIGHT}:r={FRAME_RATE}:d={total:.3f}[canvas]"
+    )
+    base = "canvas"
+    index = 0
+    corner = None
+    if camera is not None:
+        inputs += ["-i", str(camera.path)]
+        graph.append(f"[{index}:v]split[camera_in][corner_in]")
+        graph.append(_fit("camera_in", camera.start, "camera", CANVAS_WIDTH, CANVAS_HEIGHT))
+        graph.append(f"[{base}][camera]overlay=eof_action=pass[with_camera]")
+        base, corner = "with_camera", index
+        index += 1
+    audio_index = None
+    if audio is not None:
+        inputs += ["-itsoffset", f"{audio.start:.3f}", "-i", str(audio.path)]
+        audio_index = index
+        index += 1
+    shown = []
+    for number, screen in enumerate(screens):
+        inputs += ["-i", str(screen.path)]
+        graph.append(
+            _fit(f"{index}:v", screen.start, f"screen{number}", CANVAS_WIDTH, CANVAS_HEIGHT)
+        )
+        window = f"between(t,{screen.start:.3f},{screen.end:.3f})"
+        graph.append(
+            f"[{base}][screen{number}]overlay=eof_action=pass:enable='{window}'[shared{number}]"
+        )
+        base = f"shared{number}"
+        shown.append(window)
+        index += 1
+    if corner is not None and shown:
+        height = CORNER_WIDTH * CANVAS_HEIGHT // CANVAS_WIDTH
+        graph.append(_fit("corner_in", camera.start, "corner", CORNER_WIDTH, height))
+        graph.append(
+            f"[{base}][corner]overlay=W-w-{CORNER_MARGIN}:H-h-{CORNER_MARGIN}:"
+            f"eof_action=pass:enable='{'+'.join(shown)}'[picture]"
+        )
+    else:
+        graph.append(f"[{base}]null[picture]")
+    command = [settings.FFMPEG_BINARY, "-nostdin", "-y", "-loglevel", "error", *inputs]
+    command += ["-filter_complex", ";".join(graph), "-map", "[picture]"]
+    if audio_index is not None:
+        command += ["-map", f"{audio_index}:a:0", "-c:a", "aac", "-b:a", "96k"]
+    command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
+    command += ["-t", f"{total:.3f}", "-movflags", "+faststart", str(out)]
+    return command
+
+
+def compose(camera: Feed | None, screens: list[Feed], work: Path) -> Path:
+    """One video of the class from the teacher's camera and microphone and their screen
+    shares, each placed by when its first packet arrived (the .mjr headers)."""
+    camera_video = camera.files["video"] if camera is not None else None
+    microphone = camera.files.get("audio") if camera is not None else None
+    shares = [feed.files["video"] for feed in screens if "video" in feed.files]
+    starts = {mjr: first_packet_us(mjr) for mjr in [camera_video, microphone, *shares] if mjr}
+    zero = min(starts.values())
+
+    def track(mjr: Path, name: str, with_length: bool = True) -> Track:
+        converted = convert(mjr, work / name)
+        length = ffmpeg.probe(converted).duration if with_length else 0.0
+        return Track(converted, (starts[mjr] - zero) / 1_000_000, length)
+
+    camera_track = track(camera_video, "camera.webm") if camera_video else None
+    audio_track = track(microphone, "audio.opus", with_length=False) if microphone else None
+    screen_tracks = [track(mjr, f"screen{n}.webm") for n, mjr in enumerate(shares)]
+    out = work / "class.mp4"
+    result = _run(composite_command(camera_track, audio_track, screen_tracks, out))
+    if result.returncode != 0 or not out.exists():
+        raise RuntimeError(f"ffmpeg could not put the recording together: {result.stderr[-200:]}")
+    return out
+
+
+def _host_feeds(room: LiveRoom, feeds: dict[int, Feed]) -> tuple[Feed | None, list[Feed]]:
+    """The host's longest camera recording and their recorded screen shares (separate feeds,
+    told apart by the ticket each was joined with)."""
+    rooms = [room, *room.breakouts.all()]
+    hosts = set(
+        Stay.objects.filter(room__in=rooms, participant__role=Participant.Role.HOST).values_list(
+            "feed_id", flat=True
+        )
+    )
+    screens = set(
+        Ticket.objects.filter(room__in=rooms, purpose=Ticket.Purpose.SCREEN).values_list(
+            "feed_id", flat=True
+        )
+    )
+    recorded = {
+        feed_id: feed
+        for feed_id, feed in feeds.items()
+        if feed_id in hosts and "video" in feed.files
+    }
+    cameras = [feed for feed_id, feed in recorded.items() if feed_id not in screens]
+    shares = [feed for feed_id, feed in recorded.items() if feed_id in screens]
+    return max(cameras, key=lambda feed: feed.size, default=None), shares
 
 
 def process(room_id: int) -> Recording:
@@ -156,11 +281,11 @@ def process(room_id: int) -> Recording:
     janus_rooms |= set(room.tickets.values_list("room__janus_room", flat=True))
     try:
         feeds = feeds_in(folder(room), janus_rooms)
-        feed = _teacher_feed(room, feeds)
-        if feed is None:
+        camera, screens = _host_feeds(room, feeds)
+        if camera is None and not screens:
             raise RuntimeError("nothing of the teacher was recorded")
         with tempfile.TemporaryDirectory() as work:
-            merged = merge(feed, Path(work))
+            merged = compose(camera, screens, Path(work)) if screens else merge(camera, Path(work))
             from openclass.media import services as media
 
             title = _("Recording: %(title)s") % {"title": room.session.title}
