@@ -12,26 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from openclass.web.tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
 pytest_plugins = [
     "openclass.accounts.testing",
     "openclass.courses.testing",
     "openclass.assessments.testing",
     "openclass.live.testing",
     "openclass.operations.testing",
-]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
 ]
 
 

@@ -41,13 +41,14 @@ from bench import _cpu_seconds
 from openclass.live.janus import signed_token
 from openclass.live.process import JanusConfig, is_installed
 from openclass.live.tests.netns import (
-    CHROMIUM,
     NamespacedJanus,
     NetNamespace,
     chromium_wrapper,
     media_page,
     netns_available,
 )
+from openclass.web.tests.chromium import CHROMIUM
+from openclass.web.tests.chromium import CHROMIUM_ARGS as TEST_ARGS
 
 LECTURE_STEPS = (1, 10, 20, 30, 40)
 DISCUSSION_STEPS = (2, 4, 5, 6, 8)
@@ -57,20 +58,9 @@ WARM_UP = 3.0  # after every stream plays, before counting
 PLAY_TIMEOUT = 40.0
 HOLD = 0.8  # a step holds while its worst stream decodes this share of the first step's rate
 JANUS_PORT, ADMIN_PORT, PAGE_PORT = 8088, 7088, 8000
-# Chromium's own flags for the tests (conftest.CHROMIUM_ARGS), repeated: bench must not import
-# the test suite's conftest.
+# The tests' flags, and pages in background contexts kept decoding at full rate.
 CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    # Pages in background contexts must keep decoding at full rate.
+    *TEST_ARGS,
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",

@@ -183,23 +183,28 @@ class _OpenPages:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self._begin()
+
+    def _begin(self) -> None:
+        """A process of its own: its own name, no pages yet (a forked child holds none of its
+        parent's)."""
+        self.pid = os.getpid()
+        self.key = f"{socket.gethostname()}:{self.pid}:{secrets.token_hex(4)}"[:100]
         self.pages: Counter[int] = Counter()
-        self.pid: int | None = None
-        self.key = ""
         self.written = False  # whether this process's row was written before
 
     def count(self, participant_id: int, change: int) -> None:
         with self.lock:
+            if self.pid != os.getpid():
+                self._begin()
             self.pages[participant_id] += change
             if self.pages[participant_id] <= 0:
                 del self.pages[participant_id]
 
     def now_open(self) -> tuple[str, dict[str, int]]:
         with self.lock:
-            if self.pid != os.getpid():  # a new process (forked): its own name, no pages yet
-                self.pid = os.getpid()
-                self.key = f"{socket.gethostname()}:{self.pid}:{secrets.token_hex(4)}"[:100]
-                self.written = False
+            if self.pid != os.getpid():
+                self._begin()
             return self.key, {str(pk): n for pk, n in self.pages.items()}
 
 

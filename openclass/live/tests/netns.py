@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openclass.live.process import LocalJanus
+from openclass.web.tests.chromium import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[3]
 # The media page (``media_page/``) and Debian's browser libraries it loads.
 MEDIA_PAGE = Path(__file__).resolve().parent / "media_page"

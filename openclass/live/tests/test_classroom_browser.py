@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import CHROMIUM_ARGS
 from openclass.live.process import JanusConfig, is_installed
+from openclass.web.tests.chromium import CHROMIUM_ARGS
 from openclass.web.tests.live_server import LiveServer
 from openclass.web.tests.test_browser import (
     DESKTOP,
