@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from openclass.web.tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from openclass.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytest_plugins = [
     "openclass.accounts.testing",
@@ -65,7 +65,7 @@ def server_shell(server_url: str, tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL (no trailing slash) of uvicorn serving a fresh, seeded SQLite database."""
-    from openclass.web.tests.live_server import LiveServer
+    from openclass.core.tests.live_server import LiveServer
 
     server = LiveServer(Path(tmp_path_factory.mktemp("openclass-var")))
     server.prepare()

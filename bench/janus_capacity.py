@@ -38,6 +38,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench import _cpu_seconds
+from openclass.core.tests.chromium import CHROMIUM
+from openclass.core.tests.chromium import CHROMIUM_ARGS as TEST_ARGS
 from openclass.live.janus import signed_token
 from openclass.live.process import JanusConfig, is_installed
 from openclass.live.tests.netns import (
@@ -47,8 +49,6 @@ from openclass.live.tests.netns import (
     media_page,
     netns_available,
 )
-from openclass.web.tests.chromium import CHROMIUM
-from openclass.web.tests.chromium import CHROMIUM_ARGS as TEST_ARGS
 
 LECTURE_STEPS = (1, 10, 20, 30, 40)
 DISCUSSION_STEPS = (2, 4, 5, 6, 8)

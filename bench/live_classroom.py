@@ -64,10 +64,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from bench import Server, Site, _cpu_seconds, demo_site, ms, percentile, running_server
 from bench._http import RawHTTP, bare_django, print_line
 from bench._setup import add_students, session_key
+from openclass.core.redis_process import Redis, throwaway_redis
+from openclass.core.redis_process import is_installed as redis_installed
+from openclass.core.server import free_port
 from openclass.live.process import JanusConfig, LocalJanus, is_installed
-from openclass.server import free_port
-from openclass.web.redis_process import Redis, throwaway_redis
-from openclass.web.redis_process import is_installed as redis_installed
 
 STUDENTS = 1000
 GROUPS, GROUP_SIZE = 40, 25  # class rooms; each also has its teacher

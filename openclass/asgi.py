@@ -5,7 +5,7 @@ import os
 import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openclass.settings")
-from openclass.web.asgi import get_asgi_application
+from openclass.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 

@@ -123,7 +123,7 @@ DATABASES = {
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'openclass.sqlite3'}")
     )
 }
-# Connections are kept between requests by the request threads (openclass.web.asgi): opening
+# Connections are kept between requests by the request threads (openclass.core.asgi): opening
 # one costs more than most queries (SQLite reads the schema and Django registers its functions
 # on every new connection; PostgreSQL forks a server process).
 DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
@@ -184,7 +184,7 @@ else:
         )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "openclass.web.layers.LocalChannelLayer",
+            "BACKEND": "openclass.core.layers.LocalChannelLayer",
             "CONFIG": {"capacity": 2000},
         }
     }

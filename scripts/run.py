@@ -27,7 +27,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from django.conf import settings
 
-    from openclass.server import uvicorn_command, wait_until_up
+    from openclass.core.server import uvicorn_command, wait_until_up
 
     python = sys.executable
     web = uvicorn_command(args.host, args.port, workers=settings.WEB_WORKERS)

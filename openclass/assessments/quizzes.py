@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
+from openclass.core.db import update_by_pk
 from openclass.courses import access
 from openclass.courses import services as courses
 from openclass.courses.models import Enrolment, Lesson
-from openclass.web.db import update_by_pk
 
 from . import bank as question_bank
 from . import grading

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
-from openclass.web.downloads import xlsx_response
+from openclass.core.downloads import xlsx_response
 
 from . import access, reports, services
 from .forms import SessionForm

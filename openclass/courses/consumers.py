@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 
-from openclass.web.sockets import PageConsumer
+from openclass.core.sockets import PageConsumer
 
 from . import progress
 from .progress import Reason, Refused

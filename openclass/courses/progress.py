@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from openclass.web.db import update_by_pk
+from openclass.core.db import update_by_pk
 
 from .models import Course, LessonProgress, RejectedHeartbeat
 

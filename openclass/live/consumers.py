@@ -37,7 +37,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from openclass.web.sockets import PageConsumer
+from openclass.core.sockets import PageConsumer
 
 from . import services, tools
 from .janus import JanusError, JanusUnavailable

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
 from openclass.accounts.models import User
+from openclass.core.db import PreparedObjects, PreparedRead, insert_rows
 from openclass.courses import access
 from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Course, Enrolment, Session
-from openclass.web.db import PreparedObjects, PreparedRead, insert_rows
 
 from . import registry
 from .janus import JanusError, JanusUnavailable, signed_token

@@ -21,9 +21,9 @@ import pytest
 from django.utils import timezone
 
 from openclass.accounts.models import User
+from openclass.core.server import free_port
 from openclass.courses.models import Enrolment, Session
 from openclass.courses.testing import Courses
-from openclass.server import free_port
 
 from .janus import PLUGIN, signed_token
 from .process import JanusConfig, LocalJanus, is_installed

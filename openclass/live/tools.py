@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
-from openclass.web.db import PreparedObjects, PreparedRead
+from openclass.core.db import PreparedObjects, PreparedRead
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import User
+from openclass.core.downloads import xlsx_response
 from openclass.courses.models import Session
-from openclass.web.downloads import xlsx_response
 
 from . import access, exports, pay
 from .models import PayMonth, SessionReport

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import User
 from openclass.catalog.models import Topic
-from openclass.web.downloads import download_response
+from openclass.core.downloads import download_response
 
 from . import access, pool
 from .forms import DocumentForm, OwnInstructorForm, ProfileForm, ReviewForm, TimeSlotFormSet

@@ -576,7 +576,7 @@ def test_in_a_browser_a_student_hands_in_and_the_teachers_counts_follow(
 def _hand_in_and_watch(live_server, chromium, homework: Homework, settings, tmp_path) -> None:
     from playwright.sync_api import expect
 
-    from openclass.web.tests.test_browser import (
+    from openclass.core.tests.browser import (
         DESKTOP,
         PHONE,
         assert_no_horizontal_scroll,

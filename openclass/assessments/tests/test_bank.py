@@ -517,14 +517,14 @@ def test_teacher_writes_a_question_in_the_browser(open_page, device):
 
     from playwright.sync_api import expect
 
-    from openclass.web.tests.live_server import TEACHER
-    from openclass.web.tests.test_browser import (
+    from openclass.core.tests.browser import (
         DESKTOP,
         PHONE,
         assert_no_horizontal_scroll,
         log_in,
         serious_axe_violations,
     )
+    from openclass.core.tests.live_server import TEACHER
 
     # bypass_csp only lets the axe checker in; the page itself has no inline script.
     page = open_page(bypass_csp=True, **(PHONE if device == "phone" else DESKTOP))

@@ -18,7 +18,7 @@ from openclass.assessments import bank_xlsx
 from openclass.assessments.bank import QuestionData
 from openclass.assessments.models import Question
 from openclass.assessments.testing import make_question
-from openclass.web.downloads import XLSX_CONTENT_TYPE
+from openclass.core.downloads import XLSX_CONTENT_TYPE
 
 Kind = Question.Kind
 HEADER = [

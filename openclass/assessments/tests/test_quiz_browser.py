@@ -14,14 +14,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from openclass.web.tests.live_server import COURSE_TITLE, STUDENT, TEACHER
-from openclass.web.tests.test_browser import (
+from openclass.core.tests.browser import (
     DESKTOP,
     PHONE,
     assert_no_horizontal_scroll,
     log_in,
     serious_axe_violations,
 )
+from openclass.core.tests.live_server import COURSE_TITLE, STUDENT, TEACHER
 
 pytestmark = pytest.mark.browser
 

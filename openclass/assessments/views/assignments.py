@@ -20,9 +20,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import User
+from openclass.core.downloads import download_response
 from openclass.courses import access
 from openclass.courses.models import Enrolment, Lesson
-from openclass.web.downloads import download_response
 
 from .. import assignments, rubrics
 from ..forms_assignment import (

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from openclass.web.downloads import xlsx_response
+from openclass.core.downloads import xlsx_response
 
 from .. import bank, bank_xlsx
 from ..forms_bank import BankFilterForm, ImportForm, QuestionForm, choice_formset

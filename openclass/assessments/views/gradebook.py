@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
+from openclass.core.downloads import xlsx_response
 from openclass.courses import access
 from openclass.courses.models import Course, Lesson
 from openclass.courses.views import visible_course_or_404
-from openclass.web.downloads import xlsx_response
 
 from .. import gradebook
 from ..forms_gradebook import OverrideForm, WeightsForm

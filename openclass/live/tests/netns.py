@@ -29,8 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from openclass.core.tests.chromium import CHROMIUM
 from openclass.live.process import LocalJanus
-from openclass.web.tests.chromium import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[3]
 # The media page (``media_page/``) and Debian's browser libraries it loads.

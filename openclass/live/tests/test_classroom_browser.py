@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from openclass.live.process import JanusConfig, is_installed
-from openclass.web.tests.chromium import CHROMIUM_ARGS
-from openclass.web.tests.live_server import LiveServer
-from openclass.web.tests.test_browser import (
+from openclass.core.tests.browser import (
     DESKTOP,
     PHONE,
     assert_no_horizontal_scroll,
     serious_axe_violations,
 )
+from openclass.core.tests.chromium import CHROMIUM_ARGS
+from openclass.core.tests.live_server import LiveServer
+from openclass.live.process import JanusConfig, is_installed
 
 from .netns import NetNamespace, chromium_wrapper, netns_available
 from .test_media_netns import NamespacedJanus

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from openclass.core.tests.chromium import CHROMIUM_ARGS
 from openclass.live.janus import signed_token
 from openclass.live.process import LocalJanus, is_installed
 from openclass.live.registry import local_janus_config
-from openclass.web.tests.chromium import CHROMIUM_ARGS
 
 from .netns import NamespacedJanus, NetNamespace, chromium_wrapper, media_page, netns_available
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from openclass.web.tests.live_server import ROOT, TEACHER, LiveServer
-from openclass.web.tests.test_browser import PHONE, serious_axe_violations
+from openclass.core.tests.browser import PHONE, serious_axe_violations
+from openclass.core.tests.live_server import ROOT, TEACHER, LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from openclass.web.tests.live_server import CLASS_NAME, STUDENT, TEACHER, Person
-from openclass.web.tests.test_browser import DESKTOP, log_in, serious_axe_violations
+from openclass.core.tests.browser import DESKTOP, log_in, serious_axe_violations
+from openclass.core.tests.live_server import CLASS_NAME, STUDENT, TEACHER, Person
 
 pytestmark = pytest.mark.browser
 

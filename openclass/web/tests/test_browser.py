@@ -6,74 +6,29 @@ root conftest.py), so a CSP violation, a missing static file or a broken script 
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from openclass.web.tests.live_server import (
+from openclass.core.tests.browser import (
+    DESKTOP,
+    LOGIN_PATH,
+    PHONE,
+    assert_no_horizontal_scroll,
+    log_in,
+    serious_axe_violations,
+    switch_language,
+)
+from openclass.core.tests.live_server import (
     CLASS_NAME,
     OTHER_STUDENT,
     SCHOOL_NAME,
     STUDENT,
     TEACHER,
-    Person,
 )
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-LOGIN_PATH = "/accounts/login/"
-
-
-def log_in(page: Page, person: Person, password: str | None = None) -> None:
-    page.goto(LOGIN_PATH)
-    page.locator("#id_username").fill(person.username)
-    page.locator("#id_password").fill(password or person.password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def switch_language(page: Page, code: str) -> None:
-    page.locator(f"form.lang-switch button[value={code}]").click()
-    expect(page.locator("html")).to_have_attribute("lang", code)
-    buttons = page.locator("form.lang-switch button")
-    expect(buttons.and_(page.locator("[aria-pressed=true]"))).to_have_attribute("value", code)
-    expect(buttons.and_(page.locator("[aria-pressed=false]"))).to_have_count(1)
-
-
-def assert_no_horizontal_scroll(page: Page) -> None:
-    width = page.viewport_size["width"]
-    sizes = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    # With is_mobile, chromium widens the layout viewport to fit overflowing content, so
-    # innerWidth alone would hide an overflow: compare with the device width too.
-    assert sizes["inner"] == width, f"layout viewport widened to {sizes['inner']} px on {page.url}"
-    assert sizes["scroll"] <= width, f"{page.url} scrolls sideways: {sizes['scroll']} > {width}"
-
-
-def serious_axe_violations(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => {
-            const results = await axe.run(document, {resultTypes: ["violations"]});
-            return results.violations
-                .filter((v) => v.impact === "serious" || v.impact === "critical")
-                .map((v) => ({id: v.id, impact: v.impact,
-                              targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 5)}));
-        }"""
-    )
-    return [f"{page.url} {v['impact']} {v['id']}: {json.dumps(v['targets'])}" for v in result]
 
 
 def test_student_on_a_phone_signs_in_and_switches_language(open_page) -> None:

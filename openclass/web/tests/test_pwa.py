@@ -11,7 +11,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import reverse
 
 from openclass.accounts.models import User
-from openclass.web.tests.live_server import STUDENT, TEACHER, seed
+from openclass.core.tests.live_server import STUDENT, TEACHER, seed
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from openclass.core.db import PreparedRead, insert_rows
 from openclass.live.models import LiveRoom, Participant, Ticket
 from openclass.live.testing import LiveClass
-from openclass.web.db import PreparedRead, insert_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_inserted_rows_read_back_as_the_orm_would_have_stored_them(room, live_cl
 
 
 def test_prepared_objects_come_with_their_related_objects_and_the_rest_deferred(room, live_class):
-    from openclass.web.db import PreparedObjects
+    from openclass.core.db import PreparedObjects
 
     participant = Participant.objects.create(room=room, user=live_class.student, role="student")
     seat = PreparedObjects(

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from channels.exceptions import StopConsumer
 
-from openclass.web.sockets import dispatch_in_turn
+from openclass.core.sockets import dispatch_in_turn
 
 
 class Source:

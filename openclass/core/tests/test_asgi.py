@@ -11,7 +11,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.core.signals import request_finished
 from django.db import connection
 
-from openclass.web.asgi import PooledThreadsASGIHandler
+from openclass.core.asgi import PooledThreadsASGIHandler
 
 
 def scope(path: str) -> dict:

@@ -8,7 +8,7 @@ import time
 import pytest
 from channels.exceptions import ChannelFull
 
-from openclass.web.layers import LocalChannelLayer
+from openclass.core.layers import LocalChannelLayer
 
 
 def test_a_group_send_reaches_every_member_once_and_a_full_channel_only_loses_its_own():
@@ -40,7 +40,7 @@ def test_expired_messages_and_memberships_are_still_cleared(monkeypatch):
         await layer.send(channel, {"type": "stale"})
         layer.CLEAN_EVERY = 1.0
         clock = {"now": 1000.0}
-        monkeypatch.setattr("openclass.web.layers.time.monotonic", lambda: clock["now"])
+        monkeypatch.setattr("openclass.core.layers.time.monotonic", lambda: clock["now"])
         an_hour_on = time.time() + 3600
         monkeypatch.setattr("channels.layers.time.time", lambda: an_hour_on)
         layer._cleaned_at = clock["now"]
@@ -78,7 +78,7 @@ def test_the_queue_of_a_page_that_has_gone_is_dropped_and_a_waiting_one_kept(mon
     async def scenario() -> None:
         layer = LocalChannelLayer()
         clock = {"now": 1000.0}
-        monkeypatch.setattr("openclass.web.layers.time.monotonic", lambda: clock["now"])
+        monkeypatch.setattr("openclass.core.layers.time.monotonic", lambda: clock["now"])
         gone, waiting, unread = [await layer.new_channel() for _ in range(3)]
         await layer.send(gone, {"type": "read"})
         assert await layer.receive(gone) == {"type": "read"}

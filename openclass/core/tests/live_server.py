@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from openclass.server import free_port, uvicorn_command, wait_until_up
+from openclass.core.server import free_port, uvicorn_command, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "bright-window-58"
@@ -120,7 +120,7 @@ def seed_course(teacher, klass) -> None:
 
 # ``wait_until_up`` run under a command prefix (inside a network namespace).
 _PROBE = (
-    "import sys; from openclass.server import wait_until_up; "
+    "import sys; from openclass.core.server import wait_until_up; "
     "sys.exit(not wait_until_up(sys.argv[1], timeout=float(sys.argv[2])))"
 )
 
@@ -175,7 +175,7 @@ class LiveServer:
     def prepare(self) -> None:
         self._manage("collectstatic", "--noinput", "-v", "0")
         self._manage("migrate", "--noinput", "-v", "0")
-        self._manage("shell", "-c", "from openclass.web.tests.live_server import seed; seed()")
+        self._manage("shell", "-c", "from openclass.core.tests.live_server import seed; seed()")
 
     def start(self, timeout: float = 30.0) -> str:
         log = self.log_path.open("wb")

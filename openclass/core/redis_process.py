@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from openclass.server import free_port
+from openclass.core.server import free_port
 
 REDIS_SERVER = "redis-server"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from openclass.web.redis_process import is_installed, throwaway_redis
+from openclass.core.redis_process import is_installed, throwaway_redis
 
 ROOT = Path(__file__).resolve().parents[3]
 
