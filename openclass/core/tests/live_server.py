@@ -126,7 +126,7 @@ _PROBE = (
 
 
 class LiveServer:
-    """uvicorn serving ``openclass.asgi:application`` from a private var/ directory.
+    """uvicorn serving ``openclass.asgi:serve`` from a private var/ directory.
 
     ``host`` is the address uvicorn listens on; ``command_prefix`` runs it under another
     command, e.g. ``["ip", "netns", "exec", name]`` for a network namespace (whose servers this
