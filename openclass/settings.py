@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openclass.web.context_processors.site",
+                "openclass.accounts.context_processors.capabilities",
                 "openclass.notifications.context_processors.unread_count",
             ],
         },

@@ -14,15 +14,19 @@ rules for people stay in one place; this module only adds what a course changes:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from openclass.accounts import scoping
+from openclass.accounts.capabilities import STAFF, object_rule
 from openclass.accounts.models import Organisation, User
 
 from .models import Course, Enrolment
 
 Role = User.Role
-STAFF_ROLES = (Role.TEACHER, Role.INSTRUCTOR, Role.SCHOOL_ADMIN, Role.OFFICE_ADMIN)
+STAFF_ROLES = STAFF
 
 
 def _is_office_admin(user: User) -> bool:
@@ -83,6 +87,7 @@ def visible_courses(user: User) -> QuerySet[Course]:
     return Course.objects.filter(pk__in=Course.objects.filter(rule).values("pk"))
 
 
+@object_rule("course.manage")
 def can_manage_course(user: User, course: Course) -> bool:
     return manageable_courses(user).filter(pk=course.pk).exists()
 
@@ -154,4 +159,52 @@ def can_read_records_of(user: User, course: Course, student: User) -> bool:
 def enrolled(student: User) -> QuerySet[Course]:
     return Course.objects.filter(
         Exists(Enrolment.objects.filter(course=OuterRef("pk"), student=student))
+    )
+
+
+def is_enrolled(user: User, course: Course) -> bool:
+    """Whether ``user`` is a student of ``course`` (what makes lessons record progress)."""
+    return Enrolment.objects.filter(course=course, student_id=user.pk).exists()
+
+
+@dataclass(frozen=True)
+class CourseViewer:
+    """Who ``user`` is to ``course``, the question every lesson, quiz and assignment page asks
+    first: an enrolled student (their work is recorded), a manager (runs it), someone weighing
+    whether to reuse it (previews, nothing recorded), or someone who reads some students'
+    records (a parent, a teacher whose class was enrolled)."""
+
+    user: User
+    course: Course
+    is_student: bool
+    can_manage: bool
+
+    @cached_property
+    def may_preview(self) -> bool:
+        return self.can_manage or can_preview_lessons(self.user, self.course)
+
+    @cached_property
+    def records(self) -> list[Enrolment]:
+        """The enrolments of others whose records this viewer reads (a parent's children, a
+        teacher's students), by name; none for students and managers."""
+        if self.is_student or self.can_manage:
+            return []
+        return list(
+            enrolments_visible_to(self.user, self.course)
+            .exclude(student=self.user)
+            .select_related("student")
+            .order_by("student__name")
+        )
+
+    @property
+    def may_open_lessons(self) -> bool:
+        return self.is_student or self.may_preview
+
+
+def viewer_of(user: User, course: Course) -> CourseViewer:
+    return CourseViewer(
+        user=user,
+        course=course,
+        is_student=_active(user) and is_enrolled(user, course),
+        can_manage=can_manage_course(user, course),
     )

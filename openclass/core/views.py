@@ -1,0 +1,107 @@
+"""How a view calls a service: the one place a service's refusal becomes a response.
+
+Services (``<area>/services``) raise Django's own exceptions with translated messages:
+
+- ``ValidationError`` — the request is understood but cannot be done as asked (a closed quiz,
+  a file too large). The page says why and nothing changes.
+- ``PermissionDenied`` — the viewer may see the thing but not do this to it.
+
+A view runs a command through ``perform`` (pages) or ``perform_json`` (the pages' own JSON
+endpoints) instead of writing its own ``except`` blocks, so every refusal reads the same.
+
+**403 or 404** — the rule, written once:
+
+- The viewer may not see the object at all (it lies outside what ``visible_*`` / ``access``
+  gives them): **404**. Answering 403 would confirm that a course, a student or an application
+  with that number exists. Views fetch through a visible queryset (``get_object_or_404(
+  visible_courses(user), pk=pk)``), so this happens by itself.
+- The viewer may see it but not do this (a student opening the gradebook of their own course,
+  a teacher confirming attendance of a course they only reuse): **403**, by raising
+  ``PermissionDenied`` from the service or through ``accounts.capabilities.require_capability``.
+  Django renders ``403.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, JsonResponse
+
+T = TypeVar("T")
+
+
+def error_messages(error: ValidationError) -> list[str]:
+    """A ValidationError's messages as plain strings, field errors included."""
+    return [str(message) for message in error.messages]
+
+
+def error_text(error: ValidationError) -> str:
+    """The messages joined into one sentence group, for a flash message or a JSON answer."""
+    return " ".join(error_messages(error))
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a command gave: truthy when it was done (``value`` is its return value)."""
+
+    done: bool
+    value: T | None = None
+    error: ValidationError | None = None
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+def perform(
+    request: HttpRequest,
+    command: Callable[..., T],
+    *args: Any,
+    form: BaseForm | None = None,
+    **kwargs: Any,
+) -> Outcome[T]:
+    """Run ``command(*args, **kwargs)``. A ``ValidationError`` becomes the form's errors (when
+    ``form`` is given: shown beside the fields they name, the rest on top) or an error message
+    on the next page; ``PermissionDenied`` goes on to Django's 403."""
+    try:
+        value = command(*args, **kwargs)
+    except ValidationError as error:
+        if form is not None:
+            _add_to_form(form, error)
+        else:
+            for message in error_messages(error):
+                messages.error(request, message)
+        return Outcome(False, error=error)
+    return Outcome(True, value=value)
+
+
+def _add_to_form(form: BaseForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def perform_json(
+    command: Callable[..., T],
+    *args: Any,
+    ok: Callable[[T], dict[str, Any]] | None = None,
+    **kwargs: Any,
+) -> JsonResponse:
+    """Run a command for a page's script: ``{"ok": true, …ok(value)}``; a ValidationError is
+    400 ``{"ok": false, "reason": "invalid", "message": …}``, PermissionDenied 403
+    ``{"ok": false, "reason": "forbidden", "message": …}``."""
+    try:
+        value = command(*args, **kwargs)
+    except ValidationError as error:
+        return JsonResponse(
+            {"ok": False, "reason": "invalid", "message": error_text(error)}, status=400
+        )
+    except PermissionDenied as error:
+        return JsonResponse({"ok": False, "reason": "forbidden", "message": str(error)}, status=403)
+    return JsonResponse({"ok": True, **(ok(value) if ok else {})})
