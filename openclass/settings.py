@@ -144,6 +144,12 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The platform replaces a few parts of Django and Channels on its hot paths (openclass.core:
+# compiled queries, the request threads, the single-process channel layer, the socket base;
+# docs/upgrading.md). 1 puts the stock parts back, to tell after an upgrade whether a fault is
+# ours: slower, same behaviour.
+STOCK_FAST_PATHS = env_bool("STOCK_FAST_PATHS")
+
 # --- Redis or embedded: channel layer, cache, jobs ------------------------------------------
 REDIS_URL = env("REDIS_URL")
 # Server processes (uvicorn workers) sharing the port; several only with Redis between them.
@@ -185,7 +191,11 @@ else:
         )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "openclass.core.layers.LocalChannelLayer",
+            "BACKEND": (
+                "channels.layers.InMemoryChannelLayer"
+                if STOCK_FAST_PATHS
+                else "openclass.core.layers.LocalChannelLayer"
+            ),
             "CONFIG": {"capacity": 2000},
         }
     }

@@ -51,11 +51,13 @@ class PooledThreadsASGIHandler(ASGIHandler):
             free.put_nowait(executor)
 
 
-def get_asgi_application() -> PooledThreadsASGIHandler:
+def get_asgi_application() -> ASGIHandler:
     """Like ``django.core.asgi.get_asgi_application``, with ``settings.HTTP_REQUEST_THREADS``
-    request threads."""
+    request threads (Django's own handler when ``settings.STOCK_FAST_PATHS``)."""
     import django
     from django.conf import settings
 
     django.setup(set_prefix=False)
+    if settings.STOCK_FAST_PATHS:
+        return ASGIHandler()
     return PooledThreadsASGIHandler(settings.HTTP_REQUEST_THREADS)

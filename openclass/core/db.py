@@ -1,12 +1,29 @@
-"""Database helpers shared by the areas, for the few hot paths the ORM makes slow."""
+"""Database helpers shared by the areas, for the few hot paths the ORM makes slow.
+
+Each works below the ORM's public API (see docs/upgrading.md for what they rely on and the
+tests that guard them), and each answers as the ORM would: ``test_db.py`` compares them with
+the ORM's own results. ``settings.STOCK_FAST_PATHS`` (``OPENCLASS_STOCK_FAST_PATHS=1``) makes
+them go through the ORM's public API instead, to bisect a regression after an upgrade.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import DateField, Model, QuerySet
+from django.utils import timezone
+
+
+def _auto_now_fields(model: type[Model], named: Sequence[str]) -> list[str]:
+    """``auto_now`` fields of ``model`` not among ``named``: a save would set them to now."""
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, DateField) and field.auto_now and field.name not in named
+    ]
 
 
 def update_by_pk(
@@ -19,10 +36,28 @@ def update_by_pk(
     row and field, which costs more to compile than the writes themselves (measured: a 20-answer
     quiz submission spent a third of its time there; 1,000 heartbeats a second did not fit in a
     core). Values go through each field's own preparation, so JSON, decimals and aware datetimes
-    are stored as the ORM would store them.
+    are stored as the ORM would store them, and ``auto_now`` fields not named are set to now,
+    as ``save()`` would.
     """
     rows = list(rows)
     if not rows:
+        return
+    stamped = _auto_now_fields(model, fields)
+    if stamped:
+        now = timezone.now()
+        fields = [*fields, *stamped]
+        rows = [
+            (*row, *(now.date() if _is_date_only(model, name) else now for name in stamped))
+            for row in rows
+        ]
+    if settings.STOCK_FAST_PATHS:
+        objects = []
+        for pk, *values in rows:
+            obj = model(pk=pk)
+            for name, value in zip(fields, values, strict=True):
+                setattr(obj, name, value)
+            objects.append(obj)
+        model._default_manager.bulk_update(objects, list(fields))
         return
     alias = router.db_for_write(model)
     connection = connections[alias]
@@ -45,6 +80,10 @@ def update_by_pk(
         cursor.executemany(sql, params)
 
 
+def _is_date_only(model: type[Model], name: str) -> bool:
+    return model._meta.get_field(name).get_internal_type() == "DateField"
+
+
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """Add rows to ``model``'s table, each ``(value, …)`` in the order of ``fields`` (every
     field without a database default must be named: ``auto_now_add`` is not applied here).
@@ -56,6 +95,11 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[
     """
     rows = list(rows)
     if not rows:
+        return
+    if settings.STOCK_FAST_PATHS:
+        model._default_manager.bulk_create(
+            [model(**dict(zip(fields, values, strict=True))) for values in rows]
+        )
         return
     connection = connections[router.db_for_write(model)]
     meta = model._meta
@@ -75,8 +119,10 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[
         cursor.executemany(sql, params)
 
 
-class PreparedRead:
-    """A read on a hot path whose SQL the ORM writes once, run with each call's values.
+class CompiledQuery:
+    """A read on a hot path whose SQL the ORM compiles once, run with each call's values. Nothing
+    is prepared on the database's side: the SQL text and the converters are kept in this
+    process, and the database is sent that SQL with new parameters each time.
 
     ``build`` is called once, with an integer marker for each of its parameters, and returns a
     ``values_list`` queryset in which each marker appears exactly once as a lookup's value
@@ -124,6 +170,8 @@ class PreparedRead:
         return (*compiled, alias)
 
     def rows(self, *values: int) -> list[tuple]:
+        if settings.STOCK_FAST_PATHS:
+            return list(self.build(*values))
         sql, template, positions, converters, alias = self._compile(len(values))
         params = list(template)
         for position, value in zip(positions, values, strict=True):
@@ -146,14 +194,14 @@ class PreparedRead:
         return converted
 
 
-class PreparedObjects:
-    """One row of a model with the objects along its foreign keys, through a PreparedRead.
+class CompiledObjectQuery:
+    """One row of a model with the objects along its foreign keys, through a CompiledQuery.
 
     ``fields`` names, for the row itself (``""``) and for each path along foreign keys
     (``"room"``, ``"room__session"``), the fields to read, its primary key among them (an
     object whose key is empty, along a nullable key, is None); the rest of each object stays
     deferred, read on first use as with ``only()``. ``first(*values)`` returns the object,
-    its related objects set on it, or None. ``build`` is as for PreparedRead, without the
+    its related objects set on it, or None. ``build`` is as for CompiledQuery, without the
     ``values_list``.
     """
 
@@ -161,7 +209,7 @@ class PreparedObjects:
         self.build = build
         self.fields = fields
         self._parts: list[tuple[str, type[Model], list[str]]] | None = None
-        self._read = PreparedRead(self._values)
+        self._read = CompiledQuery(self._values)
 
     def _values(self, *values: int) -> QuerySet:
         queryset = self.build(*values)

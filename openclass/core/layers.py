@@ -26,7 +26,10 @@ class LocalChannelLayer(InMemoryChannelLayer):
       a fifth of the server's time in a busy assembly. Here a queue lives while someone waits
       on it or it holds messages; the walk drops the others (a page that has gone).
     - A group message is deep-copied for each member. Here it is copied once, and each member
-      gets its own shallow copy of that (what it holds inside is shared, read only).
+      gets its own shallow copy of that. That is only safe while a group message is flat (no
+      dict, list or set inside that a consumer could change for the others): ``group_send``
+      refuses any other (the platform's group messages carry their payload encoded once, as
+      text).
     """
 
     CLEAN_EVERY = 1.0
@@ -75,8 +78,11 @@ class LocalChannelLayer(InMemoryChannelLayer):
         if not isinstance(message, dict):
             raise TypeError("Message is not a dict")
         self.require_valid_group_name(group)
+        nested = [key for key, value in message.items() if isinstance(value, (dict, list, set))]
+        if nested:
+            raise TypeError(f"A group message must be flat; {nested} hold containers")
         self._clean_expired()
-        copied = deepcopy(message)
+        copied = dict(message)
         for channel in list(self.groups.get(group, ())):
             # A page that stopped reading loses this message, as with Channels' layer.
             with contextlib.suppress(ChannelFull):

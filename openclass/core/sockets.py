@@ -11,6 +11,7 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 
 async def dispatch_in_turn(
@@ -61,6 +62,9 @@ class PageConsumer(AsyncWebsocketConsumer):
     """
 
     async def __call__(self, scope, receive, send) -> None:
+        if settings.STOCK_FAST_PATHS:
+            await super().__call__(scope, receive, send)
+            return
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.base_send = send

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
 from openclass.accounts.models import User
-from openclass.core.db import PreparedObjects, PreparedRead, insert_rows
+from openclass.core.db import CompiledObjectQuery, CompiledQuery, insert_rows
 from openclass.courses import access
 from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Course, Enrolment, Session
@@ -49,7 +49,7 @@ def _random_id() -> int:
 
 
 # Asked at every classroom connection of every student: prepared.
-_ENROLMENT = PreparedRead(
+_ENROLMENT = CompiledQuery(
     lambda course, student: Enrolment.objects.filter(
         course_id=course, student_id=student
     ).values_list("pk")[:1]
@@ -355,7 +355,7 @@ def issue_ticket(user: User, room: LiveRoom | int, purpose: str = Ticket.Purpose
 
 # What a ticket reads of the participant, their class's room, its session and its server (the
 # rest stays deferred).
-_SEAT = PreparedObjects(
+_SEAT = CompiledObjectQuery(
     lambda participant, user: Participant.objects.filter(pk=participant, user_id=user),
     {
         "": ["id", "room_id", "user_id", "role", "admission", "removed_at", "breakout_id"],
@@ -617,14 +617,14 @@ def close_breakouts(actor: User, room: LiveRoom) -> None:
 
 
 # Read at every arrival (the welcome says which group the page is in): prepared.
-_OPEN_GROUPS = PreparedRead(
+_OPEN_GROUPS = CompiledQuery(
     lambda room: (
         LiveRoom.objects.filter(parent_id=room, status=LiveRoom.Status.OPEN)
         .order_by("pk")
         .values_list("pk", "name")
     )
 )
-_GROUP_MEMBERS = PreparedRead(
+_GROUP_MEMBERS = CompiledQuery(
     lambda room, parent: Participant.objects.filter(
         room_id=room, breakout__parent_id=parent, breakout__status=LiveRoom.Status.OPEN
     ).values_list("user_id", "breakout_id")

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
-from openclass.core.db import PreparedObjects, PreparedRead
+from openclass.core.db import CompiledObjectQuery, CompiledQuery
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable
@@ -108,12 +108,12 @@ _PERSON_COLUMNS = (
     "user_id", "user__name", "user__username", "role", "hand_raised_at", "media", "admission"
 )  # fmt: skip
 # Read at every arrival, and in an assembly for hundreds of people each time: prepared.
-_ONLINE = PreparedRead(
+_ONLINE = CompiledQuery(
     lambda room: Participant.objects.filter(room_id=room, connections__gt=0).values_list(
         *_PERSON_COLUMNS
     )
 )
-_ONLINE_ADMITTED = PreparedRead(
+_ONLINE_ADMITTED = CompiledQuery(
     lambda room: (
         Participant.objects.filter(room_id=room, connections__gt=0)
         .exclude(admission=Admission.WAITING)
@@ -256,7 +256,7 @@ def sweep_gone_processes() -> dict[int, list[dict]]:
 
 # What a connection reads of the participant, their room, its session and course (the rest
 # stays deferred): every page of a class arriving at once comes here.
-_CONNECTING = PreparedObjects(
+_CONNECTING = CompiledObjectQuery(
     lambda room, user: Participant.objects.filter(
         room_id=room, room__parent__isnull=True, user_id=user
     ),
@@ -424,7 +424,7 @@ def group_of(user_id: int, groups: list[dict]) -> int | None:
 
 
 # Read at every arrival (the welcome's chat): prepared.
-_CHAT_HISTORY = PreparedRead(
+_CHAT_HISTORY = CompiledQuery(
     lambda room: (
         ChatMessage.objects.filter(room_id=room, deleted_at__isnull=True)
         .order_by("-sent_at", "-pk")
@@ -476,7 +476,7 @@ def delete_chat(member: Member, message_id: object) -> dict:
     return {"type": "chat.deleted", "id": message_id}
 
 
-_HANDS = PreparedRead(
+_HANDS = CompiledQuery(
     lambda room: (
         Participant.objects.filter(room_id=room, hand_raised_at__isnull=False)
         .order_by("hand_raised_at", "pk")
@@ -519,7 +519,7 @@ def react(member: Member, emoji: object) -> dict:
 
 
 # The poll open in a room, if any (every arrival is shown it): prepared.
-_OPEN_POLL = PreparedObjects(
+_OPEN_POLL = CompiledObjectQuery(
     lambda room: Poll.objects.filter(room_id=room, closed_at__isnull=True).order_by(
         "-opened_at", "-pk"
     ),

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from openclass.core.db import PreparedRead, insert_rows
+from openclass.core.db import CompiledQuery, insert_rows
 from openclass.live.models import LiveRoom, Participant, Ticket
 from openclass.live.testing import LiveClass
 
@@ -29,7 +29,7 @@ def test_a_prepared_read_returns_what_the_orm_returns_for_each_set_of_values(roo
     second = Participant.objects.create(
         room=room, user=live_class.classmate, role="student", hand_raised_at=raised
     )
-    read = PreparedRead(_people)
+    read = CompiledQuery(_people)
     for participant in (first, second, first):
         expected = list(_people(room.pk, participant.user_id))
         assert read.rows(room.pk, participant.user_id) == expected
@@ -39,7 +39,7 @@ def test_a_prepared_read_returns_what_the_orm_returns_for_each_set_of_values(roo
 
 
 def test_a_prepared_read_wants_each_value_once():
-    read = PreparedRead(
+    read = CompiledQuery(
         lambda user: Participant.objects.filter(user_id=user, room__started_by_id=user).values_list(
             "pk"
         )
@@ -65,10 +65,10 @@ def test_inserted_rows_read_back_as_the_orm_would_have_stored_them(room, live_cl
 
 
 def test_prepared_objects_come_with_their_related_objects_and_the_rest_deferred(room, live_class):
-    from openclass.core.db import PreparedObjects
+    from openclass.core.db import CompiledObjectQuery
 
     participant = Participant.objects.create(room=room, user=live_class.student, role="student")
-    seat = PreparedObjects(
+    seat = CompiledObjectQuery(
         lambda pk: Participant.objects.filter(pk=pk),
         {
             "": ["id", "room_id", "role"],
