@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
 from openclass.courses import services as course_services
-from openclass.courses.models import Attendance, Course, Lesson, Section
+from openclass.courses.models import Attendance, Lesson, Section
 from openclass.media import ffmpeg
 
 from . import registry, services
@@ -382,27 +382,3 @@ def discard(recording: Recording) -> None:
     recording.lesson = None
     recording.video = None
     recording.save(update_fields=["status", "lesson", "video"])
-
-
-def kept_for(course: Course) -> list[Recording]:
-    """The recordings of a course's live classes that still exist."""
-    return list(
-        Recording.objects.filter(room__session__course=course)
-        .exclude(status=Recording.Status.DELETED)
-        .select_related("room__session", "video", "lesson")
-    )
-
-
-def to_watch(student: User) -> list[Recording]:
-    """Recordings shared with ``student``'s courses that they were assigned and have not yet
-    completed (the home page's "recordings to watch")."""
-    recordings = Recording.objects.filter(assigned_to=student, lesson__isnull=False).select_related(
-        "lesson__section__course", "room__session"
-    )
-    return [
-        recording
-        for recording in recordings
-        if not recording.lesson.progress.filter(
-            student=student, completed_at__isnull=False
-        ).exists()
-    ]

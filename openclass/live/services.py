@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,42 +131,6 @@ def main_room(session: Session) -> LiveRoom:
     except IntegrityError:
         room = LiveRoom.objects.get(session=session, parent=None)
     return room
-
-
-def delivered_minutes(session: Session) -> int | None:
-    """How long a live session's class really ran, in whole minutes, from its start to its end
-    (``None`` until it has ended): what the operations area pays for, not the timetable."""
-    room = LiveRoom.objects.filter(
-        session=session, parent=None, status=LiveRoom.Status.ENDED
-    ).first()
-    if room is None or not (room.started_at and room.ended_at):
-        return None
-    return max(0, int((room.ended_at - room.started_at).total_seconds() // 60))
-
-
-def live_now_for(student: User) -> list[LiveRoom]:
-    """Open rooms of the courses ``student`` is enrolled in (the home page's "live now")."""
-    return list(
-        LiveRoom.objects.filter(
-            parent=None,
-            status=LiveRoom.Status.OPEN,
-            session__course__enrolments__student=student,
-            session__course__is_published=True,
-        )
-        .select_related("session__course")
-        .order_by("started_at")
-    )
-
-
-def live_today_for_host(user: User) -> list[Session]:
-    """Today's live sessions of the courses ``user`` runs (the teacher's home), in order."""
-    today = timezone.localdate()
-    managed = access.manageable_courses(user).filter(Q(owner=user) | Q(teachers=user))
-    return list(
-        Session.objects.filter(kind=Session.Kind.LIVE, day=today, course__in=managed)
-        .select_related("course")
-        .order_by("starts_at", "pk")
-    )
 
 
 # --- Opening a room on a Janus server ---------------------------------------------------------
@@ -957,3 +920,20 @@ def confirm_attendance(actor: User, room: LiveRoom) -> LiveRoom:
         room.attendance_confirmed_by = actor
         room.save(update_fields=["attendance_confirmed_at", "attendance_confirmed_by"])
     return room
+
+
+# --- Recordings, for other areas ---------------------------------------------------------------
+
+
+def share_recording(actor: User, recording) -> object:
+    """Share a class's recording with its course (``recording.share``)."""
+    from . import recording as recordings
+
+    return recordings.share(actor, recording)
+
+
+def discard_recording(recording) -> None:
+    """Delete a recording's video, lesson and files (``recording.discard``)."""
+    from . import recording as recordings
+
+    recordings.discard(recording)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
 from openclass.courses.models import Enrolment
-from openclass.live import recording as recordings
+from openclass.live import selectors as live_selectors
+from openclass.live import services as live
 
 from . import access
 from .models import Application, ApplicationEvent, SurveyReceipt, SurveyResponse
@@ -156,9 +157,9 @@ def decide_recordings(
     locked.save(update_fields=["recording", "recording_days", "recording_decided_at"])
     if choice == Recording.PUBLISH:
         owner = locked.course.owner
-        for kept in recordings.kept_for(locked.course):
+        for kept in live_selectors.kept_for(locked.course):
             if kept.status == kept.Status.READY and not kept.lesson_id:
-                recordings.share(owner, kept)
+                live.share_recording(owner, kept)
     ApplicationEvent.objects.create(
         application=locked,
         action="recordings",
@@ -186,7 +187,7 @@ def enforce_retention(now: datetime.datetime | None = None) -> int:
             > now
         ):
             continue
-        for kept in recordings.kept_for(application.course):
-            recordings.discard(kept)
+        for kept in live_selectors.kept_for(application.course):
+            live.discard_recording(kept)
             deleted += 1
     return deleted

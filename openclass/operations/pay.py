@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
 from openclass.courses.models import Attendance, Enrolment, Session
-from openclass.live import services as live
+from openclass.live import selectors as live
 
 from . import access
 from .models import (

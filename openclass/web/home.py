@@ -10,8 +10,7 @@ from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
 from openclass.assessments import todo
 from openclass.courses import services as courses
-from openclass.live import recording as live_recordings
-from openclass.live import services as live
+from openclass.live import selectors as live
 from openclass.operations import pay as operations_pay
 
 Role = User.Role
@@ -65,7 +64,7 @@ def home_context(user: User) -> HomeContext:
     context = HomeContext(role=user.role)
     if user.role == Role.STUDENT:
         context.live_now = live.live_now_for(user)
-        context.recordings = live_recordings.to_watch(user)
+        context.recordings = live.to_watch(user)
         context.resume = courses.resume_target(user)
         context.courses = courses.courses_with_progress(user)
         context.today = courses.todays_sessions(user)

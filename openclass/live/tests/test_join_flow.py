@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from openclass.courses.models import Attendance
-from openclass.live import registry, services
+from openclass.live import registry, selectors, services
 from openclass.live.models import LiveRoom, Participant, RejectedJoin, Stay, Ticket
 from openclass.live.testing import JanusParticipant, videoroom_event
 
@@ -45,7 +45,7 @@ def apply(sink, match, timeout: float = 10.0) -> list[dict]:
 def test_a_student_joins_with_a_ticket_and_leaves(use_janus, janus_sink, live_class):
     room = services.start(live_class.teacher, live_class.session)
     assert room.status == LiveRoom.Status.OPEN
-    assert services.live_now_for(live_class.student) == [room]
+    assert selectors.live_now_for(live_class.student) == [room]
     grant = services.issue_ticket(live_class.student, room)
     browser = join(grant)
     apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))

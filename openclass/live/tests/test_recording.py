@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from openclass.courses.models import Attendance, Lesson
 from openclass.live import recording as recordings
-from openclass.live import services
+from openclass.live import selectors, services
 from openclass.live.models import LiveRoom, Recording, Stay, Ticket
 from openclass.media import ffmpeg
 from openclass.media import services as media
@@ -51,7 +51,7 @@ def test_sharing_makes_a_lesson_assigned_to_who_missed_the_class(client, recorde
     url = reverse("live:recording_share", args=[recorded.room_id])
     client.force_login(live_class.student)
     assert client.post(url).status_code == 403
-    assert recordings.to_watch(live_class.classmate) == []
+    assert selectors.to_watch(live_class.classmate) == []
     client.force_login(live_class.teacher)
     client.post(url)
     recorded.refresh_from_db()
@@ -59,8 +59,8 @@ def test_sharing_makes_a_lesson_assigned_to_who_missed_the_class(client, recorde
     assert lesson.kind == Lesson.Kind.VIDEO and not lesson.is_required
     assert lesson.section.course == live_class.courses.class_course
     assert list(recorded.assigned_to.all()) == [live_class.classmate]
-    assert recordings.to_watch(live_class.classmate) == [recorded]
-    assert recordings.to_watch(live_class.student) == []
+    assert selectors.to_watch(live_class.classmate) == [recorded]
+    assert selectors.to_watch(live_class.student) == []
     client.force_login(live_class.classmate)
     home = client.get(reverse("web:home")).content.decode()
     assert reverse("courses:lesson", args=[lesson.section.course_id, lesson.pk]) in home
