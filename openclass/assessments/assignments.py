@@ -43,6 +43,7 @@ from django.utils.translation import ngettext
 
 from openclass.accounts.models import User
 from openclass.courses import access
+from openclass.courses import selectors as course_selectors
 from openclass.courses import services as courses
 from openclass.courses.models import Course, Enrolment, Lesson
 
@@ -486,7 +487,7 @@ def submit(
     course = course_of(assignment)
     if not is_enrolled(student, assignment):
         raise PermissionDenied(_("Only students enrolled in the course can submit."))
-    if not courses.is_open(course, timezone.localdate(now)):
+    if not course_selectors.is_open(course, timezone.localdate(now)):
         raise ValidationError(_("This course is not open now."))
     state = window(assignment, now)
     if not state.open:

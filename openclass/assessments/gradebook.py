@@ -44,7 +44,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -54,8 +53,8 @@ from openpyxl.utils import get_column_letter
 
 from openclass.accounts.models import Organisation, User
 from openclass.courses import access
-from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress
-from openclass.courses.services import lessons_in_order
+from openclass.courses.models import Course, Enrolment, Lesson
+from openclass.courses.selectors import completed_required_lessons, lessons_in_order
 
 from .models import Assignment, Attempt, GradebookSettings, GradeOverride, Quiz, Submission
 from .quizzes import revealed
@@ -249,7 +248,7 @@ def _total(cells: list[Cell], completion: Cell, completion_weight: Decimal) -> D
 
 def columns_of(course: Course) -> tuple[list[Column], int]:
     """The quiz and assignment lessons of ``course`` in lesson order, and the number of
-    required lessons (what completion counts, as ``courses.services.course_progress``).
+    required lessons (what completion counts, as ``courses.selectors.course_progress``).
     Three queries."""
     every = lessons_in_order(course)
     required = sum(1 for lesson in every if lesson.is_required)
@@ -385,16 +384,7 @@ def table(
             ).only("assignment_id", "student_id", "score", "is_late")
         }
 
-    done = dict(
-        LessonProgress.objects.filter(
-            student_id__in=student_ids,
-            lesson__section__course=course,
-            lesson__is_required=True,
-            completed_at__isnull=False,
-        )
-        .values_list("student_id")
-        .annotate(n=Count("pk"))
-    )
+    done = completed_required_lessons(students=student_ids, courses=[course])
     current, history = _latest_overrides(course, student_ids)
 
     by_column = []
@@ -414,7 +404,7 @@ def table(
             cell.override = current.get(key)
             cell.history = history.get(key, [])
             cells.append(cell)
-        completed = done.get(sid, 0)
+        completed = done.get((sid, course.pk), 0)
         if required:
             completion = Cell(
                 None,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from openclass.accounts.models import User
 from openclass.core.db import update_by_pk
 from openclass.courses import access
+from openclass.courses import selectors as course_selectors
 from openclass.courses import services as courses
 from openclass.courses.models import Enrolment, Lesson
 
@@ -177,7 +178,7 @@ def availability(student: User, quiz: Quiz, now: datetime.datetime | None = None
     course = quiz.lesson.section.course
     if not is_enrolled(student, quiz):
         return Refused(_("Enrol in the course to take this quiz."), code="not_enrolled")
-    if not courses.is_open(course, timezone.localdate(now)):
+    if not course_selectors.is_open(course, timezone.localdate(now)):
         return Refused(_("This course is not open now."), code="course_closed")
     if quiz.opens_at and now < quiz.opens_at:
         when = timezone.localtime(quiz.opens_at).strftime("%Y-%m-%d %H:%M")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from openclass.accounts.models import User
 from openclass.courses import access
-from openclass.courses import services as courses
+from openclass.courses import selectors as courses
 from openclass.courses.models import Course
 
 from . import assignments, quizzes

@@ -22,7 +22,7 @@ from django.utils import timezone
 from openclass.accounts.models import Organisation, User
 from openclass.catalog.models import Topic
 
-from . import services
+from . import selectors, services
 from .models import Course, Enrolment, Lesson, LessonProgress, Section, Session
 
 DOKDO = "독도 바로 알기"
@@ -130,7 +130,7 @@ def _build_course(
 
 def _schedule(course: Course, first_day: datetime.date, every: int = 2) -> None:
     """One recorded session per lesson, ``every`` days apart, the last ones after today."""
-    for index, lesson in enumerate(services.lessons_in_order(course)):
+    for index, lesson in enumerate(selectors.lessons_in_order(course)):
         Session.objects.create(
             course=course,
             kind=Session.Kind.RECORDED,
@@ -248,7 +248,7 @@ def build_demo_courses(*, with_videos: bool = True) -> int:
 
     # Some history: most of grade 5 has finished the first Dokdo lesson; the demo student is
     # part-way through it, so "continue learning" has something to offer.
-    first, *rest = services.lessons_in_order(dokdo)
+    first, *rest = selectors.lessons_in_order(dokdo)
     started = timezone.now() - datetime.timedelta(days=4)
     grade5_students = list(User.objects.filter(enrolments__course=dokdo).order_by("username"))
     for index, student in enumerate(grade5_students):

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from openclass.accounts.models import User
 
-from . import progress, services
+from . import progress, selectors
 from .models import Enrolment, Lesson, LessonProgress
 from .progress import Beat, Refused, Rules, State
 
@@ -68,7 +68,7 @@ def load(student: User, lesson_id: int) -> tuple[int, Rules, State] | None:
     if lesson is None or not student.is_active:
         return None
     course = lesson.section.course
-    if not services.is_open(course):
+    if not selectors.is_open(course):
         return None
     if not Enrolment.objects.filter(course=course, student=student).exists():
         return None

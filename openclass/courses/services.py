@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import Organisation, User
 
-from . import access
+from . import access, selectors
 from .models import (
     Attendance,
     AttendanceCorrection,
@@ -26,7 +26,6 @@ from .models import (
     Enrolment,
     Lesson,
     LessonProgress,
-    Section,
     Session,
 )
 
@@ -50,15 +49,6 @@ def reorder(items: QuerySet, ordered_ids: Sequence[int]) -> None:
     for position, pk in enumerate(ordered_ids, start=1):
         by_id[pk].position = position
     items.model.objects.bulk_update(by_id.values(), ["position"])
-
-
-@transaction.atomic
-def move_lesson(lesson: Lesson, section: Section) -> None:
-    if section.course_id != lesson.section.course_id:
-        raise ValidationError(_("A lesson can only move within its course."))
-    lesson.section = section
-    lesson.position = next_position(section.lessons.all())
-    lesson.save(update_fields=["section", "position"])
 
 
 @transaction.atomic
@@ -97,14 +87,6 @@ def copy_course(
             lesson.section = section
         Lesson.objects.bulk_create(lessons)
     return copy
-
-
-def lessons_in_order(course: Course) -> list[Lesson]:
-    return list(
-        Lesson.objects.filter(section__course=course)
-        .select_related("section", "video")
-        .order_by("section__position", "section__pk", "position", "pk")
-    )
 
 
 # --- Enrolment ------------------------------------------------------------------------------
@@ -193,15 +175,6 @@ def unenrol(actor: User, course: Course, student: User) -> None:
 # --- Studying -------------------------------------------------------------------------------
 
 
-def is_open(course: Course, today: datetime.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return (
-        course.is_published
-        and (course.opens_on is None or course.opens_on <= today)
-        and (course.closes_on is None or today <= course.closes_on)
-    )
-
-
 @transaction.atomic
 def open_lesson(
     student: User, lesson: Lesson, now: datetime.datetime | None = None
@@ -253,88 +226,13 @@ def lesson_completed(progress: LessonProgress, now: datetime.datetime | None = N
 
 def update_course_completion(student: User, course: Course, now: datetime.datetime) -> bool:
     """A course completes when every required lesson has; returns whether it is complete."""
-    required = Lesson.objects.filter(section__course=course, is_required=True)
-    done = LessonProgress.objects.filter(
-        student=student, lesson__in=required, completed_at__isnull=False
-    ).count()
-    complete = done == required.count() and done > 0
+    done, required = selectors.course_progress(student, course)
+    complete = done == required and done > 0
     if complete:
         Enrolment.objects.filter(course=course, student=student, completed_at__isnull=True).update(
             completed_at=now
         )
     return complete
-
-
-def course_progress(student: User, course: Course) -> tuple[int, int]:
-    """(completed required lessons, required lessons) of ``student`` in ``course``."""
-    required = Lesson.objects.filter(section__course=course, is_required=True)
-    done = LessonProgress.objects.filter(
-        student=student, lesson__in=required, completed_at__isnull=False
-    ).count()
-    return done, required.count()
-
-
-def courses_with_progress(student: User) -> list[dict]:
-    """The student's enrolments, most recently studied first, with required/completed counts,
-    in three queries whatever the number of courses."""
-    enrolments = list(
-        Enrolment.objects.filter(student=student)
-        .select_related("course", "last_lesson")
-        .order_by("completed_at", "-last_activity_at", "-enrolled_at")
-    )
-    course_ids = [e.course_id for e in enrolments]
-    required = dict(
-        Lesson.objects.filter(section__course__in=course_ids, is_required=True)
-        .values_list("section__course")
-        .annotate(n=Count("pk"))
-    )
-    done = dict(
-        LessonProgress.objects.filter(
-            student=student,
-            lesson__section__course__in=course_ids,
-            lesson__is_required=True,
-            completed_at__isnull=False,
-        )
-        .values_list("lesson__section__course")
-        .annotate(n=Count("pk"))
-    )
-    rows = []
-    for enrolment in enrolments:
-        total = required.get(enrolment.course_id, 0)
-        completed = done.get(enrolment.course_id, 0)
-        rows.append(
-            {
-                "enrolment": enrolment,
-                "course": enrolment.course,
-                "required": total,
-                "completed": completed,
-                "percent": int(completed * 100 / total) if total else 0,
-            }
-        )
-    return rows
-
-
-def resume_target(student: User) -> LessonProgress | None:
-    """The lesson to continue ("이어서 학습"): the last lesson opened in a course not yet
-    completed, with its progress (for the resume position)."""
-    enrolment = (
-        Enrolment.objects.filter(
-            student=student,
-            completed_at__isnull=True,
-            last_lesson__isnull=False,
-            course__is_published=True,
-        )
-        .select_related("last_lesson__section__course")
-        .order_by("-last_activity_at")
-        .first()
-    )
-    if enrolment is None:
-        return None
-    return (
-        LessonProgress.objects.filter(student=student, lesson=enrolment.last_lesson)
-        .select_related("lesson__section__course")
-        .first()
-    )
 
 
 # --- Attendance (lesson side) ---------------------------------------------------------------
@@ -456,68 +354,3 @@ def correct_attendance(
     mark.corrected = True
     mark.save(update_fields=["status", "corrected", "updated_at"])
     return mark
-
-
-# --- Home panels (F-03) ---------------------------------------------------------------------
-
-
-def todays_sessions(student: User, today: datetime.date | None = None) -> list[Session]:
-    """Sessions scheduled today in the courses ``student`` is enrolled in."""
-    today = today or timezone.localdate()
-    return list(
-        Session.objects.filter(
-            day=today, course__enrolments__student=student, course__is_published=True
-        )
-        .select_related("course", "lesson")
-        .order_by("starts_at", "pk")
-    )
-
-
-def attendance_summary(student: User) -> dict[str, int]:
-    """How many of each attendance mark ``student`` has, across their courses."""
-    counts = dict(
-        Attendance.objects.filter(student=student).values_list("status").annotate(n=Count("pk"))
-    )
-    return {status: counts.get(status, 0) for status in Status.values}
-
-
-def teaching_overview(user: User) -> list[dict]:
-    """The courses ``user`` runs, each with its enrolled, not-started and completed counts."""
-    courses = (
-        Course.objects.filter(Q(owner=user) | Q(teachers=user))
-        .distinct()
-        .annotate(
-            enrolled=Count("enrolments", distinct=True),
-            completed=Count(
-                "enrolments", filter=Q(enrolments__completed_at__isnull=False), distinct=True
-            ),
-        )
-        .order_by("-is_published", "title")
-    )
-    rows = []
-    for course in courses[:20]:
-        started = (
-            LessonProgress.objects.filter(
-                lesson__section__course=course,
-                student__enrolments__course=course,
-            )
-            .values("student")
-            .distinct()
-            .count()
-        )
-        rows.append(
-            {
-                "course": course,
-                "enrolled": course.enrolled,
-                "completed": course.completed,
-                "not_started": max(0, course.enrolled - started),
-            }
-        )
-    return rows
-
-
-def not_started(course: Course) -> QuerySet[User]:
-    """Enrolled students of ``course`` who have opened none of its lessons."""
-    return User.objects.filter(enrolments__course=course).exclude(
-        lesson_progress__lesson__section__course=course
-    )

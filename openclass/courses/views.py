@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.models import Organisation, User
 from openclass.catalog.models import Topic
 
-from . import access, progress, services
+from . import access, progress, selectors, services
 from .forms import (
     CopyCourseForm,
     CourseForm,
@@ -103,7 +103,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for section in sections:
         for lesson in section.lessons.all():
             lesson.my_progress = progress.get(lesson.pk)
-    done, required = services.course_progress(request.user, course)
+    done, required = selectors.course_progress(request.user, course)
     return render(
         request,
         "courses/course_detail.html",
@@ -115,7 +115,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
             "can_enrol": access.can_enrol_into(request.user, course),
             "can_enrol_self": enrolment is None and access.can_enrol_self(request.user, course),
-            "is_open": services.is_open(course),
+            "is_open": selectors.is_open(course),
             "done": done,
             "required": required,
             "percent": int(done * 100 / required) if required else 0,
@@ -392,14 +392,14 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
     is_student = Enrolment.objects.filter(course=course, student=request.user).exists()
     if not is_student and not access.can_preview_lessons(request.user, course):
         raise PermissionDenied(_("Enrol in the course to study its lessons."))
-    if is_student and not services.is_open(course):
+    if is_student and not selectors.is_open(course):
         raise PermissionDenied(_("This course is not open now."))
     my_progress = services.open_lesson(request.user, lesson) if is_student else None
     if lesson.kind in Lesson.ASSESSMENT_KINDS:
         # Quizzes and assignments have their own pages (``assessments``); opening the lesson has
         # recorded attendance and the resume point like any other.
         return redirect(f"assessments:{lesson.kind}", lesson.pk)
-    ordered = services.lessons_in_order(course)
+    ordered = selectors.lessons_in_order(course)
     index = next(i for i, item in enumerate(ordered) if item.pk == lesson.pk)
     playback_url = ""
     if lesson.kind == Lesson.Kind.VIDEO and lesson.video_id:
@@ -469,7 +469,7 @@ def heartbeat(request: HttpRequest, pk: int, lesson_id: int) -> JsonResponse:
         )
         .first()
     )
-    if progress_row is None or not services.is_open(progress_row.lesson.section.course):
+    if progress_row is None or not selectors.is_open(progress_row.lesson.section.course):
         return JsonResponse({"ok": False, "reason": "not_enrolled"}, status=403)
     try:
         payload = json.loads(request.POST.get("beat", ""))

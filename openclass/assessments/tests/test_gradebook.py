@@ -25,7 +25,7 @@ from openclass.assessments.models import (
     Submission,
 )
 from openclass.assessments.quizzes import kept_percents
-from openclass.courses import services
+from openclass.courses import selectors, services
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
 from openclass.courses.testing import Courses
 
@@ -143,7 +143,7 @@ def test_completion_matches_the_courses_rule(book: Book) -> None:
     services.complete_lesson(north.student_a2, book.courses.document)
     services.complete_lesson(north.student_a2, book.courses.link)  # optional: not counted
     row = row_of(gradebook.table(book.course, north.homeroom_a, now=NOW), north.student_a2)
-    assert (row.completion.done, row.completion.required) == services.course_progress(
+    assert (row.completion.done, row.completion.required) == selectors.course_progress(
         north.student_a2, book.course
     )
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from openclass.accounts.models import User
-from openclass.courses import access, services
+from openclass.courses import access, selectors
 from openclass.courses.demo import CAREER, DOKDO, SAFETY
 from openclass.courses.models import Course, Session
 
@@ -26,15 +26,15 @@ def test_demo_courses_give_every_role_something_to_see(demo) -> None:
     student = User.objects.get(username="hanbit-0175")
     # Without videos (small city) the Dokdo course is a handout and a link, which the demo
     # student has opened: it is complete, so nothing is left to resume.
-    [dokdo] = services.courses_with_progress(student)
+    [dokdo] = selectors.courses_with_progress(student)
     assert dokdo["course"].title == DOKDO and dokdo["enrolment"].last_lesson is not None
     young = User.objects.get(username="hanbit-0001")
-    titles = [row["course"].title for row in services.courses_with_progress(young)]
+    titles = [row["course"].title for row in selectors.courses_with_progress(young)]
     assert [title for title in titles if title not in applied] == [SAFETY]
     career = Course.objects.get(title=CAREER)
     assert access.can_enrol_self(student, career)
     teacher = User.objects.get(username="hanbit-t01")
-    taught = [row["course"].title for row in services.teaching_overview(teacher)]
+    taught = [row["course"].title for row in selectors.teaching_overview(teacher)]
     assert [title for title in taught if title not in applied] == [SAFETY]
     assert Session.objects.filter(course__title=SAFETY).exists()
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from openclass.courses import services
+from openclass.courses import selectors, services
 from openclass.courses.models import (
     Attendance,
     AttendanceCorrection,
@@ -76,7 +76,7 @@ def test_course_completes_when_required_lessons_do(enrolled: Courses) -> None:
     services.lesson_completed(progress)
     enrolment.refresh_from_db()
     assert enrolment.completed_at is not None  # the optional link is not needed
-    assert services.course_progress(student, enrolled.class_course) == (2, 2)
+    assert selectors.course_progress(student, enrolled.class_course) == (2, 2)
 
 
 def test_opening_a_lesson_needs_an_enrolment(courses: Courses) -> None:
@@ -87,20 +87,20 @@ def test_opening_a_lesson_needs_an_enrolment(courses: Courses) -> None:
 
 def test_resume_target_is_the_last_lesson_opened(enrolled: Courses) -> None:
     student = enrolled.city.north.student_a1
-    assert services.resume_target(student) is None
+    assert selectors.resume_target(student) is None
     services.open_lesson(student, enrolled.video, now=at(DAY, 9))
     services.open_lesson(student, enrolled.link, now=at(DAY, 10))
-    assert services.resume_target(student).lesson == enrolled.link
+    assert selectors.resume_target(student).lesson == enrolled.link
     services.open_lesson(student, enrolled.video, now=at(DAY, 11))
-    assert services.resume_target(student).lesson == enrolled.video
-    assert services.resume_target(enrolled.city.north.student_a2) is None
+    assert selectors.resume_target(student).lesson == enrolled.video
+    assert selectors.resume_target(enrolled.city.north.student_a2) is None
 
 
 def test_courses_with_progress_counts_required_lessons(enrolled: Courses) -> None:
     student = enrolled.city.north.student_a1
     services.open_lesson(student, enrolled.document)
     services.open_lesson(student, enrolled.link)
-    [row] = services.courses_with_progress(student)
+    [row] = selectors.courses_with_progress(student)
     assert (row["completed"], row["required"], row["percent"]) == (1, 2, 50)
 
 
@@ -112,8 +112,8 @@ def test_copy_course_copies_content_not_students(enrolled: Courses) -> None:
     assert copy.pk != enrolled.class_course.pk
     assert copy.owner == north.subject_teacher and not copy.is_published
     assert copy.scope == Course.Scope.CLASS and copy.organisation == north.class_b
-    assert [lesson.title for lesson in services.lessons_in_order(copy)] == [
-        lesson.title for lesson in services.lessons_in_order(enrolled.class_course)
+    assert [lesson.title for lesson in selectors.lessons_in_order(copy)] == [
+        lesson.title for lesson in selectors.lessons_in_order(enrolled.class_course)
     ]
     assert not copy.enrolments.exists()
     assert Lesson.objects.filter(section__course=enrolled.class_course).count() == 3

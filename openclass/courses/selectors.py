@@ -1,0 +1,187 @@
+"""What other areas read of courses: lessons in order, progress, today's sessions, what a teacher
+runs, attendance counts, whether a course is open.
+
+The public read API of ``courses`` (``assessments``, ``live``, ``operations`` and the home page
+read courses through it, not through its tables). Reads only: what changes a course, an
+enrolment or a mark is a command in ``courses.services``. Who may read what is decided by the
+caller through ``courses.access`` first; these functions answer for the student or course given.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from openclass.accounts.models import User
+
+from .models import Attendance, Course, Enrolment, Lesson, LessonProgress, Session
+
+
+def is_open(course: Course, today: datetime.date | None = None) -> bool:
+    """Published and within its opening dates: students may study it and hand work in."""
+    today = today or timezone.localdate()
+    return (
+        course.is_published
+        and (course.opens_on is None or course.opens_on <= today)
+        and (course.closes_on is None or today <= course.closes_on)
+    )
+
+
+def lessons_in_order(course: Course) -> list[Lesson]:
+    """Every lesson of ``course`` in the order students meet them (section, then lesson)."""
+    return list(
+        Lesson.objects.filter(section__course=course)
+        .select_related("section", "video")
+        .order_by("section__position", "section__pk", "position", "pk")
+    )
+
+
+def completed_required_lessons(
+    *, students: Iterable[User | int], courses: Iterable[Course | int]
+) -> dict[tuple[int, int], int]:
+    """How many required lessons each student has completed in each course, as ``{(student id,
+    course id): count}`` (pairs with none completed are absent). One query, whether it is one
+    student across their courses (the home page) or a class across one course (the gradebook):
+    what course completion counts, written once."""
+    student_ids = [getattr(student, "pk", student) for student in students]
+    course_ids = [getattr(course, "pk", course) for course in courses]
+    rows = (
+        LessonProgress.objects.filter(
+            student_id__in=student_ids,
+            lesson__section__course__in=course_ids,
+            lesson__is_required=True,
+            completed_at__isnull=False,
+        )
+        .values_list("student_id", "lesson__section__course")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(student_id, course_id): n for student_id, course_id, n in rows}
+
+
+def required_lesson_counts(course_ids: Iterable[int]) -> dict[int, int]:
+    """How many required lessons each course has (courses with none are absent)."""
+    return dict(
+        Lesson.objects.filter(section__course__in=list(course_ids), is_required=True)
+        .values_list("section__course")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def course_progress(student: User, course: Course) -> tuple[int, int]:
+    """(completed required lessons, required lessons) of ``student`` in ``course``."""
+    done = completed_required_lessons(students=[student], courses=[course])
+    required = required_lesson_counts([course.pk])
+    return done.get((student.pk, course.pk), 0), required.get(course.pk, 0)
+
+
+def courses_with_progress(student: User) -> list[dict]:
+    """The student's enrolments, most recently studied first, with required/completed counts,
+    in three queries whatever the number of courses."""
+    enrolments = list(
+        Enrolment.objects.filter(student=student)
+        .select_related("course", "last_lesson")
+        .order_by("completed_at", "-last_activity_at", "-enrolled_at")
+    )
+    course_ids = [e.course_id for e in enrolments]
+    required = required_lesson_counts(course_ids)
+    done = completed_required_lessons(students=[student], courses=course_ids)
+    rows = []
+    for enrolment in enrolments:
+        total = required.get(enrolment.course_id, 0)
+        completed = done.get((student.pk, enrolment.course_id), 0)
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "course": enrolment.course,
+                "required": total,
+                "completed": completed,
+                "percent": int(completed * 100 / total) if total else 0,
+            }
+        )
+    return rows
+
+
+def resume_target(student: User) -> LessonProgress | None:
+    """The lesson to continue ("이어서 학습"): the last lesson opened in a course not yet
+    completed, with its progress (for the resume position)."""
+    enrolment = (
+        Enrolment.objects.filter(
+            student=student,
+            completed_at__isnull=True,
+            last_lesson__isnull=False,
+            course__is_published=True,
+        )
+        .select_related("last_lesson__section__course")
+        .order_by("-last_activity_at")
+        .first()
+    )
+    if enrolment is None:
+        return None
+    return (
+        LessonProgress.objects.filter(student=student, lesson=enrolment.last_lesson)
+        .select_related("lesson__section__course")
+        .first()
+    )
+
+
+def todays_sessions(student: User, today: datetime.date | None = None) -> list[Session]:
+    """Sessions scheduled today in the courses ``student`` is enrolled in."""
+    today = today or timezone.localdate()
+    return list(
+        Session.objects.filter(
+            day=today, course__enrolments__student=student, course__is_published=True
+        )
+        .select_related("course", "lesson")
+        .order_by("starts_at", "pk")
+    )
+
+
+def attendance_summary(student: User) -> dict[str, int]:
+    """How many of each attendance mark ``student`` has, across their courses."""
+    counts = dict(
+        Attendance.objects.filter(student=student)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {status: counts.get(status, 0) for status in Attendance.Status.values}
+
+
+def teaching_overview(user: User) -> list[dict]:
+    """The courses ``user`` runs, each with its enrolled, not-started and completed counts."""
+    courses = (
+        Course.objects.filter(Q(owner=user) | Q(teachers=user))
+        .distinct()
+        .annotate(
+            enrolled=Count("enrolments", distinct=True),
+            completed=Count(
+                "enrolments", filter=Q(enrolments__completed_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("-is_published", "title")
+    )
+    rows = []
+    for course in courses[:20]:
+        started = (
+            LessonProgress.objects.filter(
+                lesson__section__course=course,
+                student__enrolments__course=course,
+            )
+            .values("student")
+            .distinct()
+            .count()
+        )
+        rows.append(
+            {
+                "course": course,
+                "enrolled": course.enrolled,
+                "completed": course.completed,
+                "not_started": max(0, course.enrolled - started),
+            }
+        )
+    return rows
