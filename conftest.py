@@ -17,7 +17,7 @@ from openclass.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
 pytest_plugins = [
     "openclass.accounts.testing",
     "openclass.courses.testing",
-    "openclass.assessments.testing",
+    "openclass.assessments.tests.fixtures",
     "openclass.live.testing",
     "openclass.operations.testing",
 ]

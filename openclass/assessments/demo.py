@@ -22,9 +22,9 @@ from openclass.accounts.models import User
 from openclass.courses.demo import DOKDO, SAFETY, lesson_pdf
 from openclass.courses.models import Course, Enrolment, Lesson, Section
 
-from . import assignments, quizzes, rubrics
-from .bank import QuestionData, save_question
 from .models import Assignment, Question, Quiz, QuizQuestion, Submission
+from .services import assignments, quizzes, rubrics
+from .services.bank import QuestionData, save_question
 
 Kind = Question.Kind
 DOKDO_QUIZ = "5차시 독도 확인 퀴즈"

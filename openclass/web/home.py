@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
-from openclass.assessments import todo
+from openclass.assessments import selectors as todo
 from openclass.courses import selectors as courses
 from openclass.live import selectors as live
 from openclass.operations import pay as operations_pay

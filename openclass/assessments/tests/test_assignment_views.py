@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from openclass.assessments import assignments, rubrics
 from openclass.assessments.models import (
     Assignment,
     AssignmentFile,
@@ -22,7 +21,8 @@ from openclass.assessments.models import (
     SubmissionFile,
     SubmissionVersion,
 )
-from openclass.assessments.testing import Homework
+from openclass.assessments.services import assignments, rubrics
+from openclass.assessments.tests.fixtures import Homework
 from openclass.courses.models import LessonProgress
 
 PDF = b"%PDF-1.4\n%%EOF\n"

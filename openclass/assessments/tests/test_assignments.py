@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
-from openclass.assessments import assignments, rubrics
 from openclass.assessments.models import (
     Assignment,
     RubricScore,
@@ -22,7 +21,8 @@ from openclass.assessments.models import (
     SubmissionFile,
     SubmissionVersion,
 )
-from openclass.assessments.testing import Homework
+from openclass.assessments.services import assignments, rubrics
+from openclass.assessments.tests.fixtures import Homework
 from openclass.courses.models import Lesson, LessonProgress
 
 Policy = Assignment.LatePolicy

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from openclass.assessments import bank as services
 from openclass.assessments.models import Answer, Attempt, Question, Quiz, QuizQuestion
-from openclass.assessments.testing import make_question
+from openclass.assessments.services import bank as services
+from openclass.assessments.tests.fixtures import make_question
 from openclass.courses.models import Enrolment, Lesson
 
 Kind = Question.Kind

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from openclass.assessments import bank_xlsx
-from openclass.assessments.bank import QuestionData
 from openclass.assessments.models import Question
-from openclass.assessments.testing import make_question
+from openclass.assessments.services import bank_xlsx
+from openclass.assessments.services.bank import QuestionData
+from openclass.assessments.tests.fixtures import make_question
 from openclass.core.downloads import XLSX_CONTENT_TYPE
 
 Kind = Question.Kind

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from openclass.accounts.models import User
-from openclass.assessments import gradebook, grading
 from openclass.assessments.demo import DEMO_STUDENT, DOKDO_ESSAY, DOKDO_QUIZ
 from openclass.assessments.models import Attempt, Quiz, Submission
+from openclass.assessments.services import gradebook, grading
 from openclass.courses.models import Course
 
 

@@ -14,8 +14,6 @@ from django.utils import timezone, translation
 
 from openclass.accounts.models import User
 from openclass.accounts.testing import make_user
-from openclass.assessments import gradebook
-from openclass.assessments.gradebook import State
 from openclass.assessments.models import (
     Assignment,
     Attempt,
@@ -24,7 +22,9 @@ from openclass.assessments.models import (
     Quiz,
     Submission,
 )
-from openclass.assessments.quizzes import kept_percents
+from openclass.assessments.services import gradebook
+from openclass.assessments.services.gradebook import State
+from openclass.assessments.services.quizzes import kept_percents
 from openclass.courses import selectors, services
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
 from openclass.courses.testing import Courses

@@ -10,7 +10,8 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openclass.assessments.grading import (
+from openclass.assessments.models import Question
+from openclass.assessments.services.grading import (
     correct_answer_text,
     format_number,
     grade,
@@ -20,8 +21,7 @@ from openclass.assessments.grading import (
     parse_number,
     picked_choice_ids,
 )
-from openclass.assessments.models import Question
-from openclass.assessments.testing import make_question
+from openclass.assessments.tests.fixtures import make_question
 
 pytestmark = pytest.mark.django_db
 ONE = Decimal(1)

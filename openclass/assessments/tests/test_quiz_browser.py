@@ -33,8 +33,8 @@ FEEDBACK = "좋아요. 신호등 이야기도 써 보세요."
 
 def _quiz_lesson(title: str, questions: list, **settings) -> None:
     from openclass.accounts.models import User
-    from openclass.assessments import quizzes
     from openclass.assessments.models import Quiz
+    from openclass.assessments.services import quizzes
     from openclass.courses.models import Course, Lesson
 
     teacher = User.objects.get(username=TEACHER.username)
@@ -62,7 +62,7 @@ def seed_timed_quiz() -> None:
 
     from openclass.accounts.models import User
     from openclass.assessments.models import Question
-    from openclass.assessments.testing import make_question
+    from openclass.assessments.tests.fixtures import make_question
 
     teacher = User.objects.get(username=TEACHER.username)
     kind = Question.Kind
@@ -89,7 +89,7 @@ def seed_closing_quiz() -> None:
 
     from openclass.accounts.models import User
     from openclass.assessments.models import Question
-    from openclass.assessments.testing import make_question
+    from openclass.assessments.tests.fixtures import make_question
 
     teacher = User.objects.get(username=TEACHER.username)
     question = make_question(

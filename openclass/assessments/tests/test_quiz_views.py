@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from openclass.assessments import quizzes
 from openclass.assessments.models import Answer, Attempt, Quiz
+from openclass.assessments.services import quizzes
 from openclass.assessments.tests.test_quizzes import QuizSetup, make_quiz, right_answers
 from openclass.courses import services as course_services
 from openclass.courses.models import LessonProgress
@@ -288,7 +288,7 @@ def test_the_teacher_manages_the_quiz(client, setup: QuizSetup) -> None:
 
 def test_the_teacher_adds_questions_from_their_bank_only(client, setup: QuizSetup, courses) -> None:
     from openclass.assessments.models import Question
-    from openclass.assessments.testing import make_question
+    from openclass.assessments.tests.fixtures import make_question
 
     quiz = setup.quiz
     mine = make_question(setup.teacher, Question.Kind.TRUE_FALSE, "새 문제", answer_true=False)
@@ -413,7 +413,7 @@ def test_submitting_a_whole_quiz_takes_a_few_queries(
 
 def test_a_teacher_weighing_a_reusable_course_previews_its_quiz(client, courses) -> None:
     from openclass.assessments.models import Question
-    from openclass.assessments.testing import make_question
+    from openclass.assessments.tests.fixtures import make_question
     from openclass.courses.models import Lesson, Section
 
     city = courses.city

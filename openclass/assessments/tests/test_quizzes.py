@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 
 from openclass.accounts.models import User
-from openclass.assessments import quizzes
 from openclass.assessments.models import Answer, Attempt, Question, Quiz
-from openclass.assessments.testing import Bank, make_question
+from openclass.assessments.services import quizzes
+from openclass.assessments.tests.fixtures import Bank, make_question
 from openclass.courses import services as course_services
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress
 

@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from openclass.assessments import assignments, rubrics
 from openclass.assessments.models import Rubric, RubricCriterion, RubricLevel
-from openclass.assessments.testing import Homework
+from openclass.assessments.services import assignments, rubrics
+from openclass.assessments.tests.fixtures import Homework
 
 
 @pytest.fixture(autouse=True)

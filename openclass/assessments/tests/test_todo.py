@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from openclass.assessments import assignments, quizzes, todo
 from openclass.assessments.models import Attempt
-from openclass.assessments.testing import Bank
+from openclass.assessments.services import assignments, quizzes, todo
+from openclass.assessments.tests.fixtures import Bank
 from openclass.courses import services as course_services
 from openclass.courses.models import Lesson
 

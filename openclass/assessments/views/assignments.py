@@ -24,8 +24,7 @@ from openclass.core.downloads import download_response
 from openclass.courses import access
 from openclass.courses.models import Enrolment, Lesson
 
-from .. import assignments, rubrics
-from ..forms_assignment import (
+from ..forms.assignments import (
     AssignmentSettingsForm,
     CriterionForm,
     GradeForm,
@@ -42,6 +41,7 @@ from ..models import (
     Submission,
     SubmissionFile,
 )
+from ..services import assignments, rubrics
 
 
 def _errors(error: ValidationError) -> list[str]:

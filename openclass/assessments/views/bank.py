@@ -20,10 +20,10 @@ from django.views.decorators.http import require_POST
 
 from openclass.core.downloads import xlsx_response
 
-from .. import bank, bank_xlsx
-from ..forms_bank import BankFilterForm, ImportForm, QuestionForm, choice_formset
-from ..grading import correct_answer_text
+from ..forms.bank import BankFilterForm, ImportForm, QuestionForm, choice_formset
 from ..models import Question
+from ..services import bank, bank_xlsx
+from ..services.grading import correct_answer_text
 
 PAGE_SIZE = 50
 

@@ -23,8 +23,8 @@ from openclass.courses import access
 from openclass.courses.models import Course, Lesson
 from openclass.courses.views import visible_course_or_404
 
-from .. import gradebook
-from ..forms_gradebook import OverrideForm, WeightsForm
+from ..forms.gradebook import OverrideForm, WeightsForm
+from ..services import gradebook
 
 Role = User.Role
 HISTORY_SHOWN = 100  # the newest overrides on the page; the export holds them all

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_POST
 from openclass.courses import access
 from openclass.courses.models import Enrolment, Lesson
 
-from .. import quizzes
-from ..forms_quiz import GradeAnswerForm, QuizSettingsForm
+from ..forms.quizzes import GradeAnswerForm, QuizSettingsForm
 from ..models import Answer, Attempt, Question, Quiz
+from ..services import quizzes
 
 State = Attempt.State
 

@@ -40,9 +40,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ..models import Question
 from . import bank
 from .grading import format_number, parse_number
-from .models import Question
 
 Kind = Question.Kind
 MAX_ROWS = 1000

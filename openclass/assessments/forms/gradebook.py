@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .gradebook import MAX_WEIGHT, Column
+from ..services.gradebook import MAX_WEIGHT, Column
 
 WEIGHT = {
     "min_value": Decimal(0),

@@ -47,7 +47,7 @@ from openclass.courses import selectors as course_selectors
 from openclass.courses import services as courses
 from openclass.courses.models import Course, Enrolment, Lesson
 
-from .models import (
+from ..models import (
     Assignment,
     AssignmentFile,
     Rubric,

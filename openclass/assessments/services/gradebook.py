@@ -56,7 +56,7 @@ from openclass.courses import access
 from openclass.courses.models import Course, Enrolment, Lesson
 from openclass.courses.selectors import completed_required_lessons, lessons_in_order
 
-from .models import Assignment, Attempt, GradebookSettings, GradeOverride, Quiz, Submission
+from ..models import Assignment, Attempt, GradebookSettings, GradeOverride, Quiz, Submission
 from .quizzes import revealed
 
 CENT = Decimal("0.01")

@@ -7,8 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import quizzes
-from .models import Quiz
+from ..models import Quiz
+from ..services import quizzes
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

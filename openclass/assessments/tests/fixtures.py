@@ -14,7 +14,7 @@ import pytest
 from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
 
-from .models import Choice, Question
+from ..models import Choice, Question
 
 Kind = Question.Kind
 
@@ -107,7 +107,7 @@ def homework(courses, settings, tmp_path) -> Homework:
     from openclass.courses import services
     from openclass.courses.models import Lesson
 
-    from .assignments import assignment_for
+    from ..services.assignments import assignment_for
 
     settings.MEDIA_ROOT = tmp_path / "media"
     north = courses.city.north

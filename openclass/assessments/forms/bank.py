@@ -9,9 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import bank, bank_xlsx
-from .grading import format_number, parse_number
-from .models import Question
+from ..models import Question
+from ..services import bank, bank_xlsx
+from ..services.grading import format_number, parse_number
 
 Kind = Question.Kind
 DEFAULT_CHOICE_ROWS = 4

@@ -30,7 +30,7 @@ from openclass.accounts import scoping
 from openclass.accounts.models import User
 from openclass.courses import access
 
-from .models import Answer, Attempt, Choice, Question, QuizQuestion
+from ..models import Answer, Attempt, Choice, Question, QuizQuestion
 
 Kind = Question.Kind
 MAX_CHOICES = 10

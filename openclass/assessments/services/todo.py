@@ -16,8 +16,8 @@ from openclass.courses import access
 from openclass.courses import selectors as courses
 from openclass.courses.models import Course
 
+from ..models import Answer, Assignment, Attempt, Question, Quiz, Submission
 from . import assignments, quizzes
-from .models import Answer, Assignment, Attempt, Question, Quiz, Submission
 
 LIMIT = 8
 

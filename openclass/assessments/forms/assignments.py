@@ -10,8 +10,8 @@ from django.utils.translation import ngettext
 
 from openclass.accounts.models import User
 
-from . import assignments, rubrics
-from .models import Assignment, Rubric, RubricCriterion, RubricLevel
+from ..models import Assignment, Rubric, RubricCriterion, RubricLevel
+from ..services import assignments, rubrics
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

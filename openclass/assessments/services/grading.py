@@ -31,7 +31,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .models import Question
+from ..models import Question
 
 Kind = Question.Kind
 CENT = Decimal("0.01")

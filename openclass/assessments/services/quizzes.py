@@ -30,9 +30,9 @@ from openclass.courses import selectors as course_selectors
 from openclass.courses import services as courses
 from openclass.courses.models import Enrolment, Lesson
 
+from ..models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
 from . import bank as question_bank
 from . import grading
-from .models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
 
 State = Attempt.State
 Reveal = Quiz.Reveal

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from openclass.accounts.models import User
 from openclass.courses import access
 
-from .models import Rubric, RubricCriterion, RubricLevel, RubricScore
+from ..models import Rubric, RubricCriterion, RubricLevel, RubricScore
 
 _L = gettext_lazy
 
