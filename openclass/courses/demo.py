@@ -65,7 +65,7 @@ def lesson_pdf(title: str, lines: list[str]) -> bytes:
 
 
 def _video(owner: User, title: str, seconds: int, frequency: int):
-    from openclass.media import ffmpeg
+    from openclass.core import ffmpeg
     from openclass.media import services as media
 
     with tempfile.TemporaryDirectory() as folder:

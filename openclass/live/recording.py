@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
+from openclass.core import ffmpeg
 from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Lesson, Section
-from openclass.media import ffmpeg
 
 from . import registry, services
 from .janus import JanusError, JanusUnavailable

@@ -36,8 +36,8 @@ from django.utils.translation import gettext
 
 from openclass.accounts import scoping
 from openclass.accounts.models import User
+from openclass.core import ffmpeg
 
-from . import ffmpeg
 from .models import Upload, Video
 
 logger = logging.getLogger(__name__)

@@ -86,9 +86,9 @@ def seed_course(teacher, klass) -> None:
     import tempfile
 
     from openclass.catalog.models import Topic
+    from openclass.core import ffmpeg
     from openclass.courses import services
     from openclass.courses.models import Course, Lesson, Section
-    from openclass.media import ffmpeg
     from openclass.media import services as media
 
     course = Course.objects.create(

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from openclass.core import ffmpeg
 from openclass.courses.models import Attendance, Lesson
 from openclass.live import recording as recordings
 from openclass.live import selectors, services
 from openclass.live.models import LiveRoom, Recording, Stay, Ticket
-from openclass.media import ffmpeg
 from openclass.media import services as media
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from openclass.accounts.testing import City
-from openclass.media import ffmpeg
+from openclass.core import ffmpeg
 from openclass.media.models import Video
 
 SECONDS = 3

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from openclass.media import ffmpeg, services
+from openclass.core import ffmpeg
+from openclass.media import services
 from openclass.media.models import Video
 
 
