@@ -94,14 +94,16 @@ def perform_json(
     **kwargs: Any,
 ) -> JsonResponse:
     """Run a command for a page's script: ``{"ok": true, …ok(value)}``; a ValidationError is
-    400 ``{"ok": false, "reason": "invalid", "message": …}``, PermissionDenied 403
-    ``{"ok": false, "reason": "forbidden", "message": …}``."""
+    400 ``{"ok": false, "reason": "invalid", "message": …}`` (with ``"code"``, the error's own
+    code, when the service gave one, for a script that acts on why: ``code="deadline"``),
+    PermissionDenied 403 ``{"ok": false, "reason": "forbidden", "message": …}``."""
     try:
         value = command(*args, **kwargs)
     except ValidationError as error:
-        return JsonResponse(
-            {"ok": False, "reason": "invalid", "message": error_text(error)}, status=400
-        )
+        body = {"ok": False, "reason": "invalid", "message": error_text(error)}
+        if code := getattr(error, "code", None):
+            body["code"] = code
+        return JsonResponse(body, status=400)
     except PermissionDenied as error:
         return JsonResponse({"ok": False, "reason": "forbidden", "message": str(error)}, status=403)
     return JsonResponse({"ok": True, **(ok(value) if ok else {})})
