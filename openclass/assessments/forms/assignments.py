@@ -1,5 +1,5 @@
 """Forms of the assignment and rubric pages. The rules themselves live in
-``assessments.assignments`` and ``assessments.rubrics``; these forms only parse and show errors."""
+``services.assignments`` and ``services.rubrics``; these forms only parse and show errors."""
 
 from __future__ import annotations
 

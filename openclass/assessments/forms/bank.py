@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Question
@@ -152,10 +151,7 @@ class QuestionForm(forms.Form):
     def clean_image(self):
         upload = self.cleaned_data.get("image")
         if upload:
-            try:
-                bank.check_image(upload)
-            except ValidationError as error:
-                raise forms.ValidationError(error.messages) from error
+            bank.check_image(upload)  # its ValidationError is the field's error
         return upload
 
     def _number(self, name: str, *, default: Decimal | None) -> Decimal | None:

@@ -1,6 +1,6 @@
 """Assignment rules (과제): settings, the submission window and late policy, file checks, versioned
 submissions, grading (by score or by rubric, with the late penalty), publishing selected work to
-the class, live counts, and who may read which submission or file.
+the class and live counts. Who may read which submission or file is ``assessments.access``.
 
 Decided once for every assignment:
 
@@ -15,7 +15,8 @@ Decided once for every assignment:
   the assignment's list of file endings (never one of ``DANGEROUS_EXTENSIONS``), and their first
   bytes: web pages, SVG/XML, executables and scripts are refused whatever their name, and a file
   claiming a known format (PDF, images, office files, HWP, ZIP) must start like one. They are
-  stored under random names and only ever served as downloads (``web.downloads.download_response``).
+  stored under random names and only ever served as downloads
+  (``core.downloads.download_response``).
 - **Scores.** ``Submission.score`` is the score that counts, after any late penalty, so the
   gradebook reads it as it is. With a rubric the raw score is the sum of the picked levels'
   points scaled to the assignment's maximum: ``sum × max_score ÷ (sum of each criterion's best
@@ -467,10 +468,6 @@ def remove_instruction_file(actor: User, file: AssignmentFile) -> None:
 # --- Submitting ----------------------------------------------------------------------------
 
 
-def is_enrolled(student: User, assignment: Assignment) -> bool:
-    return Enrolment.objects.filter(course=course_of(assignment), student=student).exists()
-
-
 def submit(
     student: User,
     assignment: Assignment,
@@ -485,7 +482,7 @@ def submit(
     a failure is removed again, so a submission is all there or not there at all."""
     now = now or timezone.now()
     course = course_of(assignment)
-    if not is_enrolled(student, assignment):
+    if not access.is_enrolled(student, course):
         raise PermissionDenied(_("Only students enrolled in the course can submit."))
     if not course_selectors.is_open(course, timezone.localdate(now)):
         raise ValidationError(_("This course is not open now."))
@@ -772,7 +769,7 @@ def published_for(viewer: User, assignment: Assignment) -> list[Submission]:
     """The submissions the teacher showed to the class, for an enrolled student or a manager
     (nobody else), each with its latest version and that version's files."""
     course = course_of(assignment)
-    if not (is_enrolled(viewer, assignment) or access.can_manage_course(viewer, course)):
+    if not (access.is_enrolled(viewer, course) or access.can_manage_course(viewer, course)):
         return []
     rows = list(
         Submission.objects.filter(assignment=assignment, is_published=True)
@@ -822,46 +819,3 @@ def roster(assignment: Assignment) -> list[dict]:
     )
     submissions = {row.student_id: row for row in Submission.objects.filter(assignment=assignment)}
     return [{"student": e.student, "submission": submissions.get(e.student_id)} for e in enrolments]
-
-
-# --- Who may read what ---------------------------------------------------------------------
-
-
-def can_read_submission_of(viewer: User, assignment: Assignment, student: User) -> bool:
-    """The student, the course's managers, and whoever may read the student's records in the
-    course (their parents, their own class teachers) see status, grade and feedback."""
-    if viewer.pk == student.pk:
-        return is_enrolled(student, assignment)
-    return access.can_read_records_of(viewer, course_of(assignment), student)
-
-
-def can_download_submission_file(viewer: User, file: SubmissionFile) -> bool:
-    """A student's own files; the course's managers; classmates only for the latest version of
-    a submission the teacher published. Parents and other teachers see status and feedback,
-    not the work itself."""
-    submission = file.version.submission
-    assignment = submission.assignment
-    if not viewer.is_authenticated or not viewer.is_active:
-        return False
-    if viewer.pk == submission.student_id:
-        return True
-    if access.can_manage_course(viewer, course_of(assignment)):
-        return True
-    if submission.is_published and is_enrolled(viewer, assignment):
-        return file.version.number == submission.version_count
-    return False
-
-
-def can_download_feedback_file(viewer: User, submission: Submission) -> bool:
-    return can_read_submission_of(viewer, submission.assignment, submission.student)
-
-
-def can_download_instruction_file(viewer: User, file: AssignmentFile) -> bool:
-    """Whoever may open the assignment page: its students, those who may preview the course's
-    lessons, and those following an enrolled student (parents)."""
-    course = course_of(file.assignment)
-    return (
-        is_enrolled(viewer, file.assignment)
-        or access.can_preview_lessons(viewer, course)
-        or access.enrolments_visible_to(viewer, course).exists()
-    )

@@ -1,14 +1,9 @@
-"""The question bank: who may see, change and copy which question, one set of rules for a
-question's content (used by the form and the XLSX import alike), saving, copying and deleting.
+"""The question bank: one set of rules for a question's content (used by the form and the XLSX
+import alike), saving, copying and deleting, and the checks of a question's image.
 
-Who sees what:
-
-- every teacher, instructor and admin (``courses.access.STAFF_ROLES``) has their own bank;
-- a question marked shared is visible to the staff of its owner's school (``Question.school``,
-  set from ``accounts.scoping.school_of`` when saved), who may view it and copy it into their
-  own bank; only the owner edits or deletes it;
-- students and parents have no bank; a student sees a question (and its image) only inside an
-  attempt that shows it (see ``can_view_question``).
+Who may open, change or copy which question is ``assessments.access`` (``visible_questions``,
+``can_edit_question``, ``can_view_question``): a question belongs to its owner; shared, it is
+visible to the staff of its owner's school, who may copy it into their own bank.
 """
 
 from __future__ import annotations
@@ -17,20 +12,19 @@ import io
 import math
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from PIL import Image
 
 from openclass.accounts import scoping
 from openclass.accounts.models import User
-from openclass.courses import access
 
-from ..models import Answer, Attempt, Choice, Question, QuizQuestion
+from ..access import can_edit_question, visible_questions
+from ..models import Answer, Choice, Question, QuizQuestion
 
 Kind = Question.Kind
 MAX_CHOICES = 10
@@ -42,76 +36,6 @@ IMAGE_MAX_PIXELS = 40_000_000  # a 5 MB PNG can still unpack into gigabytes; thi
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 IMAGE_SUFFIX = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 VARIANT_SEPARATOR = "|"
-
-
-# --- Who may do what ------------------------------------------------------------------------
-
-
-def has_bank(user: User) -> bool:
-    """Staff have a question bank; students and parents never do."""
-    return user.is_authenticated and user.is_active and user.role in access.STAFF_ROLES
-
-
-def visible_questions(user: User) -> QuerySet[Question]:
-    """The questions ``user`` may open in the bank: their own, and those shared with their
-    school by its other staff."""
-    if not has_bank(user):
-        return Question.objects.none()
-    rule = Q(owner=user)
-    school = scoping.school_of(user)
-    if school is not None:
-        rule |= Q(is_shared=True, school=school)
-    return Question.objects.filter(rule)
-
-
-def editable_questions(user: User) -> QuerySet[Question]:
-    """Only a question's owner changes or deletes it."""
-    if not has_bank(user):
-        return Question.objects.none()
-    return Question.objects.filter(owner=user)
-
-
-def can_edit_question(user: User, question: Question) -> bool:
-    return has_bank(user) and question.owner_id == user.pk
-
-
-def _shown_in_attempt(student: User, question: Question) -> bool:
-    """Whether one of the student's attempts lays out ``question``. Attempts are first narrowed
-    in SQL to quizzes that contain the question (a handful per student); the layout, which holds
-    the random pick of that attempt, is then read in Python, since JSON containment is not
-    portable between SQLite and PostgreSQL."""
-    attempts = Attempt.objects.filter(student=student, quiz__items__question=question).only(
-        "layout"
-    )
-    for attempt in attempts:
-        layout = attempt.layout if isinstance(attempt.layout, list) else []
-        if any(isinstance(item, dict) and item.get("question") == question.pk for item in layout):
-            return True
-    return Answer.objects.filter(attempt__student=student, question=question).exists()
-
-
-def can_view_question(user: User, question: Question) -> bool:
-    """Who may see a question and its image:
-
-    - those who may open it in the bank (its owner; staff of its school when it is shared);
-    - the managers of a course whose quiz uses it (co-teachers grading the quiz);
-    - a student with an attempt that showed it (random picks count: a question of the quiz that
-      their attempts never drew stays hidden), and that student's parents.
-    """
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if visible_questions(user).filter(pk=question.pk).exists():
-        return True
-    if has_bank(user):
-        courses = access.manageable_courses(user).values("pk")
-        return QuizQuestion.objects.filter(
-            question=question, quiz__lesson__section__course__in=courses
-        ).exists()
-    if user.role == User.Role.STUDENT:
-        return _shown_in_attempt(user, question)
-    if user.role == User.Role.PARENT:
-        return any(_shown_in_attempt(child, question) for child in scoping.children_of(user))
-    return False
 
 
 # --- A question's content -------------------------------------------------------------------
@@ -413,16 +337,3 @@ def image_content_type(question: Question) -> str | None:
     except (OSError, ValueError):
         return None
     return IMAGE_TYPES.get(kind or "")
-
-
-def parse_points(value) -> Decimal | None:
-    """Points as typed in a spreadsheet cell (number or text); ``None`` when not a number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None

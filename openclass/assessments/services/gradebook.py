@@ -3,12 +3,13 @@ into a total, with teachers' overrides.
 
 Who sees which rows is ``courses.access.enrolments_visible_to`` (course managers every
 enrolment, a teacher who enrolled their class into someone else's course their own students, a
-student or parent their own row); this module never filters people itself.
+student or parent their own row); this module never filters people itself. Who may open a
+gradebook, set its weights or override a grade is ``assessments.access``.
 
 How a cell is worked out:
 
 - a quiz counts its kept grade (best, last or average of the graded attempts, the quiz's rule,
-  the same as ``assessments.quizzes.kept_percents``); an attempt submitted but not fully graded
+  the same as ``services.quizzes.kept_percents``); an attempt submitted but not fully graded
   (an essay waiting for the teacher) is shown as waiting;
 - an assignment counts ``Submission.score / Assignment.max_score`` in percent (the score already
   includes any late penalty); a submission without a score is "not graded";
@@ -51,11 +52,13 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import Organisation, User
 from openclass.courses import access
 from openclass.courses.models import Course, Enrolment, Lesson
 from openclass.courses.selectors import completed_required_lessons, lessons_in_order
 
+from ..access import can_edit_weights, can_override
 from ..models import Assignment, Attempt, GradebookSettings, GradeOverride, Quiz, Submission
 from .quizzes import revealed
 
@@ -459,10 +462,6 @@ def hide_unrevealed(table: Table) -> Table:
     return table
 
 
-def is_staff_viewer(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.role in access.STAFF_ROLES)
-
-
 def student_row(
     course: Course, viewer: User, student: User, *, now: datetime.datetime | None = None
 ) -> tuple[Table, Row]:
@@ -472,7 +471,7 @@ def student_row(
     result = table(course, viewer, now=now, student=student)
     if not result.rows:
         raise PermissionDenied
-    if not is_staff_viewer(viewer):
+    if not has_capability(viewer, "gradebook.view"):
         hide_unrevealed(result)
     return result, result.rows[0]
 
@@ -486,17 +485,6 @@ def enrolled_courses(viewer: User, student: User) -> list[Course]:
 # --- Teachers' changes ------------------------------------------------------------------------
 
 
-def can_view_gradebook(user: User, course: Course) -> bool:
-    """Course managers, and staff who may read the records of some of its students (a teacher
-    who enrolled their class into someone else's course)."""
-    if not is_staff_viewer(user):
-        return False
-    return (
-        access.can_manage_course(user, course)
-        or access.enrolments_visible_to(user, course).exists()
-    )
-
-
 def classes_of(viewer: User, course: Course) -> list[Organisation]:
     """The classes of the students of ``course`` whose rows ``viewer`` may read, to filter by."""
     enrolments = access.enrolments_visible_to(viewer, course)
@@ -507,17 +495,6 @@ def classes_of(viewer: User, course: Course) -> list[Organisation]:
         .select_related("parent")
         .order_by("path")
     )
-
-
-def can_edit_weights(user: User, course: Course) -> bool:
-    """Weights shape every student's total, so only the course's managers set them."""
-    return access.can_manage_course(user, course)
-
-
-def can_override(user: User, course: Course, student: User) -> bool:
-    """Staff who see the student's row on the gradebook may override it (with a reason, kept
-    in the history): the course's managers and the student's own teachers."""
-    return is_staff_viewer(user) and access.can_read_records_of(user, course, student)
 
 
 def current_override(course: Course, student: User, lesson: Lesson | None) -> GradeOverride | None:

@@ -28,10 +28,10 @@ from openclass.core.db import update_by_pk
 from openclass.courses import access
 from openclass.courses import selectors as course_selectors
 from openclass.courses import services as courses
-from openclass.courses.models import Enrolment, Lesson
+from openclass.courses.models import Lesson
 
+from ..access import visible_questions
 from ..models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
-from . import bank as question_bank
 from . import grading
 
 State = Attempt.State
@@ -71,8 +71,8 @@ def quiz_for(lesson: Lesson) -> Quiz:
 
 def teacher_bank(user: User) -> QuerySet[Question]:
     """Questions ``user`` may put into a quiz: their own, and those shared with their school
-    (the bank's own rule, ``bank.visible_questions``)."""
-    return question_bank.visible_questions(user)
+    (the bank's own rule, ``access.visible_questions``)."""
+    return visible_questions(user)
 
 
 @transaction.atomic
@@ -167,16 +167,12 @@ class Refused(ValidationError):
     """A student may not do this now; the message says why, in words for the student."""
 
 
-def is_enrolled(student: User, quiz: Quiz) -> bool:
-    return Enrolment.objects.filter(course=quiz.lesson.section.course, student=student).exists()
-
-
 def availability(student: User, quiz: Quiz, now: datetime.datetime | None = None) -> Refused | None:
     """Why ``student`` cannot work on ``quiz`` at ``now``, or ``None`` when they can: only
     enrolled students of an open course, between the quiz's open and close times."""
     now = now or timezone.now()
     course = quiz.lesson.section.course
-    if not is_enrolled(student, quiz):
+    if not access.is_enrolled(student, course):
         return Refused(_("Enrol in the course to take this quiz."), code="not_enrolled")
     if not course_selectors.is_open(course, timezone.localdate(now)):
         return Refused(_("This course is not open now."), code="course_closed")

@@ -1,5 +1,5 @@
 """Rubrics: a teacher's own grading scales (criteria, each with levels worth points), used by
-assignments (see ``assessments.assignments`` for how a rubric grade becomes a score).
+assignments (see ``services.assignments`` for how a rubric grade becomes a score).
 
 - A rubric belongs to the teacher who made it; only they edit, copy or delete it, and only
   their rubrics can be chosen for an assignment (co-teachers grade with the one it has).
@@ -20,8 +20,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
-from openclass.courses import access
 
 from ..models import Rubric, RubricCriterion, RubricLevel, RubricScore
 
@@ -79,13 +79,9 @@ ESSAY_TEMPLATE = {
 }
 
 
-def can_make_rubrics(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.role in access.STAFF_ROLES
-
-
 def rubrics_of(user: User) -> QuerySet[Rubric]:
     """The rubrics ``user`` owns (and may edit and choose for an assignment)."""
-    if not can_make_rubrics(user):
+    if not has_capability(user, "assessments.author"):
         return Rubric.objects.none()
     return Rubric.objects.filter(owner=user)
 
@@ -154,7 +150,7 @@ def copy_rubric(user: User, rubric: Rubric) -> Rubric:
 @transaction.atomic
 def create_essay_rubric(user: User) -> Rubric:
     """The 사이버논술 starting rubric, as the teacher's own rubric to adjust."""
-    if not can_make_rubrics(user):
+    if not has_capability(user, "assessments.author"):
         raise PermissionDenied(_("Only teachers make rubrics."))
     rubric = Rubric.objects.create(
         owner=user,

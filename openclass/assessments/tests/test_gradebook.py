@@ -12,8 +12,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
-from openclass.accounts.testing import make_user
+from openclass.accounts.tests.fixtures import make_user
+from openclass.assessments import access
 from openclass.assessments.models import (
     Assignment,
     Attempt,
@@ -374,10 +376,10 @@ def test_rows_are_the_enrolments_the_viewer_may_read(book: Book) -> None:
     assert names(north.student_a1) == [north.student_a1.pk]
     assert names(north.parent_a1) == [north.student_a1.pk]
     assert names(book.courses.city.south.homeroom_a) == []
-    assert gradebook.can_view_gradebook(north.subject_teacher, course)
-    assert not gradebook.can_view_gradebook(north.student_a1, course)
-    assert not gradebook.can_view_gradebook(book.courses.city.south.homeroom_a, course)
-    assert not gradebook.can_edit_weights(north.subject_teacher, course)
+    assert has_capability(north.subject_teacher, "gradebook.view", course)
+    assert not has_capability(north.student_a1, "gradebook.view", course)
+    assert not has_capability(book.courses.city.south.homeroom_a, "gradebook.view", course)
+    assert not access.can_edit_weights(north.subject_teacher, course)
 
 
 def test_student_row_is_refused_to_anyone_else(book: Book) -> None:

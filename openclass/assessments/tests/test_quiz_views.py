@@ -96,7 +96,10 @@ def test_autosave_reload_and_submit(client, setup: QuizSetup) -> None:
     # The attempt page now shows the result; saving is refused.
     assert client.get(url("quiz_attempt", attempt.pk))["Location"] == url("quiz_result", attempt.pk)
     refused = save(client, attempt, bank.single, [str(five.pk)])
-    assert refused.status_code == 409 and refused.json()["reason"] == "submitted"
+    assert refused.status_code == 400
+    body = refused.json()
+    assert (body["ok"], body["reason"], body["code"]) == (False, "invalid", "submitted")
+    assert body["message"]  # what the page says, in the student's language
     result = client.get(url("quiz_result", attempt.pk)).content.decode()
     assert "data-attempt-score" in result
 
@@ -145,7 +148,7 @@ def test_time_limit_on_the_server_late_save_and_finalised_on_the_next_visit(
     quizzes.save_answer(attempt, setup.bank.true_false.pk, ["true"], past)
     client.force_login(setup.student)
     late = save(client, attempt, setup.bank.true_false, ["false"])
-    assert late.status_code == 409 and late.json()["reason"] == "deadline"
+    assert late.status_code == 400 and late.json()["code"] == "deadline"
     # Opening the attempt again submits it, as of its deadline.
     response = client.get(url("quiz_attempt", attempt.pk))
     assert response["Location"] == url("quiz_result", attempt.pk)

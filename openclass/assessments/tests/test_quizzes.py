@@ -1,4 +1,4 @@
-"""Quiz rules (``assessments.quizzes``): who may take a quiz and when, attempts and time limits
+"""Quiz rules (``services.quizzes``): who may take a quiz and when, attempts and time limits
 enforced on the server, autosave and restore, submitting once, deadlines, grading of every kind,
 essay grading, reveal policies, item statistics and lesson completion. Times are explicit
 (``now=``): nothing sleeps."""

@@ -1,4 +1,4 @@
-"""The home page's assessment panels (``assessments.todo``): a student's work still to do and a
+"""The home page's assessment panels (``services.todo``): a student's work still to do and a
 teacher's work still to grade, only from their own courses."""
 
 from __future__ import annotations

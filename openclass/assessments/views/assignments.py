@@ -1,15 +1,16 @@
-"""Pages for the assignments part of assessments (see ``assessments.assignments`` for the rules
-and ``assessments.rubrics`` for rubrics).
+"""Pages for the assignments part of assessments (see ``services.assignments`` for the rules
+and ``services.rubrics`` for rubrics).
 
-Thin: who may see what is answered by ``courses.access`` and the assignment rules; a page or file
-the user may not read answers 404, like the course pages.
+Thin: who the viewer is to the course is ``courses.access.viewer_of``, who may read which
+submission or file is ``assessments.access``; a page or file the user may not read answers 404,
+like the course pages. The services' refusals reach the page through ``core.views.perform``.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,11 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import User
 from openclass.core.downloads import download_response
+from openclass.core.views import perform
 from openclass.courses import access
-from openclass.courses.models import Enrolment, Lesson
+from openclass.courses.models import Lesson
 
+from ..access import (
+    can_download_feedback_file,
+    can_download_instruction_file,
+    can_download_submission_file,
+    can_read_submission_of,
+)
 from ..forms.assignments import (
     AssignmentSettingsForm,
     CriterionForm,
@@ -42,10 +51,6 @@ from ..models import (
     SubmissionFile,
 )
 from ..services import assignments, rubrics
-
-
-def _errors(error: ValidationError) -> list[str]:
-    return [str(message) for message in error.messages]
 
 
 def _assignment_in(courses, lesson_id: int) -> Assignment:
@@ -85,20 +90,11 @@ def assignment(request: HttpRequest, lesson_id: int) -> HttpResponse:
     published, and the form to hand in. Managers see it as a preview; parents (and others who
     may read some enrolled students' records) get links to those students' status."""
     item = visible_assignment_or_404(request, lesson_id)
-    course = assignments.course_of(item)
     user = request.user
-    is_student = assignments.is_enrolled(user, item)
-    can_manage = access.can_manage_course(user, course)
-    records = []
-    if not is_student and not can_manage:
-        records = list(
-            access.enrolments_visible_to(user, course)
-            .exclude(student=user)
-            .select_related("student")
-            .order_by("student__name")
-        )
-        if not records and not access.can_preview_lessons(user, course):
-            raise PermissionDenied(_("Enrol in the course to study its lessons."))
+    viewer = access.viewer_of(user, assignments.course_of(item))
+    is_student, can_manage = viewer.is_student, viewer.can_manage
+    if not viewer.may_open_lessons and not viewer.records:
+        raise PermissionDenied(_("Enrol in the course to study its lessons."))
     submission = (
         Submission.objects.filter(assignment=item, student=user).first() if is_student else None
     )
@@ -114,18 +110,18 @@ def assignment(request: HttpRequest, lesson_id: int) -> HttpResponse:
             has_previous_files=bool(versions and versions[0].files.all()),
         )
         if request.method == "POST" and form.is_valid():
-            try:
-                version = assignments.submit(
-                    user,
-                    item,
-                    text=form.cleaned_data.get("text", ""),
-                    files=form.cleaned_data.get("files", []),
-                    keep_files=form.cleaned_data.get("keep_files", False),
-                )
-            except ValidationError as error:
-                for message in _errors(error):
-                    form.add_error(None, message)
-            else:
+            handed_in = perform(
+                request,
+                assignments.submit,
+                user,
+                item,
+                text=form.cleaned_data.get("text", ""),
+                files=form.cleaned_data.get("files", []),
+                keep_files=form.cleaned_data.get("keep_files", False),
+                form=form,
+            )
+            if handed_in:
+                version = handed_in.value
                 messages.success(
                     request,
                     (
@@ -150,7 +146,7 @@ def assignment(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "state": state,
             "is_student": is_student,
             "can_manage": can_manage,
-            "records": records,
+            "records": viewer.records,
             "submission": submission,
             "versions": versions,
             "rubric_scores": _rubric_scores(submission) if submission else [],
@@ -179,14 +175,13 @@ def _rubric_scores(submission: Submission) -> list:
 def assignment_settings(request: HttpRequest, lesson_id: int) -> HttpResponse:
     item = managed_assignment_or_404(request, lesson_id)
     form = AssignmentSettingsForm(request.POST or None, instance=item, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assignments.save_settings(request.user, form.instance)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The assignment settings are saved."))
-            return redirect("assessments:assignment_settings", lesson_id=item.lesson_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(request, assignments.save_settings, request.user, form.instance, form=form)
+    ):
+        messages.success(request, _("The assignment settings are saved."))
+        return redirect("assessments:assignment_settings", lesson_id=item.lesson_id)
     return render(
         request,
         "assessments/assignment_settings.html",
@@ -206,17 +201,12 @@ def assignment_files(request: HttpRequest, lesson_id: int) -> HttpResponse:
     item = managed_assignment_or_404(request, lesson_id)
     form = InstructionFilesForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            added = assignments.add_instruction_files(
-                request.user, item, form.cleaned_data["files"]
-            )
-        except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
-        else:
+        files = form.cleaned_data["files"]
+        added = perform(request, assignments.add_instruction_files, request.user, item, files)
+        if added:
+            n = len(added.value)
             messages.success(
-                request,
-                ngettext("%(n)d file added.", "%(n)d files added.", len(added)) % {"n": len(added)},
+                request, ngettext("%(n)d file added.", "%(n)d files added.", n) % {"n": n}
             )
     else:
         messages.error(request, _("Choose at least one file."))
@@ -249,17 +239,16 @@ def assignment_submissions(request: HttpRequest, lesson_id: int) -> HttpResponse
     if request.method == "POST":
         form = PublishForm(request.POST, ids=ids)
         if form.is_valid():
-            try:
-                changed = assignments.set_published(
-                    request.user,
-                    item,
-                    form.cleaned_data["submissions"],
-                    bool(form.cleaned_data["publish"]),
-                )
-            except ValidationError as error:
-                for message in _errors(error):
-                    messages.error(request, message)
-            else:
+            published = perform(
+                request,
+                assignments.set_published,
+                request.user,
+                item,
+                form.cleaned_data["submissions"],
+                bool(form.cleaned_data["publish"]),
+            )
+            if published:
+                changed = published.value
                 messages.success(
                     request,
                     (
@@ -318,11 +307,12 @@ def assignment_student(request: HttpRequest, lesson_id: int, student_id: int) ->
     and the student's own teachers read status, grade and feedback; nobody else gets in."""
     item = visible_assignment_or_404(request, lesson_id)
     student = get_object_or_404(User, pk=student_id, role=User.Role.STUDENT)
-    if not Enrolment.objects.filter(course=assignments.course_of(item), student=student).exists():
+    course = assignments.course_of(item)
+    if not access.is_enrolled(student, course):
         raise Http404
-    if not assignments.can_read_submission_of(request.user, item, student):
+    if not can_read_submission_of(request.user, item, student):
         raise Http404
-    can_manage = access.can_manage_course(request.user, assignments.course_of(item))
+    can_manage = access.can_manage_course(request.user, course)
     submission = (
         Submission.objects.filter(assignment=item, student=student)
         .select_related("graded_by")
@@ -334,24 +324,23 @@ def assignment_student(request: HttpRequest, lesson_id: int, student_id: int) ->
             request.POST or None, request.FILES or None, assignment=item, submission=submission
         )
         if request.method == "POST" and form.is_valid():
-            try:
-                graded = assignments.grade(
-                    request.user,
-                    submission,
-                    score=form.cleaned_data.get("score"),
-                    picks=form.picks(),
-                    feedback=form.cleaned_data.get("feedback", ""),
-                    feedback_file=form.cleaned_data.get("feedback_file"),
-                    remove_feedback_file=form.cleaned_data.get("remove_feedback_file", False),
-                )
-            except ValidationError as error:
-                for message in _errors(error):
-                    form.add_error(None, message)
-            else:
+            graded = perform(
+                request,
+                assignments.grade,
+                request.user,
+                submission,
+                score=form.cleaned_data.get("score"),
+                picks=form.picks(),
+                feedback=form.cleaned_data.get("feedback", ""),
+                feedback_file=form.cleaned_data.get("feedback_file"),
+                remove_feedback_file=form.cleaned_data.get("remove_feedback_file", False),
+                form=form,
+            )
+            if graded:
                 messages.success(
                     request,
                     _("The grade is saved: %(score)s of %(max)s.")
-                    % {"score": graded.score, "max": item.max_score},
+                    % {"score": graded.value.score, "max": item.max_score},
                 )
                 return redirect(
                     "assessments:assignment_student",
@@ -387,7 +376,7 @@ def assignment_file(request: HttpRequest, file_id: int) -> HttpResponse:
     file = get_object_or_404(
         AssignmentFile.objects.select_related("assignment__lesson__section__course"), pk=file_id
     )
-    if not assignments.can_download_instruction_file(request.user, file):
+    if not can_download_instruction_file(request.user, file):
         raise Http404
     return download_response(file.file, file.name)
 
@@ -400,7 +389,7 @@ def submission_file(request: HttpRequest, file_id: int) -> HttpResponse:
         ),
         pk=file_id,
     )
-    if not assignments.can_download_submission_file(request.user, file):
+    if not can_download_submission_file(request.user, file):
         raise Http404
     return download_response(file.file, file.name)
 
@@ -411,7 +400,7 @@ def feedback_file(request: HttpRequest, submission_id: int) -> HttpResponse:
         Submission.objects.select_related("assignment__lesson__section__course", "student"),
         pk=submission_id,
     )
-    if not assignments.can_download_feedback_file(request.user, submission):
+    if not can_download_feedback_file(request.user, submission):
         raise Http404
     return download_response(submission.feedback_file, submission.feedback_file_name or "feedback")
 
@@ -426,8 +415,7 @@ def own_rubric_or_404(request: HttpRequest, pk: int) -> Rubric:
 @login_required
 def rubric_list(request: HttpRequest) -> HttpResponse:
     """The teacher's rubrics; a POST makes the 사이버논술 starting rubric."""
-    if not rubrics.can_make_rubrics(request.user):
-        raise PermissionDenied
+    require_capability(request.user, "assessments.author")
     if request.method == "POST":
         rubric = rubrics.create_essay_rubric(request.user)
         messages.success(request, _("The essay rubric is ready. Adjust it to your class."))
@@ -447,8 +435,7 @@ def rubric_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rubric_create(request: HttpRequest) -> HttpResponse:
-    if not rubrics.can_make_rubrics(request.user):
-        raise PermissionDenied
+    require_capability(request.user, "assessments.author")
     form = RubricForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.instance.owner = request.user
@@ -507,22 +494,13 @@ def rubric_criterion(request: HttpRequest, pk: int, criterion_id: int) -> HttpRe
     criterion = get_object_or_404(rubric.criteria, pk=criterion_id)
     locked = rubrics.is_locked(rubric)
     if request.method == "POST" and request.POST.get("delete") == "1":
-        try:
-            rubrics.delete_criterion(request.user, criterion)
-        except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
-        else:
+        if perform(request, rubrics.delete_criterion, request.user, criterion):
             messages.success(request, _("The criterion is deleted."))
         return redirect("assessments:rubric_edit", pk=rubric.pk)
     form = CriterionForm(request.POST or None, instance=criterion, prefix="criterion")
     formset = LevelFormSet(request.POST or None, instance=criterion, prefix="levels")
     if request.method == "POST":
-        try:
-            rubrics.check_editable(request.user, rubric)
-        except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
+        if not perform(request, rubrics.check_editable, request.user, rubric):
             return redirect("assessments:rubric_edit", pk=rubric.pk)
         if form.is_valid() and formset.is_valid():
             with transaction.atomic():
@@ -556,11 +534,7 @@ def rubric_copy(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rubric_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rubric = own_rubric_or_404(request, pk)
-    try:
-        rubrics.delete_rubric(request.user, rubric)
-    except ValidationError as error:
-        for message in _errors(error):
-            messages.error(request, message)
+    if not perform(request, rubrics.delete_rubric, request.user, rubric):
         return redirect("assessments:rubric_edit", pk=rubric.pk)
     messages.success(request, _("The rubric is deleted."))
     return redirect("assessments:rubrics")

@@ -1,7 +1,9 @@
-"""Pages for the bank part of assessments (see ``assessments.bank`` for the rules).
+"""Pages for the bank part of assessments (see ``services.bank`` for the rules and
+``assessments.access`` for who may open, change or see which question).
 
-Every page but the image is for staff with a bank (``bank.has_bank``): students and parents get
-403. A question outside what the user may open is a 404, so its existence does not leak."""
+Every page but the image is for those who author questions ("assessments.author"): students and
+parents get 403. A question outside what the user may open is a 404, so its existence does not
+leak."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.capabilities import require_capability
 from openclass.core.downloads import xlsx_response
+from openclass.core.views import perform
 
+from ..access import can_edit_question, can_view_question, visible_questions
 from ..forms.bank import BankFilterForm, ImportForm, QuestionForm, choice_formset
 from ..models import Question
 from ..services import bank, bank_xlsx
@@ -28,12 +33,13 @@ from ..services.grading import correct_answer_text
 PAGE_SIZE = 50
 
 
-def bank_owner_required(view):
+def author_required(view):
+    """Logged in and holding "assessments.author" (403 otherwise)."""
+
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not bank.has_bank(request.user):
-            raise PermissionDenied
+        require_capability(request.user, "assessments.author")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -41,19 +47,19 @@ def bank_owner_required(view):
 
 def _visible(request: HttpRequest, question_id: int) -> Question:
     return get_object_or_404(
-        bank.visible_questions(request.user).select_related("owner"), pk=question_id
+        visible_questions(request.user).select_related("owner"), pk=question_id
     )
 
 
 def _own(request: HttpRequest, question_id: int) -> Question:
     question = _visible(request, question_id)
-    if not bank.can_edit_question(request.user, question):
+    if not can_edit_question(request.user, question):
         raise PermissionDenied
     return question
 
 
 def _filtered(request: HttpRequest):
-    questions = bank.visible_questions(request.user)
+    questions = visible_questions(request.user)
     categories = sorted(
         questions.exclude(category="").order_by().values_list("category", flat=True).distinct()
     )
@@ -61,7 +67,7 @@ def _filtered(request: HttpRequest):
     return form, form.apply(questions, request.user)
 
 
-@bank_owner_required
+@author_required
 def question_list(request: HttpRequest) -> HttpResponse:
     """My questions and those shared with my school, filterable by kind, category and text."""
     form, questions = _filtered(request)
@@ -85,14 +91,9 @@ def _question_form(request: HttpRequest, question: Question | None) -> HttpRespo
         )
         if adding:
             form.errors.clear()  # adding a choice row checks nothing yet
-        elif form.is_valid():
-            try:
-                saved = form.save()
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("The question is saved."))
-                return redirect("assessments:question_detail", question_id=saved.pk)
+        elif form.is_valid() and (saved := perform(request, form.save, form=form)):
+            messages.success(request, _("The question is saved."))
+            return redirect("assessments:question_detail", question_id=saved.value.pk)
     else:
         choices = choice_formset(question=question)
         form = QuestionForm(owner=request.user, question=question, choices=choices)
@@ -108,21 +109,21 @@ def _question_form(request: HttpRequest, question: Question | None) -> HttpRespo
     )
 
 
-@bank_owner_required
+@author_required
 def question_create(request: HttpRequest) -> HttpResponse:
     return _question_form(request, None)
 
 
-@bank_owner_required
+@author_required
 def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
     return _question_form(request, _own(request, question_id))
 
 
-@bank_owner_required
+@author_required
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     """The question as students see it, then its answer and where it is used."""
     question = _visible(request, question_id)
-    is_owner = bank.can_edit_question(request.user, question)
+    is_owner = can_edit_question(request.user, question)
     return render(
         request,
         "assessments/bank_detail.html",
@@ -136,15 +137,12 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     )
 
 
-@bank_owner_required
+@author_required
 def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
     question = _own(request, question_id)
     blocking = bank.usage_blocking_delete(question)
     if request.method == "POST":
-        try:
-            bank.delete_question(request.user, question)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        if not perform(request, bank.delete_question, request.user, question):
             return redirect("assessments:question_detail", question_id=question.pk)
         messages.success(request, _("The question is deleted."))
         return redirect("assessments:bank")
@@ -153,7 +151,7 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
     )
 
 
-@bank_owner_required
+@author_required
 @require_POST
 def question_copy(request: HttpRequest, question_id: int) -> HttpResponse:
     question = _visible(request, question_id)
@@ -164,10 +162,10 @@ def question_copy(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @login_required
 def question_image(request: HttpRequest, question_id: int) -> FileResponse:
-    """A question's image, to whoever may see the question (``bank.can_view_question``), with
+    """A question's image, to whoever may see the question (``access.can_view_question``), with
     the type read from the file itself and no sniffing, so it is never rendered as a page."""
     question = get_object_or_404(Question, pk=question_id)
-    if not question.image or not bank.can_view_question(request.user, question):
+    if not question.image or not can_view_question(request.user, question):
         raise Http404
     content_type = bank.image_content_type(question)
     if content_type is None:
@@ -179,7 +177,7 @@ def question_image(request: HttpRequest, question_id: int) -> FileResponse:
     return response
 
 
-@bank_owner_required
+@author_required
 def bank_export(request: HttpRequest) -> HttpResponse:
     """The questions the list shows (same filters), in the import layout."""
     _form, questions = _filtered(request)
@@ -187,12 +185,12 @@ def bank_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(bank_xlsx.export_questions(questions), "questions.xlsx")
 
 
-@bank_owner_required
+@author_required
 def bank_template(request: HttpRequest) -> HttpResponse:
     return xlsx_response(bank_xlsx.template(), "questions-template.xlsx")
 
 
-@bank_owner_required
+@author_required
 def bank_import(request: HttpRequest) -> HttpResponse:
     """Upload a workbook: every row is checked; if any cell is wrong nothing is saved and every
     error is listed by row and column, otherwise all rows are saved together."""

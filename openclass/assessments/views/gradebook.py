@@ -1,15 +1,16 @@
-"""Pages for the gradebook part of assessments (see ``assessments.gradebook`` for the rules).
+"""Pages for the gradebook part of assessments (see ``services.gradebook`` for the rules).
 
-Teachers: the table of a course with its weights, overrides and XLSX export. Students and
-parents: "My grades", one student's own row (a parent chooses among their children). Who may
-read which row is ``courses.access``, on ``accounts.scoping``.
+Teachers: the table of a course with its weights, overrides and XLSX export ("gradebook.view").
+Students and parents: "My grades", one student's own row ("grades.view_own"; a parent chooses
+among their children, "grades.view_children"). Who may open which gradebook is
+``assessments.access``; which rows it shows is ``courses.access``, on ``accounts.scoping``.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,23 +18,30 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
+from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import Organisation, User
 from openclass.core.downloads import xlsx_response
+from openclass.core.views import perform
 from openclass.courses import access
 from openclass.courses.models import Course, Lesson
-from openclass.courses.views import visible_course_or_404
 
+from ..access import can_edit_weights, can_override
 from ..forms.gradebook import OverrideForm, WeightsForm
 from ..services import gradebook
 
-Role = User.Role
 HISTORY_SHOWN = 100  # the newest overrides on the page; the export holds them all
 
 
+def _visible_course(request: HttpRequest, pk: int) -> Course:
+    """The course, if ``request.user`` may see it at all (404 otherwise, see ``core.views``)."""
+    return get_object_or_404(
+        access.visible_courses(request.user).select_related("organisation"), pk=pk
+    )
+
+
 def _gradebook_course(request: HttpRequest, pk: int) -> Course:
-    course = visible_course_or_404(request, pk)
-    if not gradebook.can_view_gradebook(request.user, course):
-        raise PermissionDenied
+    course = _visible_course(request, pk)
+    require_capability(request.user, "gradebook.view", course)
     return course
 
 
@@ -64,7 +72,7 @@ def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
             "table": table,
             "klass": klass,
             "classes": classes,
-            "can_edit_weights": gradebook.can_edit_weights(request.user, course),
+            "can_edit_weights": can_edit_weights(request.user, course),
             "history": history[:HISTORY_SHOWN],
             "history_cut": len(history) > HISTORY_SHOWN,
         },
@@ -84,7 +92,7 @@ def gradebook_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def gradebook_weights(request: HttpRequest, pk: int) -> HttpResponse:
     """Every weight of the course in one form, saved in one transaction."""
     course = _gradebook_course(request, pk)
-    if not gradebook.can_edit_weights(request.user, course):
+    if not can_edit_weights(request.user, course):
         raise PermissionDenied
     columns, _required = gradebook.columns_of(course)
     settings = getattr(course, "gradebook_settings", None)
@@ -93,16 +101,21 @@ def gradebook_weights(request: HttpRequest, pk: int) -> HttpResponse:
         columns=columns,
         completion_weight=settings.completion_weight if settings else 0,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            gradebook.set_weights(
-                request.user, course, form.weights(), form.cleaned_data["completion_weight"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The weights are saved."))
-            return redirect("assessments:gradebook", pk=course.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            gradebook.set_weights,
+            request.user,
+            course,
+            form.weights(),
+            form.cleaned_data["completion_weight"],
+            form=form,
+        )
+    ):
+        messages.success(request, _("The weights are saved."))
+        return redirect("assessments:gradebook", pk=course.pk)
     return render(request, "assessments/gradebook_weights.html", {"course": course, "form": form})
 
 
@@ -119,7 +132,7 @@ def gradebook_override(
         ),
         pk=student_id,
     )
-    if not gradebook.can_override(request.user, course, student):
+    if not can_override(request.user, course, student):
         raise PermissionDenied
     lesson = None
     if lesson_id is not None:
@@ -140,13 +153,18 @@ def gradebook_override(
     form = OverrideForm(request.POST or None, has_override=current is not None)
     if request.method == "POST" and form.is_valid():
         percent = form.cleaned_data["percent"]
-        try:
-            gradebook.set_override(
-                request.user, course, student, lesson, percent, form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        reason = form.cleaned_data["reason"]
+        if perform(
+            request,
+            gradebook.set_override,
+            request.user,
+            course,
+            student,
+            lesson,
+            percent,
+            reason,
+            form=form,
+        ):
             if percent is None:
                 messages.success(request, _("The override is lifted."))
             else:
@@ -173,9 +191,9 @@ def gradebook_override(
 
 def _own_students(request: HttpRequest) -> QuerySet[User]:
     """Whose grades a student or parent may ask for: themself, or their children."""
-    if request.user.role == Role.STUDENT:
+    if has_capability(request.user, "grades.view_own"):
         return User.objects.filter(pk=request.user.pk)
-    if request.user.role == Role.PARENT:
+    if has_capability(request.user, "grades.view_children"):
         return scoping.children_of(request.user).order_by("name", "pk")
     raise PermissionDenied
 
@@ -195,15 +213,13 @@ def _chosen(request: HttpRequest, candidates: list[User]) -> User | None:
 def course_grades(request: HttpRequest, pk: int) -> HttpResponse:
     """ "My grades" in one course: a student's own row; a parent's child's row (the parent
     chooses among their children enrolled in the course). Teachers go to the gradebook."""
-    course = visible_course_or_404(request, pk)
-    if request.user.role not in (Role.STUDENT, Role.PARENT):
-        if gradebook.can_view_gradebook(request.user, course):
-            return redirect("assessments:gradebook", pk=course.pk)
-        raise PermissionDenied
+    course = _visible_course(request, pk)
+    if has_capability(request.user, "gradebook.view", course):
+        return redirect("assessments:gradebook", pk=course.pk)
     candidates = list(_own_students(request).filter(enrolments__course=course))
     student = _chosen(request, candidates)
     if student is None:
-        if request.user.role == Role.STUDENT:
+        if has_capability(request.user, "grades.view_own"):
             raise Http404  # not enrolled: no grades to show
         table = row = None  # a parent none of whose children is enrolled
     else:

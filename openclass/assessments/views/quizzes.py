@@ -1,8 +1,9 @@
-"""Pages for the quizzes part of assessments (see ``assessments.quizzes`` for the rules).
+"""Pages for the quizzes part of assessments (see ``services.quizzes`` for the rules).
 
-Thin: who is asking is checked here through ``courses.access`` (a course's managers run its
-quizzes) and ``quizzes.own_attempt`` (a student only ever reaches their own attempts; any other
-id is a 404, as if it did not exist); every rule lives in ``assessments.quizzes``.
+Thin: who is asking is checked here through ``courses.access`` (``viewer_of``: a course's
+managers run its quizzes, its students take them) and ``quizzes.own_attempt`` (a student only
+ever reaches their own attempts; any other id is a 404, as if it did not exist); every rule
+lives in ``services.quizzes``, and its refusals reach the page through ``core.views.perform``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openclass.core.views import perform, perform_json
 from openclass.courses import access
-from openclass.courses.models import Enrolment, Lesson
+from openclass.courses.models import Lesson
 
 from ..forms.quizzes import GradeAnswerForm, QuizSettingsForm
 from ..models import Answer, Attempt, Question, Quiz
@@ -51,10 +52,6 @@ def own_attempt_or_404(request: HttpRequest, attempt_id: int) -> Attempt:
         raise Http404 from None
 
 
-def _message(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 # --- The quiz lesson: students take it, managers run it -------------------------------------
 
 
@@ -64,12 +61,12 @@ def quiz(request: HttpRequest, lesson_id: int) -> HttpResponse:
     an enrolled student the quiz's introduction (attempts, time limit, dates, results), anyone
     else a 404 (parents read results through the gradebook)."""
     lesson = _quiz_lesson(lesson_id)
-    course = lesson.section.course
-    if access.can_manage_course(request.user, course):
+    viewer = access.viewer_of(request.user, lesson.section.course)
+    if viewer.can_manage:
         return _manage(request, quizzes.quiz_for(lesson))
-    if Enrolment.objects.filter(course=course, student=request.user).exists():
+    if viewer.is_student:
         return _intro(request, quizzes.quiz_for(lesson))
-    if access.can_preview_lessons(request.user, course):
+    if viewer.may_preview:
         # A teacher weighing whether to reuse the course sees the questions, nothing else.
         return _preview(request, quizzes.quiz_for(lesson), can_manage=False)
     raise Http404
@@ -153,14 +150,11 @@ def quiz_questions(request: HttpRequest, lesson_id: int) -> HttpResponse:
         ids = request.POST.getlist("question")
         if not ids or not all(pk.isdigit() for pk in ids):
             messages.error(request, _("Choose at least one question to add."))
-        else:
-            try:
-                added = quizzes.add_questions(quiz, request.user, [int(pk) for pk in ids])
-            except ValidationError as error:
-                messages.error(request, _message(error))
-            else:
-                messages.success(request, _("%(count)d questions added.") % {"count": added})
-                return redirect("assessments:quiz", quiz.lesson_id)
+        elif added := perform(
+            request, quizzes.add_questions, quiz, request.user, [int(pk) for pk in ids]
+        ):
+            messages.success(request, _("%(count)d questions added.") % {"count": added.value})
+            return redirect("assessments:quiz", quiz.lesson_id)
     bank = quizzes.teacher_bank(request.user).select_related("owner")
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
@@ -204,19 +198,16 @@ def quiz_item(request: HttpRequest, lesson_id: int, item_id: int) -> HttpRespons
     quiz = managed_quiz_or_404(request, lesson_id)
     item = get_object_or_404(quiz.items, pk=item_id)
     action = request.POST.get("action")
-    try:
-        if action in ("up", "down"):
-            quizzes.move_item(quiz, item, action)
-        elif action == "remove":
-            quizzes.remove_item(quiz, item)
+    if action in ("up", "down"):
+        perform(request, quizzes.move_item, quiz, item, action)
+    elif action == "remove":
+        if perform(request, quizzes.remove_item, quiz, item):
             messages.success(request, _("The question is removed from the quiz."))
-        elif action == "points":
-            quizzes.set_item_points(item, request.POST.get("points", ""))
+    elif action == "points":
+        if perform(request, quizzes.set_item_points, item, request.POST.get("points", "")):
             messages.success(request, _("The points are saved."))
-        else:
-            messages.error(request, _("The list changed meanwhile. Reload the page and try again."))
-    except ValidationError as error:
-        messages.error(request, _message(error))
+    else:
+        messages.error(request, _("The list changed meanwhile. Reload the page and try again."))
     anchor = f"#item-{item_id}" if action != "remove" else "#questions"
     return redirect(reverse("assessments:quiz", args=[quiz.lesson_id]) + anchor)
 
@@ -253,14 +244,12 @@ def _preview(request: HttpRequest, quiz: Quiz, can_manage: bool) -> HttpResponse
 @require_POST
 def quiz_start(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = _quiz_lesson(lesson_id)
-    if not Enrolment.objects.filter(course=lesson.section.course, student=request.user).exists():
+    if not access.is_enrolled(request.user, lesson.section.course):
         raise Http404
-    try:
-        attempt = quizzes.start_attempt(request.user, quizzes.quiz_for(lesson))
-    except quizzes.Refused as refused:
-        messages.error(request, _message(refused))
+    started = perform(request, quizzes.start_attempt, request.user, quizzes.quiz_for(lesson))
+    if not started:
         return redirect("assessments:quiz", lesson.pk)
-    return redirect("assessments:quiz_attempt", attempt.pk)
+    return redirect("assessments:quiz_attempt", started.value.pk)
 
 
 @login_required
@@ -293,24 +282,21 @@ def quiz_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_attempt_save(request: HttpRequest, attempt_id: int) -> JsonResponse:
-    """Autosave of one answer (quiz.js): the form values of one question. Answers 409 with the
-    reason when the attempt is submitted or out of time, so the page stops trying."""
+    """Autosave of one answer (quiz.js): the form values of one question. A refusal answers 400
+    with the refusal's code (``"submitted"``, ``"deadline"``: the attempt is submitted or out of
+    time), so the page stops trying and submits."""
     attempt = own_attempt_or_404(request, attempt_id)
     raw = request.POST.get("question", "")
     if not raw.isdigit():
         return JsonResponse({"ok": False, "reason": "invalid"}, status=400)
     question_id = int(raw)
-    try:
-        answer = quizzes.save_answer(attempt, question_id, request.POST.getlist(f"q-{question_id}"))
-    except quizzes.Refused as refused:
-        return JsonResponse(
-            {"ok": False, "reason": refused.code, "message": _message(refused)}, status=409
-        )
-    except ValidationError as error:
-        return JsonResponse(
-            {"ok": False, "reason": "invalid", "message": _message(error)}, status=400
-        )
-    return JsonResponse({"ok": True, "saved_at": answer.saved_at.isoformat()})
+    return perform_json(
+        quizzes.save_answer,
+        attempt,
+        question_id,
+        request.POST.getlist(f"q-{question_id}"),
+        ok=lambda answer: {"saved_at": answer.saved_at.isoformat()},
+    )
 
 
 @login_required
@@ -433,15 +419,12 @@ def quiz_answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("assessments:quiz_grading", args=[quiz.lesson_id])
     if not form.is_valid():
-        errors = [str(e) for field in form.errors.values() for e in field]
-        messages.error(request, " ".join(errors))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
         return redirect(f"{back}#answer-{answer.pk}")
-    try:
-        quizzes.grade_answer(
-            answer, request.user, form.cleaned_data["score"], form.cleaned_data["feedback"]
-        )
-    except ValidationError as error:
-        messages.error(request, _message(error))
+    score, feedback = form.cleaned_data["score"], form.cleaned_data["feedback"]
+    if not perform(request, quizzes.grade_answer, answer, request.user, score, feedback):
         return redirect(f"{back}#answer-{answer.pk}")
     messages.success(
         request, _("The answer of %(name)s is graded.") % {"name": answer.attempt.student.name}

@@ -87,15 +87,16 @@ if (form) {
       settled();
       return;
     }
-    if (response && (response.status === 409 || response.status === 400 || response.status === 403)) {
-      // Refused for good (submitted elsewhere, out of time): retrying would not help.
+    if (response && (response.status === 400 || response.status === 403)) {
+      // Refused for good (submitted elsewhere, out of time): retrying would not help. The
+      // refusal's code says why (core.views.perform_json).
       failing.delete(id);
       let body = {};
       try { body = await response.json(); } catch (_error) { body = {}; }
       show(mark, "refused", msg.msgRefused);
       say(body.message || msg.msgRefused);
       statusLine.dataset.state = "refused";
-      if (body.reason === "submitted" || body.reason === "deadline") {
+      if (body.code === "submitted" || body.code === "deadline") {
         stopped = true;
         form.submit(); // shows the result
       }
