@@ -19,7 +19,7 @@ pytest_plugins = [
     "openclass.courses.testing",
     "openclass.assessments.tests.fixtures",
     "openclass.live.testing",
-    "openclass.operations.testing",
+    "openclass.operations.tests.fixtures",
 ]
 
 

@@ -52,6 +52,10 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     ),
     "people.view_children": (frozenset({PARENT}), "see their own children (자녀)"),
     "people.import_roster": (ADMINS, "import a roster (XLSX) and print first-login sheets"),
+    "people.reset_password": (
+        frozenset({TEACHER, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "give someone they manage a new first-login password (homeroom teachers: their class)",
+    ),
     "people.manage_school": (ADMINS, "see a school's figures (students, teachers, parents)"),
     "city.overview": (frozenset({OFFICE_ADMIN}), "see the whole city's schools at a glance"),
     "classes.view_taught": (frozenset({TEACHER}), "see the classes they teach (담당 학급)"),
@@ -94,6 +98,18 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({OFFICE_ADMIN}),
         "publish calls, decide applications, approve instructors, set the rate table",
     ),
+    "operations.confirm_sessions": (
+        frozenset({TEACHER, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "confirm the sessions held of a course opened through their application (and the office)",
+    ),
+    "operations.decide_recordings": (
+        frozenset({TEACHER, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "decide what happens to the recordings of a course they applied for (and the office)",
+    ),
+    "operations.view_survey_results": (
+        frozenset({TEACHER, SCHOOL_ADMIN, INSTRUCTOR, OFFICE_ADMIN}),
+        "read the survey results of an application they made, decided or taught",
+    ),
     "pool.view": (
         frozenset({TEACHER, SCHOOL_ADMIN, OFFICE_ADMIN}),
         "browse the instructor pool (강사 인력풀)",
@@ -104,6 +120,7 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         "keep an instructor profile of their own, and be invited",
     ),
     "pay.view_all": (frozenset({OFFICE_ADMIN}), "see the payroll and every statement"),
+    "pay.close_month": (frozenset({OFFICE_ADMIN}), "close a month for payroll"),
     "pay.view_own": (frozenset({INSTRUCTOR, TEACHER}), "see their own pay statement (강사료)"),
     "points.hold": (frozenset({STUDENT}), "earn and hold points"),
 }

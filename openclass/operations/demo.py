@@ -20,7 +20,6 @@ from openclass.catalog.models import Topic
 from openclass.courses.models import Attendance
 from openclass.live.models import LiveRoom
 
-from . import closing, pay, workflow
 from .models import (
     Application,
     AvailabilitySlot,
@@ -30,6 +29,7 @@ from .models import (
     Rate,
     RateTable,
 )
+from .services import closing, pay, workflow
 
 CALL_TITLE = "2027학년도 범교과 강좌 개설 신청"
 Kind = InstructorProfile.Kind
@@ -86,7 +86,7 @@ def build_demo_operations() -> int:
     class_size = User.objects.filter(role=User.Role.STUDENT, organisation=klass).count()
 
     def application(title: str, topic: Topic, delivery: str = "live") -> Application:
-        return workflow.apply(
+        return workflow.submit_application(
             teacher,
             call,
             audience=klass,
@@ -101,32 +101,30 @@ def build_demo_operations() -> int:
     made = []
     made.append(application("생명존중 교육: 소중한 나", topics[0]))  # submitted
     changes = application("진로 탐색 워크숍", topics[1], "blended")
-    workflow.perform(
-        office, changes, "request_changes", "차시별 활동 계획을 더 자세히 적어 주세요."
-    )
+    workflow.request_changes(office, changes, "차시별 활동 계획을 더 자세히 적어 주세요.")
     rejected = application("디지털 시민교육 특강", topics[2])
-    workflow.perform(
-        office, rejected, "reject", "같은 학기에 학년 단위 강좌가 이미 개설되었습니다."
+    workflow.reject_application(
+        office, rejected, "같은 학기에 학년 단위 강좌가 이미 개설되었습니다."
     )
     withdrawn = application("안전교육 체험", topics[3])
-    workflow.perform(
-        teacher, withdrawn, "withdraw", "학교 행사와 겹쳐 다음 학기에 다시 신청합니다."
+    workflow.withdraw_application(
+        teacher, withdrawn, "학교 행사와 겹쳐 다음 학기에 다시 신청합니다."
     )
     approved = application("환경·생태 교육", topics[4])
-    workflow.perform(office, approved, "approve")
+    workflow.approve_application(office, approved)
     invited = application("인권·평화 교육", topics[5])
-    workflow.perform(office, invited, "approve")
-    workflow.perform(school_admin, invited, "invite", instructor=instructor)
+    workflow.approve_application(office, invited)
+    workflow.invite_instructor(school_admin, invited, instructor)
     accepted = application("생명존중 교육: 함께 사는 우리", topics[0])
-    workflow.perform(office, accepted, "approve")
-    workflow.perform(teacher, accepted, "invite", instructor=instructor)
-    workflow.perform(instructor, accepted, "accept")
+    workflow.approve_application(office, accepted)
+    workflow.invite_instructor(teacher, accepted, instructor)
+    workflow.accept_invitation(instructor, accepted)
     running = application("진로 교육: 나의 꿈 지도", topics[1])
-    workflow.perform(office, running, "approve")
+    workflow.approve_application(office, running)
     second = User.objects.get(username="instructor02")
-    workflow.perform(teacher, running, "invite", instructor=second)
-    workflow.perform(second, running, "accept")
-    workflow.perform(teacher, running, "open")
+    workflow.invite_instructor(teacher, running, second)
+    workflow.accept_invitation(second, running)
+    workflow.open_course(teacher, running)
     made += [changes, rejected, withdrawn, approved, invited, accepted, running]
     made.append(_finished_last_month(application, topics[0], office, teacher, instructor, today))
     return len(made)
@@ -186,10 +184,10 @@ def _finished_last_month(application, topic, office, teacher, instructor, today)
     """A course held last month: two live classes confirmed by the teacher, the application
     completed and closed, last month's pay closed, survey answers from the class."""
     finished = application("생명존중 교육: 마음 건강 지키기", topic)
-    workflow.perform(office, finished, "approve")
-    workflow.perform(teacher, finished, "invite", instructor=instructor)
-    workflow.perform(instructor, finished, "accept")
-    finished = workflow.perform(teacher, finished, "open")
+    workflow.approve_application(office, finished)
+    workflow.invite_instructor(teacher, finished, instructor)
+    workflow.accept_invitation(instructor, finished)
+    finished = workflow.open_course(teacher, finished)
     last_month = pay.first_of_month(today) - datetime.timedelta(days=1)
     days = [last_month.replace(day=10), last_month.replace(day=17)]
     students = list(User.objects.filter(enrolments__course=finished.course).order_by("username"))
@@ -207,12 +205,12 @@ def _finished_last_month(application, topic, office, teacher, instructor, today)
         for index, student in enumerate(students):
             status = Attendance.Status.ABSENT if index % 9 == 4 else Attendance.Status.PRESENT
             Attendance.objects.create(session=session, student=student, status=status, minutes=40)
-        pay.confirm(teacher, session, minutes=40)
+        pay.confirm_session(teacher, session, minutes=40)
     pay.close_month(office, days[0])
     finished.refresh_from_db()
     closing.decide_recordings(teacher, finished, Application.Recording.DELETE, 90)
     for index, student in enumerate(students[:6]):
-        closing.answer(
+        closing.answer_survey(
             student,
             finished,
             clarity=4 + index % 2,
@@ -220,4 +218,4 @@ def _finished_last_month(application, topic, office, teacher, instructor, today)
             overall=4 + (index % 3 == 0),
             comment=["활동이 재미있었어요.", "", "친구들과 이야기해서 좋았어요."][index % 3],
         )
-    return workflow.perform(teacher, finished, "close")
+    return workflow.close_application(teacher, finished)

@@ -10,6 +10,7 @@ from openclass.catalog.models import Topic
 from openclass.courses.models import Course
 
 from .models import Call, InstructorProfile
+from .services.closing import QUESTIONS
 
 
 class ApplicationForm(forms.Form):
@@ -90,3 +91,36 @@ class OwnInstructorForm(forms.Form):
         label=_("Fields"), queryset=Topic.objects.all(), widget=forms.CheckboxSelectMultiple
     )
     headline = forms.CharField(label=_("One line about them"), max_length=120, required=False)
+
+
+MINUTES_TAUGHT = _("Give the minutes taught, from 0 to 1,440.")
+
+
+class SessionReportForm(forms.Form):
+    """A session held, as the school confirms or corrects it: the minutes taught (empty: the
+    measured figure, or unchanged), in person or not, and why it changes."""
+
+    minutes = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=24 * 60,
+        error_messages={
+            "invalid": MINUTES_TAUGHT,
+            "min_value": MINUTES_TAUGHT,
+            "max_value": MINUTES_TAUGHT,
+        },
+    )
+    in_person = forms.BooleanField(required=False)
+    reason = forms.CharField(required=False)
+
+
+class SurveyAnswerForm(forms.Form):
+    """One answer to the survey: a score from 1 to 5 per question (checked by
+    ``closing.answer_survey``, which says what is wrong) and a comment."""
+
+    comment = forms.CharField(required=False)
+
+    def scores(self) -> dict[str, int]:
+        """The posted scores; anything but a number counts as none given (0)."""
+        raw = {name: str(self.data.get(name, "")) for name in QUESTIONS}
+        return {name: int(value) if value.isdigit() else 0 for name, value in raw.items()}

@@ -11,7 +11,7 @@ from openclass.accounts.models import Organisation, User
 from openclass.assessments import selectors as todo
 from openclass.courses import selectors as courses
 from openclass.live import selectors as live
-from openclass.operations import pay as operations_pay
+from openclass.operations import selectors as operations
 
 Role = User.Role
 
@@ -69,7 +69,7 @@ def home_context(user: User) -> HomeContext:
         context.courses = courses.courses_with_progress(user)
         context.today = courses.todays_sessions(user)
         context.todo = todo.student_todo(user)
-        context.points = operations_pay.balance(user)
+        context.points = operations.points_balance(user)
         if user.organisation_id:
             context.teachers = list(
                 scoping.teachers_of(user.organisation).order_by("name").distinct()
@@ -85,7 +85,7 @@ def home_context(user: User) -> HomeContext:
                 "child": child,
                 "courses": courses.courses_with_progress(child),
                 "attendance": courses.attendance_summary(child),
-                "points": operations_pay.balance(child),
+                "points": operations.points_balance(child),
             }
             for child in context.children
         ]

@@ -13,13 +13,14 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.courses.models import Enrolment
 from openclass.live import selectors as live_selectors
 from openclass.live import services as live
 
-from . import access
-from .models import Application, ApplicationEvent, SurveyReceipt, SurveyResponse
+from .. import access
+from ..models import Application, ApplicationEvent, SurveyReceipt, SurveyResponse
 
 State = Application.State
 Recording = Application.Recording
@@ -30,7 +31,7 @@ MIN_ANSWERS_SHOWN = 3
 QUESTIONS = ("clarity", "instructor", "overall")
 
 
-def respondent_kind(user: User, application: Application) -> str | None:
+def get_respondent_kind(user: User, application: Application) -> str | None:
     """Who ``user`` answers the survey as (a student of the course, the school), or ``None``
     when they may not answer it (yet)."""
     if application.state not in (State.COMPLETED, State.CLOSED) or not application.course_id:
@@ -46,7 +47,7 @@ def has_answered(user: User, application: Application) -> bool:
     return SurveyReceipt.objects.filter(application=application, user=user).exists()
 
 
-def answer(
+def answer_survey(
     user: User,
     application: Application,
     *,
@@ -59,7 +60,7 @@ def answer(
     """Answer the survey once. The answer and the receipt are separate rows with nothing
     linking them, so nobody (the instructor, the office, a database reader) can tell whose
     answer is whose."""
-    kind = respondent_kind(user, application)
+    kind = get_respondent_kind(user, application)
     if kind is None:
         raise PermissionDenied(_("This survey is not open to you."))
     scores = {"clarity": clarity, "instructor": instructor, "overall": overall}
@@ -93,14 +94,10 @@ def _mean(value) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def results(viewer: User, application: Application) -> Results:
+def get_survey_results(viewer: User, application: Application) -> Results:
     """The survey's results for the office, the school and the instructor: averages and
     comments, never who gave them, and nothing until there are enough answers."""
-    if not (
-        access.is_office(viewer)
-        or access.speaks_for_school(viewer, application)
-        or viewer.pk == application.instructor_id
-    ):
+    if not has_capability(viewer, "operations.view_survey_results", application):
         raise PermissionDenied(_("You cannot see this survey."))
     rows = SurveyResponse.objects.filter(application=application)
     count = rows.count()
@@ -111,7 +108,7 @@ def results(viewer: User, application: Application) -> Results:
     return Results(count, True, {k: _mean(v) for k, v in means.items()}, comments)
 
 
-def ratings(instructor_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
+def get_ratings(instructor_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
     """Each instructor's overall rating over all their courses' survey answers (mean of
     "overall", and how many answers), for the pool and its suggestions. Instructors with
     fewer than ``MIN_ANSWERS_SHOWN`` answers in all have none yet."""
@@ -143,7 +140,7 @@ def decide_recordings(
     after ``days`` (the periodic task ``enforce_retention`` does it)."""
     now = now or timezone.now()
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    if not (access.speaks_for_school(actor, locked) or access.is_office(actor)):
+    if not has_capability(actor, "operations.decide_recordings", locked):
         raise PermissionDenied(_("Only the opener decides about the recordings."))
     if locked.state not in (State.OPENED, State.COMPLETED):
         raise ValidationError(_("The recordings are decided while the course runs or after."))
@@ -172,7 +169,7 @@ def decide_recordings(
     return locked
 
 
-def enforce_retention(now: datetime.datetime | None = None) -> int:
+def enforce_recording_retention(now: datetime.datetime | None = None) -> int:
     """Delete the recordings whose course's opener chose "delete after N days" once those days
     have passed since the decision; returns how many were deleted."""
     now = now or timezone.now()

@@ -11,8 +11,8 @@ from openpyxl.styles import Font, PatternFill
 
 from openclass.accounts.models import User
 
+from ..models import InstructorProfile
 from . import pay
-from .models import InstructorProfile
 
 
 def _header(sheet, title: str, columns: list[str]) -> None:
@@ -32,7 +32,7 @@ def _bytes(book: Workbook) -> bytes:
 
 def statement_xlsx(instructor: User, month: datetime.date) -> bytes:
     """One row per line (sessions and adjustments), the total at the end, in won."""
-    lines, total = pay.statement(instructor, month)
+    lines, total = pay.get_statement(instructor, month)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Statement")[:31]
@@ -65,7 +65,7 @@ def statement_xlsx(instructor: User, month: datetime.date) -> bytes:
 
 
 def payroll_xlsx(month: datetime.date) -> bytes:
-    rows = pay.payroll(month)
+    rows = pay.list_payroll(month)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Payroll")[:31]

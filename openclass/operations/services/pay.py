@@ -18,12 +18,12 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.courses.models import Attendance, Enrolment, Session
 from openclass.live import selectors as live
 
-from . import access
-from .models import (
+from ..models import (
     Application,
     InstructorProfile,
     PayLine,
@@ -67,10 +67,6 @@ def _application_of(session: Session) -> Application:
     return application
 
 
-def _may_confirm(actor: User, application: Application) -> bool:
-    return access.is_office(actor) or access.speaks_for_school(actor, application)
-
-
 def measured_minutes(session: Session, today: datetime.date | None = None) -> int | None:
     """How long the session ran as the platform saw it: a live class from its start to its end,
     a recorded lesson its video's length; ``None`` when it has not happened yet."""
@@ -83,6 +79,27 @@ def measured_minutes(session: Session, today: datetime.date | None = None) -> in
     return -(-int(duration) // 60) if duration else 0
 
 
+@dataclass
+class SessionHeld:
+    """A session of a course opened through an application, as its page lists it: confirmed
+    (``report``) or not, with the minutes the platform measured while it is not."""
+
+    session: Session
+    report: SessionReport | None
+    measured: int | None
+
+
+def list_sessions_held(application: Application) -> list[SessionHeld]:
+    """The sessions of the application's course in order, for confirming them (step g)."""
+    if not application.course_id:
+        return []
+    rows = []
+    for session in application.course.sessions.select_related("report", "lesson"):
+        report = getattr(session, "report", None)
+        rows.append(SessionHeld(session, report, None if report else measured_minutes(session)))
+    return rows
+
+
 def attendance_counts(session: Session) -> tuple[int, int]:
     """(students enrolled, students who attended) of the session now."""
     enrolled = Enrolment.objects.filter(course=session.course_id).count()
@@ -90,7 +107,7 @@ def attendance_counts(session: Session) -> tuple[int, int]:
     return enrolled, attended
 
 
-def confirm(
+def confirm_session(
     actor: User,
     session: Session,
     *,
@@ -104,7 +121,7 @@ def confirm(
     students their points; once every session is confirmed the application is completed."""
     now = now or timezone.now()
     application = _application_of(session)
-    if not _may_confirm(actor, application):
+    if not has_capability(actor, "operations.confirm_sessions", application):
         raise PermissionDenied(_("Only the school or the office confirms sessions."))
     measured = measured_minutes(session, timezone.localdate(now))
     if measured is None:
@@ -132,7 +149,7 @@ def confirm(
     return report
 
 
-def change(
+def change_session_report(
     actor: User,
     report: SessionReport,
     *,
@@ -145,7 +162,7 @@ def change(
     stays as it was; the difference is a new adjustment line."""
     now = now or timezone.now()
     application = _application_of(report.session)
-    if not _may_confirm(actor, application):
+    if not has_capability(actor, "operations.confirm_sessions", application):
         raise PermissionDenied(_("Only the school or the office confirms sessions."))
     reason = reason.strip()
     if not reason:
@@ -282,7 +299,7 @@ def close_month(
     actor: User, month: datetime.date, now: datetime.datetime | None = None
 ) -> PayMonth:
     """The office closes a month for payroll: its lines are final from then on."""
-    if not access.is_office(actor):
+    if not has_capability(actor, "pay.close_month"):
         raise PermissionDenied(_("Only the office closes a pay month."))
     with transaction.atomic():
         row, _created = PayMonth.objects.select_for_update().get_or_create(
@@ -294,7 +311,7 @@ def close_month(
     return row
 
 
-def statement(instructor: User, month: datetime.date) -> tuple[list[PayLine], int]:
+def get_statement(instructor: User, month: datetime.date) -> tuple[list[PayLine], int]:
     """An instructor's lines of a month and their total (won)."""
     lines = list(
         PayLine.objects.filter(instructor=instructor, month__month=first_of_month(month))
@@ -304,7 +321,7 @@ def statement(instructor: User, month: datetime.date) -> tuple[list[PayLine], in
     return lines, sum(line.amount_won for line in lines)
 
 
-def payroll(month: datetime.date) -> list[dict]:
+def list_payroll(month: datetime.date) -> list[dict]:
     """The office's summary of a month: per instructor, sessions, minutes and total won."""
     rows = (
         PayLine.objects.filter(month__month=first_of_month(month))
@@ -360,7 +377,7 @@ def _complete_when_all_confirmed(application: Application, actor: User) -> None:
         return
     from . import workflow
 
-    workflow.complete(application, actor)
+    workflow.complete_application(application, actor)
     completed = list(
         Enrolment.objects.filter(course=course, completed_at__isnull=False).values_list(
             "student_id", flat=True

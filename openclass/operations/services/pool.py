@@ -17,14 +17,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from openclass.accounts import services as accounts
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
 from openclass.catalog.models import Topic
 from openclass.courses.models import Session
 from openclass.notifications.services import notify
 
-from . import access, closing
-from .models import Application, AvailabilitySlot, InstructorProfile
+from .. import access
+from ..models import Application, AvailabilitySlot, InstructorDocument, InstructorProfile
+from . import closing
 
 Status = InstructorProfile.Status
 
@@ -46,7 +48,7 @@ def save_profile(
 ) -> InstructorProfile:
     """An instructor writes their own profile. A change of fields or career sends an approved
     profile back to the office for review, since the pool offers what the office checked."""
-    if not user.is_active or user.role not in (User.Role.INSTRUCTOR, User.Role.TEACHER):
+    if not has_capability(user, "pool.own_profile"):
         raise PermissionDenied(_("Only instructors and teachers can join the pool."))
     if not topics:
         raise ValidationError({"topics": _("Choose at least one field.")})
@@ -67,7 +69,7 @@ def save_profile(
     profile.topics.set(topics)
     if changed:
         notify(
-            User.objects.filter(role=User.Role.OFFICE_ADMIN, is_active=True),
+            access.approvers(),
             _("An instructor profile needs review: %(name)s") % {"name": user.name},
             url=reverse("operations:profile", args=[profile.pk]),
         )
@@ -75,10 +77,10 @@ def save_profile(
 
 
 @transaction.atomic
-def review(actor: User, profile: InstructorProfile, approve: bool, note: str = "") -> None:
+def review_profile(actor: User, profile: InstructorProfile, approve: bool, note: str = "") -> None:
     """The office approves a profile into the pool or refuses it with a note the instructor
     reads."""
-    if not access.is_office(actor):
+    if not has_capability(actor, "operations.approve"):
         raise PermissionDenied(_("Only the office approves instructors."))
     note = note.strip()
     if not approve and not note:
@@ -102,7 +104,7 @@ def register_own_instructor(
     a first-login password (returned once, to hand over) and a profile waiting for the office.
     """
     school = school_of(actor)
-    if actor.role != User.Role.SCHOOL_ADMIN or school is None:
+    if not has_capability(actor, "pool.register") or school is None:
         raise PermissionDenied(_("Only school administrators register their own instructors."))
     if not name.strip():
         raise ValidationError({"name": _("Give the instructor's name.")})
@@ -126,7 +128,7 @@ def register_own_instructor(
         )
         profile.topics.set(topics)
         notify(
-            User.objects.filter(role=User.Role.OFFICE_ADMIN, is_active=True),
+            access.approvers(),
             _("A school registered its own instructor: %(name)s") % {"name": user.name},
             url=reverse("operations:profile", args=[profile.pk]),
         )
@@ -157,10 +159,18 @@ def set_availability(profile: InstructorProfile, slots: Sequence[tuple]) -> None
         )
 
 
+def add_document(profile: InstructorProfile, *, title: str, file) -> InstructorDocument:
+    """An instructor adds a document to their profile (a certificate, a career paper) for the
+    office to review; the form has checked its size and type."""
+    return InstructorDocument.objects.create(profile=profile, title=title.strip(), file=file)
+
+
 # --- Searching and suggesting ---------------------------------------------------------------
 
 
-def search(viewer: User, topic: Topic | None = None, text: str = "") -> list[InstructorProfile]:
+def search_profiles(
+    viewer: User, topic: Topic | None = None, text: str = ""
+) -> list[InstructorProfile]:
     """Profiles ``viewer`` may see, by field and by words in the name, headline or career."""
     rows = access.visible_profiles(viewer).select_related("user").prefetch_related("topics")
     if topic is not None:
@@ -182,7 +192,7 @@ class Suggestion:
     reasons: list[str] = field(default_factory=list)
 
 
-def suggestions(
+def list_suggestions(
     application: Application, today: datetime.date | None = None, limit: int = 10
 ) -> list[Suggestion]:
     """Approved instructors the application may invite, best first, each with why: the field
@@ -212,7 +222,7 @@ def suggestions(
         .values_list("course__teachers")
         .annotate(count=Count("pk", distinct=True))
     )
-    rated = closing.ratings([p.user_id for p in candidates])
+    rated = closing.get_ratings([p.user_id for p in candidates])
     ranked = []
     for profile in candidates:
         suggestion = Suggestion(profile, 0)

@@ -1,11 +1,13 @@
 """The course-application workflow (F-05 a–j) as a state machine.
 
-Every change of an application's state goes through ``perform``: the step must be legal from
-the current state, the actor must be the one the step belongs to (the office, the applying
-school, the invited instructor), a reason is required where the step refuses or asks for
-something, and the change is one conditional UPDATE on the state read under the row lock, so
-of two administrators approving at once exactly one wins and the other is told the application
-has moved on. Each change writes an ``ApplicationEvent`` and notifies whoever acts next.
+``STEPS`` is the state table: each step names the states it may start from, its target and
+whose step it is. Each step is one command (``approve_application``, ``invite_instructor``,
+``open_course``, …), and every command goes through ``_take``: the step must be legal from the
+current state, the actor must be the one the step belongs to (the office, the applying school,
+the invited instructor), a reason is required where the step refuses or asks for something, and
+the change is one conditional UPDATE on the state read under the row lock, so of two
+administrators approving at once exactly one wins and the other is told the application has
+moved on. Each change writes an ``ApplicationEvent`` and notifies whoever acts next.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import Organisation, User
 from openclass.accounts.scoping import school_of
 from openclass.catalog.models import Topic
@@ -29,8 +32,8 @@ from openclass.courses import services as courses
 from openclass.courses.models import Course, Session
 from openclass.notifications.services import notify
 
-from . import access
-from .models import Application, ApplicationEvent, Call, InstructorProfile, PreferredSession
+from .. import access
+from ..models import Application, ApplicationEvent, Call, InstructorProfile, PreferredSession
 
 State = Application.State
 
@@ -138,32 +141,33 @@ STEPS: dict[str, Step] = {
 }
 
 
-def may(actor: User, step: Step, application: Application) -> bool:
+def may_take(actor: User, step: Step, application: Application) -> bool:
     """Whether ``actor`` is the one ``step`` belongs to, for this application."""
+    office = has_capability(actor, "operations.approve")
     if step.by == "office":
-        return access.is_office(actor)
+        return office
     if step.by == "school":
         return access.speaks_for_school(actor, application)
     if step.by == "office_or_school":
-        return access.is_office(actor) or access.speaks_for_school(actor, application)
+        return office or access.speaks_for_school(actor, application)
     if step.by == "instructor":
         return actor.is_active and actor.pk == application.instructor_id
     return False
 
 
-def available_steps(actor: User, application: Application) -> list[Step]:
+def list_available_steps(actor: User, application: Application) -> list[Step]:
     """The steps ``actor`` may take on the application now (the buttons their page shows)."""
     return [
         step
         for step in STEPS.values()
-        if application.state in step.sources and may(actor, step, application)
+        if application.state in step.sources and may_take(actor, step, application)
     ]
 
 
 # --- Step a: calls; step b: applying --------------------------------------------------------
 
 
-def open_calls(today: datetime.date | None = None) -> list[Call]:
+def list_open_calls(today: datetime.date | None = None) -> list[Call]:
     """Published calls taking applications today, with their fields."""
     today = today or timezone.localdate()
     return list(
@@ -215,7 +219,7 @@ def _check_request(
 
 
 @transaction.atomic
-def apply(
+def submit_application(
     actor: User,
     call: Call,
     *,
@@ -264,7 +268,7 @@ def _set_sessions(application: Application, sessions: Iterable[SessionWish]) -> 
 
 
 @transaction.atomic
-def change(
+def change_application(
     actor: User,
     application: Application,
     *,
@@ -298,23 +302,95 @@ def change(
     return locked
 
 
-# --- Steps b–e: deciding, choosing the instructor, opening ----------------------------------
+# --- Steps b–e: deciding, choosing the instructor, opening ---------------------------------
 
 
-def perform(
+def approve_application(
+    actor: User, application: Application, *, now: datetime.datetime | None = None
+) -> Application:
+    """Step c: the office approves; the school is asked to choose the instructor."""
+    return _take(STEPS["approve"], actor, application, now=now)
+
+
+def request_changes(
+    actor: User, application: Application, reason: str, *, now: datetime.datetime | None = None
+) -> Application:
+    """The office sends the application back to the school, saying what to change."""
+    return _take(STEPS["request_changes"], actor, application, reason, now=now)
+
+
+def reject_application(
+    actor: User, application: Application, reason: str, *, now: datetime.datetime | None = None
+) -> Application:
+    """The office refuses the application, saying why."""
+    return _take(STEPS["reject"], actor, application, reason, now=now)
+
+
+def resubmit_application(
+    actor: User, application: Application, *, now: datetime.datetime | None = None
+) -> Application:
+    """The school sends its changed application to the office again."""
+    return _take(STEPS["resubmit"], actor, application, now=now)
+
+
+def withdraw_application(
+    actor: User, application: Application, reason: str, *, now: datetime.datetime | None = None
+) -> Application:
+    """The school withdraws its application before the course opens, saying why."""
+    return _take(STEPS["withdraw"], actor, application, reason, now=now)
+
+
+def invite_instructor(
     actor: User,
     application: Application,
-    action: str,
+    instructor: User | None,
+    *,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """The office or the school invites an instructor: an approved pool profile, or an approved
+    instructor the applying school registered itself."""
+    return _take(STEPS["invite"], actor, application, now=now, instructor=instructor)
+
+
+def accept_invitation(
+    actor: User, application: Application, *, now: datetime.datetime | None = None
+) -> Application:
+    """The invited instructor accepts to teach the course."""
+    return _take(STEPS["accept"], actor, application, now=now)
+
+
+def decline_invitation(
+    actor: User, application: Application, reason: str, *, now: datetime.datetime | None = None
+) -> Application:
+    """The invited instructor declines, saying why; the school chooses again."""
+    return _take(STEPS["decline"], actor, application, reason, now=now)
+
+
+def open_course(
+    actor: User, application: Application, *, now: datetime.datetime | None = None
+) -> Application:
+    """Steps d and e: the course is created from the application (see ``_create_course``)."""
+    return _take(STEPS["open"], actor, application, now=now)
+
+
+def close_application(
+    actor: User, application: Application, *, now: datetime.datetime | None = None
+) -> Application:
+    """The last step, once the course is completed and its recordings are decided."""
+    return _take(STEPS["close"], actor, application, now=now)
+
+
+def _take(
+    step: Step,
+    actor: User,
+    application: Application,
     reason: str = "",
     *,
     instructor: User | None = None,
     now: datetime.datetime | None = None,
 ) -> Application:
-    """Take one step of the workflow (see ``STEPS``) for ``actor``. Illegal steps, wrong actors
-    and missing reasons are refused and change nothing."""
-    step = STEPS.get(action)
-    if step is None:
-        raise IllegalTransition(_("Unknown step."))
+    """Take ``step`` for ``actor``. Illegal steps, wrong actors and missing reasons are refused
+    and change nothing."""
     now = now or timezone.now()
     reason = reason.strip()
     with transaction.atomic():
@@ -328,18 +404,18 @@ def perform(
                 _("The application is “%(state)s”: “%(step)s” is not possible now.")
                 % {"state": locked.get_state_display(), "step": step.label}
             )
-        if not may(actor, step, locked):
+        if not may_take(actor, step, locked):
             raise PermissionDenied(_("You cannot take this step on this application."))
         if step.needs_reason and not reason:
             raise ValidationError({"reason": _("Say why: the applicant will read it.")})
         fields: dict = {}
-        if action == "invite":
+        if step.action == "invite":
             fields["instructor"] = _invitable(actor, locked, instructor)
-        elif action == "decline":
+        elif step.action == "decline":
             fields["instructor"] = None
-        elif action == "open":
-            fields["course"] = _open_course(actor, locked)
-        elif action == "close" and locked.recording == Application.Recording.UNDECIDED:
+        elif step.action == "open":
+            fields["course"] = _create_course(actor, locked)
+        elif step.action == "close" and locked.recording == Application.Recording.UNDECIDED:
             raise ValidationError(
                 {"recording": _("Decide what happens to the recordings before closing.")}
             )
@@ -350,8 +426,8 @@ def perform(
             raise IllegalTransition(_("Someone else changed the application just now."))
         from_state = locked.state
         locked.refresh_from_db()
-        _record(locked, action, from_state, step.target, actor, reason)
-        _notify_for(locked, step.target, actor, reason=reason, declined_by=action == "decline")
+        _record(locked, step.action, from_state, step.target, actor, reason)
+        _notify_for(locked, step.target, actor, reason=reason, declined_by=step.action == "decline")
     return locked
 
 
@@ -370,7 +446,7 @@ def _invitable(actor: User, application: Application, instructor: User | None) -
     return instructor
 
 
-def _open_course(actor: User, application: Application) -> Course:
+def _create_course(actor: User, application: Application) -> Course:
     """Steps d and e: the course and its timeline from the application, with the students of
     the school, grade or class it is for enrolled. The instructor and the applicant teach it."""
     instructor = application.instructor
@@ -414,9 +490,9 @@ def _open_course(actor: User, application: Application) -> Course:
     return course
 
 
-def complete(application: Application, actor: User) -> bool:
-    """Step g is done: every session of the course is confirmed (``pay.confirm`` calls this
-    with the one who confirmed the last). Returns whether this call moved it."""
+def complete_application(application: Application, actor: User) -> bool:
+    """Step g is done: every session of the course is confirmed (``pay.confirm_session`` calls
+    this with the one who confirmed the last). Returns whether this call moved it."""
     moved = Application.objects.filter(pk=application.pk, state=State.OPENED).update(
         state=State.COMPLETED, state_changed_at=timezone.now()
     )
@@ -451,7 +527,7 @@ def _record(
 
 
 def office_admins() -> list[User]:
-    return list(User.objects.filter(role=User.Role.OFFICE_ADMIN, is_active=True))
+    return list(access.approvers())
 
 
 def school_side(application: Application) -> list[User]:

@@ -1,5 +1,5 @@
 """Test fixtures for the operations area: an open call, an approved pool instructor, and a
-helper to apply."""
+helper to apply. Registered for the whole suite by the repository's conftest.py."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import pytest
 from django.utils import timezone
 
 from openclass.catalog.models import Topic
-
-from . import workflow
-from .models import Application, Call, InstructorProfile
+from openclass.operations.models import Application, Call, InstructorProfile
+from openclass.operations.services import workflow
 
 # The tests run on any day: the call is open for a month either side of it.
 TODAY = datetime.date.today()
@@ -46,7 +45,7 @@ class Ops:
             "today": TODAY,
         }
         values.update(fields)
-        return workflow.apply(actor or north.homeroom_a, self.call, **values)
+        return workflow.submit_application(actor or north.homeroom_a, self.call, **values)
 
 
 @pytest.fixture

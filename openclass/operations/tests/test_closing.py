@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from openclass.live.models import LiveRoom, Recording
-from openclass.operations import closing, pool, workflow
 from openclass.operations.models import Application, SurveyReceipt, SurveyResponse
-from openclass.operations.testing import Ops
+from openclass.operations.services import closing, pool, workflow
+from openclass.operations.tests.fixtures import Ops
 
 State = Application.State
 
@@ -27,11 +27,11 @@ def english():
 def completed(ops: Ops) -> Application:
     application = ops.apply()
     office = ops.city.office_admin
-    workflow.perform(office, application, "approve")
-    workflow.perform(office, application, "invite", instructor=ops.city.instructor)
-    workflow.perform(ops.city.instructor, application, "accept")
-    application = workflow.perform(office, application, "open")
-    workflow.complete(application, office)
+    workflow.approve_application(office, application)
+    workflow.invite_instructor(office, application, ops.city.instructor)
+    workflow.accept_invitation(ops.city.instructor, application)
+    application = workflow.open_course(office, application)
+    workflow.complete_application(application, office)
     application.refresh_from_db()
     return application
 
@@ -40,22 +40,22 @@ def test_the_survey_opens_when_the_course_is_done_and_takes_one_answer_each(ops:
     application = ops.apply()
     student = ops.city.north.student_a1
     with pytest.raises(PermissionDenied):
-        closing.answer(student, application, clarity=5, instructor=5, overall=5)
+        closing.answer_survey(student, application, clarity=5, instructor=5, overall=5)
     assert not SurveyReceipt.objects.exists()
 
 
 def test_answers_are_anonymous_and_shown_from_three(ops: Ops, completed: Application) -> None:
     north = ops.city.north
-    closing.answer(
+    closing.answer_survey(
         north.student_a1, completed, clarity=5, instructor=4, overall=5, comment="좋아요"
     )
     with pytest.raises(ValidationError):
-        closing.answer(north.student_a1, completed, clarity=1, instructor=1, overall=1)
-    closing.answer(north.student_a2, completed, clarity=3, instructor=4, overall=4)
-    early = closing.results(ops.city.instructor, completed)
+        closing.answer_survey(north.student_a1, completed, clarity=1, instructor=1, overall=1)
+    closing.answer_survey(north.student_a2, completed, clarity=3, instructor=4, overall=4)
+    early = closing.get_survey_results(ops.city.instructor, completed)
     assert early.answers == 2 and not early.shown and early.means == {}
-    closing.answer(north.homeroom_a, completed, clarity=4, instructor=4, overall=3)
-    results = closing.results(ops.city.instructor, completed)
+    closing.answer_survey(north.homeroom_a, completed, clarity=4, instructor=4, overall=3)
+    results = closing.get_survey_results(ops.city.instructor, completed)
     assert results.shown and results.answers == 3
     assert results.means == {
         "clarity": closing._mean(4),
@@ -68,21 +68,23 @@ def test_answers_are_anonymous_and_shown_from_three(ops: Ops, completed: Applica
     assert not {"user", "student", "created_at"} & fields
     assert SurveyReceipt.objects.filter(application=completed).count() == 3
     # The rating now counts in the instructor's suggestions.
-    assert closing.ratings([ops.city.instructor.pk]) == {
+    assert closing.get_ratings([ops.city.instructor.pk]) == {
         ops.city.instructor.pk: (closing._mean(4), 3)
     }
 
 
 def test_bad_scores_and_outsiders_are_refused(ops: Ops, completed: Application) -> None:
     with pytest.raises(ValidationError):
-        closing.answer(ops.city.north.student_a1, completed, clarity=6, instructor=1, overall=1)
+        closing.answer_survey(
+            ops.city.north.student_a1, completed, clarity=6, instructor=1, overall=1
+        )
     assert not SurveyReceipt.objects.exists()
     for outsider in (ops.city.south.student_a1, ops.city.north.student_b1, ops.city.south.admin):
         with pytest.raises(PermissionDenied):
-            closing.answer(outsider, completed, clarity=3, instructor=3, overall=3)
+            closing.answer_survey(outsider, completed, clarity=3, instructor=3, overall=3)
     for outsider in (ops.city.north.student_a1, ops.city.south.admin):
         with pytest.raises(PermissionDenied):
-            closing.results(outsider, completed)
+            closing.get_survey_results(outsider, completed)
 
 
 def test_the_instructors_page_shows_no_one(client, ops: Ops, completed: Application) -> None:
@@ -116,20 +118,20 @@ def test_recordings_deleted_after_the_days_the_opener_chose(
         closing.decide_recordings(ops.city.north.homeroom_a, completed, "delete", None)
     decided = timezone.now() - datetime.timedelta(days=10)
     closing.decide_recordings(ops.city.north.homeroom_a, completed, "delete", 30, now=decided)
-    assert closing.enforce_retention() == 0
+    assert closing.enforce_recording_retention() == 0
     closing.decide_recordings(ops.city.north.homeroom_a, completed, "delete", 7, now=decided)
-    assert closing.enforce_retention() == 1
+    assert closing.enforce_recording_retention() == 1
     recording.refresh_from_db()
     assert recording.status == Recording.Status.DELETED
-    assert closing.enforce_retention() == 0
+    assert closing.enforce_recording_retention() == 0
     assert completed.events.filter(action="recordings").count() == 2
 
 
 def test_closing_needs_the_recordings_decided(ops: Ops, completed: Application) -> None:
     with pytest.raises(ValidationError):
-        workflow.perform(ops.city.north.homeroom_a, completed, "close")
+        workflow.close_application(ops.city.north.homeroom_a, completed)
     closing.decide_recordings(ops.city.north.homeroom_a, completed, "private")
-    closed = workflow.perform(ops.city.north.homeroom_a, completed, "close")
+    closed = workflow.close_application(ops.city.north.homeroom_a, completed)
     assert closed.state == State.CLOSED
     # A closed application's survey still takes answers; its recordings are settled.
     with pytest.raises(ValidationError):
@@ -139,8 +141,8 @@ def test_closing_needs_the_recordings_decided(ops: Ops, completed: Application) 
 def test_ratings_move_suggestions(ops: Ops, completed: Application) -> None:
     north = ops.city.north
     for person in (north.student_a1, north.student_a2, north.homeroom_a):
-        closing.answer(person, completed, clarity=5, instructor=5, overall=5)
+        closing.answer_survey(person, completed, clarity=5, instructor=5, overall=5)
     application = ops.apply()
-    workflow.perform(ops.city.office_admin, application, "approve")
-    [suggestion] = pool.suggestions(application)
+    workflow.approve_application(ops.city.office_admin, application)
+    [suggestion] = pool.list_suggestions(application)
     assert "Rated 5.0 of 5 by 3 answers" in suggestion.reasons

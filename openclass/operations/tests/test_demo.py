@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from openclass.accounts.models import User
-from openclass.operations import closing, pay
 from openclass.operations.models import Application, InstructorProfile, PayMonth, Rate
+from openclass.operations.services import closing, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +26,10 @@ def test_every_state_a_pool_rates_and_a_closed_month():
     assert Rate.objects.count() == 9
     closed = PayMonth.objects.get(closed_at__isnull=False)
     instructor = User.objects.get(username="instructor01")
-    lines, total = pay.statement(instructor, closed.month)
+    lines, total = pay.get_statement(instructor, closed.month)
     assert len(lines) == 2 and total > 0 and all(line.amount_won > 0 for line in lines)
     finished = Application.objects.get(state=Application.State.CLOSED)
-    assert closing.results(instructor, finished).shown
+    assert closing.get_survey_results(instructor, finished).shown
     invited = Application.objects.get(state=Application.State.INSTRUCTOR_INVITED)
     assert invited.instructor == instructor
     call_command("demo_data", "--size", "small", stdout=StringIO())

@@ -13,10 +13,9 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from openclass.accounts.models import User
-from openclass.accounts.testing import make_user
+from openclass.accounts.tests.fixtures import make_user
 from openclass.courses.models import Attendance, Enrolment
 from openclass.live.models import LiveRoom
-from openclass.operations import pay, workflow
 from openclass.operations.models import (
     Application,
     PayLine,
@@ -26,7 +25,8 @@ from openclass.operations.models import (
     Rate,
     RateTable,
 )
-from openclass.operations.testing import Ops
+from openclass.operations.services import pay, workflow
+from openclass.operations.tests.fixtures import Ops
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +41,10 @@ def opened(ops: Ops) -> Application:
     students), taught by the fixture's general instructor."""
     application = ops.apply()
     office, school = ops.city.office_admin, ops.city.north.homeroom_a
-    workflow.perform(office, application, "approve")
-    workflow.perform(office, application, "invite", instructor=ops.city.instructor)
-    workflow.perform(ops.city.instructor, application, "accept")
-    return workflow.perform(school, application, "open")
+    workflow.approve_application(office, application)
+    workflow.invite_instructor(office, application, ops.city.instructor)
+    workflow.accept_invitation(ops.city.instructor, application)
+    return workflow.open_course(school, application)
 
 
 @pytest.fixture
@@ -97,20 +97,20 @@ def test_a_month_priced_by_hand(ops: Ops, opened: Application, rates) -> None:
     held(second, 70, [north.student_a1, north.student_a2])
     school = north.homeroom_a
 
-    one = pay.confirm(school, first)
+    one = pay.confirm_session(school, first)
     assert (one.minutes, one.enrolled, one.attended) == (45, 2, 1)
     # 40,000 won/h × 45 min = 30,000, at 80 % for low attendance = 24,000.
     line = PayLine.objects.get(report=one)
     assert (line.amount_won, line.minutes, line.kind) == (24_000, 45, "session")
     assert "45 min × 40,000 won/h" in line.detail and "80%" in line.detail
 
-    two = pay.confirm(school, second)
+    two = pay.confirm_session(school, second)
     # 70 minutes ran, 60 are paid: 40,000 won.
     assert PayLine.objects.get(report=two).amount_won == 40_000
-    lines, total = pay.statement(ops.city.instructor, first.day)
+    lines, total = pay.get_statement(ops.city.instructor, first.day)
     assert total == 64_000 and len(lines) == 2
 
-    [summary] = pay.payroll(first.day)
+    [summary] = pay.list_payroll(first.day)
     assert (summary["won"], summary["sessions"], summary["minutes"]) == (64_000, 2, 105)
 
     # Every session confirmed: step g is done, the application completes.
@@ -127,12 +127,12 @@ def test_a_correction_after_the_month_is_closed_is_an_adjustment(
     north = ops.city.north
     first = opened.course.sessions.order_by("day").first()
     held(first, 45, [north.student_a1])
-    report = pay.confirm(north.homeroom_a, first)
+    report = pay.confirm_session(north.homeroom_a, first)
     pay.close_month(ops.city.office_admin, first.day)
 
     with pytest.raises(ValidationError):
-        pay.change(north.homeroom_a, report, minutes=45, in_person=True, reason="  ")
-    pay.change(
+        pay.change_session_report(north.homeroom_a, report, minutes=45, in_person=True, reason="  ")
+    pay.change_session_report(
         north.homeroom_a, report, minutes=45, in_person=True, reason="학교에 와서 수업했습니다."
     )
     original = PayLine.objects.get(report=report, kind="session")
@@ -156,8 +156,8 @@ def test_the_monthly_cap_limits_the_month(ops: Ops, opened: Application, rates) 
     second.save()
     held(first, 45, [north.student_a1])
     held(second, 60, [north.student_a1, north.student_a2])
-    pay.confirm(north.homeroom_a, first)
-    report = pay.confirm(north.homeroom_a, second)
+    pay.confirm_session(north.homeroom_a, first)
+    report = pay.confirm_session(north.homeroom_a, second)
     line = PayLine.objects.get(report=report)
     assert line.amount_won == 26_000 and "monthly cap" in line.detail
 
@@ -168,14 +168,14 @@ def test_confirming_needs_a_finished_session_the_right_person_and_happens_once(
     north = ops.city.north
     first = opened.course.sessions.order_by("day").first()
     with pytest.raises(ValidationError):
-        pay.confirm(north.homeroom_a, first)  # not held yet
+        pay.confirm_session(north.homeroom_a, first)  # not held yet
     held(first, 40, [north.student_a1])
     for outsider in (ops.city.south.admin, north.student_a1, ops.city.instructor):
         with pytest.raises(PermissionDenied):
-            pay.confirm(outsider, first)
-    pay.confirm(ops.city.office_admin, first)
+            pay.confirm_session(outsider, first)
+    pay.confirm_session(ops.city.office_admin, first)
     with pytest.raises(ValidationError):
-        pay.confirm(north.homeroom_a, first)
+        pay.confirm_session(north.homeroom_a, first)
     assert PayLine.objects.filter(report__session=first).count() == 1
     assert PointEntry.objects.filter(source=f"session:{first.pk}").count() == 1
 
@@ -184,7 +184,7 @@ def test_no_rate_no_confirmation(ops: Ops, opened: Application) -> None:
     first = opened.course.sessions.order_by("day").first()
     held(first, 40, [])
     with pytest.raises(ValidationError):
-        pay.confirm(ops.city.north.homeroom_a, first)
+        pay.confirm_session(ops.city.north.homeroom_a, first)
     assert not PayLine.objects.exists()
     assert not PayMonth.objects.filter(lines__isnull=False).exists()
 
@@ -216,7 +216,7 @@ def test_statements_and_payroll_for_their_readers_only(client, ops: Ops, opened,
     north = ops.city.north
     first = opened.course.sessions.order_by("day").first()
     held(first, 60, [north.student_a1, north.student_a2])
-    pay.confirm(north.homeroom_a, first)
+    pay.confirm_session(north.homeroom_a, first)
     month = f"{first.day:%Y-%m}"
     client.force_login(ops.city.instructor)
     own = client.get(reverse("operations:pay"), {"month": month, "format": "xlsx"})
@@ -227,10 +227,10 @@ def test_statements_and_payroll_for_their_readers_only(client, ops: Ops, opened,
     client.force_login(other)
     assert "40,000" not in client.get(reverse("operations:pay"), {"month": month}).content.decode()
     statement = reverse("operations:statement", args=[ops.city.instructor.pk])
-    assert client.get(statement).status_code == 404
+    assert client.get(statement).status_code == 403
     for person in (north.admin, north.student_a1):
         client.force_login(person)
-        assert client.get(reverse("operations:pay")).status_code == 404
+        assert client.get(reverse("operations:pay")).status_code == 403
     client.force_login(ops.city.office_admin)
     payroll = client.get(reverse("operations:pay"), {"month": month, "format": "xlsx"})
     rows = list(load_workbook(BytesIO(payroll.content)).active.iter_rows(values_only=True))
@@ -242,7 +242,7 @@ def test_students_and_parents_see_the_points_on_their_home(client, ops: Ops, ope
     north = ops.city.north
     first = opened.course.sessions.order_by("day").first()
     held(first, 40, [north.student_a1])
-    pay.confirm(north.homeroom_a, first)
+    pay.confirm_session(north.homeroom_a, first)
     client.force_login(north.student_a1)
     assert "10 points" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     client.force_login(north.parent_a1)

@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from openclass.accounts.models import User
-from openclass.accounts.testing import make_user
+from openclass.accounts.tests.fixtures import make_user
 from openclass.courses.models import Course, Session
 from openclass.notifications.models import Notification
-from openclass.operations import access, pool, workflow
+from openclass.operations import access
 from openclass.operations.models import AvailabilitySlot, InstructorDocument, InstructorProfile
-from openclass.operations.testing import TODAY, Ops
+from openclass.operations.services import pool, workflow
+from openclass.operations.tests.fixtures import TODAY, Ops
 
 Status = InstructorProfile.Status
 
@@ -35,7 +36,7 @@ def test_a_new_profile_waits_for_the_office_and_changes_send_it_back(ops: Ops) -
     )
     assert profile.status == Status.PENDING
     assert Notification.objects.filter(recipient=ops.city.office_admin).exists()
-    pool.review(ops.city.office_admin, profile, approve=True)
+    pool.review_profile(ops.city.office_admin, profile, approve=True)
     profile.refresh_from_db()
     assert profile.status == Status.APPROVED
     # The headline alone is not reviewed; the fields are.
@@ -55,10 +56,12 @@ def test_a_new_profile_waits_for_the_office_and_changes_send_it_back(ops: Ops) -
 
 def test_only_the_office_reviews_and_a_refusal_needs_a_note(ops: Ops) -> None:
     with pytest.raises(PermissionDenied):
-        pool.review(ops.city.north.admin, ops.profile, approve=False, note="x")
+        pool.review_profile(ops.city.north.admin, ops.profile, approve=False, note="x")
     with pytest.raises(ValidationError):
-        pool.review(ops.city.office_admin, ops.profile, approve=False, note=" ")
-    pool.review(ops.city.office_admin, ops.profile, approve=False, note="경력 증빙이 없습니다.")
+        pool.review_profile(ops.city.office_admin, ops.profile, approve=False, note=" ")
+    pool.review_profile(
+        ops.city.office_admin, ops.profile, approve=False, note="경력 증빙이 없습니다."
+    )
     ops.profile.refresh_from_db()
     assert ops.profile.status == Status.REJECTED
     assert Notification.objects.get(recipient=ops.city.instructor).body == "경력 증빙이 없습니다."
@@ -134,7 +137,7 @@ def test_suggestions_rank_by_field_availability_and_load_and_say_why(ops: Ops) -
             starts_at=datetime.time(9),
             ends_at=datetime.time(10),
         )
-    ranked = pool.suggestions(application, today=TODAY)
+    ranked = pool.list_suggestions(application, today=TODAY)
     assert [s.profile.user for s in ranked] == [free, ops.city.instructor, off_field]
     assert [s.score for s in ranked] == [80, 20, 0]
     assert ranked[0].reasons == [
@@ -159,12 +162,12 @@ def test_suggestions_leave_out_the_unapproved_and_other_schools_own(ops: Ops) ->
         status=Status.APPROVED,
         registered_by_school=ops.city.south.school,
     ).topics.add(ops.topic)
-    assert pool.suggestions(application, today=TODAY) == []
+    assert pool.list_suggestions(application, today=TODAY) == []
 
 
 def test_the_invite_step_shows_suggestions_with_reasons(client, ops: Ops) -> None:
     application = ops.apply()
-    workflow.perform(ops.city.office_admin, application, "approve")
+    workflow.approve_application(ops.city.office_admin, application)
     client.force_login(ops.city.north.homeroom_a)
     page = client.get(
         reverse("operations:application", args=[application.pk]), HTTP_ACCEPT_LANGUAGE="en"
@@ -196,10 +199,10 @@ def test_documents_are_for_the_office_and_their_owner_only(client, ops: Ops) -> 
 def test_the_pool_pages_refuse_students_and_parents(client, ops: Ops) -> None:
     for person in (ops.city.north.student_a1, ops.city.north.parent_a1):
         client.force_login(person)
-        assert client.get(reverse("operations:pool")).status_code == 404
+        assert client.get(reverse("operations:pool")).status_code == 403
         assert client.get(reverse("operations:profile", args=[ops.profile.pk])).status_code == 404
-        assert client.get(reverse("operations:my_profile")).status_code == 404
-        assert client.get(reverse("operations:register_own")).status_code == 404
+        assert client.get(reverse("operations:my_profile")).status_code == 403
+        assert client.get(reverse("operations:register_own")).status_code == 403
 
 
 def test_an_instructor_edits_their_profile_and_times_from_the_page(client, ops: Ops) -> None:

@@ -13,7 +13,7 @@ from django.utils import translation
 from openclass.notifications.mail import send
 from openclass.notifications.models import Notification
 from openclass.operations.models import Application
-from openclass.operations.testing import TODAY, Ops
+from openclass.operations.tests.fixtures import TODAY, Ops
 
 State = Application.State
 
@@ -76,10 +76,11 @@ def test_a_bad_form_changes_nothing_and_says_why(client, ops: Ops) -> None:
 
 
 def test_students_and_parents_cannot_apply_or_list(client, ops: Ops) -> None:
+    # The pages exist for everyone; their roles do not hold the capability: 403.
     for person in (ops.city.north.student_a1, ops.city.north.parent_a1):
         client.force_login(person)
-        assert client.get(reverse("operations:apply")).status_code == 404
-        assert client.get(reverse("operations:applications")).status_code == 404
+        assert client.get(reverse("operations:apply")).status_code == 403
+        assert client.get(reverse("operations:applications")).status_code == 403
 
 
 def test_another_school_sees_nothing_of_an_application(client, ops: Ops) -> None:
@@ -128,11 +129,12 @@ def test_an_illegal_step_from_the_page_is_explained(client, ops: Ops) -> None:
     assert "is not possible now" in response.content.decode()
 
 
-def test_a_step_not_ones_own_is_a_404(client, ops: Ops) -> None:
+def test_a_step_not_ones_own_is_a_403(client, ops: Ops) -> None:
+    # The applicant sees the application (so no 404) but may not approve it.
     application = ops.apply()
     client.force_login(ops.city.north.homeroom_a)
     response = client.post(reverse("operations:step", args=[application.pk]), {"action": "approve"})
-    assert response.status_code == 404
+    assert response.status_code == 403
     application.refresh_from_db()
     assert application.state == State.SUBMITTED
 

@@ -12,9 +12,9 @@ from django.db import connection
 
 from openclass.courses.models import Course, Enrolment, Session
 from openclass.notifications.models import Notification
-from openclass.operations import workflow
 from openclass.operations.models import Application, ApplicationEvent, InstructorProfile
-from openclass.operations.testing import TODAY, Ops
+from openclass.operations.services import workflow
+from openclass.operations.tests.fixtures import TODAY, Ops
 
 State = Application.State
 
@@ -65,17 +65,17 @@ def test_the_whole_way_to_an_open_course(ops: Ops) -> None:
     north = ops.city.north
     application = ops.apply()
     office, school, instructor = ops.city.office_admin, north.homeroom_a, ops.city.instructor
-    workflow.perform(office, application, "request_changes", "차시 시간을 40분으로 맞춰 주세요.")
-    workflow.perform(school, application, "resubmit")
-    workflow.perform(office, application, "approve")
-    workflow.perform(north.admin, application, "invite", instructor=instructor)
+    workflow.request_changes(office, application, "차시 시간을 40분으로 맞춰 주세요.")
+    workflow.resubmit_application(school, application)
+    workflow.approve_application(office, application)
+    workflow.invite_instructor(north.admin, application, instructor)
     assert Notification.objects.filter(recipient=instructor).count() == 1
-    workflow.perform(instructor, application, "decline", "그 주는 출장입니다.")
+    workflow.decline_invitation(instructor, application, "그 주는 출장입니다.")
     application.refresh_from_db()
     assert application.state == State.APPROVED and application.instructor is None
-    workflow.perform(office, application, "invite", instructor=instructor)
-    workflow.perform(instructor, application, "accept")
-    application = workflow.perform(school, application, "open")
+    workflow.invite_instructor(office, application, instructor)
+    workflow.accept_invitation(instructor, application)
+    application = workflow.open_course(school, application)
 
     assert application.state == State.OPENED
     course = application.course
@@ -109,6 +109,35 @@ def test_the_whole_way_to_an_open_course(ops: Ops) -> None:
 ALL_STATES = [value for value, _label in State.choices]
 
 
+def take(action: str, actor, application: Application, reason: str = "", instructor=None):
+    """The command of the step ``action`` of the state table, called as its button does."""
+    with_reason = {
+        "request_changes": workflow.request_changes,
+        "reject": workflow.reject_application,
+        "withdraw": workflow.withdraw_application,
+        "decline": workflow.decline_invitation,
+    }
+    plain = {
+        "approve": workflow.approve_application,
+        "resubmit": workflow.resubmit_application,
+        "accept": workflow.accept_invitation,
+        "open": workflow.open_course,
+        "close": workflow.close_application,
+    }
+    if action in with_reason:
+        return with_reason[action](actor, application, reason)
+    if action == "invite":
+        return workflow.invite_instructor(actor, application, instructor)
+    return plain[action](actor, application)
+
+
+def test_every_step_of_the_table_has_its_command() -> None:
+    assert set(workflow.STEPS) == {
+        "approve", "request_changes", "reject", "resubmit", "withdraw",
+        "invite", "accept", "decline", "open", "close",
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize("action", sorted(workflow.STEPS))
 def test_every_step_is_refused_from_every_other_state(ops: Ops, action: str) -> None:
     step = workflow.STEPS[action]
@@ -119,7 +148,7 @@ def test_every_step_is_refused_from_every_other_state(ops: Ops, action: str) -> 
         Application.objects.filter(pk=application.pk).update(state=state)
         before = ApplicationEvent.objects.count()
         with pytest.raises(IllegalTransition):
-            workflow.perform(ops.city.office_admin, application, action, "이유")
+            take(action, ops.city.office_admin, application, "이유", ops.city.instructor)
         application.refresh_from_db()
         assert application.state == state and ApplicationEvent.objects.count() == before
 
@@ -159,7 +188,7 @@ def test_steps_belong_to_their_actor(ops: Ops, action: str, state: str, who: str
         state=state, instructor=ops.city.instructor
     )
     with pytest.raises(PermissionDenied):
-        workflow.perform(actors[who], application, action, "이유", instructor=ops.city.instructor)
+        take(action, actors[who], application, "이유", ops.city.instructor)
     application.refresh_from_db()
     assert application.state == state
 
@@ -178,7 +207,7 @@ def test_refusals_need_a_reason(ops: Ops, action: str) -> None:
         state=source, instructor=ops.city.instructor
     )
     with pytest.raises(ValidationError) as raised:
-        workflow.perform(actor, application, action, "   ")
+        take(action, actor, application, "   ")
     assert "reason" in raised.value.message_dict
     application.refresh_from_db()
     assert application.state == source
@@ -186,33 +215,31 @@ def test_refusals_need_a_reason(ops: Ops, action: str) -> None:
 
 def test_only_approved_instructors_of_the_pool_or_the_school_are_invited(ops: Ops) -> None:
     application = ops.apply()
-    workflow.perform(ops.city.office_admin, application, "approve")
+    workflow.approve_application(ops.city.office_admin, application)
     ops.profile.status = InstructorProfile.Status.PENDING
     ops.profile.save()
     with pytest.raises(ValidationError):
-        workflow.perform(
-            ops.city.office_admin, application, "invite", instructor=ops.city.instructor
-        )
+        workflow.invite_instructor(ops.city.office_admin, application, ops.city.instructor)
     ops.profile.status = InstructorProfile.Status.APPROVED
     ops.profile.registered_by_school = ops.city.south.school
     ops.profile.save()
     with pytest.raises(ValidationError):
-        workflow.perform(
-            ops.city.office_admin, application, "invite", instructor=ops.city.instructor
-        )
+        workflow.invite_instructor(ops.city.office_admin, application, ops.city.instructor)
     ops.profile.registered_by_school = ops.city.north.school
     ops.profile.save()
-    workflow.perform(ops.city.office_admin, application, "invite", instructor=ops.city.instructor)
-    workflow.perform(ops.city.instructor, application, "accept")
-    application = workflow.perform(ops.city.office_admin, application, "open")
+    workflow.invite_instructor(ops.city.office_admin, application, ops.city.instructor)
+    workflow.accept_invitation(ops.city.instructor, application)
+    application = workflow.open_course(ops.city.office_admin, application)
     assert application.course.arrangement == Course.Arrangement.SCHOOL_INSTRUCTOR
 
 
 def test_available_steps_are_what_the_actor_may_do_now(ops: Ops) -> None:
     application = ops.apply()
-    office = {s.action for s in workflow.available_steps(ops.city.office_admin, application)}
-    school = {s.action for s in workflow.available_steps(ops.city.north.homeroom_a, application)}
-    outsider = workflow.available_steps(ops.city.south.admin, application)
+    office = {s.action for s in workflow.list_available_steps(ops.city.office_admin, application)}
+    school = {
+        s.action for s in workflow.list_available_steps(ops.city.north.homeroom_a, application)
+    }
+    outsider = workflow.list_available_steps(ops.city.south.admin, application)
     assert office == {"approve", "request_changes", "reject"}
     assert school == {"withdraw"}
     assert outsider == []
@@ -233,16 +260,16 @@ def test_the_school_may_change_its_application_until_it_is_decided(ops: Ops) -> 
         "sessions": wishes,
         "today": TODAY,
     }
-    workflow.change(ops.city.north.admin, application, **fields)
+    workflow.change_application(ops.city.north.admin, application, **fields)
     application.refresh_from_db()
     assert (
         application.title == "생명존중 교육 (수정)" and application.preferred_sessions.count() == 1
     )
     with pytest.raises(PermissionDenied):
-        workflow.change(ops.city.south.admin, application, **fields)
-    workflow.perform(ops.city.office_admin, application, "approve")
+        workflow.change_application(ops.city.south.admin, application, **fields)
+    workflow.approve_application(ops.city.office_admin, application)
     with pytest.raises(IllegalTransition):
-        workflow.change(ops.city.north.admin, application, **fields)
+        workflow.change_application(ops.city.north.admin, application, **fields)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -250,7 +277,7 @@ def test_two_admins_approving_at_once_only_one_wins(ops: Ops) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs a database shared between connections (PostgreSQL)")
     from openclass.accounts.models import User
-    from openclass.accounts.testing import make_user
+    from openclass.accounts.tests.fixtures import make_user
 
     second = make_user("office-admin-2", User.Role.OFFICE_ADMIN, ops.city.office)
     application = ops.apply()
@@ -260,7 +287,7 @@ def test_two_admins_approving_at_once_only_one_wins(ops: Ops) -> None:
     def approve(admin) -> None:
         barrier.wait()
         try:
-            workflow.perform(admin, application, "approve")
+            workflow.approve_application(admin, application)
             outcomes.append("won")
         except IllegalTransition:
             outcomes.append("refused")

@@ -1,23 +1,29 @@
-"""Pages of the course-application workflow. Thin: who may see what is ``access``, what may
-happen is ``workflow``."""
+"""Pages of the course-application workflow: the list, applying, one application and its next
+steps, the survey and the decision about the recordings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
+from openclass.core.views import perform
 from openclass.notifications import services as notifications
 
-from . import access, closing, pay, pool, workflow
-from .forms import ApplicationForm, TimeSlotFormSet
-from .models import Application, SurveyResponse
+from .. import access
+from ..forms import ApplicationForm, SurveyAnswerForm, TimeSlotFormSet
+from ..models import Application, SurveyResponse
+from ..services import closing, pay, pool, workflow
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Application:
@@ -31,18 +37,13 @@ def _visible_or_404(request: HttpRequest, pk: int) -> Application:
 
 @login_required
 def applications(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, "operations.view_applications")
     rows = access.visible_applications(request.user).select_related(
         "school", "audience", "topic", "instructor"
     )
     state = request.GET.get("state", "")
     if state in Application.State.values:
         rows = rows.filter(state=state)
-    if not (
-        access.is_office(request.user)
-        or access.can_apply(request.user)
-        or request.user.role == User.Role.INSTRUCTOR
-    ):
-        raise Http404
     return render(
         request,
         "operations/applications.html",
@@ -50,7 +51,7 @@ def applications(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "state": state,
             "states": Application.State.choices,
-            "can_apply": access.can_apply(request.user) and bool(workflow.open_calls()),
+            "can_apply": access.can_apply(request.user) and bool(workflow.list_open_calls()),
         },
     )
 
@@ -59,25 +60,10 @@ def applications(request: HttpRequest) -> HttpResponse:
 def application(request: HttpRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
     notifications.mark_seen(request.user, request.path)
-    steps = workflow.available_steps(request.user, application)
+    steps = workflow.list_available_steps(request.user, application)
     suggestions = []
     if any(step.action == "invite" for step in steps):
-        suggestions = pool.suggestions(application)
-    sessions_run = []
-    if application.course_id:
-        may_confirm = access.is_office(request.user) or access.speaks_for_school(
-            request.user, application
-        )
-        for session in application.course.sessions.select_related("report", "lesson"):
-            report = getattr(session, "report", None)
-            sessions_run.append(
-                {
-                    "session": session,
-                    "report": report,
-                    "measured": None if report else pay.measured_minutes(session),
-                    "may_confirm": may_confirm,
-                }
-            )
+        suggestions = pool.list_suggestions(application)
     return render(
         request,
         "operations/application.html",
@@ -87,36 +73,45 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             "events": application.events.select_related("actor"),
             "steps": steps,
             "suggestions": suggestions,
-            "sessions_run": sessions_run,
+            "sessions_held": pay.list_sessions_held(application),
+            "may_confirm": has_capability(request.user, "operations.confirm_sessions", application),
             "may_decide_recordings": application.state
             in (Application.State.OPENED, Application.State.COMPLETED)
-            and access.speaks_for_school(request.user, application),
+            and has_capability(request.user, "operations.decide_recordings", application),
             "recording_choices": [c for c in Application.Recording.choices if c[0] != "undecided"],
         },
     )
+
+
+def _step_command(post: QueryDict) -> Callable[[User, Application], Application] | None:
+    """The workflow command a step button posts (its ``action``), with what it needs from the
+    form: the reason, the chosen instructor."""
+    reason = post.get("reason", "")
+    instructor = None
+    if post.get("instructor", "").isdigit():
+        instructor = User.objects.filter(pk=int(post["instructor"])).first()
+    return {
+        "approve": workflow.approve_application,
+        "request_changes": partial(workflow.request_changes, reason=reason),
+        "reject": partial(workflow.reject_application, reason=reason),
+        "resubmit": workflow.resubmit_application,
+        "withdraw": partial(workflow.withdraw_application, reason=reason),
+        "invite": partial(workflow.invite_instructor, instructor=instructor),
+        "accept": workflow.accept_invitation,
+        "decline": partial(workflow.decline_invitation, reason=reason),
+        "open": workflow.open_course,
+        "close": workflow.close_application,
+    }.get(post.get("action", ""))
 
 
 @login_required
 @require_POST
 def step(request: HttpRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
-    instructor = None
-    if request.POST.get("instructor", "").isdigit():
-        instructor = User.objects.filter(pk=int(request.POST["instructor"])).first()
-    try:
-        workflow.perform(
-            request.user,
-            application,
-            request.POST.get("action", ""),
-            request.POST.get("reason", ""),
-            instructor=instructor,
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
+    command = _step_command(request.POST)
+    if command is None:
+        messages.error(request, _("Unknown step."))
+    elif perform(request, command, request.user, application):
         messages.success(request, _("Done."))
     return redirect("operations:application", application.pk)
 
@@ -124,8 +119,8 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def apply(request: HttpRequest) -> HttpResponse:
     if not access.can_apply(request.user):
-        raise Http404
-    calls = workflow.open_calls()
+        raise PermissionDenied
+    calls = workflow.list_open_calls()
     school = school_of(request.user)
     form = ApplicationForm(
         request.POST or None, calls=calls, audiences=school.subtree().exclude(kind="office")
@@ -138,26 +133,23 @@ def apply(request: HttpRequest) -> HttpResponse:
             for row in sessions.cleaned_data
             if row
         ]
-        try:
-            application = workflow.apply(
-                request.user,
-                data["call"],
-                audience=data["audience"],
-                topic=data["topic"],
-                title=data["title"],
-                plan=data["plan"],
-                expected_students=data["expected_students"],
-                delivery=data["delivery"],
-                sessions=wishes,
-            )
-        except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                target = field if field in form.fields else None
-                for problem in problems:
-                    form.add_error(target, problem)
-        else:
+        sent = perform(
+            request,
+            workflow.submit_application,
+            request.user,
+            data["call"],
+            form=form,
+            audience=data["audience"],
+            topic=data["topic"],
+            title=data["title"],
+            plan=data["plan"],
+            expected_students=data["expected_students"],
+            delivery=data["delivery"],
+            sessions=wishes,
+        )
+        if sent:
             messages.success(request, _("The application is sent to the office."))
-            return redirect("operations:application", application.pk)
+            return redirect("operations:application", sent.value.pk)
     return render(
         request, "operations/apply.html", {"form": form, "sessions": sessions, "calls": calls}
     )
@@ -170,28 +162,31 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related("course", "instructor", "school"), pk=pk
     )
-    kind = closing.respondent_kind(request.user, application)
+    kind = closing.get_respondent_kind(request.user, application)
     answered = closing.has_answered(request.user, application)
-    try:
-        results = closing.results(request.user, application)
-    except PermissionDenied:
-        results = None
+    results = None
+    if has_capability(request.user, "operations.view_survey_results", application):
+        results = closing.get_survey_results(request.user, application)
     if kind is None and results is None:
         raise Http404
-    error = ""
-    if request.method == "POST" and kind and not answered:
-        try:
-            scores = {name: int(request.POST.get(name, "0")) for name in closing.QUESTIONS}
-            closing.answer(
-                request.user, application, comment=request.POST.get("comment", ""), **scores
-            )
-        except (ValueError, ValidationError) as problem:
-            error = " ".join(
-                getattr(problem, "messages", [_("Answer every question from 1 to 5.")])
-            )
-        else:
-            messages.success(request, _("Thank you: your answer is anonymous."))
-            return redirect("operations:survey", application.pk)
+    may_answer = kind is not None and not answered
+    form = SurveyAnswerForm(request.POST if request.method == "POST" else None)
+    sent = (
+        may_answer
+        and form.is_valid()
+        and perform(
+            request,
+            closing.answer_survey,
+            request.user,
+            application,
+            form=form,
+            comment=form.cleaned_data["comment"],
+            **form.scores(),
+        )
+    )
+    if sent:
+        messages.success(request, _("Thank you: your answer is anonymous."))
+        return redirect("operations:survey", application.pk)
     questions = [
         (name, SurveyResponse._meta.get_field(name).verbose_name) for name in closing.QUESTIONS
     ]
@@ -200,12 +195,12 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
         "operations/survey.html",
         {
             "application": application,
-            "may_answer": kind is not None and not answered,
+            "may_answer": may_answer,
             "answered": answered,
             "questions": questions,
             "results": results,
             "minimum": closing.MIN_ANSWERS_SHOWN,
-            "error": error,
+            "form": form,
             "scale": range(1, 6),
         },
     )
@@ -216,18 +211,13 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
 def recordings(request: HttpRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
     days = request.POST.get("recording_days", "")
-    try:
-        closing.decide_recordings(
-            request.user,
-            application,
-            request.POST.get("recording", ""),
-            int(days) if days.isdigit() else None,
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
+    if perform(
+        request,
+        closing.decide_recordings,
+        request.user,
+        application,
+        request.POST.get("recording", ""),
+        int(days) if days.isdigit() else None,
+    ):
         messages.success(request, _("The decision about the recordings is saved."))
     return redirect("operations:application", application.pk)

@@ -6,20 +6,24 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import User
 from openclass.core.downloads import xlsx_response
+from openclass.core.views import perform
 from openclass.courses.models import Session
 
-from . import access, exports, pay
-from .models import PayMonth, SessionReport
+from .. import access
+from ..forms import SessionReportForm
+from ..models import PayMonth, SessionReport
+from ..services import exports, pay
 
 
 def _month(request: HttpRequest) -> datetime.date:
@@ -34,32 +38,27 @@ def _session_of(request: HttpRequest, pk: int, session_id: int) -> Session:
     return get_object_or_404(Session, pk=session_id, course=application.course_id)
 
 
-def _minutes(raw: str) -> int | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationError(_("Give the minutes taught, from 0 to 1,440."))
-    return int(raw)
+def _flash_errors(request: HttpRequest, form: BaseForm) -> None:
+    for problems in form.errors.values():
+        for problem in problems:
+            messages.error(request, problem)
 
 
 @login_required
 @require_POST
 def confirm(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
     session = _session_of(request, pk, session_id)
-    try:
-        pay.confirm(
-            request.user,
-            session,
-            minutes=_minutes(request.POST.get("minutes", "")),
-            in_person=request.POST.get("in_person") == "on",
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
+    form = SessionReportForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    elif perform(
+        request,
+        pay.confirm_session,
+        request.user,
+        session,
+        minutes=form.cleaned_data["minutes"],
+        in_person=form.cleaned_data["in_person"],
+    ):
         messages.success(request, _("The session is confirmed."))
     return redirect("operations:application", pk)
 
@@ -69,21 +68,20 @@ def confirm(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
 def change(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
     session = _session_of(request, pk, session_id)
     report = get_object_or_404(SessionReport, session=session)
-    try:
-        minutes = _minutes(request.POST.get("minutes", ""))
-        pay.change(
-            request.user,
-            report,
-            minutes=report.minutes if minutes is None else minutes,
-            in_person=request.POST.get("in_person") == "on",
-            reason=request.POST.get("reason", ""),
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
+    form = SessionReportForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    elif perform(
+        request,
+        pay.change_session_report,
+        request.user,
+        report,
+        minutes=report.minutes
+        if form.cleaned_data["minutes"] is None
+        else form.cleaned_data["minutes"],
+        in_person=form.cleaned_data["in_person"],
+        reason=form.cleaned_data["reason"],
+    ):
         messages.success(request, _("The change is saved; the pay is adjusted."))
     return redirect("operations:application", pk)
 
@@ -92,24 +90,22 @@ def change(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
 def pay_home(request: HttpRequest) -> HttpResponse:
     """The office's payroll of a month; an instructor's own statement."""
     month = _month(request)
-    if access.is_office(request.user):
+    if has_capability(request.user, "pay.view_all"):
         closed = PayMonth.objects.filter(month=month, closed_at__isnull=False).first()
         if request.GET.get("format") == "xlsx":
             return xlsx_response(exports.payroll_xlsx(month), f"payroll-{month:%Y-%m}.xlsx")
         return render(
             request,
             "operations/payroll.html",
-            {"month": month, "rows": pay.payroll(month), "closed": closed},
+            {"month": month, "rows": pay.list_payroll(month), "closed": closed},
         )
-    if request.user.role in (User.Role.INSTRUCTOR, User.Role.TEACHER):
-        return _statement(request, request.user, month)
-    raise Http404
+    require_capability(request.user, "pay.view_own")
+    return _statement(request, request.user, month)
 
 
 @login_required
 def instructor_statement(request: HttpRequest, user_id: int) -> HttpResponse:
-    if not access.is_office(request.user):
-        raise Http404
+    require_capability(request.user, "pay.view_all")
     return _statement(request, get_object_or_404(User, pk=user_id), _month(request))
 
 
@@ -119,7 +115,7 @@ def _statement(request: HttpRequest, instructor: User, month: datetime.date) -> 
             exports.statement_xlsx(instructor, month),
             f"statement-{instructor.username}-{month:%Y-%m}.xlsx",
         )
-    lines, total = pay.statement(instructor, month)
+    lines, total = pay.get_statement(instructor, month)
     return render(
         request,
         "operations/statement.html",
@@ -131,9 +127,6 @@ def _statement(request: HttpRequest, instructor: User, month: datetime.date) -> 
 @require_POST
 def close_month(request: HttpRequest) -> HttpResponse:
     month = _month(request)
-    try:
-        pay.close_month(request.user, month)
-    except PermissionDenied:
-        raise Http404 from None
-    messages.success(request, _("The month is closed for payroll."))
+    if perform(request, pay.close_month, request.user, month):
+        messages.success(request, _("The month is closed for payroll."))
     return redirect(f"{reverse('operations:pay')}?month={month:%Y-%m}")
