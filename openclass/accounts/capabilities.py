@@ -43,7 +43,8 @@ OFFICE_ADMIN = Role.OFFICE_ADMIN
 STAFF = frozenset({TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN})
 ADMINS = frozenset({SCHOOL_ADMIN, OFFICE_ADMIN})
 
-#: capability → the roles that hold it, with what it lets them do. A superuser holds every one.
+#: capability → the roles that hold it, with what it lets them do. A superuser holds every one
+#: but the ``PERSONAL`` ones.
 GRANTS: dict[str, tuple[frozenset[str], str]] = {
     # accounts
     "people.view": (
@@ -125,6 +126,26 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     "points.hold": (frozenset({STUDENT}), "earn and hold points"),
 }
 
+#: Capabilities that say who someone is (a learner, a parent, a teacher of classes, an instructor
+#: with a profile and pay) rather than grant a power: a superuser does not hold them by being one
+#: (Moodle's ``has_capability(..., doanything=false)``). The office admin who is a superuser has
+#: no courses to take, children, classes or pay of their own, and is no student in a live class.
+PERSONAL: frozenset[str] = frozenset(
+    {
+        "course.learn",
+        "course.join_self",
+        "people.view_children",
+        "classes.view_taught",
+        "grades.view_own",
+        "grades.view_children",
+        "live.attend",
+        "live.watch_child",
+        "pool.own_profile",
+        "pay.view_own",
+        "points.hold",
+    }
+)
+
 ObjectRule = Callable[[User, Any], bool]
 _object_rules: dict[str, ObjectRule] = {}
 
@@ -158,7 +179,7 @@ def has_role_capability(user: Any, capability: str) -> bool:
     roles = roles_with(capability)
     if not (user.is_authenticated and user.is_active):
         return False
-    return bool(user.is_superuser or user.role in roles)
+    return bool(user.role in roles or (user.is_superuser and capability not in PERSONAL))
 
 
 def has_capability(user: Any, capability: str, obj: Any = None) -> bool:
