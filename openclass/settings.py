@@ -249,7 +249,7 @@ AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "openclass.accounts.views.lockout"
+AXES_LOCKOUT_CALLABLE = "openclass.accounts.views.login.lockout"
 AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0")) or None
 AXES_VERBOSE = False
 

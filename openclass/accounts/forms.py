@@ -1,8 +1,16 @@
+"""Forms of the accounts pages: signing in (a password, a login card's PIN) and the roster
+file."""
+
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from . import roster
+from .models import Organisation
 
 
 class LoginForm(AuthenticationForm):
@@ -33,3 +41,68 @@ class LoginCardPinForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "4"}
         ),
     )
+
+
+class RosterUploadForm(forms.Form):
+    """The roster file, and the school when the admin manages more than one (office admins)."""
+
+    school = forms.ModelChoiceField(
+        label=_("School"),
+        queryset=Organisation.objects.none(),
+        empty_label=_("Choose a school"),
+    )
+    file = forms.FileField(
+        label=_("Roster file"),
+        error_messages={
+            "empty": _("The file is empty. Choose the roster file and upload it again."),
+            "required": _("Choose the roster file to upload."),
+        },
+        help_text=_(
+            "A CSV file or an Excel workbook (.xlsx). The first row names the columns: "
+            "이름, 학년, 반, 번호, and optionally 학부모 연락처 and 아이디."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,.txt,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, schools: QuerySet[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools.order_by("name")
+        only = list(schools[:2])
+        self.single_school: Organisation | None = only[0] if len(only) == 1 else None
+        if self.single_school is not None:
+            del self.fields["school"]
+        self.roster: roster.RosterFile | None = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ROSTER_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)d MB. Check that you chose the roster file.")
+                % {"size": max(1, settings.ROSTER_MAX_BYTES // (1024 * 1024))}
+            )
+        try:
+            self.roster = roster.read_roster(upload.read())
+        except roster.RosterFileError as error:
+            raise forms.ValidationError(str(error)) from error
+        return upload
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        school = self.single_school or cleaned.get("school")
+        if school is not None and not school.code:
+            # Student user names are "<school code>-0001": without a code there are none to give.
+            raise forms.ValidationError(
+                _(
+                    "This school has no code yet, so its students cannot get user names. Ask "
+                    "the office of education to set the school's code first."
+                )
+            )
+        return cleaned
+
+    def chosen_school(self) -> Organisation:
+        return self.single_school or self.cleaned_data["school"]

@@ -36,7 +36,7 @@ def _digest(token: str) -> str:
 
 def uses_login_card(student: User) -> bool:
     """Young students (elementary grades up to LOGIN_CARD_MAX_GRADE) get a QR card and a PIN."""
-    if student.role != User.Role.STUDENT or not student.organisation_id:
+    if not student.is_student or not student.organisation_id:
         return False
     grade = student.organisation.parent
     school = grade.parent if grade else None

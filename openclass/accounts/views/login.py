@@ -1,21 +1,19 @@
+"""Signing in: with a user name and password, or a young student's QR login card and PIN;
+changing the temporary password; the page django-axes shows after too many failures."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from . import scoping, services
-from .forms import LoginCardPinForm, LoginForm
-from .models import Organisation, User
+from .. import services
+from ..forms import LoginCardPinForm, LoginForm
 
 LOGIN_METHOD_CARD = "card"
 
@@ -83,67 +81,3 @@ def card_login(request: HttpRequest, token: str) -> HttpResponse:
             return lockout(request)
         form.add_error("pin", _("That PIN is not right. Try again."))
     return render(request, "accounts/card_login.html", {"card_user": card.user, "form": form})
-
-
-@login_required
-def people(request: HttpRequest) -> HttpResponse:
-    """Everyone the signed-in user may see, filterable by class, role and name."""
-    users = scoping.visible_users(request.user).select_related(
-        "organisation", "organisation__parent"
-    )
-    classes = scoping.visible_organisations(request.user).filter(kind=Organisation.Kind.CLASS)
-    klass = None
-    if class_id := request.GET.get("class"):
-        klass = get_object_or_404(classes, pk=class_id if class_id.isdigit() else 0)
-        users = users.filter(organisation=klass)
-    role = request.GET.get("role", "")
-    if role in User.Role.values:
-        users = users.filter(role=role)
-    query = request.GET.get("q", "").strip()
-    if query:
-        users = users.filter(Q(name__icontains=query) | Q(username__icontains=query))
-    users = users.order_by("organisation__path", "number", "name")
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/people.html",
-        {
-            "page": page,
-            "classes": classes.select_related("parent").order_by("path"),
-            "klass": klass,
-            "role": role,
-            "roles": User.Role.choices,
-            "query": query,
-            "can_manage": scoping.manageable_users(request.user).exists(),
-        },
-    )
-
-
-@login_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(
-        scoping.visible_users(request.user).select_related("organisation"), pk=pk
-    )
-    return render(
-        request,
-        "accounts/person.html",
-        {
-            "person": target,
-            "can_manage": scoping.can_manage_user(request.user, target),
-            "parents": User.objects.filter(child_links__student=target)
-            if scoping.can_view_user(request.user, target)
-            else User.objects.none(),
-            "children": scoping.children_of(target).select_related("organisation"),
-        },
-    )
-
-
-@login_required
-@require_POST
-def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
-    """A school admin (or homeroom teacher) gives a user a new temporary password, shown once."""
-    target = scoping.manageable_users(request.user).filter(pk=pk).first()
-    if target is None:
-        raise Http404
-    (credential,) = services.issue_first_login_credentials([target])
-    return render(request, "accounts/credential_issued.html", {"credential": credential})

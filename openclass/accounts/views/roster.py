@@ -1,7 +1,8 @@
 """Roster import (upload → preview → confirm) and first-login sheets, for school admins.
 
-The rules live in ``roster`` and ``sheets``; who may touch which school or class is decided only
-by ``scoping``.
+The rules live in ``roster`` and ``sheets``; both pages need the ``people.import_roster``
+capability, and which school or class is decided by ``scoping`` (a class one may not see is a
+404).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from . import roster, scoping, sheets
-from .forms_roster import RosterUploadForm
-from .models import Organisation
+from .. import roster, scoping, sheets
+from ..capabilities import require_capability
+from ..forms import RosterUploadForm
+from ..models import Organisation
 
 SESSION_KEY = "roster_import"
 SHEET_TYPES = {
@@ -34,6 +36,7 @@ SHEET_TYPES = {
 @never_cache
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, "people.import_roster")
     schools = scoping.manageable_schools(request.user)
     if not schools.exists():
         raise PermissionDenied
@@ -108,12 +111,14 @@ def _confirm(request: HttpRequest, schools: QuerySet[Organisation]) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def credential_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """GET explains what printing will do; POST issues the passwords and returns the file."""
+    require_capability(request.user, "people.import_roster")
     klass = get_object_or_404(
-        scoping.manageable_organisations(request.user)
+        scoping.visible_organisations(request.user)
         .filter(kind=Organisation.Kind.CLASS)
         .select_related("parent", "parent__parent"),
         pk=pk,
     )
+    require_capability(request.user, "people.import_roster", klass)
     sheet_type = request.POST.get("format") or request.GET.get("format", "pdf")
     if request.method == "POST" and sheet_type in SHEET_TYPES:
         if sheet_type == "pdf":

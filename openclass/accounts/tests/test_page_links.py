@@ -1,0 +1,59 @@
+"""A page shows a button only when the capability guarding its target lets the viewer use it:
+the first-login sheets of a class, a password reset, the people list itself."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import translation
+
+from openclass.accounts.tests.fixtures import City
+
+
+def sheet_url(klass) -> str:
+    return reverse("accounts:credential_sheet", args=[klass.pk])
+
+
+def test_a_homeroom_teacher_is_not_shown_sheets_they_cannot_print(client, city: City) -> None:
+    # A homeroom teacher manages their students' passwords but not the class's roster: the
+    # sheet buttons were shown to them and answered 404.
+    north = city.north
+    client.force_login(north.homeroom_a)
+    page = client.get(reverse("accounts:people"), {"class": north.class_a.pk})
+    assert page.status_code == 200
+    assert sheet_url(north.class_a) not in page.content.decode()
+    assert client.get(sheet_url(north.class_a)).status_code == 403
+
+
+def test_a_school_admin_is_shown_the_sheets_they_print(client, city: City) -> None:
+    north = city.north
+    client.force_login(north.admin)
+    page = client.get(reverse("accounts:people"), {"class": north.class_a.pk})
+    assert sheet_url(north.class_a) in page.content.decode()
+    assert client.get(sheet_url(north.class_a)).status_code == 200
+
+
+def test_the_reset_button_is_shown_to_whoever_may_reset(client, city: City) -> None:
+    north = city.north
+    student = north.student_a1
+    reset = reverse("accounts:reset_password", args=[student.pk])
+    person = reverse("accounts:person", args=[student.pk])
+    client.force_login(north.homeroom_a)
+    assert reset in client.get(person).content.decode()
+    assert client.post(reset).status_code == 200
+    client.force_login(north.parent_a1)
+    assert reset not in client.get(person).content.decode()
+    assert client.post(reset).status_code == 403
+
+
+def test_students_have_no_people_list(client, city: City) -> None:
+    client.force_login(city.north.student_a1)
+    assert client.get(reverse("accounts:people")).status_code == 403
+    own = reverse("accounts:person", args=[city.north.student_a1.pk])
+    assert client.get(own).status_code == 200
+
+
+def test_a_parent_sees_their_children_under_that_name(client, city: City) -> None:
+    client.force_login(city.north.parent_a1)
+    with translation.override("en"):
+        page = client.get(reverse("accounts:people"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My children" in page and city.north.student_a1.username in page

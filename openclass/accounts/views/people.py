@@ -1,0 +1,82 @@
+"""The people a user may see (a parent: their children), one person, and a password reset.
+Whom is ``accounts.scoping``; the buttons are shown on the capability that guards their
+target."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from .. import scoping, services
+from ..capabilities import has_capability, require_capability
+from ..models import Organisation, User
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """Everyone the signed-in user may see, filterable by class, role and name."""
+    require_capability(request.user, "people.view")
+    users = scoping.visible_users(request.user).select_related(
+        "organisation", "organisation__parent"
+    )
+    classes = scoping.visible_organisations(request.user).filter(kind=Organisation.Kind.CLASS)
+    klass = None
+    if class_id := request.GET.get("class"):
+        klass = get_object_or_404(classes, pk=class_id if class_id.isdigit() else 0)
+        users = users.filter(organisation=klass)
+    chosen_role = request.GET.get("role", "")
+    if chosen_role in User.Role.values:
+        users = users.filter(role=chosen_role)
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(Q(name__icontains=query) | Q(username__icontains=query))
+    users = users.order_by("organisation__path", "number", "name")
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/people.html",
+        {
+            "page": page,
+            "classes": classes.select_related("parent").order_by("path"),
+            "klass": klass,
+            "chosen_role": chosen_role,
+            "roles": User.Role.choices,
+            "query": query,
+            # The class's first-login sheets answer on the same capability.
+            "can_print_sheets": klass is not None
+            and has_capability(request.user, "people.import_roster", klass),
+        },
+    )
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(
+        scoping.visible_users(request.user).select_related("organisation"), pk=pk
+    )
+    return render(
+        request,
+        "accounts/person.html",
+        {
+            "person": target,
+            "can_reset_password": has_capability(request.user, "people.reset_password", target),
+            "parents": User.objects.filter(child_links__student=target),
+            "children": scoping.children_of(target).select_related("organisation"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """A school admin (or homeroom teacher) gives a user a new temporary password, shown once.
+    Someone the user may not see is a 404; someone they see but do not manage (a parent's own
+    child) a 403."""
+    target = get_object_or_404(scoping.visible_users(request.user), pk=pk)
+    require_capability(request.user, "people.reset_password", target)
+    (credential,) = services.issue_first_login_credentials([target])
+    return render(request, "accounts/credential_issued.html", {"credential": credential})
