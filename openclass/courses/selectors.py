@@ -185,3 +185,33 @@ def teaching_overview(user: User) -> list[dict]:
             }
         )
     return rows
+
+
+# --- Attendance and completion, as the operations area pays and awards points for them -----
+
+#: The attendance marks that count as having been in a session (pay's attendance minimum,
+#: students' points).
+ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.LEFT_EARLY)
+
+
+def enrolled_count(course_id: int) -> int:
+    """How many students are enrolled in the course."""
+    return Enrolment.objects.filter(course=course_id).count()
+
+
+def attended_student_ids(session: Session) -> list[int]:
+    """The students marked as having attended ``session`` (present, late or left early)."""
+    return list(
+        Attendance.objects.filter(session=session, status__in=ATTENDED).values_list(
+            "student_id", flat=True
+        )
+    )
+
+
+def completed_student_ids(course_id: int) -> list[int]:
+    """The students who have completed the course."""
+    return list(
+        Enrolment.objects.filter(course=course_id, completed_at__isnull=False).values_list(
+            "student_id", flat=True
+        )
+    )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
-from openclass.courses.models import Enrolment
+from openclass.courses.access import is_enrolled
 from openclass.live import selectors as live_selectors
 from openclass.live import services as live
 
@@ -36,7 +36,7 @@ def get_respondent_kind(user: User, application: Application) -> str | None:
     when they may not answer it (yet)."""
     if application.state not in (State.COMPLETED, State.CLOSED) or not application.course_id:
         return None
-    if Enrolment.objects.filter(course=application.course_id, student=user).exists():
+    if is_enrolled(user, application.course):
         return SurveyResponse.Respondent.STUDENT
     if access.speaks_for_school(user, application):
         return SurveyResponse.Respondent.SCHOOL

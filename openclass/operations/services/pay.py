@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
-from openclass.courses.models import Attendance, Enrolment, Session
+from openclass.courses import selectors as courses
+from openclass.courses.models import Session
 from openclass.live import selectors as live
 
 from ..models import (
@@ -34,8 +35,6 @@ from ..models import (
     SessionReport,
     SessionReportChange,
 )
-
-ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.LEFT_EARLY)
 
 
 def first_of_month(day: datetime.date) -> datetime.date:
@@ -102,9 +101,7 @@ def list_sessions_held(application: Application) -> list[SessionHeld]:
 
 def attendance_counts(session: Session) -> tuple[int, int]:
     """(students enrolled, students who attended) of the session now."""
-    enrolled = Enrolment.objects.filter(course=session.course_id).count()
-    attended = Attendance.objects.filter(session=session, status__in=ATTENDED).count()
-    return enrolled, attended
+    return courses.enrolled_count(session.course_id), len(courses.attended_student_ids(session))
 
 
 def confirm_session(
@@ -354,11 +351,7 @@ def _award(event: str, source: str, student_ids: list[int]) -> int:
 
 
 def _award_attendance(session: Session) -> None:
-    ids = list(
-        Attendance.objects.filter(session=session, status__in=ATTENDED).values_list(
-            "student_id", flat=True
-        )
-    )
+    ids = courses.attended_student_ids(session)
     _award(PointRule.Event.ATTENDED, f"session:{session.pk}", ids)
 
 
@@ -378,9 +371,5 @@ def _complete_when_all_confirmed(application: Application, actor: User) -> None:
     from . import workflow
 
     workflow.complete_application(application, actor)
-    completed = list(
-        Enrolment.objects.filter(course=course, completed_at__isnull=False).values_list(
-            "student_id", flat=True
-        )
-    )
+    completed = courses.completed_student_ids(course.pk)
     _award(PointRule.Event.COMPLETED, f"course:{course.pk}", completed)

@@ -1,5 +1,6 @@
 """The application pages through the test client: applying, each actor's buttons, and the
-refusals (another school's application, a student, a step that is not one's own)."""
+refusals (another school's application, a student, a step that is not one's own). A page shows
+a form or a link only to whom the capability guarding its target lets use it."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import datetime
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from openclass.notifications.mail import send
 from openclass.notifications.models import Notification
-from openclass.operations.models import Application
+from openclass.operations.models import Application, InstructorProfile
+from openclass.operations.services import workflow
 from openclass.operations.tests.fixtures import TODAY, Ops
 
 State = Application.State
@@ -153,3 +155,52 @@ def test_notifications_are_emailed_once_and_only_to_their_owner(client, ops: Ops
     client.post(reverse("notifications:read"), {"id": str(notification.pk)})
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+def test_the_office_decides_the_recordings_from_the_page_as_it_may(client, ops: Ops) -> None:
+    # The office may decide (and close the application, which needs the decision): the form
+    # was shown to the applying school only.
+    application = ops.apply()
+    office = ops.city.office_admin
+    workflow.approve_application(office, application)
+    workflow.invite_instructor(office, application, ops.city.instructor)
+    workflow.accept_invitation(ops.city.instructor, application)
+    application = workflow.open_course(office, application)
+    recordings = reverse("operations:recordings", args=[application.pk])
+    page = reverse("operations:application", args=[application.pk])
+    client.force_login(office)
+    assert recordings in client.get(page).content.decode()
+    assert client.post(recordings, {"recording": "private"}).status_code == 302
+    application.refresh_from_db()
+    assert application.recording == Application.Recording.PRIVATE
+    # The instructor sees the application, but not the form, and may not decide.
+    client.force_login(ops.city.instructor)
+    assert recordings not in client.get(page).content.decode()
+    assert client.post(recordings, {"recording": "publish"}).status_code == 403
+
+
+def test_a_teacher_invited_to_teach_sees_the_application_and_accepts(client, ops: Ops) -> None:
+    # Teachers keep pool profiles and are invited like instructors: the application they were
+    # invited to was hidden from them (404), so they could not accept.
+    teacher = ops.city.south.homeroom_a
+    profile = InstructorProfile.objects.create(
+        user=teacher,
+        kind=InstructorProfile.Kind.TEACHER,
+        headline="생명존중 수업 10년",
+        career="",
+        status=InstructorProfile.Status.APPROVED,
+        reviewed_by=ops.city.office_admin,
+        reviewed_at=timezone.now(),
+    )
+    profile.topics.add(ops.topic)
+    application = ops.apply()
+    workflow.approve_application(ops.city.office_admin, application)
+    workflow.invite_instructor(ops.city.north.homeroom_a, application, teacher)
+    client.force_login(teacher)
+    listing = client.get(reverse("operations:applications")).content.decode()
+    assert application.title in listing
+    page = client.get(reverse("operations:application", args=[application.pk])).content.decode()
+    assert 'value="accept"' in page
+    client.post(reverse("operations:step", args=[application.pk]), {"action": "accept"})
+    application.refresh_from_db()
+    assert application.state == State.INSTRUCTOR_ACCEPTED
