@@ -21,6 +21,7 @@ from openclass.core.asgi import PooledThreadsASGIHandler, get_asgi_application
 from openclass.core.db import CompiledQuery, insert_rows, update_by_pk
 from openclass.core.layers import LocalChannelLayer
 from openclass.media.models import Video
+from openclass.notifications.models import Notification
 
 
 @pytest.fixture
@@ -61,21 +62,34 @@ def test_update_by_pk_keeps_an_auto_now_field_it_is_given(uploader) -> None:
     assert video.updated_at == chosen
 
 
+def _notes(recipient: int):
+    return (
+        Notification.objects.filter(recipient_id=recipient)
+        .order_by("pk")
+        .values_list("subject", "body", "url", "created_at", "read_at")
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("stock", [False, True], ids=["compiled", "stock"])
 def test_compiled_reads_and_inserts_answer_as_the_orm_does_with_stock_parts_too(
     uploader, stock: bool
 ) -> None:
     now = timezone.now()
+    fields = ("recipient_id", "subject", "body", "url", "created_at", "read_at", "emailed_at")
     with override_settings(STOCK_FAST_PATHS=stock):
         insert_rows(
-            Video,
-            ("key", "uploaded_by_id", "title", "progress", "created_at", "updated_at"),
-            [("k1", uploader.pk, "하나", 10, now, now), ("k2", uploader.pk, "둘", 20, now, now)],
+            Notification,
+            fields,
+            [
+                (uploader.pk, "하나", "", "/a/", now, None, None),
+                (uploader.pk, "둘", "본문", "", now, now, None),
+            ],
         )
-        read = CompiledQuery(_videos)
-        assert read.rows(uploader.pk) == list(_videos(uploader.pk))
-        assert [row[:2] for row in read.rows(uploader.pk)] == [("하나", 10), ("둘", 20)]
+        read = CompiledQuery(_notes)
+        assert read.rows(uploader.pk) == list(_notes(uploader.pk))
+        assert [row[:2] for row in read.rows(uploader.pk)] == [("하나", ""), ("둘", "본문")]
+        assert read.rows(uploader.pk)[1][4] == now
 
 
 def test_the_local_layer_refuses_a_group_message_that_is_not_flat() -> None:
