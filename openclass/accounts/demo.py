@@ -10,11 +10,14 @@ listed in ``DEMO_LOGINS`` exist in both and growing a small city into the full o
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+
+from openclass.core.registry import DemoOptions
 
 from .models import Organisation, ParentLink, TeachingAssignment, User
 
@@ -528,3 +531,29 @@ def build_demo_city(size: str = "full", seed: int = DEMO_SEED) -> BuildReport:
     _ensure_assignments(plan, orgs, ids, report)
     _ensure_links(plan, ids, report)
     return report
+
+
+def build_demo(options: DemoOptions) -> list[str]:
+    """The city for ``manage.py demo_data`` (registered in ``AccountsConfig.ready``): what it
+    holds and what this run created, as the command prints it."""
+    started = time.monotonic()
+    report = build_demo_city(size=options.size, seed=options.seed)
+    elapsed = time.monotonic() - started
+    plan = report.plan
+    lines = [
+        f"Demo city ({options.size}): {plan.count_orgs(Kind.DISTRICT)} district offices, "
+        f"{plan.count_orgs(Kind.SCHOOL)} schools, {plan.count_orgs(Kind.CLASS)} classes; "
+        f"{plan.count(Role.STUDENT):,} students, {plan.count(Role.TEACHER)} teachers, "
+        f"{plan.count(Role.SCHOOL_ADMIN)} school admins, {plan.count(Role.PARENT):,} parents, "
+        f"{plan.count(Role.INSTRUCTOR)} instructors, {plan.count(Role.OFFICE_ADMIN)} office "
+        "admin."
+    ]
+    if report.created_anything:
+        lines.append(
+            f"Created {report.created_organisations} organisations, "
+            f"{report.created_users:,} users, {report.created_assignments} teaching "
+            f"assignments and {report.created_links:,} parent links in {elapsed:.1f} s."
+        )
+    else:
+        lines.append("Everything was already there; nothing changed.")
+    return lines

@@ -8,5 +8,12 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Quizzes, assignments and grades")
 
     def ready(self) -> None:
-        # Registers the object rules of the capabilities assessments decide ("gradebook.view").
-        from . import access  # noqa: F401
+        from openclass.core.registry import register_demo_builder
+
+        # access registers the object rules of the capabilities assessments decide
+        # ("gradebook.view"); panels, what assessments adds to the home page.
+        from . import access, demo, panels  # noqa: F401
+
+        register_demo_builder(
+            "assessments", demo.build_demo, exists=demo.demo_assessments_exist, after=("courses",)
+        )

@@ -6,3 +6,13 @@ class CoursesConfig(AppConfig):
     name = "openclass.courses"
     label = "courses"
     verbose_name = _("Courses and lessons")
+
+    def ready(self) -> None:
+        from openclass.core.registry import register_demo_builder
+
+        # panels: what courses adds to the home page (core.registry).
+        from . import demo, panels  # noqa: F401
+
+        register_demo_builder(
+            "courses", demo.build_demo, exists=demo.demo_courses_exist, after=("accounts",)
+        )

@@ -6,3 +6,13 @@ class LiveConfig(AppConfig):
     name = "openclass.live"
     label = "live"
     verbose_name = _("Live classes")
+
+    def ready(self) -> None:
+        from openclass.core.registry import register_demo_builder
+
+        # panels: what live adds to the home page (core.registry).
+        from . import demo, panels  # noqa: F401
+
+        register_demo_builder(
+            "live", demo.build_demo, exists=demo.demo_live_exists, after=("courses",)
+        )

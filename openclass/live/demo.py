@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openclass.accounts.models import User
+from openclass.core.registry import DemoOptions
 from openclass.courses.demo import SAFETY
 from openclass.courses.models import Course, Session
 
@@ -97,3 +98,10 @@ def build_demo_live() -> int:
         ends_at=ends.time(),
     )
     return 2
+
+
+def build_demo(options: DemoOptions) -> list[str]:
+    """The demo live classes for ``manage.py demo_data`` (registered in ``LiveConfig.ready``)."""
+    if created := build_demo_live():
+        return [f"Created {created} demo live classes (one held, with its attendance; one today)."]
+    return []

@@ -8,6 +8,13 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Course applications and instructors")
 
     def ready(self) -> None:
-        # Registers the object rules of the capabilities operations decide
-        # ("operations.confirm_sessions", "operations.view_survey_results", …).
-        from . import access  # noqa: F401
+        from openclass.core.registry import register_demo_builder
+
+        # access registers the object rules of the capabilities operations decide
+        # ("operations.confirm_sessions", "operations.view_survey_results", …); panels, what
+        # operations adds to the home page.
+        from . import access, demo, panels  # noqa: F401
+
+        register_demo_builder(
+            "operations", demo.build_demo, exists=demo.demo_operations_exist, after=("live",)
+        )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from openclass.accounts.models import User
 from openclass.accounts.scoping import homeroom_classes
 from openclass.catalog.models import Topic
+from openclass.core.registry import DemoOptions
 from openclass.courses.models import Attendance
 from openclass.live.models import LiveRoom
 
@@ -219,3 +220,14 @@ def _finished_last_month(application, topic, office, teacher, instructor, today)
             comment=["활동이 재미있었어요.", "", "친구들과 이야기해서 좋았어요."][index % 3],
         )
     return workflow.close_application(teacher, finished)
+
+
+def build_demo(options: DemoOptions) -> list[str]:
+    """The demo applications, pool and pay for ``manage.py demo_data`` (registered in
+    ``OperationsConfig.ready``)."""
+    if created := build_demo_operations():
+        return [
+            f"Created {created} demo course applications (every state), the instructor pool, "
+            "the rate table and last month's closed pay."
+        ]
+    return []

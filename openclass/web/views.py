@@ -8,19 +8,18 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .apps import FRESH_LOGIN
-from .home import home_context
+from .home import build_home, find_landing
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The role's home. A student who chose it goes straight to the lesson in progress, once,
-    right after login; coming back to the home page later shows it as usual."""
+    """The viewer's home: the panels their capabilities show (``web.home``). A student who chose
+    it goes straight to the lesson in progress, once, right after login; coming back to the home
+    page later shows it as usual."""
     fresh_login = request.session.pop(FRESH_LOGIN, False)
-    context = home_context(request.user)
-    if fresh_login and request.user.resume_at_login and context.resume is not None:
-        lesson = context.resume.lesson
-        return redirect("courses:lesson", pk=lesson.section.course_id, lesson_id=lesson.pk)
-    return render(request, "web/home.html", {"home": context})
+    if fresh_login and (landing := find_landing(request.user)):
+        return redirect(landing)
+    return render(request, "web/home.html", {"home": build_home(request.user)})
 
 
 @login_required

@@ -1,20 +1,15 @@
-"""`manage.py demo_data`: build the deterministic demo city (``openclass.accounts.demo``), its
-demo courses (``openclass.courses.demo``) and their quizzes and assignments
-(``openclass.assessments.demo``), and its live classes (``openclass.live.demo``)."""
+"""`manage.py demo_data`: build the deterministic demo city and what each area adds to it (its
+courses, quizzes and assignments, live classes, applications and pay), by running the demo data
+builders the areas register (``core.registry``), each after those whose data it builds on."""
 
 from __future__ import annotations
 
-import time
 from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand
 
 from openclass.accounts import demo
-from openclass.accounts.models import Organisation, User
-from openclass.assessments import demo as assessment_demo
-from openclass.courses import demo as course_demo
-from openclass.live import demo as live_demo
-from openclass.operations import demo as operations_demo
+from openclass.core import registry
 
 
 class Command(BaseCommand):
@@ -50,60 +45,17 @@ class Command(BaseCommand):
     def handle(
         self, *args, once: bool, size: str, seed: int, without_videos: bool, **options
     ) -> None:
-        if (
-            once
-            and demo.demo_city_exists()
-            and course_demo.demo_courses_exist()
-            and assessment_demo.demo_assessments_exist()
-            and live_demo.demo_live_exists()
-            and operations_demo.demo_operations_exist()
-        ):
+        builders = registry.demo_builders()
+        if once and all(builder.exists() for builder in builders):
             self.stdout.write("The demo city already exists; nothing to do.")
             return
-        started = time.monotonic()
-        report = demo.build_demo_city(size=size, seed=seed)
-        elapsed = time.monotonic() - started
-        plan = report.plan
-        Kind, Role = Organisation.Kind, User.Role
-        self.stdout.write(
-            f"Demo city ({size}): {plan.count_orgs(Kind.DISTRICT)} district offices, "
-            f"{plan.count_orgs(Kind.SCHOOL)} schools, {plan.count_orgs(Kind.CLASS)} classes; "
-            f"{plan.count(Role.STUDENT):,} students, {plan.count(Role.TEACHER)} teachers, "
-            f"{plan.count(Role.SCHOOL_ADMIN)} school admins, {plan.count(Role.PARENT):,} parents, "
-            f"{plan.count(Role.INSTRUCTOR)} instructors, {plan.count(Role.OFFICE_ADMIN)} office "
-            "admin."
-        )
-        if report.created_anything:
-            self.stdout.write(
-                f"Created {report.created_organisations} organisations, "
-                f"{report.created_users:,} users, {report.created_assignments} teaching "
-                f"assignments and {report.created_links:,} parent links in {elapsed:.1f} s."
-            )
-        else:
-            self.stdout.write("Everything was already there; nothing changed.")
-        started = time.monotonic()
         # Small cities (tests) skip the videos: generating and transcoding them takes seconds.
-        if created := course_demo.build_demo_courses(
-            with_videos=size == "full" and not without_videos
-        ):
-            self.stdout.write(
-                f"Created {created} demo courses in {time.monotonic() - started:.1f} s."
-            )
-        started = time.monotonic()
-        if created := assessment_demo.build_demo_assessments():
-            self.stdout.write(
-                f"Created {created} demo quizzes and assignments with students' work in "
-                f"{time.monotonic() - started:.1f} s."
-            )
-        if created := live_demo.build_demo_live():
-            self.stdout.write(
-                f"Created {created} demo live classes (one held, with its attendance; one today)."
-            )
-        if created := operations_demo.build_demo_operations():
-            self.stdout.write(
-                f"Created {created} demo course applications (every state), the instructor "
-                "pool, the rate table and last month's closed pay."
-            )
+        asked = registry.DemoOptions(
+            size=size, seed=seed, with_videos=size == "full" and not without_videos
+        )
+        for builder in builders:
+            for line in builder.build(asked):
+                self.stdout.write(line)
         self.stdout.write(f"Every demo account's password: {demo.DEMO_PASSWORD}")
         for role, username in demo.DEMO_LOGINS:
             self.stdout.write(f"  {role:<24} {username}")

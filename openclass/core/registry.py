@@ -1,0 +1,247 @@
+"""What each area adds to the pages and commands drawn above it: home-page panels and demo data.
+
+``web`` is the roof: it draws the home page and runs ``manage.py demo_data``, yet imports no area
+above ``accounts``. Each area registers here, as its app gets ready, what it contributes:
+
+- **Panels** of the home page (``@panel``, in ``<area>/panels.py``): a template, the capability
+  a viewer needs to see it (``accounts.capabilities``), its order, and a function building the
+  template's context from a user. The function returns ``None`` when there is nothing to show
+  (no live class now, nothing to grade); the template sees its context as ``panel``.
+- **A landing** (``@landing``): where a user who asked for it goes right after login instead of
+  the home page (a student's lesson in progress, 바로 로딩).
+- **A demo data builder** (``register_demo_builder``): what it adds to the demo city, how to tell
+  it is there, and which builders' data it builds on.
+
+This module is in ``core`` and imports no area: a capability is a name here, and whoever asks for
+panels passes ``holds``, the viewer's answer to "does this user hold that capability".
+
+Registrations happen once, while Django starts, and never change afterwards: they are the shape
+of the program, not state a process gathers while it runs, so they are not in ``core.runtime``
+(whose ``reset()`` between tests would wipe them).
+
+**A panel that fails fails the page.** ``build_panels`` does not catch a builder's exception:
+hiding the panel would show a student their home without, say, their to-do list, and nobody
+would learn why; a failing page is logged and reported like any other error, and gets fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Where panels are drawn. ``lead``: inline after the greeting's placement line (" · 12 points");
+#: ``main``: the home page's sections, in order; ``child`` and ``child_figures``: inside each
+#: child's section of a parent's home, as sections and as figures joined by " · ". A panel of
+#: the last two is built from the child, and shown to a viewer who holds its capability.
+LEAD, MAIN, CHILD, CHILD_FIGURES = "lead", "main", "child", "child_figures"
+PLACES = (LEAD, MAIN, CHILD, CHILD_FIGURES)
+
+#: Builds a panel's context from a user (accounts.models.User; core names no area's models).
+PanelBuilder = Callable[[Any], Mapping[str, Any] | None]
+Holds = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str  # "<area>.<what it shows>"
+    template: str
+    capability: str
+    order: int
+    build: PanelBuilder
+    place: str = MAIN
+    #: A capability that hides the panel: its holders see a broader panel instead (the office
+    #: sees the city at a glance, not one school's figures or its own course list).
+    unless: str | None = None
+
+    def shown_to(self, holds: Holds) -> bool:
+        return holds(self.capability) and not (self.unless and holds(self.unless))
+
+
+@dataclass(frozen=True)
+class BuiltPanel:
+    """A panel ready to draw: ``{% include item.template with panel=item.context %}``."""
+
+    name: str
+    template: str
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Landing:
+    name: str
+    capability: str
+    find: Callable[[Any], str | None]  # the URL to open, or None to show the home page
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What ``manage.py demo_data`` was asked for, passed to every builder."""
+
+    size: str  # "full" or "small" (accounts.demo.SIZES)
+    seed: int
+    with_videos: bool
+
+
+@dataclass(frozen=True)
+class DemoBuilder:
+    name: str
+    build: Callable[[DemoOptions], list[str]]  # builds what is missing; the lines to print
+    exists: Callable[[], bool]  # whether its data is there (``demo_data --once``)
+    after: tuple[str, ...] = ()
+
+
+class RegistryError(LookupError):
+    """A registration that cannot be honoured: a name taken twice, an unknown place, a builder
+    coming after one that does not exist, a circle of builders."""
+
+
+_panels: dict[str, Panel] = {}
+_landings: dict[str, Landing] = {}
+_demo_builders: dict[str, DemoBuilder] = {}
+
+
+def _same_function(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    """The same function imported again (a module reloaded in a test) may register again."""
+    return (getattr(a, "__module__", None), getattr(a, "__qualname__", None)) == (
+        getattr(b, "__module__", None),
+        getattr(b, "__qualname__", None),
+    )
+
+
+def _check_name(
+    name: str, earlier: Callable[..., Any] | None, function: Callable[..., Any]
+) -> None:
+    if earlier is not None and not _same_function(earlier, function):
+        raise RegistryError(f"{name!r} is registered twice")
+
+
+# --- Panels -----------------------------------------------------------------------------------
+
+
+def add_panel(entry: Panel) -> Panel:
+    if entry.place not in PLACES:
+        raise RegistryError(f"panel {entry.name!r}: unknown place {entry.place!r}")
+    earlier = _panels.get(entry.name)
+    _check_name(entry.name, earlier and earlier.build, entry.build)
+    _panels[entry.name] = entry
+    return entry
+
+
+def remove_panel(name: str) -> None:
+    """Take a panel off (tests that register one of their own)."""
+    _panels.pop(name, None)
+
+
+def panel(
+    name: str,
+    *,
+    template: str,
+    capability: str,
+    order: int,
+    place: str = MAIN,
+    unless: str | None = None,
+) -> Callable[[PanelBuilder], PanelBuilder]:
+    """Register the decorated function as the builder of a home-page panel::
+
+    @panel("courses.resume", template="courses/panels/resume.html",
+           capability="course.learn", order=20)
+    def build_resume(student: User) -> dict | None: ...
+    """
+
+    def register(build: PanelBuilder) -> PanelBuilder:
+        add_panel(Panel(name, template, capability, order, build, place, unless))
+        return build
+
+    return register
+
+
+def panels(place: str = MAIN) -> list[Panel]:
+    """Every panel registered for ``place``, in order (by name where orders tie)."""
+    if place not in PLACES:
+        raise RegistryError(f"unknown place {place!r}")
+    return sorted(
+        (entry for entry in _panels.values() if entry.place == place),
+        key=lambda entry: (entry.order, entry.name),
+    )
+
+
+def build_panels(place: str, holds: Holds, subject: Any) -> list[BuiltPanel]:
+    """The panels of ``place`` a viewer holding ``holds`` may see, built from ``subject`` (the
+    viewer themself, or for the child places the child), leaving out those with nothing to show.
+    A builder's exception is not caught (see the module's docstring)."""
+    built = []
+    for entry in panels(place):
+        if not entry.shown_to(holds):
+            continue
+        context = entry.build(subject)
+        if context is not None:
+            built.append(BuiltPanel(entry.name, entry.template, context))
+    return built
+
+
+# --- Landings ---------------------------------------------------------------------------------
+
+
+def landing(name: str, *, capability: str) -> Callable[[Callable[[Any], str | None]], Any]:
+    """Register the decorated function as a place to land right after login: given the user,
+    it returns the URL to open, or ``None``."""
+
+    def register(find: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+        earlier = _landings.get(name)
+        _check_name(name, earlier and earlier.find, find)
+        _landings[name] = Landing(name, capability, find)
+        return find
+
+    return register
+
+
+def find_landing(holds: Holds, user: Any) -> str | None:
+    """The first registered landing ``user`` may use that has somewhere to go."""
+    for entry in _landings.values():
+        if holds(entry.capability) and (url := entry.find(user)):
+            return url
+    return None
+
+
+# --- Demo data ----------------------------------------------------------------------------------
+
+
+def register_demo_builder(
+    name: str,
+    build: Callable[[DemoOptions], list[str]],
+    *,
+    exists: Callable[[], bool],
+    after: tuple[str, ...] = (),
+) -> None:
+    """Register an area's demo data: ``build`` adds what is missing (it must be safe to run
+    again) and returns the lines ``demo_data`` prints; ``after`` names the builders whose data
+    it builds on."""
+    earlier = _demo_builders.get(name)
+    _check_name(name, earlier and earlier.build, build)
+    _demo_builders[name] = DemoBuilder(name, build, exists, tuple(after))
+
+
+def remove_demo_builder(name: str) -> None:
+    """Take a builder off (tests that register one of their own)."""
+    _demo_builders.pop(name, None)
+
+
+def demo_builders() -> list[DemoBuilder]:
+    """Every registered builder, each after those it names; otherwise in the order they were
+    registered (the apps' order in ``INSTALLED_APPS``), so the output reads the same each run."""
+    waiting = dict(_demo_builders)
+    for builder in waiting.values():
+        for name in builder.after:
+            if name not in waiting:
+                raise RegistryError(f"demo builder {builder.name!r} comes after unknown {name!r}")
+    ordered: list[DemoBuilder] = []
+    done: set[str] = set()
+    while waiting:
+        ready = next((b for b in waiting.values() if done.issuperset(b.after)), None)
+        if ready is None:
+            raise RegistryError(f"demo builders come after each other in a circle: {[*waiting]}")
+        ordered.append(ready)
+        done.add(ready.name)
+        del waiting[ready.name]
+    return ordered
