@@ -16,7 +16,7 @@ from openclass.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytest_plugins = [
     "openclass.accounts.testing",
-    "openclass.courses.testing",
+    "openclass.courses.tests.fixtures",
     "openclass.assessments.tests.fixtures",
     "openclass.live.testing",
     "openclass.operations.tests.fixtures",

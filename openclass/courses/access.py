@@ -92,6 +92,14 @@ def can_manage_course(user: User, course: Course) -> bool:
     return manageable_courses(user).filter(pk=course.pk).exists()
 
 
+@object_rule("course.read_records")
+def can_read_course_records(user: User, course: Course) -> bool:
+    """Whether ``user`` reads the records (attendance, gradebook) of some of ``course``'s
+    students: its managers, and staff whose students are enrolled in it (a teacher who enrolled
+    their class into an office course). A teacher who may only reuse the course reads none."""
+    return can_manage_course(user, course) or enrolments_visible_to(user, course).exists()
+
+
 def can_view_course(user: User, course: Course) -> bool:
     return visible_courses(user).filter(pk=course.pk).exists()
 
@@ -154,6 +162,29 @@ def enrolments_visible_to(user: User, course: Course) -> QuerySet[Enrolment]:
 
 def can_read_records_of(user: User, course: Course, student: User) -> bool:
     return enrolments_visible_to(user, course).filter(student=student).exists()
+
+
+def openable_organisations(user: User) -> QuerySet[Organisation]:
+    """Where ``user`` may open (or copy) a course: office admins anywhere; school admins in their
+    school; teachers for the classes they teach, those classes' grades, and their school."""
+    if user.role == Role.TEACHER:
+        classes = list(scoping.taught_classes(user))
+        ids = {klass.pk for klass in classes} | {klass.parent_id for klass in classes}
+        if school := scoping.school_of(user):
+            ids.add(school.pk)
+        return Organisation.objects.filter(pk__in=ids).order_by("path")
+    openable = (
+        Organisation.Kind.OFFICE,
+        Organisation.Kind.SCHOOL,
+        Organisation.Kind.GRADE,
+        Organisation.Kind.CLASS,
+    )
+    return (
+        scoping.manageable_organisations(user)
+        .filter(kind__in=openable)
+        .select_related("parent")
+        .order_by("path")
+    )
 
 
 def enrolled(student: User) -> QuerySet[Course]:

@@ -4,31 +4,13 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from openclass.accounts import scoping
 from openclass.accounts.models import Organisation, User
+from openclass.media import access as media_access
 
+from .access import openable_organisations
 from .models import Course, Lesson, Section, Session
 
-Kind = Organisation.Kind
 SPEED_CHOICES = [(0.75, "0.75×"), (1.0, "1×"), (1.25, "1.25×"), (1.5, "1.5×"), (2.0, "2×")]
-
-
-def openable_organisations(user: User) -> QuerySet[Organisation]:
-    """Where ``user`` may open a course: office admins anywhere; school admins in their school;
-    teachers for the classes they teach, those classes' grades, and their school."""
-    openable = (Kind.OFFICE, Kind.SCHOOL, Kind.GRADE, Kind.CLASS)
-    if user.role == User.Role.TEACHER:
-        classes = list(scoping.taught_classes(user))
-        ids = {klass.pk for klass in classes} | {klass.parent_id for klass in classes}
-        if school := scoping.school_of(user):
-            ids.add(school.pk)
-        return Organisation.objects.filter(pk__in=ids).order_by("path")
-    return (
-        scoping.manageable_organisations(user)
-        .filter(kind__in=openable)
-        .select_related("parent")
-        .order_by("path")
-    )
 
 
 class OrganisationChoiceField(forms.ModelChoiceField):
@@ -135,15 +117,10 @@ class LessonForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from openclass.media.models import Video
-
-        # Only the author's own videos (or any, for office admins) can be attached.
-        videos = Video.objects.all()
-        if not (user.is_superuser or user.role == User.Role.OFFICE_ADMIN):
-            videos = videos.filter(uploaded_by=user)
-            if self.instance.video_id:
-                videos = videos | Video.objects.filter(pk=self.instance.video_id)
-        self.fields["video"].queryset = videos
+        # The videos the author may attach, as the media pages decide (the lesson's own stays).
+        self.fields["video"].queryset = media_access.attachable_videos(
+            user, keeping=self.instance.video_id
+        )
         self.fields["document"].widget.attrs["accept"] = "application/pdf"
 
     def clean_document(self):
@@ -217,3 +194,11 @@ class SessionForm(forms.ModelForm):
         self.fields["lesson"].queryset = Lesson.objects.filter(section__course=course).order_by(
             "section__position", "position"
         )
+
+
+class CorrectionForm(forms.Form):
+    """A teacher's correction of one mark. The rules (a reason, a mark among the choices) are
+    ``services.correct_attendance``'s; the form only carries what was typed back to the page."""
+
+    status = forms.CharField(required=False)
+    reason = forms.CharField(max_length=200, required=False)

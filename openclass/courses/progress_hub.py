@@ -10,7 +10,8 @@ seconds (the player resends what was not acknowledged, see ``player.js``).
 
 Every student and lesson has one state per process, shared by all their connections (two tabs
 draw on one allowance). Several processes (``OPENCLASS_REDIS_URL``) each keep their own copy;
-``progress.save`` merges copies by union, so they cannot undo each other.
+``progress.save`` merges copies by union, so they cannot undo each other. The process's one
+``hub`` is registered in ``core.runtime`` (``runtime.reset()`` empties it between tests).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.db import connections
 from django.utils import timezone
 
 from openclass.accounts.models import User
+from openclass.core.runtime import runtime
 
 from . import progress, selectors
 from .models import Enrolment, Lesson, LessonProgress
@@ -88,7 +90,8 @@ def _write(states: dict[int, State], refusals: list[tuple[int, int, str, dict]])
 class Hub:
     """The live states of this process and the task that writes them."""
 
-    def __init__(self) -> None:
+    def __init__(self, flush_seconds: float = FLUSH_SECONDS) -> None:
+        self.flush_seconds = flush_seconds  # between periodic writes (tests shorten it)
         self.live: dict[Key, Live] = {}
         self.refusals: list[tuple[int, int, str, dict]] = []
         self._flusher: asyncio.Task | None = None
@@ -174,9 +177,9 @@ class Hub:
             self._flusher = loop.create_task(self._flush_periodically())
 
     async def _flush_periodically(self) -> None:
-        """Write every ``FLUSH_SECONDS`` while anyone is watching; ends when nobody is."""
+        """Write every ``flush_seconds`` while anyone is watching; ends when nobody is."""
         while self.live or self.refusals:
-            await asyncio.sleep(FLUSH_SECONDS)
+            await asyncio.sleep(self.flush_seconds)
             with contextlib.suppress(Exception):
                 await self.flush()
             for key, live in list(self.live.items()):
@@ -184,11 +187,12 @@ class Hub:
                     del self.live[key]
 
     def reset(self) -> None:
-        """Forget everything and close the database thread's connection (tests)."""
+        """Forget everything and close the database thread's connection (``runtime.reset()``)."""
         self.live.clear()
         self.refusals.clear()
         self._flusher = None
+        self.flush_seconds = FLUSH_SECONDS
         self._executor.submit(connections.close_all).result()
 
 
-hub = Hub()
+hub = runtime.register("courses.progress_hub", Hub())

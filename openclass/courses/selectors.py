@@ -12,11 +12,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
+from openclass.catalog.models import Topic
 
+from . import access
 from .models import Attendance, Course, Enrolment, Lesson, LessonProgress, Session
 
 
@@ -28,6 +31,26 @@ def is_open(course: Course, today: datetime.date | None = None) -> bool:
         and (course.opens_on is None or course.opens_on <= today)
         and (course.closes_on is None or today <= course.closes_on)
     )
+
+
+def catalog_courses(user: User, *, topic: Topic | None = None, query: str = "") -> QuerySet[Course]:
+    """The courses the catalog lists to ``user``, published first, with their number of
+    students: those they may open (``access.visible_courses``), of ``topic`` and with ``query``
+    in the title or summary when given. A learner is shown a course not yet published only when
+    enrolled in it."""
+    courses = (
+        access.visible_courses(user)
+        .select_related("topic", "organisation")
+        .annotate(students=Count("enrolments", distinct=True))
+        .order_by("-is_published", "title")
+    )
+    if has_capability(user, "course.learn"):
+        courses = courses.filter(Q(enrolments__student=user) | Q(is_published=True)).distinct()
+    if topic is not None:
+        courses = courses.filter(topic=topic)
+    if query:
+        courses = courses.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+    return courses
 
 
 def lessons_in_order(course: Course) -> list[Lesson]:

@@ -1,13 +1,17 @@
-"""Business rules of courses: copying, ordering, enrolment, opening and completing lessons,
-course completion, and lesson-side attendance.
+"""Commands of courses: opening, publishing and copying a course, its sections, lessons and
+dated sessions, ordering, enrolment, opening and completing lessons, course completion, and
+lesson-side attendance.
 
-Views, consumers and tasks call these; they check permissions through ``courses.access`` first.
+Views, consumers and tasks call these (views through ``core.views.perform``). A command refuses
+what its actor may not do with ``PermissionDenied`` (capabilities from ``accounts.capabilities``,
+object rules from ``courses.access``) and what cannot be done as asked with a ``ValidationError``
+saying why. Reads for other areas are in ``courses.selectors``.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +20,9 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import Organisation, User
+from openclass.media import access as media_access
 
 from . import access, selectors
 from .models import (
@@ -26,10 +32,56 @@ from .models import (
     Enrolment,
     Lesson,
     LessonProgress,
+    Section,
     Session,
 )
 
 Status = Attendance.Status
+
+
+# --- Opening and publishing a course ----------------------------------------------------------
+
+
+def _require_openable(by: User, organisation_id: int | None) -> None:
+    """Courses are opened by those holding "course.create" (teachers and admins; instructors
+    get theirs through an application, 개설 신청), only where ``access`` lets them open one."""
+    require_capability(by, "course.create")
+    if not access.openable_organisations(by).filter(pk=organisation_id).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def create_course(
+    by: User, course: Course, *, save_related: Callable[[], None] | None = None
+) -> Course:
+    """Open ``course`` (built but not saved, as ``CourseForm.save(commit=False)`` gives it) with
+    ``by`` as its owner and first teacher; ``save_related`` then stores its many-to-many fields
+    (the form's ``save_m2m``)."""
+    _require_openable(by, course.organisation_id)
+    course.owner = by
+    course.full_clean()
+    course.save()
+    if save_related is not None:
+        save_related()
+    course.teachers.add(by)
+    return course
+
+
+def publish_course(by: User, course: Course) -> None:
+    """Show the course to the students it is opened for; a course without a lesson has
+    nothing to show them yet."""
+    require_capability(by, "course.manage", course)
+    if not Lesson.objects.filter(section__course=course).exists():
+        raise ValidationError(_("Add at least one lesson before publishing."))
+    course.is_published = True
+    course.save(update_fields=["is_published", "updated_at"])
+
+
+def unpublish_course(by: User, course: Course) -> None:
+    """Hide the course from students (enrolments and progress stay)."""
+    require_capability(by, "course.manage", course)
+    course.is_published = False
+    course.save(update_fields=["is_published", "updated_at"])
 
 
 # --- Authoring ------------------------------------------------------------------------------
@@ -51,13 +103,91 @@ def reorder(items: QuerySet, ordered_ids: Sequence[int]) -> None:
     items.model.objects.bulk_update(by_id.values(), ["position"])
 
 
+def move_in_order(items: QuerySet, item_id: str, direction: str) -> None:
+    """Move the section or lesson ``item_id`` of ``items`` one place "up" or "down" (the
+    authoring page's buttons); past either end nothing moves."""
+    ids = list(items.order_by("position", "pk").values_list("pk", flat=True))
+    if not item_id.isdigit() or int(item_id) not in ids or direction not in ("up", "down"):
+        raise ValidationError(_("The list changed meanwhile. Reload the page and try again."))
+    index = ids.index(int(item_id))
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+        reorder(items, ids)
+
+
+def add_section(by: User, course: Course, title: str) -> Section:
+    """A new section at the end of ``course``."""
+    require_capability(by, "course.manage", course)
+    return Section.objects.create(
+        course=course, title=title, position=next_position(course.sections.all())
+    )
+
+
+def delete_section(by: User, section: Section) -> None:
+    """Delete an empty section; its lessons must be moved or deleted first, so no lesson (and
+    no student's progress in it) goes with it by accident."""
+    require_capability(by, "course.manage", section.course)
+    if section.lessons.exists():
+        raise ValidationError(_("Move or delete the section's lessons first."))
+    section.delete()
+
+
+@transaction.atomic
+def save_lesson(by: User, section: Section, lesson: Lesson) -> Lesson:
+    """Store ``lesson`` (built by ``LessonForm``, new or changed) in ``section``; a new one goes
+    at the end. An uploaded video is attached only if ``by`` may attach it (``media.access``)."""
+    require_capability(by, "course.manage", section.course)
+    adding = lesson.pk is None
+    if lesson.video_id:
+        was = None if adding else Lesson.objects.filter(pk=lesson.pk).values("video_id").get()
+        keeps = was is not None and was["video_id"] == lesson.video_id
+        if not keeps and not media_access.attachable_videos(by).filter(pk=lesson.video_id).exists():
+            raise PermissionDenied
+    if adding:
+        lesson.section = section
+        lesson.position = next_position(section.lessons.all())
+    lesson.full_clean()
+    lesson.save()
+    return lesson
+
+
+def delete_lesson(by: User, lesson: Lesson) -> None:
+    """Delete a lesson nobody has studied; one students have opened is made optional instead,
+    so their progress and attendance keep their lesson."""
+    require_capability(by, "course.manage", lesson.section.course)
+    if lesson.progress.exists():
+        raise ValidationError(
+            _("Students have studied this lesson; make it optional instead of deleting it.")
+        )
+    lesson.delete()
+
+
+def add_session(by: User, session: Session) -> Session:
+    """Put a dated session (built by ``SessionForm``) on its course's timeline."""
+    require_capability(by, "course.manage", session.course)
+    session.full_clean()
+    session.save()
+    return session
+
+
+def delete_session(by: User, session: Session) -> None:
+    """Take a session off the timeline, unless students already have attendance for it."""
+    require_capability(by, "course.manage", session.course)
+    if session.attendance.exists():
+        raise ValidationError(_("Students already have attendance for this session."))
+    session.delete()
+
+
 @transaction.atomic
 def copy_course(
     course: Course, *, by: User, organisation: Organisation, scope: str | None = None
 ) -> Course:
     """A new, unpublished course with the same settings, sections and lessons (videos are shared,
     not duplicated), opened at ``organisation`` by ``by``. Timeline dates and enrolments are not
-    copied: they belong to the school year of the original."""
+    copied: they belong to the school year of the original. Copying opens a course, so it asks
+    what opening one asks."""
+    _require_openable(by, organisation.pk)
     scope = scope or course.scope
     content_elements = list(course.content_elements.all())
     audience = list(course.audience.all())
@@ -333,7 +463,7 @@ def correct_attendance(
         actor, session.course, student
     ):
         raise PermissionDenied(_("You cannot change this student's attendance."))
-    if actor.role not in access.STAFF_ROLES:
+    if not has_capability(actor, "attendance.confirm"):
         raise PermissionDenied(_("Only teachers can correct attendance."))
     reason = reason.strip()
     if not reason:

@@ -1,8 +1,9 @@
-"""Video rules: who may upload, resumable uploads, checking, HLS transcoding, signed playback.
+"""Video rules: resumable uploads, checking, HLS transcoding, signed playback.
 
 Other apps call these functions and never touch the files: ``playback_url`` and ``poster_url`` for
-a video they have decided the user may watch, ``owned_videos`` for a picker, ``video_status`` to
-show processing state, and ``create_video_from_file`` for demo data.
+a video they have decided the user may watch, ``video_status`` to show processing state, and
+``create_video_from_file`` for demo data. Who may upload is the capability "media.upload"; which
+videos a user may follow or attach to a lesson is ``media.access``.
 
 Files live under ``settings.MEDIA_ROOT`` (never served as plain static files)::
 
@@ -28,13 +29,11 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.http import UnreadablePostError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from openclass.accounts import scoping
 from openclass.accounts.models import User
 from openclass.core import ffmpeg
 
@@ -44,10 +43,6 @@ logger = logging.getLogger(__name__)
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = ("creation", "termination")
-UPLOADER_ROLES = frozenset(
-    {User.Role.TEACHER, User.Role.INSTRUCTOR, User.Role.SCHOOL_ADMIN, User.Role.OFFICE_ADMIN}
-)
-ADMIN_ROLES = frozenset({User.Role.SCHOOL_ADMIN, User.Role.OFFICE_ADMIN})
 # File name endings kept on the stored original. Anything else is stored with no ending at all:
 # ffprobe then judges the content alone, and "notes.txt" (or ".bin") cannot steer it to one of
 # its text-art demuxers, which would call the text a video.
@@ -60,36 +55,6 @@ PROGRESS_INTERVAL = 2.0  # seconds between progress writes to the Video row
 STALE_UPLOAD_AGE = timedelta(days=3)
 _PLAYBACK_SALT = "openclass.media.playback"
 Failure = Video.Failure
-
-
-# --- Who may do what -----------------------------------------------------------------------------
-def can_upload(user: User) -> bool:
-    """Teachers, instructors and admins make lessons; students and parents do not upload here."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in UPLOADER_ROLES)
-    )
-
-
-def owned_videos(user: User) -> QuerySet[Video]:
-    """The videos ``user`` uploaded, newest first (for "my videos" and lesson pickers)."""
-    if not user.is_authenticated:
-        return Video.objects.none()
-    return Video.objects.filter(uploaded_by=user)
-
-
-def manageable_videos(user: User) -> QuerySet[Video]:
-    """Videos whose processing state ``user`` may follow: their own, and for school and office
-    admins those of everyone they may see (``accounts.scoping`` decides who that is)."""
-    if not user.is_authenticated or not user.is_active:
-        return Video.objects.none()
-    if user.is_superuser or user.role == User.Role.OFFICE_ADMIN:
-        return Video.objects.all()
-    if user.role == User.Role.SCHOOL_ADMIN:
-        visible = scoping.visible_users(user).values("pk")
-        return Video.objects.filter(Q(uploaded_by=user) | Q(uploaded_by__in=visible))
-    return owned_videos(user)
 
 
 # --- Paths --------------------------------------------------------------------------------------
@@ -144,7 +109,7 @@ def _clean_filename(name: str) -> str:
 def create_upload(owner: User, length: int, metadata: dict[str, str]) -> Upload:
     """Start a tus upload: a placeholder ``Video`` (status "uploading") and an empty part file.
 
-    The title defaults to the file name without its ending. The caller has checked ``can_upload``
+    The title defaults to the file name without its ending. The caller has checked "media.upload"
     and the size limit.
     """
     filename = _clean_filename(metadata.get("filename", ""))

@@ -1,6 +1,7 @@
 """HTTP side of the media app: the tus endpoints, status polls, "my videos" and HLS serving.
 
-Views check the request and call ``services``; the rules live there.
+Views check the request and call ``services``; the rules live there. Who may upload is the
+capability "media.upload"; which videos a user may follow is ``media.access``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from openclass.accounts.capabilities import has_capability, require_capability
+
+from . import access, services
 from .models import Upload, Video
 
 TUS_CONTENT_TYPE = "application/offset+octet-stream"
@@ -66,7 +69,7 @@ class TusView(View):
                 _("This server speaks tus version 1.0.0."),
                 Tus_Version=services.TUS_VERSION,
             )
-        if not services.can_upload(request.user):
+        if not has_capability(request.user, "media.upload"):
             return _tus_response(403, _("Only teachers, instructors and admins may upload videos."))
         return super().dispatch(request, *args, **kwargs)
 
@@ -164,7 +167,7 @@ class UploadView(TusView):
 
 # --- Status --------------------------------------------------------------------------------------
 def _managed_video(request: HttpRequest, pk: int) -> Video:
-    return get_object_or_404(services.manageable_videos(request.user), pk=pk)
+    return get_object_or_404(access.manageable_videos(request.user), pk=pk)
 
 
 @require_GET
@@ -196,21 +199,16 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Pages ---------------------------------------------------------------------------------------
-def _require_uploader(request: HttpRequest) -> None:
-    if not services.can_upload(request.user):
-        raise PermissionDenied
-
-
 @login_required
 @require_GET
 def my_videos(request: HttpRequest) -> HttpResponse:
     """A teacher's videos with their state, and the form to upload a new one."""
-    _require_uploader(request)
+    require_capability(request.user, "media.upload")
     return render(
         request,
         "media/my_videos.html",
         {
-            "videos": services.owned_videos(request.user),
+            "videos": access.owned_videos(request.user),
             "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         },
     )

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from .services import unread
+from .services import list_unread
 
 
 def unread_count(request: HttpRequest) -> dict[str, object]:
@@ -9,4 +9,4 @@ def unread_count(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": lambda: unread(user).count()}
+    return {"unread_notifications": lambda: list_unread(user).count()}

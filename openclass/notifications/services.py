@@ -34,24 +34,24 @@ def notify(recipients: Iterable[User], subject: str, body: str = "", url: str = 
     return ids
 
 
-def unread(user: User) -> QuerySet[Notification]:
+def list_unread(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
 
 
-def mine(user: User) -> QuerySet[Notification]:
+def list_own(user: User) -> QuerySet[Notification]:
     """A user's own notifications, newest first; nobody else's are ever reachable."""
     return Notification.objects.filter(recipient=user)
 
 
 def mark_seen(user: User, url: str) -> int:
     """Opening the page a notification points to reads it."""
-    return unread(user).filter(url=url).update(read_at=timezone.now())
+    return list_unread(user).filter(url=url).update(read_at=timezone.now())
 
 
 def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     """Mark the user's own notifications read (all when ``ids`` is None); others' ids are
     ignored."""
-    rows = unread(user)
+    rows = list_unread(user)
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
     return rows.update(read_at=timezone.now())

@@ -11,7 +11,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/list.html",
-        {"rows": services.mine(request.user)[:100]},
+        {"rows": services.list_own(request.user)[:100]},
     )
 
 

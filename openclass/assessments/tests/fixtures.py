@@ -93,7 +93,7 @@ class Homework:
     course of the ``courses`` fixture, with north's ``student_a1`` and ``student_a2`` enrolled
     (``student_b1`` and the south school are outsiders); uploads go to a temporary MEDIA_ROOT."""
 
-    courses: object  # openclass.courses.testing.Courses
+    courses: object  # openclass.courses.tests.fixtures.Courses
     lesson: object  # courses.Lesson
     assignment: object  # assessments.Assignment
 

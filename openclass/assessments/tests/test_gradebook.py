@@ -29,7 +29,7 @@ from openclass.assessments.services.gradebook import State
 from openclass.assessments.services.quizzes import kept_percents
 from openclass.courses import selectors, services
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
-from openclass.courses.testing import Courses
+from openclass.courses.tests.fixtures import Courses
 
 NOW = timezone.make_aware(datetime.datetime(2026, 5, 1, 12, 0))
 PAST = NOW - datetime.timedelta(days=1)

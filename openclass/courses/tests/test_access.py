@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from openclass.courses import access, services
 from openclass.courses.models import Course
-from openclass.courses.testing import Courses, make_course
+from openclass.courses.tests.fixtures import Courses, make_course
 
 
 def ids(queryset) -> set[int]:

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from openclass.courses import reports, services
 from openclass.courses.models import Attendance, AttendanceCorrection, Session
-from openclass.courses.testing import Courses
+from openclass.courses.tests.fixtures import Courses
 
 Status = Attendance.Status
 

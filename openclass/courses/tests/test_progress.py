@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from openclass.courses import progress, services
 from openclass.courses.models import Enrolment, LessonProgress, RejectedHeartbeat
 from openclass.courses.progress import Beat, Refused, Rules, State
-from openclass.courses.testing import Courses
+from openclass.courses.tests.fixtures import Courses
 
 Reason = RejectedHeartbeat.Reason
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
@@ -19,11 +20,12 @@ from django.utils import timezone
 
 from openclass.accounts.models import User
 from openclass.asgi import application
-from openclass.courses import progress_hub, services
+from openclass.core.runtime import runtime
+from openclass.courses import services
 from openclass.courses.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED, MAX_REFUSALS
 from openclass.courses.models import Attendance, LessonProgress, RejectedHeartbeat, Session
 from openclass.courses.progress_hub import hub
-from openclass.courses.testing import Courses
+from openclass.courses.tests.fixtures import Courses
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 Reason = RejectedHeartbeat.Reason
@@ -32,9 +34,9 @@ TIMEOUT = 5
 
 @pytest.fixture(autouse=True)
 def fresh_hub() -> Iterator[None]:
-    hub.reset()
+    runtime.reset()
     yield
-    hub.reset()
+    runtime.reset()
     # Session look-ups ran on asgiref's thread for synchronous code: close its connection too
     # (PostgreSQL keeps connections open, and the test database could not be dropped).
     asyncio.run(sync_to_async(connections.close_all, thread_sensitive=True)())
@@ -98,7 +100,7 @@ def test_an_enrolled_student_reports_and_the_beats_are_written_on_disconnect(wat
         for seq in range(1, 6):
             answers.append(await ask(socket, beat(lesson, seq, (seq - 1) * 10, seq * 10)))
         # Batched: nothing is written per beat.
-        stored = await progress_hub.database_sync_to_async(
+        stored = await database_sync_to_async(
             lambda: LessonProgress.objects.get(student=student, lesson_id=lesson).last_seq
         )()
         assert stored == 0
@@ -283,8 +285,8 @@ def test_two_tabs_share_one_state_and_one_sequence(watching) -> None:
     assert LessonProgress.objects.get(student=student, lesson_id=lesson).last_seq == 2
 
 
-def test_beats_are_written_every_few_seconds_while_watching(watching, monkeypatch) -> None:
-    monkeypatch.setattr(progress_hub, "FLUSH_SECONDS", 0.05)
+def test_beats_are_written_every_few_seconds_while_watching(watching) -> None:
+    hub.flush_seconds = 0.05  # runtime.reset() puts it back
     student = watching.city.north.student_a1
     cookie = session_cookie(student)
     lesson = watching.video.pk
@@ -386,7 +388,7 @@ def test_a_beacon_and_the_batched_write_come_in_either_order(watching) -> None:
         await socket.connect(timeout=TIMEOUT)
         for seq in (1, 2, 3):
             await ask(socket, beat(lesson, seq, (seq - 1) * 10, seq * 10))
-        status = await progress_hub.database_sync_to_async(beacon)()
+        status = await database_sync_to_async(beacon)()
         await socket.disconnect()
         return status
 

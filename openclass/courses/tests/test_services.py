@@ -19,7 +19,7 @@ from openclass.courses.models import (
     LessonProgress,
     Session,
 )
-from openclass.courses.testing import Courses
+from openclass.courses.tests.fixtures import Courses
 
 Status = Attendance.Status
 DAY = datetime.date(2026, 4, 6)  # a Monday
@@ -117,6 +117,63 @@ def test_copy_course_copies_content_not_students(enrolled: Courses) -> None:
     ]
     assert not copy.enrolments.exists()
     assert Lesson.objects.filter(section__course=enrolled.class_course).count() == 3
+
+
+def test_courses_are_opened_only_by_those_who_may_and_where_they_may(courses: Courses) -> None:
+    north, city = courses.city.north, courses.city
+    original = courses.class_course
+    for refused, where in (
+        (city.instructor, city.office),  # instructors get theirs through 개설 신청
+        (north.student_a1, north.class_a),
+        (north.homeroom_a, city.south.class_a),  # not a class they teach
+    ):
+        with pytest.raises(PermissionDenied):
+            services.copy_course(original, by=refused, organisation=where)
+        draft = Course(
+            title="새 강좌",
+            topic=original.topic,
+            scope=Course.Scope.CLASS,
+            organisation=where,
+        )
+        with pytest.raises(PermissionDenied):
+            services.create_course(refused, draft)
+    assert not Course.objects.filter(title__in=["새 강좌", f"{original.title} (copy)"]).exists()
+    made = services.create_course(
+        north.homeroom_a,
+        Course(
+            title="새 강좌",
+            topic=original.topic,
+            scope=Course.Scope.CLASS,
+            organisation=north.class_a,
+        ),
+    )
+    assert made.owner == north.homeroom_a and list(made.teachers.all()) == [north.homeroom_a]
+    with pytest.raises(ValidationError):  # the model's own rules still hold
+        services.create_course(
+            north.homeroom_a,
+            Course(
+                title="틀린 범위",
+                topic=original.topic,
+                scope=Course.Scope.SCHOOL,
+                organisation=north.class_a,
+            ),
+        )
+
+
+def test_only_managers_change_a_course(courses: Courses) -> None:
+    north = courses.city.north
+    course, section = courses.class_course, courses.video.section
+    for outsider in (north.subject_teacher, north.student_a1, courses.city.south.admin):
+        for command, args in (
+            (services.unpublish_course, (course,)),
+            (services.add_section, (course, "남의 단원")),
+            (services.delete_lesson, (courses.link,)),
+            (services.delete_section, (section,)),
+        ):
+            with pytest.raises(PermissionDenied):
+                command(outsider, *args)
+    course.refresh_from_db()
+    assert course.is_published and courses.link.pk in section.lessons.values_list("pk", flat=True)
 
 
 def test_reorder_refuses_a_stale_list(courses: Courses) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from openclass.courses import services
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
-from openclass.courses.testing import Courses
+from openclass.courses.tests.fixtures import Courses
 
 
 @pytest.fixture
@@ -15,6 +16,12 @@ def enrolled(courses: Courses) -> Courses:
     north = courses.city.north
     services.enrol(north.homeroom_a, courses.class_course, [north.student_a1])
     return courses
+
+
+def post_in_english(client, url: str, data: dict) -> str:
+    """The page a POST ends on (after its redirect), in English, to read its messages."""
+    with translation.override("en"):
+        return client.post(url, data, follow=True, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def get(client, user, name: str, *args, **params):
@@ -219,7 +226,7 @@ def test_home_shows_resume_and_courses(client, enrolled: Courses) -> None:
 
 
 def test_resume_at_login_opens_the_lesson_once(client, enrolled: Courses) -> None:
-    from openclass.accounts.testing import PASSWORD
+    from openclass.accounts.tests.fixtures import PASSWORD
 
     student = enrolled.city.north.student_a1
     services.open_lesson(student, enrolled.video)
@@ -270,3 +277,135 @@ def test_opening_an_assignment_lesson_records_it_and_leads_to_the_assignment(
     assert response["Location"] == reverse("assessments:assignment", args=[lesson.pk])
     progress = LessonProgress.objects.get(student=north.student_a1, lesson=lesson)
     assert progress.completed_at is None  # an assignment completes by its result, not by opening
+
+
+def test_instructors_get_their_courses_through_applications(client, courses: Courses) -> None:
+    """ "course.create" is not an instructor's: the page answers 403 and no page offers the
+    button, nor the copy (which opens a course too) of the course they teach."""
+    instructor = courses.city.instructor
+    course = courses.office_course
+    assert get(client, instructor, "courses:create").status_code == 403
+    assert get(client, instructor, "courses:copy", course.pk).status_code == 403
+    catalog = get(client, instructor, "courses:catalog").content.decode()
+    assert reverse("courses:create") not in catalog
+    detail = get(client, instructor, "courses:detail", course.pk).content.decode()
+    assert reverse("courses:content", args=[course.pk]) in detail  # they do run it
+    assert reverse("courses:copy", args=[course.pk]) not in detail
+    teacher = courses.city.north.homeroom_a
+    assert reverse("courses:create") in get(client, teacher, "courses:catalog").content.decode()
+    detail = get(client, teacher, "courses:detail", course.pk).content.decode()
+    assert reverse("courses:copy", args=[course.pk]) in detail
+
+
+def test_records_links_only_for_those_who_read_records(client, courses: Courses) -> None:
+    """A teacher weighing whether to reuse an office course is offered enrolment, not the
+    attendance and gradebook pages that would refuse them; once their class is enrolled they
+    are offered both, and both open."""
+    north = courses.city.north
+    course = courses.office_course
+    attendance = reverse("courses:attendance", args=[course.pk])
+    gradebook = reverse("assessments:gradebook", args=[course.pk])
+    page = get(client, north.homeroom_a, "courses:detail", course.pk).content.decode()
+    assert reverse("courses:enrolments", args=[course.pk]) in page
+    assert attendance not in page and gradebook not in page
+    assert client.get(attendance).status_code == 403
+    services.enrol(north.homeroom_a, course, [north.student_a1])
+    page = client.get(reverse("courses:detail", args=[course.pk])).content.decode()
+    assert attendance in page and gradebook in page
+    assert client.get(attendance).status_code == 200
+    assert client.get(gradebook).status_code == 200
+
+
+def test_the_childs_grades_link_is_for_parents(client, enrolled: Courses) -> None:
+    north = enrolled.city.north
+    grades = reverse("assessments:course_grades", args=[enrolled.class_course.pk])
+    parent_page = get(client, north.parent_a1, "courses:detail", enrolled.class_course.pk)
+    assert parent_page.content.decode().count(grades) == 1
+    assert client.get(grades).status_code == 200
+    teacher_page = get(client, north.homeroom_a, "courses:detail", enrolled.class_course.pk)
+    assert grades not in teacher_page.content.decode()
+
+
+def test_publishing_needs_a_lesson(client, courses: Courses) -> None:
+    north = courses.city.north
+    empty = Course.objects.create(
+        title="빈 강좌",
+        topic=courses.class_course.topic,
+        scope=Course.Scope.CLASS,
+        organisation=north.class_a,
+        owner=north.homeroom_a,
+    )
+    empty.teachers.add(north.homeroom_a)
+    client.force_login(north.homeroom_a)
+    url = reverse("courses:publish", args=[empty.pk])
+    page = post_in_english(client, url, {"publish": "1"})
+    assert "Add at least one lesson before publishing." in page
+    empty.refresh_from_db()
+    assert not empty.is_published
+    Section.objects.create(course=empty, title="1단원").lessons.create(
+        title="링크", kind=Lesson.Kind.LINK, url="https://example.org/"
+    )
+    client.post(url, {"publish": "1"})
+    empty.refresh_from_db()
+    assert empty.is_published
+    client.post(url, {"publish": "0"})
+    empty.refresh_from_db()
+    assert not empty.is_published
+
+
+def test_deleting_a_section_or_lesson_keeps_what_students_did(client, enrolled: Courses) -> None:
+    north = enrolled.city.north
+    course = enrolled.class_course
+    section = enrolled.video.section
+    client.force_login(north.homeroom_a)
+    kept = post_in_english(
+        client, reverse("courses:section_edit", args=[course.pk, section.pk]), {"delete": "1"}
+    )
+    assert "Move or delete the section&#x27;s lessons first." in kept
+    assert Section.objects.filter(pk=section.pk).exists()
+    services.open_lesson(north.student_a1, enrolled.link)
+    edit = reverse("courses:lesson_edit", args=[course.pk, section.pk, enrolled.link.pk])
+    refused = client.post(edit, {"delete": "1"})
+    assert refused.status_code == 302 and refused["Location"] == edit
+    assert Lesson.objects.filter(pk=enrolled.link.pk).exists()
+    unstudied = enrolled.document
+    gone = client.post(
+        reverse("courses:lesson_edit", args=[course.pk, section.pk, unstudied.pk]),
+        {"delete": "1"},
+    )
+    assert gone.status_code == 302 and not Lesson.objects.filter(pk=unstudied.pk).exists()
+    empty = Section.objects.create(course=course, title="빈 단원", position=2)
+    client.post(reverse("courses:section_edit", args=[course.pk, empty.pk]), {"delete": "1"})
+    assert not Section.objects.filter(pk=empty.pk).exists()
+
+
+def test_a_stale_move_is_refused_with_a_message(client, courses: Courses) -> None:
+    course = courses.class_course
+    client.force_login(courses.city.north.homeroom_a)
+    page = post_in_english(
+        client,
+        reverse("courses:move", args=[course.pk]),
+        {"what": "section", "id": "999999", "direction": "up"},
+    )
+    assert "The list changed meanwhile." in page
+
+
+def test_a_school_admin_builds_lessons_from_their_teachers_videos(client, courses) -> None:
+    """The lesson form offers the videos media lets the author manage (one rule for both)."""
+    from openclass.media.models import Video
+
+    north = courses.city.north
+    video = Video.objects.create(uploaded_by=north.homeroom_a, title="담임의 영상")
+    other = Video.objects.create(uploaded_by=courses.city.south.homeroom_a, title="남의 영상")
+    course, section = (
+        courses.school_course,
+        Section.objects.create(course=courses.school_course, title="1단원"),
+    )
+    client.force_login(north.admin)
+    url = reverse("courses:lesson_create", args=[course.pk, section.pk])
+    made = client.post(url, {"title": "영상 차시", "kind": Lesson.Kind.VIDEO, "video": video.pk})
+    assert made.status_code == 302
+    assert Lesson.objects.get(title="영상 차시").video == video
+    refused = client.post(url, {"title": "남의 차시", "kind": Lesson.Kind.VIDEO, "video": other.pk})
+    assert refused.status_code == 200
+    assert not Lesson.objects.filter(title="남의 차시").exists()

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from openclass.accounts.models import User
-from openclass.accounts.testing import make_user
-from openclass.media import services
+from openclass.accounts.tests.fixtures import make_user
+from openclass.media import access, services
 from openclass.media.models import Video
 
 
@@ -142,10 +142,33 @@ def test_duration_filter():
 
 
 def test_owned_and_manageable_videos(city, processing_video):
-    assert list(services.owned_videos(city.north.homeroom_a)) == [processing_video]
-    assert not services.owned_videos(city.north.subject_teacher).exists()
-    assert processing_video in services.manageable_videos(city.north.admin)
-    assert not services.manageable_videos(city.south.admin).exists()
+    assert list(access.owned_videos(city.north.homeroom_a)) == [processing_video]
+    assert not access.owned_videos(city.north.subject_teacher).exists()
+    assert processing_video in access.manageable_videos(city.north.admin)
+    assert processing_video in access.manageable_videos(city.office_admin)
+    assert not access.manageable_videos(city.south.admin).exists()
+    assert not access.manageable_videos(city.north.student_a1).exists()
+
+
+def test_a_lesson_attaches_the_videos_its_author_manages(city, processing_video):
+    """The lesson form's choice and the media pages answer with one rule: a school admin may
+    attach their teachers' videos, a teacher only their own, and a lesson keeps its video."""
+    north = city.north
+    assert processing_video in access.attachable_videos(north.admin)
+    assert processing_video in access.attachable_videos(city.office_admin)
+    assert processing_video not in access.attachable_videos(north.subject_teacher)
+    kept = access.attachable_videos(north.subject_teacher, keeping=processing_video.pk)
+    assert list(kept) == [processing_video]
+    assert not access.attachable_videos(city.south.admin).exists()
+
+
+@pytest.mark.parametrize("who", ["student", "parent"])
+def test_only_those_who_hold_media_upload_see_my_videos(client, city, who):
+    user = {"student": city.north.student_a1, "parent": city.north.parent_a1}[who]
+    client.force_login(user)
+    assert client.get(reverse("media:my_videos")).status_code == 403
+    client.force_login(city.instructor)
+    assert client.get(reverse("media:my_videos")).status_code == 200
 
 
 def test_admin_lists_videos(client, city, processing_video):

@@ -1,5 +1,5 @@
 """Fixtures for course tests: a class course, a school course and an office course in the small
-test city (``openclass.accounts.testing``), each with a video, a PDF and a link lesson."""
+test city (``openclass.accounts.tests.fixtures``), each with a video, a PDF and a link lesson."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from openclass.accounts.testing import City
+from openclass.accounts.tests.fixtures import City
 from openclass.catalog.models import Topic
-
-from .models import Course, Lesson, Section
+from openclass.courses.models import Course, Lesson, Section
 
 
 @dataclass

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
+from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import Organisation, User
 from openclass.core.downloads import xlsx_response
+from openclass.core.views import perform
 
-from . import access, reports, services
-from .forms import SessionForm
-from .models import Attendance, AttendanceCorrection, Enrolment
-from .views import managed_course_or_404, visible_course_or_404
+from .. import access, reports, services
+from ..forms import CorrectionForm, SessionForm
+from ..models import Attendance, AttendanceCorrection
+from .lookup import managed_course_or_404, visible_course_or_404
 
 
 @login_required
@@ -30,12 +31,15 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
     if can_manage:
         form = SessionForm(request.POST or None, course=course)
         if request.method == "POST" and form.is_valid():
-            form.save()
-            messages.success(request, _("The session is added to the timeline."))
-            return redirect("courses:timeline", pk=course.pk)
+            added = perform(
+                request, services.add_session, request.user, form.save(commit=False), form=form
+            )
+            if added:
+                messages.success(request, _("The session is added to the timeline."))
+                return redirect("courses:timeline", pk=course.pk)
     sessions = list(course.sessions.select_related("lesson"))
     mine = {}
-    if Enrolment.objects.filter(course=course, student=request.user).exists():
+    if access.is_enrolled(request.user, course):
         grid = reports.course_grid(request.user, course)
         if grid.rows:
             mine = {cell.session.pk: cell for cell in grid.rows[0].cells}
@@ -60,21 +64,15 @@ def session_delete(request: HttpRequest, pk: int, session_id: int) -> HttpRespon
     session = get_object_or_404(course.sessions, pk=session_id)
     if request.method != "POST":
         raise Http404
-    if session.attendance.exists():
-        messages.error(request, _("Students already have attendance for this session."))
-    else:
-        session.delete()
+    if perform(request, services.delete_session, request.user, session):
         messages.success(request, _("The session is removed from the timeline."))
     return redirect("courses:timeline", pk=course.pk)
 
 
 def _grid_for(request: HttpRequest, pk: int) -> tuple[reports.Grid, Organisation | None, list]:
     course = visible_course_or_404(request, pk)
-    if request.user.role not in access.STAFF_ROLES:
-        raise PermissionDenied
+    require_capability(request.user, "course.read_records", course)
     enrolments = access.enrolments_visible_to(request.user, course)
-    if not enrolments.exists() and not access.can_manage_course(request.user, course):
-        raise PermissionDenied
     classes = list(
         Organisation.objects.filter(
             kind=Organisation.Kind.CLASS, pk__in=enrolments.values("student__organisation")
@@ -125,22 +123,21 @@ def correct(request: HttpRequest, pk: int, session_id: int, student_id: int) -> 
         ),
         pk=student_id,
     )
-    if request.user.role not in access.STAFF_ROLES:
-        raise PermissionDenied
+    require_capability(request.user, "attendance.confirm")
     mark = Attendance.objects.filter(session=session, student=student).first()
-    error = ""
-    if request.method == "POST":
-        try:
-            services.correct_attendance(
-                request.user,
-                session,
-                student,
-                request.POST.get("status", ""),
-                request.POST.get("reason", ""),
-            )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        corrected = perform(
+            request,
+            services.correct_attendance,
+            request.user,
+            session,
+            student,
+            form.cleaned_data["status"],
+            form.cleaned_data["reason"],
+            form=form,
+        )
+        if corrected:
             messages.success(request, _("The attendance is corrected."))
             return redirect("courses:attendance", pk=course.pk)
     history = AttendanceCorrection.objects.filter(attendance=mark).select_related("corrected_by")
@@ -157,7 +154,7 @@ def correct(request: HttpRequest, pk: int, session_id: int, student_id: int) -> 
             "cell": cell,
             "history": history if mark else [],
             "statuses": [s for s in Attendance.Status.choices if s[0] != "pending"],
-            "error": error,
+            "form": form,
             "reason": request.POST.get("reason", ""),
             "status": request.POST.get("status", ""),
         },

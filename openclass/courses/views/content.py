@@ -1,0 +1,117 @@
+"""Authoring a course: its sections and lessons in order, moving, editing, adding and deleting
+them. Only the course's managers reach these pages (others get a 404)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from openclass.core.views import perform
+
+from .. import services
+from ..forms import LessonForm, SectionForm
+from ..models import Lesson
+from .lookup import managed_course_or_404
+
+
+@login_required
+def content(request: HttpRequest, pk: int) -> HttpResponse:
+    """The authoring screen: sections and lessons in order, with move, edit and add."""
+    course = managed_course_or_404(request, pk)
+    form = SectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        added = perform(
+            request,
+            services.add_section,
+            request.user,
+            course,
+            form.cleaned_data["title"],
+            form=form,
+        )
+        if added:
+            return redirect("courses:content", pk=course.pk)
+    sections = course.sections.prefetch_related("lessons__video")
+    return render(
+        request,
+        "courses/content.html",
+        {"course": course, "sections": sections, "section_form": form},
+    )
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a section or a lesson one place up or down (buttons, so it works by keyboard)."""
+    course = managed_course_or_404(request, pk)
+    what, item_id = request.POST.get("what"), request.POST.get("id", "")
+    if what == "section":
+        items = course.sections.all()
+    else:
+        section = get_object_or_404(course.sections, pk=request.POST.get("section") or 0)
+        items = section.lessons.all()
+    if not perform(request, services.move_in_order, items, item_id, request.POST.get("direction")):
+        return redirect("courses:content", pk=course.pk)
+    return redirect(f"{reverse('courses:content', args=[course.pk])}#{what}-{item_id}")
+
+
+@login_required
+def section_edit(request: HttpRequest, pk: int, section_id: int) -> HttpResponse:
+    course = managed_course_or_404(request, pk)
+    section = get_object_or_404(course.sections, pk=section_id)
+    if request.method == "POST" and request.POST.get("delete") == "1":
+        if perform(request, services.delete_section, request.user, section):
+            messages.success(request, _("The section is deleted."))
+        return redirect("courses:content", pk=course.pk)
+    form = SectionForm(request.POST or None, instance=section)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect("courses:content", pk=course.pk)
+    return render(
+        request, "courses/section_form.html", {"course": course, "section": section, "form": form}
+    )
+
+
+@login_required
+def lesson_form(
+    request: HttpRequest, pk: int, section_id: int, lesson_id: int | None = None
+) -> HttpResponse:
+    course = managed_course_or_404(request, pk)
+    section = get_object_or_404(course.sections, pk=section_id)
+    lesson = get_object_or_404(section.lessons, pk=lesson_id) if lesson_id else None
+    if lesson and request.method == "POST" and request.POST.get("delete") == "1":
+        if not perform(request, services.delete_lesson, request.user, lesson):
+            return redirect(
+                "courses:lesson_edit", pk=course.pk, section_id=section.pk, lesson_id=lesson.pk
+            )
+        messages.success(request, _("The lesson is deleted."))
+        return redirect("courses:content", pk=course.pk)
+    form = LessonForm(
+        request.POST or None, request.FILES or None, instance=lesson, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = perform(
+            request,
+            services.save_lesson,
+            request.user,
+            section,
+            form.save(commit=False),
+            form=form,
+        )
+        if saved:
+            messages.success(request, _("The lesson is saved."))
+            if lesson is None and saved.value.kind in Lesson.ASSESSMENT_KINDS:
+                # A new quiz or assignment is set up next, on its own page (``assessments``).
+                return redirect(f"assessments:{saved.value.kind}", saved.value.pk)
+            return redirect(
+                f"{reverse('courses:content', args=[course.pk])}#lesson-{saved.value.pk}"
+            )
+    return render(
+        request,
+        "courses/lesson_form.html",
+        {"course": course, "section": section, "lesson": lesson, "form": form},
+    )

@@ -1,0 +1,96 @@
+"""Who studies a course: enrolling a school, grade or class at once, one student at a time, or
+oneself into a course open to self-enrolment."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from openclass.accounts.models import Organisation
+
+from .. import access, services
+from ..forms import EnrolOrganisationForm
+from .lookup import visible_course_or_404
+
+
+@login_required
+def enrolments(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who is enrolled (the part the user may see), and enrolling a school, grade or class at
+    once or one student at a time."""
+    course = visible_course_or_404(request, pk)
+    if not access.can_enrol_into(request.user, course):
+        raise PermissionDenied
+    candidates = access.enrollable_students(request.user, course)
+    organisations = (
+        Organisation.objects.filter(
+            Q(pk__in=candidates.values("organisation"))
+            | Q(pk__in=candidates.values("organisation__parent"))
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
+    form = EnrolOrganisationForm(request.POST or None, organisations=organisations)
+    if request.method == "POST":
+        # The commands check again who may enrol whom: a refusal there is a 403.
+        if "student" in request.POST:
+            student = get_object_or_404(candidates, pk=request.POST["student"])
+            if request.POST.get("remove") == "1":
+                services.unenrol(request.user, course, student)
+                messages.success(
+                    request, _("%(name)s is no longer enrolled.") % {"name": student.name}
+                )
+            else:
+                services.enrol(request.user, course, [student])
+                messages.success(request, _("%(name)s is enrolled.") % {"name": student.name})
+            return redirect("courses:enrolments", pk=course.pk)
+        if form.is_valid():
+            result = services.enrol_organisation(
+                request.user, course, form.cleaned_data["organisation"]
+            )
+            messages.success(
+                request,
+                _("%(added)d students enrolled; %(already)d were already enrolled.")
+                % {"added": result.added, "already": result.already},
+            )
+            return redirect("courses:enrolments", pk=course.pk)
+    enrolled = (
+        access.enrolments_visible_to(request.user, course)
+        .select_related("student__organisation__parent")
+        .order_by("student__organisation__path", "student__number")
+    )
+    enrolled_ids = set(enrolled.values_list("student_id", flat=True))
+    query = request.GET.get("q", "").strip()
+    found = []
+    if query:
+        found = list(
+            candidates.filter(Q(name__icontains=query) | Q(username__icontains=query))
+            .select_related("organisation__parent")
+            .order_by("organisation__path", "number")[:30]
+        )
+    return render(
+        request,
+        "courses/enrolments.html",
+        {
+            "course": course,
+            "form": form,
+            "enrolled": enrolled,
+            "enrolled_ids": enrolled_ids,
+            "found": found,
+            "query": query,
+        },
+    )
+
+
+@login_required
+@require_POST
+def enrol_self(request: HttpRequest, pk: int) -> HttpResponse:
+    course = visible_course_or_404(request, pk)
+    services.enrol_self(request.user, course)
+    messages.success(request, _("You are enrolled. Start with the first lesson."))
+    return redirect("courses:detail", pk=course.pk)
