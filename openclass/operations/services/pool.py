@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -159,7 +160,7 @@ def set_availability(profile: InstructorProfile, slots: Sequence[tuple]) -> None
         )
 
 
-def add_document(profile: InstructorProfile, *, title: str, file) -> InstructorDocument:
+def add_document(profile: InstructorProfile, *, title: str, file: File) -> InstructorDocument:
     """An instructor adds a document to their profile (a certificate, a career paper) for the
     office to review; the form has checked its size and type."""
     return InstructorDocument.objects.create(profile=profile, title=title.strip(), file=file)
