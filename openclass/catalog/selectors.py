@@ -1,4 +1,4 @@
-"""Reading the topic taxonomy for pages and forms.
+"""The public read API of the catalog: the topic taxonomy for pages and forms.
 
 The taxonomy is small (a few dozen topics) and read on every catalog page and course form, so each
 function here costs a fixed number of queries however many topics the office adds: the catalog page
@@ -51,7 +51,7 @@ def _kind_order(kinds: Iterable[str] | None) -> list[str]:
     return [kind for kind in Topic.Kind.values if kind in wanted]
 
 
-def topics_by_kind(kinds: Iterable[str] | None = None) -> list[KindSection]:
+def list_topics_by_kind(kinds: Iterable[str] | None = None) -> list[KindSection]:
     """Kind → groups → topics, each topic with its ``elements`` prefetched in order.
 
     Kinds follow ``Topic.Kind``, groups follow ``Topic.Group`` (the seed's 개인 → 시민 사회 → 국가
@@ -83,7 +83,7 @@ def topics_by_kind(kinds: Iterable[str] | None = None) -> list[KindSection]:
     return sections
 
 
-def topic_choices(kinds: Iterable[str] | None = None) -> GroupedChoices:
+def list_topic_choices(kinds: Iterable[str] | None = None) -> GroupedChoices:
     """Topics for a form select, one optgroup per kind: [(kind label, [(topic id, name), ...])].
 
     Built from the database each call, with names in the active language, so pass the function

@@ -4,11 +4,5 @@ authoring its sections and lessons (``content``), enrolment (``enrolments``), st
 
 Thin: a view finds the course through what the viewer may see (``lookup``), asks
 ``courses.access`` and ``accounts.capabilities`` who the viewer is, and runs a command of
-``courses.services`` through ``core.views.perform``.
+``courses.services`` through ``core.views.perform``. Other areas do not import these modules.
 """
-
-# Kept importable here while ``assessments.views.gradebook`` still reaches for it; other areas
-# should fetch through ``courses.access.visible_courses`` themselves.
-from .lookup import visible_course_or_404
-
-__all__ = ["visible_course_or_404"]

@@ -6,7 +6,7 @@ import pytest
 from django import forms
 from django.utils import translation
 
-from openclass.catalog import services
+from openclass.catalog import selectors
 from openclass.catalog.models import ContentElement, Topic
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ KINDS = ["cross_curricular", "creative_experiential", "subject", "parent_educati
 
 def test_topics_by_kind_is_ordered_kind_group_topic_element(django_assert_num_queries) -> None:
     with django_assert_num_queries(2):
-        sections = services.topics_by_kind()
+        sections = selectors.list_topics_by_kind()
         # Touching every element must not query again: they are prefetched.
         names = [
             [element.name_ko for element in topic.elements.all()]
@@ -63,7 +63,7 @@ def test_topics_by_kind_query_count_does_not_grow_with_the_catalog(
         )
         ContentElement.objects.create(topic=topic, code=f"extra-{index}", name_ko="요소")
     with django_assert_num_queries(2):
-        sections = services.topics_by_kind()
+        sections = selectors.list_topics_by_kind()
         for section in sections:
             for topic in section.topics:
                 list(topic.elements.all())
@@ -71,24 +71,24 @@ def test_topics_by_kind_query_count_does_not_grow_with_the_catalog(
 
 def test_topics_by_kind_follows_positions_and_the_kinds_asked_for() -> None:
     Topic.objects.filter(code="subject-informatics").update(position=1)
-    sections = services.topics_by_kind(kinds=["subject", "cross_curricular"])
+    sections = selectors.list_topics_by_kind(kinds=["subject", "cross_curricular"])
     assert [section.kind for section in sections] == ["cross_curricular", "subject"]
     assert sections[1].topics[0].code == "subject-informatics"
 
 
 def test_topics_by_kind_leaves_out_empty_kinds() -> None:
     Topic.objects.filter(kind=Topic.Kind.PARENT_EDUCATION).delete()
-    assert "parent_education" not in [section.kind for section in services.topics_by_kind()]
+    assert "parent_education" not in [section.kind for section in selectors.list_topics_by_kind()]
 
 
 def test_unknown_kind_is_an_error() -> None:
     with pytest.raises(ValueError, match="nonsense"):
-        services.topics_by_kind(kinds=["nonsense"])
+        selectors.list_topics_by_kind(kinds=["nonsense"])
 
 
 def test_labels_follow_the_active_language() -> None:
     with translation.override("en"):
-        sections = services.topics_by_kind(kinds=["cross_curricular"])
+        sections = selectors.list_topics_by_kind(kinds=["cross_curricular"])
         assert sections[0].label == "Cross-curricular learning"
         assert sections[0].groups[2].label == "National community"
         assert sections[0].groups[0].topics[0].name == "Safety and health education"
@@ -96,9 +96,9 @@ def test_labels_follow_the_active_language() -> None:
 
 def test_topic_choices_are_optgroups_by_kind(django_assert_num_queries) -> None:
     with django_assert_num_queries(1):
-        choices = services.topic_choices()
+        choices = selectors.list_topic_choices()
     with translation.override("en"):
-        labels = [str(label) for label, _ in services.topic_choices()]
+        labels = [str(label) for label, _ in selectors.list_topic_choices()]
     assert labels == [
         "Cross-curricular learning",
         "Creative experiential activities",
@@ -114,7 +114,7 @@ def test_topic_choices_are_optgroups_by_kind(django_assert_num_queries) -> None:
 
 def test_topic_choices_in_english_and_filtered() -> None:
     with translation.override("en"):
-        choices = services.topic_choices(kinds=["creative_experiential"])
+        choices = selectors.list_topic_choices(kinds=["creative_experiential"])
     assert len(choices) == 1
     assert [name for _, name in choices[0][1]] == [
         "Autonomous activities",
@@ -126,7 +126,7 @@ def test_topic_choices_in_english_and_filtered() -> None:
 
 def test_topic_choices_work_as_a_callable_in_a_form() -> None:
     class CourseForm(forms.Form):
-        topic = forms.TypedChoiceField(choices=services.topic_choices, coerce=int)
+        topic = forms.TypedChoiceField(choices=selectors.list_topic_choices, coerce=int)
 
     dokdo = Topic.objects.get(code="dokdo")
     form = CourseForm(data={"topic": str(dokdo.pk)})
