@@ -18,7 +18,7 @@ pytest_plugins = [
     "openclass.accounts.testing",
     "openclass.courses.tests.fixtures",
     "openclass.assessments.tests.fixtures",
-    "openclass.live.testing",
+    "openclass.live.tests.fixtures",
     "openclass.operations.tests.fixtures",
 ]
 

@@ -105,7 +105,7 @@ def prepare(output: str, students: int, groups: int, group_size: int) -> None:
     from openclass.accounts.models import User
     from openclass.catalog.models import Topic
     from openclass.courses.models import Course, Enrolment, Session
-    from openclass.live import services
+    from openclass.live.services.rooms import main_room
 
     school = add_students(students, code="live")
     password = User.objects.filter(role=User.Role.STUDENT).values_list("password", flat=True)[0]
@@ -152,7 +152,7 @@ def prepare(output: str, students: int, groups: int, group_size: int) -> None:
             starts_at=start.time(),
             ends_at=ends_at,
         )
-        room = services.main_room(session)
+        room = main_room(session)
         rooms.append(
             {
                 "room": room.pk,

@@ -19,8 +19,8 @@ from openclass.core.registry import DemoOptions
 from openclass.courses.demo import SAFETY
 from openclass.courses.models import Course, Session
 
-from . import services
 from .models import LiveRoom, Participant, Stay
+from .services import attendance, rooms
 
 PAST_TITLE = "실시간 수업: 교실 안전 약속"
 TODAY_TITLE = "실시간 수업: 안전한 등하굣길 이야기"
@@ -55,7 +55,7 @@ def build_demo_live() -> int:
     )
     start = _aware(past_day, past.starts_at)
     end = _aware(past_day, past.ends_at)
-    room = services.main_room(past)
+    room = rooms.main_room(past)
     room.status = LiveRoom.Status.ENDED
     room.started_at, room.started_by, room.ended_at = start, teacher, end
     room.save()
@@ -83,8 +83,8 @@ def build_demo_live() -> int:
                 left_at=finish,
             )
     Participant.objects.create(room=room, user=teacher, role=Participant.Role.HOST)
-    services.write_attendance(room)
-    services.confirm_attendance(teacher, room)
+    attendance.write_attendance(room)
+    attendance.confirm_attendance(teacher, room)
 
     now = timezone.localtime()
     begins = now.replace(minute=0, second=0, microsecond=0)

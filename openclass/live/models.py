@@ -142,6 +142,34 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.room}"
 
+    @property
+    def is_host(self) -> bool:
+        return self.role == self.Role.HOST
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == self.Role.STUDENT
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == self.Role.GUEST
+
+    @classmethod
+    def admission_on_entry(cls, role: str) -> str:
+        """Guests (parents, visiting staff) wait until the host lets them in; the class and its
+        teachers come straight in."""
+        return cls.Admission.WAITING if role == cls.Role.GUEST else cls.Admission.ADMITTED
+
+    def promote(self, role: str) -> bool:
+        """Someone made a teacher of the course after they first came as a guest or a student
+        hosts from now on, let in; returns whether the row changed (not saved here). Nothing
+        else changes a participant's part during a class."""
+        if role != self.Role.HOST or self.is_host:
+            return False
+        self.role = self.Role.HOST
+        self.admission = self.Admission.ADMITTED
+        return True
+
 
 class Ticket(models.Model):
     """One permission to join one Janus room once, as one feed id, with one token.

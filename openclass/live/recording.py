@@ -4,34 +4,24 @@ VP8 files, ffmpeg puts them together with their real offsets (a shared screen fi
 picture, the camera in a corner), and the result enters the platform's video pipeline (ffprobe
 check, HLS transcode, signed playback) as the teacher's video. It stays private until the
 teacher shares it with the course, when it becomes a lesson and the students who missed the
-class are assigned it.
+class are assigned it (the host's commands are ``services.recordings``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openclass.accounts.models import User
 from openclass.core import ffmpeg
-from openclass.courses import services as course_services
-from openclass.courses.models import Attendance, Lesson, Section
 
-from . import registry, services
-from .janus import JanusError, JanusUnavailable
 from .models import LiveRoom, Participant, Recording, Stay, Ticket
 
 logger = logging.getLogger(__name__)
@@ -44,21 +34,6 @@ FILE_NAME = re.compile(r"^videoroom-(\d+)-user-(\d+)-(\d+)-(audio|video)-\d+\.mj
 
 def folder(room: LiveRoom) -> Path:
     return settings.LIVE_RECORDINGS_DIR / str(room.main.pk)
-
-
-def set_recording(actor: User, room: LiveRoom, on: bool) -> LiveRoom:
-    """The host starts or stops recording; everyone in class is told (they are being recorded)."""
-    room = LiveRoom.objects.select_related("server", "session__course").get(pk=room.main.pk)
-    if services.role_for(actor, room.session) != services.Role.HOST:
-        raise PermissionDenied(_("Only the course's teachers can record the class."))
-    if room.status != LiveRoom.Status.OPEN or room.server is None:
-        raise ValidationError(_("This live class is not running."))
-    registry.client(room.server).set_recording(room.janus_room, secret=room.janus_secret, record=on)
-    room.is_recording = on
-    room.save(update_fields=["is_recording"])
-    if on:
-        Recording.objects.get_or_create(room=room, defaults={"started_by": actor})
-    return room
 
 
 @dataclass
@@ -303,82 +278,3 @@ def process(room_id: int) -> Recording:
     recording.status = Recording.Status.READY
     recording.save(update_fields=["video", "status"])
     return recording
-
-
-def finish(room: LiveRoom) -> bool:
-    """When a recorded class ends: stop recording and say whether there is something to
-    process (the task ``process_recording_task`` does it)."""
-    if room.is_recording and room.server is not None and room.janus_room is not None:
-        with contextlib.suppress(JanusError, JanusUnavailable):
-            registry.client(room.server).set_recording(
-                room.janus_room, secret=room.janus_secret, record=False
-            )
-        LiveRoom.objects.filter(pk=room.pk).update(is_recording=False)
-    return Recording.objects.filter(room=room, status=Recording.Status.RECORDING).exists()
-
-
-@transaction.atomic
-def share(actor: User, recording: Recording) -> Lesson:
-    """The teacher shares the recording with the course: a lesson of its own at the end, and
-    the students who missed the class (absent, or gone early) are assigned it."""
-    room = recording.room
-    course = room.session.course
-    if services.role_for(actor, room.session) != services.Role.HOST:
-        raise PermissionDenied(_("Only the course's teachers can share the recording."))
-    if recording.status != Recording.Status.READY or recording.video is None:
-        raise ValidationError(_("The recording is not ready yet."))
-    if recording.lesson_id:
-        return recording.lesson
-    section_title = _("Live class recordings")
-    section = Section.objects.filter(course=course, title=section_title).first()
-    if section is None:
-        section = Section.objects.create(
-            course=course,
-            title=section_title,
-            position=course_services.next_position(course.sections.all()),
-        )
-    lesson = Lesson.objects.create(
-        section=section,
-        title=recording.video.title[:120],
-        kind=Lesson.Kind.VIDEO,
-        video=recording.video,
-        duration=recording.video.duration,
-        is_required=False,
-        position=course_services.next_position(section.lessons.all()),
-    )
-    recording.lesson = lesson
-    recording.shared_at = timezone.now()
-    recording.save(update_fields=["lesson", "shared_at"])
-    missed = Attendance.objects.filter(
-        session=room.session,
-        status__in=[Attendance.Status.ABSENT, Attendance.Status.LEFT_EARLY, Attendance.Status.LATE],
-    ).values_list("student_id", flat=True)
-    recording.assigned_to.set(list(missed))
-    return lesson
-
-
-def delete(actor: User, recording: Recording) -> None:
-    """The teacher deletes the recording: its video (and lesson, if shared) and Janus's files."""
-    if services.role_for(actor, recording.room.session) != services.Role.HOST:
-        raise PermissionDenied(_("Only the course's teachers can delete the recording."))
-    discard(recording)
-
-
-@transaction.atomic
-def discard(recording: Recording) -> None:
-    """Delete a recording's video, lesson and files (the teacher's choice, or the retention
-    period the course's opener set, operations step j)."""
-    room = recording.room
-    if recording.lesson_id:
-        recording.lesson.delete()
-    if recording.video_id:
-        from openclass.media import services as media
-
-        video = recording.video
-        video.delete()
-        media.delete_video_files(video)
-    shutil.rmtree(folder(room), ignore_errors=True)
-    recording.status = Recording.Status.DELETED
-    recording.lesson = None
-    recording.video = None
-    recording.save(update_fields=["status", "lesson", "video"])

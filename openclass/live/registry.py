@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from openclass.core.runtime import runtime
+
 from .janus import JanusClient, JanusUnavailable
 from .models import JanusServer, LiveRoom
 from .process import JanusConfig
@@ -27,30 +29,45 @@ logger = logging.getLogger(__name__)
 # How long a health reading is trusted before a placement asks the server again.
 HEALTH_MAX_AGE = datetime.timedelta(seconds=10)
 
-_clients: dict[str, JanusClient] = {}
-_clients_lock = threading.Lock()
+
+class JanusClients:
+    """This process's clients of the pool's servers, one control session per server."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_url: dict[str, JanusClient] = {}
+
+    def get(self, server: JanusServer) -> JanusClient:
+        with self.lock:
+            found = self.by_url.get(server.api_url)
+            if found is None:
+                found = JanusClient(
+                    server.api_url,
+                    token_secret=settings.JANUS_TOKEN_SECRET,
+                    admin_key=settings.JANUS_ADMIN_KEY,
+                )
+                self.by_url[server.api_url] = found
+            return found
+
+    def reset(self) -> None:
+        """Close every client (tests that restart Janus, settings changes)."""
+        with self.lock:
+            for found in self.by_url.values():
+                found.close()
+            self.by_url.clear()
+
+
+_clients = runtime.register("live.janus_clients", JanusClients())
 
 
 def client(server: JanusServer) -> JanusClient:
     """This process's client for ``server`` (one control session per server and process)."""
-    with _clients_lock:
-        found = _clients.get(server.api_url)
-        if found is None:
-            found = JanusClient(
-                server.api_url,
-                token_secret=settings.JANUS_TOKEN_SECRET,
-                admin_key=settings.JANUS_ADMIN_KEY,
-            )
-            _clients[server.api_url] = found
-        return found
+    return _clients.get(server)
 
 
 def forget_clients() -> None:
     """Close every cached client (tests that restart Janus, settings changes)."""
-    with _clients_lock:
-        for found in _clients.values():
-            found.close()
-        _clients.clear()
+    _clients.reset()
 
 
 def sync_servers() -> list[JanusServer]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import consumers, recording, services, tools
+from . import broadcast, presence, recording
 from .models import LiveRoom
+from .services import janus_events, rooms
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -14,10 +15,11 @@ def reconcile_open_rooms_task() -> None:
     """Every minute, open the classes whose time has come, end the stays Janus no longer
     knows of (a lost event, a restarted server), and take the pages of a server process that
     died without closing them off the presence counts."""
-    services.open_due_rooms()
-    consumers.announce_presence(tools.sweep_gone_processes())
+    for room in rooms.open_due_rooms():
+        broadcast.tell(room.pk, rooms.room_state(room))  # pages waiting for it may join
+    presence.announce(presence.sweep_gone_processes())
     for room in LiveRoom.objects.filter(status=LiveRoom.Status.OPEN).select_related("server"):
-        services.reconcile(room)
+        janus_events.reconcile(room)
 
 
 @db_task()

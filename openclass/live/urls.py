@@ -10,17 +10,7 @@ urlpatterns = [
     path("rooms/<int:room_id>/end/", views.end, name="end"),
     path("rooms/<int:room_id>/attendance/", views.attendance, name="attendance"),
     path("rooms/<int:room_id>/attendance/confirm/", views.confirm, name="confirm"),
-    path(
-        "rooms/<int:room_id>/recording/share/",
-        views.recording_action,
-        {"action": "share"},
-        name="recording_share",
-    ),
-    path(
-        "rooms/<int:room_id>/recording/delete/",
-        views.recording_action,
-        {"action": "delete"},
-        name="recording_delete",
-    ),
+    path("rooms/<int:room_id>/recording/share/", views.share_recording, name="recording_share"),
+    path("rooms/<int:room_id>/recording/delete/", views.delete_recording, name="recording_delete"),
     path("janus/events/", views.janus_events, name="janus_events"),
 ]

@@ -1,7 +1,9 @@
 """Live-class pages and endpoints: the classroom, starting and ending a class, live attendance,
-and the endpoint Janus's event handler posts to. (Join tickets go over the classroom socket.)
+the recording's fate, and the endpoint Janus's event handler posts to. (Join tickets go over
+the classroom socket.)
 
-Thin: who may do what, and everything that happens, is in ``live.services``.
+Thin: who may do what is ``live.access``, everything that happens is in ``live.services``, and
+a refusal becomes a response through ``core.views.perform``.
 """
 
 from __future__ import annotations
@@ -13,28 +15,26 @@ import json
 import logging
 from urllib.parse import urlsplit
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from openclass.core.views import perform
 from openclass.courses.models import Session
 
-from . import recording as recordings
-from . import services, tools
-from .consumers import relay_event, room_group
-from .janus import JanusUnavailable
+from . import access, broadcast
 from .models import LiveRoom, Recording
+from .services import attendance as live_attendance
+from .services import chat, recordings, rooms
+from .services.janus_events import handle_events
 
 logger = logging.getLogger(__name__)
-Role = services.Role
 
 
 def _live_session_or_404(session_id: int) -> Session:
@@ -118,11 +118,10 @@ def _janus_origins() -> list[str]:
 def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
     """The classroom page; who is refused learns it here, before any media is set up."""
     session = _live_session_or_404(session_id)
-    role = services.role_for(request.user, session)
-    if role is None:
+    if access.role_for(request.user, session) is None:
         raise PermissionDenied(_("This live class is not open to you."))
-    room = services.main_room(session)
-    participant = services.participant_for(request.user, room)
+    room = rooms.main_room(session)
+    participant = rooms.participant_for(request.user, room)
     config = {
         "socketPath": f"/ws/live/{room.pk}/",
         "role": participant.role,
@@ -137,11 +136,11 @@ def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
             "course": session.course,
             "room": room,
             "participant": participant,
-            "is_host": participant.role == Role.HOST,
+            "is_host": participant.is_host,
             "config": config,
             "texts": _texts(),
             "shared_recording": Recording.objects.filter(room=room, lesson__isnull=False).first(),
-            "reactions": tools.REACTIONS,
+            "reactions": chat.REACTIONS,
         },
     )
     # The browser signals to the Janus servers of the pool (media then flows peer to server).
@@ -153,12 +152,10 @@ def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _live_session_or_404(session_id)
-    try:
-        services.start(request.user, session)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except JanusUnavailable:
-        messages.error(request, _("The video server is not answering. Try again in a minute."))
+    started = perform(request, rooms.start_class, request.user, session)
+    if started:
+        # Pages already open (students waiting for the teacher) may join now.
+        broadcast.tell(started.value.pk, rooms.room_state(started.value))
     return redirect("live:classroom", session.pk)
 
 
@@ -166,14 +163,11 @@ def start(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 def end(request: HttpRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(LiveRoom.objects.select_related("session"), pk=room_id, parent=None)
-    try:
-        room = services.end(request.user, room)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    ended = perform(request, rooms.end_class, request.user, room)
+    if not ended:
         return redirect("live:classroom", room.session_id)
     # Every page still in class hears it at once (and stops its media).
-    group = room_group(room.pk)
-    async_to_sync(get_channel_layer().group_send)(group, relay_event(group, tools.room_state(room)))
+    broadcast.tell(room.pk, rooms.room_state(ended.value))
     messages.success(request, _("The live class has ended. Check and confirm the attendance."))
     return redirect("live:attendance", room.pk)
 
@@ -184,8 +178,9 @@ def attendance(request: HttpRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(
         LiveRoom.objects.select_related("session__course"), pk=room_id, parent=None
     )
-    if services.role_for(request.user, room.session) != Role.HOST:
-        raise PermissionDenied(_("Only the course's teachers see the class's attendance."))
+    access.require_host_of(
+        request.user, room.session, _("Only the course's teachers see the class's attendance.")
+    )
     template = (
         "live/_attendance.html" if request.headers.get("HX-Request") else "live/attendance.html"
     )
@@ -196,7 +191,7 @@ def attendance(request: HttpRequest, room_id: int) -> HttpResponse:
             "room": room,
             "session": room.session,
             "course": room.session.course,
-            "marks": services.live_marks(room),
+            "marks": live_attendance.live_marks(room),
             "recording": Recording.objects.filter(room=room)
             .select_related("video", "lesson")
             .first(),
@@ -208,37 +203,39 @@ def attendance(request: HttpRequest, room_id: int) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(LiveRoom, pk=room_id, parent=None)
-    try:
-        services.confirm_attendance(request.user, room)
+    if perform(request, live_attendance.confirm_attendance, request.user, room):
         messages.success(request, _("Attendance is confirmed."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
     return redirect("live:attendance", room.pk)
+
+
+def _recording_of(room_id: int) -> Recording:
+    return get_object_or_404(
+        Recording.objects.select_related("room__session__course", "video", "lesson"),
+        room_id=room_id,
+    )
 
 
 @login_required
 @require_POST
-def recording_action(request: HttpRequest, room_id: int, action: str) -> HttpResponse:
-    """Share the class's recording with the course, or delete it (the teacher decides)."""
-    recording = get_object_or_404(
-        Recording.objects.select_related("room__session__course", "video", "lesson"),
-        room_id=room_id,
-    )
-    try:
-        if action == "share":
-            recordings.share(request.user, recording)
-            messages.success(
-                request,
-                _(
-                    "The recording is a lesson of the course now; those who missed the class "
-                    "are asked to watch it."
-                ),
-            )
-        else:
-            recordings.delete(request.user, recording)
-            messages.success(request, _("The recording is deleted."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+def share_recording(request: HttpRequest, room_id: int) -> HttpResponse:
+    """The teacher shares the class's recording with the course."""
+    if perform(request, recordings.share_recording, request.user, _recording_of(room_id)):
+        messages.success(
+            request,
+            _(
+                "The recording is a lesson of the course now; those who missed the class "
+                "are asked to watch it."
+            ),
+        )
+    return redirect("live:attendance", room_id)
+
+
+@login_required
+@require_POST
+def delete_recording(request: HttpRequest, room_id: int) -> HttpResponse:
+    """The teacher deletes the class's recording."""
+    if perform(request, recordings.delete_recording, request.user, _recording_of(room_id)):
+        messages.success(request, _("The recording is deleted."))
     return redirect("live:attendance", room_id)
 
 
@@ -264,5 +261,5 @@ def janus_events(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return HttpResponse(status=400)
     events = payload if isinstance(payload, list) else [payload]
-    services.handle_events([event for event in events if isinstance(event, dict)])
+    handle_events([event for event in events if isinstance(event, dict)])
     return HttpResponse(status=204)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from openclass.core.db import CompiledQuery, insert_rows
 from openclass.live.models import LiveRoom, Participant, Ticket
-from openclass.live.testing import LiveClass
+from openclass.live.tests.fixtures import LiveClass
 
 pytestmark = pytest.mark.django_db
 

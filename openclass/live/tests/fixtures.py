@@ -1,6 +1,6 @@
-"""Test helpers of the live app (a pytest plugin, see the root conftest): real Janus servers
+"""Test fixtures of the live app (a pytest plugin, see the root conftest): real Janus servers
 started for the test run on 127.0.0.1, a sink that collects what their event handler posts,
-and a participant that speaks Janus's API the way janus.js does, without media.
+a participant that speaks Janus's API the way janus.js does, without media, and a live class.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from django.utils import timezone
 from openclass.accounts.models import User
 from openclass.core.server import free_port
 from openclass.courses.models import Enrolment, Session
-from openclass.courses.testing import Courses
-
-from .janus import PLUGIN, signed_token
-from .process import JanusConfig, LocalJanus, is_installed
+from openclass.courses.tests.fixtures import Courses
+from openclass.live.janus import PLUGIN, signed_token
+from openclass.live.process import JanusConfig, LocalJanus, is_installed
 
 
 class EventSink:
@@ -86,17 +85,6 @@ def videoroom_event(name: str, *, feed: int | None = None) -> Callable[[dict], b
             event.get("type") == 64
             and data.get("event") == name
             and (feed is None or data.get("id") == feed)
-        )
-
-    return match
-
-
-def session_event(name: str, session_id: int) -> Callable[[dict], bool]:
-    def match(event: dict) -> bool:
-        return (
-            event.get("type") == 1
-            and event.get("session_id") == session_id
-            and (event.get("event") or {}).get("name") == name
         )
 
     return match
@@ -226,7 +214,7 @@ def janus_server(janus_factory) -> LocalJanus:
 @pytest.fixture
 def use_janus(settings, janus_server: LocalJanus, janus_sink: EventSink) -> Iterator[LocalJanus]:
     """Point the app at the test Janus, with a clean event queue."""
-    from . import registry
+    from openclass.live import registry
 
     settings.JANUS_URLS = [janus_server.api_url]
     settings.JANUS_PUBLIC_URLS = [janus_server.api_url]
@@ -279,10 +267,19 @@ def live_class(courses: Courses) -> LiveClass:
 def open_room(live_class: LiveClass):
     """The live class's room, open, without a Janus room (for what the classroom socket and
     tools do on their own)."""
-    from . import services
-    from .models import LiveRoom
+    from openclass.live.models import LiveRoom
+    from openclass.live.services import rooms
 
-    room = services.main_room(live_class.session)
+    room = rooms.main_room(live_class.session)
     room.status = LiveRoom.Status.OPEN
     room.save()
     return room
+
+
+def member_of(user: User, room):
+    """What ``user``'s classroom page in ``room`` would be (its ``Member``), without a socket:
+    for calling the in-class commands directly."""
+    from openclass.live.access import Member
+    from openclass.live.services import rooms
+
+    return Member.of(rooms.participant_for(user, room.main))

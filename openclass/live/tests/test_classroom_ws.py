@@ -19,10 +19,12 @@ from django.utils import timezone
 
 from openclass.accounts.models import User
 from openclass.asgi import application
-from openclass.live import services, tools
+from openclass.live import presence
 from openclass.live.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED
 from openclass.live.models import ChatMessage, LiveRoom, Participant, PollAnswer, ServerProcess
+from openclass.live.services import chat, rooms
 from openclass.live.tasks import reconcile_open_rooms_task
+from openclass.live.tests.fixtures import JanusParticipant
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TIMEOUT = 5
@@ -343,12 +345,10 @@ def test_ending_the_class_reaches_every_page_at_once(room, live_class):
 
 def test_tickets_are_asked_for_over_the_socket(live_class, use_janus):
     """A page asks for its ticket on its own socket, and hears only its own answer, matched
-    by its request number: refused with the reason until the teacher's first ticket starts
-    the class, then a grant Janus lets in; a removed student is refused again."""
-    from openclass.live import services
-    from openclass.live.testing import JanusParticipant
-
-    room = services.main_room(live_class.session)  # not started
+    by its request number: refused with the reason until the teacher starts the class (a
+    ticket, the teacher's too, never does), then a grant Janus lets in; a removed student is
+    refused again."""
+    room = rooms.main_room(live_class.session)  # not started
 
     async def scenario():
         teacher = await page(room, live_class.teacher)
@@ -358,6 +358,15 @@ def test_tickets_are_asked_for_over_the_socket(live_class, use_janus):
         refused = await student.until("ticket")
         assert refused["request"] == 1 and refused["error"] and "grant" not in refused
         await teacher.open()
+        await teacher.send(type="ticket", purpose="camera", request=6)
+        assert (await teacher.until("ticket"))["error"]
+        await student.send(type="start", request=2)  # only the host starts the class
+        assert (await student.until("started"))["error"]
+        await teacher.send(type="start", request=5)
+        started = await teacher.until("started")
+        assert started["request"] == 5 and "error" not in started
+        # Every page of the class hears that it started (a waiting student may join now).
+        assert (await student.until("state"))["status"] == "open"
         await teacher.send(type="ticket", purpose="camera", request=7)
         hosting = await teacher.until("ticket")
         assert hosting["request"] == 7 and hosting["grant"]["role"] == "host"
@@ -386,10 +395,7 @@ def test_tickets_are_asked_for_over_the_socket(live_class, use_janus):
 
 
 def test_a_granted_ticket_lets_its_holder_into_janus(live_class, use_janus):
-    from openclass.live import services
-    from openclass.live.testing import JanusParticipant
-
-    room = services.start(live_class.teacher, live_class.session)
+    room = rooms.start_class(live_class.teacher, live_class.session)
 
     async def scenario():
         student = await page(room, live_class.student)
@@ -410,12 +416,11 @@ def test_a_granted_ticket_lets_its_holder_into_janus(live_class, use_janus):
 def test_a_page_whose_handler_fails_is_counted_out(room, live_class, monkeypatch):
     """Whatever breaks while a message is handled closes that page's connection; it must not
     stay "online" for good."""
-    from openclass.live import tools
 
     def broken(member, raised):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(tools, "raise_hand", broken)
+    monkeypatch.setattr(chat, "raise_hand", broken)
 
     async def scenario():
         teacher = await page(room, live_class.teacher)
@@ -458,14 +463,21 @@ def test_a_page_sending_too_fast_is_told_so_and_a_ticket_request_hears_it_by_num
     assert ChatMessage.objects.count() == BURST
 
 
+@pytest.fixture
+def own_pages() -> Iterator[None]:
+    """This process's open pages start afresh for the test, and are forgotten after it."""
+    presence.open_pages.reset()
+    yield
+    presence.open_pages.reset()
+
+
 def test_pages_of_a_gone_server_process_leave_the_room_within_a_minute(
-    room, live_class, settings, monkeypatch
+    room, live_class, settings, monkeypatch, own_pages
 ):
     """Processes sharing the rooms (on Redis) write which pages they hold; the minutely task
     takes those of a process that stopped writing off the counts and tells the room."""
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # read as "shared"; the layer stays in memory
-    monkeypatch.setattr(tools, "_open_pages", tools._OpenPages())
-    monkeypatch.setattr(tools, "BEAT_EVERY", 0.05)
+    monkeypatch.setattr(presence, "BEAT_EVERY", 0.05)
 
     async def scenario():
         teacher = await page(room, live_class.teacher)
@@ -479,7 +491,7 @@ def test_pages_of_a_gone_server_process_leave_the_room_within_a_minute(
 
         # The student's page was held by a process that died without closing it.
         def a_ghost() -> None:
-            student = services.participant_for(live_class.student, room)
+            student = rooms.participant_for(live_class.student, room)
             Participant.objects.filter(pk=student.pk).update(connections=1)
             ServerProcess.objects.create(
                 key="other-host:7:dead",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from openclass.accounts.models import User
 from openclass.courses.models import Attendance, Session
-from openclass.live import services
+from openclass.live import access
 from openclass.live.demo import PAST_TITLE, TODAY_TITLE
 from openclass.live.models import LiveRoom
 
@@ -27,8 +27,8 @@ def test_a_held_class_with_confirmed_marks_and_one_to_hold_today():
     today = Session.objects.get(title=TODAY_TITLE)
     assert today.day == timezone.localdate()
     teacher = User.objects.get(username="hanbit-t01")
-    assert services.role_for(teacher, today) == "host"
-    assert services.role_for(User.objects.get(username="hanbit-0001"), today) == "student"
-    assert services.role_for(User.objects.get(username="hanbit-p0001"), today) == "guest"
+    assert access.role_for(teacher, today) == "host"
+    assert access.role_for(User.objects.get(username="hanbit-0001"), today) == "student"
+    assert access.role_for(User.objects.get(username="hanbit-p0001"), today) == "guest"
     call_command("demo_data", "--size", "small", stdout=StringIO())
     assert Session.objects.filter(title=PAST_TITLE).count() == 1

@@ -7,7 +7,7 @@ import pytest
 from openclass.live import registry
 from openclass.live.janus import JanusClient, JanusError, JanusUnavailable, signed_token
 from openclass.live.models import JanusServer, LiveRoom
-from openclass.live.testing import JanusParticipant, browser_token
+from openclass.live.tests.fixtures import JanusParticipant, browser_token
 
 pytestmark = pytest.mark.django_db
 

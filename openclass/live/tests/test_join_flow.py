@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from openclass.courses.models import Attendance
-from openclass.live import registry, selectors, services
+from openclass.live import access, registry, selectors
 from openclass.live.models import LiveRoom, Participant, RejectedJoin, Stay, Ticket
-from openclass.live.testing import JanusParticipant, videoroom_event
+from openclass.live.services import attendance, breakouts, janus_events, moderation, rooms
+from openclass.live.services.tickets import Grant, issue_ticket
+from openclass.live.tests.fixtures import JanusParticipant, member_of, videoroom_event
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +30,7 @@ def english():
         yield
 
 
-def join(grant: services.Grant) -> JanusParticipant:
+def join(grant: Grant) -> JanusParticipant:
     participant = JanusParticipant(grant.server, grant.token)
     answer = participant.join(grant.room, grant.feed_id, grant.room_token, grant.display)
     assert answer["videoroom"] == "joined", answer
@@ -38,15 +40,15 @@ def join(grant: services.Grant) -> JanusParticipant:
 def apply(sink, match, timeout: float = 10.0) -> list[dict]:
     """Wait for Janus's event and hand everything up to it to the app, as the endpoint does."""
     events = sink.wait_for(match, timeout=timeout)
-    services.handle_events(events)
+    janus_events.handle_events(events)
     return events
 
 
 def test_a_student_joins_with_a_ticket_and_leaves(use_janus, janus_sink, live_class):
-    room = services.start(live_class.teacher, live_class.session)
+    room = rooms.start_class(live_class.teacher, live_class.session)
     assert room.status == LiveRoom.Status.OPEN
     assert selectors.live_now_for(live_class.student) == [room]
-    grant = services.issue_ticket(live_class.student, room)
+    grant = issue_ticket(live_class.student, room)
     browser = join(grant)
     apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
     stay = Stay.objects.get(participant__user=live_class.student)
@@ -70,8 +72,8 @@ def test_a_student_joins_with_a_ticket_and_leaves(use_janus, janus_sink, live_cl
 def test_a_join_under_a_feed_id_the_ticket_does_not_name_is_kicked(
     use_janus, janus_sink, live_class
 ):
-    room = services.start(live_class.teacher, live_class.session)
-    grant = services.issue_ticket(live_class.student, room)
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    grant = issue_ticket(live_class.student, room)
     forger = JanusParticipant(grant.server, grant.token)
     assert forger.join(grant.room, 424242, grant.room_token)["videoroom"] == "joined"
     apply(janus_sink, videoroom_event("joined", feed=424242))
@@ -85,9 +87,9 @@ def test_a_join_under_a_feed_id_the_ticket_does_not_name_is_kicked(
 def test_a_classmates_token_does_not_make_them_present(use_janus, janus_sink, live_class):
     """Janus reports the token used: a student joining with their own token under the feed id
     of a classmate's ticket is refused, and the classmate is not marked."""
-    room = services.start(live_class.teacher, live_class.session)
-    mine = services.issue_ticket(live_class.student, room)
-    theirs = services.issue_ticket(live_class.classmate, room)
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    mine = issue_ticket(live_class.student, room)
+    theirs = issue_ticket(live_class.classmate, room)
     forger = JanusParticipant(mine.server, mine.token)
     assert forger.join(mine.room, theirs.feed_id, mine.room_token)["videoroom"] == "joined"
     apply(janus_sink, videoroom_event("joined", feed=theirs.feed_id))
@@ -97,8 +99,8 @@ def test_a_classmates_token_does_not_make_them_present(use_janus, janus_sink, li
 
 
 def test_a_crashed_tab_leaves_when_janus_times_its_session_out(use_janus, janus_sink, live_class):
-    room = services.start(live_class.teacher, live_class.session)
-    grant = services.issue_ticket(live_class.student, room)
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    grant = issue_ticket(live_class.student, room)
     browser = join(grant)
     apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
     browser.abandon()  # no leave, no keepalive: the test Janus times sessions out after 3 s
@@ -112,57 +114,61 @@ def test_a_crashed_tab_leaves_when_janus_times_its_session_out(use_janus, janus_
         try:
             apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id), timeout=5)
         except AssertionError:
-            services.reconcile(room)  # ends only stays whose feed Janus no longer has
+            janus_events.reconcile(room)  # ends only stays whose feed Janus no longer has
 
 
 def test_reconnects_within_the_grace_period_count_as_one_stay(use_janus, janus_sink, live_class):
-    room = services.start(live_class.teacher, live_class.session)
+    room = rooms.start_class(live_class.teacher, live_class.session)
     for _round in range(2):
-        grant = services.issue_ticket(live_class.student, room)
+        grant = issue_ticket(live_class.student, room)
         browser = join(grant)
         apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
         browser.destroy()
         apply(janus_sink, videoroom_event("leaving", feed=grant.feed_id))
     assert Stay.objects.count() == 2
     stays = [(s.joined_at, s.left_at) for s in Stay.objects.all()]
-    assert len(services.merge_stays(stays, datetime.timedelta(seconds=90))) == 1
+    assert len(attendance.merge_stays(stays, datetime.timedelta(seconds=90))) == 1
 
 
 def test_who_may_enter(use_janus, live_class):
     city = live_class.courses.city
     session = live_class.session
-    assert services.role_for(live_class.teacher, session) == Participant.Role.HOST
-    assert services.role_for(live_class.student, session) == Participant.Role.STUDENT
-    assert services.role_for(city.north.parent_a1, session) == Participant.Role.GUEST
-    assert services.role_for(live_class.outsider, session) is None
-    assert services.role_for(city.south.parent_a1, session) is None
-    assert services.role_for(city.south.homeroom_a, session) is None
-    room = services.main_room(session)
+    assert access.role_for(live_class.teacher, session) == Participant.Role.HOST
+    assert access.role_for(live_class.student, session) == Participant.Role.STUDENT
+    assert access.role_for(city.north.parent_a1, session) == Participant.Role.GUEST
+    assert access.role_for(live_class.outsider, session) is None
+    assert access.role_for(city.south.parent_a1, session) is None
+    assert access.role_for(city.south.homeroom_a, session) is None
+    room = rooms.main_room(session)
     with pytest.raises(PermissionDenied, match="not started"):
-        services.issue_ticket(live_class.student, room)
+        issue_ticket(live_class.student, room)
+    # Nor does the teacher's ticket start the class: starting it is their own command.
+    with pytest.raises(PermissionDenied, match="not started"):
+        issue_ticket(live_class.teacher, room)
+    assert LiveRoom.objects.get(pk=room.pk).status == LiveRoom.Status.SCHEDULED
     with pytest.raises(PermissionDenied):
-        services.issue_ticket(live_class.outsider, room)
+        issue_ticket(live_class.outsider, room)
     with pytest.raises(PermissionDenied):
-        services.start(live_class.student, session)
-    services.start(live_class.teacher, session)
+        rooms.start_class(live_class.student, session)
+    rooms.start_class(live_class.teacher, session)
     with pytest.raises(PermissionDenied, match="lets you in"):
-        services.issue_ticket(city.north.parent_a1, room)
+        issue_ticket(city.north.parent_a1, room)
     with pytest.raises(PermissionDenied, match="screen"):
-        services.issue_ticket(live_class.student, room, Ticket.Purpose.SCREEN)
-    assert services.issue_ticket(live_class.teacher, room, Ticket.Purpose.SCREEN).feed_id
+        issue_ticket(live_class.student, room, Ticket.Purpose.SCREEN)
+    assert issue_ticket(live_class.teacher, room, Ticket.Purpose.SCREEN).feed_id
 
 
 def test_a_removed_student_cannot_come_back(use_janus, janus_sink, live_class):
-    room = services.start(live_class.teacher, live_class.session)
-    grant = services.issue_ticket(live_class.student, room)
-    spare = services.issue_ticket(live_class.student, room)  # an old, unused ticket
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    grant = issue_ticket(live_class.student, room)
+    spare = issue_ticket(live_class.student, room)  # an old, unused ticket
     browser = join(grant)
     apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
-    services.remove(live_class.teacher, room, live_class.student)
+    moderation.remove_participant(member_of(live_class.teacher, room), live_class.student.pk)
     apply(janus_sink, videoroom_event("kicked", feed=grant.feed_id))
     assert Stay.objects.get().left_at is not None
     with pytest.raises(PermissionDenied, match="removed"):
-        services.issue_ticket(live_class.student, room)
+        issue_ticket(live_class.student, room)
     comeback = JanusParticipant(spare.server, spare.token)
     assert "error_code" in comeback.join(spare.room, spare.feed_id, spare.room_token)
     browser.destroy()
@@ -177,8 +183,8 @@ def test_a_dead_server_is_replaced_when_people_rejoin(
     settings.JANUS_PUBLIC_URLS = []
     registry.forget_clients()
     try:
-        room = services.start(live_class.teacher, live_class.session)
-        grant = services.issue_ticket(live_class.student, room)
+        room = rooms.start_class(live_class.teacher, live_class.session)
+        grant = issue_ticket(live_class.student, room)
         browser = join(grant)
         apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
         dead = first if grant.server == first.api_url else second
@@ -187,7 +193,7 @@ def test_a_dead_server_is_replaced_when_people_rejoin(
         from openclass.live.models import JanusServer
 
         JanusServer.objects.update(last_checked_at=None)
-        again = services.issue_ticket(live_class.student, room)
+        again = issue_ticket(live_class.student, room)
         assert again.server == alive.api_url and again.room != grant.room
         assert Stay.objects.get().left_at is not None  # the dead server's stay has ended
         rejoined = join(again)
@@ -214,10 +220,10 @@ def test_the_event_endpoint_needs_janus_password(client, settings, live_class):
         url, "[not json", content_type="application/json", HTTP_AUTHORIZATION=f"Basic {right}"
     )
     assert response.status_code == 400
-    room = services.main_room(live_class.session)
+    room = rooms.main_room(live_class.session)
     room.janus_room = 77
     room.save()
-    participant = services.participant_for(live_class.student, room)
+    participant = rooms.participant_for(live_class.student, room)
     Stay.objects.create(participant=participant, room=room, feed_id=5, joined_at=timezone.now())
     leaving = [
         {
@@ -242,11 +248,11 @@ def test_the_event_endpoint_needs_janus_password(client, settings, live_class):
 def test_attendance_from_stays(use_janus, live_class):
     """The course's rules turn minutes into marks, written when the class ends."""
     course = live_class.courses.class_course
-    room = services.start(live_class.teacher, live_class.session)
-    start, end = services._bounds(room)
-    p = services.participant_for(live_class.student, room)
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    start, end = attendance.class_bounds(room)
+    p = rooms.participant_for(live_class.student, room)
     Stay.objects.create(participant=p, room=room, feed_id=1, joined_at=start, left_at=end)
-    services.end(live_class.teacher, room)
+    rooms.end_class(live_class.teacher, room)
     marks = {a.student_id: a for a in Attendance.objects.filter(session=live_class.session)}
     assert marks[live_class.student.pk].status in (Attendance.Status.PRESENT,)
     assert marks[live_class.classmate.pk].status == Attendance.Status.ABSENT
@@ -255,11 +261,11 @@ def test_attendance_from_stays(use_janus, live_class):
 
 def test_janus_resending_a_join_changes_nothing(use_janus, janus_sink, live_class):
     """Janus re-sends events it is not sure arrived: a second "joined" is not a forgery."""
-    room = services.start(live_class.teacher, live_class.session)
-    grant = services.issue_ticket(live_class.student, room)
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    grant = issue_ticket(live_class.student, room)
     browser = join(grant)
     events = apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
-    services.handle_events(events)
+    janus_events.handle_events(events)
     assert Stay.objects.count() == 1 and not RejectedJoin.objects.exists()
     janus = registry.client(LiveRoom.objects.get(pk=room.pk).server)
     assert grant.feed_id in [p.feed_id for p in janus.participants(grant.room)]
@@ -267,37 +273,39 @@ def test_janus_resending_a_join_changes_nothing(use_janus, janus_sink, live_clas
 
 
 def test_stays_janus_has_forgotten_end_on_reconcile(use_janus, janus_sink, live_class):
-    room = services.start(live_class.teacher, live_class.session)
-    grant = services.issue_ticket(live_class.student, room)
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    grant = issue_ticket(live_class.student, room)
     browser = join(grant)
     apply(janus_sink, videoroom_event("joined", feed=grant.feed_id))
     room = LiveRoom.objects.get(pk=room.pk)
-    assert services.reconcile(room) == 0
+    assert janus_events.reconcile(room) == 0
     browser.destroy()
     janus_sink.drain()  # the leaving event is lost on its way
-    assert services.reconcile(room) == 1
+    assert janus_events.reconcile(room) == 1
     assert Stay.objects.get().left_at is not None
 
 
 def test_breakout_rooms_move_the_media_and_call_everyone_back(use_janus, live_class):
-    room = services.start(live_class.teacher, live_class.session)
+    room = rooms.start_class(live_class.teacher, live_class.session)
     for user in (live_class.student, live_class.classmate):
-        services.participant_for(user, room)
+        rooms.participant_for(user, room)
+    host = member_of(live_class.teacher, room)
     with pytest.raises(PermissionDenied):
-        services.open_breakouts(live_class.student, room, [[1], [2]])
+        breakouts.open_breakouts(member_of(live_class.student, room), [[1], [2]])
     groups = [[live_class.student.pk], [live_class.classmate.pk]]
-    first, second = services.open_breakouts(live_class.teacher, room, groups)
-    assert first.server_id == LiveRoom.objects.get(pk=room.pk).server_id
-    plan = services.breakout_plan(room)
+    plan = breakouts.open_breakouts(host, groups)
     assert [group["members"] for group in plan["rooms"]] == groups
-    assert services.issue_ticket(live_class.student, room).room == first.janus_room
-    assert services.issue_ticket(live_class.classmate, room).room == second.janus_room
+    first, second = (LiveRoom.objects.get(pk=group["id"]) for group in plan["rooms"])
+    assert first.server_id == LiveRoom.objects.get(pk=room.pk).server_id
+    assert breakouts.breakout_plan(room) == plan
+    assert issue_ticket(live_class.student, room).room == first.janus_room
+    assert issue_ticket(live_class.classmate, room).room == second.janus_room
     # The teacher visits the second group, then everyone comes back.
-    services.move_to(live_class.teacher, room, live_class.teacher, second)
-    assert services.issue_ticket(live_class.teacher, room).room == second.janus_room
-    services.close_breakouts(live_class.teacher, room)
+    breakouts.move_to_group(host, live_class.teacher.pk, second.pk)
+    assert issue_ticket(live_class.teacher, room).room == second.janus_room
+    assert breakouts.close_breakouts(host)["rooms"] == []
     main = LiveRoom.objects.get(pk=room.pk).janus_room
-    assert services.issue_ticket(live_class.student, room).room == main
-    assert services.breakout_plan(room)["rooms"] == []
+    assert issue_ticket(live_class.student, room).room == main
+    assert breakouts.breakout_plan(room)["rooms"] == []
     janus = registry.client(LiveRoom.objects.get(pk=room.pk).server)
     assert not janus.room_exists(first.janus_room)

@@ -6,7 +6,8 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from openclass.live import consumers
+from openclass.live import presence
+from openclass.live.broadcast import EVERYONE
 
 
 class Layer:
@@ -20,17 +21,22 @@ class Layer:
         self.sent.append((sent_at, group, json.loads(message["text"])))
 
 
+def batch(layer: Layer, room_id: int) -> presence.PresenceOut:
+    """The presence batch of a room's pages (everyone in it) on ``layer``."""
+    return presence.presence_outs.get(layer, room_id, EVERYONE)
+
+
 def change(user: int, online: bool = True) -> dict:
     return {"type": "presence", "person": {"user": user, "name": f"n{user}"}, "online": online}
 
 
 def test_a_quiet_room_hears_at_once_and_a_burst_comes_in_one_message(monkeypatch):
-    monkeypatch.setattr(consumers, "PRESENCE_EVERY", 0.05)
+    monkeypatch.setattr(presence, "PRESENCE_EVERY", 0.05)
     layer = Layer()
 
     async def scenario() -> None:
         start = asyncio.get_running_loop().time()
-        out = consumers._presence_out(layer, "live-1")
+        out = batch(layer, 1)
         out.add(change(1))
         await asyncio.sleep(0)  # the first goes at once
         assert [m for _t, _g, m in layer.sent] == [
@@ -38,8 +44,8 @@ def test_a_quiet_room_hears_at_once_and_a_burst_comes_in_one_message(monkeypatch
         ]
         for user in (2, 3):
             out.add(change(user))
-        consumers._presence_out(layer, "live-1").add(change(2, online=False))
-        consumers._presence_out(layer, "live-2").add(change(9))  # another room: its own
+        batch(layer, 1).add(change(2, online=False))
+        batch(layer, 2).add(change(9))  # another room: its own
         await asyncio.sleep(0.2)
         by_group = {}
         for at, group, message in layer.sent:
@@ -55,8 +61,8 @@ def test_a_quiet_room_hears_at_once_and_a_burst_comes_in_one_message(monkeypatch
         }
         assert [m["changes"][0]["person"]["user"] for _t, m in by_group["live-2"]] == [9]
         # Quiet again: nothing is kept, and the next change goes at once.
-        assert (id(layer), "live-1") not in consumers._presence_outs
-        consumers._presence_out(layer, "live-1").add(change(4))
+        assert not presence.presence_outs.is_batching(layer, 1, EVERYONE)
+        batch(layer, 1).add(change(4))
         await asyncio.sleep(0)
         assert layer.sent[-1][2]["changes"][0]["person"]["user"] == 4
 
@@ -66,15 +72,15 @@ def test_a_quiet_room_hears_at_once_and_a_burst_comes_in_one_message(monkeypatch
 
 
 def test_a_larger_room_hears_less_often_but_at_least_every_so_often(monkeypatch):
-    monkeypatch.setattr(consumers, "PRESENCE_EVERY", 0.05)
-    monkeypatch.setattr(consumers, "PRESENCE_CROWD", 10)
-    monkeypatch.setattr(consumers, "PRESENCE_EVERY_MOST", 0.15)
+    monkeypatch.setattr(presence, "PRESENCE_EVERY", 0.05)
+    monkeypatch.setattr(presence, "PRESENCE_CROWD", 10)
+    monkeypatch.setattr(presence, "PRESENCE_EVERY_MOST", 0.15)
     layer = Layer()
 
     async def scenario() -> None:
         every = {}
         for group, crowd in (("live-20", 20), ("live-1000", 1000), ("live-5", 5)):
-            out = consumers._presence_out(layer, group)
+            out = batch(layer, int(group.removeprefix("live-")))
             out.add(change(1), crowd)
             out.add(change(2), crowd)
             every[group] = out.every

@@ -14,8 +14,10 @@ from django.utils import timezone, translation
 from openclass.core import ffmpeg
 from openclass.courses.models import Attendance, Lesson
 from openclass.live import recording as recordings
-from openclass.live import selectors, services
+from openclass.live import selectors
 from openclass.live.models import LiveRoom, Recording, Stay, Ticket
+from openclass.live.services import rooms
+from openclass.live.services.recordings import share_recording
 from openclass.media import services as media
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def english():
 @pytest.fixture
 def recorded(live_class, tmp_path, settings) -> Recording:
     settings.MEDIA_ROOT = tmp_path / "media"
-    room = services.main_room(live_class.session)
+    room = rooms.main_room(live_class.session)
     room.status = LiveRoom.Status.ENDED
     room.save()
     source = ffmpeg.make_test_pattern(tmp_path / "class.mp4", seconds=2)
@@ -85,7 +87,7 @@ def test_only_a_ready_recording_is_shared(recorded, live_class):
     recorded.status = Recording.Status.PROCESSING
     recorded.save()
     with pytest.raises(Exception, match="not ready"):
-        recordings.share(live_class.teacher, recorded)
+        share_recording(live_class.teacher, recorded)
 
 
 def test_recording_files_are_found_by_room_and_feed(tmp_path: Path):
@@ -179,9 +181,9 @@ def test_screen_shares_without_a_camera_are_recorded_on_black(tmp_path: Path):
 def test_the_teachers_camera_and_screen_shares_are_told_apart_by_their_tickets(
     live_class, tmp_path: Path
 ):
-    room = services.main_room(live_class.session)
-    teacher = services.participant_for(live_class.teacher, room)
-    student = services.participant_for(live_class.student, room)
+    room = rooms.main_room(live_class.session)
+    teacher = rooms.participant_for(live_class.teacher, room)
+    student = rooms.participant_for(live_class.student, room)
     now = timezone.now()
     for participant, feed_id in ((teacher, 11), (teacher, 12), (student, 13)):
         Stay.objects.create(participant=participant, room=room, feed_id=feed_id, joined_at=now)

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from openclass.courses.models import Attendance, Session
-from openclass.live import services
 from openclass.live.models import LiveRoom, Stay
+from openclass.live.services import attendance, rooms
+from openclass.live.services.tickets import issue_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def test_only_hosts_start_end_and_see_attendance(client, live_class, use_janus):
 
 
 def test_home_shows_the_live_class_to_enrolled_students(client, live_class, use_janus):
-    services.start(live_class.teacher, live_class.session)
+    rooms.start_class(live_class.teacher, live_class.session)
     client.force_login(live_class.student)
     home = client.get(reverse("web:home")).content.decode()
     assert reverse("live:classroom", args=[live_class.session.pk]) in home
@@ -82,10 +83,10 @@ def test_home_shows_the_live_class_to_enrolled_students(client, live_class, use_
 
 
 def _room_with_bounds(live_class):
-    room = services.main_room(live_class.session)
+    room = rooms.main_room(live_class.session)
     room.status = LiveRoom.Status.ENDED
     room.save()
-    start, end = services._bounds(room)
+    start, end = attendance.class_bounds(room)
     return room, start, end
 
 
@@ -109,7 +110,7 @@ def test_minutes_become_marks(live_class, join_after, leave_before, expected):
             end - datetime.timedelta(minutes=leave_before),
         )
     ]
-    status, minutes = services.mark_from_stays(course, start, end, stays)
+    status, minutes = attendance.mark_from_stays(course, start, end, stays)
     assert status == expected
     assert minutes == 60 - join_after - leave_before
 
@@ -120,27 +121,27 @@ def test_a_short_drop_is_one_stay_and_a_long_one_is_not(live_class, settings):
     _room, start, end = _room_with_bounds(live_class)
     minute = datetime.timedelta(minutes=1)
     short_drop = [(start, start + 30 * minute), (start + 31 * minute, end)]
-    assert services.mark_from_stays(course, start, end, short_drop) == (
+    assert attendance.mark_from_stays(course, start, end, short_drop) == (
         Attendance.Status.PRESENT,
         60,
     )
     long_drop = [(start, start + 20 * minute), (start + 50 * minute, end)]
-    status, minutes = services.mark_from_stays(course, start, end, long_drop)
+    status, minutes = attendance.mark_from_stays(course, start, end, long_drop)
     assert (status, minutes) == (Attendance.Status.PRESENT, 30)
     two_tabs = [(start, end), (start + 5 * minute, start + 10 * minute)]
-    assert services.mark_from_stays(course, start, end, two_tabs)[1] == 60
+    assert attendance.mark_from_stays(course, start, end, two_tabs)[1] == 60
 
 
 def test_a_teachers_correction_survives_the_written_marks(live_class):
     room, start, end = _room_with_bounds(live_class)
-    participant = services.participant_for(live_class.student, room)
+    participant = rooms.participant_for(live_class.student, room)
     Stay.objects.create(participant=participant, room=room, feed_id=1, joined_at=start, left_at=end)
     from openclass.courses import services as course_services
 
     course_services.correct_attendance(
         live_class.teacher, live_class.session, live_class.classmate, "excused", "병결"
     )
-    services.write_attendance(room)
+    attendance.write_attendance(room)
     marks = dict(
         Attendance.objects.filter(session=live_class.session).values_list("student", "status")
     )
@@ -149,11 +150,12 @@ def test_a_teachers_correction_survives_the_written_marks(live_class):
 
 
 def test_a_class_opens_at_its_time_and_is_on_the_teachers_home(client, live_class, use_janus):
-    assert services.open_due_rooms() == 1  # the test class started five minutes ago
+    (opened,) = rooms.open_due_rooms()  # the test class started five minutes ago
     room = LiveRoom.objects.get(session=live_class.session)
-    assert room.status == LiveRoom.Status.OPEN and room.janus_room
-    assert services.open_due_rooms() == 0
-    assert services.issue_ticket(live_class.student, room).room == room.janus_room
+    assert opened == room and opened.status == room.status == LiveRoom.Status.OPEN
+    assert room.janus_room
+    assert rooms.open_due_rooms() == []
+    assert issue_ticket(live_class.student, room).room == room.janus_room
     client.force_login(live_class.teacher)
     home = client.get(reverse("web:home")).content.decode()
     assert reverse("live:classroom", args=[live_class.session.pk]) in home

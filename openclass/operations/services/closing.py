@@ -17,7 +17,7 @@ from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.courses.access import is_enrolled
 from openclass.live import selectors as live_selectors
-from openclass.live import services as live
+from openclass.live.services import recordings as live_recordings
 
 from .. import access
 from ..models import Application, ApplicationEvent, SurveyReceipt, SurveyResponse
@@ -156,7 +156,7 @@ def decide_recordings(
         owner = locked.course.owner
         for kept in live_selectors.kept_for(locked.course):
             if kept.status == kept.Status.READY and not kept.lesson_id:
-                live.share_recording(owner, kept)
+                live_recordings.share_recording(owner, kept)
     ApplicationEvent.objects.create(
         application=locked,
         action="recordings",
@@ -185,6 +185,6 @@ def enforce_recording_retention(now: datetime.datetime | None = None) -> int:
         ):
             continue
         for kept in live_selectors.kept_for(application.course):
-            live.discard_recording(kept)
+            live_recordings.discard_recording(kept)
             deleted += 1
     return deleted

@@ -2,12 +2,13 @@
 // - the app's WebSocket (/ws/live/<room>/) for presence, chat, hands, reactions, polls and the
 //   teacher's controls (openclass/live/consumers.py);
 // - Janus (janus.js, VideoRoom plugin) for the media, joined with a one-time ticket the app
-//   issues (live:ticket): our camera is published as a feed, and every feed on screen is a
+//   issues (asked for over the socket): our camera is published as a feed, and every feed on screen is a
 //   subscription of its own. The teacher is shown large, students in pages of a grid; only
 //   feeds on screen are subscribed, small tiles take the lowest simulcast layer, and "sound
 //   only" subscribes to no video at all.
 // When Janus goes away (server down, network lost) the page asks for a new ticket and joins
-// again: the app re-creates the room on a healthy server if need be.
+// again: the app re-creates the room on a healthy server if need be. A ticket never starts the
+// class: the host's page sends its own "start" first.
 
 /* global Janus */
 
@@ -30,7 +31,7 @@ function say(message) {
 
 // --- Class state from the WebSocket -------------------------------------------------------
 
-const people = new Map(); // user id -> person (see live/tools.py: person())
+const people = new Map(); // user id -> person (see live/presence.py: person())
 let me = null;
 let hands = [];
 let spotlight = null;
@@ -40,6 +41,7 @@ let recording = false;
 let groups = [];
 let myGroup = null; // the breakout room this page is in, or null for the class
 let poll = null;
+let roomStatus = config.status; // scheduled, open or ended
 let socket = null;
 let socketRetry = 1000;
 let welcomed = false; // this socket has been welcomed into the class (not waiting, not refused)
@@ -54,7 +56,7 @@ function connectSocket() {
   socket.addEventListener("close", (event) => {
     welcomed = false;
     // Requests sent on this socket will not be answered: ask again on the next one.
-    for (const pending of ticketRequests.values()) pending.sent = false;
+    for (const pending of requests.values()) pending.sent = false;
     if (event.code === 4401 || event.code === 4403) return;
     setTimeout(connectSocket, socketRetry);
     socketRetry = Math.min(socketRetry * 2, 15000);
@@ -77,13 +79,15 @@ function handle(message) {
       for (const line of message.chat) addChat(line);
       showPoll(message.poll);
       followGroups(message.breakouts);
+      roomStatus = message.status;
       if (message.status === "open") enableJoin();
       renderPeople();
       welcomed = true;
-      askForTickets();
+      sendRequests();
       break;
     case "ticket":
-      answerTicket(message);
+    case "started":
+      answerRequest(message);
       break;
     case "waiting":
       say(text.waiting);
@@ -111,6 +115,7 @@ function handle(message) {
       break;
     case "state":
       applyState(message);
+      roomStatus = message.status;
       if (message.status === "open") enableJoin();
       if (message.status === "ended" && !isHost) {
         leave(false);
@@ -395,40 +400,51 @@ const subscriptions = new Map(); // feed id -> {handle, stream, tile, videoMid}
 let qualityTimer = null;
 let preview = null;
 
-// Tickets are asked for over the classroom socket (it knows who we are); each request waits
-// for its own answer, and for the socket's welcome when the socket is reconnecting.
-const TICKET_MS = 15000;
-const ticketRequests = new Map(); // request number -> {resolve, reject, timer, purpose, sent}
-let ticketNumber = 0;
+// Tickets, and the host's start, are asked for over the classroom socket (it knows who we
+// are); each request waits for its own answer, matched by its number, and for the socket's
+// welcome when the socket is reconnecting.
+const REQUEST_MS = 15000;
+const requests = new Map(); // request number -> {resolve, reject, timer, message, sent}
+let requestNumber = 0;
 
-function ticket(purpose = "camera") {
+function request(message) {
   return new Promise((resolve, reject) => {
-    const request = ++ticketNumber;
+    const number = ++requestNumber;
     const timer = setTimeout(() => {
-      ticketRequests.delete(request);
+      requests.delete(number);
       reject(new Error(text.noTicket));
-    }, TICKET_MS);
-    ticketRequests.set(request, { resolve, reject, timer, purpose, sent: false });
-    askForTickets();
+    }, REQUEST_MS);
+    requests.set(number, { resolve, reject, timer, message, sent: false });
+    sendRequests();
   });
 }
 
-function askForTickets() {
+function sendRequests() {
   if (!welcomed || !socket || socket.readyState !== WebSocket.OPEN) return;
-  for (const [request, pending] of ticketRequests) {
+  for (const [number, pending] of requests) {
     if (pending.sent) continue;
     pending.sent = true;
-    send({ type: "ticket", purpose: pending.purpose, request });
+    send({ ...pending.message, request: number });
   }
 }
 
-function answerTicket(message) {
-  const pending = ticketRequests.get(message.request);
+function answerRequest(message) {
+  const pending = requests.get(message.request);
   if (!pending) return;
-  ticketRequests.delete(message.request);
+  requests.delete(message.request);
   clearTimeout(pending.timer);
-  if (message.grant) pending.resolve(message.grant);
-  else pending.reject(new Error(message.error));
+  if (message.error) pending.reject(new Error(message.error));
+  else pending.resolve(message);
+}
+
+async function ticket(purpose = "camera") {
+  return (await request({ type: "ticket", purpose })).grant;
+}
+
+// The host starts the class with a command of its own before joining it (a ticket never
+// starts a class); every page of the class then hears that it is open.
+async function startClass() {
+  if (roomStatus !== "open") await request({ type: "start" });
 }
 
 // A Janus session; once it is up, losing it (server gone, network lost) means joining again.
@@ -472,6 +488,7 @@ async function join() {
   $("[data-join]").disabled = true;
   say(text.joining);
   try {
+    if (isHost) await startClass();
     grant = await ticket();
   } catch (error) {
     say(error.message);

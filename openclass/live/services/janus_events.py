@@ -1,0 +1,170 @@
+"""What Janus reports, and what it means: its HTTP event handler posts joins, leaves and
+sessions gone (``handle_events``, from the event endpoint); a join counts only with the ticket
+that names its feed and token, every other join is kicked. Stays begin and end here, and every
+minute ``reconcile`` ends those Janus no longer knows of (a lost event, a restart).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import secrets
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .. import registry
+from ..janus import JanusError, JanusUnavailable
+from ..models import LiveRoom, RejectedJoin, Stay, Ticket
+
+logger = logging.getLogger(__name__)
+
+
+def _when(event: dict) -> datetime.datetime:
+    """The moment of a Janus event (microseconds since the epoch), or now."""
+    stamp = event.get("timestamp")
+    if isinstance(stamp, int | float) and stamp > 0:
+        return datetime.datetime.fromtimestamp(stamp / 1_000_000, tz=datetime.UTC)
+    return timezone.now()
+
+
+def joined(
+    janus_room: int,
+    feed_id: int,
+    *,
+    token: str,
+    display: str,
+    janus_session: int | None,
+    at: datetime.datetime,
+) -> bool:
+    """Janus says ``feed_id`` joined ``janus_room`` with room token ``token`` (Janus reports the
+    token it let in). Accepted only when an unused, unexpired ticket names exactly that feed,
+    room and token and its holder is still allowed in: the ticket is spent, and its token leaves
+    the room's list when the stay ends. Any other join — a shared token, a feed id the app
+    never issued, a second camera on one ticket — is kicked and logged."""
+    room = LiveRoom.objects.filter(janus_room=janus_room).select_related("server").first()
+    if room is None:
+        return False
+    if Stay.objects.filter(room=room, feed_id=feed_id).exists():
+        # Janus re-sends events it is not sure arrived: this join is already known. (A feed id
+        # is drawn for one ticket, and its token leaves the allowed list when the stay ends, so
+        # the same feed cannot really join twice.)
+        return True
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .select_related("participant")
+            .filter(room=room, feed_id=feed_id)
+            .first()
+        )
+        valid = (
+            ticket is not None
+            and secrets.compare_digest(ticket.token, token)
+            and ticket.used_at is None
+            and ticket.revoked_at is None
+            and ticket.expires_at >= at
+            and ticket.participant.removed_at is None
+        )
+        if valid:
+            ticket.used_at = at
+            ticket.save(update_fields=["used_at"])
+            Stay.objects.create(
+                participant=ticket.participant,
+                room=room,
+                feed_id=feed_id,
+                janus_session=janus_session,
+                joined_at=at,
+            )
+        else:
+            RejectedJoin.objects.create(room=room, feed_id=feed_id, display=display[:200])
+    if not valid:
+        logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
+        with contextlib.suppress(JanusError, JanusUnavailable):
+            registry.client(room.server).kick(
+                room.janus_room, secret=room.janus_secret, feed_id=feed_id
+            )
+    return valid
+
+
+def end_stays(stays: QuerySet[Stay], at: datetime.datetime) -> None:
+    """End these stays and take their tokens off the room's allowed list: the token stays on it
+    while its holder is in the room (their subscriptions join with it too), never after."""
+    ending = list(stays.filter(left_at__isnull=True).select_related("room__server"))
+    if not ending:
+        return
+    Stay.objects.filter(pk__in=[stay.pk for stay in ending]).update(left_at=at)
+    tokens = dict(
+        Ticket.objects.filter(feed_id__in=[stay.feed_id for stay in ending]).values_list(
+            "feed_id", "token"
+        )
+    )
+    for stay in ending:
+        room = stay.room
+        if stay.feed_id in tokens and room.server is not None and room.janus_room is not None:
+            with contextlib.suppress(JanusError, JanusUnavailable):
+                registry.client(room.server).disallow(
+                    room.janus_room, secret=room.janus_secret, tokens=[tokens[stay.feed_id]]
+                )
+
+
+def left(janus_room: int, feed_id: int, *, at: datetime.datetime) -> None:
+    """Janus says ``feed_id`` left ``janus_room`` (hung up, kicked, or its session died)."""
+    end_stays(Stay.objects.filter(room__janus_room=janus_room, feed_id=feed_id), at)
+
+
+def session_gone(janus_session: int, *, at: datetime.datetime) -> None:
+    """A Janus session was destroyed or timed out (a crashed tab): its stays end."""
+    end_stays(Stay.objects.filter(janus_session=janus_session), at)
+
+
+def reconcile(room: LiveRoom) -> int:
+    """End the stays of feeds Janus no longer has in ``room`` (an event lost on the way, a
+    Janus restart); returns how many ended. Run every minute for open rooms."""
+    open_stays = Stay.objects.filter(room=room, left_at__isnull=True)
+    if room.server is None or room.janus_room is None or not open_stays.exists():
+        return 0
+    try:
+        present = {p.feed_id for p in registry.client(room.server).participants(room.janus_room)}
+    except JanusError as error:
+        if error.code != 426:  # no such room: everyone is gone
+            return 0
+        present = set()
+    except JanusUnavailable:
+        return 0
+    missing = open_stays.exclude(feed_id__in=present)
+    count = missing.count()
+    end_stays(missing, timezone.now())
+    return count
+
+
+def handle_events(events: list[dict]) -> None:
+    """Apply what Janus's HTTP event handler posted (see ``deploy/janus``)."""
+    for event in events:
+        kind = event.get("type")
+        body = event.get("event") or {}
+        at = _when(event)
+        if kind == 64 and body.get("plugin") == "janus.plugin.videoroom":
+            data = body.get("data") or {}
+            what = data.get("event")
+            room_id, feed_id = data.get("room"), data.get("id")
+            if not isinstance(room_id, int) or not isinstance(feed_id, int):
+                continue
+            if what == "joined":
+                joined(
+                    room_id,
+                    feed_id,
+                    token=str(data.get("token", "")),
+                    display=str(data.get("display", "")),
+                    janus_session=event.get("session_id"),
+                    at=at,
+                )
+            elif what in ("leaving", "kicked"):
+                left(room_id, feed_id, at=at)
+        elif (
+            kind == 1
+            and body.get("name") in ("destroyed", "timeout")
+            and isinstance(event.get("session_id"), int)
+        ):
+            session_gone(event["session_id"], at=at)
