@@ -10,8 +10,9 @@ class LiveConfig(AppConfig):
     def ready(self) -> None:
         from openclass.core.registry import register_demo_builder
 
-        # panels: what live adds to the home page (core.registry).
-        from . import demo, panels  # noqa: F401
+        # access registers the object rule of "live.host"; panels, what live adds to the home
+        # page.
+        from . import access, demo, panels  # noqa: F401
 
         register_demo_builder(
             "live", demo.build_demo, exists=demo.demo_live_exists, after=("courses",)
