@@ -309,3 +309,39 @@ def test_breakout_rooms_move_the_media_and_call_everyone_back(use_janus, live_cl
     assert breakouts.breakout_plan(room)["rooms"] == []
     janus = registry.client(LiveRoom.objects.get(pk=room.pk).server)
     assert not janus.room_exists(first.janus_room)
+
+
+def test_a_room_opened_twice_at_once_keeps_the_first_written(use_janus, live_class, monkeypatch):
+    """Janus is asked with no transaction open (no row lock waits on it); when two requests
+    open the same room at once, the first to write wins and the other's Janus room goes."""
+    from django.db import connection
+
+    from openclass.live.janus import JanusClient
+    from openclass.live.services import placement
+
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    create_room = JanusClient.create_room
+
+    def create_outside_any_transaction(self, *args, **kwargs):
+        assert len(connection.atomic_blocks) == outside, "a transaction is open across Janus"
+        return create_room(self, *args, **kwargs)
+
+    monkeypatch.setattr(JanusClient, "create_room", create_outside_any_transaction)
+    create = placement._create_on_janus
+    made = []
+
+    def create_while_another_request_opens_it(room):
+        ours = create(room)
+        made.append(ours)
+        if len(made) == 1:
+            placement.ensure_on_janus(room)  # another request, meanwhile: it writes first
+        return ours
+
+    monkeypatch.setattr(placement, "_create_on_janus", create_while_another_request_opens_it)
+    room = rooms.main_room(live_class.session)
+    placed = placement.ensure_on_janus(room)
+    ours, theirs = made
+    assert placed.janus_room == theirs.janus_room == LiveRoom.objects.get(pk=room.pk).janus_room
+    janus = registry.client(placed.server)
+    assert janus.room_exists(theirs.janus_room)
+    assert not janus.room_exists(ours.janus_room)
