@@ -116,6 +116,13 @@ def _check_name(
         raise RegistryError(f"{name!r} is registered twice")
 
 
+def unregister(name: str) -> None:
+    """Take the panel, landing or demo builder of that name off (tests that add their own)."""
+    _panels.pop(name, None)
+    _landings.pop(name, None)
+    _demo_builders.pop(name, None)
+
+
 # --- Panels -----------------------------------------------------------------------------------
 
 
@@ -126,11 +133,6 @@ def add_panel(entry: Panel) -> Panel:
     _check_name(entry.name, earlier and earlier.build, entry.build)
     _panels[entry.name] = entry
     return entry
-
-
-def remove_panel(name: str) -> None:
-    """Take a panel off (tests that register one of their own)."""
-    _panels.pop(name, None)
 
 
 def panel(
@@ -220,11 +222,6 @@ def register_demo_builder(
     earlier = _demo_builders.get(name)
     _check_name(name, earlier and earlier.build, build)
     _demo_builders[name] = DemoBuilder(name, build, exists, tuple(after))
-
-
-def remove_demo_builder(name: str) -> None:
-    """Take a builder off (tests that register one of their own)."""
-    _demo_builders.pop(name, None)
 
 
 def demo_builders() -> list[DemoBuilder]:

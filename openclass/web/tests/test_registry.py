@@ -23,8 +23,7 @@ def added() -> Iterator[list[str]]:
     names: list[str] = []
     yield names
     for name in names:
-        registry.remove_panel(name)
-        registry.remove_demo_builder(name)
+        registry.unregister(name)
 
 
 def add(added: list[str], name: str, capability: str, order: int, **kw: Any) -> None:
@@ -120,6 +119,17 @@ def test_demo_builders_in_a_circle_or_after_nothing_are_refused(added) -> None:
     added.append("test.y")
     with pytest.raises(RegistryError, match="circle"):
         registry.demo_builders()
+
+
+def test_a_landing_is_offered_to_whoever_holds_its_capability(added) -> None:
+    @registry.landing("test.landing", capability="test.land")
+    def find(user: str) -> str | None:
+        return f"/lesson-of-{user}/" if user != "nobody" else None
+
+    added.append("test.landing")
+    assert registry.find_landing(holding("test.land"), "kim") == "/lesson-of-kim/"
+    assert registry.find_landing(holding("test.land"), "nobody") is None
+    assert registry.find_landing(holding(), "kim") is None
 
 
 @pytest.mark.parametrize("place", PLACES)

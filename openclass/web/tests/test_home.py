@@ -1,0 +1,136 @@
+"""The home page of each demo role, assembled from the areas' panels (core.registry): what each
+sees, in order — the same as when web/home.html branched on roles — and a menu whose every link
+opens for the viewer. Also: web imports no area above accounts."""
+
+from __future__ import annotations
+
+import ast
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from openclass.accounts.demo import DEMO_LOGINS
+from openclass.accounts.models import User
+
+#: Each demo role's panels on the small demo city, in the order drawn.
+PANELS = {
+    "office admin": ["accounts.city"],
+    "school admin": [
+        "courses.teaching",
+        "assessments.to_grade",
+        "accounts.school_figures",
+        "accounts.school_classes",
+    ],
+    "homeroom teacher": [
+        "live.live_today",
+        "courses.teaching",
+        "assessments.to_grade",
+        "accounts.taught_classes",
+    ],
+    "subject teacher": ["courses.teaching", "accounts.taught_classes"],
+    "student, grade 5": ["courses.my_courses", "assessments.todo", "accounts.my_class"],
+    "student, grade 1": ["courses.my_courses", "courses.today", "accounts.my_class"],
+    "parent of two children": ["accounts.children"],
+    "instructor": ["courses.teaching", "assessments.to_grade"],
+}
+
+
+@pytest.fixture
+def demo_city(db) -> None:
+    call_command("demo_data", "--size", "small", stdout=StringIO())
+
+
+def sign_in(client, username: str) -> None:
+    client.force_login(User.objects.get(username=username))
+
+
+def test_each_demo_role_sees_its_panels_in_order(client, demo_city) -> None:
+    assert set(PANELS) == {role for role, _ in DEMO_LOGINS}
+    for role, username in DEMO_LOGINS:
+        sign_in(client, username)
+        response = client.get(reverse("web:home"))
+        assert response.status_code == 200, role
+        home = response.context["home"]
+        assert home.names == PANELS[role], role
+        students = role.startswith("student")
+        assert [item.name for item in home.lead] == (["operations.points"] if students else [])
+        # Each panel drew its section, in the same order.
+        page = response.content.decode()
+        headings = re.findall(r'<section[^>]*aria-labelledby="([a-z-]+)"', page)
+        assert len(headings) == len(PANELS[role]), role
+
+
+def test_a_parent_sees_each_child_with_their_courses_attendance_and_points(
+    client, demo_city
+) -> None:
+    parent = User.objects.get(username="hanbit-p0001")
+    client.force_login(parent)
+    (children,) = client.get(reverse("web:home")).context["home"].panels
+    entries = children.context["children"]
+    assert len(entries) == 2
+    for entry in entries:
+        assert [item.name for item in entry["sections"]] == ["courses.child_courses"]
+        assert [item.name for item in entry["figures"]] == [
+            "courses.child_attendance",
+            "operations.child_points",
+        ]
+    page = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r"Attendance: Present \d+ · Late \d+ · Absent \d+\s* · \d+ points?</p>", page)
+
+
+def test_every_menu_link_opens_for_the_viewer(client, demo_city) -> None:
+    # A page shows a link only if the capability guarding its target lets the viewer in.
+    for role, username in DEMO_LOGINS:
+        sign_in(client, username)
+        page = client.get(reverse("web:home")).content.decode()
+        menu = page[page.index('<nav class="main-nav"') : page.index("</nav>")]
+        for href in re.findall(r'<a href="([^"]+)"', menu):
+            assert client.get(href).status_code == 200, (role, href)
+
+
+def test_the_home_page_buttons_follow_their_capabilities(client, demo_city) -> None:
+    create = reverse("courses:create")
+    for role, username in DEMO_LOGINS:
+        sign_in(client, username)
+        page = client.get(reverse("web:home")).content.decode()
+        if f'href="{create}"' in page:
+            assert client.get(create).status_code == 200, role
+    # The instructor's course list offers no "Open a new course": they open theirs through an
+    # application (course.create).
+    sign_in(client, "instructor01")
+    assert f'href="{create}"' not in client.get(reverse("web:home")).content.decode()
+
+
+WEB = Path(__file__).resolve().parents[1]
+ABOVE_ACCOUNTS = {
+    "catalog",
+    "media",
+    "notifications",
+    "courses",
+    "assessments",
+    "live",
+    "operations",
+}
+
+
+def test_web_imports_no_area_above_accounts() -> None:
+    # Not even the demo_data command: it runs what the areas registered.
+    reaches = []
+    for path in WEB.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "openclass" and len(parts) > 1 and parts[1] in ABOVE_ACCOUNTS:
+                    reaches.append(f"{path.relative_to(WEB)}: {name}")
+    assert not reaches, reaches
