@@ -1,26 +1,58 @@
-"""Fixtures for the browser tests: the real server (uvicorn) and Debian's chromium via Playwright.
+"""Settings for the whole suite, and the fixtures of the browser tests.
 
-Only tests that ask for these fixtures start anything; the rest of the suite never imports
-Playwright.
+Every test runs with a fast password hasher and a static files storage that needs no
+``collectstatic`` (see ``suite_settings``). The browser tests get the real server (uvicorn) and
+Debian's chromium via Playwright; only tests that ask for these fixtures start anything, the rest
+of the suite never imports Playwright.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.test.utils import override_settings
 
 from openclass.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytest_plugins = [
-    "openclass.accounts.testing",
+    "openclass.accounts.tests.fixtures",
     "openclass.courses.tests.fixtures",
     "openclass.assessments.tests.fixtures",
     "openclass.live.tests.fixtures",
     "openclass.operations.tests.fixtures",
 ]
+
+
+# Argon2 at OWASP's parameters costs ~35 ms a hash on purpose; a test that makes or signs in a few
+# accounts would spend most of its time there. Tests about hashing ask for the real hashers.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TEST_STATIC_STORAGE = "openclass.core.tests.staticfiles.SourceStaticFilesStorage"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_settings(django_test_environment) -> Iterator[None]:
+    """What every test runs with: the fast password hasher, and static files read from the apps'
+    folders, so a single test file runs without a prior ``collectstatic``
+    (``openclass.core.tests.staticfiles``). Servers the tests start in other processes keep the
+    real settings."""
+    storages = {**django_settings.STORAGES, "staticfiles": {"BACKEND": TEST_STATIC_STORAGE}}
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, STORAGES=storages):
+        yield
+
+
+@pytest.fixture
+def real_password_hashers(settings) -> list[str]:
+    """For the tests of hashing itself (Argon2's parameters, upgrading older hashes at login):
+    the project's own hashers for this test. The shared ``city``'s accounts carry fast hashes,
+    which these hashers do not read, so such a test signs in with accounts it makes itself."""
+    project = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+    settings.PASSWORD_HASHERS = list(project.PASSWORD_HASHERS)
+    return settings.PASSWORD_HASHERS
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,30 @@
 """Test fixtures shared by every app: a small city (two schools, each with two classes, and their
-people). Registered for the whole suite by the repository's conftest.py."""
+people). Registered for the whole suite by the repository's conftest.py.
+
+The city is built once per test session (once per xdist worker) and rolled back; what it wrote is
+kept as rows. Each test that asks for ``city`` gets those rows put back with the same primary keys
+(a few bulk inserts, instead of ~40 saves and 16 password hashes) and its own copy of the objects,
+so it still starts from a fresh city and may change it freely. A test that does not ask for the
+city sees none. Tests with committed data (``transactional_db``, live servers, sockets whose
+database calls run in other threads) get the city committed, as the inserts run in their
+connection like any other write; the flush after such a test removes it.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pytest
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from openclass.accounts.models import Organisation, ParentLink, TeachingAssignment, User
 
-PASSWORD = "correct-horse-42"  # noqa: S105 (test accounts only)
+PASSWORD = "correct-horse-42"  # test accounts only
 Kind = Organisation.Kind
 Role = User.Role
 
@@ -82,8 +97,7 @@ def make_school(district: Organisation, code: str, name: str) -> School:
     )
 
 
-@pytest.fixture
-def city(db) -> City:
+def make_city() -> City:
     office = Organisation.objects.create(kind=Kind.OFFICE, name="서울특별시교육청")
     district = Organisation.objects.create(
         kind=Kind.DISTRICT, name="서울특별시동부교육지원청", parent=office
@@ -95,3 +109,78 @@ def city(db) -> City:
         north=make_school(district, "north", "북초등학교"),
         south=make_school(district, "south", "남초등학교"),
     )
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows a build added, table by table, to be put back later with the same primary keys.
+
+    Every table is compared before and after the build, so rows a signal or a save() override
+    adds are kept too; keys must stay the same because rows name each other by them (foreign
+    keys, and ``Organisation.path``, which spells out its ancestors' keys).
+    """
+
+    tables: tuple[tuple[type[models.Model], tuple[dict[str, Any], ...]], ...]
+
+    @classmethod
+    def added_by(cls, build: Callable[[], T]) -> tuple[T, Rows]:
+        candidates = [
+            model
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.managed and not model._meta.proxy and not model._meta.swapped
+        ]
+        before = {
+            model: set(model._base_manager.values_list("pk", flat=True)) for model in candidates
+        }
+        built = build()
+        tables = []
+        for model in candidates:
+            fields = [field.attname for field in model._meta.concrete_fields]
+            pk = model._meta.pk.attname
+            rows = tuple(
+                row
+                for row in model._base_manager.order_by("pk").values(*fields)
+                if row[pk] not in before[model]
+            )
+            if rows:
+                tables.append((model, rows))
+        return built, cls(tuple(tables))
+
+    def restore(self, using: str = DEFAULT_DB_ALIAS) -> None:
+        """Insert the rows again (one statement a table). Foreign keys are checked at commit on
+        SQLite and PostgreSQL, so the order of the tables does not matter."""
+        connection = connections[using]
+        with transaction.atomic(using=using):
+            for model, rows in self.tables:
+                model._base_manager.using(using).bulk_create([model(**row) for row in rows])
+            # PostgreSQL's sequences do not follow explicit keys: move them past the rows, so the
+            # test's own inserts do not collide (SQLite's AUTOINCREMENT follows by itself).
+            statements = connection.ops.sequence_reset_sql(
+                no_style(), [model for model, _ in self.tables]
+            )
+            if statements:
+                with connection.cursor() as cursor:
+                    for statement in statements:
+                        cursor.execute(statement)
+
+
+@pytest.fixture(scope="session")
+def city_rows(django_db_setup, django_db_blocker, suite_settings) -> tuple[City, Rows]:
+    """The city built once for the session, in a transaction that is rolled back: its objects
+    and the rows it wrote. Built with the suite's fast password hasher, as the tests sign in."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = Rows.added_by(make_city)
+        transaction.set_rollback(True)
+    return built
+
+
+@pytest.fixture
+def city(db, city_rows: tuple[City, Rows]) -> City:
+    """A fresh city for this test: the session's rows inserted again, and a copy of its objects
+    of the test's own (related objects stay shared within the copy, as after a build)."""
+    built, rows = city_rows
+    rows.restore()
+    return copy.deepcopy(built)

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.urls import reverse
 
 from openclass.accounts import services
 from openclass.accounts.models import Organisation, User
-from openclass.accounts.testing import PASSWORD, City, make_user
+from openclass.accounts.tests.fixtures import PASSWORD, City, make_user
 
 LOGIN = reverse("accounts:login")
 
@@ -102,9 +103,30 @@ def test_weak_new_password_is_refused(client, city: City) -> None:
     assert student.must_change_password
 
 
-def test_passwords_are_stored_as_owasp_argon2id(city: City) -> None:
-    city.north.student_a1.refresh_from_db()
-    assert city.north.student_a1.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+OWASP_ARGON2ID = "argon2$argon2id$v=19$m=19456,t=2,p=1$"
+
+
+def test_passwords_are_stored_as_owasp_argon2id(client, city: City, real_password_hashers) -> None:
+    """With the project's own hashers (the rest of the suite hashes with MD5, for speed)."""
+    student = make_user("north-0099", User.Role.STUDENT, city.north.class_a, number=9)
+    assert student.password.startswith(OWASP_ARGON2ID)
+    stored = student.password
+    assert login(client, student.username, PASSWORD).status_code == 302
+    student.refresh_from_db()
+    assert student.password == stored  # already at today's parameters: not hashed again
+
+
+def test_older_argon2_hashes_sign_in_and_are_upgraded(client, city: City, real_password_hashers):
+    """A hash made with Django's own Argon2 parameters (100 MiB, p=8) still verifies, and the
+    login stores the password again at OWASP's parameters, as the hasher's docstring promises."""
+    student = make_user("north-0099", User.Role.STUDENT, city.north.class_a, number=9)
+    django_argon2 = Argon2PasswordHasher()
+    student.password = django_argon2.encode(PASSWORD, django_argon2.salt())
+    student.save(update_fields=["password"])
+    assert not student.password.startswith(OWASP_ARGON2ID)
+    assert login(client, student.username, PASSWORD).status_code == 302
+    student.refresh_from_db()
+    assert student.password.startswith(OWASP_ARGON2ID)
 
 
 def test_logout_needs_post(client, city: City) -> None:

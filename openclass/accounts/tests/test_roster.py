@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from openclass.accounts import roster, services
 from openclass.accounts.models import Organisation, ParentLink, User
-from openclass.accounts.testing import PASSWORD, make_user
+from openclass.accounts.tests.fixtures import PASSWORD, make_user
 from openclass.accounts.views.roster import SESSION_KEY
 
 Kind = Organisation.Kind

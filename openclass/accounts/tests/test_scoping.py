@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from openclass.accounts import scoping
-from openclass.accounts.testing import City
+from openclass.accounts.tests.fixtures import City
 
 
 def ids(queryset) -> set[int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from openclass.accounts.testing import City
+from openclass.accounts.tests.fixtures import City
 from openclass.core import ffmpeg
 from openclass.media.models import Video
 
@@ -32,12 +32,6 @@ def silent_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ffmpeg.make_test_pattern(
         tmp_path_factory.mktemp("samples") / "silent.mp4", seconds=SECONDS, audio=False
     )
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    """The shared city makes ~20 accounts per test; Argon2 would spend most of the module's time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
