@@ -17,23 +17,21 @@ pytestmark = pytest.mark.django_db
 
 load_topics = importlib.import_module("openclass.catalog.migrations.0002_load_topics")
 
-SEED = Path("/work/shared/seed/000_7b831dc6e42aaa5b.txt")
+# The seed's table "[범교과학습 목록 및 2020년 시수 감축 내용]", copied verbatim from
+# the seed document (서울특별시교육청교육연구정보원, 「원격수업 지원 통합 플랫폼 구축 추진」,
+# 2020. 7. 17.) with its title and source line: tab-separated; a row without 구분 belongs to the
+# group above it.
+SEED_EXCERPT = Path(__file__).parent / "data" / "cross_curricular_table.txt"
+SEED_TITLE = "[범교과학습 목록 및 2020년 시수 감축 내용]"
+SEED_HEADER = "구분\t주제\t관련 내용요소"
 
-# The seed's table "[범교과학습 목록 및 2020년 시수 감축 내용]", copied verbatim (tab-separated; a
-# row without 구분 belongs to the group above it).
-SEED_TABLE = """\
-구분\t주제\t관련 내용요소
-개인\t안전·건강교육\t안전·재난대비, 보건·성교육, 영양·식생활
-\t인성교육\t전통윤리(효도 경로), 생명존중
-\t진로교육\t진로탐색, 여가활용
-시민 사회\t민주 시민 교육\t청렴·반부패, 헌법정신 및 법질서, 근로자의 권리와 의무
-\t인권 교육\t인간의 존엄성과 인권존중(아동, 청소년, 장애인, 양성평등, 노동인권 등), 폭력예방
-\t다문화 교육\t다양성의 존중, 세계시민 및 국제이해
-국가 공동체\t통일 교육\t통일 필요성 이해, 국가정체성 이해(한국문화사 교육), 호국보훈
-\t독도 교육\t국토 이해, 독도 사랑
-\t경제·금융 교육\t소비자의 책임과 권리, 창업(기업가)정신, 복지와 세금·금융생활의 이해·지적 재산권
-\t환경·지속가능발전 교육\t저출산·고령화 사회 대비 교육, 물보호·에너지, 해양교육, 농업·농촌 이해 교육
-"""
+
+def seed_table() -> str:
+    """The excerpt's table: its header row and the rows up to the blank line that ends it."""
+    text = SEED_EXCERPT.read_text(encoding="utf-8")
+    start = text.index(SEED_HEADER)
+    return text[start : text.index("\n\n", start) + 1]
+
 
 GROUPS = {"개인": "individual", "시민 사회": "civil_society", "국가 공동체": "national_community"}
 
@@ -60,16 +58,19 @@ def loaded_cross_curricular() -> list[tuple[str, str, list[str]]]:
     ]
 
 
-def test_embedded_table_is_the_seeds_table() -> None:
-    if not SEED.exists():
-        pytest.skip("the seed document is not in this checkout")
-    seed = SEED.read_text(encoding="utf-8")
-    start = seed.index("구분\t주제\t관련 내용요소")
-    assert seed[start : start + len(SEED_TABLE)] == SEED_TABLE
+def test_the_seed_excerpt_holds_the_whole_table() -> None:
+    """The copy is the whole table as the seed prints it: title, header, ten rows, source."""
+    lines = SEED_EXCERPT.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == SEED_TITLE
+    table = seed_table().splitlines()
+    assert table[0] == SEED_HEADER
+    assert len(table) == 11
+    assert all(line.count("\t") == 2 for line in table)
+    assert lines[-1].startswith("[출처: ")
 
 
 def test_ten_cross_curricular_areas_in_the_seeds_order_with_all_elements() -> None:
-    expected = parse_table(SEED_TABLE)
+    expected = parse_table(seed_table())
     assert len(expected) == 10
     assert loaded_cross_curricular() == expected
 
