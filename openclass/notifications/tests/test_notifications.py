@@ -67,7 +67,8 @@ def test_notify_without_recipients_stores_and_sends_nothing(
     assert not Notification.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+# A real commit and rollback; serialized_rollback leaves the database as the next tests expect it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_rolled_back_event_tells_nobody(huey_now, mailoutbox) -> None:
     ana = make_user("ana", Role.TEACHER, email="ana@example.kr")
     with pytest.raises(RuntimeError), transaction.atomic():
