@@ -130,7 +130,7 @@ def add_panel(entry: Panel) -> Panel:
     if entry.place not in PLACES:
         raise RegistryError(f"panel {entry.name!r}: unknown place {entry.place!r}")
     earlier = _panels.get(entry.name)
-    _check_name(entry.name, earlier and earlier.build, entry.build)
+    _check_name(entry.name, earlier.build if earlier else None, entry.build)
     _panels[entry.name] = entry
     return entry
 
@@ -191,7 +191,7 @@ def landing(name: str, *, capability: str) -> Callable[[Callable[[Any], str | No
 
     def register(find: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
         earlier = _landings.get(name)
-        _check_name(name, earlier and earlier.find, find)
+        _check_name(name, earlier.find if earlier else None, find)
         _landings[name] = Landing(name, capability, find)
         return find
 
@@ -220,7 +220,7 @@ def register_demo_builder(
     again) and returns the lines ``demo_data`` prints; ``after`` names the builders whose data
     it builds on."""
     earlier = _demo_builders.get(name)
-    _check_name(name, earlier and earlier.build, build)
+    _check_name(name, earlier.build if earlier else None, build)
     _demo_builders[name] = DemoBuilder(name, build, exists, tuple(after))
 
 
