@@ -10,8 +10,9 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from openclass.core.registry import register_demo_builder
 
-        # panels: what courses adds to the home page (core.registry).
-        from . import demo, panels  # noqa: F401
+        # access registers the object rules of the capabilities courses decide ("course.manage",
+        # "course.read_records"); panels, what courses adds to the home page (core.registry).
+        from . import access, demo, panels  # noqa: F401
 
         register_demo_builder(
             "courses", demo.build_demo, exists=demo.demo_courses_exist, after=("accounts",)
