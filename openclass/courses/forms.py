@@ -62,7 +62,12 @@ class CourseForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = openable_organisations(user)
+        openable = openable_organisations(user)
+        if self.instance.pk:
+            # A course stays where it was opened even when its editor (an instructor who runs
+            # it) may open courses nowhere; moving it takes somewhere they may open one.
+            openable = openable | Organisation.objects.filter(pk=self.instance.organisation_id)
+        self.fields["organisation"].queryset = openable
         self.fields["topic"].queryset = self.fields["topic"].queryset.order_by("kind", "position")
         elements = self.fields["content_elements"].queryset.select_related("topic")
         self.fields["content_elements"].queryset = elements.order_by("topic__position", "position")

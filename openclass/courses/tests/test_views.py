@@ -409,3 +409,26 @@ def test_a_school_admin_builds_lessons_from_their_teachers_videos(client, course
     refused = client.post(url, {"title": "남의 차시", "kind": Lesson.Kind.VIDEO, "video": other.pk})
     assert refused.status_code == 200
     assert not Lesson.objects.filter(title="남의 차시").exists()
+
+
+def test_an_instructor_running_a_course_saves_its_settings(client, courses: Courses) -> None:
+    """They may open no course, but the one they run stays where it was opened."""
+    course = courses.office_course
+    client.force_login(courses.city.instructor)
+    form = client.get(reverse("courses:edit", args=[course.pk])).context["form"]
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("content_elements", "audience")
+    }
+    data.update(title="서울 독도 교육 (개정)", organisation=course.organisation_id)
+    data["allowed_speeds"] = [str(speed) for speed in course.allowed_speeds]
+    response = client.post(reverse("courses:edit", args=[course.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    course.refresh_from_db()
+    assert course.title == "서울 독도 교육 (개정)"
+    # Moving it elsewhere is still refused: the instructor may open nothing anywhere else.
+    data["organisation"] = courses.city.north.school.pk
+    assert client.post(reverse("courses:edit", args=[course.pk]), data).status_code == 200
+    course.refresh_from_db()
+    assert course.organisation == courses.city.office
