@@ -26,7 +26,6 @@ from openclass.accounts.models import Organisation, User
 from .models import Course, Enrolment
 
 Role = User.Role
-STAFF_ROLES = STAFF
 
 
 def _is_office_admin(user: User) -> bool:
@@ -55,7 +54,7 @@ def manageable_courses(user: User) -> QuerySet[Course]:
         school = scoping.school_of(user)
         if school is not None:
             mine |= Q(organisation__path__startswith=school.path)
-    if user.role not in STAFF_ROLES:
+    if user.role not in STAFF:
         return Course.objects.none()
     return Course.objects.filter(pk__in=Course.objects.filter(mine).values("pk"))
 
@@ -107,7 +106,7 @@ def can_view_course(user: User, course: Course) -> bool:
 def can_enrol_into(user: User, course: Course) -> bool:
     """Managers enrol anyone they may see; other teachers and school admins may reuse a
     published course opened above them (an office course, their school's course)."""
-    if not _active(user) or user.role not in STAFF_ROLES:
+    if not _active(user) or user.role not in STAFF:
         return False
     if can_manage_course(user, course):
         return True
