@@ -2,7 +2,8 @@
 answers as they go (autosave, also across a dropped connection), reloads mid-way and finds
 every answer, submits; the teacher grades the essay; the student sees the score and the
 feedback. A second quiz closing half a minute after it is made shows the page submitting
-itself at the server's deadline.
+itself at the server's deadline; a third, submitted in another tab, shows the page stopping and
+showing the result when the server refuses its next save.
 
 The quizzes are added to the live server's seeded course (``live_server.seed_course``) by the
 ``seed_*`` functions below, run through ``manage.py shell`` against the server's own database."""
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.browser
 
 TIMED_QUIZ = "퀴즈: 안전 규칙 확인"
 CLOSING_QUIZ = "퀴즈: 마감 임박"
+TWO_TABS_QUIZ = "퀴즈: 두 개의 탭"
 ESSAY_TEXT = "횡단보도에서는 멈추고 좌우를 살핀 뒤 건넙니다."
 FEEDBACK = "좋아요. 신호등 이야기도 써 보세요."
 
@@ -97,6 +99,21 @@ def seed_closing_quiz() -> None:
     )
     closes = timezone.now() + datetime.timedelta(seconds=30)
     _quiz_lesson(CLOSING_QUIZ, [question], closes_at=closes)
+
+
+def seed_two_tabs_quiz() -> None:
+    """A two-question quiz without a time limit."""
+    from openclass.accounts.models import User
+    from openclass.assessments.models import Question
+    from openclass.assessments.tests.fixtures import make_question
+
+    teacher = User.objects.get(username=TEACHER.username)
+    kind = Question.Kind
+    questions = [
+        make_question(teacher, kind.TRUE_FALSE, "노란불에는 멈출 준비를 한다.", answer_true=True),
+        make_question(teacher, kind.TRUE_FALSE, "자전거는 인도로만 달린다.", answer_true=False),
+    ]
+    _quiz_lesson(TWO_TABS_QUIZ, questions)
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +221,28 @@ def test_the_page_submits_itself_at_the_deadline(seed, open_page) -> None:
     # Nothing is clicked: at the deadline the page submits, and the server grades what it has.
     expect(page).to_have_url(re.compile(r"/result/$"), timeout=60_000)
     expect(page.locator("[data-attempt-score]")).to_contain_text("1 / 1")
+
+
+def test_a_save_refused_as_submitted_stops_the_page_and_shows_the_result(seed, open_page) -> None:
+    page = open_page(**DESKTOP)
+    log_in(page, STUDENT)
+    seed("seed_two_tabs_quiz")
+    open_quiz(page, TWO_TABS_QUIZ)
+    page.locator("main form[action$='/start/'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/assessments/quizzes/attempts/\d+/$"))
+    questions = page.locator("fieldset.quiz-question")
+    questions.nth(0).locator("input[value=true]").check()
+    expect(questions.nth(0).locator(".quiz-saved")).to_have_attribute("data-state", "saved")
+
+    # The same attempt is submitted from a second tab.
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.locator("[data-quiz-submit]").click()
+    expect(other).to_have_url(re.compile(r"/result/$"))
+
+    # The first tab's next save is refused ("submitted"): it stops and shows the result.
+    questions.nth(1).locator("input[value=false]").check()
+    expect(page).to_have_url(re.compile(r"/result/$"))
+    expect(page.locator("[data-attempt-score]")).to_contain_text("1 / 2")
+    # The refused save is the browser's own console line for a 400 answer, not a script error.
+    page.console_errors[:] = [e for e in page.console_errors if "400" not in e]
