@@ -29,19 +29,12 @@ LAYERS: dict[str, int] = {
 }
 
 #: What one area may import of another: its public modules, never its views, forms, consumers
-#: or tasks. (Demo data builds on the demo data below it.)
+#: or tasks. (Demo data builds on the demo data below it; web, the roof, assembles pages.)
 PUBLIC_MODULES = {"access", "capabilities", "models", "scoping", "selectors", "services"}
 
 #: Where a user's role may be compared: the capability table, scoping, and the areas' access
 #: modules (object rules). Models define their own role properties.
 ROLE_CHECKS_ALLOWED = {"capabilities.py", "scoping.py", "access.py", "models.py"}
-
-#: Modules still to move to capabilities (emptied as each area is converted).
-NOT_YET_CONVERTED: set[str] = {
-}
-
-#: Cross-area reaches still to go through the other area's selectors or services.
-NOT_YET_PUBLIC: set[str] = set()
 
 ROLE_COMPARISON = re.compile(r"\.role\s*(==|!=|\bin\b|\bnot in\b)|\brole\s*==")
 
@@ -50,9 +43,7 @@ def _sources() -> list[Path]:
     return sorted(
         path
         for path in PACKAGE.rglob("*.py")
-        if "migrations" not in path.parts
-        and "tests" not in path.parts
-        and path.name != "testing.py"  # test fixtures (moving under tests/)
+        if "migrations" not in path.parts and "tests" not in path.parts
     )
 
 
@@ -86,7 +77,7 @@ def test_no_area_imports_a_higher_one() -> None:
     problems = []
     for path in _sources():
         area = _area(path)
-        if area is None or "management" in path.parts:
+        if area is None:
             continue
         for line, module in _imports(path):
             parts = module.split(".")
@@ -102,13 +93,11 @@ def test_areas_read_each_other_through_public_modules() -> None:
     problems = []
     for path in _sources():
         area = _area(path)
-        if area is None or area == "web" or "management" in path.parts or path.name == "demo.py":
+        if area is None or area == "web" or path.name == "demo.py":
             continue
         for line, module in _imports(path):
             parts = module.split(".")
             if len(parts) < 3 or parts[0] != "openclass" or parts[1] in (area, "core"):
-                continue
-            if str(path.relative_to(PACKAGE)) in NOT_YET_PUBLIC:
                 continue
             if parts[1] in LAYERS and parts[2] not in PUBLIC_MODULES and parts[2][0].islower():
                 problems.append(f"{path.relative_to(PACKAGE)}:{line} imports {module}")
@@ -119,7 +108,7 @@ def test_roles_are_compared_only_where_capabilities_are_decided() -> None:
     problems = []
     for path in [*_sources(), *_templates()]:
         relative = str(path.relative_to(PACKAGE))
-        if path.name in ROLE_CHECKS_ALLOWED or relative in NOT_YET_CONVERTED:
+        if path.name in ROLE_CHECKS_ALLOWED:
             continue
         if path.name in ("demo.py",):  # building the demo city names roles to create
             continue
@@ -145,3 +134,8 @@ def test_every_capability_asked_for_is_named(kind: str) -> None:
             if name not in GRANTS:
                 unknown.append(f"{path.relative_to(PACKAGE)}: {name}")
     assert not unknown, "\n".join(unknown)
+
+
+def test_no_test_fixtures_in_the_production_packages() -> None:
+    """Fixtures live under each area's tests package (``<area>/tests/fixtures.py``)."""
+    assert not sorted(PACKAGE.glob("*/testing.py"))
