@@ -11,6 +11,7 @@ the browser tests' servers collect into their own STATIC_ROOT.
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from django.contrib.staticfiles import finders
@@ -30,8 +31,8 @@ class SourceStaticFilesStorage(StaticFilesStorage):
     def exists(self, name: str) -> bool:
         return self._source(name) is not None
 
-    def path(self, name: str) -> str:
-        source = self._source(name)
+    def path(self, name: str | os.PathLike[str]) -> str:
+        source = self._source(os.fspath(name))
         if source is None:
             raise FileNotFoundError(name)
         return source
