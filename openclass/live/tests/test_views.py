@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from openclass.courses.models import Attendance, Session
 from openclass.live.models import LiveRoom, Stay
@@ -90,6 +91,12 @@ def _room_with_bounds(live_class):
     return room, start, end
 
 
+def _an_hour() -> tuple[datetime.datetime, datetime.datetime]:
+    """A class of an hour (the fixture's class runs now, and is cut short at midnight)."""
+    start = timezone.make_aware(datetime.datetime(2026, 3, 2, 10, 0))
+    return start, start + datetime.timedelta(hours=1)
+
+
 @pytest.mark.parametrize(
     ("join_after", "leave_before", "expected"),
     [
@@ -103,7 +110,7 @@ def _room_with_bounds(live_class):
 )
 def test_minutes_become_marks(live_class, join_after, leave_before, expected):
     course = live_class.courses.class_course
-    _room, start, end = _room_with_bounds(live_class)
+    start, end = _an_hour()
     stays = [
         (
             start + datetime.timedelta(minutes=join_after),
@@ -118,7 +125,7 @@ def test_minutes_become_marks(live_class, join_after, leave_before, expected):
 def test_a_short_drop_is_one_stay_and_a_long_one_is_not(live_class, settings):
     settings.LIVE_RECONNECT_GRACE_SECONDS = 90
     course = live_class.courses.class_course
-    _room, start, end = _room_with_bounds(live_class)
+    start, end = _an_hour()
     minute = datetime.timedelta(minutes=1)
     short_drop = [(start, start + 30 * minute), (start + 31 * minute, end)]
     assert attendance.mark_from_stays(course, start, end, short_drop) == (
