@@ -18,6 +18,8 @@ class LoginCardBackend(ModelBackend):
         self,
         request: HttpRequest | None,
         username: str | None = None,
+        password: str | None = None,
+        *,
         card_token: str | None = None,
         pin: str | None = None,
         **kwargs,

@@ -64,10 +64,10 @@ SCHOOLS = (
     SchoolSpec("bareum", "바름중학교", Level.MIDDLE, "west", 3),
     SchoolSpec("hangaram", "한가람고등학교", Level.HIGH, "west", 3),
 )
-GRADES = {Level.ELEMENTARY: 6, Level.MIDDLE: 3, Level.HIGH: 3}
-CLASS_SIZE = {Level.ELEMENTARY: 22, Level.MIDDLE: 26, Level.HIGH: 28}
+GRADES: dict[str, int] = {Level.ELEMENTARY: 6, Level.MIDDLE: 3, Level.HIGH: 3}
+CLASS_SIZE: dict[str, int] = {Level.ELEMENTARY: 22, Level.MIDDLE: 26, Level.HIGH: 28}
 # Subject teachers (교과 전담) and the grades whose every class they teach.
-SUBJECT_TEACHERS = {
+SUBJECT_TEACHERS: dict[str, list[tuple[str, tuple[int, ...]]]] = {
     Level.ELEMENTARY: [
         ("영어", (3, 4)),
         ("영어", (5, 6)),
@@ -287,9 +287,9 @@ def _plan_families(
         paired |= {younger.username, older.username}
 
     by_username = {s.username: s for s in students}
-    for younger, older in older_of.items():
-        surname = _split_surname(by_username[older].name)
-        by_username[younger].name = _full_name(rng, _CHILD_NAMES, rng.choice("mf"), surname)
+    for younger_name, older_name in older_of.items():
+        surname = _split_surname(by_username[older_name].name)
+        by_username[younger_name].name = _full_name(rng, _CHILD_NAMES, rng.choice("mf"), surname)
 
     family_of: dict[str, list[str]] = {}
     for s in students:

@@ -9,6 +9,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.forms import get_field
+
 from . import roster
 from .models import Organisation
 
@@ -71,7 +73,7 @@ class RosterUploadForm(forms.Form):
 
     def __init__(self, *args, schools: QuerySet[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools.order_by("name")
+        get_field(self, "school", forms.ModelChoiceField).queryset = schools.order_by("name")
         only = list(schools[:2])
         self.single_school: Organisation | None = only[0] if len(only) == 1 else None
         if self.single_school is not None:
@@ -92,7 +94,8 @@ class RosterUploadForm(forms.Form):
         return upload
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         school = self.single_school or cleaned.get("school")
         if school is not None and not school.code:
             # Student user names are "<school code>-0001": without a code there are none to give.

@@ -3,10 +3,13 @@ between people: teachers to the classes they teach, parents to their children.""
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,7 +33,7 @@ class Organisation(models.Model):
         HIGH = "high", _("High school")
         SPECIAL = "special", _("Special school")
 
-    PARENT_KIND = {
+    PARENT_KIND: dict[str, str | None] = {
         Kind.OFFICE: None,
         Kind.DISTRICT: Kind.OFFICE,
         Kind.SCHOOL: Kind.DISTRICT,
@@ -82,7 +85,7 @@ class Organisation(models.Model):
     def save(self, *args, **kwargs) -> None:
         old_path = self.path
         super().save(*args, **kwargs)
-        parent_path = self.parent.path if self.parent_id else "/"
+        parent_path = self.parent.path if self.parent is not None else "/"
         new_path = f"{parent_path}{self.pk}/"
         if new_path != old_path:
             Organisation.objects.filter(pk=self.pk).update(path=new_path)
@@ -93,7 +96,7 @@ class Organisation(models.Model):
 
     def clean(self) -> None:
         expected = self.PARENT_KIND.get(self.kind)
-        actual = self.parent.kind if self.parent_id else None
+        actual = self.parent.kind if self.parent is not None else None
         if expected != actual:
             raise ValidationError(
                 {"parent": _("This kind of organisation must sit under the right parent kind.")}
@@ -104,8 +107,8 @@ class Organisation(models.Model):
     @property
     def full_name(self) -> str:
         if self.kind == self.Kind.GRADE:
-            return f"{self.parent.name} {self.name}" if self.parent_id else self.name
-        if self.kind == self.Kind.CLASS and self.parent_id:
+            return f"{self.parent.name} {self.name}" if self.parent is not None else self.name
+        if self.kind == self.Kind.CLASS and self.parent is not None:
             return f"{self.parent.full_name} {self.name}"
         return self.name
 
@@ -137,8 +140,9 @@ class User(AbstractUser):
         SCHOOL_ADMIN = "school_admin", _("School administrator")
         OFFICE_ADMIN = "office_admin", _("Office administrator")
 
-    first_name = None
-    last_name = None
+    # Django's way to drop an inherited field; the stubs declare both as fields, hence the ignores.
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     name = models.CharField(_("name"), max_length=60)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     organisation = models.ForeignKey(
@@ -159,8 +163,8 @@ class User(AbstractUser):
         help_text=_("Skip the home page and continue the lesson in progress (바로 로딩)."),
     )
 
-    objects = UserManager()
-    REQUIRED_FIELDS = ["email"]
+    objects: ClassVar[UserManager[Self]] = UserManager()
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
 
     class Meta:
         verbose_name = _("user")
@@ -178,7 +182,7 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        kind = self.organisation.kind if self.organisation_id else None
+        kind = self.organisation.kind if self.organisation is not None else None
         allowed = ROLE_ORGANISATION_KINDS[self.role]
         if kind not in allowed:
             raise ValidationError(
@@ -192,14 +196,23 @@ class User(AbstractUser):
     @property
     def placement(self) -> str:
         """ "3학년 2반 15번" for a student, the organisation's name for others."""
-        if not self.organisation_id:
+        organisation = self.organisation
+        if organisation is None:
             return ""
         if self.role == self.Role.STUDENT and self.number:
             return _("%(klass)s No. %(number)s") % {
-                "klass": self.organisation.full_name,
+                "klass": organisation.full_name,
                 "number": self.number,
             }
-        return self.organisation.full_name
+        return organisation.full_name
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request a view behind ``login_required`` receives: its ``user`` is a ``User``, never
+    ``AnonymousUser``. Only for annotations (django-stubs' pattern): Django passes the same
+    ``HttpRequest``, so a view annotated with it must be one that login is required for."""
+
+    user: User
 
 
 ROLE_ORGANISATION_KINDS: dict[str, set[str | None]] = {

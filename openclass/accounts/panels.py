@@ -58,7 +58,7 @@ def _class_summaries(
 def build_my_class(student: User) -> dict[str, Any]:
     """The teachers of a student's class."""
     teachers: list[User] = []
-    if student.organisation_id:
+    if student.organisation is not None:
         teachers = list(scoping.teachers_of(student.organisation).order_by("name").distinct())
     return {"teachers": teachers}
 

@@ -36,7 +36,7 @@ HEADER_SEARCH_ROWS = 10  # NEIS and hand-made files often put a title above the 
 NAME_MAX_LENGTH = 60
 CLASS_MAX = 30
 NUMBER_MAX = 99
-GRADES_BY_LEVEL = {
+GRADES_BY_LEVEL: dict[str, int] = {
     Organisation.SchoolLevel.ELEMENTARY: 6,
     Organisation.SchoolLevel.MIDDLE: 3,
     Organisation.SchoolLevel.HIGH: 3,
@@ -399,7 +399,9 @@ class RosterPlan:
 
 def _seat_of(student: User) -> Seat | None:
     klass = student.organisation
-    grade = klass.parent if klass and klass.kind == Kind.CLASS else None
+    if klass is None or klass.kind != Kind.CLASS:
+        return None
+    grade = klass.parent
     if grade is None or grade.number is None or klass.number is None or student.number is None:
         return None
     return (grade.number, klass.number, student.number)
@@ -549,15 +551,15 @@ def plan_roster(school: Organisation, raw_rows: list[dict[str, str]]) -> RosterP
     for row in rows:
         if not row.username:
             continue
-        student = by_username.get(row.username)
-        if student is None:
+        named = by_username.get(row.username)
+        if named is None:
             row.errors.append(
                 _("Row %(row)d: “%(username)s” is not the user name of a student of this school.")
                 % {"row": row.line, "username": row.username}
             )
             continue
-        row.student = student
-        claimed.setdefault(student.pk, row)
+        row.student = named
+        claimed.setdefault(named.pk, row)
     for row in rows:
         if row.username or row.errors or row.seat is None:
             continue
@@ -584,6 +586,7 @@ def plan_roster(school: Organisation, raw_rows: list[dict[str, str]]) -> RosterP
         for klass in Organisation.objects.filter(
             kind=Kind.CLASS, path__startswith=school.path
         ).select_related("parent")
+        if klass.parent is not None  # a class always sits under its grade
     }
     wanted = {(row.grade, row.klass) for row in rows if row.seat}
     return RosterPlan(

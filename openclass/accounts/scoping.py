@@ -26,7 +26,7 @@ Role = User.Role
 
 def school_of(user: User) -> Organisation | None:
     """The school a student, teacher or school admin belongs to."""
-    if not user.organisation_id:
+    if user.organisation is None:
         return None
     return user.organisation.ancestor(Organisation.Kind.SCHOOL)
 
@@ -117,7 +117,7 @@ def visible_organisations(viewer: User) -> QuerySet[Organisation]:
         return school.subtree() if school else Organisation.objects.none()
     if viewer.role == Role.TEACHER:
         return taught_classes(viewer)
-    if viewer.role == Role.STUDENT:
+    if viewer.role == Role.STUDENT and viewer.organisation_id is not None:
         return Organisation.objects.filter(pk=viewer.organisation_id)
     if viewer.role == Role.PARENT:
         return Organisation.objects.filter(pk__in=children_of(viewer).values("organisation_id"))

@@ -36,12 +36,13 @@ def _digest(token: str) -> str:
 
 def uses_login_card(student: User) -> bool:
     """Young students (elementary grades up to LOGIN_CARD_MAX_GRADE) get a QR card and a PIN."""
-    if not student.is_student or not student.organisation_id:
+    if not student.is_student or student.organisation is None:
         return False
     grade = student.organisation.parent
     school = grade.parent if grade else None
     return bool(
-        school
+        grade is not None
+        and school is not None
         and school.school_level == Organisation.SchoolLevel.ELEMENTARY
         and grade.number
         and grade.number <= settings.LOGIN_CARD_MAX_GRADE

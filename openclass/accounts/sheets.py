@@ -281,7 +281,9 @@ def build_pdf(sheet: ClassSheet) -> bytes:
     per_page = CARDS_PER_ROW * CARD_ROWS_PER_PAGE
     for start in range(0, len(cards), per_page):
         page = cards[start : start + per_page]
-        grid = [page[i : i + CARDS_PER_ROW] for i in range(0, len(page), CARDS_PER_ROW)]
+        grid: list[list[LoginCard | str]] = [
+            list(page[i : i + CARDS_PER_ROW]) for i in range(0, len(page), CARDS_PER_ROW)
+        ]
         if len(grid[-1]) < CARDS_PER_ROW:
             grid[-1] = grid[-1] + [""] * (CARDS_PER_ROW - len(grid[-1]))
         card_table = Table(grid, colWidths=[90 * mm] * CARDS_PER_ROW, rowHeights=64 * mm)

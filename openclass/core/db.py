@@ -13,8 +13,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import DateField, Model, QuerySet
+from django.db.models import DateField, Field, Model, QuerySet
 from django.utils import timezone
+
+
+def _columns(model: type[Model], names: Sequence[str]) -> list[tuple[Field, str]]:
+    """Each named field of ``model`` with its column (a relation's reverse side has none)."""
+    found = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field) or not field.column:
+            raise ValueError(f"{model.__name__}.{name} is not a column")
+        found.append((field, field.column))
+    return found
 
 
 def _auto_now_fields(model: type[Model], named: Sequence[str]) -> list[str]:
@@ -63,14 +74,14 @@ def update_by_pk(
     connection = connections[alias]
     meta = model._meta
     quote = connection.ops.quote_name
-    model_fields = [meta.get_field(name) for name in fields]
-    columns = ", ".join(f"{quote(field.column)} = %s" for field in model_fields)
+    model_fields = _columns(model, fields)
+    columns = ", ".join(f"{quote(column)} = %s" for _field, column in model_fields)
     sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 (names from the model, values as parameters)
     params = [
         [
             *(
                 field.get_db_prep_save(value, connection)
-                for field, value in zip(model_fields, values, strict=True)
+                for (field, _column), value in zip(model_fields, values, strict=True)
             ),
             pk,
         ]
@@ -81,7 +92,8 @@ def update_by_pk(
 
 
 def _is_date_only(model: type[Model], name: str) -> bool:
-    return model._meta.get_field(name).get_internal_type() == "DateField"
+    field = model._meta.get_field(name)
+    return isinstance(field, Field) and field.get_internal_type() == "DateField"
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
@@ -104,14 +116,14 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[
     connection = connections[router.db_for_write(model)]
     meta = model._meta
     quote = connection.ops.quote_name
-    model_fields = [meta.get_field(name) for name in fields]
-    columns = ", ".join(quote(field.column) for field in model_fields)
+    model_fields = _columns(model, fields)
+    columns = ", ".join(quote(column) for _field, column in model_fields)
     marks = ", ".join("%s" for _field in model_fields)
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model, values as parameters)
     params = [
         [
             field.get_db_prep_save(value, connection)
-            for field, value in zip(model_fields, values, strict=True)
+            for (field, _column), value in zip(model_fields, values, strict=True)
         ]
         for values in rows
     ]
@@ -146,7 +158,7 @@ class CompiledQuery:
     def _compile(self, arity: int) -> tuple[str, list, list[int], dict, str]:
         alias = router.db_for_read(self._model) if self._model else None
         compiled = self._compiled.get(alias) if alias else None
-        if compiled is None:
+        if compiled is None or alias is None:
             markers = [self._MARKER - index for index in range(arity)]
             queryset = self.build(*markers)
             self._model = queryset.model
@@ -235,6 +247,7 @@ class CompiledObjectQuery:
         rows = self._read.rows(*values)
         if not rows:
             return None
+        assert self._parts is not None  # set by the first _values, which rows() has run
         row, start, found = rows[0], 0, {}
         for path, model, names in self._parts:
             part = row[start : start + len(names)]

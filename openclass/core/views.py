@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,15 +46,27 @@ def error_text(error: ValidationError) -> str:
 
 
 @dataclass(frozen=True)
-class Outcome(Generic[T]):
-    """What a command gave: truthy when it was done (``value`` is its return value)."""
+class Done(Generic[T]):
+    """A command that was done: truthy, ``value`` is what it returned."""
 
-    done: bool
-    value: T | None = None
-    error: ValidationError | None = None
+    value: T
 
-    def __bool__(self) -> bool:
-        return self.done
+    def __bool__(self) -> Literal[True]:
+        return True
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A command the service refused (its ``error`` is already on the page): falsy."""
+
+    error: ValidationError
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+
+#: What ``perform`` gives: ``if outcome:`` tells a type checker, too, that ``value`` is there.
+Outcome = Done[T] | Refused
 
 
 def perform(
@@ -75,8 +87,8 @@ def perform(
         else:
             for message in error_messages(error):
                 messages.error(request, message)
-        return Outcome(False, error=error)
-    return Outcome(True, value=value)
+        return Refused(error)
+    return Done(value)
 
 
 def _add_to_form(form: BaseForm, error: ValidationError) -> None:

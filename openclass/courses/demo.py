@@ -173,6 +173,7 @@ def build_demo_courses(*, with_videos: bool = True) -> int:
         return 0
     users = {u.username: u for u in User.objects.filter(username__startswith="hanbit-")}
     office_admin = User.objects.get(username="office-admin")
+    assert office_admin.organisation is not None  # an office admin belongs to the office
     instructor = User.objects.filter(username="instructor01").first()
     school = Organisation.objects.get(kind=Organisation.Kind.SCHOOL, code="hanbit")
     grade5 = school.children.get(number=5)

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import Organisation, User
+from openclass.core.forms import get_field
 from openclass.media import access as media_access
 
 from .access import openable_organisations
@@ -67,13 +68,19 @@ class CourseForm(forms.ModelForm):
             # A course stays where it was opened even when its editor (an instructor who runs
             # it) may open courses nowhere; moving it takes somewhere they may open one.
             openable = openable | Organisation.objects.filter(pk=self.instance.organisation_id)
-        self.fields["organisation"].queryset = openable
-        self.fields["topic"].queryset = self.fields["topic"].queryset.order_by("kind", "position")
-        elements = self.fields["content_elements"].queryset.select_related("topic")
-        self.fields["content_elements"].queryset = elements.order_by("topic__position", "position")
+        get_field(self, "organisation", forms.ModelChoiceField).queryset = openable
+        # A ModelForm's fields for a foreign key and a many-to-many always have a queryset.
+        topic = get_field(self, "topic", forms.ModelChoiceField)
+        assert topic.queryset is not None
+        topic.queryset = topic.queryset.order_by("kind", "position")
+        content_elements = get_field(self, "content_elements", forms.ModelMultipleChoiceField)
+        assert content_elements.queryset is not None
+        elements = content_elements.queryset.select_related("topic")
+        content_elements.queryset = elements.order_by("topic__position", "position")
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         organisation = cleaned.get("organisation")
         if organisation is not None:
             kind_to_scope = {kind: scope for scope, kind in Course.SCOPE_KIND.items()}
@@ -94,7 +101,8 @@ class CopyCourseForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = openable_organisations(user)
+        organisation = get_field(self, "organisation", forms.ModelChoiceField)
+        organisation.queryset = openable_organisations(user)
 
 
 class SectionForm(forms.ModelForm):
@@ -123,7 +131,7 @@ class LessonForm(forms.ModelForm):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The videos the author may attach, as the media pages decide (the lesson's own stays).
-        self.fields["video"].queryset = media_access.attachable_videos(
+        get_field(self, "video", forms.ModelChoiceField).queryset = media_access.attachable_videos(
             user, keeping=self.instance.video_id
         )
         self.fields["document"].widget.attrs["accept"] = "application/pdf"
@@ -138,7 +146,8 @@ class LessonForm(forms.ModelForm):
         return document
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind = cleaned.get("kind")
         url = cleaned.get("url") or ""
         if kind == Lesson.Kind.YOUTUBE and url and youtube_id(url) is None:
@@ -180,7 +189,7 @@ class EnrolOrganisationForm(forms.Form):
 
     def __init__(self, *args, organisations: QuerySet[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        get_field(self, "organisation", forms.ModelChoiceField).queryset = organisations
 
 
 class SessionForm(forms.ModelForm):
@@ -196,9 +205,9 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args, course: Course, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.course = course
-        self.fields["lesson"].queryset = Lesson.objects.filter(section__course=course).order_by(
-            "section__position", "position"
-        )
+        get_field(self, "lesson", forms.ModelChoiceField).queryset = Lesson.objects.filter(
+            section__course=course
+        ).order_by("section__position", "position")
 
 
 class CorrectionForm(forms.Form):

@@ -8,6 +8,8 @@ belong to one student each and are only ever read through ``accounts.scoping``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,6 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import Organisation
+
+if TYPE_CHECKING:
+    from .reports import Cell
 
 DEFAULT_SPEEDS = [1.0, 1.25, 1.5]
 
@@ -43,7 +48,7 @@ class Course(models.Model):
         BLENDED = "blended", _("Blended")
 
     # The organisation kind each scope opens a course at.
-    SCOPE_KIND = {
+    SCOPE_KIND: dict[str, str] = {
         Scope.OFFICE: Organisation.Kind.OFFICE,
         Scope.SCHOOL: Organisation.Kind.SCHOOL,
         Scope.GRADE: Organisation.Kind.GRADE,
@@ -218,6 +223,8 @@ class Lesson(models.Model):
         blank=True,
         help_text=_("Known from the video itself; for URL videos, from the player."),
     )
+    #: Not a column: the viewer's progress, which the course page sets for its template.
+    my_progress: LessonProgress | None
 
     class Meta:
         verbose_name = _("lesson")
@@ -360,6 +367,8 @@ class Session(models.Model):
     day = models.DateField(_("day"))
     starts_at = models.TimeField(_("starts at"), null=True, blank=True)
     ends_at = models.TimeField(_("ends at"), null=True, blank=True)
+    #: Not a column: the viewer's own mark, which the timeline page sets for its template.
+    my_mark: Cell | None
 
     class Meta:
         verbose_name = _("session")

@@ -252,7 +252,7 @@ class State:
         """The state of a stored progress row; the duration known from the video or the lesson
         wins over one a player reported."""
         lesson = row.lesson
-        known = (lesson.video.duration if lesson.video_id else None) or lesson.duration
+        known = (lesson.video.duration if lesson.video is not None else None) or lesson.duration
         return cls(
             intervals=[(float(s), float(e)) for s, e in row.intervals or []],
             furthest=row.furthest,

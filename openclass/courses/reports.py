@@ -36,7 +36,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return Status(self.status).label if self.status else _("Not yet")
+        return str(Status(self.status).label) if self.status else _("Not yet")
 
 
 @dataclass
@@ -44,6 +44,7 @@ class Row:
     student: User
     cells: list[Cell]
     totals: dict[str, int] = field(default_factory=dict)
+    course: Course | None = None  # in a student's record (``student_record``), the row's course
 
 
 @dataclass
@@ -132,7 +133,7 @@ def grid_xlsx(grid: Grid) -> bytes:
         cell.fill = PatternFill("solid", fgColor="DBEAFE")
     for row in grid.rows:
         student = row.student
-        klass = student.organisation.full_name if student.organisation_id else ""
+        klass = student.organisation.full_name if student.organisation is not None else ""
         values = [klass, student.number, student.name]
         values += [f"{cell.label}*" if cell.corrected else str(cell.label) for cell in row.cells]
         values += [row.totals.get(status, 0) for status in totals]

@@ -46,7 +46,10 @@ def _require_openable(by: User, organisation_id: int | None) -> None:
     """Courses are opened by those holding "course.create" (teachers and admins; instructors
     get theirs through an application, 개설 신청), only where ``access`` lets them open one."""
     require_capability(by, "course.create")
-    if not access.openable_organisations(by).filter(pk=organisation_id).exists():
+    if (
+        organisation_id is None
+        or not access.openable_organisations(by).filter(pk=organisation_id).exists()
+    ):
         raise PermissionDenied
 
 

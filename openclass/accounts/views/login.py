@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -23,7 +24,7 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         remember = form.cleaned_data.get("remember")
         self.request.session.set_expiry(settings.REMEMBERED_SESSION_AGE if remember else 0)
@@ -36,7 +37,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
-        services.complete_password_change(self.request.user)
+        user = self.request.user
+        assert user.is_authenticated  # the view's dispatch is login_required
+        services.complete_password_change(user)
         messages.success(self.request, _("Your password has been changed."))
         next_url = self.request.GET.get("next")
         if next_url and next_url.startswith("/") and not next_url.startswith("//"):

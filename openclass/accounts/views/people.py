@@ -7,17 +7,17 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from .. import scoping, services
 from ..capabilities import has_capability, require_capability
-from ..models import Organisation, User
+from ..models import AuthenticatedRequest, Organisation, User
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthenticatedRequest) -> HttpResponse:
     """Everyone the signed-in user may see, filterable by class, role and name."""
     require_capability(request.user, "people.view")
     users = scoping.visible_users(request.user).select_related(
@@ -54,7 +54,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(
         scoping.visible_users(request.user).select_related("organisation"), pk=pk
     )
@@ -72,7 +72,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+def reset_password(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A school admin (or homeroom teacher) gives a user a new temporary password, shown once.
     Someone the user may not see is a 404; someone they see but do not manage (a parent's own
     child) a 403."""

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from .. import roster, scoping, sheets
 from ..capabilities import require_capability
 from ..forms import RosterUploadForm
-from ..models import Organisation
+from ..models import AuthenticatedRequest, Organisation
 
 SESSION_KEY = "roster_import"
 SHEET_TYPES = {
@@ -35,7 +35,7 @@ SHEET_TYPES = {
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def roster_import(request: HttpRequest) -> HttpResponse:
+def roster_import(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "people.import_roster")
     schools = scoping.manageable_schools(request.user)
     if not schools.exists():
@@ -46,6 +46,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         school = form.chosen_school()
         parsed = form.roster
+        assert parsed is not None  # a valid form has read its file
         plan = roster.plan_roster(school, parsed.rows)
         if plan.is_valid:
             # The parsed rows (small JSON), not the file: confirm posts the hash back to prove
@@ -62,7 +63,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 
 
 def _preview(
-    request: HttpRequest, plan: roster.RosterPlan, file_hash: str, *, changed: bool = False
+    request: AuthenticatedRequest, plan: roster.RosterPlan, file_hash: str, *, changed: bool = False
 ) -> HttpResponse:
     schools = scoping.manageable_schools(request.user)
     return render(
@@ -77,7 +78,7 @@ def _preview(
     )
 
 
-def _confirm(request: HttpRequest, schools: QuerySet[Organisation]) -> HttpResponse:
+def _confirm(request: AuthenticatedRequest, schools: QuerySet[Organisation]) -> HttpResponse:
     pending = request.session.get(SESSION_KEY)
     posted = request.POST.get("file_hash", "")
     if not pending or not constant_time_compare(posted, pending.get("hash", "")):
@@ -109,7 +110,7 @@ def _confirm(request: HttpRequest, schools: QuerySet[Organisation]) -> HttpRespo
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def credential_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def credential_sheet(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """GET explains what printing will do; POST issues the passwords and returns the file."""
     require_capability(request.user, "people.import_roster")
     klass = get_object_or_404(
@@ -131,10 +132,12 @@ def credential_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             sheet = sheets.issue_class_sheet(klass, card_url)
             content = sheets.build_pdf(sheet) if sheet_type == "pdf" else sheets.build_xlsx(sheet)
-        response = HttpResponse(content, content_type=SHEET_TYPES[sheet_type])
-        response["Content-Disposition"] = content_disposition_header(
+        disposition = content_disposition_header(
             as_attachment=True, filename=sheet.filename(sheet_type)
         )
+        assert disposition is not None  # None only for an inline response without a name
+        response = HttpResponse(content, content_type=SHEET_TYPES[sheet_type])
+        response["Content-Disposition"] = disposition
         return response
     students = sheets.class_students(klass)
     return render(

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import require_capability
-from openclass.accounts.models import Organisation, User
+from openclass.accounts.models import AuthenticatedRequest, Organisation, User
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 
@@ -23,7 +23,7 @@ from .lookup import managed_course_or_404, visible_course_or_404
 
 
 @login_required
-def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def timeline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The dated sessions of a course, recorded and live, with the student's own marks."""
     course = visible_course_or_404(request, pk)
     can_manage = access.can_manage_course(request.user, course)
@@ -59,7 +59,7 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_delete(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
+def session_delete(request: AuthenticatedRequest, pk: int, session_id: int) -> HttpResponse:
     course = managed_course_or_404(request, pk)
     session = get_object_or_404(course.sessions, pk=session_id)
     if request.method != "POST":
@@ -69,7 +69,9 @@ def session_delete(request: HttpRequest, pk: int, session_id: int) -> HttpRespon
     return redirect("courses:timeline", pk=course.pk)
 
 
-def _grid_for(request: HttpRequest, pk: int) -> tuple[reports.Grid, Organisation | None, list]:
+def _grid_for(
+    request: AuthenticatedRequest, pk: int
+) -> tuple[reports.Grid, Organisation | None, list]:
     course = visible_course_or_404(request, pk)
     require_capability(request.user, "course.read_records", course)
     enrolments = access.enrolments_visible_to(request.user, course)
@@ -89,7 +91,7 @@ def _grid_for(request: HttpRequest, pk: int) -> tuple[reports.Grid, Organisation
 
 
 @login_required
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A course's attendance grid for its teachers, filterable by class."""
     grid, klass, classes = _grid_for(request, pk)
     return render(
@@ -106,14 +108,16 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attendance_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     grid, klass, _classes = _grid_for(request, pk)
     suffix = f"-{klass.pk}" if klass else ""
     return xlsx_response(reports.grid_xlsx(grid), f"attendance-{grid.course.pk}{suffix}.xlsx")
 
 
 @login_required
-def correct(request: HttpRequest, pk: int, session_id: int, student_id: int) -> HttpResponse:
+def correct(
+    request: AuthenticatedRequest, pk: int, session_id: int, student_id: int
+) -> HttpResponse:
     """Change one mark, with the reason; shows the history of the mark."""
     course = visible_course_or_404(request, pk)
     session = get_object_or_404(course.sessions, pk=session_id)
@@ -162,7 +166,7 @@ def correct(request: HttpRequest, pk: int, session_id: int, student_id: int) -> 
 
 
 @login_required
-def student_attendance(request: HttpRequest, student_id: int) -> HttpResponse:
+def student_attendance(request: AuthenticatedRequest, student_id: int) -> HttpResponse:
     """One student's attendance in every course, for the student, their parents and their
     teachers."""
     student = get_object_or_404(

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.views import perform
 
 from .. import services
 from ..forms import LessonForm, SectionForm
-from ..models import Lesson
+from ..models import Lesson, Section
 from .lookup import managed_course_or_404
 
 
 @login_required
-def content(request: HttpRequest, pk: int) -> HttpResponse:
+def content(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The authoring screen: sections and lessons in order, with move, edit and add."""
     course = managed_course_or_404(request, pk)
     form = SectionForm(request.POST or None)
@@ -45,10 +47,11 @@ def content(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Move a section or a lesson one place up or down (buttons, so it works by keyboard)."""
     course = managed_course_or_404(request, pk)
     what, item_id = request.POST.get("what"), request.POST.get("id", "")
+    items: QuerySet[Section] | QuerySet[Lesson]
     if what == "section":
         items = course.sections.all()
     else:
@@ -60,7 +63,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def section_edit(request: HttpRequest, pk: int, section_id: int) -> HttpResponse:
+def section_edit(request: AuthenticatedRequest, pk: int, section_id: int) -> HttpResponse:
     course = managed_course_or_404(request, pk)
     section = get_object_or_404(course.sections, pk=section_id)
     if request.method == "POST" and request.POST.get("delete") == "1":
@@ -78,7 +81,7 @@ def section_edit(request: HttpRequest, pk: int, section_id: int) -> HttpResponse
 
 @login_required
 def lesson_form(
-    request: HttpRequest, pk: int, section_id: int, lesson_id: int | None = None
+    request: AuthenticatedRequest, pk: int, section_id: int, lesson_id: int | None = None
 ) -> HttpResponse:
     course = managed_course_or_404(request, pk)
     section = get_object_or_404(course.sections, pk=section_id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
+from openclass.accounts.models import AuthenticatedRequest
 from openclass.catalog.models import Topic
 from openclass.core.views import perform
 
@@ -21,7 +22,7 @@ from .lookup import managed_course_or_404, visible_course_or_404
 
 
 @login_required
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: AuthenticatedRequest) -> HttpResponse:
     """Courses the user may open, filterable by topic and title; staff also see what they run."""
     topic = None
     if topic_code := request.GET.get("topic"):
@@ -47,7 +48,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def course_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A course's page. Students see their progress per lesson; ``?preview=1`` shows managers
     exactly what a student sees."""
     course = visible_course_or_404(request, pk)
@@ -86,7 +87,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def course_create(request: HttpRequest) -> HttpResponse:
+def course_create(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "course.create")
     form = CourseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +106,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def course_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = managed_course_or_404(request, pk)
     form = CourseForm(request.POST or None, instance=course, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -117,7 +118,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def course_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = managed_course_or_404(request, pk)
     if request.POST.get("publish") == "1":
         if perform(request, services.publish_course, request.user, course):
@@ -128,7 +129,7 @@ def course_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def course_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def course_copy(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Reuse a course (an office course in a school, last year's course this year)."""
     course = visible_course_or_404(request, pk)
     require_capability(request.user, "course.create")

@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from openclass.accounts.models import Organisation
+from openclass.accounts.models import AuthenticatedRequest, Organisation
 
 from .. import access, services
 from ..forms import EnrolOrganisationForm
@@ -20,7 +20,7 @@ from .lookup import visible_course_or_404
 
 
 @login_required
-def enrolments(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Who is enrolled (the part the user may see), and enrolling a school, grade or class at
     once or one student at a time."""
     course = visible_course_or_404(request, pk)
@@ -89,7 +89,7 @@ def enrolments(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrol_self(request: HttpRequest, pk: int) -> HttpResponse:
+def enrol_self(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = visible_course_or_404(request, pk)
     services.enrol_self(request.user, course)
     messages.success(request, _("You are enrolled. Start with the first lesson."))

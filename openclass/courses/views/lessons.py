@@ -7,11 +7,12 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.models import AuthenticatedRequest
 from openclass.media import services as media
 
 from .. import access, progress, selectors, services
@@ -19,9 +20,13 @@ from ..forms import youtube_id
 from ..models import Lesson, LessonProgress
 from .lookup import visible_course_or_404
 
+# What django-csp's middleware reads off a response to widen its policy for that response (the
+# attribute its ``csp_update`` decorator sets; a lesson's kind decides it here, not the view).
+CSP_UPDATE = "_csp_update"
+
 
 @login_required
-def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
+def lesson(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpResponse:
     """A lesson page. Opening it as an enrolled student records progress and attendance; a
     manager previews it without recording anything."""
     course = visible_course_or_404(request, pk)
@@ -41,7 +46,7 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
     ordered = selectors.lessons_in_order(course)
     index = next(i for i, item in enumerate(ordered) if item.pk == lesson.pk)
     playback_url = ""
-    if lesson.kind == Lesson.Kind.VIDEO and lesson.video_id:
+    if lesson.kind == Lesson.Kind.VIDEO and lesson.video is not None:
         if lesson.video.status == "ready":
             playback_url = media.playback_url(lesson.video, request.user)
     elif lesson.kind == Lesson.Kind.VIDEO_URL:
@@ -62,17 +67,21 @@ def lesson(request: HttpRequest, pk: int, lesson_id: int) -> HttpResponse:
     )
     # Only this page, and only for these lessons, lets in what lives elsewhere.
     if lesson.kind == Lesson.Kind.YOUTUBE:
-        response._csp_update = {
-            "script-src": ["https://www.youtube.com", "https://s.ytimg.com"],
-            "frame-src": ["https://www.youtube-nocookie.com", "https://www.youtube.com"],
-        }
+        setattr(
+            response,
+            CSP_UPDATE,
+            {
+                "script-src": ["https://www.youtube.com", "https://s.ytimg.com"],
+                "frame-src": ["https://www.youtube-nocookie.com", "https://www.youtube.com"],
+            },
+        )
     elif lesson.kind == Lesson.Kind.VIDEO_URL:
-        response._csp_update = {"media-src": ["https:"], "connect-src": ["https:"]}
+        setattr(response, CSP_UPDATE, {"media-src": ["https:"], "connect-src": ["https:"]})
     return response
 
 
 @login_required
-def lesson_document(request: HttpRequest, pk: int, lesson_id: int) -> FileResponse:
+def lesson_document(request: AuthenticatedRequest, pk: int, lesson_id: int) -> FileResponse:
     """A lesson's PDF, only to the course's students and managers, always as a download-safe
     response (never rendered as HTML by the browser)."""
     course = visible_course_or_404(request, pk)
@@ -92,7 +101,7 @@ def lesson_document(request: HttpRequest, pk: int, lesson_id: int) -> FileRespon
 
 @login_required
 @require_POST
-def heartbeat(request: HttpRequest, pk: int, lesson_id: int) -> JsonResponse:
+def heartbeat(request: AuthenticatedRequest, pk: int, lesson_id: int) -> JsonResponse:
     """The player's progress beat (form field ``beat``, JSON). Also the target of the page's
     ``navigator.sendBeacon`` when it closes, which is why it reads a form, not a JSON body."""
     progress_row = (
