@@ -3,6 +3,29 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Upload, Video
 
+#: What the video page shows, all read-only but the title.
+VIDEO_FIELDS = (
+    "title",
+    "uploaded_by",
+    "status",
+    "progress",
+    "error_code",
+    "error_detail",
+    "original_name",
+    "original_path",
+    "size_bytes",
+    "duration",
+    "width",
+    "height",
+    "has_audio",
+    "renditions",
+    "hls_dir",
+    "poster_path",
+    "key",
+    "created_at",
+    "updated_at",
+)
+
 
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin):
@@ -21,28 +44,8 @@ class VideoAdmin(admin.ModelAdmin):
     search_fields = ["title", "original_name", "uploaded_by__username", "uploaded_by__name"]
     list_select_related = ["uploaded_by"]
     date_hierarchy = "created_at"
-    fields = [
-        "title",
-        "uploaded_by",
-        "status",
-        "progress",
-        "error_code",
-        "error_detail",
-        "original_name",
-        "original_path",
-        "size_bytes",
-        "duration",
-        "width",
-        "height",
-        "has_audio",
-        "renditions",
-        "hls_dir",
-        "poster_path",
-        "key",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = [f for f in fields if f != "title"]
+    fields = VIDEO_FIELDS
+    readonly_fields = [f for f in VIDEO_FIELDS if f != "title"]
 
     def has_add_permission(self, request) -> bool:
         return False

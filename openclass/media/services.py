@@ -24,9 +24,10 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Protocol
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.db import transaction
 from django.http import UnreadablePostError
@@ -136,8 +137,14 @@ def find_upload(owner: User, key: str) -> Upload | None:
     return Upload.objects.select_related("video").filter(key=key, owner=owner).first()
 
 
+class Body(Protocol):
+    """What ``write_chunk`` reads a PATCH body from: the request itself, or any binary file."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 def write_chunk(
-    upload: Upload, offset: int, body: BinaryIO, *, content_length: int | None = None
+    upload: Upload, offset: int, body: Body, *, content_length: int | None = None
 ) -> Upload:
     """Append a PATCH body at ``offset`` to the part file, streaming it in 1 MB blocks.
 
@@ -425,7 +432,7 @@ def playback_token(video: Video, user: User) -> str:
     return signing.dumps([video.pk, user.pk], salt=_PLAYBACK_SALT)
 
 
-def read_playback_token(token: str, user: User) -> int:
+def read_playback_token(token: str, user: User | AnonymousUser) -> int:
     """The video id in ``token`` if it is genuine, unexpired and was issued to ``user``."""
     try:
         video_id, user_id = signing.loads(

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from openclass.accounts.capabilities import has_capability, require_capability
+from openclass.accounts.models import AuthenticatedRequest, User
 
 from . import access, services
 from .models import Upload, Video
@@ -56,7 +57,8 @@ def _video_headers(upload: Upload) -> dict[str, str]:
 
 @method_decorator(never_cache, name="dispatch")
 class TusView(View):
-    """Shared checks: the Tus-Resumable version and who may upload."""
+    """Shared checks: the Tus-Resumable version and who may upload (so past ``dispatch`` the
+    user holds "media.upload": signed in, hence the subclasses' ``AuthenticatedRequest``)."""
 
     http_method_names = ["options"]
 
@@ -85,7 +87,7 @@ class TusView(View):
 class UploadCreateView(TusView):
     http_method_names = ["options", "post"]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedRequest) -> HttpResponse:
         raw_length = request.headers.get("Upload-Length", "")
         if not raw_length.isdigit():
             return _tus_response(400, _("Upload-Length is missing or not a number."))
@@ -116,7 +118,7 @@ class UploadCreateView(TusView):
 class UploadView(TusView):
     http_method_names = ["options", "head", "patch", "delete"]
 
-    def _upload(self, request: HttpRequest, key: str) -> Upload:
+    def _upload(self, request: AuthenticatedRequest, key: str) -> Upload:
         upload = services.find_upload(request.user, key)
         if upload is None:
             raise Http404
@@ -128,7 +130,7 @@ class UploadView(TusView):
         except Http404:
             return _tus_response(404, _("No such upload."))
 
-    def head(self, request: HttpRequest, key: str) -> HttpResponse:
+    def head(self, request: AuthenticatedRequest, key: str) -> HttpResponse:
         upload = self._upload(request, key)
         return _tus_response(
             200,
@@ -137,7 +139,7 @@ class UploadView(TusView):
             **_video_headers(upload),
         )
 
-    def patch(self, request: HttpRequest, key: str) -> HttpResponse:
+    def patch(self, request: AuthenticatedRequest, key: str) -> HttpResponse:
         upload = self._upload(request, key)
         if request.content_type != TUS_CONTENT_TYPE:
             return _tus_response(415, _("Send the bytes as application/offset+octet-stream."))
@@ -156,7 +158,7 @@ class UploadView(TusView):
             return _tus_response(error.status, error.message, Upload_Offset=str(upload.offset))
         return _tus_response(204, Upload_Offset=str(upload.offset), **_video_headers(upload))
 
-    def delete(self, request: HttpRequest, key: str) -> HttpResponse:
+    def delete(self, request: AuthenticatedRequest, key: str) -> HttpResponse:
         upload = self._upload(request, key)
         try:
             services.terminate_upload(upload)
@@ -166,8 +168,8 @@ class UploadView(TusView):
 
 
 # --- Status --------------------------------------------------------------------------------------
-def _managed_video(request: HttpRequest, pk: int) -> Video:
-    return get_object_or_404(access.manageable_videos(request.user), pk=pk)
+def _managed_video(user: User, pk: int) -> Video:
+    return get_object_or_404(access.manageable_videos(user), pk=pk)
 
 
 @require_GET
@@ -176,24 +178,24 @@ def status(request: HttpRequest, pk: int) -> JsonResponse:
     """JSON for scripts polling a video until it is ready."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "not signed in"}, status=403)
-    video = _managed_video(request, pk)
+    video = _managed_video(request.user, pk)
     return JsonResponse(services.video_status(video))
 
 
 @login_required
 @require_GET
 @never_cache
-def status_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+def status_fragment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The status as an HTML fragment; htmx polls it every 2 s until the video is ready."""
-    video = _managed_video(request, pk)
+    video = _managed_video(request.user, pk)
     return render(request, "media/_status.html", {"video": video})
 
 
 @login_required
 @require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
+def retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Try a failed conversion again ("Try again" under the failure reason)."""
-    video = _managed_video(request, pk)
+    video = _managed_video(request.user, pk)
     services.retry_transcode(video)
     return redirect("media:detail", pk=video.pk)
 
@@ -201,7 +203,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Pages ---------------------------------------------------------------------------------------
 @login_required
 @require_GET
-def my_videos(request: HttpRequest) -> HttpResponse:
+def my_videos(request: AuthenticatedRequest) -> HttpResponse:
     """A teacher's videos with their state, and the form to upload a new one."""
     require_capability(request.user, "media.upload")
     return render(
@@ -216,9 +218,9 @@ def my_videos(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def video_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def video_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One video for its uploader (or an admin): the player once ready, the status before."""
-    video = _managed_video(request, pk)
+    video = _managed_video(request.user, pk)
     return render(
         request,
         "media/video_detail.html",
@@ -232,7 +234,7 @@ def video_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- HLS files -----------------------------------------------------------------------------------
 @require_GET
-def hls_file(request: HttpRequest, token: str, name: str) -> HttpResponse:
+def hls_file(request: HttpRequest, token: str, name: str) -> HttpResponseBase:
     """Serve one playlist, segment or poster of a ready video to the user its token was made for.
 
     Relative URLs in the playlists resolve under the same ``<token>/`` prefix, so one token
@@ -249,7 +251,7 @@ def hls_file(request: HttpRequest, token: str, name: str) -> HttpResponse:
     path, content_type = found
     if prefix := settings.VIDEO_ACCEL_REDIRECT_PREFIX:
         # nginx serves the file from its internal location; the app only said yes.
-        response = HttpResponse(content_type=content_type)
+        response: HttpResponseBase = HttpResponse(content_type=content_type)
         relative = path.relative_to(services.media_root().resolve()).as_posix()
         response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(relative)}"
     else:
