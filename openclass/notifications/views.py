@@ -1,13 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+
+from openclass.accounts.models import AuthenticatedRequest
 
 from . import services
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "notifications/list.html",
@@ -17,7 +19,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest) -> HttpResponse:
+def mark_read(request: AuthenticatedRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()]
     services.mark_read(request.user, ids or None)
     return redirect("notifications:list")

@@ -7,12 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from openclass.accounts.models import AuthenticatedRequest
+
 from .apps import FRESH_LOGIN
 from .home import build_home, find_landing
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """The viewer's home: the panels their capabilities show (``web.home``). A student who chose
     it goes straight to the lesson in progress, once, right after login; coming back to the home
     page later shows it as usual."""
@@ -24,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def resume_preference(request: HttpRequest) -> HttpResponse:
+def resume_preference(request: AuthenticatedRequest) -> HttpResponse:
     request.user.resume_at_login = request.POST.get("resume_at_login") == "1"
     request.user.save(update_fields=["resume_at_login"])
     return redirect("web:home")
