@@ -170,3 +170,24 @@ def open_page(chromium, server_url: str) -> Iterator[Callable[..., object]]:
         context.close()
     if problems:
         pytest.fail("Browser console errors:\n" + "\n".join(problems))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test with committed data restores the database it found (``serialized_rollback``).
+
+    A transactional test without it leaves the content types and permissions that Django makes
+    again after its flush, under new keys; the next test that restores the serialized database
+    then fails on them (UNIQUE constraint failed: django_content_type…), far from the cause.
+    """
+    wrong = [
+        item.nodeid
+        for item in items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if wrong:
+        raise pytest.UsageError(
+            "use @pytest.mark.django_db(transaction=True, serialized_rollback=True):\n"
+            + "\n".join(wrong)
+        )

@@ -53,7 +53,7 @@ def test_a_test_without_the_city_sees_no_city() -> None:
     assert not Organisation.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_city_is_committed_for_other_connections(city: City) -> None:
     """Sockets and live servers read through other threads' connections."""
     seen: list[int] = []
