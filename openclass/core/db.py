@@ -9,7 +9,7 @@ them go through the ORM's public API instead, to bisect a regression after an up
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.db import connections, router
@@ -206,7 +206,10 @@ class CompiledQuery:
         return converted
 
 
-class CompiledObjectQuery:
+M = TypeVar("M", bound=Model)
+
+
+class CompiledObjectQuery(Generic[M]):
     """One row of a model with the objects along its foreign keys, through a CompiledQuery.
 
     ``fields`` names, for the row itself (``""``) and for each path along foreign keys
@@ -217,7 +220,7 @@ class CompiledObjectQuery:
     ``values_list``.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], fields: dict[str, Sequence[str]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]], fields: dict[str, Sequence[str]]) -> None:
         self.build = build
         self.fields = fields
         self._parts: list[tuple[str, type[Model], list[str]]] | None = None
@@ -226,11 +229,14 @@ class CompiledObjectQuery:
     def _values(self, *values: int) -> QuerySet:
         queryset = self.build(*values)
         if self._parts is None:
-            parts = []
+            parts: list[tuple[str, type[Model], list[str]]] = []
             for path, names in self.fields.items():
-                model = queryset.model
+                model: type[Model] = queryset.model
                 for step in path.split("__") if path else []:
-                    model = model._meta.get_field(step).related_model
+                    related = model._meta.get_field(step).related_model
+                    if not isinstance(related, type):
+                        raise ValueError(f"{path!r}: {step} is not a relation")
+                    model = related
                 wanted = set(names)
                 # In the order of the model's own fields, as Model.from_db takes them.
                 ordered = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
@@ -243,7 +249,7 @@ class CompiledObjectQuery:
         ]
         return queryset.values_list(*lookups)
 
-    def first(self, *values: int) -> Model | None:
+    def first(self, *values: int) -> M | None:
         rows = self._read.rows(*values)
         if not rows:
             return None
@@ -261,4 +267,5 @@ class CompiledObjectQuery:
                 parent, _, attribute = path.rpartition("__")
                 if found.get(parent) is not None:
                     setattr(found[parent], attribute, obj)
-        return found[""]
+        # The row's own object ("") was made by ``from_db`` of the queryset's model: an M.
+        return cast("M | None", found[""])

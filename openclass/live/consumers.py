@@ -115,15 +115,15 @@ class ClassroomConsumer(PageConsumer):
             await self.send_json({"type": "waiting"})
             await self._tell(HOSTS, welcome.pop("presence"))
             return
-        await self._enter(welcome)
+        await self._enter(self.member, welcome)
 
     def _group(self, audience: Audience) -> str:
         return group_name(self.room_id, audience)
 
-    async def _enter(self, welcome: dict) -> None:
+    async def _enter(self, member: Member, welcome: dict) -> None:
         everyone, hosts = self._group(EVERYONE), self._group(HOSTS)
         await self.channel_layer.group_add(everyone, self.channel_name)
-        if self.member.is_host:
+        if member.is_host:
             await self.channel_layer.group_add(hosts, self.channel_name)
             self.listening = frozenset({everyone, hosts})
         else:
@@ -169,7 +169,8 @@ class ClassroomConsumer(PageConsumer):
     # --- from the page ------------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.member is None or not text_data or len(text_data) > MAX_MESSAGE_CHARS:
+        member = self.member
+        if member is None or not text_data or len(text_data) > MAX_MESSAGE_CHARS:
             return
         try:
             message = json.loads(text_data)
@@ -178,6 +179,8 @@ class ClassroomConsumer(PageConsumer):
         if not isinstance(message, dict):
             return
         kind = message.get("type")
+        if not isinstance(kind, str):
+            kind = None  # answered as an unknown message (a list, say, would not even hash)
         with translation.override(self.language or "ko"):
             if kind in LIMITED and not self._take_allowance():
                 await self._refuse(message, _("Not so fast: wait a moment and try again."))
@@ -189,12 +192,12 @@ class ClassroomConsumer(PageConsumer):
                 await self._start(message)
                 return
             try:
-                await self._dispatch(kind, message)
+                await self._dispatch(member, kind, message)
             except (PermissionDenied, ValidationError) as refusal:
                 await self.send_json({"type": "error", "message": _refusal(refusal)})
 
     async def _refuse(self, message: dict, text: str) -> None:
-        answer = REQUESTS.get(message.get("type"))
+        answer = REQUESTS.get(str(message.get("type")))
         if answer is not None:
             await self.send_json({"type": answer, "request": message.get("request"), "error": text})
         else:
@@ -242,8 +245,7 @@ class ClassroomConsumer(PageConsumer):
         self.allowance -= 1
         return True
 
-    async def _dispatch(self, kind: object, m: dict) -> None:
-        member = self.member
+    async def _dispatch(self, member: Member, kind: object, m: dict) -> None:
         if member.is_guest and (await call(presence.presence_of)(member))["person"]["waiting"]:
             return
         if kind == "chat":
@@ -327,14 +329,15 @@ class ClassroomConsumer(PageConsumer):
         if kind == "chat" and event["chat_group"] != self.chat_group:
             return  # another group's talk
         await self.send(text_data=event["text"])
-        if self.member is None:
+        member = self.member
+        if member is None:
             return
         if kind == "breakouts":
-            await self._follow_group(json.loads(event["text"])["rooms"])
-        if event.get("user") == self.member.user_id:
+            await self._follow_group(member, json.loads(event["text"])["rooms"])
+        if event.get("user") == member.user_id:
             if kind == "removed":
                 await self.close(CLOSE_DENIED)
-            elif kind == "admitted" and not self.member.is_host:
+            elif kind == "admitted" and not member.is_host:
                 await self.channel_layer.group_discard(self._group(WAITING), self.channel_name)
                 if json.loads(event["text"])["admitted"]:
                     self.listening = frozenset()
@@ -342,14 +345,14 @@ class ClassroomConsumer(PageConsumer):
                     self.member, welcome = await call(entry.rejoin)(
                         self.scope["user"], self.room_id
                     )
-                    await self._enter(welcome)
+                    await self._enter(self.member, welcome)
                 else:
                     await self.close(CLOSE_DENIED)
 
-    async def _follow_group(self, groups: list[dict]) -> None:
+    async def _follow_group(self, member: Member, groups: list[dict]) -> None:
         """Moved into a group, back to the class, or the groups closed: the page's chat becomes
         that of where they are now."""
-        group = chat.group_of(self.member.user_id, groups)
+        group = chat.group_of(member.user_id, groups)
         if group == self.chat_group:
             return
         self.chat_group = group

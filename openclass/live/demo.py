@@ -45,16 +45,17 @@ def build_demo_live() -> int:
     course.save(update_fields=["delivery"])
     today = timezone.localdate()
     past_day = today - datetime.timedelta(days=2)
+    past_start, past_end = datetime.time(10, 0), datetime.time(10, 40)
     past = Session.objects.create(
         course=course,
         kind=Session.Kind.LIVE,
         title=PAST_TITLE,
         day=past_day,
-        starts_at=datetime.time(10, 0),
-        ends_at=datetime.time(10, 40),
+        starts_at=past_start,
+        ends_at=past_end,
     )
-    start = _aware(past_day, past.starts_at)
-    end = _aware(past_day, past.ends_at)
+    start = _aware(past_day, past_start)
+    end = _aware(past_day, past_end)
     room = rooms.main_room(past)
     room.status = LiveRoom.Status.ENDED
     room.started_at, room.started_by, room.ended_at = start, teacher, end

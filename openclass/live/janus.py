@@ -102,8 +102,8 @@ class JanusClient:
         except (httpx.HTTPError, ValueError) as error:
             raise JanusUnavailable(f"{self.api_url}: {error}") from error
         if reply.get("janus") == "error":
-            error = reply.get("error") or {}
-            raise JanusError(int(error.get("code", 0)), str(error.get("reason", "")))
+            failure = reply.get("error") or {}
+            raise JanusError(int(failure.get("code", 0)), str(failure.get("reason", "")))
         return reply
 
     def info(self) -> dict:

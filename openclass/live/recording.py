@@ -176,7 +176,7 @@ def composite_command(
         base = f"shared{number}"
         shown.append(window)
         index += 1
-    if corner is not None and shown:
+    if camera is not None and corner is not None and shown:
         height = CORNER_WIDTH * CANVAS_HEIGHT // CANVAS_WIDTH
         graph.append(_fit("corner_in", camera.start, "corner", CORNER_WIDTH, height))
         graph.append(
@@ -248,19 +248,22 @@ def process(room_id: int) -> Recording:
     room = recording.room
     recording.status = Recording.Status.PROCESSING
     recording.save(update_fields=["status"])
-    janus_rooms = set(
-        LiveRoom.objects.filter(pk=room.pk)
-        .exclude(janus_room=None)
-        .values_list("janus_room", flat=True)
-    )
-    janus_rooms |= set(room.tickets.values_list("room__janus_room", flat=True))
+    numbers = [
+        *LiveRoom.objects.filter(pk=room.pk).values_list("janus_room", flat=True),
+        *room.tickets.values_list("room__janus_room", flat=True),
+    ]
+    janus_rooms = {number for number in numbers if number is not None}
     try:
         feeds = feeds_in(folder(room), janus_rooms)
         camera, screens = _host_feeds(room, feeds)
         if camera is None and not screens:
             raise RuntimeError("nothing of the teacher was recorded")
         with tempfile.TemporaryDirectory() as work:
-            merged = compose(camera, screens, Path(work)) if screens else merge(camera, Path(work))
+            merged = (
+                compose(camera, screens, Path(work))
+                if screens or camera is None
+                else merge(camera, Path(work))
+            )
             from openclass.media import services as media
 
             title = _("Recording: %(title)s") % {"title": room.session.title}

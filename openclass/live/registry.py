@@ -10,6 +10,7 @@ is created again on another server; everyone's page rejoins through the same doo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import threading
@@ -135,16 +136,15 @@ def place() -> JanusServer:
 
 def local_janus_config(events_url: str, **overrides) -> JanusConfig:
     """The configuration of the Janus this machine runs itself, from the settings."""
-    values = {
-        "token_auth_secret": settings.JANUS_TOKEN_SECRET,
-        "videoroom_admin_key": settings.JANUS_ADMIN_KEY,
-        "admin_secret": settings.JANUS_ADMIN_SECRET,
-        "events_url": events_url,
-        "events_user": "janus",
-        "events_password": settings.JANUS_EVENTS_PASSWORD,
-        "recordings_dir": str(settings.LIVE_RECORDINGS_DIR),
-        "http_port": settings.JANUS_PORT,
-        "admin_port": settings.JANUS_ADMIN_PORT,
-    }
-    values.update(overrides)
-    return JanusConfig(**values)
+    config = JanusConfig(
+        token_auth_secret=settings.JANUS_TOKEN_SECRET,
+        videoroom_admin_key=settings.JANUS_ADMIN_KEY,
+        admin_secret=settings.JANUS_ADMIN_SECRET,
+        events_url=events_url,
+        events_user="janus",
+        events_password=settings.JANUS_EVENTS_PASSWORD,
+        recordings_dir=str(settings.LIVE_RECORDINGS_DIR),
+        http_port=settings.JANUS_PORT,
+        admin_port=settings.JANUS_ADMIN_PORT,
+    )
+    return dataclasses.replace(config, **overrides)

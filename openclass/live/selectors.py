@@ -72,7 +72,8 @@ def to_watch(student: User) -> list[Recording]:
     return [
         recording
         for recording in recordings
-        if not recording.lesson.progress.filter(
+        if recording.lesson is not None  # as filtered above
+        and not recording.lesson.progress.filter(
             student=student, completed_at__isnull=False
         ).exists()
     ]

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.models import AuthenticatedRequest
+from openclass.core.csp import update_csp
 from openclass.core.views import perform
 from openclass.courses.models import Session
 
@@ -115,7 +117,7 @@ def _janus_origins() -> list[str]:
 
 
 @login_required
-def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
+def classroom(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     """The classroom page; who is refused learns it here, before any media is set up."""
     session = _live_session_or_404(session_id)
     if access.role_for(request.user, session) is None:
@@ -144,13 +146,13 @@ def classroom(request: HttpRequest, session_id: int) -> HttpResponse:
         },
     )
     # The browser signals to the Janus servers of the pool (media then flows peer to server).
-    response._csp_update = {"connect-src": _janus_origins()}
+    update_csp(response, {"connect-src": _janus_origins()})
     return response
 
 
 @login_required
 @require_POST
-def start(request: HttpRequest, session_id: int) -> HttpResponse:
+def start(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     session = _live_session_or_404(session_id)
     started = perform(request, rooms.start_class, request.user, session)
     if started:
@@ -161,7 +163,7 @@ def start(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def end(request: HttpRequest, room_id: int) -> HttpResponse:
+def end(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(LiveRoom.objects.select_related("session"), pk=room_id, parent=None)
     ended = perform(request, rooms.end_class, request.user, room)
     if not ended:
@@ -173,7 +175,7 @@ def end(request: HttpRequest, room_id: int) -> HttpResponse:
 
 
 @login_required
-def attendance(request: HttpRequest, room_id: int) -> HttpResponse:
+def attendance(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     """The host's live attendance: who is here now and the mark each would get."""
     room = get_object_or_404(
         LiveRoom.objects.select_related("session__course"), pk=room_id, parent=None
@@ -201,7 +203,7 @@ def attendance(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest, room_id: int) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(LiveRoom, pk=room_id, parent=None)
     if perform(request, live_attendance.confirm_attendance, request.user, room):
         messages.success(request, _("Attendance is confirmed."))
@@ -217,7 +219,7 @@ def _recording_of(room_id: int) -> Recording:
 
 @login_required
 @require_POST
-def share_recording(request: HttpRequest, room_id: int) -> HttpResponse:
+def share_recording(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     """The teacher shares the class's recording with the course."""
     if perform(request, recordings.share_recording, request.user, _recording_of(room_id)):
         messages.success(
@@ -232,7 +234,7 @@ def share_recording(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_recording(request: HttpRequest, room_id: int) -> HttpResponse:
+def delete_recording(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     """The teacher deletes the class's recording."""
     if perform(request, recordings.delete_recording, request.user, _recording_of(room_id)):
         messages.success(request, _("The recording is deleted."))

@@ -13,16 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import AuthenticatedRequest
+from openclass.core.csp import update_csp
 from openclass.media import services as media
 
 from .. import access, progress, selectors, services
 from ..forms import youtube_id
 from ..models import Lesson, LessonProgress
 from .lookup import visible_course_or_404
-
-# What django-csp's middleware reads off a response to widen its policy for that response (the
-# attribute its ``csp_update`` decorator sets; a lesson's kind decides it here, not the view).
-CSP_UPDATE = "_csp_update"
 
 
 @login_required
@@ -67,16 +64,15 @@ def lesson(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpRespon
     )
     # Only this page, and only for these lessons, lets in what lives elsewhere.
     if lesson.kind == Lesson.Kind.YOUTUBE:
-        setattr(
+        update_csp(
             response,
-            CSP_UPDATE,
             {
                 "script-src": ["https://www.youtube.com", "https://s.ytimg.com"],
                 "frame-src": ["https://www.youtube-nocookie.com", "https://www.youtube.com"],
             },
         )
     elif lesson.kind == Lesson.Kind.VIDEO_URL:
-        setattr(response, CSP_UPDATE, {"media-src": ["https:"], "connect-src": ["https:"]})
+        update_csp(response, {"media-src": ["https:"], "connect-src": ["https:"]})
     return response
 
 

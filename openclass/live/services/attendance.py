@@ -29,6 +29,8 @@ def class_bounds(room: LiveRoom) -> tuple[datetime.datetime, datetime.datetime]:
     start to the earlier of the scheduled and the real end (a class ended early leaves nobody
     "left early")."""
     session = room.session
+    # A live session has both times (``Session.clean``).
+    assert session.starts_at is not None and session.ends_at is not None
     start = timezone.make_aware(datetime.datetime.combine(session.day, session.starts_at))
     end = timezone.make_aware(datetime.datetime.combine(session.day, session.ends_at))
     if room.started_at and timezone.localdate(room.started_at) != session.day:
@@ -66,7 +68,7 @@ class LiveMark:
 
     @property
     def label(self) -> str:
-        return Status(self.status).label
+        return str(Status(self.status).label)
 
 
 def mark_from_stays(

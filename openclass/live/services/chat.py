@@ -143,7 +143,9 @@ def raise_hand(member: Member, raised: bool) -> dict:
 
 def lower_hand(member: Member, user_id: object) -> dict:
     require_host(member)
-    Participant.objects.filter(room_id=member.room_id, user_id=user_id).update(hand_raised_at=None)
+    Participant.objects.filter(
+        room_id=member.room_id, user_id=user_id if isinstance(user_id, int) else 0
+    ).update(hand_raised_at=None)
     return hand_queue(member.room_id)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from .. import registry
 from ..janus import JanusError, JanusUnavailable
 from ..models import LiveRoom, RejectedJoin, Stay, Ticket
+from .placement import placement_of
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def joined(
             and ticket.expires_at >= at
             and ticket.participant.removed_at is None
         )
-        if valid:
+        if ticket is not None and valid:
             ticket.used_at = at
             ticket.save(update_fields=["used_at"])
             Stay.objects.create(
@@ -82,8 +83,9 @@ def joined(
     if not valid:
         logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
         with contextlib.suppress(JanusError, JanusUnavailable):
-            registry.client(room.server).kick(
-                room.janus_room, secret=room.janus_secret, feed_id=feed_id
+            placement = placement_of(room)
+            registry.client(placement.server).kick(
+                placement.janus_room, secret=placement.secret, feed_id=feed_id
             )
     return valid
 

@@ -19,6 +19,7 @@ from ..access import Member, hosting, require_host
 from ..janus import JanusError, JanusUnavailable
 from ..models import LiveRoom, Participant, Stay, Ticket
 from .janus_events import end_stays
+from .placement import placement_of
 from .rooms import room_state
 
 
@@ -33,7 +34,7 @@ def _moderate(participant: Participant, kind: str, mute: bool) -> None:
     }
     for stream in streams:
         room = stays.get(stream["feed"])
-        if room is None or room.server is None:
+        if room is None or room.server is None or room.janus_room is None:
             continue
         with contextlib.suppress(JanusError, JanusUnavailable):
             registry.client(room.server).moderate(
@@ -52,7 +53,9 @@ def mute(member: Member, user_id: object, kind: str) -> dict:
     if kind not in ("audio", "video"):
         raise ValidationError(_("Unknown kind of stream."))
     participant = (
-        Participant.objects.filter(room_id=member.room_id, user_id=user_id)
+        Participant.objects.filter(
+            room_id=member.room_id, user_id=user_id if isinstance(user_id, int) else 0
+        )
         .select_related("user")
         .first()
     )
@@ -112,9 +115,10 @@ def remove_participant(member: Member, user_id: object) -> dict:
     feeds = _feeds_of(participant)
     end_stays(Stay.objects.filter(participant=participant), now)
     for feed_room, feed_id in feeds:
+        placement = placement_of(feed_room)  # a stay is in a room on Janus
         with contextlib.suppress(JanusError, JanusUnavailable):
-            registry.client(feed_room.server).kick(
-                feed_room.janus_room, secret=feed_room.janus_secret, feed_id=feed_id
+            registry.client(placement.server).kick(
+                placement.janus_room, secret=placement.secret, feed_id=feed_id
             )
     return {"type": "removed", "user": user.pk}
 
@@ -164,7 +168,9 @@ def admit_guest(member: Member, user_id: object, admitted: bool) -> dict:
     """Let a guest in from the waiting room, or turn them away."""
     require_host(member)
     updated = Participant.objects.filter(
-        room_id=member.room_id, user_id=user_id, role=Participant.Role.GUEST
+        room_id=member.room_id,
+        user_id=user_id if isinstance(user_id, int) else 0,
+        role=Participant.Role.GUEST,
     ).update(admission=Participant.Admission.ADMITTED if admitted else Participant.Admission.DENIED)
     if not updated:
         raise ValidationError(_("This person is not waiting."))

@@ -53,7 +53,7 @@ class Placement:
 def _create_on_janus(room: LiveRoom) -> Placement:
     """Create ``room`` on the least-loaded healthy server (a breakout room beside its class
     when that server answers). Touches no row of the room."""
-    parent_server = room.parent.server if room.parent_id else None
+    parent_server = room.parent.server if room.parent is not None else None
     if parent_server is not None and registry.is_healthy(parent_server):
         server = parent_server
     else:
@@ -127,6 +127,14 @@ def ensure_on_janus(room: LiveRoom) -> LiveRoom:
                 placement.janus_room, secret=placement.secret
             )
     return current
+
+
+def placement_of(room: LiveRoom) -> Placement:
+    """Where ``room`` is on Janus, for a room known to be there (``ensure_on_janus`` placed it,
+    or a ticket or a stay was issued in it): a room never placed is a bug (ValueError)."""
+    if room.server is None or room.janus_room is None:
+        raise ValueError(f"live room {room.pk} is not on Janus")
+    return Placement(room.server, room.janus_room, room.janus_secret)
 
 
 def is_placed(room: LiveRoom) -> bool:

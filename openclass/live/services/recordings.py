@@ -34,7 +34,7 @@ def record_class(member: Member, on: object) -> dict:
     actor, room = hosting(member, _("Only the course's teachers can record the class."))
     on = bool(on)
     room = LiveRoom.objects.select_related("server").get(pk=room.main.pk)
-    if room.status != LiveRoom.Status.OPEN or room.server is None:
+    if room.status != LiveRoom.Status.OPEN or room.server is None or room.janus_room is None:
         raise ValidationError(_("This live class is not running."))
     registry.client(room.server).set_recording(room.janus_room, secret=room.janus_secret, record=on)
     room.is_recording = on
@@ -65,7 +65,7 @@ def share_recording(actor: User, recording: Recording) -> Lesson:
     require_host_of(actor, room.session, _("Only the course's teachers can share the recording."))
     if recording.status != Recording.Status.READY or recording.video is None:
         raise ValidationError(_("The recording is not ready yet."))
-    if recording.lesson_id:
+    if recording.lesson is not None:
         return recording.lesson
     section_title = _("Live class recordings")
     section = Section.objects.filter(course=course, title=section_title).first()
@@ -108,9 +108,9 @@ def discard_recording(recording: Recording) -> None:
     """Delete a recording's video, lesson and files (the teacher's choice, or the retention
     period the course's opener set, operations step j)."""
     room = recording.room
-    if recording.lesson_id:
+    if recording.lesson is not None:
         recording.lesson.delete()
-    if recording.video_id:
+    if recording.video is not None:
         from openclass.media import services as media
 
         video = recording.video

@@ -27,7 +27,7 @@ from .. import registry
 from ..access import Member
 from ..janus import JanusError, JanusUnavailable, signed_token
 from ..models import LiveRoom, Participant, Ticket
-from .placement import ensure_on_janus, is_placed, random_id
+from .placement import ensure_on_janus, is_placed, placement_of, random_id
 from .rooms import participant_for
 
 
@@ -130,7 +130,7 @@ def prepare_ticket(member: Member, purpose: object = Ticket.Purpose.CAMERA) -> P
     classroom socket can do that off the database thread: the thread every socket's database
     work shares would otherwise wait on Janus for each join. Participant.DoesNotExist when
     their row went with the room."""
-    if purpose not in Ticket.Purpose.values:
+    if not isinstance(purpose, str) or purpose not in Ticket.Purpose.values:
         raise ValidationError(_("Unknown kind of stream."))
     participant = _SEAT.first(member.participant_id, member.user_id)
     if participant is None:
@@ -159,12 +159,13 @@ def prepare_ticket(member: Member, purpose: object = Ticket.Purpose.CAMERA) -> P
         raise PermissionDenied(_("The teacher has not allowed screen sharing."))
     if (
         room.parent_id is None
-        and participant.breakout_id
+        and participant.breakout is not None
         and participant.breakout.status == LiveRoom.Status.OPEN
     ):
         room = participant.breakout
     if not is_placed(room):
         room = ensure_on_janus(room)
+    placement = placement_of(room)
     now = timezone.now()
     ticket = Ticket(
         participant=participant,
@@ -177,9 +178,9 @@ def prepare_ticket(member: Member, purpose: object = Ticket.Purpose.CAMERA) -> P
     )
     insert_rows(Ticket, _TICKET_COLUMNS, [tuple(getattr(ticket, name) for name in _TICKET_COLUMNS)])
     grant = Grant(
-        server=room.server.public_url,
+        server=placement.server.public_url,
         token=signed_token(settings.JANUS_TOKEN_SECRET, _class_seconds_left(session)),
-        room=room.janus_room,
+        room=placement.janus_room,
         feed_id=ticket.feed_id,
         room_token=ticket.token,
         display=member.name,
@@ -193,10 +194,10 @@ def allow_ticket(pending: PendingTicket) -> bool:
     """Put the ticket's token on its Janus room's allowed list. Touches no database; False
     when the room must be opened again first (``place_ticket_again``): its server stopped
     answering, or it no longer has the room (a restart)."""
-    room = pending.room
+    placement = placement_of(pending.room)
     try:
-        registry.client(room.server).allow(
-            room.janus_room, secret=room.janus_secret, tokens=[pending.ticket.token]
+        registry.client(placement.server).allow(
+            placement.janus_room, secret=placement.secret, tokens=[pending.ticket.token]
         )
     except JanusUnavailable:
         return False
@@ -211,16 +212,16 @@ def place_ticket_again(pending: PendingTicket) -> PendingTicket:
     """The ticket's room was not where it should be: note the server's health, open the room
     again (elsewhere if need be), and move the ticket there; JanusUnavailable when no server
     answers."""
-    room = pending.room
-    registry.check(room.server)
-    room = ensure_on_janus(room)
+    registry.check(placement_of(pending.room).server)
+    room = ensure_on_janus(pending.room)
+    placement = placement_of(room)
     ticket = pending.ticket
     ticket.room = room
     # Re-opening the room voided the tickets of its old self, this one among them.
     Ticket.objects.filter(token=ticket.token).update(room=room, revoked_at=None)
-    registry.client(room.server).allow(
-        room.janus_room, secret=room.janus_secret, tokens=[ticket.token]
+    registry.client(placement.server).allow(
+        placement.janus_room, secret=placement.secret, tokens=[ticket.token]
     )
-    pending.grant.server = room.server.public_url
-    pending.grant.room = room.janus_room
+    pending.grant.server = placement.server.public_url
+    pending.grant.room = placement.janus_room
     return PendingTicket(ticket, room, pending.grant)
