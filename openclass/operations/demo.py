@@ -81,6 +81,7 @@ def build_demo_operations() -> int:
     _rates(office)
 
     klass = homeroom_classes(teacher).first()
+    assert klass is not None  # the demo city's teachers each have a homeroom class
     week = datetime.timedelta(days=7)
     instructor = User.objects.get(username="instructor01")
 
@@ -189,12 +190,14 @@ def _finished_last_month(application, topic, office, teacher, instructor, today)
     workflow.invite_instructor(teacher, finished, instructor)
     workflow.accept_invitation(instructor, finished)
     finished = workflow.open_course(teacher, finished)
+    assert finished.course is not None  # "open" made it
     last_month = pay.first_of_month(today) - datetime.timedelta(days=1)
     days = [last_month.replace(day=10), last_month.replace(day=17)]
     students = list(User.objects.filter(enrolments__course=finished.course).order_by("username"))
     for session, day in zip(finished.course.sessions.order_by("day"), days, strict=True):
         session.day = day
         session.save(update_fields=["day"])
+        assert session.starts_at is not None  # a live session, at the application's times
         start = timezone.make_aware(datetime.datetime.combine(day, session.starts_at))
         LiveRoom.objects.create(
             session=session,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import Organisation
 from openclass.catalog.models import Topic
+from openclass.core.forms import get_field
 from openclass.courses.models import Course
 
 from .models import Call, InstructorProfile
@@ -28,9 +29,13 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args, calls, audiences, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["call"].queryset = Call.objects.filter(pk__in=[c.pk for c in calls])
-        self.fields["audience"].queryset = audiences
-        self.fields["topic"].queryset = Topic.objects.filter(calls__in=calls).distinct()
+        get_field(self, "call", forms.ModelChoiceField).queryset = Call.objects.filter(
+            pk__in=[c.pk for c in calls]
+        )
+        get_field(self, "audience", forms.ModelChoiceField).queryset = audiences
+        get_field(self, "topic", forms.ModelChoiceField).queryset = Topic.objects.filter(
+            calls__in=calls
+        ).distinct()
 
 
 class TimeSlotForm(forms.Form):

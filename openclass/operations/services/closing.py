@@ -34,7 +34,7 @@ QUESTIONS = ("clarity", "instructor", "overall")
 def get_respondent_kind(user: User, application: Application) -> str | None:
     """Who ``user`` answers the survey as (a student of the course, the school), or ``None``
     when they may not answer it (yet)."""
-    if application.state not in (State.COMPLETED, State.CLOSED) or not application.course_id:
+    if application.state not in (State.COMPLETED, State.CLOSED) or application.course is None:
         return None
     if is_enrolled(user, application.course):
         return SurveyResponse.Respondent.STUDENT
@@ -89,8 +89,10 @@ class Results:
 
 
 def _mean(value) -> Decimal | None:
-    if value is None:
-        return None
+    return None if value is None else _rounded(value)
+
+
+def _rounded(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
@@ -118,7 +120,7 @@ def get_ratings(instructor_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
         .annotate(mean=Avg("overall"), answers=Count("pk"))
     )
     return {
-        row["application__instructor"]: (_mean(row["mean"]), row["answers"])
+        row["application__instructor"]: (_rounded(row["mean"]), row["answers"])
         for row in rows
         if row["answers"] >= MIN_ANSWERS_SHOWN
     }
@@ -152,7 +154,7 @@ def decide_recordings(
     locked.recording_days = days if choice == Recording.DELETE else None
     locked.recording_decided_at = now
     locked.save(update_fields=["recording", "recording_days", "recording_decided_at"])
-    if choice == Recording.PUBLISH:
+    if choice == Recording.PUBLISH and locked.course is not None:  # (its course deleted: none)
         owner = locked.course.owner
         for kept in live_selectors.kept_for(locked.course):
             if kept.status == kept.Status.READY and not kept.lesson_id:
@@ -178,6 +180,8 @@ def enforce_recording_retention(now: datetime.datetime | None = None) -> int:
         recording=Recording.DELETE, recording_decided_at__isnull=False, course__isnull=False
     ).select_related("course")
     for application in due:
+        if application.recording_decided_at is None or application.course is None:
+            continue  # as filtered above
         if (
             application.recording_decided_at
             + datetime.timedelta(days=application.recording_days or 0)

@@ -90,7 +90,7 @@ class SessionHeld:
 
 def list_sessions_held(application: Application) -> list[SessionHeld]:
     """The sessions of the application's course in order, for confirming them (step g)."""
-    if not application.course_id:
+    if application.course is None:
         return []
     rows = []
     for session in application.course.sessions.select_related("report", "lesson"):
@@ -265,6 +265,7 @@ def _price(
     """Write the line that brings the instructor's pay for ``report`` to what it is worth now:
     the whole amount the first time, the difference (an adjustment) after a change."""
     instructor = application.instructor
+    assert instructor is not None  # sessions are held, and paid, once an instructor accepted
     profile = InstructorProfile.objects.get(user=instructor)
     month = open_month_for(report.session.day)
     paid_before = PayLine.objects.filter(report=report).aggregate(

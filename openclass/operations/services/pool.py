@@ -53,10 +53,9 @@ def save_profile(
         raise PermissionDenied(_("Only instructors and teachers can join the pool."))
     if not topics:
         raise ValidationError({"topics": _("Choose at least one field.")})
-    profile = InstructorProfile.objects.select_for_update().filter(user=user).first()
-    created = profile is None
-    if created:
-        profile = InstructorProfile(user=user)
+    existing = InstructorProfile.objects.select_for_update().filter(user=user).first()
+    created = existing is None
+    profile = InstructorProfile(user=user) if existing is None else existing
     changed = created or (
         profile.career != career.strip()
         or profile.kind != kind

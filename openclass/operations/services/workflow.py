@@ -213,7 +213,7 @@ def _check_request(
         errors["sessions"] = _("Preferred dates cannot be in the past.")
     elif any(wish.ends_at <= wish.starts_at for wish in sessions):
         errors["sessions"] = _("Each session must end after it starts.")
-    if errors:
+    if errors or school is None:  # (no school: "audience" is among the errors)
         raise ValidationError(errors)
     return school
 
@@ -450,13 +450,15 @@ def _create_course(actor: User, application: Application) -> Course:
     """Steps d and e: the course and its timeline from the application, with the students of
     the school, grade or class it is for enrolled. The instructor and the applicant teach it."""
     instructor = application.instructor
+    assert instructor is not None  # "open" follows the instructor's "accept"
     profile = InstructorProfile.objects.filter(user=instructor).first()
     own = profile is not None and profile.registered_by_school_id == application.school_id
-    scope = {
+    scopes: dict[str, str] = {
         Organisation.Kind.SCHOOL: Course.Scope.SCHOOL,
         Organisation.Kind.GRADE: Course.Scope.GRADE,
         Organisation.Kind.CLASS: Course.Scope.CLASS,
-    }[application.audience.kind]
+    }
+    scope = scopes[application.audience.kind]
     wishes = list(application.preferred_sessions.all())
     course = Course.objects.create(
         title=application.title,
@@ -548,6 +550,7 @@ def _notify_for(
     """Tell whoever the new state waits for (never the actor themself)."""
     url = reverse("operations:application", args=[application.pk])
     title = application.title
+    people: Sequence[User | None]  # an application's instructor is None until one is invited
     if state == State.SUBMITTED:
         people = office_admins()
         subject = _("New course application: %(title)s") % {"title": title}

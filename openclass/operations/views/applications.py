@@ -9,13 +9,14 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.db.models import Field
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import has_capability, require_capability
-from openclass.accounts.models import User
+from openclass.accounts.models import AuthenticatedRequest, User
 from openclass.accounts.scoping import school_of
 from openclass.core.views import perform
 from openclass.notifications import services as notifications
@@ -26,7 +27,7 @@ from ..models import Application, SurveyResponse
 from ..services import closing, pay, pool, workflow
 
 
-def _visible_or_404(request: HttpRequest, pk: int) -> Application:
+def _visible_or_404(request: AuthenticatedRequest, pk: int) -> Application:
     return get_object_or_404(
         access.visible_applications(request.user).select_related(
             "call", "school", "audience", "topic", "applicant", "instructor", "course"
@@ -36,7 +37,7 @@ def _visible_or_404(request: HttpRequest, pk: int) -> Application:
 
 
 @login_required
-def applications(request: HttpRequest) -> HttpResponse:
+def applications(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "operations.view_applications")
     rows = access.visible_applications(request.user).select_related(
         "school", "audience", "topic", "instructor"
@@ -57,7 +58,7 @@ def applications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def application(request: HttpRequest, pk: int) -> HttpResponse:
+def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
     notifications.mark_seen(request.user, request.path)
     steps = workflow.list_available_steps(request.user, application)
@@ -88,9 +89,9 @@ def _step_command(post: QueryDict) -> Callable[[User, Application], Application]
     form: the reason, the chosen instructor."""
     reason = post.get("reason", "")
     instructor = None
-    if post.get("instructor", "").isdigit():
-        instructor = User.objects.filter(pk=int(post["instructor"])).first()
-    return {
+    if (instructor_id := post.get("instructor", "")).isdigit():
+        instructor = User.objects.filter(pk=int(instructor_id)).first()
+    commands: dict[str, Callable[[User, Application], Application]] = {
         "approve": workflow.approve_application,
         "request_changes": partial(workflow.request_changes, reason=reason),
         "reject": partial(workflow.reject_application, reason=reason),
@@ -101,12 +102,13 @@ def _step_command(post: QueryDict) -> Callable[[User, Application], Application]
         "decline": partial(workflow.decline_invitation, reason=reason),
         "open": workflow.open_course,
         "close": workflow.close_application,
-    }.get(post.get("action", ""))
+    }
+    return commands.get(post.get("action", ""))
 
 
 @login_required
 @require_POST
-def step(request: HttpRequest, pk: int) -> HttpResponse:
+def step(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
     command = _step_command(request.POST)
     if command is None:
@@ -117,11 +119,11 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def apply(request: HttpRequest) -> HttpResponse:
-    if not access.can_apply(request.user):
+def apply(request: AuthenticatedRequest) -> HttpResponse:
+    school = school_of(request.user)
+    if school is None or not access.can_apply(request.user):  # (one applies for one's school)
         raise PermissionDenied
     calls = workflow.list_open_calls()
-    school = school_of(request.user)
     form = ApplicationForm(
         request.POST or None, calls=calls, audiences=school.subtree().exclude(kind="office")
     )
@@ -156,7 +158,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def survey(request: HttpRequest, pk: int) -> HttpResponse:
+def survey(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Students of the course and the school answer once; the office, the school and the
     instructor see the results (averages and comments, never who)."""
     application = get_object_or_404(
@@ -187,9 +189,8 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
     if sent:
         messages.success(request, _("Thank you: your answer is anonymous."))
         return redirect("operations:survey", application.pk)
-    questions = [
-        (name, SurveyResponse._meta.get_field(name).verbose_name) for name in closing.QUESTIONS
-    ]
+    fields = [SurveyResponse._meta.get_field(name) for name in closing.QUESTIONS]
+    questions = [(field.name, field.verbose_name) for field in fields if isinstance(field, Field)]
     return render(
         request,
         "operations/survey.html",
@@ -208,7 +209,7 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def recordings(request: HttpRequest, pk: int) -> HttpResponse:
+def recordings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
     days = request.POST.get("recording_days", "")
     if perform(

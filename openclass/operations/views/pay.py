@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import has_capability, require_capability
-from openclass.accounts.models import User
+from openclass.accounts.models import AuthenticatedRequest, User
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 from openclass.courses.models import Session
@@ -33,7 +33,7 @@ def _month(request: HttpRequest) -> datetime.date:
         return pay.first_of_month(timezone.localdate())
 
 
-def _session_of(request: HttpRequest, pk: int, session_id: int) -> Session:
+def _session_of(request: AuthenticatedRequest, pk: int, session_id: int) -> Session:
     application = get_object_or_404(access.visible_applications(request.user), pk=pk)
     return get_object_or_404(Session, pk=session_id, course=application.course_id)
 
@@ -41,12 +41,12 @@ def _session_of(request: HttpRequest, pk: int, session_id: int) -> Session:
 def _flash_errors(request: HttpRequest, form: BaseForm) -> None:
     for problems in form.errors.values():
         for problem in problems:
-            messages.error(request, problem)
+            messages.error(request, str(problem))  # (an ErrorList gives its messages)
 
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, pk: int, session_id: int) -> HttpResponse:
     session = _session_of(request, pk, session_id)
     form = SessionReportForm(request.POST)
     if not form.is_valid():
@@ -65,7 +65,7 @@ def confirm(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def change(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
+def change(request: AuthenticatedRequest, pk: int, session_id: int) -> HttpResponse:
     session = _session_of(request, pk, session_id)
     report = get_object_or_404(SessionReport, session=session)
     form = SessionReportForm(request.POST)
@@ -87,7 +87,7 @@ def change(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
 
 
 @login_required
-def pay_home(request: HttpRequest) -> HttpResponse:
+def pay_home(request: AuthenticatedRequest) -> HttpResponse:
     """The office's payroll of a month; an instructor's own statement."""
     month = _month(request)
     if has_capability(request.user, "pay.view_all"):
@@ -104,7 +104,7 @@ def pay_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def instructor_statement(request: HttpRequest, user_id: int) -> HttpResponse:
+def instructor_statement(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     require_capability(request.user, "pay.view_all")
     return _statement(request, get_object_or_404(User, pk=user_id), _month(request))
 
@@ -125,7 +125,7 @@ def _statement(request: HttpRequest, instructor: User, month: datetime.date) -> 
 
 @login_required
 @require_POST
-def close_month(request: HttpRequest) -> HttpResponse:
+def close_month(request: AuthenticatedRequest) -> HttpResponse:
     month = _month(request)
     if perform(request, pay.close_month, request.user, month):
         messages.success(request, _("The month is closed for payroll."))

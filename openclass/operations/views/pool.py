@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import has_capability, require_capability
+from openclass.accounts.models import AuthenticatedRequest
 from openclass.catalog.models import Topic
 from openclass.core.downloads import download_response
 from openclass.core.views import perform
@@ -23,7 +24,7 @@ from ..services import pool
 
 
 @login_required
-def pool_list(request: HttpRequest) -> HttpResponse:
+def pool_list(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "pool.view")
     topic = Topic.objects.filter(pk=request.GET.get("topic") or 0).first()
     text = request.GET.get("q", "")[:100]
@@ -40,7 +41,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest, pk: int) -> HttpResponse:
+def profile(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(
         access.visible_profiles(request.user).select_related("user", "registered_by_school"),
         pk=pk,
@@ -78,7 +79,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_profile(request: HttpRequest) -> HttpResponse:
+def my_profile(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     require_capability(user, "pool.own_profile")
     current = InstructorProfile.objects.filter(user=user).first()
@@ -126,7 +127,7 @@ def _own_profile_or_404(request: HttpRequest) -> InstructorProfile:
 
 @login_required
 @require_POST
-def my_availability(request: HttpRequest) -> HttpResponse:
+def my_availability(request: AuthenticatedRequest) -> HttpResponse:
     profile = _own_profile_or_404(request)
     slots = TimeSlotFormSet(request.POST, prefix="slots")
     if not slots.is_valid():
@@ -144,7 +145,7 @@ def my_availability(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_document(request: HttpRequest) -> HttpResponse:
+def my_document(request: AuthenticatedRequest) -> HttpResponse:
     profile = _own_profile_or_404(request)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -153,18 +154,18 @@ def my_document(request: HttpRequest) -> HttpResponse:
     else:
         for problems in form.errors.values():
             for problem in problems:
-                messages.error(request, problem)
+                messages.error(request, str(problem))  # (an ErrorList gives its messages)
     return redirect("operations:my_profile")
 
 
 @login_required
-def document(request: HttpRequest, pk: int) -> FileResponse:
+def document(request: AuthenticatedRequest, pk: int) -> FileResponse:
     document = get_object_or_404(access.visible_documents(request.user), pk=pk)
     return download_response(document.file, document.file.name.rsplit("/", 1)[-1])
 
 
 @login_required
-def register_own(request: HttpRequest) -> HttpResponse:
+def register_own(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "pool.register")
     form = OwnInstructorForm(request.POST or None)
     issued = None
