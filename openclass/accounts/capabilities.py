@@ -86,6 +86,11 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     "live.host": (STAFF, "start and run a live class of a course they manage"),
     "live.attend": (frozenset({STUDENT}), "join the live classes of their courses"),
     "live.watch_child": (frozenset({PARENT}), "join their child's live class as a guest"),
+    "live.join": (
+        frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "enter one live class in some part (live.access.role_for decides which): what a link "
+        "to a classroom asks",
+    ),
     # operations
     "operations.apply": (
         frozenset({TEACHER, SCHOOL_ADMIN}),

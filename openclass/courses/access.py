@@ -238,3 +238,17 @@ def viewer_of(user: User, course: Course) -> CourseViewer:
         is_student=_active(user) and is_enrolled(user, course),
         can_manage=can_manage_course(user, course),
     )
+
+
+def attendance_record_students(viewer: User) -> QuerySet[User]:
+    """Students whose attendance in every course ``viewer`` may open (the student themself,
+    their parents, their teachers and school): the people scoping lets them see."""
+    return scoping.visible_users(viewer).filter(role=Role.STUDENT)
+
+
+def readable_attendance_records(viewer: User, students: list[User]) -> set[int]:
+    """Which of ``students`` a page may link to their attendance record for ``viewer``: the
+    same rule as the record's page (an instructor reads a course's grid, not the students'
+    records across their other courses)."""
+    ids = [student.pk for student in students]
+    return set(attendance_record_students(viewer).filter(pk__in=ids).values_list("pk", flat=True))

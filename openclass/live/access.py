@@ -52,6 +52,13 @@ def may_host(user: User, session: Session) -> bool:
     return has_capability(user, "live.host", session.course)
 
 
+@object_rule("live.join")
+def may_join(user: User, session: Session) -> bool:
+    """Whether ``user`` may enter ``session``'s live class at all: what a page linking to the
+    classroom asks (``has_capability(user, "live.join", session)``) from areas below live."""
+    return role_for(user, session) is not None
+
+
 def role_for(user: User, session: Session) -> str | None:
     """The part ``user`` may play in ``session``'s live class, or None when they may not enter
     (see the module's docstring)."""

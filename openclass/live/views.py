@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.csp import update_csp
 from openclass.core.views import perform
@@ -120,7 +121,7 @@ def _janus_origins() -> list[str]:
 def classroom(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     """The classroom page; who is refused learns it here, before any media is set up."""
     session = _live_session_or_404(session_id)
-    if access.role_for(request.user, session) is None:
+    if not has_capability(request.user, "live.join", session):
         raise PermissionDenied(_("This live class is not open to you."))
     room = rooms.main_room(session)
     participant = rooms.participant_for(request.user, room)

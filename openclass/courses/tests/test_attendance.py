@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -156,3 +157,54 @@ def test_timeline_lists_sessions_and_managers_add_them(client, week: Courses) ->
     )
     assert response.status_code == 302
     assert course.sessions.filter(kind=Session.Kind.LIVE).count() == 1
+
+
+def _links_in_main(html: str) -> list[str]:
+    main = html[html.index("<main") : html.index("</main>")]
+    return sorted(
+        set(re.findall(r'href="(/[^"#?]*)"', main)) - {reverse("web:home")},
+    )
+
+
+def _assert_every_link_opens(client, page_url: str) -> list[str]:
+    page = client.get(page_url)
+    assert page.status_code == 200
+    links = _links_in_main(page.content.decode())
+    refused = [(link, client.get(link).status_code) for link in links]
+    assert [pair for pair in refused if pair[1] >= 400] == []
+    return links
+
+
+def test_the_timeline_links_only_what_the_viewer_may_open(client, week: Courses) -> None:
+    """A parent reads the timeline of their child's course but studies no lesson: the session
+    titles are not links (each answered 403 before)."""
+    north = week.city.north
+    timeline = reverse("courses:timeline", args=[week.class_course.pk])
+    lesson = reverse("courses:lesson", args=[week.class_course.pk, week.video.pk])
+    client.force_login(north.parent_a1)
+    assert lesson not in _assert_every_link_opens(client, timeline)
+    client.force_login(north.student_a1)
+    assert lesson in _assert_every_link_opens(client, timeline)
+
+
+def test_the_grid_links_to_the_student_records_the_viewer_may_open(client, week: Courses) -> None:
+    """The instructor of an office course reads its grid, not the students' records across
+    their other courses (those links answered 404); their homeroom teacher reads both."""
+    north, instructor = week.city.north, week.city.instructor
+    services.enrol(week.city.office_admin, week.office_course, [north.student_a1])
+    Session.objects.create(
+        course=week.office_course,
+        kind=Session.Kind.RECORDED,
+        title="독도의 역사",
+        day=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    record = reverse("courses:student_attendance", args=[north.student_a1.pk])
+    client.force_login(instructor)
+    grid = reverse("courses:attendance", args=[week.office_course.pk])
+    assert north.student_a1.name in client.get(grid).content.decode()
+    assert record not in _assert_every_link_opens(client, grid)
+    assert client.get(record).status_code == 404
+    client.force_login(north.homeroom_a)
+    assert record in _assert_every_link_opens(
+        client, reverse("courses:attendance", args=[week.class_course.pk])
+    )

@@ -10,15 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openclass.accounts import scoping
-from openclass.accounts.capabilities import require_capability
+from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, Organisation, User
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 
 from .. import access, reports, services
 from ..forms import CorrectionForm, SessionForm
-from ..models import Attendance, AttendanceCorrection
+from ..models import Attendance, AttendanceCorrection, Session
 from .lookup import managed_course_or_404, visible_course_or_404
 
 
@@ -37,14 +36,21 @@ def timeline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             if added:
                 messages.success(request, _("The session is added to the timeline."))
                 return redirect("courses:timeline", pk=course.pk)
-    sessions = list(course.sessions.select_related("lesson"))
+    sessions = list(course.sessions.select_related("lesson", "course"))
+    viewer = access.viewer_of(request.user, course)
     mine = {}
-    if access.is_enrolled(request.user, course):
+    if viewer.is_student:
         grid = reports.course_grid(request.user, course)
         if grid.rows:
             mine = {cell.session.pk: cell for cell in grid.rows[0].cells}
     for session in sessions:
         session.my_mark = mine.get(session.pk)
+        # A link only where its page lets the viewer in (the rule that guards it).
+        session.may_open = (
+            has_capability(request.user, "live.join", session)
+            if session.kind == Session.Kind.LIVE
+            else viewer.may_open_lessons
+        )
     return render(
         request,
         "courses/timeline.html",
@@ -103,6 +109,9 @@ def attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "klass": klass,
             "classes": classes,
             "can_correct": True,
+            "record_readable": access.readable_attendance_records(
+                request.user, [row.student for row in grid.rows]
+            ),
         },
     )
 
@@ -169,8 +178,6 @@ def correct(
 def student_attendance(request: AuthenticatedRequest, student_id: int) -> HttpResponse:
     """One student's attendance in every course, for the student, their parents and their
     teachers."""
-    student = get_object_or_404(
-        scoping.visible_users(request.user).filter(role=User.Role.STUDENT), pk=student_id
-    )
+    student = get_object_or_404(access.attendance_record_students(request.user), pk=student_id)
     rows = reports.student_record(request.user, student)
     return render(request, "courses/student_attendance.html", {"student": student, "rows": rows})
