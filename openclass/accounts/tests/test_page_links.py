@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import translation
 
+from openclass.accounts.models import ParentLink
 from openclass.accounts.tests.fixtures import City
 
 
@@ -57,3 +58,19 @@ def test_a_parent_sees_their_children_under_that_name(client, city: City) -> Non
     with translation.override("en"):
         page = client.get(reverse("accounts:people"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My children" in page and city.north.student_a1.username in page
+
+
+def test_a_parents_page_names_only_the_children_the_viewer_may_see(client, city: City) -> None:
+    """The parent of a student in class A also has a child in class B: class A's homeroom
+    teacher sees the parent's page with the first child only (the second one's link answered
+    404, and named a child the teacher may not see)."""
+    north = city.north
+    ParentLink.objects.create(parent=north.parent_a1, student=north.student_b1)
+    client.force_login(north.homeroom_a)
+    page = client.get(reverse("accounts:person", args=[north.parent_a1.pk])).content.decode()
+    assert reverse("accounts:person", args=[north.student_a1.pk]) in page
+    assert north.student_b1.name not in page
+    assert client.get(reverse("accounts:person", args=[north.student_b1.pk])).status_code == 404
+    client.force_login(north.admin)
+    page = client.get(reverse("accounts:person", args=[north.parent_a1.pk])).content.decode()
+    assert reverse("accounts:person", args=[north.student_b1.pk]) in page

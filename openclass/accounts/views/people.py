@@ -65,7 +65,11 @@ def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "person": target,
             "can_reset_password": has_capability(request.user, "people.reset_password", target),
             "parents": User.objects.filter(child_links__student=target),
-            "children": scoping.children_of(target).select_related("organisation"),
+            # Only the children the viewer may see: a parent's page names no child of another
+            # class to their child's teacher (and links none that would answer 404).
+            "children": scoping.children_of(target)
+            .filter(pk__in=scoping.visible_users(request.user).values("pk"))
+            .select_related("organisation"),
         },
     )
 
