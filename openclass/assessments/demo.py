@@ -236,6 +236,7 @@ def _drawing_assignment(lesson: Lesson, teacher: User) -> Assignment:
 
 
 def _rubric_picks(assignment: Assignment, rng: random.Random) -> list[assignments.RubricPick]:
+    assert assignment.rubric is not None  # the demo's assignment is graded with its rubric
     picks = []
     for criterion in assignment.rubric.criteria.prefetch_related("levels"):
         levels = list(criterion.levels.all())

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BoundField, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from openclass.accounts.models import User
+from openclass.core.forms import get_field
 
 from ..models import Assignment, Rubric, RubricCriterion, RubricLevel
 from ..services import assignments, rubrics
@@ -66,11 +69,13 @@ class AssignmentSettingsForm(forms.ModelForm):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for name in ("due_at", "accept_until"):
-            self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+            field = get_field(self, name, forms.DateTimeField)
+            field.input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         choices = rubrics.rubrics_of(user)
         if self.instance.rubric_id:
             choices = choices | Rubric.objects.filter(pk=self.instance.rubric_id)
-        self.fields["rubric"].queryset = choices.distinct().order_by("title", "pk")
+        rubric = get_field(self, "rubric", forms.ModelChoiceField)
+        rubric.queryset = choices.distinct().order_by("title", "pk")
         self.fields["rubric"].help_text = _(
             "Grade with a rubric instead of a single score; its total is scaled to the maximum "
             "score."
@@ -79,17 +84,20 @@ class AssignmentSettingsForm(forms.ModelForm):
             "mb": assignments.FILE_MAX_MB
         }
 
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        # ModelForm copies the cleaned values onto the instance in _post_clean, after clean():
-        # run the assignment rules on the values as they will be saved.
-        if not self.errors:
+    def full_clean(self) -> None:
+        super().full_clean()
+        # ModelForm copies the cleaned values onto the instance last in full_clean, after
+        # clean(): run the assignment rules on the values as they will be saved (a form that
+        # is not bound was not cleaned).
+        if self.is_bound and not self.errors:
             for field, message in assignments.settings_errors(self.instance).items():
                 self.add_error(field if field in self.fields else None, message)
 
 
 class InstructionFilesForm(forms.Form):
-    files = MultipleFileField(label=_("Add files to the instructions"))
+    # A field named "files": the form's metaclass takes it off the class, so it does not
+    # shadow ``BaseForm.files`` (the uploads), but the stubs cannot know.
+    files = MultipleFileField(label=_("Add files to the instructions"))  # type: ignore[assignment]
 
 
 class SubmissionForm(forms.Form):
@@ -99,7 +107,7 @@ class SubmissionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12}),
         max_length=assignments.TEXT_MAX_CHARS,
     )
-    files = MultipleFileField(label=_("Files"))
+    files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]  # (as above)
     keep_files = forms.BooleanField(
         label=_("Keep the files of my previous version"), required=False, initial=True
     )
@@ -126,6 +134,15 @@ class SubmissionForm(forms.Form):
             }
 
 
+@dataclass(frozen=True)
+class CriterionFields:
+    """A rubric criterion of ``GradeForm`` with its level and comment fields."""
+
+    criterion: RubricCriterion
+    level: BoundField
+    comment: BoundField
+
+
 class GradeForm(forms.Form):
     """A score, or one level per rubric criterion with a comment; feedback and a file back."""
 
@@ -141,8 +158,8 @@ class GradeForm(forms.Form):
     def __init__(self, *args, assignment: Assignment, submission, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.assignment = assignment
-        self.criteria = []
-        if assignment.rubric_id:
+        self.criteria: list[CriterionFields] = []
+        if assignment.rubric is not None:
             del self.fields["score"]
             given = {score.criterion_id: score for score in submission.rubric_scores.all()}
             for criterion in assignment.rubric.criteria.prefetch_related("levels"):
@@ -165,11 +182,7 @@ class GradeForm(forms.Form):
                     self.initial.setdefault(level_name, given[criterion.pk].level_id)
                     self.initial.setdefault(comment_name, given[criterion.pk].comment)
                 self.criteria.append(
-                    {
-                        "criterion": criterion,
-                        "level": self[level_name],
-                        "comment": self[comment_name],
-                    }
+                    CriterionFields(criterion, self[level_name], self[comment_name])
                 )
         else:
             self.fields["score"].help_text = _(
@@ -184,7 +197,7 @@ class GradeForm(forms.Form):
     def picks(self) -> list[assignments.RubricPick]:
         result = []
         for item in self.criteria:
-            criterion = item["criterion"]
+            criterion = item.criterion
             level = self.cleaned_data.get(f"level_{criterion.pk}")
             if level:
                 result.append(
@@ -201,8 +214,9 @@ class PublishForm(forms.Form):
 
     def __init__(self, *args, ids: list[int], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["submissions"].choices = [(pk, str(pk)) for pk in ids]
-        self.fields["submissions"].error_messages["required"] = _("Choose at least one submission.")
+        submissions = get_field(self, "submissions", forms.TypedMultipleChoiceField)
+        submissions.choices = [(pk, str(pk)) for pk in ids]
+        submissions.error_messages["required"] = _("Choose at least one submission.")
 
 
 class RubricForm(forms.ModelForm):

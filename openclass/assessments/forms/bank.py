@@ -8,6 +8,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.forms import get_field
+
 from ..models import Question
 from ..services import bank, bank_xlsx
 from ..services.grading import format_number, parse_number
@@ -164,7 +166,8 @@ class QuestionForm(forms.Form):
         return number
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind = cleaned.get("kind")
         if not kind or "text" not in cleaned or "points" not in cleaned:
             return cleaned
@@ -178,6 +181,10 @@ class QuestionForm(forms.Form):
                 if row and not row.get("DELETE")
             ]
         answer_true = {"true": True, "false": False}.get(cleaned.get("answer_true") or "")
+        numeric = kind == Kind.NUMERIC
+        numeric_answer = self._number("numeric_answer", default=None) if numeric else None
+        # None when it is not a number: the field's error, and this data goes unused.
+        tolerance = self._number("tolerance", default=Decimal(0)) if numeric else Decimal(0)
         data = bank.QuestionData(
             kind=kind,
             text=cleaned["text"],
@@ -191,12 +198,8 @@ class QuestionForm(forms.Form):
             accepted_answers=(cleaned.get("accepted_answers") or "").splitlines(),
             case_sensitive=cleaned.get("case_sensitive", False),
             ignore_spaces=cleaned.get("ignore_spaces", False),
-            numeric_answer=self._number("numeric_answer", default=None)
-            if kind == Kind.NUMERIC
-            else None,
-            tolerance=self._number("tolerance", default=Decimal(0))
-            if kind == Kind.NUMERIC
-            else Decimal(0),
+            numeric_answer=numeric_answer,
+            tolerance=Decimal(0) if tolerance is None else tolerance,
         )
         has_image = bool(cleaned.get("image")) or (
             self.question is not None
@@ -213,6 +216,7 @@ class QuestionForm(forms.Form):
         return cleaned
 
     def save(self) -> Question:
+        assert self.data_out is not None  # set by clean() of a valid form
         return bank.save_question(
             self.owner,
             self.data_out,
@@ -237,8 +241,10 @@ class BankFilterForm(forms.Form):
 
     def __init__(self, *args, categories: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All kinds")), *Kind.choices]
-        self.fields["category"].choices = [("", _("All categories"))] + [(c, c) for c in categories]
+        get_field(self, "kind", forms.ChoiceField).choices = [("", _("All kinds")), *Kind.choices]
+        get_field(self, "category", forms.ChoiceField).choices = [("", _("All categories"))] + [
+            (c, c) for c in categories
+        ]
 
     def apply(self, questions, user):
         if not self.is_valid():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,7 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from ..services.gradebook import MAX_WEIGHT, Column
 
-WEIGHT = {
+
+class _Weight(TypedDict):
+    """A weight field's bounds and widget (a TypedDict so ``**WEIGHT`` keeps its types)."""
+
+    min_value: Decimal
+    max_value: Decimal
+    max_digits: int
+    decimal_places: int
+    widget: forms.Widget
+
+
+WEIGHT: _Weight = {
     "min_value": Decimal(0),
     "max_value": MAX_WEIGHT,
     "max_digits": 7,
@@ -22,7 +34,9 @@ WEIGHT = {
 class WeightsForm(forms.Form):
     """One weight per quiz and assignment of the course, and the weight of completion."""
 
-    def __init__(self, *args, columns: list[Column], completion_weight: Decimal, **kwargs) -> None:
+    def __init__(
+        self, *args, columns: list[Column], completion_weight: Decimal | int, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
         for column in columns:
@@ -73,7 +87,8 @@ class OverrideForm(forms.Form):
         self.has_override = has_override
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "percent" in data and data["percent"] is None and not self.has_override:
             raise ValidationError(_("Give a grade: there is no override to lift."))
         return data

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.forms import get_field
+
 from ..models import Quiz
 from ..services import quizzes
 
@@ -42,7 +44,8 @@ class QuizSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for name in ("opens_at", "closes_at"):
-            self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+            field = get_field(self, name, forms.DateTimeField)
+            field.input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         total = self.instance.items.count() if self.instance.pk else 0
         self.fields["question_count"].help_text = _(
             "Pick this many of the quiz's %(total)d questions at random for each attempt; "
@@ -50,13 +53,15 @@ class QuizSettingsForm(forms.ModelForm):
         ) % {"total": total}
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
+        # A setting that is not valid is absent: "" is no reveal to compare, as None was.
         probe = Quiz(
             opens_at=data.get("opens_at"),
             closes_at=data.get("closes_at"),
             question_count=data.get("question_count"),
-            show_results=data.get("show_results"),
-            show_answers=data.get("show_answers"),
+            show_results=data.get("show_results", ""),
+            show_answers=data.get("show_answers", ""),
         )
         total = self.instance.items.count() if self.instance.pk else 0
         for name, message in quizzes.settings_errors(probe, question_total=total).items():
@@ -73,8 +78,8 @@ class GradeAnswerForm(forms.Form):
         label=_("Feedback"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, points: Decimal, prefix: str | None = None, **kwargs) -> None:
-        super().__init__(*args, prefix=prefix, **kwargs)
+    def __init__(self, *args, points: Decimal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self.points = points
         self.fields["score"].widget.attrs.update({"max": str(points), "step": "0.01", "min": "0"})
         self.fields["score"].help_text = _("From 0 to %(points)s points.") % {

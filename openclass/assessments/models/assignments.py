@@ -189,6 +189,8 @@ class Submission(models.Model):
     )
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     is_published = models.BooleanField(_("shown to the class"), default=False)
+    #: Not a column: the latest version, which ``published_for`` sets for the class's page.
+    latest: SubmissionVersion | None
 
     class Meta:
         verbose_name = _("submission")

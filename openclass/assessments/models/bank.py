@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -11,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import Organisation
 
-POINTS = {"max_digits": 7, "decimal_places": 2}
+
+class _Digits(TypedDict):
+    """A DecimalField's size, spelled once (a TypedDict so ``**POINTS`` keeps its types)."""
+
+    max_digits: int
+    decimal_places: int
+
+
+POINTS: _Digits = {"max_digits": 7, "decimal_places": 2}
 
 
 class Question(models.Model):

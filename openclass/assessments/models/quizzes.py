@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +12,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .bank import POINTS, Question
+
+if TYPE_CHECKING:
+    from django.forms import BaseForm
 
 
 class Quiz(models.Model):
@@ -85,7 +89,7 @@ class Quiz(models.Model):
         if self.grading == self.Grading.LAST:
             return percents[-1]
         if self.grading == self.Grading.AVERAGE:
-            return (sum(percents) / len(percents)).quantize(Decimal("0.01"))
+            return (sum(percents, Decimal(0)) / len(percents)).quantize(Decimal("0.01"))
         return max(percents)
 
 
@@ -186,6 +190,8 @@ class Answer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     graded_at = models.DateTimeField(null=True, blank=True)
+    #: Not a column: the grading page's form for this answer, set for its template.
+    form: BaseForm
 
     class Meta:
         verbose_name = _("answer")

@@ -33,6 +33,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -223,7 +224,11 @@ def settings_errors(assignment: Assignment) -> dict[str, str]:
         errors["allow_files"] = _("Allow a text answer, file uploads or both.")
     if assignment.accept_until and not assignment.due_at:
         errors["accept_until"] = _("Set the due date first.")
-    elif assignment.accept_until and assignment.accept_until < assignment.due_at:
+    elif (
+        assignment.accept_until
+        and assignment.due_at
+        and assignment.accept_until < assignment.due_at
+    ):
         errors["accept_until"] = _("Late work can only be accepted until after the due date.")
     if assignment.late_policy == Policy.PENALTY and not assignment.late_penalty_percent:
         errors["late_penalty_percent"] = _("Give the late penalty in percent (1 to 100).")
@@ -256,7 +261,7 @@ def settings_errors(assignment: Assignment) -> dict[str, str]:
             errors["pass_score"] = _("The pass score cannot be negative.")
         elif assignment.max_score is not None and assignment.pass_score > assignment.max_score:
             errors["pass_score"] = _("The pass score cannot be above the maximum score.")
-    if assignment.rubric_id:
+    if assignment.rubric is not None:
         problem = rubric_problem(assignment.rubric)
         if problem:
             errors["rubric"] = problem
@@ -401,7 +406,7 @@ def file_errors(
     return errors
 
 
-def _clean_name(name: str) -> str:
+def _clean_name(name: str | None) -> str:
     """The uploader's file name as shown and offered on download: no folders, no control
     characters (it goes into a header), at most 255 characters."""
     name = "".join(ch for ch in (name or "") if ch.isprintable())
@@ -416,7 +421,7 @@ def _delete_later(fields: list) -> None:
     """Delete stored files once the transaction commits (kept when it rolls back)."""
     for field in fields:
         name, storage = field.name, field.storage
-        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+        transaction.on_commit(partial(storage.delete, name))
 
 
 # --- Instruction files ---------------------------------------------------------------------
@@ -444,7 +449,9 @@ def add_instruction_files(
     try:
         for upload in files:
             row = AssignmentFile(
-                assignment=assignment, name=_clean_name(upload.name), size=upload.size
+                assignment=assignment,
+                name=_clean_name(upload.name),
+                size=upload.size or 0,  # (file_errors refused files without a size)
             )
             row.file.save(upload.name, upload, save=False)
             stored.append(row.file)
@@ -545,7 +552,9 @@ def submit(
                 )
             for upload in files:
                 row = SubmissionFile(
-                    version=version, name=_clean_name(upload.name), size=upload.size
+                    version=version,
+                    name=_clean_name(upload.name),
+                    size=upload.size or 0,  # (file_errors refused files without a size)
                 )
                 row.file.save(upload.name, upload, save=False)
                 stored.append(row.file)
@@ -603,9 +612,11 @@ def rubric_max(rubric: Rubric) -> Decimal:
     return total
 
 
-def rubric_raw_score(assignment: Assignment, level_points: Iterable[Decimal]) -> Decimal:
-    """Picked levels' points, scaled to the assignment's maximum score."""
-    best = rubric_max(assignment.rubric)
+def rubric_raw_score(
+    assignment: Assignment, rubric: Rubric, level_points: Iterable[Decimal]
+) -> Decimal:
+    """Picked levels' points of ``rubric`` (the assignment's), scaled to its maximum score."""
+    best = rubric_max(rubric)
     total = sum(level_points, Decimal(0))
     return (total * assignment.max_score / best).quantize(CENT, ROUND_HALF_UP)
 
@@ -627,11 +638,11 @@ def raw_score_of(submission: Submission) -> Decimal | None:
     if submission.score is None:
         return None
     assignment = submission.assignment
-    if assignment.rubric_id:
+    if assignment.rubric is not None:
         scores = list(submission.rubric_scores.select_related("level", "criterion"))
         criteria = set(assignment.rubric.criteria.values_list("pk", flat=True))
         if scores and {s.criterion_id for s in scores} == criteria:
-            return rubric_raw_score(assignment, [s.level.points for s in scores])
+            return rubric_raw_score(assignment, assignment.rubric, [s.level.points for s in scores])
     factor = late_factor(assignment, submission.is_late)
     if factor == 0:
         return None
@@ -666,7 +677,7 @@ def grade(
     errors: list[str] = []
     chosen: dict[int, RubricPick] = {}
     levels = {}
-    if assignment.rubric_id:
+    if assignment.rubric is not None:
         problem = rubric_problem(assignment.rubric)
         if problem:
             raise ValidationError(problem)
@@ -677,14 +688,16 @@ def grade(
             level = None
             if pick is not None:
                 level = next((lv for lv in criterion.levels.all() if lv.pk == pick.level_id), None)
-            if level is None:
+            if pick is None or level is None:
                 errors.append(_("Pick a level for «%(title)s».") % {"title": criterion.title})
             else:
                 chosen[criterion.pk] = pick
                 levels[criterion.pk] = level
         raw = None
         if not errors:
-            raw = rubric_raw_score(assignment, [level.points for level in levels.values()])
+            raw = rubric_raw_score(
+                assignment, assignment.rubric, [level.points for level in levels.values()]
+            )
     else:
         raw = score
         if raw is None:
@@ -695,7 +708,7 @@ def grade(
             )
     if feedback_file is not None:
         errors += file_errors([feedback_file], allowed=None, max_files=1, max_file_mb=FILE_MAX_MB)
-    if errors:
+    if errors or raw is None:  # (no score: its error is among the errors)
         raise ValidationError(errors)
     final = apply_late_penalty(assignment, raw, submission.is_late)
     stored = []

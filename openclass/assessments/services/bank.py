@@ -165,8 +165,11 @@ def _fill(question: Question, data: QuestionData) -> None:
     question.accepted_answers = variants if kind == Kind.SHORT else []
     question.case_sensitive = data.case_sensitive if kind == Kind.SHORT else False
     question.ignore_spaces = data.ignore_spaces if kind == Kind.SHORT else True
-    numeric = kind == Kind.NUMERIC and data.numeric_answer is not None
-    question.numeric_answer = float(data.numeric_answer) if numeric else None
+    question.numeric_answer = (
+        float(data.numeric_answer)
+        if kind == Kind.NUMERIC and data.numeric_answer is not None
+        else None
+    )
     question.tolerance = float(data.tolerance) if kind == Kind.NUMERIC else 0
 
 
@@ -315,7 +318,7 @@ def check_image(upload) -> str:
 def image_name(upload) -> str:
     """A random stored name with the suffix of the real format (never the uploader's name)."""
     kind = _image_format(upload)
-    return f"{uuid.uuid4().hex}.{IMAGE_SUFFIX.get(kind, 'img')}"
+    return f"{uuid.uuid4().hex}.{IMAGE_SUFFIX.get(kind or '', 'img')}"
 
 
 def _image_format(file) -> str | None:

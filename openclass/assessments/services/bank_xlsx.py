@@ -63,7 +63,7 @@ COLUMNS = {
     "ignore_spaces": "띄어쓰기 무시",
 }
 CHOICE_COLUMN = "보기{n}"
-KIND_NAMES = {
+KIND_NAMES: dict[str, str] = {
     Kind.SINGLE: "객관식",
     Kind.MULTIPLE: "복수선택",
     Kind.TRUE_FALSE: "참거짓",
@@ -107,7 +107,9 @@ def _key(value: str) -> str:
 
 
 def _kind_lookup() -> dict[str, str]:
-    lookup = {_key(alias): kind for kind, aliases in _KIND_ALIASES.items() for alias in aliases}
+    lookup: dict[str, str] = {
+        _key(alias): kind for kind, aliases in _KIND_ALIASES.items() for alias in aliases
+    }
     for kind in Kind:
         lookup[_key(kind.value)] = kind.value
         for language in ("en", "ko", translation.get_language() or "ko"):
@@ -180,6 +182,12 @@ class _Row:
         if number is None:
             self.error(column, _("“%(value)s” is not a number.") % {"value": self.text(column)})
         return number
+
+    def decimal(self, column: str, default: Decimal) -> Decimal:
+        """``number_or`` with a default: a cell that is not a number is an error of the row,
+        and ``default`` stands in for it."""
+        number = self.number_or(column, default)
+        return default if number is None else number
 
     def flag(self, column: str, default: bool) -> bool:
         value = self.cells.get(column)
@@ -287,12 +295,12 @@ def _read_row(row: _Row, kinds: dict[str, str]) -> bank.QuestionData | None:
     data = bank.QuestionData(
         kind=kind or "",
         text=text,
-        points=row.number_or("points", Decimal(1)),
+        points=row.decimal("points", Decimal(1)),
         category=row.text("category"),
         explanation=row.text("explanation"),
         case_sensitive=row.flag("case_sensitive", False),
         ignore_spaces=row.flag("ignore_spaces", True),
-        tolerance=row.number_or("tolerance", Decimal(0)),
+        tolerance=row.decimal("tolerance", Decimal(0)),
     )
     if kind is None:
         return None
@@ -313,8 +321,8 @@ def _read_row(row: _Row, kinds: dict[str, str]) -> bank.QuestionData | None:
         if not numbers:
             return None
     elif kind == Kind.TRUE_FALSE:
-        value = row.cells.get("answer")
-        truth = value if isinstance(value, bool) else None
+        cell = row.cells.get("answer")
+        truth = cell if isinstance(cell, bool) else None
         if truth is None:
             key = _key(answer)
             truth = True if key in _TRUE else False if key in _FALSE else None
@@ -325,7 +333,7 @@ def _read_row(row: _Row, kinds: dict[str, str]) -> bank.QuestionData | None:
         data.accepted_answers = [part.strip() for part in answer.split(bank.VARIANT_SEPARATOR)]
     elif kind == Kind.NUMERIC:
         data.numeric_answer = row.number_or("answer", None)
-    if row.errors or data.points is None or data.tolerance is None:
+    if row.errors:  # (points or a tolerance that is not a number are among them)
         return None
     for name, message in bank.check_question(data):
         column = {"accepted_answers": "answer", "numeric_answer": "answer", "answer_true": "answer"}

@@ -100,13 +100,23 @@ class Column:
         return self.quiz is not None
 
     @property
+    def item(self) -> Quiz | Assignment:
+        """The quiz or the assignment graded in the column (``columns_of`` gives it one)."""
+        if self.quiz is not None:
+            return self.quiz
+        if self.assignment is None:
+            raise ValueError(f"the column of lesson {self.lesson.pk} grades nothing")
+        return self.assignment
+
+    @property
     def weight(self) -> Decimal:
-        return self.quiz.weight if self.quiz is not None else self.assignment.weight
+        return self.item.weight
 
     @property
     def due(self) -> datetime.datetime | None:
         """When a missing grade starts counting as 0."""
-        return self.quiz.closes_at if self.quiz is not None else self.assignment.due_at
+        item = self.item
+        return item.closes_at if isinstance(item, Quiz) else item.due_at
 
     @property
     def title(self) -> str:
@@ -132,6 +142,13 @@ class Cell:
     done: int = 0  # completion only
     required: int = 0  # completion only
     history: list[GradeOverride] = field(default_factory=list)
+
+    @property
+    def item_column(self) -> Column:
+        """The column of a quiz's or an assignment's cell (every cell but completion's)."""
+        if self.column is None:
+            raise ValueError("the completion cell has no column")
+        return self.column
 
     @property
     def is_overridden(self) -> bool:
@@ -237,7 +254,7 @@ def format_percent(value: Decimal) -> str:
 def _total(cells: list[Cell], completion: Cell, completion_weight: Decimal) -> Decimal | None:
     weighted = Decimal(0)
     weights = Decimal(0)
-    pairs = [(cell, cell.column.weight) for cell in cells] + [(completion, completion_weight)]
+    pairs = [(cell, cell.item_column.weight) for cell in cells] + [(completion, completion_weight)]
     for cell, weight in pairs:
         value = cell.counted
         if value is None or weight <= 0:
@@ -270,14 +287,22 @@ def columns_of(course: Course) -> tuple[list[Column], int]:
 
 
 def _quiz_cells(
-    column: Column, student_ids: list[int], attempts: dict[tuple[int, int], list[Attempt]], now
+    column: Column,
+    quiz: Quiz,
+    student_ids: list[int],
+    attempts: dict[tuple[int, int], list[Attempt]],
+    now,
 ) -> dict[int, Cell]:
-    quiz = column.quiz
     past = quiz.closes_at is not None and now >= quiz.closes_at
     cells = {}
     for student_id in student_ids:
         taken = attempts.get((quiz.pk, student_id), [])
-        graded = [a.percent for a in taken if a.state == Attempt.State.GRADED]
+        # (a graded attempt has its score, hence its percent)
+        graded = [
+            percent
+            for a in taken
+            if a.state == Attempt.State.GRADED and (percent := a.percent) is not None
+        ]
         waiting = any(a.state == Attempt.State.SUBMITTED for a in taken)
         kept = quiz.kept_percent(graded)
         if kept is not None:
@@ -290,9 +315,12 @@ def _quiz_cells(
 
 
 def _assignment_cells(
-    column: Column, student_ids: list[int], submissions: dict[tuple[int, int], Submission], now
+    column: Column,
+    assignment: Assignment,
+    student_ids: list[int],
+    submissions: dict[tuple[int, int], Submission],
+    now,
 ) -> dict[int, Cell]:
-    assignment = column.assignment
     past = assignment.due_at is not None and now >= assignment.due_at
     cells = {}
     for student_id in student_ids:
@@ -347,13 +375,13 @@ def table(
     in lesson order, completion and the total. A fixed number of queries whatever the numbers
     of students and columns."""
     now = now or timezone.now()
-    enrolments = access.enrolments_visible_to(viewer, course)
+    visible = access.enrolments_visible_to(viewer, course)
     if student is not None:
-        enrolments = enrolments.filter(student=student)
+        visible = visible.filter(student=student)
     if klass is not None:
-        enrolments = enrolments.filter(student__organisation=klass)
+        visible = visible.filter(student__organisation=klass)
     enrolments = list(
-        enrolments.select_related("student__organisation__parent__parent").order_by(
+        visible.select_related("student__organisation__parent__parent").order_by(
             "student__organisation__path", "student__number", "student__name", "student__pk"
         )
     )
@@ -392,10 +420,11 @@ def table(
 
     by_column = []
     for column in columns:
-        if column.quiz is not None:
-            by_column.append(_quiz_cells(column, student_ids, attempts, now))
+        item = column.item
+        if isinstance(item, Quiz):
+            by_column.append(_quiz_cells(column, item, student_ids, attempts, now))
         else:
-            by_column.append(_assignment_cells(column, student_ids, submissions, now))
+            by_column.append(_assignment_cells(column, item, student_ids, submissions, now))
 
     rows = []
     for enrolment in enrolments:
@@ -442,7 +471,7 @@ def hide_unrevealed(table: Table) -> Table:
     for row in table.rows:
         hidden_any = False
         for cell in row.cells:
-            quiz = cell.column.quiz
+            quiz = cell.item_column.quiz
             if quiz is None or revealed(quiz, quiz.show_results, table.now):
                 continue
             if cell.percent is None and not cell.is_overridden:
@@ -452,7 +481,7 @@ def hide_unrevealed(table: Table) -> Table:
                 cell.hidden_until_close = True
                 cell.hidden_until = quiz.closes_at
             cell.history = []
-            hidden_any = hidden_any or cell.column.weight > 0
+            hidden_any = hidden_any or cell.item_column.weight > 0
         if hidden_any:
             visible = [cell for cell in row.cells if not cell.hidden]
             row.computed_total = _total(visible, row.completion, table.completion_weight)
@@ -535,7 +564,8 @@ def set_override(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for the change."))
-    if len(reason) > GradeOverride._meta.get_field("reason").max_length:
+    max_length = GradeOverride._meta.get_field("reason").max_length
+    if max_length is not None and len(reason) > max_length:
         raise ValidationError(_("The reason is too long."))
     if percent is not None:
         if not (0 <= percent <= HUNDRED):
@@ -569,12 +599,15 @@ def set_weights(
     for value in [*weights.values(), completion_weight]:
         if value is None or not (0 <= value <= MAX_WEIGHT):
             raise ValidationError(_("A weight is a number from 0 to 99999.99."))
-    quizzes, assignments = [], []
+    quizzes: list[Quiz] = []
+    assignments: list[Assignment] = []
     for lesson_id, value in weights.items():
-        column = by_lesson[lesson_id]
-        item = column.quiz if column.quiz is not None else column.assignment
+        item = by_lesson[lesson_id].item
         item.weight = Decimal(value).quantize(CENT)
-        (quizzes if column.quiz is not None else assignments).append(item)
+        if isinstance(item, Quiz):
+            quizzes.append(item)
+        else:
+            assignments.append(item)
     Quiz.objects.bulk_update(quizzes, ["weight"])
     Assignment.objects.bulk_update(assignments, ["weight"])
     GradebookSettings.objects.update_or_create(
@@ -611,7 +644,7 @@ def table_xlsx(table: Table) -> bytes:
     header += [column.title for column in table.columns]
     header += [_("Completion"), _("Total")]
     sheet.append(header)
-    weights = [_("Weight"), None, None]
+    weights: list[str | float | None] = [_("Weight"), None, None]
     weights += [_number(column.weight) for column in table.columns]
     weights += [_number(table.completion_weight), None]
     sheet.append(weights)
@@ -623,8 +656,8 @@ def table_xlsx(table: Table) -> bytes:
     first = 4
     for index, row in enumerate(table.rows):
         student = row.student
-        klass = student.organisation.full_name if student.organisation_id else ""
-        values = [klass, student.number, student.name]
+        klass = student.organisation.full_name if student.organisation is not None else ""
+        values: list[str | int | float | None] = [klass, student.number, student.name]
         values += [_cell_value(cell) for cell in row.all_cells]
         values.append(_number(row.total) if row.total is not None else "")
         sheet.append(values)
@@ -670,10 +703,10 @@ def table_xlsx(table: Table) -> bytes:
             [
                 timezone.localtime(entry.changed_at).strftime("%Y-%m-%d %H:%M"),
                 names.get(entry.student_id, ""),
-                entry.lesson.title if entry.lesson_id else _("Total"),
+                entry.lesson.title if entry.lesson is not None else _("Total"),
                 _number(entry.percent) if entry.percent is not None else _("lifted"),
                 entry.reason,
-                entry.changed_by.name if entry.changed_by_id else "",
+                entry.changed_by.name if entry.changed_by is not None else "",
             ]
         )
     history.column_dimensions["A"].width = 17

@@ -70,19 +70,23 @@ def picked_choice_ids(question: Question, response: Any) -> list[int]:
     """The ids of the question's own choices that the response picks, in the question's order
     (for item statistics: which wrong choice was picked). Empty for other kinds."""
     data = _as_dict(response)
+    raw: list[Any]
     if question.kind == Kind.SINGLE:
         raw = [data.get("choice")]
     elif question.kind == Kind.MULTIPLE:
-        raw = data.get("choices")
-        if not isinstance(raw, list):
+        choices = data.get("choices")
+        if not isinstance(choices, list):
             return []
+        raw = choices
     else:
         return []
     wanted = {_as_id(value) for value in raw} - {None}
     return [choice.pk for choice in _choices(question) if choice.pk in wanted]
 
 
-def normalise_short(text: str, *, case_sensitive: bool = False, ignore_spaces: bool = True) -> str:
+def normalise_short(
+    text: object, *, case_sensitive: bool = False, ignore_spaces: bool = True
+) -> str:
     """The form of a short answer that is compared.
 
     - Unicode NFKC: full-width letters and digits ("ＡＢＣ１２３") become half-width, compatibility
@@ -179,12 +183,12 @@ def _fraction(question: Question, response: Any) -> Decimal:
         matches = any(given == normalise_short(answer, **rules) for answer in accepted)
         return Decimal(1) if matches else Decimal(0)
     if kind == Kind.NUMERIC:
-        given = parse_number(data.get("text"))
+        number = parse_number(data.get("text"))
         answer = _exact(question.numeric_answer)
-        if given is None or answer is None:
+        if number is None or answer is None:
             return Decimal(0)
         tolerance = abs(_exact(question.tolerance) or Decimal(0))
-        return Decimal(1) if abs(given - answer) <= tolerance else Decimal(0)
+        return Decimal(1) if abs(number - answer) <= tolerance else Decimal(0)
     return Decimal(0)
 
 

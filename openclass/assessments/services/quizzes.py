@@ -52,7 +52,8 @@ def kept_percents(quiz: Quiz, student_ids: Iterable[int]) -> dict[int, Decimal |
         quiz=quiz, student_id__in=ids, state=Attempt.State.GRADED
     ).order_by("number")
     for attempt in attempts.only("student_id", "score", "max_score"):
-        graded[attempt.student_id].append(attempt.percent)
+        if (percent := attempt.percent) is not None:  # (a graded attempt has its score)
+            graded[attempt.student_id].append(percent)
     return {student_id: quiz.kept_percent(percents) for student_id, percents in graded.items()}
 
 
@@ -140,7 +141,7 @@ def settings_errors(quiz: Quiz, question_total: int | None = None) -> dict[str, 
     errors: dict[str, str] = {}
     if quiz.opens_at and quiz.closes_at and quiz.closes_at <= quiz.opens_at:
         errors["closes_at"] = _("The quiz must close after it opens.")
-    order = {Reveal.NOW: 0, Reveal.AFTER_CLOSE: 1, Reveal.NEVER: 2}
+    order: dict[str, int] = {Reveal.NOW: 0, Reveal.AFTER_CLOSE: 1, Reveal.NEVER: 2}
     if order.get(quiz.show_answers, 2) < order.get(quiz.show_results, 0):
         # The correct answers beside the student's own tell the score anyway.
         errors["show_answers"] = _("Correct answers cannot be shown before the score.")
@@ -283,10 +284,10 @@ def start_attempt(
                 max_score=sum((Decimal(item["points"]) for item in layout), Decimal(0)),
             )
     except IntegrityError:
-        current = open_attempt(student, quiz)
-        if current is None:
+        raced = open_attempt(student, quiz)
+        if raced is None:
             raise Refused(_("The attempt could not be started. Try again."), code="race") from None
-        return current
+        return raced
 
 
 def layout_item(attempt: Attempt, question_id: int) -> dict | None:
@@ -431,9 +432,10 @@ def submit_attempt(
         ["response", "saved_at", "score", "graded_at"],
         ((a.pk, a.response, a.saved_at, a.score, a.graded_at) for a in changed),
     )
-    scores = [answer.score for answer in (*new, *changed)]
+    saved = [*new, *changed]
+    scores = [answer.score for answer in saved if answer.score is not None]
     locked.submitted_at = min(now, locked.deadline) if locked.deadline else now
-    if any(score is None for score in scores):
+    if len(scores) < len(saved):  # an answer waits for the teacher
         locked.state, locked.score, locked.graded_at = State.SUBMITTED, None, None
     else:
         locked.state, locked.score, locked.graded_at = State.GRADED, sum(scores, Decimal(0)), now
@@ -466,8 +468,9 @@ def _auto_score(question: Question, response: dict, item: dict) -> Decimal | Non
 def _settle(attempt: Attempt, now: datetime.datetime) -> Attempt:
     """An attempt whose every answer has a score is graded (its score is their sum); otherwise it
     waits for the teacher. Then the lesson completes if the kept grade now passes."""
-    scores = list(Answer.objects.filter(attempt=attempt).values_list("score", flat=True))
-    if any(score is None for score in scores):
+    every = list(Answer.objects.filter(attempt=attempt).values_list("score", flat=True))
+    scores = [score for score in every if score is not None]
+    if len(scores) < len(every):  # an answer waits for the teacher
         attempt.state, attempt.score, attempt.graded_at = State.SUBMITTED, None, None
     else:
         attempt.state = State.GRADED

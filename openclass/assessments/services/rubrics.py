@@ -13,6 +13,7 @@ assignments (see ``services.assignments`` for how a rubric grade becomes a score
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,10 +26,24 @@ from openclass.accounts.models import User
 
 from ..models import Rubric, RubricCriterion, RubricLevel, RubricScore
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 _L = gettext_lazy
 
 # (title, description, levels: (title, description, points) from best to weakest)
-ESSAY_TEMPLATE = {
+
+
+class RubricTemplate(TypedDict):
+    """A starting rubric: criteria of (title, description, levels of (title, description,
+    points))."""
+
+    title: StrOrPromise
+    description: StrOrPromise
+    criteria: list[tuple[StrOrPromise, StrOrPromise, list[tuple[StrOrPromise, StrOrPromise, int]]]]
+
+
+ESSAY_TEMPLATE: RubricTemplate = {
     "title": _L("Online essay (사이버논술) rubric"),
     "description": _L(
         "Four criteria of 25 points each, four levels per criterion. Adjust the wording and the "

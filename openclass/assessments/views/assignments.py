@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
-from openclass.accounts.models import User
+from openclass.accounts.models import AuthenticatedRequest, User
 from openclass.core.downloads import download_response
 from openclass.core.views import perform
 from openclass.courses import access
@@ -63,11 +63,11 @@ def _assignment_in(courses, lesson_id: int) -> Assignment:
     return assignments.assignment_for(lesson)
 
 
-def managed_assignment_or_404(request: HttpRequest, lesson_id: int) -> Assignment:
+def managed_assignment_or_404(request: AuthenticatedRequest, lesson_id: int) -> Assignment:
     return _assignment_in(access.manageable_courses(request.user), lesson_id)
 
 
-def visible_assignment_or_404(request: HttpRequest, lesson_id: int) -> Assignment:
+def visible_assignment_or_404(request: AuthenticatedRequest, lesson_id: int) -> Assignment:
     return _assignment_in(access.visible_courses(request.user), lesson_id)
 
 
@@ -85,7 +85,7 @@ def _context(assignment: Assignment) -> dict:
 
 
 @login_required
-def assignment(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def assignment(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     """Instructions, due date, the student's own versions and grade, the work the teacher
     published, and the form to hand in. Managers see it as a preview; parents (and others who
     may read some enrolled students' records) get links to those students' status."""
@@ -172,7 +172,7 @@ def _rubric_scores(submission: Submission) -> list:
 
 
 @login_required
-def assignment_settings(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def assignment_settings(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     item = managed_assignment_or_404(request, lesson_id)
     form = AssignmentSettingsForm(request.POST or None, instance=item, user=request.user)
     if (
@@ -197,7 +197,7 @@ def assignment_settings(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assignment_files(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def assignment_files(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     item = managed_assignment_or_404(request, lesson_id)
     form = InstructionFilesForm(request.POST, request.FILES)
     if form.is_valid():
@@ -217,7 +217,9 @@ def assignment_files(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assignment_file_delete(request: HttpRequest, lesson_id: int, file_id: int) -> HttpResponse:
+def assignment_file_delete(
+    request: AuthenticatedRequest, lesson_id: int, file_id: int
+) -> HttpResponse:
     item = managed_assignment_or_404(request, lesson_id)
     file = get_object_or_404(item.files, pk=file_id)
     assignments.remove_instruction_file(request.user, file)
@@ -231,7 +233,7 @@ def assignment_file_delete(request: HttpRequest, lesson_id: int, file_id: int) -
 
 
 @login_required
-def assignment_submissions(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def assignment_submissions(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     """Every enrolled student with their status; live counts; publishing selected work."""
     item = managed_assignment_or_404(request, lesson_id)
     rows = assignments.roster(item)
@@ -286,7 +288,7 @@ def assignment_submissions(request: HttpRequest, lesson_id: int) -> HttpResponse
 
 
 @login_required
-def assignment_counts(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def assignment_counts(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     """The counts fragment the overview polls (htmx, every 10 s). When nothing changed since the
     figures the page shows (``?key=``), it answers 204 and the page stays as it is, so screen
     readers are not told the same figures again."""
@@ -302,7 +304,9 @@ def assignment_counts(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 
 @login_required
-def assignment_student(request: HttpRequest, lesson_id: int, student_id: int) -> HttpResponse:
+def assignment_student(
+    request: AuthenticatedRequest, lesson_id: int, student_id: int
+) -> HttpResponse:
     """One student's work on the assignment. Managers see every version and grade it; parents
     and the student's own teachers read status, grade and feedback; nobody else gets in."""
     item = visible_assignment_or_404(request, lesson_id)
@@ -372,7 +376,7 @@ def assignment_student(request: HttpRequest, lesson_id: int, student_id: int) ->
 
 
 @login_required
-def assignment_file(request: HttpRequest, file_id: int) -> HttpResponse:
+def assignment_file(request: AuthenticatedRequest, file_id: int) -> FileResponse:
     file = get_object_or_404(
         AssignmentFile.objects.select_related("assignment__lesson__section__course"), pk=file_id
     )
@@ -382,7 +386,7 @@ def assignment_file(request: HttpRequest, file_id: int) -> HttpResponse:
 
 
 @login_required
-def submission_file(request: HttpRequest, file_id: int) -> HttpResponse:
+def submission_file(request: AuthenticatedRequest, file_id: int) -> FileResponse:
     file = get_object_or_404(
         SubmissionFile.objects.select_related(
             "version__submission__assignment__lesson__section__course"
@@ -395,7 +399,7 @@ def submission_file(request: HttpRequest, file_id: int) -> HttpResponse:
 
 
 @login_required
-def feedback_file(request: HttpRequest, submission_id: int) -> HttpResponse:
+def feedback_file(request: AuthenticatedRequest, submission_id: int) -> FileResponse:
     submission = get_object_or_404(
         Submission.objects.select_related("assignment__lesson__section__course", "student"),
         pk=submission_id,
@@ -408,12 +412,12 @@ def feedback_file(request: HttpRequest, submission_id: int) -> HttpResponse:
 # --- Rubrics -------------------------------------------------------------------------------
 
 
-def own_rubric_or_404(request: HttpRequest, pk: int) -> Rubric:
+def own_rubric_or_404(request: AuthenticatedRequest, pk: int) -> Rubric:
     return get_object_or_404(rubrics.rubrics_of(request.user), pk=pk)
 
 
 @login_required
-def rubric_list(request: HttpRequest) -> HttpResponse:
+def rubric_list(request: AuthenticatedRequest) -> HttpResponse:
     """The teacher's rubrics; a POST makes the 사이버논술 starting rubric."""
     require_capability(request.user, "assessments.author")
     if request.method == "POST":
@@ -434,7 +438,7 @@ def rubric_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rubric_create(request: HttpRequest) -> HttpResponse:
+def rubric_create(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "assessments.author")
     form = RubricForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -446,7 +450,7 @@ def rubric_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def rubric_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A rubric's title and its criteria; adding a criterion opens its levels."""
     rubric = own_rubric_or_404(request, pk)
     locked = rubrics.is_locked(rubric)
@@ -488,7 +492,7 @@ def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def rubric_criterion(request: HttpRequest, pk: int, criterion_id: int) -> HttpResponse:
+def rubric_criterion(request: AuthenticatedRequest, pk: int, criterion_id: int) -> HttpResponse:
     """One criterion and its levels (title, points, description)."""
     rubric = own_rubric_or_404(request, pk)
     criterion = get_object_or_404(rubric.criteria, pk=criterion_id)
@@ -523,7 +527,7 @@ def rubric_criterion(request: HttpRequest, pk: int, criterion_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def rubric_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def rubric_copy(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rubric = own_rubric_or_404(request, pk)
     copy = rubrics.copy_rubric(request.user, rubric)
     messages.success(request, _("The copy is ready to change."))
@@ -532,7 +536,7 @@ def rubric_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rubric_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def rubric_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rubric = own_rubric_or_404(request, pk)
     if not perform(request, rubrics.delete_rubric, request.user, rubric):
         return redirect("assessments:rubric_edit", pk=rubric.pk)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
+from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 
@@ -38,27 +39,27 @@ def author_required(view):
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, *args, **kwargs) -> HttpResponse:
         require_capability(request.user, "assessments.author")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _visible(request: HttpRequest, question_id: int) -> Question:
+def _visible(request: AuthenticatedRequest, question_id: int) -> Question:
     return get_object_or_404(
         visible_questions(request.user).select_related("owner"), pk=question_id
     )
 
 
-def _own(request: HttpRequest, question_id: int) -> Question:
+def _own(request: AuthenticatedRequest, question_id: int) -> Question:
     question = _visible(request, question_id)
     if not can_edit_question(request.user, question):
         raise PermissionDenied
     return question
 
 
-def _filtered(request: HttpRequest):
+def _filtered(request: AuthenticatedRequest):
     questions = visible_questions(request.user)
     categories = sorted(
         questions.exclude(category="").order_by().values_list("category", flat=True).distinct()
@@ -68,7 +69,7 @@ def _filtered(request: HttpRequest):
 
 
 @author_required
-def question_list(request: HttpRequest) -> HttpResponse:
+def question_list(request: AuthenticatedRequest) -> HttpResponse:
     """My questions and those shared with my school, filterable by kind, category and text."""
     form, questions = _filtered(request)
     questions = questions.select_related("owner")
@@ -82,7 +83,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _question_form(request: HttpRequest, question: Question | None) -> HttpResponse:
+def _question_form(request: AuthenticatedRequest, question: Question | None) -> HttpResponse:
     adding = request.method == "POST" and "add_choice" in request.POST
     if request.method == "POST":
         choices = choice_formset(request.POST, add_row=adding)
@@ -110,17 +111,17 @@ def _question_form(request: HttpRequest, question: Question | None) -> HttpRespo
 
 
 @author_required
-def question_create(request: HttpRequest) -> HttpResponse:
+def question_create(request: AuthenticatedRequest) -> HttpResponse:
     return _question_form(request, None)
 
 
 @author_required
-def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_edit(request: AuthenticatedRequest, question_id: int) -> HttpResponse:
     return _question_form(request, _own(request, question_id))
 
 
 @author_required
-def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_detail(request: AuthenticatedRequest, question_id: int) -> HttpResponse:
     """The question as students see it, then its answer and where it is used."""
     question = _visible(request, question_id)
     is_owner = can_edit_question(request.user, question)
@@ -138,7 +139,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 @author_required
-def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_delete(request: AuthenticatedRequest, question_id: int) -> HttpResponse:
     question = _own(request, question_id)
     blocking = bank.usage_blocking_delete(question)
     if request.method == "POST":
@@ -153,7 +154,7 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @author_required
 @require_POST
-def question_copy(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_copy(request: AuthenticatedRequest, question_id: int) -> HttpResponse:
     question = _visible(request, question_id)
     copy = bank.copy_question(request.user, question)
     messages.success(request, _("The question is copied into your bank. You can change the copy."))
@@ -161,7 +162,7 @@ def question_copy(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 @login_required
-def question_image(request: HttpRequest, question_id: int) -> FileResponse:
+def question_image(request: AuthenticatedRequest, question_id: int) -> FileResponse:
     """A question's image, to whoever may see the question (``access.can_view_question``), with
     the type read from the file itself and no sniffing, so it is never rendered as a page."""
     question = get_object_or_404(Question, pk=question_id)
@@ -178,7 +179,7 @@ def question_image(request: HttpRequest, question_id: int) -> FileResponse:
 
 
 @author_required
-def bank_export(request: HttpRequest) -> HttpResponse:
+def bank_export(request: AuthenticatedRequest) -> HttpResponse:
     """The questions the list shows (same filters), in the import layout."""
     _form, questions = _filtered(request)
     questions = questions.prefetch_related("choices").order_by("category", "pk")
@@ -186,12 +187,12 @@ def bank_export(request: HttpRequest) -> HttpResponse:
 
 
 @author_required
-def bank_template(request: HttpRequest) -> HttpResponse:
+def bank_template(request: AuthenticatedRequest) -> HttpResponse:
     return xlsx_response(bank_xlsx.template(), "questions-template.xlsx")
 
 
 @author_required
-def bank_import(request: HttpRequest) -> HttpResponse:
+def bank_import(request: AuthenticatedRequest) -> HttpResponse:
     """Upload a workbook: every row is checked; if any cell is wrong nothing is saved and every
     error is listed by row and column, otherwise all rows are saved together."""
     form = ImportForm(request.POST or None, request.FILES or None)

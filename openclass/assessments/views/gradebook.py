@@ -12,14 +12,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import has_capability, require_capability
-from openclass.accounts.models import Organisation, User
+from openclass.accounts.models import AuthenticatedRequest, Organisation, User
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 from openclass.courses import access
@@ -32,20 +32,22 @@ from ..services import gradebook
 HISTORY_SHOWN = 100  # the newest overrides on the page; the export holds them all
 
 
-def _visible_course(request: HttpRequest, pk: int) -> Course:
+def _visible_course(request: AuthenticatedRequest, pk: int) -> Course:
     """The course, if ``request.user`` may see it at all (404 otherwise, see ``core.views``)."""
     return get_object_or_404(
         access.visible_courses(request.user).select_related("organisation"), pk=pk
     )
 
 
-def _gradebook_course(request: HttpRequest, pk: int) -> Course:
+def _gradebook_course(request: AuthenticatedRequest, pk: int) -> Course:
     course = _visible_course(request, pk)
     require_capability(request.user, "gradebook.view", course)
     return course
 
 
-def _class_filter(request: HttpRequest, course: Course) -> tuple[Organisation | None, list]:
+def _class_filter(
+    request: AuthenticatedRequest, course: Course
+) -> tuple[Organisation | None, list]:
     """The class chosen with ``?class=`` among those of the rows the viewer may read."""
     classes = gradebook.classes_of(request.user, course)
     klass = None
@@ -57,7 +59,7 @@ def _class_filter(request: HttpRequest, course: Course) -> tuple[Organisation | 
 
 
 @login_required
-def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
+def gradebook_table(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The gradebook of a course for its teachers: the rows they may read, optionally one
     class's."""
     course = _gradebook_course(request, pk)
@@ -80,7 +82,7 @@ def gradebook_table(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def gradebook_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def gradebook_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = _gradebook_course(request, pk)
     klass, _classes = _class_filter(request, course)
     table = gradebook.table(course, request.user, klass=klass)
@@ -89,7 +91,7 @@ def gradebook_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def gradebook_weights(request: HttpRequest, pk: int) -> HttpResponse:
+def gradebook_weights(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Every weight of the course in one form, saved in one transaction."""
     course = _gradebook_course(request, pk)
     if not can_edit_weights(request.user, course):
@@ -121,7 +123,7 @@ def gradebook_weights(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def gradebook_override(
-    request: HttpRequest, pk: int, student_id: int, lesson_id: int | None = None
+    request: AuthenticatedRequest, pk: int, student_id: int, lesson_id: int | None = None
 ) -> HttpResponse:
     """Override one cell (or the total without ``lesson_id``), or lift the override; shows the
     cell's history."""
@@ -146,7 +148,7 @@ def gradebook_override(
     row = table.rows[0]
     cell = None
     if lesson is not None:
-        cell = next((c for c in row.cells if c.column.lesson.pk == lesson.pk), None)
+        cell = next((c for c in row.cells if c.item_column.lesson.pk == lesson.pk), None)
         if cell is None:
             raise Http404
     current = cell.override if cell is not None else row.total_override
@@ -189,7 +191,7 @@ def gradebook_override(
 # --- Students and parents ---------------------------------------------------------------------
 
 
-def _own_students(request: HttpRequest) -> QuerySet[User]:
+def _own_students(request: AuthenticatedRequest) -> QuerySet[User]:
     """Whose grades a student or parent may ask for: themself, or their children."""
     if has_capability(request.user, "grades.view_own"):
         return User.objects.filter(pk=request.user.pk)
@@ -198,7 +200,7 @@ def _own_students(request: HttpRequest) -> QuerySet[User]:
     raise PermissionDenied
 
 
-def _chosen(request: HttpRequest, candidates: list[User]) -> User | None:
+def _chosen(request: AuthenticatedRequest, candidates: list[User]) -> User | None:
     """The student named by ``?student=`` among ``candidates`` (404 otherwise), or the first."""
     wanted = request.GET.get("student", "")
     if not wanted:
@@ -210,7 +212,7 @@ def _chosen(request: HttpRequest, candidates: list[User]) -> User | None:
 
 
 @login_required
-def course_grades(request: HttpRequest, pk: int) -> HttpResponse:
+def course_grades(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """ "My grades" in one course: a student's own row; a parent's child's row (the parent
     chooses among their children enrolled in the course). Teachers go to the gradebook."""
     course = _visible_course(request, pk)
@@ -238,7 +240,7 @@ def course_grades(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_grades(request: HttpRequest) -> HttpResponse:
+def my_grades(request: AuthenticatedRequest) -> HttpResponse:
     """A student's grades in every course; a parent chooses a child and sees theirs."""
     candidates = list(_own_students(request))
     student = _chosen(request, candidates)

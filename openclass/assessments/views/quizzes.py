@@ -13,13 +13,14 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.views import perform, perform_json
 from openclass.courses import access
 from openclass.courses.models import Lesson
@@ -37,7 +38,7 @@ def _quiz_lesson(lesson_id: int) -> Lesson:
     )
 
 
-def managed_quiz_or_404(request: HttpRequest, lesson_id: int) -> Quiz:
+def managed_quiz_or_404(request: AuthenticatedRequest, lesson_id: int) -> Quiz:
     """The quiz of a lesson in a course ``request.user`` manages; anyone else gets a 404."""
     lesson = _quiz_lesson(lesson_id)
     if not access.can_manage_course(request.user, lesson.section.course):
@@ -45,7 +46,7 @@ def managed_quiz_or_404(request: HttpRequest, lesson_id: int) -> Quiz:
     return quizzes.quiz_for(lesson)
 
 
-def own_attempt_or_404(request: HttpRequest, attempt_id: int) -> Attempt:
+def own_attempt_or_404(request: AuthenticatedRequest, attempt_id: int) -> Attempt:
     try:
         return quizzes.own_attempt(request.user, attempt_id)
     except Attempt.DoesNotExist:
@@ -56,7 +57,7 @@ def own_attempt_or_404(request: HttpRequest, attempt_id: int) -> Attempt:
 
 
 @login_required
-def quiz(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     """Where the lesson page sends everyone: a course manager gets the quiz's management page,
     an enrolled student the quiz's introduction (attempts, time limit, dates, results), anyone
     else a 404 (parents read results through the gradebook)."""
@@ -72,7 +73,7 @@ def quiz(request: HttpRequest, lesson_id: int) -> HttpResponse:
     raise Http404
 
 
-def _intro(request: HttpRequest, quiz: Quiz) -> HttpResponse:
+def _intro(request: AuthenticatedRequest, quiz: Quiz) -> HttpResponse:
     now = timezone.now()
     quizzes.finalise_expired(now, quiz=quiz, student=request.user)
     attempts = list(Attempt.objects.filter(quiz=quiz, student=request.user).order_by("number"))
@@ -101,7 +102,7 @@ def _intro(request: HttpRequest, quiz: Quiz) -> HttpResponse:
     )
 
 
-def _manage(request: HttpRequest, quiz: Quiz) -> HttpResponse:
+def _manage(request: AuthenticatedRequest, quiz: Quiz) -> HttpResponse:
     items = list(quiz.items.select_related("question").order_by("position", "pk"))
     counts = Attempt.objects.filter(quiz=quiz).aggregate(
         total=Count("pk"),
@@ -128,7 +129,7 @@ def _manage(request: HttpRequest, quiz: Quiz) -> HttpResponse:
 
 
 @login_required
-def quiz_settings(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz_settings(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     quiz = managed_quiz_or_404(request, lesson_id)
     form = QuizSettingsForm(request.POST or None, instance=quiz)
     if request.method == "POST" and form.is_valid():
@@ -143,7 +144,7 @@ def quiz_settings(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 
 @login_required
-def quiz_questions(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz_questions(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     """Add questions from the teacher's bank (their own and their school's shared ones)."""
     quiz = managed_quiz_or_404(request, lesson_id)
     if request.method == "POST":
@@ -193,7 +194,7 @@ def quiz_questions(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quiz_item(request: HttpRequest, lesson_id: int, item_id: int) -> HttpResponse:
+def quiz_item(request: AuthenticatedRequest, lesson_id: int, item_id: int) -> HttpResponse:
     """Move a question up or down, remove it, or set its points in this quiz."""
     quiz = managed_quiz_or_404(request, lesson_id)
     item = get_object_or_404(quiz.items, pk=item_id)
@@ -213,11 +214,11 @@ def quiz_item(request: HttpRequest, lesson_id: int, item_id: int) -> HttpRespons
 
 
 @login_required
-def quiz_preview(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz_preview(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     return _preview(request, managed_quiz_or_404(request, lesson_id), can_manage=True)
 
 
-def _preview(request: HttpRequest, quiz: Quiz, can_manage: bool) -> HttpResponse:
+def _preview(request: AuthenticatedRequest, quiz: Quiz, can_manage: bool) -> HttpResponse:
     """The attempt page as a student would see it (a fresh random pick on every load); nothing
     is saved."""
     layout = quizzes.build_layout(quiz)
@@ -242,7 +243,7 @@ def _preview(request: HttpRequest, quiz: Quiz, can_manage: bool) -> HttpResponse
 
 @login_required
 @require_POST
-def quiz_start(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz_start(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     lesson = _quiz_lesson(lesson_id)
     if not access.is_enrolled(request.user, lesson.section.course):
         raise Http404
@@ -253,7 +254,7 @@ def quiz_start(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 
 @login_required
-def quiz_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def quiz_attempt(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """The attempt: every question with what is saved so far, and the time left by the server's
     clock. An attempt past its deadline is submitted first and shows its result instead."""
     attempt = own_attempt_or_404(request, attempt_id)
@@ -281,7 +282,7 @@ def quiz_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quiz_attempt_save(request: HttpRequest, attempt_id: int) -> JsonResponse:
+def quiz_attempt_save(request: AuthenticatedRequest, attempt_id: int) -> JsonResponse:
     """Autosave of one answer (quiz.js): the form values of one question. A refusal answers 400
     with the refusal's code (``"submitted"``, ``"deadline"``: the attempt is submitted or out of
     time), so the page stops trying and submits."""
@@ -301,7 +302,7 @@ def quiz_attempt_save(request: HttpRequest, attempt_id: int) -> JsonResponse:
 
 @login_required
 @require_POST
-def quiz_attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def quiz_attempt_submit(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """Submit (the button, or the page itself at the deadline). The form carries every answer,
     so the page works without JavaScript; answers arriving after the deadline are not taken,
     and submitting an attempt already submitted just shows its result."""
@@ -316,7 +317,7 @@ def quiz_attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return redirect("assessments:quiz_result", attempt.pk)
 
 
-def _can_see_attempt(request: HttpRequest, attempt: Attempt) -> tuple[bool, bool]:
+def _can_see_attempt(request: AuthenticatedRequest, attempt: Attempt) -> tuple[bool, bool]:
     """(may see it at all, as the course's manager)."""
     course = attempt.quiz.lesson.section.course
     if access.can_manage_course(request.user, course):
@@ -325,7 +326,7 @@ def _can_see_attempt(request: HttpRequest, attempt: Attempt) -> tuple[bool, bool
 
 
 @login_required
-def quiz_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def quiz_result(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """A submitted attempt. The student sees their score and the correct answers only as the
     quiz's reveal settings allow; the course's managers always see everything."""
     attempt = get_object_or_404(
@@ -360,7 +361,7 @@ def quiz_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 @login_required
-def quiz_attempts(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz_attempts(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     quiz = managed_quiz_or_404(request, lesson_id)
     quizzes.finalise_expired(quiz=quiz)
     return render(
@@ -376,7 +377,7 @@ def quiz_attempts(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 
 @login_required
-def quiz_grading(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz_grading(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     """Essays waiting for a score, oldest first; ``?all=1`` lists graded ones too, to regrade."""
     quiz = managed_quiz_or_404(request, lesson_id)
     show_all = request.GET.get("all") == "1"
@@ -404,7 +405,7 @@ def quiz_grading(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quiz_answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
+def quiz_answer_grade(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
     answer = get_object_or_404(
         Answer.objects.select_related("attempt__quiz__lesson__section__course", "question"),
         pk=answer_id,
@@ -421,7 +422,7 @@ def quiz_answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # (an ErrorList gives its messages)
         return redirect(f"{back}#answer-{answer.pk}")
     score, feedback = form.cleaned_data["score"], form.cleaned_data["feedback"]
     if not perform(request, quizzes.grade_answer, answer, request.user, score, feedback):
@@ -433,7 +434,7 @@ def quiz_answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
 
 
 @login_required
-def quiz_stats(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def quiz_stats(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     quiz = managed_quiz_or_404(request, lesson_id)
     return render(
         request,
