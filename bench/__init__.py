@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from openclass.core.server import free_port, uvicorn_command, wait_until_up
+from openclass.core.server import free_port, stop_process, uvicorn_command, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -158,10 +157,4 @@ def running_server(site: Site, workers: int = 1) -> Iterator[Server]:
             raise RuntimeError(f"the server did not come up:\n{server.log_tail()}")
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)

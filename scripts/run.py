@@ -27,7 +27,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from django.conf import settings
 
-    from openclass.core.server import uvicorn_command, wait_until_up
+    from openclass.core.server import stop_process, uvicorn_command, wait_until_up
 
     python = sys.executable
     web = uvicorn_command(args.host, args.port, workers=settings.WEB_WORKERS)
@@ -47,12 +47,7 @@ def main() -> int:
     def stop(*_: object) -> None:
         # Janus (last) first, while the app can still take the events it sends on its way out.
         for child in reversed(children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            stop_process(child, timeout=15)
 
     # A shell starting us in the background leaves SIGINT ignored; Ctrl-C must still stop us.
     signal.signal(signal.SIGINT, signal.default_int_handler)

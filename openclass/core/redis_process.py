@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from openclass.core.server import free_port
+from openclass.core.server import free_port, stop_process
 
 REDIS_SERVER = "redis-server"
 
@@ -59,10 +59,4 @@ def throwaway_redis(folder: Path) -> Iterator[Redis]:
             time.sleep(0.05)
         yield Redis(process, f"redis://127.0.0.1:{port}/0")
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, sig=signal.SIGTERM)

@@ -8,6 +8,7 @@ scripts/run.py uses it before Django is set up.
 from __future__ import annotations
 
 import gc
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +54,21 @@ def wait_until_up(
         except OSError:
             time.sleep(0.1)
     return False
+
+
+def stop_process(
+    process: subprocess.Popen, *, sig: int = signal.SIGINT, timeout: float = 10.0
+) -> None:
+    """Ask a child process to stop (``sig``, SIGINT as Ctrl-C would), give it ``timeout``
+    seconds to finish cleanly, then kill it. Nothing happens if it has already ended."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
