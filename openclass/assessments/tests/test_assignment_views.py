@@ -555,6 +555,8 @@ def test_in_a_browser_a_student_hands_in_and_the_teachers_counts_follow(
     cleaned up: Playwright's sync API keeps an event loop running in this thread meanwhile."""
     from playwright.sync_api import sync_playwright
 
+    from openclass.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -563,9 +565,7 @@ def test_in_a_browser_a_student_hands_in_and_the_teachers_counts_follow(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
             _hand_in_and_watch(live_server, chromium, homework, settings, tmp_path)
