@@ -42,6 +42,7 @@ bench:
 lint: setup-test
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 format: setup-test
 	.venv/bin/ruff check --fix .

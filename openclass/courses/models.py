@@ -367,8 +367,10 @@ class Session(models.Model):
     day = models.DateField(_("day"))
     starts_at = models.TimeField(_("starts at"), null=True, blank=True)
     ends_at = models.TimeField(_("ends at"), null=True, blank=True)
-    #: Not a column: the viewer's own mark, which the timeline page sets for its template.
+    #: Not columns: the viewer's own mark, and whether its link opens for them, which the
+    #: timeline page sets for its template.
     my_mark: Cell | None
+    may_open: bool
 
     class Meta:
         verbose_name = _("session")

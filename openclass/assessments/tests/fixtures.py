@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
 from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
 
-from ..models import Choice, Question
+from ..models import Assignment, Choice, Question
+
+if TYPE_CHECKING:
+    from openclass.accounts.tests.fixtures import School
+    from openclass.courses.models import Lesson
+    from openclass.courses.tests.fixtures import Courses
 
 Kind = Question.Kind
 
@@ -93,12 +99,12 @@ class Homework:
     course of the ``courses`` fixture, with north's ``student_a1`` and ``student_a2`` enrolled
     (``student_b1`` and the south school are outsiders); uploads go to a temporary MEDIA_ROOT."""
 
-    courses: object  # openclass.courses.tests.fixtures.Courses
-    lesson: object  # courses.Lesson
-    assignment: object  # assessments.Assignment
+    courses: Courses
+    lesson: Lesson
+    assignment: Assignment
 
     @property
-    def north(self):
+    def north(self) -> School:
         return self.courses.city.north
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
+from openclass.accounts.tests.fixtures import City
 from openclass.catalog.models import Topic
 from openclass.operations.models import Application, Call, InstructorProfile
 from openclass.operations.services import workflow
@@ -19,7 +20,7 @@ TODAY = datetime.date.today()
 
 @dataclass
 class Ops:
-    city: object
+    city: City
     call: Call
     topic: Topic
     other_topic: Topic
