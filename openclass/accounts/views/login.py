@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .. import services
@@ -42,7 +43,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         services.complete_password_change(user)
         messages.success(self.request, _("Your password has been changed."))
         next_url = self.request.GET.get("next")
-        if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        # A path of this site only: not "//host", nor "/\host", which browsers read as "//host".
+        if (
+            next_url
+            and next_url.startswith("/")
+            and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None)
+        ):
             return redirect(next_url)
         return response
 

@@ -432,3 +432,23 @@ def test_a_teacher_weighing_a_reusable_course_previews_its_quiz(client, courses)
     assert client.get(url("quiz_settings", lesson.pk)).status_code == 404
     assert client.post(url("quiz_start", lesson.pk)).status_code == 404
     assert not Attempt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["//evil.example/", "/\\evil.example/", "https://evil.example/"]
+)
+def test_grading_goes_back_to_a_page_of_this_site_only(
+    client, setup: QuizSetup, elsewhere: str
+) -> None:
+    """``next`` is a path of this site or ignored: "/\\host" is "//host" to a browser."""
+    attempt = quizzes.start_attempt(setup.student, setup.quiz)
+    for question, values in right_answers(setup.bank).items():
+        quizzes.save_answer(attempt, question.pk, values)
+    quizzes.submit_attempt(attempt)
+    essay = Answer.objects.get(attempt=attempt, question=setup.bank.essay)
+    client.force_login(setup.teacher)
+    score = {f"a{essay.pk}-score": "1"}
+    refused = client.post(url("quiz_answer_grade", essay.pk), {**score, "next": elsewhere})
+    assert refused["Location"] == url("quiz_grading", setup.quiz.lesson_id)
+    kept = client.post(url("quiz_answer_grade", essay.pk), {**score, "next": "/courses/?all=1"})
+    assert kept["Location"] == "/courses/?all=1"

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -417,7 +418,8 @@ def quiz_answer_grade(request: AuthenticatedRequest, answer_id: int) -> HttpResp
     points = Decimal(item["points"]) if item else answer.question.points
     form = GradeAnswerForm(request.POST, points=points, prefix=f"a{answer.pk}")
     back = request.POST.get("next") or reverse("assessments:quiz_grading", args=[quiz.lesson_id])
-    if not back.startswith("/") or back.startswith("//"):
+    # A path of this site only: not "//host", nor "/\host", which browsers read as "//host".
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
         back = reverse("assessments:quiz_grading", args=[quiz.lesson_id])
     if not form.is_valid():
         for errors in form.errors.values():
