@@ -75,9 +75,8 @@ def course_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "preview": preview,
             "can_enrol": access.can_enrol_into(request.user, course),
             # Lesson links, shown only to whom the lesson page opens.
-            "may_open_lessons": enrolment is not None or access.can_preview_lessons(
-                request.user, course
-            ),
+            "may_open_lessons": enrolment is not None
+            or access.can_preview_lessons(request.user, course),
             # The attendance and gradebook links, shown only to whom those pages open.
             "can_read_records": access.can_read_course_records(request.user, course),
             "can_enrol_self": enrolment is None and access.can_enrol_self(request.user, course),
