@@ -4,7 +4,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from .models import User
-from .services import authenticate_login_card
+from .services.credentials import authenticate_login_card
 
 
 class LoginCardBackend(ModelBackend):

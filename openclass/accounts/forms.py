@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from openclass.core.forms import get_field
 
-from . import roster
 from .models import Organisation
+from .services import roster
 
 
 class LoginForm(AuthenticationForm):

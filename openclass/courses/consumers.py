@@ -22,9 +22,9 @@ import json
 
 from openclass.core.sockets import PageConsumer
 
-from . import progress
-from .progress import Reason, Refused
-from .progress_hub import Live, hub
+from .services import progress
+from .services.progress import Reason, Refused
+from .services.progress_hub import Live, hub
 
 MAX_MESSAGE_CHARS = 4096
 # A connection that keeps sending refused beats is cut off (and its refusals are logged).

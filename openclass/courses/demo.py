@@ -24,8 +24,9 @@ from openclass.accounts.models import Organisation, User
 from openclass.catalog.models import Topic
 from openclass.core.registry import DemoOptions
 
-from . import selectors, services
+from . import selectors
 from .models import Course, Enrolment, Lesson, LessonProgress, Section, Session
+from .services import courses as services
 
 DOKDO = "독도 바로 알기"
 SAFETY = "1학년 1반 안전한 생활"
@@ -50,7 +51,7 @@ def lesson_pdf(title: str, lines: list[str]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    from openclass.accounts.sheets import FONT, FONT_BOLD, register_fonts
+    from openclass.accounts.services.sheets import FONT, FONT_BOLD, register_fonts
 
     register_fonts()
     buffer = io.BytesIO()

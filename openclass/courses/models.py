@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from openclass.accounts.models import Organisation
 
 if TYPE_CHECKING:
-    from .reports import Cell
+    from .services.reports import Cell
 
 DEFAULT_SPEEDS = [1.0, 1.25, 1.5]
 
@@ -311,7 +311,7 @@ class LessonProgress(models.Model):
 
     @property
     def percent(self) -> int:
-        from . import progress  # the rules live there; progress imports this module
+        from .services import progress
 
         if self.completed_at and not self.duration:
             return 100

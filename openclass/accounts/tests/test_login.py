@@ -11,8 +11,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.urls import reverse
 
-from openclass.accounts import services
 from openclass.accounts.models import Organisation, User
+from openclass.accounts.services import credentials as services
 from openclass.accounts.tests.fixtures import PASSWORD, City, make_user
 
 LOGIN = reverse("accounts:login")

@@ -12,8 +12,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from openclass.accounts import roster, services
 from openclass.accounts.models import Organisation, ParentLink, User
+from openclass.accounts.services import credentials as services
+from openclass.accounts.services import roster
 from openclass.accounts.tests.fixtures import PASSWORD, make_user
 from openclass.accounts.views.roster import SESSION_KEY
 

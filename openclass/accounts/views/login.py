@@ -14,8 +14,8 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from .. import services
 from ..forms import LoginCardPinForm, LoginForm
+from ..services import credentials as services
 
 LOGIN_METHOD_CARD = "card"
 

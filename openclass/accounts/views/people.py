@@ -11,9 +11,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from .. import scoping, services
+from .. import scoping
 from ..capabilities import has_capability, require_capability
 from ..models import AuthenticatedRequest, Organisation, User
+from ..services import credentials as services
 
 
 @login_required

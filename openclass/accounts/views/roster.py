@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .. import roster, scoping, sheets
+from .. import scoping
 from ..capabilities import require_capability
 from ..forms import RosterUploadForm
 from ..models import AuthenticatedRequest, Organisation
+from ..services import roster, sheets
 
 SESSION_KEY = "roster_import"
 SHEET_TYPES = {

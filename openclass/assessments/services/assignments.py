@@ -46,8 +46,8 @@ from django.utils.translation import ngettext
 from openclass.accounts.models import User
 from openclass.courses import access
 from openclass.courses import selectors as course_selectors
-from openclass.courses import services as courses
 from openclass.courses.models import Course, Enrolment, Lesson
+from openclass.courses.services import courses
 
 from ..models import (
     Assignment,

@@ -27,8 +27,8 @@ from openclass.accounts.models import User
 from openclass.core.db import update_by_pk
 from openclass.courses import access
 from openclass.courses import selectors as course_selectors
-from openclass.courses import services as courses
 from openclass.courses.models import Lesson
+from openclass.courses.services import courses
 
 from ..access import visible_questions
 from ..models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion

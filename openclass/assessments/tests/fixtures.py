@@ -110,8 +110,8 @@ class Homework:
 
 @pytest.fixture
 def homework(courses, settings, tmp_path) -> Homework:
-    from openclass.courses import services
     from openclass.courses.models import Lesson
+    from openclass.courses.services import courses as services
 
     from ..services.assignments import assignment_for
 

@@ -27,8 +27,9 @@ from openclass.assessments.models import (
 from openclass.assessments.services import gradebook
 from openclass.assessments.services.gradebook import State
 from openclass.assessments.services.quizzes import kept_percents
-from openclass.courses import selectors, services
+from openclass.courses import selectors
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
+from openclass.courses.services import courses as services
 from openclass.courses.tests.fixtures import Courses
 
 NOW = timezone.make_aware(datetime.datetime(2026, 5, 1, 12, 0))

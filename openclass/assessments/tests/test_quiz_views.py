@@ -14,8 +14,8 @@ from django.utils import timezone
 from openclass.assessments.models import Answer, Attempt, Quiz
 from openclass.assessments.services import quizzes
 from openclass.assessments.tests.test_quizzes import QuizSetup, make_quiz, right_answers
-from openclass.courses import services as course_services
 from openclass.courses.models import LessonProgress
+from openclass.courses.services import courses as course_services
 
 State = Attempt.State
 

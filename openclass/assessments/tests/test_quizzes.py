@@ -20,8 +20,8 @@ from openclass.accounts.models import User
 from openclass.assessments.models import Answer, Attempt, Question, Quiz
 from openclass.assessments.services import quizzes
 from openclass.assessments.tests.fixtures import Bank, make_question
-from openclass.courses import services as course_services
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress
+from openclass.courses.services import courses as course_services
 
 State = Attempt.State
 NOW = timezone.make_aware(datetime.datetime(2026, 4, 6, 10, 0))

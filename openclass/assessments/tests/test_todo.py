@@ -12,8 +12,8 @@ from django.utils import timezone
 from openclass.assessments.models import Attempt
 from openclass.assessments.services import assignments, quizzes, todo
 from openclass.assessments.tests.fixtures import Bank
-from openclass.courses import services as course_services
 from openclass.courses.models import Lesson
+from openclass.courses.services import courses as course_services
 
 
 @pytest.fixture

@@ -87,8 +87,8 @@ def seed_course(teacher, klass) -> None:
 
     from openclass.catalog.models import Topic
     from openclass.core import ffmpeg
-    from openclass.courses import services
     from openclass.courses.models import Course, Lesson, Section
+    from openclass.courses.services import courses as services
     from openclass.media import services as media
 
     course = Course.objects.create(

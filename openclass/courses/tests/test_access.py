@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from openclass.courses import access, services
+from openclass.courses import access
 from openclass.courses.models import Course
+from openclass.courses.services import courses as services
 from openclass.courses.tests.fixtures import Courses, make_course
 
 

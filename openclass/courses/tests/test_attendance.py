@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from openclass.courses import reports, services
 from openclass.courses.models import Attendance, AttendanceCorrection, Session
+from openclass.courses.services import courses as services
+from openclass.courses.services import reports
 from openclass.courses.tests.fixtures import Courses
 
 Status = Attendance.Status

@@ -17,9 +17,10 @@ from django.utils import timezone
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from openclass.courses import progress, services
 from openclass.courses.models import Enrolment, LessonProgress, RejectedHeartbeat
-from openclass.courses.progress import Beat, Refused, Rules, State
+from openclass.courses.services import courses as services
+from openclass.courses.services import progress
+from openclass.courses.services.progress import Beat, Refused, Rules, State
 from openclass.courses.tests.fixtures import Courses
 
 Reason = RejectedHeartbeat.Reason

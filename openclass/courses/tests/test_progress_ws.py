@@ -21,10 +21,10 @@ from django.utils import timezone
 from openclass.accounts.models import User
 from openclass.asgi import application
 from openclass.core.runtime import runtime
-from openclass.courses import services
 from openclass.courses.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED, MAX_REFUSALS
 from openclass.courses.models import Attendance, LessonProgress, RejectedHeartbeat, Session
-from openclass.courses.progress_hub import hub
+from openclass.courses.services import courses as services
+from openclass.courses.services.progress_hub import hub
 from openclass.courses.tests.fixtures import Courses
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from openclass.courses import selectors, services
+from openclass.courses import selectors
 from openclass.courses.models import (
     Attendance,
     AttendanceCorrection,
@@ -19,6 +19,7 @@ from openclass.courses.models import (
     LessonProgress,
     Session,
 )
+from openclass.courses.services import courses as services
 from openclass.courses.tests.fixtures import Courses
 
 Status = Attendance.Status

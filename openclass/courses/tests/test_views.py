@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from openclass.courses import services
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
+from openclass.courses.services import courses as services
 from openclass.courses.tests.fixtures import Courses
 
 

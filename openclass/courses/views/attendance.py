@@ -15,9 +15,11 @@ from openclass.accounts.models import AuthenticatedRequest, Organisation, User
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 
-from .. import access, reports, services
+from .. import access
 from ..forms import CorrectionForm, SessionForm
 from ..models import Attendance, AttendanceCorrection, Session
+from ..services import courses as services
+from ..services import reports
 from .lookup import managed_course_or_404, visible_course_or_404
 
 

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.views import perform
 
-from .. import services
 from ..forms import LessonForm, SectionForm
 from ..models import Lesson, Section
+from ..services import courses as services
 from .lookup import managed_course_or_404
 
 

@@ -15,9 +15,10 @@ from openclass.accounts.models import AuthenticatedRequest
 from openclass.catalog.models import Topic
 from openclass.core.views import perform
 
-from .. import access, selectors, services
+from .. import access, selectors
 from ..forms import CopyCourseForm, CourseForm
 from ..models import Enrolment, LessonProgress
+from ..services import courses as services
 from .lookup import managed_course_or_404, visible_course_or_404
 
 

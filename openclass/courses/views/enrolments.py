@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import AuthenticatedRequest, Organisation
 
-from .. import access, services
+from .. import access
 from ..forms import EnrolOrganisationForm
+from ..services import courses as services
 from .lookup import visible_course_or_404
 
 

@@ -16,9 +16,11 @@ from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.csp import update_csp
 from openclass.media import services as media
 
-from .. import access, progress, selectors, services
+from .. import access, selectors
 from ..forms import youtube_id
 from ..models import Lesson, LessonProgress
+from ..services import courses as services
+from ..services import progress
 from .lookup import visible_course_or_404
 
 

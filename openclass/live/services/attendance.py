@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
-from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Course
+from openclass.courses.services import courses as course_services
 
 from ..access import require_host_of
 from ..models import LiveRoom, Stay

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
-from openclass.courses import services as course_services
 from openclass.courses.models import Attendance, Lesson, Section
+from openclass.courses.services import courses as course_services
 
 from .. import registry
 from ..access import Member, hosting, require_host_of

@@ -56,8 +56,8 @@ def seed() -> None:
 
     from openclass.accounts.models import Organisation, TeachingAssignment, User
     from openclass.catalog.models import Topic
-    from openclass.courses import services
     from openclass.courses.models import Course, Session
+    from openclass.courses.services import courses as services
 
     kind = Organisation.Kind
     office = Organisation.objects.create(kind=kind.OFFICE, name="서울특별시교육청")

@@ -143,7 +143,7 @@ def test_a_teachers_correction_survives_the_written_marks(live_class):
     room, start, end = _room_with_bounds(live_class)
     participant = rooms.participant_for(live_class.student, room)
     Stay.objects.create(participant=participant, room=room, feed_id=1, joined_at=start, left_at=end)
-    from openclass.courses import services as course_services
+    from openclass.courses.services import courses as course_services
 
     course_services.correct_attendance(
         live_class.teacher, live_class.session, live_class.classmate, "excused", "병결"

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from openclass.accounts import services as accounts
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.accounts.scoping import school_of
+from openclass.accounts.services import credentials as accounts
 from openclass.catalog.models import Topic
 from openclass.courses.models import Session
 from openclass.notifications.services import notify

@@ -28,8 +28,8 @@ from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import Organisation, User
 from openclass.accounts.scoping import school_of
 from openclass.catalog.models import Topic
-from openclass.courses import services as courses
 from openclass.courses.models import Course, Session
+from openclass.courses.services import courses
 from openclass.notifications.services import notify
 
 from .. import access

@@ -21,9 +21,9 @@ from openpyxl.utils import get_column_letter
 
 from openclass.accounts.models import Organisation, User
 
-from . import access
-from .models import Attendance, Course, Enrolment, Session
-from .services import mark_for
+from .. import access
+from ..models import Attendance, Course, Enrolment, Session
+from .courses import mark_for
 
 Status = Attendance.Status
 

@@ -40,8 +40,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import services
-from .models import Organisation, User
+from ..models import Organisation, User
+from . import credentials as services
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 FONT_FILES = {"NanumGothic": "NanumGothic.ttf", "NanumGothic-Bold": "NanumGothicBold.ttf"}

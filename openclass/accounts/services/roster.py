@@ -23,8 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Organisation, ParentLink, User
-from .services import next_student_usernames
+from ..models import Organisation, ParentLink, User
+from .credentials import next_student_usernames
 
 Kind = Organisation.Kind
 Role = User.Role

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from openclass.core.db import update_by_pk
 
-from .models import Course, LessonProgress, RejectedHeartbeat
+from ..models import Course, LessonProgress, RejectedHeartbeat
 
 Reason = RejectedHeartbeat.Reason
 Interval = tuple[float, float]  # (start, end) in seconds of the video, start < end
@@ -407,7 +407,7 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
     instances and ``bulk_update`` took 0.8 s of CPU for 1,000 rows, holding the interpreter
     lock against the event loop that answers the heartbeats; this takes a few milliseconds.
     """
-    from . import services
+    from . import courses as services
 
     if not states:
         return []
@@ -471,7 +471,7 @@ def credit(row: LessonProgress, payload: object, now: datetime.datetime | None =
     raises ``Refused``; an accepted one is written under the row lock, so a beacon and a
     WebSocket flush (which merges, see ``save``) can come in either order. ``row`` carries its
     student, lesson, course and video (``select_related``)."""
-    from . import services
+    from . import courses as services
 
     now = now or timezone.now()
     rules = Rules.of(row.lesson.section.course)

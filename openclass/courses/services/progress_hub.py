@@ -31,8 +31,9 @@ from django.utils import timezone
 from openclass.accounts.models import User
 from openclass.core.runtime import runtime
 
-from . import progress, selectors
-from .models import Enrolment, Lesson, LessonProgress
+from .. import selectors
+from ..models import Enrolment, Lesson, LessonProgress
+from . import progress
 from .progress import Beat, Refused, Rules, State
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
-from .models import LoginCard, Organisation, User
+from ..models import LoginCard, Organisation, User
 
 # No 0/o, 1/l/i: a child copies these from paper.
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"

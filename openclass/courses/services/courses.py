@@ -24,8 +24,8 @@ from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import Organisation, User
 from openclass.media import access as media_access
 
-from . import access, selectors
-from .models import (
+from .. import access, selectors
+from ..models import (
     Attendance,
     AttendanceCorrection,
     Course,
