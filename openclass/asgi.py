@@ -11,13 +11,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from openclass.accounts.middleware import PasswordChangeGate  # noqa: E402
 from openclass.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # Every socket: a temporary password is changed first, as for the pages.
+            AuthMiddlewareStack(PasswordChangeGate(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
