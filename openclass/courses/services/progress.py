@@ -6,8 +6,10 @@ credited, the furthest point reached by watching and the resume position, and re
 what could not have happened:
 
 - intervals past the end of the video;
-- more new credit than the wall-clock time since the last beat allows at the course's fastest
-  allowed speed (10 % tolerance and a few seconds of burst, so network jitter is no tampering);
+- more new credit than the wall-clock time since the previous accepted beat allows at the
+  course's fastest allowed speed (10 % tolerance and a few seconds of burst, so network jitter
+  is no tampering). Time that earned nothing is not banked: a beat after a long pause may claim
+  no more than that pause allows, and the next beat only what passed since it;
 - replayed or out-of-order beats (each beat's sequence number must grow, across page loads);
 - in "no skipping" courses, intervals that start beyond the furthest point already watched;
 - a playback speed the course does not allow;
@@ -54,8 +56,9 @@ SKIP_TOLERANCE = 2.0
 # few seconds (a beat held up on the network arrives together with the next one).
 RATE_TOLERANCE = 1.10
 CREDIT_BURST = 3.0
-# Unused allowance builds up for at most this long: a player that lost its connection may send
-# up to ten minutes of queued watching at once, but an hour's idling earns no hour of credit.
+# The wall-clock time since the previous accepted beat counts for at most this long: a player
+# that lost its connection may send up to ten minutes of queued watching at once, but an hour's
+# idling earns no hour of credit. Unused allowance is never carried to later beats.
 CREDIT_WINDOW = 600.0
 SPEED_TOLERANCE = 0.01
 MAX_SEQ = 2**31 - 1
@@ -227,9 +230,11 @@ class Rules:
 class State:
     """What the server knows of one student's progress in one video lesson.
 
-    ``credit`` is the allowance of new watched seconds not yet used as of ``credit_at``; it grows
-    with wall-clock time at the fastest allowed speed (a token bucket). When ``credit_at`` is
-    None (state fresh from the database) it is worked out from ``last_beat_at``.
+    ``credit`` is what is left of the burst as of ``credit_at`` (negative: burst used up and
+    still owed). Each beat may gain the wall-clock time since the previous accepted beat at the
+    fastest allowed speed, plus what is left of the burst; allowance a beat did not use is
+    dropped, so idle time is never saved up as credit. When ``credit_at`` is None (state fresh
+    from the database) the whole burst is left.
     """
 
     intervals: list[Interval] = dataclasses.field(default_factory=list)
@@ -318,15 +323,13 @@ def apply(state: State, beat: Beat, *, now: datetime.datetime, rules: Rules) -> 
     merged = union([*state.intervals, *new]) if new else state.intervals
     watched = length(merged)
     gained = watched - state.watched
-    if state.credit_at is None:
-        credit = rules.allowance(_seconds_between(state.last_beat_at, now))
-    else:
-        credit = min(
-            state.credit + rules.allowance(_seconds_between(state.credit_at, now)),
-            rules.allowance(CREDIT_WINDOW),
-        )
-    if gained > credit + CREDIT_BURST:
+    allowance = rules.allowance(_seconds_between(state.last_beat_at, now))
+    burst = CREDIT_BURST if state.credit_at is None else min(state.credit, CREDIT_BURST)
+    if gained > allowance + burst:
         raise Refused(Reason.TOO_FAST)
+    # The burst is spent only by what the elapsed time did not cover, and refills at the rate
+    # allowance goes unused; the rest of the allowance is dropped, never banked.
+    burst = min(CREDIT_BURST, burst + allowance - gained)
     position = min(beat.position, duration)
     if rules.no_skip:
         position = min(position, furthest)
@@ -343,7 +346,7 @@ def apply(state: State, beat: Beat, *, now: datetime.datetime, rules: Rules) -> 
         last_seq=beat.seq,
         last_beat_at=now,
         completed_at=completed_at,
-        credit=max(-CREDIT_BURST, credit - gained),
+        credit=burst,
         credit_at=now,
     )
 

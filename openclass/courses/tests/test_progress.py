@@ -269,6 +269,41 @@ def test_an_idle_hour_earns_at_most_the_credit_window() -> None:
     assert after.watched == pytest.approx(30 + window)
 
 
+def test_idle_time_is_not_saved_up_as_credit() -> None:
+    """F-08 (g): thirteen idle minutes allow one beat what they allow, not a reserve that the
+    next beats, a second later, can draw on."""
+    rules = dataclasses.replace(RULES, no_skip=False)
+    idle = state(last_beat_at=NOW - datetime.timedelta(minutes=13), duration=5000.0)
+    first = apply(idle, beat(intervals=((30.0, 49.0),), position=49), rules)
+    later = NOW + datetime.timedelta(seconds=1)
+    with pytest.raises(Refused) as refused:
+        apply(first, beat(5, ((49.0, 149.0),), 149), rules, now=later)
+    assert refused.value.reason == Reason.TOO_FAST
+    # One second at 1.5× (+10 %) and what is left of the burst: no more.
+    fair = 1.0 * 1.5 * progress.RATE_TOLERANCE + progress.CREDIT_BURST
+    after = apply(first, beat(5, ((49.0, 49.0 + fair - 0.01),), 49 + fair), rules, now=later)
+    assert after.watched == pytest.approx(49.0 + fair - 0.01)
+
+
+def test_beats_claiming_more_than_the_elapsed_time_are_credited_only_that() -> None:
+    """F-08 (g): watching slower than the fastest speed leaves allowance unused; it is dropped,
+    so after ten minutes of beats a claim beyond the last second's allowance is refused."""
+    current, now = state(intervals=[], furthest=0.0, position=0.0, last_beat_at=NOW), NOW
+    current = dataclasses.replace(current, duration=5000.0)
+    for seq in range(4, 64):
+        now += datetime.timedelta(seconds=10)
+        start = current.furthest
+        current = apply(current, beat(seq, ((start, start + 10.0),), start + 10.0), now=now)
+    assert current.watched == 600.0
+    now += datetime.timedelta(seconds=1)
+    with pytest.raises(Refused) as refused:
+        apply(current, beat(64, ((600.0, 700.0),), 700.0), now=now)
+    assert refused.value.reason == Reason.TOO_FAST
+    fair = 1.0 * 1.5 * progress.RATE_TOLERANCE + progress.CREDIT_BURST
+    after = apply(current, beat(64, ((600.0, 600.0 + fair),), 600.0 + fair), now=now)
+    assert after.watched == pytest.approx(600.0 + fair)
+
+
 def test_unknown_duration_is_taken_once_within_bounds() -> None:
     after = apply(state(duration=None), beat(duration=120.0))
     assert after.duration == 120.0

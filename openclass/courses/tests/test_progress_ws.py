@@ -5,6 +5,7 @@ database on disconnect, on completion and every few seconds."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import json
 from collections.abc import Iterator
@@ -87,6 +88,16 @@ def run(coroutine) -> object:
     return asyncio.run(coroutine)
 
 
+def rewind(student: User, lesson: int, seconds: float = 60.0) -> None:
+    """As if the live state's previous beat came ``seconds`` earlier: the time that a stretch
+    of the video takes to play (credit never outruns the clock since the previous beat)."""
+    live = hub.live[(student.pk, lesson)]
+    before = live.state.last_beat_at or timezone.now()
+    live.state = dataclasses.replace(
+        live.state, last_beat_at=before - datetime.timedelta(seconds=seconds)
+    )
+
+
 def test_an_enrolled_student_reports_and_the_beats_are_written_on_disconnect(watching) -> None:
     student = watching.city.north.student_a1
     cookie = session_cookie(student)
@@ -98,6 +109,8 @@ def test_an_enrolled_student_reports_and_the_beats_are_written_on_disconnect(wat
         assert connected
         answers = [await ask(socket, {"type": "open", "lesson": lesson})]
         for seq in range(1, 6):
+            if seq > 1:
+                rewind(student, lesson, 10)
             answers.append(await ask(socket, beat(lesson, seq, (seq - 1) * 10, seq * 10)))
         # Batched: nothing is written per beat.
         stored = await database_sync_to_async(
@@ -271,8 +284,9 @@ def test_two_tabs_share_one_state_and_one_sequence(watching) -> None:
             await ask(first, beat(lesson, 1, 0, 10)),
             await ask(second, {"type": "open", "lesson": lesson}),
             await ask(second, beat(lesson, 1, 10, 20)),
-            await ask(second, beat(lesson, 2, 10, 20)),
         ]
+        rewind(student, lesson, 10)
+        answers.append(await ask(second, beat(lesson, 2, 10, 20)))
         await first.disconnect()
         assert hub.live  # the second tab still watches
         await second.disconnect()
@@ -296,6 +310,7 @@ def test_beats_are_written_every_few_seconds_while_watching(watching) -> None:
         socket = connect(cookie)
         await socket.connect(timeout=TIMEOUT)
         await ask(socket, beat(lesson, 1, 0, 10))
+        rewind(student, lesson, 10)
         await ask(socket, beat(lesson, 2, 10, 20))
         for _ in range(200):
             if hub.live[key].saved_seq == 2:
@@ -326,6 +341,7 @@ def test_completion_is_written_at_once_with_attendance(watching) -> None:
         socket = connect(cookie)
         await socket.connect(timeout=TIMEOUT)
         await ask(socket, beat(lesson.pk, 1, 0, 60))
+        rewind(student, lesson.pk, 30)
         answer = await ask(socket, beat(lesson.pk, 2, 60, 90))
         for _ in range(200):
             if hub.live[key].saved_seq == 2:
@@ -396,3 +412,29 @@ def test_a_beacon_and_the_batched_write_come_in_either_order(watching) -> None:
     row = LessonProgress.objects.get(student=student, lesson_id=lesson)
     assert row.intervals == [[0.0, 40.0]] and row.watched == 40
     assert (row.last_seq, row.position) == (4, 40)
+
+
+def test_idle_time_is_not_saved_up_on_the_socket(watching) -> None:
+    """F-08 (g): the page was open 200 s before the first beat. That beat may use the time; the
+    next, a moment later, may not claim it again: 30 s need about 30 s since the previous beat."""
+    student = watching.city.north.student_a1
+    cookie = session_cookie(student)
+    lesson = watching.video.pk
+
+    async def scenario() -> list[dict]:
+        socket = connect(cookie)
+        await socket.connect(timeout=TIMEOUT)
+        answers = [
+            await ask(socket, beat(lesson, 1, 0, 10)),
+            await ask(socket, beat(lesson, 2, 10, 40)),
+        ]
+        rewind(student, lesson, 30)
+        answers.append(await ask(socket, beat(lesson, 3, 10, 40)))
+        await socket.disconnect()
+        return answers
+
+    first, greedy, fair = run(scenario())
+    assert first["type"] == "ack"
+    assert greedy["type"] == "refused" and greedy["reason"] == Reason.TOO_FAST
+    assert fair["type"] == "ack" and fair["watched"] == 40
+    assert LessonProgress.objects.get(student=student, lesson_id=lesson).watched == 40
