@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# Ids in paths are ``<id:pk>`` (registered there), never Django's unbounded ``int``.
+import openclass.core.params  # noqa: F401
+
 urlpatterns = [
     path("", include("openclass.web.urls")),
     path("accounts/", include("openclass.accounts.urls")),

@@ -11,15 +11,15 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", login.PasswordChangeView.as_view(), name="password_change"),
     path("people/", people.people, name="people"),
-    path("people/<int:pk>/", people.person, name="person"),
-    path("people/<int:pk>/reset-password/", people.reset_password, name="reset_password"),
+    path("people/<id:pk>/", people.person, name="person"),
+    path("people/<id:pk>/reset-password/", people.reset_password, name="reset_password"),
 ]
 
 # Roster import and first-login sheets (school admins).
 urlpatterns += [
     path("roster/", roster.roster_import, name="roster_import"),
     path(
-        "classes/<int:pk>/first-login-sheet/",
+        "classes/<id:pk>/first-login-sheet/",
         roster.credential_sheet,
         name="credential_sheet",
     ),

@@ -6,10 +6,10 @@ app_name = "media"
 
 urlpatterns = [
     path("", views.my_videos, name="my_videos"),
-    path("<int:pk>/", views.video_detail, name="detail"),
-    path("<int:pk>/status/", views.status, name="status"),
-    path("<int:pk>/status/fragment/", views.status_fragment, name="status_fragment"),
-    path("<int:pk>/retry/", views.retry, name="retry"),
+    path("<id:pk>/", views.video_detail, name="detail"),
+    path("<id:pk>/status/", views.status, name="status"),
+    path("<id:pk>/status/fragment/", views.status_fragment, name="status_fragment"),
+    path("<id:pk>/retry/", views.retry, name="retry"),
     # tus 1.0.0: POST here creates an upload; its Location takes HEAD, PATCH and DELETE.
     path("uploads/", views.UploadCreateView.as_view(), name="tus_create"),
     path("uploads/<str:key>/", views.UploadView.as_view(), name="tus_upload"),

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, User
+from openclass.core.params import parse_int
 
 from . import access, services
 from .models import Upload, Video
@@ -88,10 +89,9 @@ class UploadCreateView(TusView):
     http_method_names = ["options", "post"]
 
     def post(self, request: AuthenticatedRequest) -> HttpResponse:
-        raw_length = request.headers.get("Upload-Length", "")
-        if not raw_length.isdigit():
+        length = parse_int(request.headers.get("Upload-Length", ""))
+        if length is None:
             return _tus_response(400, _("Upload-Length is missing or not a number."))
-        length = int(raw_length)
         if length == 0:
             return _tus_response(400, _("The file is empty."))
         if length > settings.UPLOAD_MAX_BYTES:
@@ -143,16 +143,15 @@ class UploadView(TusView):
         upload = self._upload(request, key)
         if request.content_type != TUS_CONTENT_TYPE:
             return _tus_response(415, _("Send the bytes as application/offset+octet-stream."))
-        raw_offset = request.headers.get("Upload-Offset", "")
-        if not raw_offset.isdigit():
+        offset = parse_int(request.headers.get("Upload-Offset", ""))
+        if offset is None:
             return _tus_response(400, _("Upload-Offset is missing or not a number."))
-        raw_length = request.headers.get("Content-Length", "")
         try:
             upload = services.write_chunk(
                 upload,
-                int(raw_offset),
+                offset,
                 request,
-                content_length=int(raw_length) if raw_length.isdigit() else None,
+                content_length=parse_int(request.headers.get("Content-Length", "")),
             )
         except services.UploadError as error:
             return _tus_response(error.status, error.message, Upload_Offset=str(upload.offset))

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import AuthenticatedRequest
+from openclass.core.params import parse_ids
 
 from . import services
 
@@ -20,6 +21,8 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: AuthenticatedRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()]
+    ids = parse_ids(request.POST.getlist("id"))
+    if ids is None:
+        return HttpResponseBadRequest()
     services.mark_read(request.user, ids or None)
     return redirect("notifications:list")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from openclass.accounts.models import Organisation
 from openclass.catalog.models import Topic
 from openclass.core.forms import get_field
+from openclass.core.params import parse_int
 from openclass.courses.models import Course
 
 from .models import Call, InstructorProfile
@@ -128,4 +129,4 @@ class SurveyAnswerForm(forms.Form):
     def scores(self) -> dict[str, int]:
         """The posted scores; anything but a number counts as none given (0)."""
         raw = {name: str(self.data.get(name, "")) for name in QUESTIONS}
-        return {name: int(value) if value.isdigit() else 0 for name, value in raw.items()}
+        return {name: parse_int(value) or 0 for name, value in raw.items()}

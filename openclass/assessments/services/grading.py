@@ -31,6 +31,8 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from openclass.core.params import parse_int
+
 from ..models import Question
 
 Kind = Question.Kind
@@ -56,8 +58,8 @@ def _as_id(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        return parse_int(value)
     return None
 
 

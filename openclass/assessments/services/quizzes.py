@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
 from openclass.core.db import update_by_pk
+from openclass.core.params import parse_int
 from openclass.courses import access
 from openclass.courses import selectors as course_selectors
 from openclass.courses.models import Lesson
@@ -301,10 +302,10 @@ def response_from_values(question: Question, item: dict, values: list[str]) -> d
     values = [value for value in values if isinstance(value, str)]
     allowed = set(item.get("choices", []))
     if question.kind == Kind.SINGLE:
-        picked = [int(v) for v in values if v.strip().isdigit() and int(v) in allowed]
+        picked = [n for v in values if (n := parse_int(v)) is not None and n in allowed]
         return {"choice": picked[0]} if picked else {}
     if question.kind == Kind.MULTIPLE:
-        picked = sorted({int(v) for v in values if v.strip().isdigit() and int(v) in allowed})
+        picked = sorted({n for v in values if (n := parse_int(v)) is not None and n in allowed})
         return {"choices": picked} if picked else {}
     if question.kind == Kind.TRUE_FALSE:
         value = values[0] if values else ""

@@ -257,19 +257,19 @@ def my_grades(request: AuthenticatedRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    path("gradebook/<int:pk>/", gradebook_table, name="gradebook"),
-    path("gradebook/<int:pk>/gradebook.xlsx", gradebook_xlsx, name="gradebook_xlsx"),
-    path("gradebook/<int:pk>/weights/", gradebook_weights, name="gradebook_weights"),
+    path("gradebook/<id:pk>/", gradebook_table, name="gradebook"),
+    path("gradebook/<id:pk>/gradebook.xlsx", gradebook_xlsx, name="gradebook_xlsx"),
+    path("gradebook/<id:pk>/weights/", gradebook_weights, name="gradebook_weights"),
     path(
-        "gradebook/<int:pk>/override/<int:student_id>/total/",
+        "gradebook/<id:pk>/override/<id:student_id>/total/",
         gradebook_override,
         name="gradebook_override_total",
     ),
     path(
-        "gradebook/<int:pk>/override/<int:student_id>/<int:lesson_id>/",
+        "gradebook/<id:pk>/override/<id:student_id>/<id:lesson_id>/",
         gradebook_override,
         name="gradebook_override",
     ),
     path("grades/", my_grades, name="my_grades"),
-    path("grades/<int:pk>/", course_grades, name="course_grades"),
+    path("grades/<id:pk>/", course_grades, name="course_grades"),
 ]

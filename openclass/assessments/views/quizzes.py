@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import AuthenticatedRequest
+from openclass.core.params import parse_id, parse_ids
 from openclass.core.views import perform, perform_json
 from openclass.courses import access
 from openclass.courses.models import Lesson
@@ -149,12 +150,10 @@ def quiz_questions(request: AuthenticatedRequest, lesson_id: int) -> HttpRespons
     """Add questions from the teacher's bank (their own and their school's shared ones)."""
     quiz = managed_quiz_or_404(request, lesson_id)
     if request.method == "POST":
-        ids = request.POST.getlist("question")
-        if not ids or not all(pk.isdigit() for pk in ids):
+        ids = parse_ids(request.POST.getlist("question"))
+        if not ids:
             messages.error(request, _("Choose at least one question to add."))
-        elif added := perform(
-            request, quizzes.add_questions, quiz, request.user, [int(pk) for pk in ids]
-        ):
+        elif added := perform(request, quizzes.add_questions, quiz, request.user, ids):
             messages.success(request, _("%(count)d questions added.") % {"count": added.value})
             return redirect("assessments:quiz", quiz.lesson_id)
     bank = quizzes.teacher_bank(request.user).select_related("owner")
@@ -288,10 +287,9 @@ def quiz_attempt_save(request: AuthenticatedRequest, attempt_id: int) -> JsonRes
     with the refusal's code (``"submitted"``, ``"deadline"``: the attempt is submitted or out of
     time), so the page stops trying and submits."""
     attempt = own_attempt_or_404(request, attempt_id)
-    raw = request.POST.get("question", "")
-    if not raw.isdigit():
+    question_id = parse_id(request.POST.get("question", ""))
+    if question_id is None:
         return JsonResponse({"ok": False, "reason": "invalid"}, status=400)
-    question_id = int(raw)
     return perform_json(
         quizzes.save_answer,
         attempt,
@@ -452,22 +450,22 @@ def quiz_stats(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("quizzes/<int:lesson_id>/", quiz, name="quiz"),
-    path("quizzes/<int:lesson_id>/settings/", quiz_settings, name="quiz_settings"),
-    path("quizzes/<int:lesson_id>/questions/", quiz_questions, name="quiz_questions"),
-    path("quizzes/<int:lesson_id>/items/<int:item_id>/", quiz_item, name="quiz_item"),
-    path("quizzes/<int:lesson_id>/preview/", quiz_preview, name="quiz_preview"),
-    path("quizzes/<int:lesson_id>/start/", quiz_start, name="quiz_start"),
-    path("quizzes/<int:lesson_id>/attempts/", quiz_attempts, name="quiz_attempts"),
-    path("quizzes/<int:lesson_id>/grading/", quiz_grading, name="quiz_grading"),
-    path("quizzes/<int:lesson_id>/statistics/", quiz_stats, name="quiz_stats"),
-    path("quizzes/attempts/<int:attempt_id>/", quiz_attempt, name="quiz_attempt"),
-    path("quizzes/attempts/<int:attempt_id>/save/", quiz_attempt_save, name="quiz_attempt_save"),
+    path("quizzes/<id:lesson_id>/", quiz, name="quiz"),
+    path("quizzes/<id:lesson_id>/settings/", quiz_settings, name="quiz_settings"),
+    path("quizzes/<id:lesson_id>/questions/", quiz_questions, name="quiz_questions"),
+    path("quizzes/<id:lesson_id>/items/<id:item_id>/", quiz_item, name="quiz_item"),
+    path("quizzes/<id:lesson_id>/preview/", quiz_preview, name="quiz_preview"),
+    path("quizzes/<id:lesson_id>/start/", quiz_start, name="quiz_start"),
+    path("quizzes/<id:lesson_id>/attempts/", quiz_attempts, name="quiz_attempts"),
+    path("quizzes/<id:lesson_id>/grading/", quiz_grading, name="quiz_grading"),
+    path("quizzes/<id:lesson_id>/statistics/", quiz_stats, name="quiz_stats"),
+    path("quizzes/attempts/<id:attempt_id>/", quiz_attempt, name="quiz_attempt"),
+    path("quizzes/attempts/<id:attempt_id>/save/", quiz_attempt_save, name="quiz_attempt_save"),
     path(
-        "quizzes/attempts/<int:attempt_id>/submit/",
+        "quizzes/attempts/<id:attempt_id>/submit/",
         quiz_attempt_submit,
         name="quiz_attempt_submit",
     ),
-    path("quizzes/attempts/<int:attempt_id>/result/", quiz_result, name="quiz_result"),
-    path("quizzes/answers/<int:answer_id>/grade/", quiz_answer_grade, name="quiz_answer_grade"),
+    path("quizzes/attempts/<id:attempt_id>/result/", quiz_result, name="quiz_result"),
+    path("quizzes/answers/<id:answer_id>/grade/", quiz_answer_grade, name="quiz_answer_grade"),
 ]

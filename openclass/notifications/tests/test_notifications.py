@@ -136,6 +136,19 @@ def test_marking_read_reaches_only_ones_own(client, people) -> None:
     assert others.read_at is None
 
 
+def test_a_tampered_id_marks_nothing_read(client, people) -> None:
+    """ "²" passed ``str.isdigit()`` and crashed ``int()``; an id the parser refuses must not
+    fall back to "mark all read" either."""
+    ana = people["ana"]
+    note = Notification.objects.create(recipient=ana, subject="하나")
+    client.force_login(ana)
+    for odd in ("²", "99999999999999999999", "-1"):
+        response = client.post(reverse("notifications:read"), {"id": [str(note.pk), odd]})
+        assert response.status_code == 400
+    note.refresh_from_db()
+    assert note.read_at is None
+
+
 def test_the_unread_count_is_ones_own_unread(client, people) -> None:
     ana, bo = people["ana"], people["bo"]
     Notification.objects.create(recipient=ana, subject="읽지 않음")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, User
 from openclass.accounts.scoping import school_of
+from openclass.core.params import parse_id, parse_int
 from openclass.core.views import perform
 from openclass.notifications import services as notifications
 
@@ -89,8 +90,8 @@ def _step_command(post: QueryDict) -> Callable[[User, Application], Application]
     form: the reason, the chosen instructor."""
     reason = post.get("reason", "")
     instructor = None
-    if (instructor_id := post.get("instructor", "")).isdigit():
-        instructor = User.objects.filter(pk=int(instructor_id)).first()
+    if (instructor_id := parse_id(post.get("instructor", ""))) is not None:
+        instructor = User.objects.filter(pk=instructor_id).first()
     commands: dict[str, Callable[[User, Application], Application]] = {
         "approve": workflow.approve_application,
         "request_changes": partial(workflow.request_changes, reason=reason),
@@ -218,7 +219,7 @@ def recordings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.user,
         application,
         request.POST.get("recording", ""),
-        int(days) if days.isdigit() else None,
+        parse_int(days),
     ):
         messages.success(request, _("The decision about the recordings is saved."))
     return redirect("operations:application", application.pk)

@@ -15,6 +15,7 @@ from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.catalog.models import Topic
 from openclass.core.downloads import download_response
+from openclass.core.params import parse_id
 from openclass.core.views import perform
 
 from .. import access
@@ -26,7 +27,8 @@ from ..services import pool
 @login_required
 def pool_list(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "pool.view")
-    topic = Topic.objects.filter(pk=request.GET.get("topic") or 0).first()
+    topic_id = parse_id(request.GET.get("topic"))
+    topic = Topic.objects.filter(pk=topic_id).first() if topic_id is not None else None
     text = request.GET.get("q", "")[:100]
     return render(
         request,
