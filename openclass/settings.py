@@ -321,6 +321,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ROSTER_MAX_BYTES = int(env("ROSTER_MAX_BYTES", str(5 * 1024 * 1024)))
+XLSX_MAX_UNPACKED_BYTES = int(env("XLSX_MAX_UNPACKED_MB", "50")) * 1024 * 1024
 
 # --- Uploads and videos (openclass.media) ---------------------------------------------------
 # Largest video a teacher may upload (tus Tus-Max-Size); nginx's client_max_body_size only has to

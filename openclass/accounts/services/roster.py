@@ -13,7 +13,6 @@ import hashlib
 import io
 import re
 import secrets
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from openclass.core import xlsx
+
 from ..models import Organisation, ParentLink, User
 from .credentials import next_student_usernames
 
@@ -31,7 +32,7 @@ Role = User.Role
 
 MAX_ROWS = 3000  # a big school has ~2,000 students; the parsed rows live in the session
 MAX_COLUMNS = 40
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks to a bomb
+MAX_BLANK_RUN = 1000  # blank rows after which a workbook's table has ended
 HEADER_SEARCH_ROWS = 10  # NEIS and hand-made files often put a title above the header row
 NAME_MAX_LENGTH = 60
 CLASS_MAX = 30
@@ -170,10 +171,11 @@ def _decode(data: bytes) -> str:
 Table = list[tuple[int, list[object]]]
 
 
-def _collect(rows: Iterable[Iterable[object]]) -> Table:
-    """Keep the non-blank rows, refusing a file longer than any school instead of cutting it."""
+def _collect(rows: Iterable[tuple[int, Iterable[object]]]) -> Table:
+    """Keep the non-blank rows (numbered as Excel shows them), refusing a file longer than any
+    school instead of cutting it."""
     table: Table = []
-    for line, cells in enumerate(rows, start=1):
+    for line, cells in rows:
         values = list(cells)
         if not any(_cell_text(value) for value in values):
             continue
@@ -194,32 +196,26 @@ def _csv_rows(text: str) -> Table:
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)
     try:
-        return _collect(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return _collect(enumerate(rows, start=1))
     except csv.Error as error:
         raise _not_a_roster() from error
 
 
 def _xlsx_rows(data: bytes) -> Table:
-    from openpyxl import load_workbook  # imported here: only Excel uploads pay for it
-
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise _not_a_roster() from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _not_a_roster()
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a zip that is no workbook
-        raise _not_a_roster() from error
-    try:
-        sheet = workbook.active
-        if sheet is None:
-            raise _not_a_roster()
-        return _collect(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
-    finally:
-        workbook.close()
+        rows = xlsx.read_rows(
+            data,
+            max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
+            too_many_rows=str(_too_many_rows()),
+            max_columns=MAX_COLUMNS,
+            max_blank_run=MAX_BLANK_RUN,
+        )
+        return _collect(rows)
+    except xlsx.XlsxError as error:
+        if error.code == xlsx.NOT_A_WORKBOOK:
+            raise _not_a_roster() from error
+        raise RosterFileError(error.messages[0]) from error
 
 
 def _cell_text(value: object) -> str:

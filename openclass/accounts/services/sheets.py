@@ -40,6 +40,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from openclass.core import xlsx
+
 from ..models import Organisation, User
 from . import credentials as services
 
@@ -175,11 +177,7 @@ def build_xlsx(sheet: ClassSheet) -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
     def put(row: int, column: int, value: str | int) -> Cell:
-        cell = ws.cell(row=row, column=column, value=value)
-        if isinstance(value, str):
-            # Text from a roster could start with "=": keep it text, never a formula.
-            cell.data_type = "s"
-        return cell
+        return xlsx.put(ws, row, column, value)  # text from a roster stays text
 
     put(1, 1, _title(sheet)).font = Font(bold=True, size=14)
     ws.merge_cells(f"A1:{last_column}1")

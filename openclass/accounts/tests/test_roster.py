@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 
 import pytest
@@ -404,6 +405,73 @@ def test_a_long_file_is_refused_not_cut(monkeypatch) -> None:
     assert [row["line"] for row in parsed.rows] == ["3", "4", "5"]  # Excel's row numbers
 
 
+def _row_moved_to(content: bytes, row: int) -> bytes:
+    """``content`` with its sheet's last row moved to ``row`` and no <dimension> element."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode()
+                last = max(int(r) for r in re.findall(r'<row r="(\d+)"', xml))
+                xml = xml.replace(f'<row r="{last}"', f'<row r="{row}"')
+                xml = re.sub(rf'(<c r="[A-Z]+){last}"', rf'\g<1>{row}"', xml)
+                data = re.sub(r"<dimension [^>]*/>", "", xml).encode()
+            target.writestr(member.filename, data)
+    return out.getvalue()
+
+
+def test_a_row_at_two_billion_is_refused_having_read_a_few_rows(client, hanbit, monkeypatch):
+    """A lone row at r=2,000,000,000 made openpyxl hand over two billion empty rows (hours of
+    a request thread). The rows the roster is handed are counted: a handful, then an error."""
+    handed: list[int] = []
+    collect = roster._collect
+
+    def counting(rows):
+        def each():
+            for item in rows:
+                handed.append(1)
+                assert len(handed) < 1000, "the reader makes up rows"
+                yield item
+
+        return collect(each())
+
+    monkeypatch.setattr(roster, "_collect", counting)
+    data = _row_moved_to(xlsx_bytes(GOOD_ROWS), 2_000_000_000)
+    with pytest.raises(roster.RosterFileError, match="not an Excel workbook"):
+        roster.read_roster(data)
+    assert len(handed) == len(GOOD_ROWS) - 1
+    client.force_login(hanbit.admin)
+    handed.clear()
+    response = upload(client, data, "roster.xlsx")
+    assert "not an Excel workbook" in " ".join(response.context["form"].errors["file"])
+    assert not User.objects.filter(name="김하늘").exists()
+
+
+def test_a_roster_that_unpacks_to_a_bomb_is_refused(client, hanbit) -> None:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx_bytes(GOOD_ROWS))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for member in source.infolist():
+            target.writestr(member.filename, source.read(member.filename))
+        target.writestr("xl/padding.xml", b" " * (60 * 1024 * 1024))
+    client.force_login(hanbit.admin)
+    response = upload(client, out.getvalue(), "roster.xlsx")
+    assert "larger than 50 MB" in " ".join(response.context["form"].errors["file"])
+
+
+def test_a_gap_of_blank_rows_ends_the_table(monkeypatch) -> None:
+    monkeypatch.setattr(roster, "MAX_BLANK_RUN", 5)
+    rows: list[list[object]] = [*GOOD_ROWS[:3], *([[None]] * 5), GOOD_ROWS[3]]
+    parsed = roster.read_roster(xlsx_bytes(rows))
+    assert [row["name"] for row in parsed.rows] == ["김하늘", "이바다"]
+
+
 def test_school_without_a_code_cannot_import(client, hanbit) -> None:
     Organisation.objects.filter(pk=hanbit.school.pk).update(code=None)
     client.force_login(hanbit.admin)
@@ -555,11 +623,17 @@ def test_xlsx_sheet_passwords_sign_in_and_a_new_sheet_replaces_them(client, hanb
 
 def test_xlsx_sheet_keeps_formula_like_names_as_text(client, hanbit) -> None:
     client.force_login(hanbit.admin)
-    import_file(client, csv_bytes([["이름", "학년", "반", "번호"], ["=1+2", "3", "1", "3"]]))
+    names = ["=1+2", "+1", "-2+3", "@SUM(1)"]
+    rows = [["이름", "학년", "반", "번호"]]
+    rows += [[name, "3", "1", str(n)] for n, name in enumerate(names, start=3)]
+    import_file(client, csv_bytes(rows))
     response = client.post(sheet_url(hanbit.class31), {"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
-    (cell,) = [c for row in sheet.iter_rows() for c in row if c.value == "=1+2"]
-    assert cell.data_type == "s"
+    cells = {c.value: c for row in sheet.iter_rows() for c in row if c.value in names}
+    assert set(cells) == set(names)
+    assert {(c.data_type, c.quotePrefix) for c in cells.values()} == {("s", True)}
+    numbers = [c for row in sheet.iter_rows(min_row=5) for c in row[:1] if c.value is not None]
+    assert numbers and all(c.data_type == "n" for c in numbers)
 
 
 def test_pdf_sheet_is_a_real_pdf(client, hanbit) -> None:

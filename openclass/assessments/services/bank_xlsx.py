@@ -29,16 +29,16 @@ import datetime
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+
+from openclass.core import xlsx
 
 from ..models import Question
 from . import bank
@@ -48,6 +48,7 @@ Kind = Question.Kind
 MAX_ROWS = 1000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_BLANK_RUN = 2000
+MAX_COLUMNS = 100  # 유형, 문제, 정답 and eight more, and as many 보기 as a teacher needs
 
 # The names written in the header row and the kind column (a Korean teacher's words).
 COLUMNS = {
@@ -344,6 +345,12 @@ def _read_row(row: _Row, kinds: dict[str, str]) -> bank.QuestionData | None:
     return None if row.errors else data
 
 
+def _too_many_questions() -> str:
+    return _("The file has more than %(n)d questions. Split it into smaller files.") % {
+        "n": MAX_ROWS
+    }
+
+
 def read_questions(content: bytes) -> ImportResult:
     """Read every row of the first sheet; an ``ImportResult`` with the questions, or with the
     errors of every bad cell (then nothing should be saved)."""
@@ -351,21 +358,20 @@ def read_questions(content: bytes) -> ImportResult:
     if len(content) > MAX_BYTES:
         result.file_error = _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 1048576}
         return result
+    # Rows with only a number are blank to a teacher: the reader may see a run of them too.
+    rows = xlsx.read_rows(
+        content,
+        max_rows=MAX_ROWS + MAX_BLANK_RUN,
+        too_many_rows=_too_many_questions(),
+        max_columns=MAX_COLUMNS,
+        max_blank_run=MAX_BLANK_RUN,
+    )
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        result.file_error = _(
-            "This is not an Excel workbook (.xlsx). Save the file as .xlsx and upload it again."
-        )
-        return result
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
+        first = next(rows, None)
+        if first is None:
             result.file_error = _("The first sheet is empty.")
             return result
-        columns, names, unknown = _read_header(header)
+        columns, names, unknown = _read_header(first[1])
         missing = [COLUMNS[m] for m in ("kind", "text", "answer") if m not in names]
         if unknown or missing:
             parts = []
@@ -384,7 +390,7 @@ def read_questions(content: bytes) -> ImportResult:
         kinds = _kind_lookup()
         count = 0
         blank_run = 0
-        for number, values in enumerate(rows, start=2):
+        for number, values in rows:
             cells = {
                 columns[i]: value
                 for i, value in enumerate(values)
@@ -399,9 +405,7 @@ def read_questions(content: bytes) -> ImportResult:
             blank_run = 0
             count += 1
             if count > MAX_ROWS:
-                result.file_error = _(
-                    "The file has more than %(n)d questions. Split it into smaller files."
-                ) % {"n": MAX_ROWS}
+                result.file_error = _too_many_questions()
                 return result
             row = _Row(number, cells, names)
             data = _read_row(row, kinds)
@@ -410,8 +414,10 @@ def read_questions(content: bytes) -> ImportResult:
                 result.questions.append(data)
         if count == 0 and not result.errors:
             result.file_error = _("The file has no questions below the first row.")
+    except xlsx.XlsxError as error:
+        result.file_error = error.messages[0]
     finally:
-        workbook.close()
+        rows.close()
     return result
 
 
@@ -478,7 +484,7 @@ def _write_sheet(sheet, rows: list[dict[str, object]], choice_count: int) -> Non
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E5E7EB")
     for column, (_meaning, name) in enumerate(header, start=1):
-        cell = sheet.cell(row=1, column=column, value=name)
+        cell = xlsx.put(sheet, 1, column, name)
         cell.font = bold
         cell.fill = fill
     for row_number, values in enumerate(rows, start=2):
@@ -488,10 +494,8 @@ def _write_sheet(sheet, rows: list[dict[str, object]], choice_count: int) -> Non
                 continue
             if isinstance(value, Decimal):
                 value = float(value)
-            cell = sheet.cell(row=row_number, column=column, value=value)
+            cell = xlsx.put(sheet, row_number, column, value)  # teachers' text stays text
             if isinstance(value, str):
-                # Teachers' text may start with "=": keep it text, never a formula.
-                cell.data_type = "s"
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     widths = {"kind": 10, "text": 40, "answer": 14, "explanation": 30, "category": 12}
     for column, (meaning, _name) in enumerate(header, start=1):
@@ -536,9 +540,8 @@ def _guide_sheet(workbook: Workbook) -> None:
         ("", _("Only the first sheet is read. The first row must keep the column names.")),
     ]
     for row, (name, text) in enumerate(lines, start=1):
-        guide.cell(row=row, column=1, value=name).font = Font(bold=True)
-        cell = guide.cell(row=row, column=2, value=text)
-        cell.data_type = "s"
+        xlsx.put(guide, row, 1, name).font = Font(bold=True)
+        cell = xlsx.put(guide, row, 2, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     guide.column_dimensions["A"].width = 16
     guide.column_dimensions["B"].width = 90

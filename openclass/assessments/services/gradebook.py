@@ -54,6 +54,7 @@ from openpyxl.utils import get_column_letter
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import Organisation, User
+from openclass.core import xlsx
 from openclass.courses import access
 from openclass.courses.models import Course, Enrolment, Lesson
 from openclass.courses.selectors import completed_required_lessons, lessons_in_order
@@ -638,16 +639,16 @@ def table_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Gradebook")[:31]
-    sheet.append([table.course.title])
+    xlsx.append_row(sheet, [table.course.title])
     sheet["A1"].font = Font(bold=True, size=14)
     header = [_("Class"), _("No."), _("Name")]
     header += [column.title for column in table.columns]
     header += [_("Completion"), _("Total")]
-    sheet.append(header)
+    xlsx.append_row(sheet, header)
     weights: list[str | float | None] = [_("Weight"), None, None]
     weights += [_number(column.weight) for column in table.columns]
     weights += [_number(table.completion_weight), None]
-    sheet.append(weights)
+    xlsx.append_row(sheet, weights)
     for row_cells in (sheet[2], sheet[3]):
         for item in row_cells:
             item.font = Font(bold=True)
@@ -660,7 +661,7 @@ def table_xlsx(table: Table) -> bytes:
         values: list[str | int | float | None] = [klass, student.number, student.name]
         values += [_cell_value(cell) for cell in row.all_cells]
         values.append(_number(row.total) if row.total is not None else "")
-        sheet.append(values)
+        xlsx.append_row(sheet, values)
         line = first + index
         for offset, cell in enumerate(row.cells, start=4):
             target = sheet.cell(row=line, column=offset)
@@ -689,17 +690,22 @@ def table_xlsx(table: Table) -> bytes:
     for index in range(4, 6 + len(table.columns)):
         sheet.column_dimensions[get_column_letter(index)].width = 14
     sheet.freeze_panes = "D4"
-    sheet.append([])
-    sheet.append([_("Grades in percent. Shaded: overridden by a teacher (see the comment).")])
+    xlsx.append_row(sheet, [])
+    xlsx.append_row(
+        sheet, [_("Grades in percent. Shaded: overridden by a teacher (see the comment).")]
+    )
 
     history = book.create_sheet(_("Overrides")[:31])
-    history.append([_("Changed at"), _("Name"), _("Item"), _("Grade (%)"), _("Reason"), _("By")])
+    xlsx.append_row(
+        history, [_("Changed at"), _("Name"), _("Item"), _("Grade (%)"), _("Reason"), _("By")]
+    )
     for item in history[1]:
         item.font = Font(bold=True)
         item.fill = HEADER_FILL
     names = {row.student.pk: row.student.name for row in table.rows}
     for entry in table.overrides:
-        history.append(
+        xlsx.append_row(
+            history,
             [
                 timezone.localtime(entry.changed_at).strftime("%Y-%m-%d %H:%M"),
                 names.get(entry.student_id, ""),
@@ -707,7 +713,7 @@ def table_xlsx(table: Table) -> bytes:
                 _number(entry.percent) if entry.percent is not None else _("lifted"),
                 entry.reason,
                 entry.changed_by.name if entry.changed_by is not None else "",
-            ]
+            ],
         )
     history.column_dimensions["A"].width = 17
     history.column_dimensions["E"].width = 40

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -326,3 +328,57 @@ def test_reading_stops_after_a_long_run_of_blank_rows(monkeypatch):
     ]
     result = bank_xlsx.read_questions(workbook(rows))
     assert [q.kind for q in result.questions] == [Kind.TRUE_FALSE, Kind.SHORT]
+
+
+def _with_member(content: bytes, name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for member in source.infolist():
+            if member.filename != name:
+                target.writestr(member.filename, source.read(member.filename))
+        target.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_workbook_that_unpacks_to_a_bomb_is_refused_unread(client, bank, monkeypatch):
+    """A 262 KB upload whose shared strings unpacked to 256 MB grew the server by 230 MB: the
+    declared sizes are checked before anything is unpacked."""
+    content = workbook(GOOD_ROWS)
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    strings += b"<si><t>" + b"a" * (64 * 1024 * 1024) + b"</t></si></sst>"
+    bomb = _with_member(content, "xl/sharedStrings.xml", strings)
+    assert len(bomb) < bank_xlsx.MAX_BYTES
+    opened: list[bytes] = []
+    real = zipfile.ZipFile.open
+
+    def watching(self, name, *args, **kwargs):
+        opened.append(getattr(name, "filename", name))
+        return real(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", watching)
+    result = bank_xlsx.read_questions(bomb)
+    assert not result.is_valid and "larger than 50 MB" in result.file_error
+    assert opened == []  # nothing was unpacked
+    monkeypatch.undo()
+    client.force_login(bank.owner)
+    before = Question.objects.count()
+    response = client.post(IMPORT, {"file": as_upload(bomb)})
+    assert response.status_code == 200
+    assert "larger than 50 MB" in response.content.decode()
+    assert Question.objects.count() == before
+
+
+def test_a_row_beyond_excel_is_refused(monkeypatch):
+    content = workbook(GOOD_ROWS[:2])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    xml = xml.replace('<row r="3"', '<row r="2000000000"')
+    xml = re.sub(r'(<c r="[A-Z]+)3"', r'\g<1>2000000000"', xml)
+    xml = re.sub(r"<dimension [^>]*/>", "", xml)
+    result = bank_xlsx.read_questions(
+        _with_member(content, "xl/worksheets/sheet1.xml", xml.encode())
+    )
+    assert not result.is_valid and "not an Excel workbook" in result.file_error

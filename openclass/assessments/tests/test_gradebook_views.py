@@ -473,3 +473,36 @@ def test_page_shows_the_newest_overrides_and_says_the_export_has_all(
     export = client.get(reverse("assessments:gradebook_xlsx", args=[course.pk]))
     overrides = load_workbook(io.BytesIO(export.content)).worksheets[1]
     assert overrides.max_row == 1 + 14
+
+
+def test_xlsx_keeps_formula_like_titles_names_and_reasons_as_text(graded: Book) -> None:
+    """A course, an item, a student or an override reason starting with =, +, - or @ became a
+    formula in the workbook: text is written as text, grades stay numbers."""
+    from openclass.assessments.services import gradebook
+
+    north = graded.north
+    course = graded.course
+    course.title = '=HYPERLINK("http://evil.example","성적")'
+    course.save(update_fields=["title"])
+    lesson = graded.quiz1.lesson
+    lesson.title = "+1+1"
+    lesson.save(update_fields=["title"])
+    north.student_a1.name = "@SUM(1)"
+    north.student_a1.save(update_fields=["name"])
+    gradebook.set_override(
+        north.homeroom_a, course, north.student_a1, graded.quiz2.lesson, Decimal(75), "-재시험"
+    )
+    content = gradebook.table_xlsx(gradebook.table(course, north.homeroom_a))
+    workbook = load_workbook(io.BytesIO(content))
+    cells = {
+        cell.value: cell
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+    for text in (course.title, "+1+1", "@SUM(1)", "-재시험"):
+        assert (cells[text].data_type, cells[text].quotePrefix) == ("s", True), text
+    a1 = workbook.worksheets[0][4]
+    assert a1[2].value == "@SUM(1)"
+    assert [(cell.value, cell.data_type) for cell in a1[3:5]] == [(80, "n"), (75, "n")]

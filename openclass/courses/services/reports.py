@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from openclass.accounts.models import Organisation, User
+from openclass.core import xlsx
 
 from .. import access
 from ..models import Attendance, Course, Enrolment, Session
@@ -124,9 +125,9 @@ def grid_xlsx(grid: Grid) -> bytes:
     header += [f"{s.day:%m-%d} {s.title}" for s in grid.sessions]
     totals = [Status.PRESENT, Status.LATE, Status.LEFT_EARLY, Status.ABSENT, Status.EXCUSED]
     header += [str(Status(status).label) for status in totals]
-    sheet.append([grid.course.title])
+    xlsx.append_row(sheet, [grid.course.title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(header)
+    xlsx.append_row(sheet, header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -137,15 +138,15 @@ def grid_xlsx(grid: Grid) -> bytes:
         values = [klass, student.number, student.name]
         values += [f"{cell.label}*" if cell.corrected else str(cell.label) for cell in row.cells]
         values += [row.totals.get(status, 0) for status in totals]
-        sheet.append(values)
+        xlsx.append_row(sheet, values)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["C"].width = 12
     for index in range(4, 4 + len(grid.sessions)):
         sheet.column_dimensions[get_column_letter(index)].width = 14
     sheet.freeze_panes = "D3"
     if any(cell.corrected for row in grid.rows for cell in row.cells):
-        sheet.append([])
-        sheet.append([_("* corrected by a teacher")])
+        xlsx.append_row(sheet, [])
+        xlsx.append_row(sheet, [_("* corrected by a teacher")])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -209,3 +209,26 @@ def test_the_grid_links_to_the_student_records_the_viewer_may_open(client, week:
     assert record in _assert_every_link_opens(
         client, reverse("courses:attendance", args=[week.class_course.pk])
     )
+
+
+def test_export_keeps_formula_like_titles_and_names_as_text(week: Courses) -> None:
+    """A course titled ``=HYPERLINK(…)`` or a student named so became a formula in the
+    workbook: every text is written as text (with Excel's quote prefix), numbers stay numbers."""
+    north = week.city.north
+    course = week.class_course
+    course.title = '=HYPERLINK("http://evil.example","출석부")'
+    course.save(update_fields=["title"])
+    course.sessions.filter(title=week.document.title).update(title="+1+1")
+    north.student_a1.name = "@SUM(1)"
+    north.student_a1.save(update_fields=["name"])
+    north.student_a2.name = "-2+3"
+    north.student_a2.save(update_fields=["name"])
+    content = reports.grid_xlsx(reports.course_grid(north.homeroom_a, course))
+    sheet = load_workbook(io.BytesIO(content)).active
+    texts = {cell.value: cell for row in sheet.iter_rows() for cell in row}
+    header = [cell.value for cell in sheet[2]]
+    session = next(value for value in header if isinstance(value, str) and "+1+1" in value)
+    for text in (course.title, "@SUM(1)", "-2+3", session):
+        assert (texts[text].data_type, texts[text].quotePrefix) == ("s", text[0] in "=+-@"), text
+    totals = [cell for cell in sheet[3][-5:]]
+    assert all(cell.data_type == "n" and isinstance(cell.value, int) for cell in totals)

@@ -10,15 +10,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from openclass.accounts.models import User
+from openclass.core import xlsx
 
 from ..models import InstructorProfile
 from . import pay
 
 
 def _header(sheet, title: str, columns: list[str]) -> None:
-    sheet.append([title])
+    xlsx.append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(columns)
+    xlsx.append_row(sheet, columns)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DBEAFE")
@@ -44,7 +45,8 @@ def statement_xlsx(instructor: User, month: datetime.date) -> bytes:
     )
     for line in lines:
         session = line.report.session
-        sheet.append(
+        xlsx.append_row(
+            sheet,
             [
                 session.day,
                 session.course.title,
@@ -53,9 +55,9 @@ def statement_xlsx(instructor: User, month: datetime.date) -> bytes:
                 line.minutes,
                 line.amount_won,
                 line.detail,
-            ]
+            ],
         )
-    sheet.append(["", "", "", _("Total"), sum(line.minutes for line in lines), total, ""])
+    xlsx.append_row(sheet, ["", "", "", _("Total"), sum(line.minutes for line in lines), total, ""])
     sheet[sheet.max_row][5].font = Font(bold=True)
     for column, width in zip("ABCDEFG", (12, 28, 14, 10, 10, 14, 60), strict=True):
         sheet.column_dimensions[column].width = width
@@ -76,23 +78,25 @@ def payroll_xlsx(month: datetime.date) -> bytes:
     )
     for row in rows:
         kind = row["instructor__instructor_profile__kind"]
-        sheet.append(
+        xlsx.append_row(
+            sheet,
             [
                 row["instructor__name"],
                 str(InstructorProfile.Kind(kind).label) if kind else "",
                 row["sessions"],
                 row["minutes"],
                 row["won"],
-            ]
+            ],
         )
-    sheet.append(
+    xlsx.append_row(
+        sheet,
         [
             _("Total"),
             "",
             sum(r["sessions"] for r in rows),
             sum(r["minutes"] or 0 for r in rows),
             sum(r["won"] or 0 for r in rows),
-        ]
+        ],
     )
     for column, width in zip("ABCDE", (20, 16, 10, 10, 16), strict=True):
         sheet.column_dimensions[column].width = width

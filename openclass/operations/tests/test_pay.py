@@ -249,3 +249,35 @@ def test_students_and_parents_see_the_points_on_their_home(client, ops: Ops, ope
     assert "10 points" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     client.force_login(north.student_a2)
     assert "0 points" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_pay_workbooks_keep_formula_like_names_as_text(ops: Ops, opened, rates) -> None:
+    """An instructor named ``=HYPERLINK(…)`` or a course titled ``@…`` became a formula in the
+    statement and the payroll: text is written as text, amounts stay numbers."""
+    from openclass.operations.services import exports
+
+    north = ops.city.north
+    instructor = ops.city.instructor
+    instructor.name = '=HYPERLINK("http://evil.example","강사")'
+    instructor.save(update_fields=["name"])
+    opened.course.title = "@SUM(1)"
+    opened.course.save(update_fields=["title"])
+    first = opened.course.sessions.order_by("day").first()
+    first.title = "+1+1"
+    first.save(update_fields=["title"])
+    held(first, 60, [north.student_a1])
+    pay.confirm_session(north.homeroom_a, first)
+    month = first.day.replace(day=1)
+    statement = load_workbook(BytesIO(exports.statement_xlsx(instructor, month))).active
+    payroll = load_workbook(BytesIO(exports.payroll_xlsx(month))).active
+    line = statement[3]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in line[1:3]] == [
+        ("@SUM(1)", "s", True),
+        ("+1+1", "s", True),
+    ]
+    amount = line[5].value
+    assert line[5].data_type == "n" and isinstance(amount, int) and amount > 0
+    assert statement["A1"].data_type == "s" and statement["A1"].value.startswith("=HYPERLINK")
+    row = payroll[3]
+    assert (row[0].value, row[0].data_type, row[0].quotePrefix) == (instructor.name, "s", True)
+    assert (row[4].value, row[4].data_type) == (amount, "n")
