@@ -1,6 +1,7 @@
 """What every page and socket of a signed-in user passes first: a temporary password is changed
 before anything else (``must_change_password_first``, the one rule, asked by the page middleware
-and by the socket gate)."""
+and by the socket gate); and what every page and download may leave behind in caches and
+allow the browser (``PrivacyHeadersMiddleware``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,38 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from .views.login import LOGIN_METHOD_CARD
+
+YOUTUBE = '"https://www.youtube-nocookie.com" "https://www.youtube.com"'
+# What pages may ask of the browser: camera, microphone and screen sharing for live classes, from
+# this site only; fullscreen, autoplay, protected media and picture-in-picture for the site and
+# the YouTube lessons it embeds; the rest of what the platform never uses, refused to everyone.
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "camera=(self)",
+        "microphone=(self)",
+        "display-capture=(self)",
+        f"fullscreen=(self {YOUTUBE})",
+        f"autoplay=(self {YOUTUBE})",
+        f"encrypted-media=(self {YOUTUBE})",
+        f"picture-in-picture=(self {YOUTUBE})",
+        *(
+            f"{feature}=()"
+            for feature in (
+                "accelerometer",
+                "geolocation",
+                "gyroscope",
+                "hid",
+                "magnetometer",
+                "midi",
+                "payment",
+                "publickey-credentials-get",
+                "serial",
+                "usb",
+                "xr-spatial-tracking",
+            )
+        ),
+    ]
+)
 
 # The sockets' code for "not signed in" (the consumers' CLOSE_UNAUTHENTICATED): the pages take
 # it as final and do not reconnect.
@@ -71,3 +104,22 @@ class PasswordChangeGate:
                 await send({"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED})
             return None
         return await self.inner(scope, receive, send)
+
+
+class PrivacyHeadersMiddleware:
+    """Every response of the app (static files never get here: WhiteNoise, before it, answers
+    them with their long cache) is kept out of every cache with ``Cache-Control: no-store``,
+    unless its view chose its own caching (the manifest, the service worker, video segments and
+    question images, which are ``private``): pages and downloads show grades, attendance, names
+    and pay, and a shared school computer's browser cache must not keep them. Every response
+    also carries ``Permissions-Policy``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
