@@ -186,3 +186,15 @@ def test_no_type_checker_silenced_beyond_the_allowed() -> None:
     gone = [f"{path}: {code}" for path, code in TYPE_IGNORES_ALLOWED.keys() - found]
     assert not problems, "fix the type instead of silencing the checker:\n" + "\n".join(problems)
     assert not gone, "no longer needed, take them off TYPE_IGNORES_ALLOWED:\n" + "\n".join(gone)
+
+
+def test_workbooks_are_read_only_through_core_xlsx() -> None:
+    """Every import gets the same limits (unpacked size, rows, columns, blank runs: issue 15,
+    1c) only while nothing else opens a workbook itself. (Exports write their cells through
+    ``core.xlsx.put``/``append_row``, which keep user text as text; styling is theirs.)"""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in _sources()
+        if path.name != "xlsx.py" and "load_workbook" in path.read_text()
+    ]
+    assert not offenders, offenders
