@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import math
+import re
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +114,43 @@ class SectionForm(forms.ModelForm):
         fields = ["title"]
 
 
+# Minutes:seconds ("12:30", "12:30.5") or seconds ("750"), ASCII digits only ("²" is no digit).
+_LENGTH = re.compile(r"(?:(\d{1,4}):([0-5]?\d(?:\.\d{1,3})?)|(\d{1,6}(?:\.\d{1,3})?))", re.ASCII)
+
+
+def parse_length(text: str) -> float | None:
+    """Seconds from a video length given as minutes:seconds or seconds; None when it is not
+    one, or not within (0, ``MAX_DURATION``]."""
+    from .services.progress import MAX_DURATION
+
+    match = _LENGTH.fullmatch(text.strip())
+    if match is None:
+        return None
+    minutes, seconds, plain = match.groups()
+    value = float(plain) if plain is not None else int(minutes) * 60 + float(seconds)
+    return value if 0 < value <= MAX_DURATION else None
+
+
+def reported_length(value: object) -> float | None:
+    """The length the lesson form's page read from the YouTube player (``getDuration()``): a
+    positive finite number of seconds within ``MAX_DURATION``, else None (not reported)."""
+    from .services.progress import MAX_DURATION
+
+    try:
+        number = float(str(value).strip()) if value not in (None, "") else math.nan
+    except ValueError:
+        return None
+    return round(number, 3) if math.isfinite(number) and 0 < number <= MAX_DURATION else None
+
+
+def format_length(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    minutes, rest = divmod(round(seconds, 3), 60)
+    text = f"{rest:06.3f}".rstrip("0").rstrip(".")
+    return f"{int(minutes)}:{text if rest >= 10 else text.zfill(2)}"
+
+
 class LessonForm(forms.ModelForm):
     url = forms.URLField(
         label=_("URL"),
@@ -119,6 +159,17 @@ class LessonForm(forms.ModelForm):
         assume_scheme="https",
         help_text=_("For YouTube, video URL and link lessons."),
     )
+    length = forms.CharField(
+        label=_("Video length"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "For YouTube and video URL lessons: minutes:seconds (12:30) or seconds. Left empty, "
+            "a URL video is measured by the server and a YouTube video by this page."
+        ),
+    )
+    # Filled by this page's script from the YouTube player's getDuration() (lesson-form.js).
+    reported_length = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
 
     class Meta:
         model = Lesson
@@ -135,6 +186,43 @@ class LessonForm(forms.ModelForm):
             user, keeping=self.instance.video_id
         )
         self.fields["document"].widget.attrs["accept"] = "application/pdf"
+        if self.instance.pk and self.instance.kind in Lesson.REMOTE_VIDEO_KINDS:
+            self.initial.setdefault("length", format_length(self.instance.duration))
+        self.fields["length"].widget.attrs.update(inputmode="decimal", placeholder="12:30")
+        self.fields["reported_length"].widget.attrs["data-reported-length"] = ""
+
+    def clean_length(self) -> float | None:
+        text = self.cleaned_data.get("length") or ""
+        if not text.strip():
+            return None
+        seconds = parse_length(text)
+        if seconds is None:
+            raise forms.ValidationError(
+                _("Give the length as minutes:seconds (12:30) or seconds, at most six hours.")
+            )
+        return seconds
+
+    def clean_reported_length(self) -> float | None:
+        return reported_length(self.cleaned_data.get("reported_length"))
+
+    def save(self, commit: bool = True) -> Lesson:
+        """The lesson, with the length the server will trust (F-08): the teacher's entry, else
+        for YouTube what this page's player reported; a new URL forgets the old length (a URL
+        video is then measured by ffprobe, see ``services.courses.save_lesson``)."""
+        lesson = super().save(commit=False)
+        if lesson.kind in Lesson.REMOTE_VIDEO_KINDS:
+            changed = set(self.changed_data)
+            typed = self.cleaned_data.get("length")
+            reported = self.cleaned_data.get("reported_length")
+            new_video = not self.instance.pk or bool(changed & {"url", "kind"})
+            if typed is not None and ("length" in changed or not self.instance.pk):
+                lesson.duration = typed
+            elif new_video or "length" in changed or lesson.duration is None:
+                lesson.duration = reported if lesson.kind == Lesson.Kind.YOUTUBE else None
+        if commit:
+            lesson.save()
+            self.save_m2m()
+        return lesson
 
     def clean_document(self):
         document = self.cleaned_data.get("document")

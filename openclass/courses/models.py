@@ -196,6 +196,8 @@ class Lesson(models.Model):
         ASSIGNMENT = "assignment", _("Assignment")
 
     VIDEO_KINDS = (Kind.VIDEO, Kind.YOUTUBE, Kind.VIDEO_URL)
+    # Videos elsewhere: their length is measured or given when the lesson is saved (F-08).
+    REMOTE_VIDEO_KINDS = (Kind.YOUTUBE, Kind.VIDEO_URL)
     # Opening these completes them; videos complete by watching, quizzes and assignments by
     # their results (``assessments``).
     OPEN_COMPLETES = (Kind.DOCUMENT, Kind.LINK)
@@ -221,7 +223,10 @@ class Lesson(models.Model):
         _("duration (seconds)"),
         null=True,
         blank=True,
-        help_text=_("Known from the video itself; for URL videos, from the player."),
+        help_text=_(
+            "Known from the video itself; for URL videos, from ffprobe or the teacher; for "
+            "YouTube, from the teacher's page when the lesson is saved, or the teacher."
+        ),
     )
     #: Not a column: the viewer's progress, which the course page sets for its template.
     my_progress: LessonProgress | None
@@ -237,6 +242,15 @@ class Lesson(models.Model):
     @property
     def is_video(self) -> bool:
         return self.kind in self.VIDEO_KINDS
+
+    @property
+    def known_duration(self) -> float | None:
+        """The video's length as the server knows it (F-08): from media's probe for an uploaded
+        video, else ``duration`` (ffprobe of the URL, the teacher's page or the teacher). Never
+        from a student's player: without it, watching cannot complete the lesson."""
+        if self.video_id is not None and self.video is not None and self.video.duration:
+            return self.video.duration
+        return self.duration or None
 
     def clean(self) -> None:
         if self.kind == self.Kind.VIDEO and not self.video_id:
@@ -328,6 +342,7 @@ class RejectedHeartbeat(models.Model):
         SKIPPED_AHEAD = "skipped_ahead", _("Interval beyond the furthest point watched")
         SPEED = "speed", _("Playback speed not allowed")
         MALFORMED = "malformed", _("Malformed heartbeat")
+        UNKNOWN_DURATION = "unknown_duration", _("The video's length is not known yet")
 
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"

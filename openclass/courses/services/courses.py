@@ -152,6 +152,11 @@ def save_lesson(by: User, section: Section, lesson: Lesson) -> Lesson:
         lesson.position = next_position(section.lessons.all())
     lesson.full_clean()
     lesson.save()
+    if lesson.kind == Lesson.Kind.VIDEO_URL and lesson.duration is None:
+        # The server measures the video (F-08); until then watching cannot complete the lesson.
+        from ..tasks import measure_video_url_task
+
+        transaction.on_commit(lambda: measure_video_url_task(lesson.pk))
     return lesson
 
 

@@ -5,6 +5,8 @@ last report (a "beat"). The server keeps per student and lesson the union of eve
 credited, the furthest point reached by watching and the resume position, and refuses to credit
 what could not have happened:
 
+- any beat while the server does not know the video's length (``Lesson.known_duration``: media's
+  probe, ffprobe of the URL, the teacher's page or the teacher; never the student's player);
 - intervals past the end of the video;
 - more new credit than the wall-clock time since the previous accepted beat allows at the
   course's fastest allowed speed (10 % tolerance and a few seconds of burst, so network jitter
@@ -44,7 +46,7 @@ from ..models import Course, LessonProgress, RejectedHeartbeat
 Reason = RejectedHeartbeat.Reason
 Interval = tuple[float, float]  # (start, end) in seconds of the video, start < end
 
-# Lessons whose player reports the duration (YouTube, URL videos) may not claim more than this.
+# No video lesson is longer than this (a length given for a lesson is refused beyond it).
 MAX_DURATION = 6 * 3600.0
 # A player's last time update may fall a little after the duration the server knows (container
 # length vs last frame): so much is clipped, not refused.
@@ -131,7 +133,7 @@ class Beat:
      "intervals": [[61.0, 62.02]],  # stretches played since the previous beat, seconds
      "position": 62.02,          # where the player is now: the resume point
      "speed": 1.25,              # the fastest playbackRate used since the previous beat
-     "duration": 600.5}          # optional: the player's duration of the video
+     "duration": 600.5}          # optional, ignored: the server knows the length
     """
 
     seq: int
@@ -254,15 +256,14 @@ class State:
 
     @classmethod
     def of(cls, row: LessonProgress) -> State:
-        """The state of a stored progress row; the duration known from the video or the lesson
-        wins over one a player reported."""
-        lesson = row.lesson
-        known = (lesson.video.duration if lesson.video is not None else None) or lesson.duration
+        """The state of a stored progress row, with the length the server knows of the video
+        (a length some player once reported is not trusted)."""
+        known = row.lesson.known_duration
         return cls(
             intervals=[(float(s), float(e)) for s, e in row.intervals or []],
             furthest=row.furthest,
             position=row.position,
-            duration=known or row.duration,
+            duration=known,
             last_seq=row.last_seq,
             last_beat_at=row.last_beat_at or row.opened_at,
             completed_at=row.completed_at,
@@ -306,9 +307,8 @@ def apply(state: State, beat: Beat, *, now: datetime.datetime, rules: Rules) -> 
         raise Refused(Reason.REPLAYED)
     duration = state.duration
     if duration is None:
-        if beat.duration is None or beat.duration > MAX_DURATION:
-            raise Refused(Reason.MALFORMED, "the duration is unknown")
-        duration = beat.duration
+        # F-08: a player's own figure would let two seconds of "watching" complete the lesson.
+        raise Refused(Reason.UNKNOWN_DURATION, "the video's length is not known yet")
     if not rules.allows(beat.speed):
         raise Refused(Reason.SPEED)
     limit = duration + DURATION_SLACK

@@ -304,16 +304,12 @@ def test_beats_claiming_more_than_the_elapsed_time_are_credited_only_that() -> N
     assert after.watched == pytest.approx(600.0 + fair)
 
 
-def test_unknown_duration_is_taken_once_within_bounds() -> None:
-    after = apply(state(duration=None), beat(duration=120.0))
-    assert after.duration == 120.0
-    assert apply(after, beat(seq=5, intervals=(), position=40, duration=5.0)).duration == 120.0
-    with pytest.raises(Refused) as too_long:
-        apply(state(duration=None), beat(duration=6 * 3600 + 1))
-    assert too_long.value.reason == Reason.MALFORMED
-    with pytest.raises(Refused) as missing:
-        apply(state(duration=None), beat())
-    assert missing.value.reason == Reason.MALFORMED
+def test_without_a_known_duration_no_beat_is_credited() -> None:
+    """F-08 (a): the player's figure is not taken, however plausible."""
+    for duration in (None, 2.0, 120.0):
+        with pytest.raises(Refused) as refused:
+            apply(state(duration=None), beat(duration=duration))
+        assert refused.value.reason == Reason.UNKNOWN_DURATION
 
 
 def test_the_known_duration_wins_over_the_players() -> None:
@@ -383,15 +379,16 @@ def test_save_completes_the_lesson_once(watching) -> None:
     assert row.completed_at is not None and row.percent == 95
 
 
-def test_a_players_duration_is_saved_when_the_lesson_has_none(watching) -> None:
+def test_a_players_duration_is_not_trusted(watching) -> None:
+    """A length some player once reported (and was stored) does not count: only the server's."""
     courses, row = watching
     courses.video.duration = None
     courses.video.save()
-    after = apply(State.of(LessonProgress.objects.get(pk=row.pk)), beat(1, (), 0, duration=80.0))
-    progress.save({row.pk: after})
-    row.refresh_from_db()
-    assert row.duration == 80.0
-    assert State.of(row).duration == 80.0
+    LessonProgress.objects.filter(pk=row.pk).update(duration=2.0)
+    assert State.of(LessonProgress.objects.get(pk=row.pk)).duration is None
+    courses.video.duration = 80.0
+    courses.video.save()
+    assert State.of(LessonProgress.objects.get(pk=row.pk)).duration == 80.0
 
 
 # --- The heartbeat endpoint (sendBeacon) ------------------------------------------------------

@@ -23,7 +23,13 @@ from openclass.accounts.models import User
 from openclass.asgi import application
 from openclass.core.runtime import runtime
 from openclass.courses.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED, MAX_REFUSALS
-from openclass.courses.models import Attendance, LessonProgress, RejectedHeartbeat, Session
+from openclass.courses.models import (
+    Attendance,
+    Lesson,
+    LessonProgress,
+    RejectedHeartbeat,
+    Session,
+)
 from openclass.courses.services import courses as services
 from openclass.courses.services.progress_hub import hub
 from openclass.courses.tests.fixtures import Courses
@@ -438,3 +444,25 @@ def test_idle_time_is_not_saved_up_on_the_socket(watching) -> None:
     assert greedy["type"] == "refused" and greedy["reason"] == Reason.TOO_FAST
     assert fair["type"] == "ack" and fair["watched"] == 40
     assert LessonProgress.objects.get(student=student, lesson_id=lesson).watched == 40
+
+
+def test_beats_of_a_video_of_unknown_length_complete_nothing(watching) -> None:
+    """F-08 (a): over the socket too, a player's two-second "duration" is not taken."""
+    Lesson.objects.filter(pk=watching.video.pk).update(duration=None)
+    student = watching.city.north.student_a1
+    cookie = session_cookie(student)
+    lesson = watching.video.pk
+    two_seconds = beat(lesson, 1, 0, 2, duration=2)
+
+    async def scenario() -> dict:
+        socket = connect(cookie)
+        await socket.connect(timeout=TIMEOUT)
+        answer = await ask(socket, two_seconds)
+        await socket.disconnect()
+        return answer
+
+    answer = run(scenario())
+    assert answer["type"] == "refused" and answer["reason"] == Reason.UNKNOWN_DURATION
+    assert answer["completed"] is False
+    row = LessonProgress.objects.get(student=student, lesson_id=lesson)
+    assert row.completed_at is None and row.watched == 0

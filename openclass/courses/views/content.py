@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import AuthenticatedRequest
+from openclass.core.csp import update_csp
 from openclass.core.views import perform
 
 from ..forms import LessonForm, SectionForm
@@ -107,14 +108,50 @@ def lesson_form(
         )
         if saved:
             messages.success(request, _("The lesson is saved."))
+            if saved.value.kind in Lesson.REMOTE_VIDEO_KINDS:
+                fresh = Lesson.objects.select_related("video").get(pk=saved.value.pk)
+                if fresh.known_duration is None:
+                    messages.warning(request, _length_unknown_message(fresh))
             if lesson is None and saved.value.kind in Lesson.ASSESSMENT_KINDS:
                 # A new quiz or assignment is set up next, on its own page (``assessments``).
                 return redirect(f"assessments:{saved.value.kind}", saved.value.pk)
             return redirect(
                 f"{reverse('courses:content', args=[course.pk])}#lesson-{saved.value.pk}"
             )
-    return render(
+    length_unknown = ""
+    if lesson and lesson.kind in Lesson.REMOTE_VIDEO_KINDS and lesson.known_duration is None:
+        length_unknown = _length_unknown_message(lesson)
+    response = render(
         request,
         "courses/lesson_form.html",
-        {"course": course, "section": section, "lesson": lesson, "form": form},
+        {
+            "course": course,
+            "section": section,
+            "lesson": lesson,
+            "form": form,
+            "length_unknown": length_unknown,
+        },
+    )
+    # The page reads a YouTube video's length from YouTube's player (lesson-form.js).
+    update_csp(
+        response,
+        {
+            "script-src": ["https://www.youtube.com", "https://s.ytimg.com"],
+            "frame-src": ["https://www.youtube-nocookie.com", "https://www.youtube.com"],
+        },
+    )
+    return response
+
+
+def _length_unknown_message(lesson: Lesson) -> str:
+    """What the teacher is told while a YouTube or URL video lesson has no known length (F-08):
+    students' watching cannot complete it."""
+    if lesson.kind == Lesson.Kind.VIDEO_URL:
+        return _(
+            "The server is measuring the video's length. Until it is known, watching cannot "
+            "complete this lesson; if it stays unknown, enter the length on the lesson form."
+        )
+    return _(
+        "The video's length is not known, so watching cannot complete this lesson. Enter its "
+        "length on the lesson form."
     )
