@@ -39,6 +39,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from openclass.core import xlsx
+from openclass.core.params import parse_int
 
 from ..models import Question
 from . import bank
@@ -247,10 +248,10 @@ def _choice_numbers(row: _Row, count: int) -> list[int]:
         parts = [part for part in re.split(r"[\s,;/·、]+", text) if part]
     numbers = []
     for part in parts:
-        if not part.isdigit():
+        number = parse_int(part)
+        if number is None:
             row.error("answer", _("“%(value)s” is not a choice number.") % {"value": part})
             return []
-        number = int(part)
         if not 1 <= number <= count:
             row.error(
                 "answer",

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import Organisation, User
+from openclass.core.params import parse_id
 from openclass.media import access as media_access
 
 from .. import access, selectors
@@ -110,9 +111,10 @@ def move_in_order(items: QuerySet, item_id: str, direction: str) -> None:
     """Move the section or lesson ``item_id`` of ``items`` one place "up" or "down" (the
     authoring page's buttons); past either end nothing moves."""
     ids = list(items.order_by("position", "pk").values_list("pk", flat=True))
-    if not item_id.isdigit() or int(item_id) not in ids or direction not in ("up", "down"):
+    pk = parse_id(item_id)
+    if pk is None or pk not in ids or direction not in ("up", "down"):
         raise ValidationError(_("The list changed meanwhile. Reload the page and try again."))
-    index = ids.index(int(item_id))
+    index = ids.index(pk)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(ids):
         ids[index], ids[other] = ids[other], ids[index]
