@@ -11,6 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from openclass.core.params import parse_id
+
 from .. import scoping
 from ..capabilities import has_capability, require_capability
 from ..models import AuthenticatedRequest, Organisation, User
@@ -27,7 +29,7 @@ def people(request: AuthenticatedRequest) -> HttpResponse:
     classes = scoping.visible_organisations(request.user).filter(kind=Organisation.Kind.CLASS)
     klass = None
     if class_id := request.GET.get("class"):
-        klass = get_object_or_404(classes, pk=class_id if class_id.isdigit() else 0)
+        klass = get_object_or_404(classes, pk=parse_id(class_id) or 0)
         users = users.filter(organisation=klass)
     chosen_role = request.GET.get("role", "")
     if chosen_role in User.Role.values:
