@@ -34,6 +34,19 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TEST_STATIC_STORAGE = "openclass.core.tests.staticfiles.SourceStaticFilesStorage"
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the platform's language (Korean): a request the test client made in
+    English leaves its language active in the thread, and the next test on the worker would
+    read English names where it expects Korean ones."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def suite_settings(django_test_environment) -> Iterator[None]:
     """What every test runs with: the fast password hasher, and static files read from the apps'

@@ -93,7 +93,8 @@ def test_two_seconds_of_beats_do_not_complete_a_lesson_of_unknown_length(client,
     )
     client.force_login(north.student_a1)
     page = client.get(reverse("courses:lesson", args=[courses.class_course.pk, lesson.pk]))
-    assert "watching it cannot complete the lesson" in page.content.decode()
+    # The page speaks Korean: "watching it cannot complete the lesson".
+    assert "시청해도 차시를 이수할 수 없습니다" in page.content.decode()
     assert 'data-ws-path=""' in page.content.decode()  # the player reports nothing
     url = reverse("courses:heartbeat", args=[courses.class_course.pk, lesson.pk])
     answer = client.post(url, {"beat": json.dumps(REVIEW_BEAT)})
@@ -217,7 +218,8 @@ def test_a_url_ffprobe_cannot_read_leaves_the_length_to_the_teacher(
     data = lesson_post(kind=Lesson.Kind.VIDEO_URL, url=f"{served}/missing.mp4", title="없는 영상")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, data, follow=True)
-    assert "if it stays unknown, enter the length" in response.content.decode()
+    # "if it stays unknown, enter the length on the lesson form", in Korean as the page shows it.
+    assert "계속 알 수 없으면 차시 편집 화면에서 길이를 적어 주세요" in response.content.decode()
     lesson = Lesson.objects.get(title="없는 영상")
     assert lesson.duration is None
     edit = reverse("courses:lesson_edit", args=[courses.class_course.pk, section.pk, lesson.pk])
