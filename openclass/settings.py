@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (static files keep their long cache): no-store and Permissions-Policy.
     "openclass.accounts.middleware.PrivacyHeadersMiddleware",
+    # A NUL in a query string or form field is a 400 (PostgreSQL cannot even compare such text).
+    "openclass.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
