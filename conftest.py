@@ -34,6 +34,20 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TEST_STATIC_STORAGE = "openclass.core.tests.staticfiles.SourceStaticFilesStorage"
 
 
+@pytest.fixture
+def huey_immediate() -> Iterator[object]:
+    """Huey runs each task as it is enqueued, in the calling thread, as the consumer would, so
+    the test sees what it did."""
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        yield HUEY
+    finally:
+        HUEY.immediate = previous
+
+
 @pytest.fixture(autouse=True)
 def default_language() -> Iterator[None]:
     """Each test starts in the platform's language (Korean): a request the test client made in

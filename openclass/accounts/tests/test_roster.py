@@ -18,6 +18,7 @@ from openclass.accounts.services import credentials as services
 from openclass.accounts.services import roster
 from openclass.accounts.tests.fixtures import PASSWORD, make_user
 from openclass.accounts.views.roster import SESSION_KEY
+from openclass.core.tests.workbooks import move_last_row
 
 Kind = Organisation.Kind
 Role = User.Role
@@ -405,25 +406,6 @@ def test_a_long_file_is_refused_not_cut(monkeypatch) -> None:
     assert [row["line"] for row in parsed.rows] == ["3", "4", "5"]  # Excel's row numbers
 
 
-def _row_moved_to(content: bytes, row: int) -> bytes:
-    """``content`` with its sheet's last row moved to ``row`` and no <dimension> element."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(content)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for member in source.infolist():
-            data = source.read(member.filename)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                xml = data.decode()
-                last = max(int(r) for r in re.findall(r'<row r="(\d+)"', xml))
-                xml = xml.replace(f'<row r="{last}"', f'<row r="{row}"')
-                xml = re.sub(rf'(<c r="[A-Z]+){last}"', rf'\g<1>{row}"', xml)
-                data = re.sub(r"<dimension [^>]*/>", "", xml).encode()
-            target.writestr(member.filename, data)
-    return out.getvalue()
-
-
 def test_a_row_at_two_billion_is_refused_having_read_a_few_rows(client, hanbit, monkeypatch):
     """A lone row at r=2,000,000,000 made openpyxl hand over two billion empty rows (hours of
     a request thread). The rows the roster is handed are counted: a handful, then an error."""
@@ -440,7 +422,7 @@ def test_a_row_at_two_billion_is_refused_having_read_a_few_rows(client, hanbit, 
         return collect(each())
 
     monkeypatch.setattr(roster, "_collect", counting)
-    data = _row_moved_to(xlsx_bytes(GOOD_ROWS), 2_000_000_000)
+    data = move_last_row(xlsx_bytes(GOOD_ROWS), 2_000_000_000)
     with pytest.raises(roster.RosterFileError, match="not an Excel workbook"):
         roster.read_roster(data)
     assert len(handed) == len(GOOD_ROWS) - 1

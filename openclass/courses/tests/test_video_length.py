@@ -28,19 +28,6 @@ Reason = RejectedHeartbeat.Reason
 REVIEW_BEAT = {"seq": 1, "intervals": [[0, 2]], "position": 2, "speed": 1, "duration": 2}
 
 
-@pytest.fixture
-def huey_immediate():
-    """Run Huey tasks in the calling thread, as the consumer would."""
-    from huey.contrib.djhuey import HUEY
-
-    previous = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield HUEY
-    finally:
-        HUEY.immediate = previous
-
-
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -79,16 +79,3 @@ def ready_video(hls_set: tuple[Path, str], settings, city: City) -> Video:
         poster_path=f"{hls_dir}/poster.jpg",
         renditions=ffmpeg.read_master_playlist(root / hls_dir / "master.m3u8"),
     )
-
-
-@pytest.fixture
-def huey_immediate():
-    """Run Huey tasks in the calling thread (memory storage), as the consumer would."""
-    from huey.contrib.djhuey import HUEY
-
-    previous = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield HUEY
-    finally:
-        HUEY.immediate = previous

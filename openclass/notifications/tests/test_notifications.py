@@ -3,12 +3,9 @@ that caused them commits, listed and marked read by their owner alone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
 
 from openclass.accounts.models import User
 from openclass.accounts.tests.fixtures import make_user
@@ -17,16 +14,6 @@ from openclass.notifications.models import Notification
 from openclass.notifications.tasks import email_notifications_task
 
 Role = User.Role
-
-
-@pytest.fixture
-def huey_now() -> Iterator[None]:
-    """Huey runs each task as it is enqueued (in memory), so the test sees what it did."""
-    HUEY.immediate = True
-    try:
-        yield
-    finally:
-        HUEY.immediate = False
 
 
 @pytest.fixture
@@ -40,7 +27,7 @@ def people(db) -> dict[str, User]:
 
 
 def test_notify_stores_one_per_active_recipient_and_mails_only_after_commit(
-    people, huey_now, mailoutbox, django_capture_on_commit_callbacks
+    people, huey_immediate, mailoutbox, django_capture_on_commit_callbacks
 ) -> None:
     ana, gone = people["ana"], people["gone"]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -69,7 +56,7 @@ def test_notify_without_recipients_stores_and_sends_nothing(
 
 # A real commit and rollback; serialized_rollback leaves the database as the next tests expect it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_rolled_back_event_tells_nobody(huey_now, mailoutbox) -> None:
+def test_a_rolled_back_event_tells_nobody(huey_immediate, mailoutbox) -> None:
     ana = make_user("ana", Role.TEACHER, email="ana@example.kr")
     with pytest.raises(RuntimeError), transaction.atomic():
         services.notify([ana], "취소될 알림")
