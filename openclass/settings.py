@@ -412,3 +412,8 @@ LIVE_RECONNECT_GRACE_SECONDS = int(env("LIVE_RECONNECT_GRACE_SECONDS", "90"))
 # A join ticket must be used within this many seconds.
 LIVE_TICKET_SECONDS = 120
 LIVE_RECORDINGS_DIR = Path(env("LIVE_RECORDINGS_DIR", str(VAR_DIR / "recordings")))
+
+
+# --- Backups (openclass.core.backup; the operator guide's "Backups") -------------------------
+# Where `manage.py backup` makes its directories when not told otherwise; copy them off-site.
+BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
