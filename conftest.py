@@ -25,6 +25,7 @@ pytest_plugins = [
     "openclass.assessments.tests.fixtures",
     "openclass.live.tests.fixtures",
     "openclass.operations.tests.fixtures",
+    "openclass.web.tests.fixtures",
 ]
 
 

@@ -1,0 +1,514 @@
+"""What every page and endpoint should answer, from the rules: for each URL name, the objects its
+path names in one scope of the permission world (``fixtures.Scope``), and who may use it —
+written with the capabilities (``accounts.capabilities``) and the areas' object rules
+(``access.py``), never as a list of roles, so the matrix checks the views against the rules.
+
+``test_permission_matrix`` walks every URL pattern: a name missing here fails it, so a new page
+is in the matrix the day it is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from openclass.accounts import scoping
+from openclass.accounts.capabilities import has_capability
+from openclass.accounts.models import User
+from openclass.assessments import access as assessment_access
+from openclass.courses import access as course_access
+from openclass.live import access as live_access
+from openclass.media import access as media_access
+from openclass.operations import access as operations_access
+
+from .fixtures import Scope, World
+
+Allow = Callable[[User, Scope], bool]
+Args = Callable[[Scope], dict[str, Any]]
+
+#: An id no row has, for the "nobody's" column: every path with one is a 404 (or the login page).
+MISSING = 999_999_999
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """``args`` builds the path's arguments from a scope (None: the path names nothing, and the
+    endpoint is tried once); ``allow`` says who passes its gate. ``methods`` are the ones tried:
+    GET for pages, POST for what changes something (with an empty form: a refusal must come
+    before any validation)."""
+
+    allow: Callable[..., bool]
+    args: Args | None = None
+    methods: tuple[str, ...] = ("GET",)
+    public: bool = False
+    world_args: Callable[[World], dict[str, Any]] | None = None
+    #: Who passes the POST's gate, when not the same as the page's (a student hands in on the
+    #: assignment page a parent may only read).
+    post: Callable[..., bool] | None = None
+    #: The form a POST sends, when an empty one would not reach the thing to refuse or allow.
+    data: Callable[[Scope], dict[str, Any]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def allows(self, method: str) -> Callable[..., bool]:
+        return self.post if method == "POST" and self.post is not None else self.allow
+
+
+def _can(capability: str, obj: Callable[[Scope], Any] | None = None) -> Allow:
+    if obj is None:
+        return lambda user, scope=None: has_capability(user, capability)
+    return lambda user, scope: has_capability(user, capability, obj(scope))
+
+
+def _logged_in(user: User, scope: Scope | None = None) -> bool:
+    return user.is_authenticated
+
+
+def _nobody(user: User, scope: Scope | None = None) -> bool:
+    return False
+
+
+# --- who is the user to a scope's course --------------------------------------------------------
+
+
+def _views_course(user: User, scope: Scope) -> bool:
+    return course_access.can_view_course(user, scope.course)
+
+
+def _manages(user: User, scope: Scope) -> bool:
+    return has_capability(user, "course.manage", scope.course)
+
+
+def _opens_lessons(user: User, scope: Scope) -> bool:
+    """A lesson page (a video, a document, a quiz): its students and those who may preview it."""
+    if not _views_course(user, scope):
+        return False
+    return course_access.viewer_of(user, scope.course).may_open_lessons
+
+
+def _follows_lessons(user: User, scope: Scope) -> bool:
+    """An assignment's page: also those following a student of the course (a parent, a teacher
+    whose class is enrolled), who see the student's status, grade and feedback there."""
+    if not _views_course(user, scope):
+        return False
+    viewer = course_access.viewer_of(user, scope.course)
+    return viewer.may_open_lessons or bool(viewer.records)
+
+
+def _studies(user: User, scope: Scope) -> bool:
+    return has_capability(user, "course.learn") and course_access.is_enrolled(user, scope.course)
+
+
+def _owns_attempt(user: User, scope: Scope) -> bool:
+    return user.pk == scope.attempt.student_id
+
+
+def _sees_attempt(user: User, scope: Scope) -> bool:
+    """A quiz result, answer by answer: its student and the course's managers (parents and
+    other teachers see the score in the grades)."""
+    return _owns_attempt(user, scope) or _manages(user, scope)
+
+
+def _sees_student(user: User, scope: Scope) -> bool:
+    return scoping.visible_users(user).filter(pk=scope.student.pk).exists()
+
+
+def _student_attendance(user: User, scope: Scope) -> bool:
+    students = course_access.attendance_record_students(user)
+    return students.filter(pk=scope.student.pk).exists()
+
+
+def _confirms_attendance(user: User, scope: Scope) -> bool:
+    return has_capability(user, "attendance.confirm") and course_access.can_read_records_of(
+        user, scope.course, scope.student
+    )
+
+
+def _enrols(user: User, scope: Scope) -> bool:
+    return course_access.can_enrol_into(user, scope.course)
+
+
+def _copies(user: User, scope: Scope) -> bool:
+    return has_capability(user, "course.create") and _views_course(user, scope)
+
+
+# --- assessments ---------------------------------------------------------------------------------
+
+
+def _sees_question(user: User, scope: Scope) -> bool:
+    return has_capability(user, "assessments.author") and (
+        assessment_access.visible_questions(user).filter(pk=scope.question.pk).exists()
+    )
+
+
+def _edits_question(user: User, scope: Scope) -> bool:
+    return assessment_access.can_edit_question(user, scope.question)
+
+
+def _question_image(user: User, scope: Scope) -> bool:
+    # The world's questions have no image: a 404 for everyone (who may see it is checked first).
+    return False
+
+
+def _owns_rubric(user: User, scope: Scope) -> bool:
+    return has_capability(user, "assessments.author") and scope.rubric.owner_id == user.pk
+
+
+def _reads_submission(user: User, scope: Scope) -> bool:
+    return assessment_access.can_read_submission_of(user, scope.assignment, scope.student)
+
+
+def _instruction_file(user: User, scope: Scope) -> bool:
+    return assessment_access.can_download_instruction_file(user, scope.assignment_file)
+
+
+def _submission_file(user: User, scope: Scope) -> bool:
+    return assessment_access.can_download_submission_file(user, scope.submission_file)
+
+
+def _feedback_file(user: User, scope: Scope) -> bool:
+    return assessment_access.can_download_feedback_file(user, scope.submission)
+
+
+def _gradebook(user: User, scope: Scope) -> bool:
+    return has_capability(user, "gradebook.view", scope.course)
+
+
+def _weights(user: User, scope: Scope) -> bool:
+    return assessment_access.can_edit_weights(user, scope.course)
+
+
+def _overrides(user: User, scope: Scope) -> bool:
+    return assessment_access.can_override(user, scope.course, scope.student)
+
+
+def _course_grades(user: User, scope: Scope) -> bool:
+    """A course's grades: its gradebook's readers, its students, and their parents."""
+    if _gradebook(user, scope):
+        return True
+    if has_capability(user, "grades.view_own"):
+        return course_access.is_enrolled(user, scope.course)
+    if has_capability(user, "grades.view_children"):
+        return course_access.enrolments_visible_to(user, scope.course).exists()
+    return False
+
+
+def _own_grades(user: User, scope: Scope | None = None) -> bool:
+    return has_capability(user, "grades.view_own") or has_capability(user, "grades.view_children")
+
+
+# --- media, live, operations ---------------------------------------------------------------------
+
+
+def _manages_video(user: User, scope: Scope) -> bool:
+    return media_access.manageable_videos(user).filter(pk=scope.uploaded.pk).exists()
+
+
+def _joins(user: User, scope: Scope) -> bool:
+    return has_capability(user, "live.join", scope.session)
+
+
+def _hosts(user: User, scope: Scope) -> bool:
+    return live_access.may_host(user, scope.session)
+
+
+def _sees_application(user: User, scope: Scope) -> bool:
+    return has_capability(user, "operations.view_applications", scope.application)
+
+
+def _survey(user: User, scope: Scope) -> bool:
+    return has_capability(user, "operations.view_survey_results", scope.application)
+
+
+def _decides_recordings(user: User, scope: Scope) -> bool:
+    return has_capability(user, "operations.decide_recordings", scope.application)
+
+
+def _pay(user: User, scope: Scope | None = None) -> bool:
+    return has_capability(user, "pay.view_all") or has_capability(user, "pay.view_own")
+
+
+def _sees_profile(user: User, world: World) -> bool:
+    return operations_access.visible_profiles(user).filter(pk=world.profile.pk).exists()
+
+
+def _sees_document(user: User, world: World) -> bool:
+    return (
+        operations_access.visible_documents(user).filter(pk=world.instructor_document.pk).exists()
+    )
+
+
+def _has_profile(user: User, world: World | None = None) -> bool:
+    return user.is_authenticated and hasattr(user, "instructor_profile")
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+def course(s: Scope) -> dict[str, Any]:
+    return {"pk": s.course.pk}
+
+
+def section(s: Scope) -> dict[str, Any]:
+    return {"pk": s.course.pk, "section_id": s.section.pk}
+
+
+def quiz(s: Scope) -> dict[str, Any]:
+    return {"lesson_id": s.quiz_lesson.pk}
+
+
+def assignment(s: Scope) -> dict[str, Any]:
+    return {"lesson_id": s.assignment_lesson.pk}
+
+
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+TUS = {"Tus-Resumable": "1.0.0"}
+
+ENDPOINTS: dict[str, Endpoint] = {
+    # web
+    "web:home": Endpoint(_logged_in),
+    "web:resume_preference": Endpoint(_logged_in, methods=POST),
+    "web:manifest": Endpoint(_logged_in, public=True),
+    "web:service_worker": Endpoint(_logged_in, public=True),
+    "web:offline": Endpoint(_logged_in, public=True),
+    "web:health": Endpoint(_logged_in, public=True),
+    # accounts
+    "accounts:login": Endpoint(_logged_in, public=True, methods=BOTH),
+    # A card that does not exist: refused to everyone.
+    "accounts:card_login": Endpoint(_nobody, world_args=lambda w: {"token": "not-a-card"}),
+    "accounts:password_change": Endpoint(_logged_in, methods=BOTH),
+    "accounts:people": Endpoint(_can("people.view")),
+    "accounts:person": Endpoint(_sees_student, args=lambda s: {"pk": s.student.pk}),
+    "accounts:reset_password": Endpoint(
+        _can("people.reset_password", lambda s: s.student),
+        args=lambda s: {"pk": s.student.pk},
+        methods=POST,
+    ),
+    "accounts:roster_import": Endpoint(_can("people.import_roster"), methods=BOTH),
+    "accounts:credential_sheet": Endpoint(
+        _can("people.import_roster", lambda s: s.klass), args=lambda s: {"pk": s.klass.pk}
+    ),
+    # courses
+    "courses:catalog": Endpoint(_logged_in),
+    "courses:create": Endpoint(_can("course.create"), methods=BOTH),
+    "courses:detail": Endpoint(_views_course, args=course),
+    "courses:edit": Endpoint(_manages, args=course, methods=BOTH),
+    "courses:publish": Endpoint(_manages, args=course, methods=POST),
+    "courses:copy": Endpoint(_copies, args=course, methods=BOTH),
+    "courses:content": Endpoint(_manages, args=course, methods=BOTH),
+    "courses:move": Endpoint(
+        _manages,
+        args=course,
+        methods=POST,
+        data=lambda s: {"section": s.section.pk, "direction": "down"},
+    ),
+    "courses:section_edit": Endpoint(_manages, args=section, methods=BOTH),
+    "courses:lesson_create": Endpoint(_manages, args=section, methods=BOTH),
+    "courses:lesson_edit": Endpoint(
+        _manages, args=lambda s: {**section(s), "lesson_id": s.video.pk}, methods=BOTH
+    ),
+    "courses:enrolments": Endpoint(_enrols, args=course, methods=BOTH),
+    "courses:enrol_self": Endpoint(
+        lambda user, scope: course_access.can_enrol_self(user, scope.course),
+        args=course,
+        methods=POST,
+    ),
+    "courses:lesson": Endpoint(
+        _opens_lessons, args=lambda s: {"pk": s.course.pk, "lesson_id": s.video.pk}
+    ),
+    "courses:heartbeat": Endpoint(
+        _studies, args=lambda s: {"pk": s.course.pk, "lesson_id": s.video.pk}, methods=POST
+    ),
+    "courses:lesson_document": Endpoint(
+        _opens_lessons, args=lambda s: {"pk": s.course.pk, "lesson_id": s.document.pk}
+    ),
+    "courses:timeline": Endpoint(_views_course, args=course),
+    "courses:session_delete": Endpoint(
+        _manages, args=lambda s: {"pk": s.course.pk, "session_id": s.session.pk}, methods=POST
+    ),
+    "courses:attendance": Endpoint(_can("course.read_records", lambda s: s.course), args=course),
+    "courses:attendance_xlsx": Endpoint(
+        _can("course.read_records", lambda s: s.course), args=course
+    ),
+    "courses:attendance_correct": Endpoint(
+        _confirms_attendance,
+        args=lambda s: {"pk": s.course.pk, "session_id": s.session.pk, "student_id": s.student.pk},
+        methods=BOTH,
+    ),
+    "courses:student_attendance": Endpoint(
+        _student_attendance, args=lambda s: {"student_id": s.student.pk}
+    ),
+    # assessments: the bank and rubrics
+    "assessments:bank": Endpoint(_can("assessments.author")),
+    "assessments:question_create": Endpoint(_can("assessments.author"), methods=BOTH),
+    "assessments:bank_import": Endpoint(_can("assessments.author"), methods=BOTH),
+    "assessments:bank_export": Endpoint(_can("assessments.author")),
+    "assessments:bank_template": Endpoint(_can("assessments.author")),
+    "assessments:question_detail": Endpoint(
+        _sees_question, args=lambda s: {"question_id": s.question.pk}
+    ),
+    "assessments:question_edit": Endpoint(
+        _edits_question, args=lambda s: {"question_id": s.question.pk}, methods=BOTH
+    ),
+    "assessments:question_delete": Endpoint(
+        _edits_question, args=lambda s: {"question_id": s.question.pk}, methods=BOTH
+    ),
+    "assessments:question_copy": Endpoint(
+        _sees_question, args=lambda s: {"question_id": s.question.pk}, methods=POST
+    ),
+    "assessments:question_image": Endpoint(
+        _question_image, args=lambda s: {"question_id": s.question.pk}
+    ),
+    "assessments:rubrics": Endpoint(_can("assessments.author")),
+    "assessments:rubric_create": Endpoint(_can("assessments.author"), methods=BOTH),
+    "assessments:rubric_edit": Endpoint(
+        _owns_rubric, args=lambda s: {"pk": s.rubric.pk}, methods=BOTH
+    ),
+    "assessments:rubric_criterion": Endpoint(
+        _owns_rubric,
+        args=lambda s: {"pk": s.rubric.pk, "criterion_id": s.criterion.pk},
+        methods=BOTH,
+    ),
+    "assessments:rubric_copy": Endpoint(
+        _owns_rubric, args=lambda s: {"pk": s.rubric.pk}, methods=POST
+    ),
+    "assessments:rubric_delete": Endpoint(
+        _owns_rubric, args=lambda s: {"pk": s.rubric.pk}, methods=POST
+    ),
+    # assessments: quizzes
+    "assessments:quiz": Endpoint(_opens_lessons, args=quiz),
+    "assessments:quiz_settings": Endpoint(_manages, args=quiz, methods=BOTH),
+    "assessments:quiz_questions": Endpoint(_manages, args=quiz, methods=BOTH),
+    "assessments:quiz_item": Endpoint(
+        _manages, args=lambda s: {**quiz(s), "item_id": s.item.pk}, methods=POST
+    ),
+    "assessments:quiz_preview": Endpoint(_manages, args=quiz),
+    "assessments:quiz_start": Endpoint(_studies, args=quiz, methods=POST),
+    "assessments:quiz_attempts": Endpoint(_manages, args=quiz),
+    "assessments:quiz_grading": Endpoint(_manages, args=quiz),
+    "assessments:quiz_stats": Endpoint(_manages, args=quiz),
+    "assessments:quiz_attempt": Endpoint(
+        _owns_attempt, args=lambda s: {"attempt_id": s.attempt.pk}
+    ),
+    "assessments:quiz_attempt_save": Endpoint(
+        _owns_attempt, args=lambda s: {"attempt_id": s.attempt.pk}, methods=POST
+    ),
+    "assessments:quiz_attempt_submit": Endpoint(
+        _owns_attempt, args=lambda s: {"attempt_id": s.attempt.pk}, methods=POST
+    ),
+    "assessments:quiz_result": Endpoint(_sees_attempt, args=lambda s: {"attempt_id": s.attempt.pk}),
+    "assessments:quiz_answer_grade": Endpoint(
+        _manages, args=lambda s: {"answer_id": s.answer.pk}, methods=POST
+    ),
+    # assessments: assignments
+    "assessments:assignment": Endpoint(
+        _follows_lessons, post=_studies, args=assignment, methods=BOTH
+    ),
+    "assessments:assignment_settings": Endpoint(_manages, args=assignment, methods=BOTH),
+    "assessments:assignment_files": Endpoint(_manages, args=assignment, methods=POST),
+    "assessments:assignment_file_delete": Endpoint(
+        _manages,
+        args=lambda s: {**assignment(s), "file_id": s.assignment_file.pk},
+        methods=POST,
+    ),
+    "assessments:assignment_submissions": Endpoint(_manages, args=assignment, methods=BOTH),
+    "assessments:assignment_counts": Endpoint(_manages, args=assignment),
+    "assessments:assignment_student": Endpoint(
+        _reads_submission,
+        post=_manages,
+        args=lambda s: {**assignment(s), "student_id": s.student.pk},
+        methods=BOTH,
+    ),
+    "assessments:assignment_file": Endpoint(
+        _instruction_file, args=lambda s: {"file_id": s.assignment_file.pk}
+    ),
+    "assessments:submission_file": Endpoint(
+        _submission_file, args=lambda s: {"file_id": s.submission_file.pk}
+    ),
+    "assessments:feedback_file": Endpoint(
+        _feedback_file, args=lambda s: {"submission_id": s.submission.pk}
+    ),
+    # assessments: grades
+    "assessments:gradebook": Endpoint(_gradebook, args=course),
+    "assessments:gradebook_xlsx": Endpoint(_gradebook, args=course),
+    "assessments:gradebook_weights": Endpoint(_weights, args=course, methods=BOTH),
+    "assessments:gradebook_override_total": Endpoint(
+        _overrides, args=lambda s: {"pk": s.course.pk, "student_id": s.student.pk}, methods=BOTH
+    ),
+    "assessments:gradebook_override": Endpoint(
+        _overrides,
+        args=lambda s: {
+            "pk": s.course.pk,
+            "student_id": s.student.pk,
+            "lesson_id": s.quiz_lesson.pk,
+        },
+        methods=BOTH,
+    ),
+    "assessments:my_grades": Endpoint(_own_grades),
+    "assessments:course_grades": Endpoint(_course_grades, args=course),
+    # media
+    "media:my_videos": Endpoint(_can("media.upload")),
+    "media:detail": Endpoint(_manages_video, args=lambda s: {"pk": s.uploaded.pk}),
+    "media:status": Endpoint(_manages_video, args=lambda s: {"pk": s.uploaded.pk}),
+    "media:status_fragment": Endpoint(_manages_video, args=lambda s: {"pk": s.uploaded.pk}),
+    "media:retry": Endpoint(_manages_video, args=lambda s: {"pk": s.uploaded.pk}, methods=POST),
+    "media:tus_create": Endpoint(_can("media.upload"), methods=POST, headers=TUS),
+    "media:tus_upload": Endpoint(
+        _nobody, world_args=lambda w: {"key": "not-an-upload"}, methods=("HEAD",), headers=TUS
+    ),
+    "media:hls": Endpoint(
+        _nobody, public=False, world_args=lambda w: {"token": "not-a-token", "name": "index.m3u8"}
+    ),
+    # live
+    "live:classroom": Endpoint(_joins, args=lambda s: {"session_id": s.session.pk}),
+    "live:start": Endpoint(_hosts, args=lambda s: {"session_id": s.session.pk}, methods=POST),
+    "live:end": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}, methods=POST),
+    "live:attendance": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}),
+    "live:confirm": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}, methods=POST),
+    # No recording in the world: a 404 for everyone.
+    "live:recording_share": Endpoint(_nobody, args=lambda s: {"room_id": s.room.pk}, methods=POST),
+    "live:recording_delete": Endpoint(_nobody, args=lambda s: {"room_id": s.room.pk}, methods=POST),
+    # Janus's own calls, with its secret: nobody else.
+    "live:janus_events": Endpoint(_nobody, methods=POST),
+    # operations
+    "operations:applications": Endpoint(_can("operations.view_applications")),
+    "operations:apply": Endpoint(
+        lambda user, scope=None: operations_access.can_apply(user), methods=BOTH
+    ),
+    "operations:application": Endpoint(_sees_application, args=lambda s: {"pk": s.application.pk}),
+    "operations:step": Endpoint(
+        _sees_application, args=lambda s: {"pk": s.application.pk}, methods=POST
+    ),
+    "operations:survey": Endpoint(_survey, args=lambda s: {"pk": s.application.pk}, methods=BOTH),
+    "operations:recordings": Endpoint(
+        _decides_recordings, args=lambda s: {"pk": s.application.pk}, methods=POST
+    ),
+    # The world's applications have opened no course yet: their sessions are nobody's.
+    "operations:confirm_session": Endpoint(
+        _nobody,
+        args=lambda s: {"pk": s.application.pk, "session_id": s.session.pk},
+        methods=POST,
+    ),
+    "operations:change_session": Endpoint(
+        _nobody,
+        args=lambda s: {"pk": s.application.pk, "session_id": s.session.pk},
+        methods=POST,
+    ),
+    "operations:pool": Endpoint(_can("pool.view")),
+    "operations:profile": Endpoint(_sees_profile, world_args=lambda w: {"pk": w.profile.pk}),
+    "operations:my_profile": Endpoint(_can("pool.own_profile"), methods=BOTH),
+    "operations:my_availability": Endpoint(_has_profile, methods=POST),
+    "operations:my_document": Endpoint(_has_profile, methods=POST),
+    "operations:document": Endpoint(
+        _sees_document, world_args=lambda w: {"pk": w.instructor_document.pk}
+    ),
+    "operations:register_own": Endpoint(_can("pool.register"), methods=BOTH),
+    "operations:pay": Endpoint(_pay),
+    "operations:close_month": Endpoint(_can("pay.close_month"), methods=POST),
+    "operations:statement": Endpoint(
+        _can("pay.view_all"), world_args=lambda w: {"user_id": w.city.instructor.pk}
+    ),
+    # notifications
+    "notifications:list": Endpoint(_logged_in),
+    "notifications:read": Endpoint(_logged_in, methods=POST),
+}
