@@ -17,7 +17,9 @@ number: ``ticket`` {purpose: camera | screen, request}, with ``{"type": "ticket"
 grant}`` (what janus.js needs to join) or ``{"type": "ticket", request, error}``; and the
 host's ``start`` {request}, which starts the class (every page then hears its state), with
 ``{"type": "started", request}`` or ``{"type": "started", request, error}``.
-A refused message is answered with ``{"type": "error", "message": …}`` (translated).
+A refused message is answered with ``{"type": "error", "message": …, "denied": …}``
+(translated; ``denied`` is true when the sender may not do it at all, false when what they sent
+was wrong), and a refused request with its ``error`` and ``denied``.
 While the class works in groups, chat stays within each group; a page whose group changes is
 sent that group's chat as ``{"type": "chat.history", group, chat}``.
 Who is in the room reaches the pages as ``{"type": "presence", "changes": [{person, online}]}``,
@@ -65,6 +67,11 @@ call = database_sync_to_async
 
 def _refusal(error: PermissionDenied | ValidationError) -> str:
     return error_text(error) if isinstance(error, ValidationError) else str(error)
+
+
+def _denied(error: PermissionDenied | ValidationError) -> bool:
+    """Whether a refusal says the sender may not do this at all (not that they sent it wrong)."""
+    return isinstance(error, PermissionDenied)
 
 
 class ClassroomConsumer(PageConsumer):
@@ -183,7 +190,7 @@ class ClassroomConsumer(PageConsumer):
             kind = None  # answered as an unknown message (a list, say, would not even hash)
         with translation.override(self.language or "ko"):
             if kind in LIMITED and not self._take_allowance():
-                await self._refuse(message, _("Not so fast: wait a moment and try again."))
+                await self._refuse(message, _("Not so fast: wait a moment and try again."), False)
                 return
             if kind == "ticket":
                 await self._ticket(message)
@@ -194,14 +201,16 @@ class ClassroomConsumer(PageConsumer):
             try:
                 await self._dispatch(member, kind, message)
             except (PermissionDenied, ValidationError) as refusal:
-                await self.send_json({"type": "error", "message": _refusal(refusal)})
+                await self._refuse(message, _refusal(refusal), _denied(refusal))
 
-    async def _refuse(self, message: dict, text: str) -> None:
+    async def _refuse(self, message: dict, text: str, denied: bool) -> None:
         answer = REQUESTS.get(str(message.get("type")))
         if answer is not None:
-            await self.send_json({"type": answer, "request": message.get("request"), "error": text})
+            await self.send_json(
+                {"type": answer, "request": message.get("request"), "error": text, "denied": denied}
+            )
         else:
-            await self.send_json({"type": "error", "message": text})
+            await self.send_json({"type": "error", "message": text, "denied": denied})
 
     async def _ticket(self, message: dict) -> None:
         """A ticket for this page's person: written in the database thread, its token given to
@@ -211,15 +220,15 @@ class ClassroomConsumer(PageConsumer):
             if not await asyncio.to_thread(tickets.allow_ticket, pending):
                 pending = await call(tickets.place_ticket_again)(pending)
         except (PermissionDenied, ValidationError) as refusal:
-            await self._refuse(message, _refusal(refusal))
+            await self._refuse(message, _refusal(refusal), _denied(refusal))
             return
         except ObjectDoesNotExist:  # their participant row went with the room
-            await self._refuse(message, _("This live class is not open to you."))
+            await self._refuse(message, _("This live class is not open to you."), True)
             return
         except (JanusUnavailable, JanusError) as failure:
             logger.warning("No ticket for room %s: %s", self.room_id, failure)
             await self._refuse(
-                message, _("The video server is not answering. Try again in a minute.")
+                message, _("The video server is not answering. Try again in a minute."), False
             )
             return
         grant = pending.grant.as_json()
@@ -231,7 +240,7 @@ class ClassroomConsumer(PageConsumer):
         try:
             state = await call(rooms.start_own_class)(self.member)
         except (PermissionDenied, ValidationError) as refusal:
-            await self._refuse(message, _refusal(refusal))
+            await self._refuse(message, _refusal(refusal), _denied(refusal))
             return
         await self.send_json({"type": "started", "request": message.get("request")})
         await self._tell(EVERYONE, state)
@@ -300,7 +309,7 @@ class ClassroomConsumer(PageConsumer):
             await self._tell(WAITING, admitted)
             await self._tell(HOSTS, admitted)
         else:
-            await self.send_json({"type": "error", "message": "unknown message"})
+            await self.send_json({"type": "error", "message": "unknown message", "denied": False})
 
     async def _breakouts(self, member: Member, m: dict) -> dict:
         action = m.get("action")

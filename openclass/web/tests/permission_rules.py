@@ -512,3 +512,49 @@ ENDPOINTS: dict[str, Endpoint] = {
     "notifications:list": Endpoint(_logged_in),
     "notifications:read": Endpoint(_logged_in, methods=POST),
 }
+
+
+# --- the sockets ---------------------------------------------------------------------------------
+
+
+#: Who enters a scope's live class, and as what: "host", "student", "guest" (who waits in the
+#: waiting room until the host lets them in) or None (refused).
+def classroom_part(user: User, scope: Scope) -> str | None:
+    return live_access.role_for(user, scope.session)
+
+
+#: The classroom socket's messages (every ``type`` its consumer answers), who may send each —
+#: "host" (the class's teachers), "student", or "member" (anyone let into the class) — and what
+#: the matrix sends: a harmless message, wrong where it would change the class, so that a refusal
+#: must come before any validation.
+CLASSROOM_MESSAGES: dict[str, tuple[str, dict[str, Any]]] = {
+    "chat": ("member", {"text": "안녕하세요"}),
+    "chat.delete": ("host", {"id": MISSING}),
+    "hand": ("member", {"raised": False}),
+    "hand.lower": ("host", {"user": MISSING}),
+    "reaction": ("member", {"emoji": "👍"}),
+    "media": ("member", {"audio": False, "video": False, "screen": False, "streams": []}),
+    "unmute": ("member", {"kind": "audio"}),
+    "poll.open": ("host", {"question": "", "choices": []}),
+    "poll.answer": ("student", {"poll": MISSING, "choice": 0}),
+    "poll.close": ("host", {"poll": MISSING}),
+    "mute": ("host", {"user": MISSING, "kind": "audio"}),
+    "mute.all": ("host", {}),
+    "remove": ("host", {"user": MISSING}),
+    "room": ("host", {"spotlight": None}),
+    "breakouts": ("host", {"action": "close"}),
+    "record": ("host", {"on": False}),
+    "admit": ("host", {"user": MISSING, "admitted": False}),
+    "ticket": ("member", {"purpose": "camera", "request": 1}),
+    "start": ("host", {"request": 2}),
+}
+
+
+def may_send(part: str, message_type: str) -> bool:
+    sender = CLASSROOM_MESSAGES[message_type][0]
+    return sender == "member" or sender == part
+
+
+def reports_progress(user: User, scope: Scope) -> bool:
+    """The progress socket's ``open`` of a scope's video lesson: its enrolled students."""
+    return _studies(user, scope)
