@@ -7,7 +7,10 @@ The three classes are the scopes an actor is tried against (``SCOPES``):
 - ``own``: north 3학년 1반 — the class of the student, the parent's child, the homeroom teacher
   and (as a co-teacher of its course) the outside instructor; in the school admin's school;
 - ``class``: north 3학년 2반 — the same school, another class (the subject teacher's);
-- ``school``: south 3학년 1반 — another school.
+- ``school``: south 3학년 1반 — another school;
+- ``city``: an office course the instructor teaches, with a student of the own class and one of
+  the other school enrolled: its teacher is an outsider to both schools, and each school's
+  teachers read only their own students' records in it.
 
 Each class has a published course run by its teacher, with every kind of lesson, a quiz with an
 attempt and an essay answer, an assignment with a graded submission and files, a live class on
@@ -54,7 +57,7 @@ from openclass.operations.models import Application, Call, InstructorDocument, I
 from openclass.operations.services import workflow
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-SCOPES = ("own", "class", "school")
+SCOPES = ("own", "class", "school", "city")
 
 
 @dataclass
@@ -97,11 +100,34 @@ class World:
 
 
 def _scope(
-    name: str, school: School, klass: Organisation, teacher: User, students: list[User], call: Call
+    name: str,
+    school: School,
+    klass: Organisation,
+    teacher: User,
+    students: list[User],
+    call: Call,
+    *,
+    office: tuple[Organisation, User] | None = None,
+    applicant: User | None = None,
 ) -> Scope:
+    """A class course of ``teacher`` with every kind of object in it; with ``office`` (the
+    office and its admin), an office course the admin opens, taught by ``teacher``, into which
+    the admin enrols ``students`` of several schools."""
     now = timezone.localtime()
-    course = make_course(teacher, klass, Course.Scope.CLASS, f"{klass.name} 안전 교육 ({name})")
-    course_services.enrol(teacher, course, students)
+    if office is None:
+        course = make_course(teacher, klass, Course.Scope.CLASS, f"{klass.name} 안전 교육 ({name})")
+        course_services.enrol(teacher, course, students)
+    else:
+        organisation, admin = office
+        course = make_course(
+            admin,
+            organisation,
+            Course.Scope.OFFICE,
+            "서울 독도 교육",
+            arrangement=Course.Arrangement.OFFICE_INSTRUCTOR,
+        )
+        course.teachers.add(teacher)
+        course_services.enrol(admin, course, students)
     section = Section.objects.create(course=course, title="1단원", position=1)
 
     def lesson(kind: str, title: str, position: int, **fields) -> Lesson:
@@ -164,7 +190,7 @@ def _scope(
     rubric = create_essay_rubric(teacher)
     uploaded = Video.objects.create(uploaded_by=teacher, title=f"{name} 영상")
     application = workflow.submit_application(
-        teacher,
+        applicant or teacher,
         call,
         audience=klass,
         topic=call.topics.get(),
@@ -239,6 +265,16 @@ def make_world(city: City) -> World:
             south.homeroom_a,
             [south.student_a1, south.student_a2],
             call,
+        ),
+        "city": _scope(
+            "city",
+            north,
+            north.class_a,
+            city.instructor,
+            [north.student_a1, south.student_a1],
+            call,
+            office=(city.office, city.office_admin),
+            applicant=north.admin,
         ),
     }
     # The outside instructor co-teaches the own class's course (as an office course's instructor
