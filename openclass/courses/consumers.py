@@ -10,6 +10,11 @@ with 4401. Messages are JSON objects with a ``type``:
   answered with ``{"type": "ack", "lesson": 12, "beat": <its seq>, ...figures}`` or, when
   refused, ``{"type": "refused", "lesson": 12, "beat": <its seq>, "reason": "too_fast", …}``.
 
+Every answer's figures include ``saved``: the last sequence number stored in the database. An
+acknowledged beat is credited but may not be stored yet (states are written every few
+seconds); after each write the page is sent ``{"type": "saved", "lesson": 12, "saved": …}``.
+The player keeps each beat until ``saved`` reaches it (``player.js``).
+
 Whether the student may report on a lesson (enrolled, course open, a video lesson) is checked
 once per lesson per connection; a lesson they may not report on gets ``{"type": "denied"}`` and
 the connection is closed with 4403. Beats are credited against the process's live state
@@ -18,6 +23,7 @@ the connection is closed with 4403. Beats are credited against the process's liv
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from openclass.core.sockets import PageConsumer
@@ -54,7 +60,7 @@ class ProgressConsumer(PageConsumer):
     async def disconnect(self, code: int) -> None:
         lives, self.lives = list(self.lives.values()), {}
         for live in lives:
-            await hub.leave(live)
+            await hub.leave(live, self._saved)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closing:
@@ -91,7 +97,7 @@ class ProgressConsumer(PageConsumer):
             await self._reply("ack", live, beat=beat.seq)
 
     async def _join(self, lesson: int) -> Live | None:
-        live = await hub.join(self.user, lesson)
+        live = await hub.join(self.user, lesson, self._saved)
         if live is None:
             await self.send(text_data=json.dumps({"type": "denied", "lesson": lesson}))
             self.closing = True
@@ -102,8 +108,16 @@ class ProgressConsumer(PageConsumer):
 
     async def _reply(self, kind: str, live: Live, **extra: object) -> None:
         figures = progress.summary(live.state)
-        figures.update(type=kind, lesson=live.lesson_id, **extra)
+        figures.update(type=kind, lesson=live.lesson_id, saved=live.saved_seq, **extra)
         await self.send(text_data=json.dumps(figures))
+
+    async def _saved(self, live: Live) -> None:
+        """The hub wrote ``live``: the page may forget the beats up to ``saved``."""
+        if self.closing:
+            return
+        message = {"type": "saved", "lesson": live.lesson_id, "saved": live.saved_seq}
+        with contextlib.suppress(Exception):  # the socket closed meanwhile
+            await self.send(text_data=json.dumps(message))
 
     async def _refused(self, live: Live, reason: str, seq: object) -> None:
         await self._reply("refused", live, ok=False, reason=reason, beat=seq)

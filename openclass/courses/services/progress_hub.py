@@ -5,8 +5,12 @@ on arrival; SQLite (and a PostgreSQL that also serves the pages) is better spent
 WebSocket consumer checks and credits each beat against the state held here, answers at once,
 and a single task per process writes every changed state every ``FLUSH_SECONDS`` in one
 transaction. A state is also written when its last connection closes and when its lesson
-completes, so no accepted beat is lost with a normal close; a crash loses at most the last few
-seconds (the player resends what was not acknowledged, see ``player.js``).
+completes. An acknowledgement says the beat was credited, not that it is stored: every answer
+carries ``saved``, the last sequence number known to be in the database, and each write tells
+the connections of the states it wrote (``{"type": "saved"}``). The player keeps every beat until
+``saved`` reaches it and resends what it still holds after a reconnect, so a crash of this
+process (kill -9) loses nothing the page was told is stored (see ``player.js``); resending is
+harmless, since credit is the growth of the union of watched intervals.
 
 Every student and lesson has one state per process, shared by all their connections (two tabs
 draw on one allowance). Several processes (``OPENCLASS_REDIS_URL``) each keep their own copy;
@@ -20,8 +24,9 @@ import asyncio
 import contextlib
 import datetime
 import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -41,6 +46,8 @@ logger = logging.getLogger(__name__)
 FLUSH_SECONDS = float(getattr(settings, "PROGRESS_FLUSH_SECONDS", 3.0))
 
 Key = tuple[int, int]  # (student id, lesson id)
+#: Told, after a write, that a state is stored up to ``Live.saved_seq`` (a connection's page).
+Listener = Callable[["Live"], Awaitable[None]]
 
 
 @dataclass
@@ -54,6 +61,7 @@ class Live:
     state: State
     saved_seq: int  # the last sequence number known to be in the database
     connections: int = 0
+    listeners: set[Listener] = field(default_factory=set)
 
     @property
     def dirty(self) -> bool:
@@ -105,9 +113,12 @@ class Hub:
             _write, thread_sensitive=False, executor=self._executor
         )
 
-    async def join(self, student: User, lesson_id: int) -> Live | None:
+    async def join(
+        self, student: User, lesson_id: int, listener: Listener | None = None
+    ) -> Live | None:
         """The live state for a connection of ``student`` reporting on ``lesson_id`` (loaded on
-        first use), or None when they may not report on that lesson."""
+        first use), or None when they may not report on that lesson. ``listener`` is told each
+        time the state is written."""
         key = (student.pk, lesson_id)
         live = self.live.get(key)
         if live is None:
@@ -120,6 +131,8 @@ class Hub:
                 live = Live(progress_id, student.pk, lesson_id, rules, state, state.last_seq)
                 self.live[key] = live
         live.connections += 1
+        if listener is not None:
+            live.listeners.add(listener)
         self._ensure_flusher()
         return live
 
@@ -144,9 +157,11 @@ class Hub:
     def refuse(self, student_id: int, lesson_id: int, reason: str, payload: dict) -> None:
         self.refusals.append((student_id, lesson_id, reason, payload))
 
-    async def leave(self, live: Live) -> None:
+    async def leave(self, live: Live, listener: Listener | None = None) -> None:
         """A connection is done with ``live``: write it, and forget it when nobody else uses it."""
         live.connections -= 1
+        if listener is not None:
+            live.listeners.discard(listener)
         await self.flush([live])
         key = (live.student_id, live.lesson_id)
         if live.connections <= 0 and not live.dirty and self.live.get(key) is live:
@@ -169,7 +184,14 @@ class Hub:
             return 0
         for live in chosen:
             live.saved_seq = max(live.saved_seq, states[live.progress_id].last_seq)
+            for listener in list(live.listeners):
+                self._spawn(listener(live))
         return len(chosen)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _ensure_flusher(self) -> None:
         loop = asyncio.get_running_loop()

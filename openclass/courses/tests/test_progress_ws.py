@@ -142,6 +142,7 @@ def test_an_enrolled_student_reports_and_the_beats_are_written_on_disconnect(wat
         "duration": 100.0,
         "percent": 50,
         "completed": False,
+        "saved": 0,  # acknowledged, not stored yet: the page keeps the beats
     }
     row = LessonProgress.objects.get(student=student, lesson_id=lesson)
     assert row.intervals == [[0.0, 50.0]] and row.watched == 50 and row.last_seq == 5
@@ -323,6 +324,11 @@ def test_beats_are_written_every_few_seconds_while_watching(watching) -> None:
                 break
             await asyncio.sleep(0.01)
         saved = hub.live[key].saved_seq  # written while still connected
+        # ... and the page is told, so it may forget the beats it kept until then.
+        told = json.loads(await socket.receive_from(timeout=TIMEOUT))
+        while told["saved"] < 2:
+            told = json.loads(await socket.receive_from(timeout=TIMEOUT))
+        assert told == {"type": "saved", "lesson": lesson, "saved": 2}
         await socket.disconnect()
         return saved
 

@@ -2,12 +2,13 @@
 // hls-player.js, MP4 or HLS addresses) or a YouTube IFrame player, and:
 // - records the stretches actually played (time updates while playing; seeks are never counted);
 // - sends them as a heartbeat about once a second over the progress WebSocket (/ws/progress/),
-//   queueing while disconnected and resending whatever was not acknowledged after a reconnect;
+//   keeping each until the server says it is stored, and resending what is not after a
+//   reconnect (a server killed between its acknowledgement and its batched write loses nothing);
 // - shows the percentage and completion the *server* answers, and in no-skip courses keeps the
 //   student from seeking past the furthest point the server has credited;
 // - offers only the course's allowed speeds and undoes any other;
 // - offers "continue from m:ss" when there is a saved position;
-// - sends what is still unacknowledged with navigator.sendBeacon when the page goes away.
+// - sends what is still not stored with navigator.sendBeacon when the page goes away.
 // Everything it says goes to a role="status" line (aria-live), so it is heard as well as seen.
 
 const BEAT_MS = 1000;
@@ -117,6 +118,8 @@ class Channel {
         this.handlers.state(message);
       } else if (message.type === "ack" || message.type === "refused") {
         this.handlers.answer(message);
+      } else if (message.type === "saved") {
+        this.handlers.stored(message.saved);
       } else if (message.type === "denied") {
         this.closed = true;
       }
@@ -171,7 +174,10 @@ function track(root, media) {
   let seq = truth.seq; // the last sequence number used
   let fresh = []; // played since the last beat was made
   let played = []; // everything played on this page (union), for the closing beacon
-  const unacked = new Map(); // seq -> intervals sent (or queued) but not acknowledged
+  // seq -> intervals sent (or queued) and not yet stored: an acknowledgement says a beat was
+  // credited, `saved` that it is in the database (the server writes every few seconds). Kept
+  // until then, and resent after a reconnect, so a server that dies loses nothing.
+  const unacked = new Map();
   let last = null; // {time, at}: the previous sample while playing
   let reached = truth.furthest; // furthest point played on this page
   let fastest = media.rate();
@@ -259,7 +265,14 @@ function track(root, media) {
     channel.send(message); // queued in `unacked` when offline, resent after the reconnect
   }
 
-  // Everything not acknowledged, as one beat with a new sequence number (after a reconnect).
+  function forgetStored(saved) {
+    if (typeof saved !== "number") return;
+    for (const key of [...unacked.keys()]) {
+      if (key <= saved) unacked.delete(key);
+    }
+  }
+
+  // Everything not stored yet, as one beat with a new sequence number (after a reconnect).
   // The closing beacon sends everything played on this page: the server may not have written
   // the acknowledged beats yet (it writes every few seconds), and in a no-skip course a beacon
   // holding only the last stretch would start beyond what the database knows. Credit is the
@@ -280,18 +293,22 @@ function track(root, media) {
             window.clearTimeout(offlineTimer);
             offlineTimer = null;
             seq = Math.max(seq, message.seq);
+            forgetStored(message.saved);
             adopt(message);
             if (unacked.size) channel.send(resendAll());
           },
           answer(message) {
-            for (const key of [...unacked.keys()]) {
-              if (key <= message.beat) unacked.delete(key);
-            }
+            // A refused beat is not sent again; an acknowledged one is kept until it is stored.
+            if (message.type === "refused") unacked.delete(message.beat);
+            forgetStored(message.saved);
             if (message.type === "refused" && message.reason === "replayed") {
               // Another tab moved the sequence on: nothing was wrong with what was played.
               seq = Math.max(seq, message.seq);
             }
             adopt(message);
+          },
+          stored(saved) {
+            forgetStored(saved);
           },
           down(final) {
             if (final) {
