@@ -4,7 +4,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup setup-test test test-sqlite test-postgres bench lint format demo-data messages
+.PHONY: run setup setup-test test test-sqlite test-postgres test-scaled bench lint format demo-data messages
 
 run: setup
 	$(PY) manage.py demo_data --once
@@ -21,19 +21,25 @@ demo-data: setup
 
 # Every test, on SQLite and then on a throw-away PostgreSQL cluster. The tests without a browser
 # run on every core (pytest-xdist); the browser tests, which need the machine, one at a time.
-PARALLEL := -n auto -m "not browser"
+# Last, the scaled profile (PostgreSQL, Redis, two uvicorn workers, two Janus servers behind
+# nginx with deploy/nginx.conf) end to end through nginx: web/tests/test_scaled_profile.py.
+PARALLEL := -n auto -m "not browser and not scaled"
 
 test: setup-test
 	$(PY) -m pytest $(PARALLEL)
-	$(PY) -m pytest -m browser
+	$(PY) -m pytest -m "browser and not scaled"
 	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
+	scripts/with_postgres.sh $(PY) -m pytest -m scaled
 
 test-sqlite: setup-test
 	$(PY) -m pytest $(PARALLEL)
-	$(PY) -m pytest -m browser
+	$(PY) -m pytest -m "browser and not scaled"
 
 test-postgres: setup-test
 	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
+
+test-scaled: setup-test
+	scripts/with_postgres.sh $(PY) -m pytest -m scaled
 
 bench:
 	@scripts/setup.sh --bench

@@ -26,6 +26,8 @@ packages=(gettext fonts-nanum ffmpeg)  # ffmpeg: ffprobe checks and HLS transcod
 # that matches it (janus.js with webrtc-adapter), copied into static files below.
 packages+=(janus janus-tools libjs-janus-gateway libjs-webrtc-adapter)
 [ "$want_test" = 1 ] && packages+=(chromium fonts-noto-cjk postgresql)
+# The scaled profile's test pass puts Debian's nginx (with deploy/nginx.conf) in front.
+[ "$want_test" = 1 ] && packages+=(nginx openssl)
 [ "$want_bench" = 1 ] && packages+=(chromium)  # bench/janus_capacity's fake-media pages
 # The tests and the benchmarks start throw-away redis-servers of their own (the Redis profile).
 { [ "$want_test" = 1 ] || [ "$want_bench" = 1 ]; } && packages+=(redis-server)
@@ -45,6 +47,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the nginx it installs on port 80; the tests run their own, so it stays off.
+  if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
+    systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
 fi
 
 # --- Python ---------------------------------------------------------------------------------

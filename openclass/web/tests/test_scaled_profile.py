@@ -1,0 +1,236 @@
+"""The scaled profile end to end (issue 15, item 6): PostgreSQL, Redis, two uvicorn workers, two
+Janus servers and Debian's nginx with ``deploy/nginx.conf`` as shipped (``scaled.py``). Every
+request goes through nginx over HTTPS, as in production (``OPENCLASS_ENV=production``: secure
+``__Host-`` cookies, the HTTPS redirect, HSTS).
+
+Run by ``make test`` as its own pass, under ``scripts/with_postgres.sh``: ``pytest -m scaled``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from websockets.sync.client import connect
+
+from openclass.core.tests.browser import log_in
+from openclass.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from openclass.core.tests.live_server import (
+    COURSE_TITLE,
+    LESSON_TITLE,
+    OTHER_STUDENT,
+    PASSWORD,
+    STUDENT,
+    TEACHER,
+)
+
+from .scaled import ScaledStack, nginx_available, scaled_stack
+
+pytestmark = pytest.mark.scaled
+TIMEOUT = 15
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
+    if not os.environ.get("OPENCLASS_DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the scaled profile runs on PostgreSQL: `make test-scaled`")
+    if not nginx_available():
+        pytest.fail("nginx is missing: `scripts/setup.sh --test` installs Debian's nginx")
+    with scaled_stack(Path(tmp_path_factory.mktemp("scaled"))) as running:
+        yield running
+
+
+def browser_session() -> requests.Session:
+    """Takes the stack's self-signed certificate, and nothing from the environment (a proxy or
+    a CA bundle there would override ``verify``)."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = False
+    return session
+
+
+def signed_in(stack: ScaledStack, username: str) -> requests.Session:
+    """A browser-like session signed in through nginx: the login form, its CSRF token, the
+    ``__Host-`` cookies."""
+    browser = browser_session()
+    login = browser.get(f"{stack.url}/accounts/login/", timeout=TIMEOUT)
+    assert login.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert token, "no CSRF token on the login page"
+    answer = browser.post(
+        f"{stack.url}/accounts/login/",
+        data={"csrfmiddlewaretoken": token[1], "username": username, "password": PASSWORD},
+        headers={"Referer": f"{stack.url}/accounts/login/", "Origin": stack.url},
+        timeout=TIMEOUT,
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    assert "__Host-sessionid" in browser.cookies
+    return browser
+
+
+def _tls() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_nginx_serves_the_platform_as_shipped(stack: ScaledStack) -> None:
+    anonymous = browser_session()
+    home = anonymous.get(stack.url + "/", timeout=TIMEOUT, allow_redirects=False)
+    assert home.status_code == 302 and "/accounts/login/" in home.headers["Location"]
+    assert "max-age=31536000" in home.headers.get("Strict-Transport-Security", "")
+    # Static files come from nginx itself, cached for good.
+    page = anonymous.get(stack.url + "/accounts/login/", timeout=TIMEOUT)
+    style = re.search(r'href="(/static/[^"]+\.css)"', page.text)
+    assert style
+    css = anonymous.get(stack.url + style[1], timeout=TIMEOUT)
+    assert css.status_code == 200 and "immutable" in css.headers["Cache-Control"]
+    # Janus's API is proxied, its info and admin endpoints are not.
+    assert anonymous.get(stack.url + "/janus/info", timeout=TIMEOUT).status_code == 404
+    assert anonymous.get(stack.url + "/janus/admin", timeout=TIMEOUT).status_code == 404
+    created = anonymous.post(
+        stack.url + "/janus", json={"janus": "create", "transaction": "t1"}, timeout=TIMEOUT
+    )
+    assert created.status_code == 200 and created.json()["janus"] in ("success", "error")
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_a_student_signs_in_watches_and_the_progress_is_stored(stack: ScaledStack) -> None:
+    browser = signed_in(stack, STUDENT.username)
+    home = browser.get(stack.url + "/", timeout=TIMEOUT)
+    assert home.status_code == 200 and STUDENT.name in home.text
+    lesson_link = re.search(r'href="(/courses/\d+/lessons/(\d+)/)"', home.text)
+    if lesson_link is None:
+        course = re.search(r'href="(/courses/\d+/)"', home.text)
+        assert course, "the home page links to no course"
+        course_page = browser.get(stack.url + course[1], timeout=TIMEOUT)
+        lesson_link = re.search(r'href="(/courses/\d+/lessons/(\d+)/)"', course_page.text)
+    assert lesson_link, "no lesson to open"
+    lesson_page = browser.get(stack.url + lesson_link[1], timeout=TIMEOUT)
+    assert lesson_page.status_code == 200 and LESSON_TITLE in lesson_page.text
+    # The video's playlist is checked by the app and sent by nginx (X-Accel-Redirect).
+    playlist = re.search(r'"(/videos/play/[^"]+?\.m3u8)"', lesson_page.text)
+    assert playlist, "no playlist on the lesson page"
+    served = browser.get(stack.url + playlist[1].replace("&amp;", "&"), timeout=TIMEOUT)
+    assert served.status_code == 200 and served.text.startswith("#EXTM3U")
+
+    lesson = int(lesson_link[2])
+    cookie = f"__Host-sessionid={browser.cookies['__Host-sessionid']}"
+    with connect(
+        stack.url.replace("https", "wss") + "/ws/progress/",
+        origin=stack.url,
+        additional_headers={"Cookie": cookie},
+        ssl=_tls(),
+        open_timeout=TIMEOUT,
+    ) as socket:
+        socket.send(json.dumps({"type": "open", "lesson": lesson}))
+        state = json.loads(socket.recv(timeout=TIMEOUT))
+        assert state["type"] == "state"
+        beat = {
+            "type": "beat",
+            "lesson": lesson,
+            "seq": state["seq"] + 1,
+            "intervals": [[0.0, 1.0]],
+            "position": 1.0,
+            "speed": 1.0,
+        }
+        socket.send(json.dumps(beat))
+        ack = json.loads(socket.recv(timeout=TIMEOUT))
+        assert ack["type"] == "ack", ack
+        while ack["saved"] < beat["seq"]:  # written within a few seconds, and said so
+            ack = json.loads(socket.recv(timeout=TIMEOUT))
+    stored = stack.shell(
+        "from openclass.courses.models import LessonProgress; "
+        f"print(LessonProgress.objects.get(lesson_id={lesson}).last_seq)"
+    )
+    assert int(stored) >= beat["seq"]
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_a_teacher_starts_a_live_class_on_one_of_two_janus_servers(stack: ScaledStack) -> None:
+    session_id = stack.shell(
+        "import datetime\n"
+        "from django.utils import timezone\n"
+        "from openclass.courses.models import Course, Session\n"
+        "now = timezone.localtime()\n"
+        "course = Course.objects.get()\n"
+        "session = Session.objects.create(course=course, kind=Session.Kind.LIVE, "
+        "title='실시간 수업', day=now.date(), starts_at=datetime.time(0, 0), "
+        "ends_at=datetime.time(23, 59))\n"
+        "print(session.pk)"
+    )
+    teacher = signed_in(stack, TEACHER.username)
+    page = teacher.get(f"{stack.url}/live/sessions/{session_id}/", timeout=TIMEOUT)
+    assert page.status_code == 200
+    room = re.search(r"/ws/live/(\d+)/", page.text)
+    assert room, "the classroom page names no room"
+    cookie = f"__Host-sessionid={teacher.cookies['__Host-sessionid']}"
+    with connect(
+        f"{stack.url.replace('https', 'wss')}/ws/live/{room[1]}/",
+        origin=stack.url,
+        additional_headers={"Cookie": cookie},
+        ssl=_tls(),
+        open_timeout=TIMEOUT,
+    ) as socket:
+        welcome = json.loads(socket.recv(timeout=TIMEOUT))
+        assert welcome["type"] == "welcome" and welcome["you"]["role"] == "host"
+        socket.send(json.dumps({"type": "start", "request": 1}))
+        socket.send(json.dumps({"type": "ticket", "purpose": "camera", "request": 2}))
+        answers: dict[str, dict] = {}
+        while "ticket" not in answers:
+            answer = json.loads(socket.recv(timeout=TIMEOUT))
+            answers[answer["type"]] = answer
+        assert "error" not in answers["started"], answers["started"]
+        grant = answers["ticket"].get("grant")
+        assert grant, answers["ticket"]
+    placed = stack.shell(
+        "from openclass.live.models import LiveRoom; "
+        f"print(LiveRoom.objects.get(pk={room[1]}).server.api_url)"
+    )
+    assert placed in stack.janus_urls
+
+
+def test_a_student_watches_in_chromium_through_nginx(stack: ScaledStack, chromium) -> None:
+    """The page as a browser gets it through nginx: static files, the HLS video (sent by nginx
+    after the app's check), the progress WebSocket over TLS; what was watched is stored."""
+    # The stack's certificate is self-signed: chromium is told to take it everywhere (the
+    # service worker's script too, which ignore_https_errors does not cover).
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"],
+    )
+    context = browser.new_context(
+        base_url=stack.url, ignore_https_errors=True, locale="ko-KR", timezone_id="Asia/Seoul"
+    )
+    context.set_default_timeout(15_000)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        log_in(page, OTHER_STUDENT)
+        page.get_by_role("link", name=COURSE_TITLE).first.click()
+        page.get_by_role("link", name=LESSON_TITLE).click()
+        video = "document.querySelector('#lesson-video')"
+        page.wait_for_function(f"() => {video} && {video}.readyState >= 1")
+        page.evaluate(f"() => {{ const v = {video}; v.muted = true; v.play(); }}")
+        page.wait_for_function(f"() => {video}.currentTime > 4", timeout=20_000)
+        page.evaluate(f"() => {video}.pause()")
+        bar = "document.querySelector('[data-progress-bar]')"
+        page.wait_for_function(f"() => Number({bar}.value) >= 10")
+        page.reload()
+        page.wait_for_function(f"() => Number({bar}.value) >= 10")  # as stored
+    finally:
+        context.close()
+        browser.close()
+    assert errors == []
