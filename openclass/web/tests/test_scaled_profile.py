@@ -169,6 +169,21 @@ def test_a_teacher_starts_a_live_class_on_one_of_two_janus_servers(stack: Scaled
         "print(session.pk)"
     )
     teacher = signed_in(stack, TEACHER.username)
+    course_id = stack.shell(
+        "from openclass.courses.models import Course; print(Course.objects.get().pk)"
+    )
+    # Every area answers through nginx: the course, its gradebook and attendance, the question
+    # bank, the applications, the people list.
+    for path in (
+        f"/courses/{course_id}/",
+        f"/assessments/gradebook/{course_id}/",
+        f"/courses/{course_id}/attendance/",
+        "/assessments/bank/",
+        "/operations/applications/",
+        "/accounts/people/",
+        "/notifications/",
+    ):
+        assert teacher.get(stack.url + path, timeout=TIMEOUT).status_code == 200, path
     page = teacher.get(f"{stack.url}/live/sessions/{session_id}/", timeout=TIMEOUT)
     assert page.status_code == 200
     room = re.search(r"/ws/live/(\d+)/", page.text)
