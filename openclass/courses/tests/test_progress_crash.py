@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
 
 from openclass.core.tests.live_server import ROOT, STUDENT, LiveServer
+
+from .progress_client import ProgressPage
 
 TIMEOUT = 10
 
@@ -68,65 +69,9 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
-class Page:
-    """The player's bookkeeping (``player.js``): beats kept until stored, resent after a
-    reconnect as one beat."""
-
-    def __init__(self, server: LiveServer, session: str, lesson: int) -> None:
-        self.server, self.session, self.lesson = server, session, lesson
-        self.seq = 0
-        self.kept: dict[int, list[list[float]]] = {}
-        self.socket: ClientConnection | None = None
-
-    def open(self) -> dict:
-        self.socket = connect(
-            self.server.url.replace("http", "ws") + "/ws/progress/",
-            origin=self.server.url,
-            additional_headers={"Cookie": f"sessionid={self.session}"},
-            open_timeout=TIMEOUT,
-        )
-        state = self.ask({"type": "open", "lesson": self.lesson})
-        self.seq = max(self.seq, state["seq"])
-        if self.kept:
-            everything = sorted(i for intervals in self.kept.values() for i in intervals)
-            self.kept.clear()
-            self.beat(everything)
-        return state
-
-    def ask(self, message: dict) -> dict:
-        assert self.socket is not None
-        self.socket.send(json.dumps(message))
-        while True:
-            answer = json.loads(self.socket.recv(timeout=TIMEOUT))
-            self.forget(answer.get("saved"))
-            if answer["type"] != "saved":
-                return answer
-
-    def forget(self, saved: int | None) -> None:
-        if saved is not None:
-            self.kept = {seq: i for seq, i in self.kept.items() if seq > saved}
-
-    def beat(self, intervals: list[list[float]]) -> dict:
-        self.seq += 1
-        self.kept[self.seq] = intervals
-        end = intervals[-1][1]
-        answer = self.ask(
-            {
-                "type": "beat",
-                "lesson": self.lesson,
-                "seq": self.seq,
-                "intervals": intervals,
-                "position": end,
-                "speed": 1.0,
-            }
-        )
-        assert answer["type"] == "ack", answer
-        return answer
-
-
 def test_beats_acknowledged_but_not_written_survive_a_killed_server(server: LiveServer) -> None:
     session, lesson = _shell(server, SESSION).split()
-    page = Page(server, session, int(lesson))
+    page = ProgressPage(server.url, f"sessionid={session}", int(lesson))
     assert page.open()["saved"] == 0
     for second in range(6):
         time.sleep(1.05)  # credit never outruns the clock
