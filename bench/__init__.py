@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,11 +72,12 @@ class Site:
 
 
 @contextmanager
-def demo_site(size: str = "full") -> Iterator[Site]:
+def demo_site(size: str = "full", database_url: str = "") -> Iterator[Site]:
     """A fresh SQLite database in a temporary directory, migrated, with the demo city in it.
 
     The embedded default is what `make run` gives an office, so any database or Redis the caller's
     environment points to is left out: a benchmark never writes into a real installation.
+    ``database_url``: a throw-away PostgreSQL database the benchmark made instead of SQLite.
     """
     var_dir = Path(tempfile.mkdtemp(prefix="openclass-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCLASS_")}
@@ -83,6 +87,8 @@ def demo_site(size: str = "full") -> Iterator[Site]:
         OPENCLASS_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="openclass.settings",
     )
+    if database_url:
+        env["OPENCLASS_DATABASE_URL"] = database_url
     site = Site(var_dir, env)
     try:
         if not (STATIC_ROOT / "staticfiles.json").exists():
@@ -126,11 +132,62 @@ class Server:
         """Of the server and its worker processes (uvicorn --workers)."""
         return sum(_cpu_seconds(pid) for pid in _process_tree(self.process.pid))
 
+    def print_troubles(self) -> None:
+        """The warnings and errors of the server's log, the most common first."""
+        troubles = Counter(
+            line.strip()[:160]
+            for line in self.log_tail(20000).splitlines()
+            if " ERROR " in line
+            or " WARNING " in line
+            or re.match(r"^[\w.]*(Error|Exception|Closed\w*)\b", line.strip())
+        )
+        if troubles:
+            print(f"\n  server log: {troubles.total()} warnings and errors, the most common:")
+            for line, count in troubles.most_common(8):
+                print(f"    {count:>5} × {line}")
+
     def log_tail(self, lines: int = 15) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+@dataclass
+class Usage:
+    """CPU of every process over a stretch of the run, in cores, by name."""
+
+    cores: dict[str, float]
+    elapsed: float
+
+    def __str__(self) -> str:
+        used = (
+            f"{name} {value:.2f}" for name, value in self.cores.items() if not math.isnan(value)
+        )
+        return f"CPU {', '.join(used)} cores"
+
+
+class Meter:
+    """CPU of the server (all its workers), of this load generator and of the other processes
+    named in ``others`` (each pid with its descendants: a database server's backends)."""
+
+    def __init__(self, server: Server, others: dict[str, list[int]] | None = None) -> None:
+        self.server, self.others = server, others or {}
+
+    def _read(self) -> tuple[float, dict[str, float]]:
+        cores = {"server": self.server.cpu_seconds(), "load generator": time.process_time()}
+        for name, pids in self.others.items():
+            cores[name] = sum(_cpu_seconds(p) for pid in pids for p in _process_tree(pid))
+        return time.perf_counter(), cores
+
+    def start(self) -> None:
+        self.before = self._read()
+
+    def stop(self) -> Usage:
+        at, after = self._read()
+        elapsed = at - self.before[0]
+        before = self.before[1]
+        return Usage({k: (v - before[k]) / elapsed for k, v in after.items()}, elapsed)
 
 
 @contextmanager

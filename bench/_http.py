@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import math
+import secrets
+import string
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from bench import Server, ms, percentile
+
+
+def csrf_token() -> str:
+    """A CSRF secret of our own: Django accepts a 32-character secret as both the cookie and the
+    form's token."""
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 
 
 @dataclass
@@ -31,10 +39,7 @@ class RawHTTP:
     def __init__(self, server: Server, cookies: dict[str, str] | None = None) -> None:
         self.host, port = server.base_url.removeprefix("http://").split(":")
         self.port = int(port)
-        cookie = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())
-        self.headers = f"Host: {self.host}:{self.port}\r\n" + (
-            f"Cookie: {cookie}\r\n" if cookie else ""
-        )
+        self.cookies = dict(cookies or {})  # sent with each request, kept up by Set-Cookie
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.busy = asyncio.Lock()  # one request at a time on the connection
@@ -44,7 +49,9 @@ class RawHTTP:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         body = urlencode(form, doseq=True).encode() if form else b""
-        head = f"{method} {path} HTTP/1.1\r\n{self.headers}"
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        if self.cookies:
+            head += f"Cookie: {'; '.join(f'{k}={v}' for k, v in self.cookies.items())}\r\n"
         if form:
             head += (
                 "Content-Type: application/x-www-form-urlencoded\r\n"
@@ -64,6 +71,10 @@ class RawHTTP:
                 close = True
             elif name == "location":
                 self.location = line.decode("latin-1").partition(":")[2].strip()
+            elif name == "set-cookie":
+                cookie = line.decode("latin-1").partition(":")[2].split(";", 1)[0]
+                key, _eq, content = cookie.strip().partition("=")
+                self.cookies[key] = content
         if chunked:
             content = b""
             while size := int((await self.reader.readline()).strip(), 16):
@@ -129,3 +140,14 @@ def print_line(name: str, figures: Figures, unit: str) -> None:
         f"{figures.client_cpu / figures.elapsed:.2f} cores"
         + (f"   errors {dict(figures.errors)}" if figures.errors else "")
     )
+
+
+def print_percentiles(name: str, values: list[float], extra: str = "") -> None:
+    print(
+        f"    {name:<30} p50 {ms(percentile(values, 50))}  p95 {ms(percentile(values, 95))}"
+        f"  p99 {ms(percentile(values, 99))}" + (f"   {extra}" if extra else "")
+    )
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "MISS"

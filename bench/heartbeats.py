@@ -17,19 +17,15 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import sqlite3
-import string
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from websockets.asyncio.client import connect
-
 from bench import Server, Site, demo_site, ms, percentile, running_server
-from bench._http import Figures, RawHTTP, bare_django, print_line, timed
-from bench._setup import add_students, session_key
+from bench._http import Figures, RawHTTP, bare_django, csrf_token, print_line, timed
+from bench._progress import Watcher, stored_as_sent, watch
+from bench._setup import add_students, session_key, video_course
 
 WATCHERS = 1000
 HTTP_WATCHERS = 100  # other students, for the plain-HTTP comparison
@@ -42,7 +38,6 @@ HEALTHZ_CLIENTS, HEALTHZ_SECONDS = 32, 10.0
 HTTP_SECONDS = 10.0
 LESSON_SECONDS = 3600.0
 TARGET_RATE, TARGET_P95, TARGET_HOME_P95 = 1000.0, 0.050, 0.100
-TIMEOUT = 30.0
 
 
 # --- Set-up, inside the installation's Django (``manage.py shell``) ---------------------------
@@ -52,51 +47,22 @@ def prepare(output: str, watchers: int, students: int, home_users: int) -> None:
     """Top the demo city up to ``students`` students (a school of its own), open a course with
     a one-hour video lesson to ``watchers`` of them (progress rows opened an hour ago), and
     write sessions for them and for ``home_users`` demo students to ``output`` (JSON)."""
-    import datetime
-
-    from django.utils import timezone
-
     from openclass.accounts.models import User
-    from openclass.catalog.models import Topic
-    from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
 
     school = add_students(max(0, students - User.objects.filter(role=User.Role.STUDENT).count()))
-    owner = User.objects.filter(role=User.Role.OFFICE_ADMIN).first()
-    course = Course.objects.create(
-        title="벤치 강좌",
-        topic=Topic.objects.order_by("position").first(),
-        scope=Course.Scope.SCHOOL,
-        organisation=school,
-        owner=owner,
-        is_published=True,
-        no_skip=True,
-    )
-    section = Section.objects.create(course=course, title="1단원", position=1)
-    lesson = Lesson.objects.create(
-        section=section,
-        title="한 시간 영상",
-        kind=Lesson.Kind.VIDEO_URL,
-        url="https://media.example.org/hour.mp4",
-        duration=LESSON_SECONDS,
-        position=1,
-    )
     chosen = list(
         User.objects.filter(username__startswith="bench-").order_by("username")[
             : watchers + HTTP_WATCHERS
         ]
     )
-    Enrolment.objects.bulk_create([Enrolment(course=course, student=s) for s in chosen])
-    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
-    LessonProgress.objects.bulk_create(
-        [LessonProgress(student=s, lesson=lesson, opened_at=an_hour_ago) for s in chosen]
-    )
+    lesson = video_course(school, chosen, LESSON_SECONDS)
     home = list(User.objects.filter(username__startswith="hanbit-0").order_by("username"))
     home = [u for u in home if u.role == User.Role.STUDENT][:home_users]
 
     Path(output).write_text(
         json.dumps(
             {
-                "course": course.pk,
+                "course": lesson.section.course_id,
                 "lesson": lesson.pk,
                 "watchers": [[s.pk, session_key(s)] for s in chosen],
                 "home": [session_key(u) for u in home],
@@ -107,71 +73,6 @@ def prepare(output: str, watchers: int, students: int, home_users: int) -> None:
 
 
 # --- The load ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Watcher:
-    student: int
-    session: str
-    sent: int = 0
-    acked: int = 0
-    error: str = ""
-    latencies: list[float] = field(default_factory=list)
-    sent_at: list[float] = field(default_factory=list)
-
-
-def _ws_url(server: Server) -> str:
-    return server.base_url.replace("http://", "ws://") + "/ws/progress/"
-
-
-async def _watch(
-    server: Server, lesson: int, watcher: Watcher, connect_at: float, begin: float, end: float
-) -> None:
-    await asyncio.sleep(max(0.0, connect_at - time.perf_counter()))
-    try:
-        async with connect(
-            _ws_url(server),
-            additional_headers={"Cookie": f"sessionid={watcher.session}"},
-            origin=server.base_url,
-            ping_interval=None,
-            open_timeout=TIMEOUT,
-            close_timeout=TIMEOUT,
-        ) as socket:
-            await socket.send(json.dumps({"type": "open", "lesson": lesson}))
-            state = json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))
-            if state.get("type") != "state":
-                watcher.error = f"open answered {state.get('type')}"
-                return
-            seq = state["seq"]
-            next_at = begin
-            while next_at < end:
-                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-                seq += 1
-                beat = {
-                    "type": "beat",
-                    "lesson": lesson,
-                    "seq": seq,
-                    "intervals": [[seq - 1, seq]],
-                    "position": seq,
-                    "speed": 1.0,
-                }
-                sent = time.perf_counter()
-                await socket.send(json.dumps(beat))
-                watcher.sent = seq
-                answer = json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))
-                if answer.get("type") != "ack" or answer.get("beat") != seq:
-                    watcher.error = f"beat answered {answer.get('type')} {answer.get('reason', '')}"
-                    return
-                watcher.latencies.append(time.perf_counter() - sent)
-                watcher.sent_at.append(sent)
-                watcher.acked = seq
-                next_at += 1.0
-    except TimeoutError:
-        watcher.error = watcher.error or "timeout"
-    except OSError as exc:
-        watcher.error = watcher.error or type(exc).__name__
-    except Exception as exc:  # a closed connection, a refused handshake: counted, not fatal
-        watcher.error = watcher.error or type(exc).__name__
 
 
 async def _home_pages(server: Server, sessions: list[str], until: float, out: list) -> None:
@@ -202,7 +103,7 @@ async def _websocket_phase(server: Server, setup: dict) -> tuple[Figures, list[W
     random.Random(7).shuffle(watchers)
     tasks = [
         asyncio.create_task(
-            _watch(
+            watch(
                 server, lesson, w, now + i / CONNECT_RATE, begin + i / WATCHERS, end + i / WATCHERS
             )
         )
@@ -233,8 +134,7 @@ async def _http_beats(server: Server, setup: dict) -> Figures:
     url = f"/courses/{setup['course']}/lessons/{setup['lesson']}/progress/"
 
     async def student(key: str) -> None:
-        # Django accepts a 32-character secret as both the cookie and the form's token.
-        token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        token = csrf_token()
         client = RawHTTP(server, {"sessionid": key, "csrftoken": token})
         seq = 0
         try:
@@ -269,7 +169,6 @@ async def _http_beats(server: Server, setup: dict) -> Figures:
 def _verify(database: Path, lesson: int, watchers: list[Watcher]) -> tuple[int, int, int]:
     """(watchers whose stored progress matches every acknowledged beat, mismatches, refusals
     logged). The server writes on disconnect; give it a few seconds."""
-    expected = {w.student: w.acked for w in watchers}
     deadline = time.monotonic() + 15
     while True:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
@@ -282,14 +181,9 @@ def _verify(database: Path, lesson: int, watchers: list[Watcher]) -> tuple[int, 
                 "SELECT COUNT(*) FROM courses_rejectedheartbeat WHERE lesson_id = ?", (lesson,)
             ).fetchone()[0]
         stored = {student: (seq, watched, json.loads(iv)) for student, seq, watched, iv in rows}
-        good = 0
-        for student, acked in expected.items():
-            seq, watched, intervals = stored.get(student, (0, 0.0, []))
-            want = [[0.0, float(acked)]] if acked else []
-            if seq == acked and abs(watched - acked) < 1e-6 and intervals == want:
-                good += 1
-        if good == len(expected) or time.monotonic() > deadline:
-            return good, len(expected) - good, refusals
+        good = stored_as_sent(watchers, stored)
+        if good == len(watchers) or time.monotonic() > deadline:
+            return good, len(watchers) - good, refusals
         time.sleep(0.5)
 
 

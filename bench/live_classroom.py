@@ -45,37 +45,41 @@ import json
 import math
 import os
 import random
-import re
 import secrets
 import shutil
 import sqlite3
-import string
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed
 
-from bench import Server, Site, _cpu_seconds, demo_site, ms, percentile, running_server
-from bench._http import RawHTTP, bare_django, print_line
-from bench._setup import add_students, session_key
+from bench import Meter, Server, Site, demo_site, ms, percentile, running_server
+from bench._http import bare_django, print_line, print_percentiles, verdict
+from bench._live import (
+    Clock,
+    JanusPool,
+    Room,
+    Seat,
+    attend,
+    open_rooms,
+    paced,
+    rooms_of,
+    settle,
+    ticket,
+)
+from bench._setup import add_students, add_teachers, live_courses, session_key
 from openclass.core.redis_process import Redis, throwaway_redis
 from openclass.core.redis_process import is_installed as redis_installed
-from openclass.core.server import free_port
-from openclass.live.process import JanusConfig, LocalJanus, is_installed
+from openclass.live.process import LocalJanus, is_installed
 
 STUDENTS = 1000
 GROUPS, GROUP_SIZE = 40, 25  # class rooms; each also has its teacher
 JOIN_RATE = 100.0  # ticket requests a second
 CONNECT_RATE = 100.0  # new classroom connections a second
-# An overloaded server must not stretch the run: an arrival finding this many earlier ones still
-# unanswered is shed (not sent, counted), and no connection is opened after CONNECT_WINDOW.
-MAX_WAITING = 200
+# An overloaded server must not stretch the run: an arrival finding MAX_WAITING earlier ones
+# still unanswered is shed (bench._live), and no connection is opened after CONNECT_WINDOW.
 CONNECT_WINDOW = 40.0
 # Then the pages not opened in the window open, this many at a time, before the join.
 CATCH_UP_AT_ONCE, CATCH_UP_MAX = 50, 300.0
@@ -83,9 +87,7 @@ FANOUT_SECONDS = 30.0
 ASSEMBLY_INTERVAL = 1.0  # one chat message in the assembly every second
 CLASS_INTERVAL = 3.0  # and one in each class room every 3 s
 HEALTHZ_SECONDS = 5.0
-QUIET = 3.0  # a phase is over when nothing has arrived for this long …
-SETTLE_MAX = 20.0  # … or this long after its last message was sent
-TIMEOUT = 20.0  # a request, or a connection's welcome, taking longer counts as failed
+SETTLE_MAX = 20.0  # a phase waits at most this long after its last message was sent
 TARGET_JOIN_P95, TARGET_PRESENCE_P95, TARGET_FANOUT_P95 = 0.050, 1.0, 0.250
 LAYERS = ("in-memory", "redis")
 
@@ -98,288 +100,38 @@ def prepare(output: str, students: int, groups: int, group_size: int) -> None:
     with a live session today (its room made, not started): ``groups`` class courses of
     ``group_size`` students and one assembly of all of them. Writes the rooms, with the session
     of every member, to ``output`` (JSON); the assembly comes first."""
-    import datetime
-
-    from django.utils import timezone
-
     from openclass.accounts.models import User
-    from openclass.catalog.models import Topic
-    from openclass.courses.models import Course, Enrolment, Session
-    from openclass.live.services.rooms import main_room
 
     school = add_students(students, code="live")
-    password = User.objects.filter(role=User.Role.STUDENT).values_list("password", flat=True)[0]
-    User.objects.bulk_create(
-        User(
-            username=f"live-t{number:02d}",
-            name=f"벤치교사{number:02d}",
-            role=User.Role.TEACHER,
-            organisation=school,
-            password=password,
-        )
-        for number in range(groups + 1)
-    )
-    teachers = list(User.objects.filter(username__startswith="live-t").order_by("username"))
+    teachers = add_teachers(school, groups + 1, code="live")
     pupils = list(
         User.objects.filter(username__startswith="live-", role=User.Role.STUDENT).order_by(
             "username"
         )
     )
     keys = {user.pk: session_key(user) for user in [*teachers, *pupils]}
-    topic = Topic.objects.order_by("position").first()
-    start = timezone.localtime().replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
-    end = start + datetime.timedelta(hours=1)
-    ends_at = end.time() if end.date() == start.date() else datetime.time(23, 59)
-    rooms = []
     classes = [pupils[n * group_size : (n + 1) * group_size] for n in range(groups)]
-    for number, (teacher, members) in enumerate(zip(teachers, [pupils, *classes], strict=True)):
-        title = "전체 조회" if number == 0 else f"{number}모둠 수업"
-        course = Course.objects.create(
-            title=f"벤치 {title}",
-            topic=topic,
-            scope=Course.Scope.SCHOOL,
-            organisation=school,
-            owner=teacher,
-            is_published=True,
-            delivery=Course.Delivery.LIVE,
-        )
-        Enrolment.objects.bulk_create([Enrolment(course=course, student=s) for s in members])
-        session = Session.objects.create(
-            course=course,
-            kind=Session.Kind.LIVE,
-            title=f"실시간 {title}",
-            day=start.date(),
-            starts_at=start.time(),
-            ends_at=ends_at,
-        )
-        room = main_room(session)
-        rooms.append(
-            {
-                "room": room.pk,
-                "session": session.pk,
-                "host": [teacher.pk, keys[teacher.pk]],
-                "members": [[s.pk, keys[s.pk]] for s in members],
-            }
-        )
+    titles = ["전체 조회", *(f"{number}모둠 수업" for number in range(1, groups + 1))]
+    rooms = live_courses(school, teachers, [pupils, *classes], titles)
+    for room in rooms:
+        room["host"] = [room["host"].pk, keys[room["host"].pk]]
+        room["members"] = [[s.pk, keys[s.pk]] for s in room["members"]]
     Path(output).write_text(json.dumps({"rooms": rooms}))
-
-
-# --- Janus and Redis, started for the run -----------------------------------------------------
-
-
-@contextmanager
-def local_janus(site: Site, config: JanusConfig, name: str) -> Iterator[LocalJanus]:
-    """The Janus the server was told about, posting its events to the server; stopped on the way
-    out. In a session of its own (``setsid``), so a Ctrl-C reaches only the benchmark."""
-    janus = LocalJanus(config, site.var_dir / f"janus-{name}", command_prefix=["setsid"])
-    try:
-        janus.start()
-        yield janus
-    finally:
-        janus.stop()
-
-
-# --- The load ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Seat:
-    """One member of one room: a browser tab with the classroom page."""
-
-    room: int  # index into the rooms
-    user: int
-    session: str
-    host: bool
-    grant: dict | None = None
-    ticket_error: str = ""
-    answered: asyncio.Future | None = None  # the ticket answer awaited, set by the reader
-    socket: ClientConnection | None = None
-    connect_at: float = math.nan
-    welcome_at: float = math.nan
-    people: set[int] = field(default_factory=set)  # online in the welcome
-    inbox: list[tuple[float, str]] = field(default_factory=list)
-    error: str = ""
-
-
-@dataclass
-class Room:
-    pk: int
-    session: int
-    seats: list[Seat]
-    janus_room: int | None = None
-
-    @property
-    def host(self) -> Seat:
-        return self.seats[0]
-
-
-class Clock:
-    """When the last WebSocket message arrived, anywhere."""
-
-    last = 0.0
-
-
-def _csrf_token() -> str:
-    # Django accepts a 32-character secret as both the cookie and the form's token.
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
-
-
-async def _post(server: Server, session: str, path: str) -> tuple[float, str, bytes]:
-    """(seconds, outcome, body) of one POST from a browser with a new connection; the outcome
-    is the status ("200"), "timeout" past TIMEOUT, or "connection error"."""
-    token = _csrf_token()
-    client = RawHTTP(server, {"sessionid": session, "csrftoken": token})
-    started = time.perf_counter()
-    try:
-        request = client.request("POST", path, {"csrfmiddlewaretoken": token})
-        status, body = await asyncio.wait_for(request, TIMEOUT)
-        outcome = str(status)
-    except TimeoutError:
-        outcome, body = "timeout", b""
-    except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-        outcome, body = "connection error", b""
-    finally:
-        await client.close()
-    return time.perf_counter() - started, outcome, body
-
-
-@dataclass
-class Arrivals:
-    results: list  # run(item) of each item sent, None for one shed
-    shed: int = 0  # not sent: MAX_WAITING earlier ones unanswered, or past the window
-    most_waiting: int = 0
-
-
-async def _paced(items: list, rate: float, run, window: float = math.inf) -> Arrivals:
-    """Run ``run(item)`` for each item, starting them ``rate`` a second (an open loop), but shed
-    an arrival while MAX_WAITING earlier ones are unanswered or once ``window`` seconds have
-    gone by."""
-    begin = time.perf_counter()
-    waiting = 0
-    arrivals = Arrivals([None] * len(items))
-
-    async def one(index: int, item) -> None:
-        nonlocal waiting
-        waiting += 1
-        arrivals.most_waiting = max(arrivals.most_waiting, waiting)
-        try:
-            arrivals.results[index] = await run(item)
-        finally:
-            waiting -= 1
-
-    tasks = []
-    for index, item in enumerate(items):
-        at = begin + index / rate
-        await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        if waiting >= MAX_WAITING or at - begin > window:
-            arrivals.shed += 1
-            continue
-        tasks.append(asyncio.create_task(one(index, item)))
-    await asyncio.gather(*tasks)
-    return arrivals
-
-
-@dataclass
-class Usage:
-    """CPU of every process over a stretch of the run, in cores."""
-
-    server: float = math.nan
-    client: float = math.nan
-    janus: float = math.nan
-    redis: float = math.nan
-    elapsed: float = math.nan
-
-    def __str__(self) -> str:
-        text = f"CPU server {self.server:.2f}, load generator {self.client:.2f}"
-        text += f", Janus {self.janus:.2f}"
-        return text + ("" if math.isnan(self.redis) else f", Redis {self.redis:.2f}") + " cores"
-
-
-class Meter:
-    def __init__(self, server: Server, janus: LocalJanus, redis: Redis | None) -> None:
-        self.server, self.janus, self.redis = server, janus, redis
-
-    def _read(self) -> tuple[float, ...]:
-        janus = _cpu_seconds(self.janus.process.pid) if self.janus.process else math.nan
-        redis = _cpu_seconds(self.redis.process.pid) if self.redis else math.nan
-        return time.perf_counter(), self.server.cpu_seconds(), time.process_time(), janus, redis
-
-    def start(self) -> None:
-        self.before = self._read()
-
-    def stop(self) -> Usage:
-        after = self._read()
-        elapsed = after[0] - self.before[0]
-        used = [(a - b) / elapsed for a, b in zip(after[1:], self.before[1:], strict=True)]
-        return Usage(*used, elapsed=elapsed)
-
-
-def _line(name: str, values: list[float], extra: str = "") -> None:
-    print(
-        f"    {name:<30} p50 {ms(percentile(values, 50))}  p95 {ms(percentile(values, 95))}"
-        f"  p99 {ms(percentile(values, 99))}" + (f"   {extra}" if extra else "")
-    )
-
-
-def _verdict(passed: bool) -> str:
-    return "PASS" if passed else "MISS"
 
 
 # --- Opening the rooms, and phase 2: join --------------------------------------------------
 
 
-async def _open_rooms(server: Server, rooms: list[Room], meter: Meter) -> dict:
-    """Each teacher opens their room (POST start: it is created on Janus)."""
-    errors: Counter = Counter()
-
-    async def open_room(room: Room) -> float:
-        took, outcome, _body = await _post(
-            server, room.host.session, f"/live/sessions/{room.session}/start/"
-        )
-        if outcome != "302":
-            errors[f"start {outcome}"] += 1
-        return took
-
-    meter.start()
-    opened = (await _paced(rooms, JOIN_RATE, open_room)).results
-    return {"start": [t for t in opened if t is not None], "usage": meter.stop(), "errors": errors}
-
-
-async def _ticket(seat: Seat) -> float:
-    """Ask for a ticket on the seat's socket, as the page does when its person joins: seconds
-    until the answer (nan when refused, lost or late)."""
-    if seat.socket is None:
-        seat.ticket_error = seat.error or "not connected"
-        return math.nan
-    seat.answered = asyncio.get_running_loop().create_future()
-    started = time.perf_counter()
-    try:
-        await seat.socket.send(json.dumps({"type": "ticket", "purpose": "camera", "request": 1}))
-        answer = await asyncio.wait_for(seat.answered, TIMEOUT)
-    except TimeoutError:
-        seat.ticket_error = "timeout"
-        return math.nan
-    except ConnectionClosed:
-        seat.ticket_error = "connection closed"
-        return math.nan
-    took = time.perf_counter() - started
-    if "grant" not in answer:
-        seat.ticket_error = f"refused: {answer.get('error')}"
-        return math.nan
-    seat.grant = answer["grant"]
-    return took
-
-
 async def _join_phase(rooms: list[Room], meter: Meter, janus_url: str) -> dict:
     meter.start()
-    hosts = await _paced([room.host for room in rooms], JOIN_RATE, _ticket)
+    hosts = await paced([room.host for room in rooms], JOIN_RATE, ticket)
     hosts_usage = meter.stop()
     for room in rooms:
         room.janus_room = (room.host.grant or {}).get("room")
     students = [seat for room in rooms for seat in room.seats if not seat.host]
     random.Random(11).shuffle(students)
     meter.start()
-    arrivals = await _paced(students, JOIN_RATE, _ticket)
+    arrivals = await paced(students, JOIN_RATE, ticket)
     usage = meter.stop()
     took = [t for t in arrivals.results if t is not None]
     placed = misplaced = 0
@@ -479,66 +231,6 @@ async def _janus_check(rooms: list[Room], database: Path) -> tuple[int, int, int
 # --- Phase 1: presence ------------------------------------------------------------------------
 
 
-def _ws_url(server: Server, room: Room) -> str:
-    return server.base_url.replace("http://", "ws://") + f"/ws/live/{room.pk}/"
-
-
-async def _attend(server: Server, room: Room, seat: Seat, entered: asyncio.Event) -> None:
-    """Open the classroom connection, read the welcome, then keep everything that arrives."""
-    seat.connect_at = time.perf_counter()
-    try:
-        async with connect(
-            _ws_url(server, room),
-            additional_headers={"Cookie": f"sessionid={seat.session}"},
-            origin=server.base_url,
-            ping_interval=None,
-            open_timeout=TIMEOUT,
-            close_timeout=5,
-            max_size=2**23,
-            max_queue=None,
-        ) as ws:
-            welcome = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-            seat.welcome_at = time.perf_counter()
-            if welcome.get("type") != "welcome":
-                seat.error = f"answered {welcome.get('type')}"
-                return
-            seat.people = {person["user"] for person in welcome["people"]}
-            seat.socket = ws
-            entered.set()
-            inbox = seat.inbox
-            async for raw in ws:
-                now = time.perf_counter()
-                Clock.last = now
-                if raw.startswith('{"type": "ticket"'):
-                    if seat.answered is not None and not seat.answered.done():
-                        seat.answered.set_result(json.loads(raw))
-                    continue
-                inbox.append((now, raw))
-    except TimeoutError:
-        seat.error = seat.error or "timeout"
-    except ConnectionClosed as exc:
-        close = exc.rcvd or exc.sent
-        seat.error = seat.error or (
-            f"closed {close.code} {close.reason}".strip() if close else "closed without a word"
-        )
-    except (OSError, InvalidHandshake) as exc:
-        seat.error = seat.error or type(exc).__name__
-    finally:
-        seat.socket = None
-        entered.set()
-
-
-async def _settle(until_max: float) -> bool:
-    """Wait until nothing has arrived for QUIET seconds (counted from now at the earliest);
-    False when still busy at ``until_max``."""
-    Clock.last = max(Clock.last, time.perf_counter())
-    while time.perf_counter() < until_max:
-        if time.perf_counter() - Clock.last > QUIET:
-            return True
-        await asyncio.sleep(0.25)
-    return False
-
-
 async def _presence_phase(server: Server, rooms: list[Room], meter: Meter) -> dict:
     hosts = [room.host for room in rooms]
     students = [seat for room in rooms for seat in room.seats if not seat.host]
@@ -548,13 +240,13 @@ async def _presence_phase(server: Server, rooms: list[Room], meter: Meter) -> di
 
     async def start(seat: Seat) -> None:
         """Open the page; answered when the welcome (or a failure) arrives."""
-        tasks.append(asyncio.create_task(_attend(server, rooms[seat.room], seat, events[id(seat)])))
+        tasks.append(asyncio.create_task(attend(server, rooms[seat.room], seat, events[id(seat)])))
         await events[id(seat)].wait()
 
     meter.start()
     Clock.last = time.perf_counter()
-    arrivals = await _paced(hosts + students, CONNECT_RATE, start, CONNECT_WINDOW)
-    settled = await _settle(time.perf_counter() + SETTLE_MAX)
+    arrivals = await paced(hosts + students, CONNECT_RATE, start, CONNECT_WINDOW)
+    settled = await settle(time.perf_counter() + SETTLE_MAX)
     usage = meter.stop()
 
     welcome, latency = [], {"assembly": [], "class": []}
@@ -615,11 +307,11 @@ async def _catch_up(server: Server, rooms: list[Room], tasks: list[asyncio.Task]
         async with gate:
             seat.error = ""
             entered = asyncio.Event()
-            tasks.append(asyncio.create_task(_attend(server, rooms[seat.room], seat, entered)))
+            tasks.append(asyncio.create_task(attend(server, rooms[seat.room], seat, entered)))
             await entered.wait()
 
     await asyncio.wait_for(asyncio.gather(*(open_page(seat) for seat in late)), CATCH_UP_MAX)
-    await _settle(time.perf_counter() + SETTLE_MAX)
+    await settle(time.perf_counter() + SETTLE_MAX)
     for room in rooms:
         for seat in room.seats:
             seat.inbox.clear()
@@ -659,7 +351,7 @@ async def _fanout_phase(rooms: list[Room], meter: Meter) -> dict:
             for index in range(1, len(rooms))
         ),
     )
-    settled = await _settle(time.perf_counter() + SETTLE_MAX)
+    settled = await settle(time.perf_counter() + SETTLE_MAX)
     usage = meter.stop()
 
     latency = {"assembly": [], "class": []}
@@ -724,28 +416,21 @@ async def _leave(rooms: list[Room], tasks: list[asyncio.Task], database: Path) -
 # --- The run ----------------------------------------------------------------------------------
 
 
-def _rooms(setup: dict) -> list[Room]:
-    rooms = []
-    for index, item in enumerate(setup["rooms"]):
-        host = Seat(index, *item["host"], host=True)
-        members = [Seat(index, pk, key, host=False) for pk, key in item["members"]]
-        rooms.append(Room(item["room"], item["session"], [host, *members]))
-    return rooms
-
-
 async def _run(
     server: Server, site: Site, janus: LocalJanus, redis: Redis | None, setup: dict
 ) -> dict:
-    rooms = _rooms(setup)
+    rooms = rooms_of(setup)
     seats = sum(len(room.seats) for room in rooms)
-    meter = Meter(server, janus, redis)
+    meter = Meter(server, {"Janus": [janus.process.pid] if janus.process else []})
+    if redis:
+        meter.others["Redis"] = [redis.process.pid]
     healthz = await bare_django(server, seconds=HEALTHZ_SECONDS)
     print("\n  calibration (same server, same run):")
     print_line("bare Django /healthz", healthz, "req")
 
-    opening = await _open_rooms(server, rooms, meter)
+    opening = await open_rooms(server, rooms, meter, JOIN_RATE)
     print(f"\n  opening: {len(rooms)} teachers open their rooms (POST start)")
-    _line(
+    print_percentiles(
         "room opened (POST start)",
         opening["start"],
         str(opening["usage"])
@@ -758,13 +443,15 @@ async def _run(
         f"\n  presence: {seats:,} classroom connections, {CONNECT_RATE:.0f}/s (teachers first), "
         f"{len(rooms[0].seats):,} in the assembly and {len(rooms[1].seats)} in each class room"
     )
-    _line("connect → welcome", presence["welcome"], str(usage))
-    _line(
+    print_percentiles("connect → welcome", presence["welcome"], str(usage))
+    print_percentiles(
         f"presence, assembly ({len(rooms[0].seats):,})",
         presence["latency"]["assembly"],
         "connect → the last member already in the room has it",
     )
-    _line(f"presence, class rooms ({len(rooms[1].seats)})", presence["latency"]["class"])
+    print_percentiles(
+        f"presence, class rooms ({len(rooms[1].seats)})", presence["latency"]["class"]
+    )
     lost = presence["expected"] - presence["delivered"]
     print(
         f"    {'deliveries':<30} {presence['delivered']:,} of {presence['expected']:,} presence "
@@ -788,7 +475,7 @@ async def _run(
     )
     print(
         f"    {'target':<30} presence p95 < {TARGET_PRESENCE_P95 * 1000:,.0f} ms, none lost, "
-        f"everyone connected: {_verdict(presence_ok)}",
+        f"everyone connected: {verdict(presence_ok)}",
         flush=True,
     )
 
@@ -805,15 +492,15 @@ async def _run(
         f"\n  join: every page asks for its ticket on its socket, the teachers first, then "
         f"{join['requests']:,} students, {JOIN_RATE:.0f}/s in random order"
     )
-    _line("ticket, teacher", join["host_ticket"], str(join["hosts_usage"]))
+    print_percentiles("ticket, teacher", join["host_ticket"], str(join["hosts_usage"]))
     rate = len(tickets) / usage.elapsed
-    _line("ticket, student", tickets, f"{rate:,.0f} answered/s   {usage}")
+    print_percentiles("ticket, student", tickets, f"{rate:,.0f} answered/s   {usage}")
     print(
         f"    {'offered':<30} {join['requests']:,} at {JOIN_RATE:.0f}/s: "
         f"{join['requests'] - join['shed']:,} sent, {join['shed']:,} shed (at most "
         f"{join['most_waiting']} waiting at once)"
     )
-    await _settle(time.perf_counter() + SETTLE_MAX)  # the presence the joins caused
+    await settle(time.perf_counter() + SETTLE_MAX)  # the presence the joins caused
     for room in rooms:
         for seat in room.seats:
             seat.inbox.clear()
@@ -838,7 +525,7 @@ async def _run(
     )
     print(
         f"    {'target':<30} ticket p95 < {TARGET_JOIN_P95 * 1000:.0f} ms, every grant placed, "
-        f"Janus agrees: {_verdict(join_ok)}",
+        f"Janus agrees: {verdict(join_ok)}",
         flush=True,
     )
 
@@ -850,7 +537,7 @@ async def _run(
         f"a random member, one every {CLASS_INTERVAL:.0f} s in each class room"
     )
     for kind, name in (("assembly", "assembly chat"), ("class", "class-room chat")):
-        _line(
+        print_percentiles(
             name,
             fanout["latency"][kind],
             f"{messages[kind]} messages, {expected[kind] / FANOUT_SECONDS:,.0f} deliveries/s",
@@ -874,22 +561,12 @@ async def _run(
     )
     print(
         f"    {'target':<30} assembly p95 < {TARGET_FANOUT_P95 * 1000:.0f} ms, no message lost: "
-        f"{_verdict(fanout_ok)}",
+        f"{verdict(fanout_ok)}",
         flush=True,
     )
 
     counted, took = await _leave(rooms, presence["tasks"], site.database)
-    troubles = Counter(
-        line.strip()[:160]
-        for line in server.log_tail(20000).splitlines()
-        if " ERROR " in line
-        or " WARNING " in line
-        or re.match(r"^[\w.]*(Error|Exception|Closed\w*)\b", line.strip())
-    )
-    if troubles:
-        print(f"\n  server log: {troubles.total()} warnings and errors, the most common:")
-        for line, count in troubles.most_common(8):
-            print(f"    {count:>5} × {line}")
+    server.print_troubles()
     print(
         f"\n  leaving: {seats:,} pages closed; "
         + (
@@ -927,30 +604,13 @@ def _run_layer(site: Site, setup: dict, layer: str, started: float) -> dict:
         if layer == "redis":
             redis = stack.enter_context(throwaway_redis(site.var_dir / "redis"))
             site.env["OPENCLASS_REDIS_URL"] = redis.url
-        secret = {name: secrets.token_hex(20) for name in ("token", "key", "events", "admin")}
-        janus_port, admin_port = free_port(), free_port()
-        site.env.update(
-            OPENCLASS_JANUS_URLS=f"http://127.0.0.1:{janus_port}/janus",
-            OPENCLASS_JANUS_TOKEN_SECRET=secret["token"],
-            OPENCLASS_JANUS_ADMIN_KEY=secret["key"],
-            OPENCLASS_JANUS_EVENTS_PASSWORD=secret["events"],
-            OPENCLASS_JANUS_ADMIN_SECRET=secret["admin"],
-        )
+        pool = JanusPool()
+        site.env.update(pool.env())
         # Redis is what lets several server processes share the rooms: one per core.
         workers = (os.cpu_count() or 1) if redis else 1
         site.env["OPENCLASS_WEB_WORKERS"] = str(workers)
         server = stack.enter_context(running_server(site, workers=workers))
-        config = JanusConfig(
-            token_auth_secret=secret["token"],
-            videoroom_admin_key=secret["key"],
-            admin_secret=secret["admin"],
-            events_url=f"{server.base_url}/live/janus/events/",
-            events_password=secret["events"],
-            recordings_dir=str(site.var_dir / "recordings"),
-            http_port=janus_port,
-            admin_port=admin_port,
-        )
-        janus = stack.enter_context(local_janus(site, config, layer))
+        (janus,) = pool.start(stack, site, server, layer)
         where = (
             f"Redis channel layer (redis-server on {redis.url.removeprefix('redis://')})"
             if redis
@@ -959,8 +619,8 @@ def _run_layer(site: Site, setup: dict, layer: str, started: float) -> dict:
         print(
             f"\n--- {layer} ---\n  server: uvicorn, {workers} worker{'s' if workers > 1 else ''}, "
             f"SQLite in WAL mode, {where}, "
-            f"Janus on 127.0.0.1:{janus_port}, {os.cpu_count()} CPUs shared with this load "
-            f"generator; set-up took {time.monotonic() - started:.0f} s",
+            f"Janus on {janus.api_url.removeprefix('http://')}, {os.cpu_count()} CPUs shared "
+            f"with this load generator; set-up took {time.monotonic() - started:.0f} s",
             flush=True,
         )
         try:
@@ -1007,5 +667,5 @@ def main() -> None:
             print(
                 f"    {layer:<16} {ms(r['join_p95']):>10}  {ms(r['presence_p95']):>12} "
                 f"({r['presence_lost']:,})  {ms(r['fanout_p95']):>16} ({r['fanout_lost']:,})"
-                f"   {' '.join(_verdict(v) for v in r['verdicts'])}"
+                f"   {' '.join(verdict(v) for v in r['verdicts'])}"
             )

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench import Server, demo_site, ms, percentile, running_server
+from bench._setup import DEMO_PASSWORD
 
 STEADY_USERS, STEADY_WINDOW = 1000, 60.0
 BURST_USERS, BURST_WINDOW = 200, 5.0
 TARGET_P95 = 1.0  # seconds, for the login POST
 REQUEST_TIMEOUT = 30.0
 CALIBRATION_REQUESTS = 200
-PASSWORD = "openclass-demo"  # openclass.accounts.demo.DEMO_PASSWORD; this process has no Django
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -101,7 +101,7 @@ async def _sign_in(server: Server, username: str, name: str, start_at: float) ->
                 data={
                     "csrfmiddlewaretoken": token.group(1),
                     "username": username,
-                    "password": PASSWORD,
+                    "password": DEMO_PASSWORD,
                     "remember": "on",
                     "next": "",
                 },

@@ -16,24 +16,21 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import sqlite3
-import string
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import Server, Site, demo_site, ms, percentile, running_server
-from bench._http import Figures, RawHTTP, bare_django, print_line, timed
-from bench._setup import add_students, session_key
+from bench._http import Figures, bare_django, print_line
+from bench._quiz import Student, answer, check, start, submit
+from bench._setup import add_students, quiz_course, session_key
 
 STUDENTS = 500
 QUESTIONS = 20
 START_WINDOW = 20.0
 SUBMIT_WINDOW = 60.0
 TARGET_P95 = 0.200
-CORRECT_SHARE = 0.7  # each answer is right with this chance, wrong otherwise
 
 
 # --- Set-up, inside the installation's Django (``manage.py shell``) ---------------------------
@@ -44,102 +41,15 @@ def prepare(output: str, students: int, questions: int) -> None:
     quiz of ``questions`` one-point questions; writes the sessions, the lesson and the answer
     key (a right and a wrong form value per question) to ``output`` (JSON)."""
     from openclass.accounts.models import User
-    from openclass.assessments.models import Choice, Question, Quiz, QuizQuestion
-    from openclass.catalog.models import Topic
-    from openclass.courses.models import Course, Enrolment, Lesson, Section
 
     school = add_students(students, code="quiz")
-    owner = User.objects.filter(role=User.Role.OFFICE_ADMIN).first()
-    course = Course.objects.create(
-        title="벤치 평가 강좌",
-        topic=Topic.objects.order_by("position").first(),
-        scope=Course.Scope.SCHOOL,
-        organisation=school,
-        owner=owner,
-        is_published=True,
-    )
-    section = Section.objects.create(course=course, title="1단원", position=1)
-    lesson = Lesson.objects.create(
-        section=section, title="단원 평가", kind=Lesson.Kind.QUIZ, position=1
-    )
-    quiz = Quiz.objects.create(
-        lesson=lesson, time_limit_minutes=40, attempts_allowed=1, shuffle_choices=True
-    )
-    Kind = Question.Kind
-    kinds = [Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.SHORT, Kind.NUMERIC]
-    key = []
-    for number in range(1, questions + 1):
-        kind = kinds[(number - 1) % len(kinds)]
-        question = Question.objects.create(
-            owner=owner, kind=kind, text=f"{number}번 문제", category="벤치"
-        )
-        if kind in (Kind.SINGLE, Kind.MULTIPLE):
-            right_count = 1 if kind == Kind.SINGLE else 2
-            choices = [
-                Choice.objects.create(
-                    question=question, text=f"보기 {i}", is_correct=i <= right_count, position=i
-                )
-                for i in range(1, 5)
-            ]
-            right = [str(c.pk) for c in choices if c.is_correct]
-            wrong = [str(choices[-1].pk)]
-        elif kind == Kind.TRUE_FALSE:
-            question.answer_true = number % 2 == 0
-            right = ["true" if question.answer_true else "false"]
-            wrong = ["false" if question.answer_true else "true"]
-        elif kind == Kind.SHORT:
-            question.accepted_answers = ["독도", "獨島"]
-            right, wrong = ["독 도"], ["울릉도"]
-        else:
-            question.numeric_answer, question.tolerance = 42.0, 0.5
-            right, wrong = ["42.3"], ["50"]
-        question.save()
-        QuizQuestion.objects.create(quiz=quiz, question=question, position=number)
-        key.append({"question": question.pk, "right": right, "wrong": wrong})
     chosen = list(User.objects.filter(username__startswith="quiz-").order_by("username"))
-    Enrolment.objects.bulk_create([Enrolment(course=course, student=s) for s in chosen])
-    Path(output).write_text(
-        json.dumps(
-            {
-                "course": course.pk,
-                "lesson": lesson.pk,
-                "quiz": quiz.pk,
-                "students": [[s.pk, session_key(s)] for s in chosen],
-                "key": key,
-            }
-        )
-    )
+    quiz = quiz_course(school, chosen, questions)
+    quiz["students"] = [[s.pk, session_key(s)] for s in chosen]
+    Path(output).write_text(json.dumps(quiz))
 
 
 # --- The load ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Student:
-    pk: int
-    session: str
-    token: str = field(
-        default_factory=lambda: "".join(
-            secrets.choice(string.ascii_letters + string.digits) for _ in range(32)
-        )
-    )
-    attempt: int = 0
-    form: dict[str, list[str]] = field(default_factory=dict)
-    right: int = 0
-    submitted: bool = False
-
-    def client(self, server: Server) -> RawHTTP:
-        # Django accepts a 32-character secret as both the cookie and the form's token.
-        return RawHTTP(server, {"sessionid": self.session, "csrftoken": self.token})
-
-
-def _answers(student: Student, key: list[dict], rng: random.Random) -> None:
-    """The student's answers: each right with CORRECT_SHARE chance (their expected score)."""
-    student.form = {"csrfmiddlewaretoken": [student.token]}
-    for entry in key:
-        is_right = rng.random() < CORRECT_SHARE
-        student.right += is_right
-        student.form[f"q-{entry['question']}"] = entry["right" if is_right else "wrong"]
 
 
 async def _start_phase(server: Server, setup: dict, students: list[Student]) -> tuple:
@@ -152,28 +62,7 @@ async def _start_phase(server: Server, setup: dict, students: list[Student]) -> 
         await asyncio.sleep(
             max(0.0, begin + index * START_WINDOW / len(students) - time.perf_counter())
         )
-        client = student.client(server)
-        try:
-            took, status = await timed(
-                client,
-                "POST",
-                f"/assessments/quizzes/{lesson}/start/",
-                {"csrfmiddlewaretoken": student.token},
-            )
-            if status != 302 or "/quizzes/attempts/" not in client.location:
-                starts.errors[f"HTTP {status}"] += 1
-                return
-            starts.latencies.append(took)
-            student.attempt = int(client.location.rstrip("/").rsplit("/", 1)[1])
-            took, status = await timed(
-                client, "GET", f"/assessments/quizzes/attempts/{student.attempt}/"
-            )
-            if status == 200:
-                pages.latencies.append(took)
-            else:
-                pages.errors[f"HTTP {status}"] += 1
-        finally:
-            await client.close()
+        await start(server, student, lesson, starts, pages)
 
     cpu = server.cpu_seconds()
     await asyncio.gather(*(one(i, s) for i, s in enumerate(students)))
@@ -193,21 +82,7 @@ async def _submit_phase(server: Server, students: list[Student], rng: random.Ran
 
     async def one(moment: float, student: Student) -> None:
         await asyncio.sleep(max(0.0, begin + moment - time.perf_counter()))
-        client = student.client(server)
-        try:
-            took, status = await timed(
-                client,
-                "POST",
-                f"/assessments/quizzes/attempts/{student.attempt}/submit/",
-                student.form,
-            )
-        finally:
-            await client.close()
-        if status == 302 and client.location.rstrip("/").endswith("/result"):
-            figures.latencies.append(took)
-            student.submitted = True
-        else:
-            figures.errors[f"HTTP {status}"] += 1
+        await submit(server, student, figures)
 
     cpu, client_cpu = server.cpu_seconds(), time.process_time()
     ready = [s for s in students if s.attempt]
@@ -223,7 +98,6 @@ async def _submit_phase(server: Server, students: list[Student], rng: random.Ran
 def _verify(database: Path, quiz: int, students: list[Student], key: list[dict]) -> Counter:
     """Compare the database with what was sent: one graded attempt per student, every answer
     stored, and a score equal to the number of answers the key says are right."""
-    outcome: Counter = Counter()
     with sqlite3.connect(database) as db:
         attempts = {
             student: (pk, state, score)
@@ -240,26 +114,14 @@ def _verify(database: Path, quiz: int, students: list[Student], key: list[dict])
                 (quiz,),
             )
         )
-    for student in students:
-        pk, state, score = attempts.get(student.pk, (None, None, None))
-        if pk is None:
-            outcome["no attempt"] += 1
-        elif state != "graded":
-            outcome[f"state {state}"] += 1
-        elif answers[pk] != len(key):
-            outcome["answers missing"] += 1
-        elif float(score) != student.right:
-            outcome["score differs from the key"] += 1
-        else:
-            outcome["graded and stored as sent"] += 1
-    return outcome
+    return check(students, attempts, answers, len(key))
 
 
 async def _run(server: Server, site: Site, setup: dict) -> None:
     rng = random.Random(11)
     students = [Student(pk, key) for pk, key in setup["students"]]
     for student in students:
-        _answers(student, setup["key"], rng)
+        answer(student, setup["key"], rng)
     calibration = await bare_django(server, seconds=5.0)
     print("\n  calibration (same server, same run):")
     print_line("bare Django /healthz", calibration, "req")
