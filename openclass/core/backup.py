@@ -439,3 +439,42 @@ def backups_in(parent: Path) -> list[Path]:
         for path in parent.iterdir()
         if path.is_dir() and path.name.startswith(PREFIX) and not path.name.endswith(PARTIAL)
     )
+
+
+def taken_at(directory: Path) -> datetime.datetime:
+    """When a backup was taken, from its name (``openclass-<UTC time>``)."""
+    stamp = directory.name.removeprefix(PREFIX)
+    return datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=datetime.UTC)
+
+
+def to_keep(backups: list[Path], daily: int = 7, weekly: int = 4, monthly: int = 12) -> set[Path]:
+    """Which backups a rotation keeps: the newest of each of the last ``daily`` days that have
+    one, of the last ``weekly`` ISO weeks and of the last ``monthly`` months (UTC), and always
+    the newest of all. Days, weeks and months without a backup do not count, so a machine that
+    was off keeps as many backups, only older ones."""
+    newest_first = sorted(backups, key=taken_at, reverse=True)
+    keep = set(newest_first[:1])
+    periods = [
+        (daily, lambda moment: moment.date()),
+        (weekly, lambda moment: moment.isocalendar()[:2]),
+        (monthly, lambda moment: (moment.year, moment.month)),
+    ]
+    for count, period_of in periods:
+        seen: set[object] = set()
+        for path in newest_first:
+            period = period_of(taken_at(path))
+            if period not in seen and len(seen) < count:
+                seen.add(period)
+                keep.add(path)
+    return keep
+
+
+def prune(parent: Path, daily: int = 7, weekly: int = 4, monthly: int = 12) -> list[Path]:
+    """Delete the finished backups in ``parent`` that the rotation (``to_keep``) does not keep;
+    returns them. Unfinished (``.partial``) directories are left for the operator to look at."""
+    backups = backups_in(parent)
+    keep = to_keep(backups, daily, weekly, monthly)
+    gone = [path for path in backups if path not in keep]
+    for path in gone:
+        shutil.rmtree(path)
+    return gone

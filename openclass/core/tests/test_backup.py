@@ -13,6 +13,7 @@ real pg_dump and pg_restore.
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import json
 import re
@@ -336,3 +337,27 @@ def test_an_unfinished_backup_is_refused(tmp_path: Path) -> None:
     with pytest.raises(backup.BackupError, match="unfinished"):
         backup.verify(partial)
     assert backup.backups_in(tmp_path) == []
+
+
+def test_the_rotation_keeps_seven_days_four_weeks_and_twelve_months(tmp_path: Path) -> None:
+    """A nightly backup for 400 days, one missed night and two on one day: 7 + 4 + 12 kept
+    (the newest of each day, week and month, overlapping), the rest deleted."""
+    start = datetime.datetime(2025, 11, 1, 2, 0, tzinfo=datetime.UTC)
+    moments = [start + datetime.timedelta(days=day) for day in range(400) if day != 396]
+    moments.append(moments[-1] + datetime.timedelta(hours=12))
+    for moment in moments:
+        (tmp_path / f"{backup.PREFIX}{moment:%Y%m%dT%H%M%S%fZ}").mkdir()
+    (tmp_path / f"{backup.PREFIX}20251101T000000000000Z.partial").mkdir()
+    gone = backup.prune(tmp_path)
+    kept = [backup.taken_at(path) for path in backup.backups_in(tmp_path)]
+    assert len(kept) + len(gone) == len(moments)
+    newest = max(moments)
+    assert newest in kept
+    days = sorted({moment.date() for moment in kept}, reverse=True)
+    assert days[:7] == sorted({moment.date() for moment in moments}, reverse=True)[:7]
+    assert len({moment.isocalendar()[:2] for moment in kept}) >= 4
+    months = {(moment.year, moment.month) for moment in kept}
+    assert len(months) == 12 and min(months) == (2026, 1)  # the last: 2026-12-05
+    assert len(kept) < 7 + 4 + 12  # the newest of a day is also its week's and month's
+    assert (tmp_path / f"{backup.PREFIX}20251101T000000000000Z.partial").exists()
+    assert backup.prune(tmp_path) == []

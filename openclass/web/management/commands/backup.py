@@ -28,10 +28,28 @@ class Command(BaseCommand):
             help="The folder the backup directory is made in (default: OPENCLASS_BACKUP_DIR).",
         )
         parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="After the backup, delete the older backups the rotation does not keep.",
+        )
+        parser.add_argument("--keep-daily", type=int, default=7, help="Days kept (7).")
+        parser.add_argument("--keep-weekly", type=int, default=4, help="Weeks kept (4).")
+        parser.add_argument("--keep-monthly", type=int, default=12, help="Months kept (12).")
+        parser.add_argument(
             "--database", default=DEFAULT_DB_ALIAS, help="The database alias (default: default)."
         )
 
-    def handle(self, *args, output: Path | None, database: str, **options) -> None:
+    def handle(
+        self,
+        *args,
+        output: Path | None,
+        database: str,
+        prune: bool,
+        keep_daily: int,
+        keep_weekly: int,
+        keep_monthly: int,
+        **options,
+    ) -> None:
         parent = output if output is not None else Path(settings.BACKUP_DIR)
         try:
             made = backup.backup(parent, using=database)
@@ -48,3 +66,7 @@ class Command(BaseCommand):
                 f"{len(manifest['vanished'])} files were deleted while the backup ran (their "
                 "rows were deleted after the database snapshot); listed under 'vanished'."
             )
+        if prune:
+            gone = backup.prune(parent, keep_daily, keep_weekly, keep_monthly)
+            kept = len(backup.backups_in(parent))
+            self.stdout.write(f"Rotation: deleted {len(gone)} older backups, {kept} kept.")
