@@ -26,6 +26,8 @@ packages=(gettext fonts-nanum ffmpeg)  # ffmpeg: ffprobe checks and HLS transcod
 # that matches it (janus.js with webrtc-adapter), copied into static files below.
 packages+=(janus janus-tools libjs-janus-gateway libjs-webrtc-adapter)
 [ "$want_test" = 1 ] && packages+=(chromium fonts-noto-cjk postgresql)
+# manage.py backup and restore run pg_dump and pg_restore on a PostgreSQL installation.
+[[ "${OPENCLASS_DATABASE_URL:-}" == postgres* ]] && packages+=(postgresql-client)
 # The scaled profile's test pass puts Debian's nginx (with deploy/nginx.conf) in front.
 [ "$want_test" = 1 ] && packages+=(nginx openssl)
 [ "$want_bench" = 1 ] && packages+=(chromium)  # bench/janus_capacity's fake-media pages
