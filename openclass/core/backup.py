@@ -47,6 +47,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
@@ -88,11 +89,23 @@ class RestoreResult:
 
 
 def file_roots() -> dict[str, Path]:
-    """The folders whose files a backup holds, by the name they have inside it."""
-    return {
-        "media": Path(settings.MEDIA_ROOT),
-        "recordings": Path(settings.LIVE_RECORDINGS_DIR),
-    }
+    """The folders whose files a backup holds, by the name they have inside it: the stored
+    files when the storage is a folder (``FileSystemStorage``, the default), and Janus's
+    recordings. Object storage (``OPENCLASS_STORAGE=s3``) is not copied file by file through
+    the app: the bucket is versioned and replicated by the object store's own tools."""
+    roots = {"recordings": Path(settings.LIVE_RECORDINGS_DIR)}
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        roots["media"] = Path(storage.location)
+    return roots
+
+
+def not_included() -> list[str]:
+    """What holds stored files but is not in the backup, for the manifest and the operator."""
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        return []
+    return [f"media: stored files are in {type(storage).__name__}, not in a folder"]
 
 
 def code_version() -> str:
@@ -118,6 +131,7 @@ def backup(
     vendor = connection.vendor
     if vendor not in DATABASE_FILES:
         raise BackupError(f"Backups support SQLite and PostgreSQL, not {vendor}.")
+    default_roots = roots is None
     roots = file_roots() if roots is None else roots
     started = datetime.datetime.now(datetime.UTC)
     parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +169,7 @@ def backup(
             "roots": {root_name: str(root) for root_name, root in sorted(roots.items())},
             "files": [entry.as_json() for entry in files],
             "vanished": vanished,
+            "not_included": not_included() if default_roots else [],
         }
         _write_manifest(work / MANIFEST, manifest)
         final = parent / name
@@ -366,7 +381,10 @@ def restore(
     } - set(roots)
     if unknown_roots:
         names = ", ".join(sorted(unknown_roots))
-        raise BackupError(f"This installation has no folder for the backup's {names}.")
+        raise BackupError(
+            f"This installation has no folder for the backup's {names} (is its storage "
+            "object storage? Restore into an installation that stores files in a folder)."
+        )
     on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
     applied = {(app, name) for app, names in manifest["migrations"].items() for name in names}
     newer = sorted(applied - on_disk)

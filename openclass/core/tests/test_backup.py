@@ -361,3 +361,14 @@ def test_the_rotation_keeps_seven_days_four_weeks_and_twelve_months(tmp_path: Pa
     assert len(kept) < 7 + 4 + 12  # the newest of a day is also its week's and month's
     assert (tmp_path / f"{backup.PREFIX}20251101T000000000000Z.partial").exists()
     assert backup.prune(tmp_path) == []
+
+
+def test_object_storage_is_named_as_not_included(settings, tmp_path: Path) -> None:
+    """With the files in object storage the backup copies no media folder, and says so."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.LIVE_RECORDINGS_DIR = tmp_path / "recordings"
+    assert set(backup.file_roots()) == {"recordings"}
+    assert backup.not_included() == ["media: stored files are in InMemoryStorage, not in a folder"]

@@ -61,6 +61,8 @@ class Command(BaseCommand):
             f"Backed up the {manifest['database']['vendor']} database and "
             f"{len(manifest['files'])} files ({size / 1e6:.1f} MB) into {made}"
         )
+        for what in manifest["not_included"]:
+            self.stdout.write(f"Not in this backup: {what}. Back it up with its own tools.")
         if manifest["vanished"]:
             self.stdout.write(
                 f"{len(manifest['vanished'])} files were deleted while the backup ran (their "
