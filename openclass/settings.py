@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "openclass.live",
     "openclass.notifications",
     "openclass.operations",
+    "openclass.privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -360,6 +361,12 @@ LOGGING = {
 # Elementary grades up to this one get a QR login card with a PIN instead of typing a password.
 LOGIN_CARD_MAX_GRADE = int(env("LOGIN_CARD_MAX_GRADE", "2"))
 HASHING_THREADS = os.cpu_count() or 2
+
+
+# --- Privacy duties (openclass.privacy) ------------------------------------------------------
+# Days the access log of student records is kept (개인정보의 안전성 확보조치 기준 §8: at least a
+# year, two for a system holding 50,000 or more people's data, as a city's platform does).
+ACCESS_LOG_RETENTION_DAYS = int(env("ACCESS_LOG_RETENTION_DAYS", "730"))
 
 
 # --- E-mail and links in it (openclass.notifications) ---------------------------------------

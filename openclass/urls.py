@@ -13,6 +13,7 @@ urlpatterns = [
     path("live/", include("openclass.live.urls")),
     path("operations/", include("openclass.operations.urls")),
     path("notifications/", include("openclass.notifications.urls")),
+    path("privacy/", include("openclass.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

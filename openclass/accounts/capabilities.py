@@ -129,6 +129,12 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     "pay.close_month": (frozenset({OFFICE_ADMIN}), "close a month for payroll"),
     "pay.view_own": (frozenset({INSTRUCTOR, TEACHER}), "see their own pay statement (강사료)"),
     "points.hold": (frozenset({STUDENT}), "earn and hold points"),
+    # privacy
+    "privacy.view_access_log": (
+        ADMINS,
+        "search the access log of student records (the office: the city; a school admin, as "
+        "the school's privacy officer: their school's students)",
+    ),
 }
 
 #: Capabilities that say who someone is (a learner, a parent, a teacher of classes, an instructor

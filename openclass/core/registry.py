@@ -11,6 +11,9 @@ above ``accounts``. Each area registers here, as its app gets ready, what it con
   the home page (a student's lesson in progress, 바로 로딩).
 - **A demo data builder** (``register_demo_builder``): what it adds to the demo city, how to tell
   it is there, and which builders' data it builds on.
+- **The access log's recorder** (``register_read_recorder``): ``privacy`` registers its
+  ``services.record_read`` so that ``accounts``, which sits below ``privacy``, can log a read of
+  a student's page through ``record_read`` here; the areas above ``privacy`` call it directly.
 
 This module is in ``core`` and imports no area: a capability is a name here, and whoever asks for
 panels passes ``holds``, the viewer's answer to "does this user hold that capability".
@@ -96,6 +99,7 @@ class RegistryError(LookupError):
     coming after one that does not exist, a circle of builders."""
 
 
+_read_recorders: dict[str, Callable[..., Any]] = {}
 _panels: dict[str, Panel] = {}
 _landings: dict[str, Landing] = {}
 _demo_builders: dict[str, DemoBuilder] = {}
@@ -242,3 +246,23 @@ def demo_builders() -> list[DemoBuilder]:
         done.add(ready.name)
         del waiting[ready.name]
     return ordered
+
+
+# --- The access log -------------------------------------------------------------------------------
+
+
+def register_read_recorder(record: Callable[..., Any]) -> None:
+    """Register the access log's writer (``privacy.services.record_read``)."""
+    earlier = _read_recorders.get("privacy")
+    _check_name("read recorder", earlier, record)
+    _read_recorders["privacy"] = record
+
+
+def record_read(who: Any, what: str, students: Any, obj: Any = None, **where: Any) -> None:
+    """Log a read of students' records through the registered recorder (for ``accounts``, below
+    ``privacy``). Without one registered this raises: a read must not go unlogged silently."""
+    try:
+        record = _read_recorders["privacy"]
+    except KeyError:
+        raise RegistryError("no access-log recorder is registered") from None
+    record(who, what, students, obj, **where)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from openclass.core.params import parse_id
+from openclass.core.registry import record_read
 
 from .. import scoping
 from ..capabilities import has_capability, require_capability
@@ -61,6 +62,8 @@ def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(
         scoping.visible_users(request.user).select_related("organisation"), pk=pk
     )
+    if target.is_student:
+        record_read(request, "person", [target], target)
     return render(
         request,
         "accounts/person.html",

@@ -26,6 +26,8 @@ from openclass.core.downloads import download_response
 from openclass.core.views import perform
 from openclass.courses import access
 from openclass.courses.models import Lesson
+from openclass.privacy.models import AccessRecord
+from openclass.privacy.services import record_read
 
 from ..access import (
     can_download_feedback_file,
@@ -276,6 +278,13 @@ def assignment_submissions(request: AuthenticatedRequest, lesson_id: int) -> Htt
                 else _("The list changed meanwhile. Reload the page and try again."),
             )
         return redirect("assessments:assignment_submissions", lesson_id=item.lesson_id)
+    record_read(
+        request,
+        AccessRecord.What.SUBMISSION,
+        [row["student"] for row in rows],
+        item,
+        course=assignments.course_of(item),
+    )
     for row in rows:
         row["needs_regrading"] = row["submission"] and assignments.needs_regrading(
             row["submission"]
@@ -354,6 +363,7 @@ def assignment_student(
     elif request.method == "POST":
         raise PermissionDenied(_("You cannot grade this assignment."))
     shows_work = can_manage or request.user.pk == student.pk
+    record_read(request, AccessRecord.What.SUBMISSION, [student], submission, course=course)
     return render(
         request,
         "assessments/assignment_student.html",
@@ -395,6 +405,14 @@ def submission_file(request: AuthenticatedRequest, file_id: int) -> FileResponse
     )
     if not can_download_submission_file(request.user, file):
         raise Http404
+    submission = file.version.submission
+    record_read(
+        request,
+        AccessRecord.What.SUBMISSION_FILE,
+        [submission.student_id],
+        file,
+        course=submission.assignment.lesson.section.course_id,
+    )
     return download_response(file.file, file.name)
 
 

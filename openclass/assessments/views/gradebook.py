@@ -24,6 +24,8 @@ from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 from openclass.courses import access
 from openclass.courses.models import Course, Lesson
+from openclass.privacy.models import AccessRecord
+from openclass.privacy.services import record_read
 
 from ..access import can_edit_weights, can_override
 from ..forms.gradebook import OverrideForm, WeightsForm
@@ -58,6 +60,14 @@ def _class_filter(
     return klass, classes
 
 
+def _log(
+    request: AuthenticatedRequest, what: str, table: gradebook.Table, klass: Organisation | None
+) -> None:
+    """The access log names every student of the rows shown or exported."""
+    students = [row.enrolment.student_id for row in table.rows]
+    record_read(request, what, students, table.course, course=table.course, klass=klass)
+
+
 @login_required
 def gradebook_table(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The gradebook of a course for its teachers: the rows they may read, optionally one
@@ -65,6 +75,7 @@ def gradebook_table(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = _gradebook_course(request, pk)
     klass, classes = _class_filter(request, course)
     table = gradebook.table(course, request.user, klass=klass)
+    _log(request, AccessRecord.What.GRADEBOOK, table, klass)
     history = table.overrides
     return render(
         request,
@@ -86,6 +97,7 @@ def gradebook_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = _gradebook_course(request, pk)
     klass, _classes = _class_filter(request, course)
     table = gradebook.table(course, request.user, klass=klass)
+    _log(request, AccessRecord.What.GRADEBOOK_XLSX, table, klass)
     suffix = f"-{klass.pk}" if klass else ""
     return xlsx_response(gradebook.table_xlsx(table), f"gradebook-{course.pk}{suffix}.xlsx")
 
@@ -226,6 +238,7 @@ def course_grades(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         table = row = None  # a parent none of whose children is enrolled
     else:
         table, row = gradebook.student_row(course, request.user, student)
+        record_read(request, AccessRecord.What.GRADES, [student], course, course=course)
     return render(
         request,
         "assessments/grades_course.html",
@@ -249,6 +262,7 @@ def my_grades(request: AuthenticatedRequest) -> HttpResponse:
         for course in gradebook.enrolled_courses(request.user, student):
             table, row = gradebook.student_row(course, request.user, student)
             reports.append({"course": course, "table": table, "row": row})
+        record_read(request, AccessRecord.What.GRADES, [student])
     return render(
         request,
         "assessments/grades_overview.html",

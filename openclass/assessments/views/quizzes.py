@@ -26,6 +26,8 @@ from openclass.core.params import parse_id, parse_ids
 from openclass.core.views import perform, perform_json
 from openclass.courses import access
 from openclass.courses.models import Lesson
+from openclass.privacy.models import AccessRecord
+from openclass.privacy.services import record_read
 
 from ..forms.quizzes import GradeAnswerForm, QuizSettingsForm
 from ..models import Answer, Attempt, Question, Quiz
@@ -340,6 +342,13 @@ def quiz_result(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     now = timezone.now()
     show_score = as_teacher or quizzes.revealed(quiz, quiz.show_results, now)
     show_answers = as_teacher or quizzes.revealed(quiz, quiz.show_answers, now)
+    record_read(
+        request,
+        AccessRecord.What.QUIZ_RESULT,
+        [attempt.student_id],
+        attempt,
+        course=quiz.lesson.section.course_id,
+    )
     return render(
         request,
         "assessments/quiz_result.html",
@@ -363,15 +372,19 @@ def quiz_result(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
 def quiz_attempts(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     quiz = managed_quiz_or_404(request, lesson_id)
     quizzes.finalise_expired(quiz=quiz)
+    rows = quizzes.attempts_overview(quiz, request.user)
+    course = quiz.lesson.section.course
+    record_read(
+        request,
+        AccessRecord.What.QUIZ_ATTEMPTS,
+        [row["student"] for row in rows],
+        quiz,
+        course=course,
+    )
     return render(
         request,
         "assessments/quiz_attempts.html",
-        {
-            "quiz": quiz,
-            "lesson": quiz.lesson,
-            "course": quiz.lesson.section.course,
-            "rows": quizzes.attempts_overview(quiz, request.user),
-        },
+        {"quiz": quiz, "lesson": quiz.lesson, "course": course, "rows": rows},
     )
 
 
@@ -381,6 +394,13 @@ def quiz_grading(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     quiz = managed_quiz_or_404(request, lesson_id)
     show_all = request.GET.get("all") == "1"
     answers = list(quizzes.essays_to_grade(quiz, include_graded=show_all))
+    record_read(
+        request,
+        AccessRecord.What.QUIZ_ATTEMPTS,
+        [answer.attempt.student_id for answer in answers],
+        quiz,
+        course=quiz.lesson.section.course_id,
+    )
     for answer in answers:
         item = quizzes.layout_item(answer.attempt, answer.question_id)
         points = Decimal(item["points"]) if item else answer.question.points

@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "catalog": 2,
     "media": 2,
     "notifications": 2,
+    "privacy": 2,
     "courses": 3,
     "assessments": 4,
     "live": 4,

@@ -14,6 +14,8 @@ from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, Organisation, User
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
+from openclass.privacy.models import AccessRecord
+from openclass.privacy.services import record_read
 
 from .. import access
 from ..forms import CorrectionForm, SessionForm
@@ -98,10 +100,19 @@ def _grid_for(
     return reports.course_grid(request.user, course, klass=klass), klass, classes
 
 
+def _log(
+    request: AuthenticatedRequest, what: str, grid: reports.Grid, klass: Organisation | None
+) -> None:
+    """The access log names every student of the grid shown or exported."""
+    students = [row.student for row in grid.rows]
+    record_read(request, what, students, grid.course, course=grid.course, klass=klass)
+
+
 @login_required
 def attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A course's attendance grid for its teachers, filterable by class."""
     grid, klass, classes = _grid_for(request, pk)
+    _log(request, AccessRecord.What.ATTENDANCE, grid, klass)
     return render(
         request,
         "courses/attendance.html",
@@ -121,6 +132,7 @@ def attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def attendance_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     grid, klass, _classes = _grid_for(request, pk)
+    _log(request, AccessRecord.What.ATTENDANCE_XLSX, grid, klass)
     suffix = f"-{klass.pk}" if klass else ""
     return xlsx_response(reports.grid_xlsx(grid), f"attendance-{grid.course.pk}{suffix}.xlsx")
 
@@ -182,4 +194,5 @@ def student_attendance(request: AuthenticatedRequest, student_id: int) -> HttpRe
     teachers."""
     student = get_object_or_404(access.attendance_record_students(request.user), pk=student_id)
     rows = reports.student_record(request.user, student)
+    record_read(request, AccessRecord.What.STUDENT_ATTENDANCE, [student], student)
     return render(request, "courses/student_attendance.html", {"student": student, "rows": rows})
