@@ -314,8 +314,37 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Where uploaded files are stored (docs/decisions/0010-file-storage.md); every area goes through
+# Django's storage API. "filesystem": MEDIA_ROOT, a directory all web and worker hosts share.
+# "s3": a bucket of S3-compatible object storage, through django-storages (boto3).
+STORAGE_KIND = env("STORAGE", "filesystem")
+if STORAGE_KIND == "filesystem":
+    DEFAULT_STORAGE: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_KIND == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "endpoint_url": env("S3_ENDPOINT") or None,  # None: Amazon S3 itself
+            "region_name": env("S3_REGION") or None,
+            "bucket_name": env("S3_BUCKET", "openclass"),
+            "access_key": env("S3_ACCESS_KEY"),
+            "secret_key": env("S3_SECRET_KEY"),
+            # Path-style URLs (endpoint/bucket/key) work with every S3-compatible server.
+            "addressing_style": "path",
+            # Files are private and served by the app after its permission check.
+            "default_acl": None,
+            "querystring_auth": True,
+            # As on a filesystem: a second file of the same name gets a new name.
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured("OPENCLASS_STORAGE is 'filesystem' or 's3'")
+# This host's own folder (never shared): the bytes of unfinished tus uploads, and scratch space
+# for ffprobe and ffmpeg's copies and output before they are stored.
+MEDIA_SPOOL_DIR = Path(env("MEDIA_SPOOL_DIR", str(VAR_DIR / "spool")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
