@@ -22,7 +22,8 @@ def _new_key() -> str:
 class Video(models.Model):
     """One uploaded video and its processing state.
 
-    Paths are relative to ``settings.MEDIA_ROOT`` so the files can move with the media directory.
+    Paths are names in the file storage (``default_storage``: a directory or a bucket, see
+    ``openclass.core.storage``), so the files can move with it.
     ``renditions`` lists what the transcode made: ``[{"name": "720p", "width": 1280,
     "height": 720, "bandwidth": 2928000, "playlist": "720p/index.m3u8"}, ...]``.
     """
@@ -130,8 +131,9 @@ class Video(models.Model):
 class Upload(models.Model):
     """The server side of one tus upload (https://tus.io/protocols/resumable-upload).
 
-    ``offset`` is the number of bytes safely on disk in the ``.part`` file; a client that lost its
-    connection asks for it with HEAD and continues from there.
+    ``offset`` is the number of bytes safely on disk in the ``.part`` file (in the receiving host's
+    ``MEDIA_SPOOL_DIR``); a client that lost its connection asks for it with HEAD and continues
+    from there.
     """
 
     key = models.CharField(max_length=32, unique=True, default=_new_key, editable=False)

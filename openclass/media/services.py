@@ -5,11 +5,20 @@ a video they have decided the user may watch, ``video_status`` to show processin
 ``create_video_from_file`` for demo data. Who may upload is the capability "media.upload"; which
 videos a user may follow or attach to a lesson is ``media.access``.
 
-Files live under ``settings.MEDIA_ROOT`` (never served as plain static files)::
+Files are stored through Django's storage API (``openclass.core.storage``: a shared directory
+or S3-compatible object storage; never served as plain static files)::
 
-    uploads/<upload key>.part           bytes of an unfinished tus upload
     videos/<video key>/original.<ext>   the uploaded file, kept even when conversion fails
-    videos/<video key>/hls/             master.m3u8, <rung>/index.m3u8 + segments, poster.jpg
+    videos/<video key>/hls-<n>/         master.m3u8, <rung>/index.m3u8 + segments, poster.jpg
+
+An unfinished tus upload's bytes are appended on disk, in ``MEDIA_SPOOL_DIR``::
+
+    uploads/<upload key>.part           bytes received so far
+
+and the finished file goes into the storage. ffprobe and ffmpeg work on local files: the stored
+original itself on a filesystem storage, a copy in ``MEDIA_SPOOL_DIR/work`` otherwise; the HLS
+set is made there and stored under a new ``hls-<n>`` name, which the video row switches to in
+one save (a half-stored set is never served; the old set is deleted after).
 """
 
 from __future__ import annotations
@@ -19,9 +28,12 @@ import binascii
 import fcntl
 import logging
 import os
+import secrets
 import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -29,6 +41,7 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import UnreadablePostError
 from django.urls import reverse
@@ -37,6 +50,7 @@ from django.utils.translation import gettext
 
 from openclass.accounts.models import User
 from openclass.core import ffmpeg
+from openclass.core import storage as stored
 
 from .models import Upload, Video
 
@@ -59,12 +73,9 @@ Failure = Video.Failure
 
 
 # --- Paths --------------------------------------------------------------------------------------
-def media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
-
-
-def absolute(relative: str) -> Path:
-    return media_root() / relative
+def spooled(relative: str) -> Path:
+    """An unfinished upload's part file on this host's spool (never in the shared storage)."""
+    return Path(settings.MEDIA_SPOOL_DIR) / relative
 
 
 def _video_dir(video: Video) -> str:
@@ -123,7 +134,7 @@ def create_upload(owner: User, length: int, metadata: dict[str, str]) -> Upload:
     )
     upload = Upload(owner=owner, video=video, length=length, filename=filename)
     upload.part_path = f"uploads/{upload.key}.part"
-    part = absolute(upload.part_path)
+    part = spooled(upload.part_path)
     part.parent.mkdir(parents=True, exist_ok=True)
     part.touch()
     upload.save()
@@ -156,11 +167,18 @@ def write_chunk(
     """
     if content_length is not None and offset + content_length > upload.length:
         raise UploadError(400, "Upload-Offset + Content-Length exceeds Upload-Length")
-    with open(absolute(upload.part_path), "r+b") as part:
+    path = spooled(upload.part_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b") as part:
         fcntl.flock(part, fcntl.LOCK_EX)
         upload.refresh_from_db(fields=["offset"])
         if upload.offset != offset:
             raise UploadError(409, f"Upload-Offset is {upload.offset}")
+        if os.fstat(part.fileno()).st_size < offset:
+            # The bytes so far are in another host's spool: tus requests of one upload must
+            # reach one host (docs/decisions/0010-file-storage.md).
+            logger.error("upload %s: part file shorter than its offset here", upload.key)
+            raise UploadError(500, "this server does not hold the upload's bytes")
         part.seek(offset)
         part.truncate()
         written = 0
@@ -188,20 +206,39 @@ def write_chunk(
 
 
 def finish_upload(upload: Upload) -> Video:
-    """The last byte arrived: move the file to the video's folder, check it, queue the transcode."""
+    """The last byte arrived: check the file, store it as the video's original, queue the
+    transcode."""
     video = upload.video
-    original = f"{_video_dir(video)}/{_original_name(upload.filename)}"
-    target = absolute(original)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(absolute(upload.part_path), target)
-    Upload.objects.filter(pk=upload.pk).update(completed_at=timezone.now())
-    video.original_path = original
-    video.size_bytes = upload.length
-    video.status = Video.Status.CHECKING
-    video.save(update_fields=["original_path", "size_bytes", "status", "updated_at"])
-    if check_video(video):
+    with _named_copy(upload.filename) as local:
+        os.replace(spooled(upload.part_path), local)
+        Upload.objects.filter(pk=upload.pk).update(completed_at=timezone.now())
+        video.size_bytes = upload.length
+        _store_original(video, local)
+        checked = check_video(video, local)
+    if checked:
         queue_transcode(video)
     return video
+
+
+@contextmanager
+def _named_copy(filename: str) -> Iterator[Path]:
+    """A scratch path named as the stored original will be (``original.<ext>``), removed after."""
+    folder = Path(tempfile.mkdtemp(dir=stored.scratch_dir()))
+    try:
+        yield folder / _original_name(filename)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store_original(video: Video, local: Path) -> None:
+    """Store ``local`` as the video's original (a hard link keeps it for the check that follows
+    when the storage moves files into place)."""
+    keep = local.with_name(f"stored-{local.name}")
+    os.link(local, keep)
+    name = f"{_video_dir(video)}/{local.name}"
+    video.original_path = stored.save_file(name, keep, move=True)
+    video.status = Video.Status.CHECKING
+    video.save(update_fields=["original_path", "size_bytes", "status", "updated_at"])
 
 
 def terminate_upload(upload: Upload) -> None:
@@ -212,7 +249,7 @@ def terminate_upload(upload: Upload) -> None:
     """
     if upload.completed_at or upload.is_complete:
         raise UploadError(409, "the upload is complete; delete the video instead")
-    absolute(upload.part_path).unlink(missing_ok=True)
+    spooled(upload.part_path).unlink(missing_ok=True)
     video = upload.video
     upload.delete()
     video.delete()
@@ -238,13 +275,21 @@ def _fail(video: Video, code: str, detail: str = "") -> None:
     video.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
 
 
-def check_video(video: Video) -> bool:
+def check_video(video: Video, local: Path | None = None) -> bool:
     """ffprobe the original: a video stream and a length, or the video fails with the reason.
 
     A renamed PDF or a text file is refused here, before a transcode slot is spent on it.
+    ``local``: a copy of the original already on this host (else one is fetched).
     """
     try:
-        info = ffmpeg.probe(absolute(video.original_path))
+        if local is not None:
+            info = ffmpeg.probe(local)
+        else:
+            with stored.local_copy(video.original_path) as path:
+                info = ffmpeg.probe(path)
+    except FileNotFoundError:
+        _fail(video, Failure.MISSING_ORIGINAL, f"missing: {video.original_path}")
+        return False
     except ffmpeg.ProbeError as error:
         _fail(video, error.code, error.detail)
         return False
@@ -298,16 +343,23 @@ def _progress_writer(video: Video) -> Callable[[float], None]:
 def transcode_video(video: Video | int) -> Video:
     """Convert the original to adaptive HLS (360p and 720p, H.264 + AAC) and a poster JPEG.
 
-    The plain function behind the Huey task; tests and demo data call it directly. Output goes
-    to ``hls.tmp`` and is renamed to ``hls`` only when complete, so a half-written set is never
-    served and a retry starts clean. On failure the video is marked failed with a plain reason and
-    ffmpeg's last error line, and the original file is kept for another try.
+    The plain function behind the Huey task; tests and demo data call it directly. ffmpeg writes
+    into a scratch folder of this host; the finished set is stored under a new
+    ``videos/<key>/hls-<n>`` name and the video switches to it in one save, so a half-stored set
+    is never served and a retry starts clean; the previous set is deleted after. On failure the
+    video is marked failed with a plain reason and ffmpeg's last error line, and the original
+    file is kept for another try.
     """
     video = Video.objects.get(pk=video.pk if isinstance(video, Video) else video)
-    source = absolute(video.original_path) if video.original_path else None
-    if source is None or not source.is_file():
+    try:
+        with stored.local_copy(video.original_path) as source:
+            return _transcode(video, source)
+    except FileNotFoundError:
         _fail(video, Failure.MISSING_ORIGINAL, f"missing: {video.original_path}")
         return video
+
+
+def _transcode(video: Video, source: Path) -> Video:
     try:
         info = ffmpeg.probe(source)
     except ffmpeg.ProbeError as error:
@@ -317,29 +369,33 @@ def transcode_video(video: Video | int) -> Video:
     video.progress = 0
     video.duration = info.duration
     video.save(update_fields=["status", "progress", "duration", "updated_at"])
-    folder = absolute(_video_dir(video))
-    work, final = folder / "hls.tmp", folder / "hls"
-    shutil.rmtree(work, ignore_errors=True)
+    work = Path(tempfile.mkdtemp(dir=stored.scratch_dir())) / "hls"
+    hls_dir = f"{_video_dir(video)}/hls-{secrets.token_hex(4)}"
     started = time.monotonic()
     try:
         ffmpeg.transcode_hls(source, work, info, on_progress=_progress_writer(video))
         ffmpeg.make_poster(source, work / "poster.jpg", info.duration)
-    except (ffmpeg.TranscodeError, OSError) as error:
-        shutil.rmtree(work, ignore_errors=True)
-        detail = getattr(error, "detail", "") or str(error)
+        renditions = ffmpeg.read_master_playlist(work / "master.m3u8")
+        stored.save_tree(work, hls_dir)
+    except Exception as error:  # ffmpeg's failure, or the storage's (OSError, S3's errors)
+        stored.delete_tree(hls_dir)
+        detail = getattr(error, "detail", "") or f"{type(error).__name__}: {error}"
         logger.warning("video %s: transcode failed: %s", video.pk, detail)
         _fail(video, Failure.TRANSCODE, detail)
         return video
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(work, final)
-    video.hls_dir = f"{_video_dir(video)}/hls"
+    finally:
+        shutil.rmtree(work.parent, ignore_errors=True)
+    previous = video.hls_dir
+    video.hls_dir = hls_dir
     video.poster_path = f"{video.hls_dir}/poster.jpg"
-    video.renditions = ffmpeg.read_master_playlist(final / "master.m3u8")
+    video.renditions = renditions
     video.status = Video.Status.READY
     video.progress = 100
     video.error_code = ""
     video.error_detail = ""
     video.save()
+    if previous and previous != hls_dir:
+        stored.delete_tree(previous)
     logger.info(
         "video %s: %.0f s transcoded in %.1f s", video.pk, info.duration, time.monotonic() - started
     )
@@ -364,8 +420,9 @@ def create_video_from_file(
 ) -> Video:
     """Make a video from a file on this server (demo data, imports), as if it had been uploaded.
 
-    The file is copied, checked with ffprobe and then transcoded right away (``transcode_now``)
-    or queued for the Huey consumer. A file that is not a video gives a failed video, not an error.
+    The file is copied into the storage, checked with ffprobe and then transcoded right away
+    (``transcode_now``) or queued for the Huey consumer. A file that is not a video gives a failed
+    video, not an error.
     """
     path = Path(path)
     video = Video.objects.create(
@@ -374,13 +431,12 @@ def create_video_from_file(
         original_name=path.name,
         status=Video.Status.CHECKING,
     )
-    video.original_path = f"{_video_dir(video)}/{_original_name(path.name)}"
-    target = absolute(video.original_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    video.size_bytes = target.stat().st_size
-    video.save(update_fields=["original_path", "size_bytes", "updated_at"])
-    if check_video(video):
+    with _named_copy(path.name) as local:
+        shutil.copyfile(path, local)
+        video.size_bytes = local.stat().st_size
+        _store_original(video, local)
+        checked = check_video(video, local)
+    if checked:
         if transcode_now:
             return transcode_video(video)
         queue_transcode(video)
@@ -391,7 +447,7 @@ def create_video_from_file(
 def delete_video_files(video: Video) -> None:
     """Remove everything stored for ``video`` (called after the row is deleted)."""
     if video.key:
-        shutil.rmtree(absolute(_video_dir(video)), ignore_errors=True)
+        stored.delete_tree(_video_dir(video))
 
 
 # --- Status --------------------------------------------------------------------------------------
@@ -465,11 +521,12 @@ def poster_url(video: Video, user: User) -> str:
     return reverse("media:hls", args=[playback_token(video, user), "poster.jpg"])
 
 
-def resolve_hls_file(video: Video, name: str) -> tuple[Path, str] | None:
-    """The file ``name`` inside the video's HLS folder and its content type, or None.
+def resolve_hls_file(video: Video, name: str) -> tuple[str, str] | None:
+    """The stored name of the file ``name`` inside the video's HLS folder and its content type,
+    or None.
 
     Only the kinds of file a player needs are served, and nothing outside the folder: no "..",
-    no hidden files, no absolute paths, and the resolved path must stay under the folder.
+    no hidden files, no absolute paths, and the file must be stored.
     """
     if not video.is_ready or not video.hls_dir:
         return None
@@ -479,8 +536,7 @@ def resolve_hls_file(video: Video, name: str) -> tuple[Path, str] | None:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in CONTENT_TYPES:
         return None
-    root = absolute(video.hls_dir).resolve()
-    target = root.joinpath(*parts).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    target = f"{video.hls_dir}/{'/'.join(parts)}"
+    if not default_storage.exists(target):
         return None
     return target, CONTENT_TYPES[suffix]

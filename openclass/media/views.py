@@ -6,13 +6,10 @@ capability "media.upload"; which videos a user may follow is ``media.access``.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -30,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, User
 from openclass.core.params import parse_int
+from openclass.core.storage import stored_file_response
 
 from . import access, services
 from .models import Upload, Video
@@ -247,14 +245,11 @@ def hls_file(request: HttpRequest, token: str, name: str) -> HttpResponseBase:
     found = services.resolve_hls_file(video, name) if video else None
     if found is None:
         raise Http404
-    path, content_type = found
-    if prefix := settings.VIDEO_ACCEL_REDIRECT_PREFIX:
-        # nginx serves the file from its internal location; the app only said yes.
-        response: HttpResponseBase = HttpResponse(content_type=content_type)
-        relative = path.relative_to(services.media_root().resolve()).as_posix()
-        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(relative)}"
-    else:
-        response = FileResponse(path.open("rb"), content_type=content_type)
+    name, content_type = found
+    # Behind nginx with a filesystem storage, nginx sends the file; else the app streams it.
+    response = stored_file_response(
+        name, content_type, accel_prefix=settings.VIDEO_ACCEL_REDIRECT_PREFIX
+    )
     # Private: the URL is personal. Segments never change; playlists of a ready video neither.
     response["Cache-Control"] = "private, max-age=3600"
     return response

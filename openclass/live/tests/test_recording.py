@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -73,7 +74,7 @@ def test_deleting_removes_the_video_and_the_files(client, recorded, live_class, 
     folder = recordings.folder(recorded.room)
     folder.mkdir(parents=True)
     (folder / "videoroom-1-user-2-3-audio-0.mjr").write_bytes(b"x")
-    original = media.absolute(recorded.video.original_path)
+    original = Path(default_storage.path(recorded.video.original_path))
     client.force_login(live_class.student)
     assert client.post(reverse("live:recording_delete", args=[recorded.room_id])).status_code == 403
     client.force_login(live_class.teacher)

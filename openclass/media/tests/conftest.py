@@ -36,10 +36,18 @@ def silent_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def media_root(tmp_path: Path, settings) -> Path:
+    """A private MEDIA_ROOT (the filesystem storage's folder), and a private spool beside it."""
     root = tmp_path / "media"
     root.mkdir()
     settings.MEDIA_ROOT = root
+    settings.MEDIA_SPOOL_DIR = tmp_path / "spool"
     return root
+
+
+@pytest.fixture
+def spool(media_root: Path, settings) -> Path:
+    """This host's spool: unfinished uploads' part files and scratch copies."""
+    return settings.MEDIA_SPOOL_DIR
 
 
 @pytest.fixture(scope="session")

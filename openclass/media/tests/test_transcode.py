@@ -64,7 +64,9 @@ def test_transcode_makes_adaptive_hls_and_a_poster(city, media_root: Path, sampl
     poster = media_root / video.poster_path
     assert poster.read_bytes()[:2] == b"\xff\xd8"  # a JPEG
     assert (media_root / video.original_path).exists()
-    assert not (media_root / f"videos/{video.key}/hls.tmp").exists()
+    assert sorted(p.name for p in (media_root / f"videos/{video.key}").iterdir()) == sorted(
+        ["original.mp4", video.hls_dir.rsplit("/", 1)[-1]]
+    )
 
 
 def test_a_video_without_audio(city, media_root: Path, silent_video: Path):
@@ -92,8 +94,7 @@ def test_a_corrupted_original_fails_with_a_reason_and_is_kept(
     assert video.error == Video.Failure.TRANSCODE.label  # "… the original file is kept …"
     assert video.error_detail  # ffmpeg's (or ffprobe's) last error line
     assert original.exists()
-    assert not (media_root / f"videos/{video.key}").joinpath("hls").exists()
-    assert not (media_root / f"videos/{video.key}").joinpath("hls.tmp").exists()
+    assert not list((media_root / f"videos/{video.key}").glob("hls*"))  # nothing half-stored
 
 
 def test_a_missing_original_fails_with_a_reason(city, media_root: Path, sample_video: Path):
@@ -187,3 +188,15 @@ def test_deleting_a_video_removes_its_files(
     with django_capture_on_commit_callbacks(execute=True):
         video.delete()
     assert not folder.exists()
+
+
+def test_a_second_transcode_switches_to_a_new_set_and_deletes_the_old(
+    city, media_root: Path, sample_video: Path
+):
+    video = services.create_video_from_file(sample_video, city.north.homeroom_a, "두 번")
+    first = video.hls_dir
+    video = services.transcode_video(video)
+    assert video.status == Video.Status.READY
+    assert video.hls_dir != first and video.poster_path.startswith(video.hls_dir)
+    assert (media_root / video.hls_dir / "master.m3u8").is_file()
+    assert not (media_root / first).exists()

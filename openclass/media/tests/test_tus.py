@@ -54,7 +54,7 @@ def test_options_announces_version_extensions_and_limit(client, settings, db):
     assert response["Tus-Max-Size"] == str(5 * 1024 * 1024)
 
 
-def test_upload_in_two_chunks_with_a_resume(teacher_client, city, sample_video, media_root):
+def test_upload_in_two_chunks_with_a_resume(teacher_client, city, sample_video, media_root, spool):
     data = sample_video.read_bytes()
     created = create(teacher_client, len(data), title="물의 순환")
     assert created.status_code == 201
@@ -92,7 +92,8 @@ def test_upload_in_two_chunks_with_a_resume(teacher_client, city, sample_video, 
     assert original.name == "original.mp4"
     upload = Upload.objects.get(video=video)
     assert upload.completed_at is not None
-    assert not (media_root / upload.part_path).exists()
+    assert not (spool / upload.part_path).exists()
+    assert not list((spool / "work").iterdir())  # the scratch copy is gone
 
 
 def test_last_byte_queues_the_transcode_which_makes_the_video_ready(
@@ -129,12 +130,12 @@ def test_wrong_content_type_is_415(teacher_client):
     assert Upload.objects.get().offset == 0
 
 
-def test_body_past_the_length_is_refused(teacher_client, media_root):
+def test_body_past_the_length_is_refused(teacher_client, spool):
     url = create(teacher_client, 10)["Location"]
     assert patch(teacher_client, url, 0, b"x" * 11).status_code == 400
     upload = Upload.objects.get()
     assert upload.offset == 0
-    assert (media_root / upload.part_path).stat().st_size == 0
+    assert (spool / upload.part_path).stat().st_size == 0
 
 
 def test_size_limit_is_413(teacher_client, settings):
@@ -163,10 +164,10 @@ def test_wrong_protocol_version_is_412(teacher_client):
     assert response["Tus-Version"] == "1.0.0"
 
 
-def test_delete_terminates_the_upload(teacher_client, media_root):
+def test_delete_terminates_the_upload(teacher_client, spool):
     url = create(teacher_client, 100)["Location"]
     patch(teacher_client, url, 0, b"x" * 30)
-    part = media_root / Upload.objects.get().part_path
+    part = spool / Upload.objects.get().part_path
     assert part.exists()
     response = teacher_client.delete(url, headers=TUS)
     assert response.status_code == 204
@@ -252,8 +253,30 @@ def test_csrf_stays_on_and_the_header_token_passes(city, media_root):
     assert response.status_code == 201
 
 
-def test_part_files_live_under_media_root(teacher_client, media_root: Path):
+def test_part_files_live_in_the_spool_not_in_the_storage(
+    teacher_client, media_root: Path, spool: Path
+):
     create(teacher_client, 100)
     upload = Upload.objects.get()
-    assert (media_root / upload.part_path).is_file()
+    assert (spool / upload.part_path).is_file()
     assert upload.part_path.startswith("uploads/")
+    assert not any(media_root.iterdir())
+
+
+def test_a_patch_reaching_a_host_without_the_part_file_starts_it(teacher_client, spool: Path):
+    """The creating POST may reach another web host than the PATCHes (behind nginx): the first
+    PATCH makes the part file on its own host."""
+    url = create(teacher_client, 20)["Location"]
+    part = spool / Upload.objects.get().part_path
+    part.unlink()
+    assert patch(teacher_client, url, 0, b"x" * 10).status_code == 204
+    assert part.read_bytes() == b"x" * 10
+
+
+def test_a_patch_on_a_host_missing_the_bytes_so_far_is_refused(teacher_client, spool: Path):
+    url = create(teacher_client, 20)["Location"]
+    assert patch(teacher_client, url, 0, b"x" * 10).status_code == 204
+    (spool / Upload.objects.get().part_path).unlink()  # as on a host the bytes did not reach
+    response = patch(teacher_client, url, 10, b"y" * 10)
+    assert response.status_code == 500
+    assert Upload.objects.get().offset == 10
