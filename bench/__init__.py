@@ -12,6 +12,7 @@ import math
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -125,8 +126,24 @@ def _process_tree(pid: int) -> list[int]:
 @dataclass
 class Server:
     process: subprocess.Popen
-    base_url: str
+    base_url: str  # http://, or https:// through nginx (the scaled profile, production mode)
     log: Path
+    session_cookie: str = "sessionid"  # "__Host-sessionid" in production mode
+    csrf_cookie: str = "csrftoken"
+
+    @property
+    def ws_url(self) -> str:
+        """Where its WebSockets are: ws:// or wss://."""
+        return "ws" + self.base_url.removeprefix("http")
+
+    def tls(self) -> ssl.SSLContext | None:
+        """For https: a TLS context that takes the self-signed certificate made for the run."""
+        if not self.base_url.startswith("https://"):
+            return None
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
 
     def cpu_seconds(self) -> float:
         """Of the server and its worker processes (uvicorn --workers)."""

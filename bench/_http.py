@@ -37,8 +37,12 @@ class RawHTTP:
     the server; this costs a small fraction, so the figures are the server's."""
 
     def __init__(self, server: Server, cookies: dict[str, str] | None = None) -> None:
-        self.host, port = server.base_url.removeprefix("http://").split(":")
+        scheme, _sep, address = server.base_url.partition("://")
+        self.host, port = address.split(":")
         self.port = int(port)
+        self.tls = server.tls()
+        # Django checks the origin of a POST made over HTTPS.
+        self.origin = f"Origin: {server.base_url}\r\n" if scheme == "https" else ""
         self.cookies = dict(cookies or {})  # sent with each request, kept up by Set-Cookie
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
@@ -47,13 +51,15 @@ class RawHTTP:
 
     async def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.reader, self.writer = await asyncio.open_connection(
+                self.host, self.port, ssl=self.tls
+            )
         body = urlencode(form, doseq=True).encode() if form else b""
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
         if self.cookies:
             head += f"Cookie: {'; '.join(f'{k}={v}' for k, v in self.cookies.items())}\r\n"
         if form:
-            head += (
+            head += self.origin + (
                 "Content-Type: application/x-www-form-urlencoded\r\n"
                 f"Content-Length: {len(body)}\r\n"
             )

@@ -152,7 +152,7 @@ async def post(server: Server, session: str, path: str) -> tuple[float, str, byt
     """(seconds, outcome, body) of one POST from a browser with a new connection; the outcome
     is the status ("200"), "timeout" past TIMEOUT, or "connection error"."""
     token = csrf_token()
-    client = RawHTTP(server, {"sessionid": session, "csrftoken": token})
+    client = RawHTTP(server, {server.session_cookie: session, server.csrf_cookie: token})
     started = time.perf_counter()
     try:
         request = client.request("POST", path, {"csrfmiddlewaretoken": token})
@@ -246,7 +246,7 @@ async def ticket(seat: Seat) -> float:
 
 
 def ws_url(server: Server, room: Room) -> str:
-    return server.base_url.replace("http://", "ws://") + f"/ws/live/{room.pk}/"
+    return f"{server.ws_url}/ws/live/{room.pk}/"
 
 
 async def attend(server: Server, room: Room, seat: Seat, entered: asyncio.Event) -> None:
@@ -255,7 +255,8 @@ async def attend(server: Server, room: Room, seat: Seat, entered: asyncio.Event)
     try:
         async with connect(
             ws_url(server, room),
-            additional_headers={"Cookie": f"sessionid={seat.session}"},
+            additional_headers={"Cookie": f"{server.session_cookie}={seat.session}"},
+            ssl=server.tls(),
             origin=server.base_url,
             ping_interval=None,
             open_timeout=TIMEOUT,

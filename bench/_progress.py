@@ -28,7 +28,7 @@ class Watcher:
 
 
 def _ws_url(server: Server) -> str:
-    return server.base_url.replace("http://", "ws://") + "/ws/progress/"
+    return f"{server.ws_url}/ws/progress/"
 
 
 async def watch(
@@ -41,7 +41,8 @@ async def watch(
     try:
         async with connect(
             _ws_url(server),
-            additional_headers={"Cookie": f"sessionid={watcher.session}"},
+            additional_headers={"Cookie": f"{server.session_cookie}={watcher.session}"},
+            ssl=server.tls(),
             origin=server.base_url,
             ping_interval=None,
             open_timeout=TIMEOUT,

@@ -24,7 +24,9 @@ class Student:
     submitted: bool = False
 
     def client(self, server: Server) -> RawHTTP:
-        return RawHTTP(server, {"sessionid": self.session, "csrftoken": self.token})
+        return RawHTTP(
+            server, {server.session_cookie: self.session, server.csrf_cookie: self.token}
+        )
 
 
 def answer(student: Student, key: list[dict], rng: random.Random) -> None:

@@ -129,10 +129,11 @@ def live_courses(school, teachers: list, classes: list[list], titles: list[str])
     return rooms
 
 
-def video_course(school, students: list, seconds: float):
+def video_course(school, students: list, seconds: float, owner=None):
     """A course of ``school`` (no skipping) whose one lesson is a URL video of ``seconds``,
     ``students`` enrolled, each with a progress row opened an hour ago (so their first beats
-    may claim the time since). Returns the lesson."""
+    may claim the time since). Its owner: ``owner``, else the first office administrator.
+    Returns the lesson."""
     import datetime
 
     from django.utils import timezone
@@ -146,7 +147,7 @@ def video_course(school, students: list, seconds: float):
         topic=Topic.objects.order_by("position").first(),
         scope=Course.Scope.SCHOOL,
         organisation=school,
-        owner=User.objects.filter(role=User.Role.OFFICE_ADMIN).first(),
+        owner=owner or User.objects.filter(role=User.Role.OFFICE_ADMIN).first(),
         is_published=True,
         no_skip=True,
     )
@@ -167,16 +168,17 @@ def video_course(school, students: list, seconds: float):
     return lesson
 
 
-def quiz_course(school, students: list, questions: int) -> dict:
+def quiz_course(school, students: list, questions: int, owner=None) -> dict:
     """A course of ``school`` whose one lesson is a 40-minute quiz of ``questions`` one-point
-    questions of every objective kind, ``students`` enrolled. Returns ``{"course", "lesson",
-    "quiz", "key"}``, the key holding a right and a wrong form value per question."""
+    questions of every objective kind, ``students`` enrolled; its owner ``owner``, else the
+    first office administrator. Returns ``{"course", "lesson", "quiz", "key"}``, the key
+    holding a right and a wrong form value per question."""
     from openclass.accounts.models import User
     from openclass.assessments.models import Choice, Question, Quiz, QuizQuestion
     from openclass.catalog.models import Topic
     from openclass.courses.models import Course, Enrolment, Lesson, Section
 
-    owner = User.objects.filter(role=User.Role.OFFICE_ADMIN).first()
+    owner = owner or User.objects.filter(role=User.Role.OFFICE_ADMIN).first()
     course = Course.objects.create(
         title="벤치 평가 강좌",
         topic=Topic.objects.order_by("position").first(),

@@ -9,16 +9,18 @@ hand in a 20-question quiz started before (bench/quiz_submit), at random moments
 
 Printed: the bare-Django calibration, per step p50/p95/p99 and errors, the whole path, the beats
 and the submissions, the CPU of every process (server, load generator, Janus, and on the scaled
-profile Redis and PostgreSQL), then "nothing lost" counted in the database: every submission
-answered with a success is stored and graded as sent, every acknowledged beat is credited after
-the watchers' pages closed (the server's last write). Targets: whole path p95 < 1.5 s, home p95
-< 100 ms, 0 errors, nothing lost.
+profile Redis, PostgreSQL, nginx and Huey), then "nothing lost" counted in the database: every
+submission answered with a success is stored and graded as sent, every acknowledged beat is
+credited after the watchers' pages closed (the server's last write). Targets: whole path p95 <
+1.5 s, home p95 < 100 ms, 0 errors, nothing lost.
 
 Profiles (``OPENCLASS_BENCH_PROFILE``, one or both separated by a comma): ``embedded`` (the
 default: one uvicorn worker, SQLite, in-memory channel layer, one local Janus) or ``scaled`` (a
-throw-away PostgreSQL through scripts/with_postgres.sh, a throw-away Redis, two uvicorn workers,
-two Janus servers). nginx in front (deploy/nginx.conf) is not part of the scaled profile yet: its
-clients reach uvicorn and Janus directly, and the output says so.
+throw-away PostgreSQL through scripts/with_postgres.sh, then the stack the scaled test pass runs,
+openclass/web/tests/scaled.py: production mode over HTTPS through Debian's nginx with
+deploy/nginx.conf, two uvicorn workers, Redis, Huey and two Janus servers). Without nginx the
+scaled profile runs uvicorn (two workers, Redis) and two Janus of its own, the clients talking to
+them directly, and the output says so.
 
 The load generator is this one process on asyncio, on the same 2 cores as the server: its own
 CPU is printed beside the server's. HTTP goes through the minimal keep-alive client of
@@ -35,9 +37,10 @@ import os
 import random
 import shutil
 import subprocess
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +49,6 @@ from bench import (
     ROOT,
     Meter,
     Server,
-    Site,
     Usage,
     _process_tree,
     demo_site,
@@ -100,6 +102,8 @@ def prepare(output: str, students: int, watchers: int, quizzers: int, class_size
     next enrolled in a one-hour video lesson, the last in a 20-question quiz. Writes to
     ``output`` (JSON) the rooms with their teacher's session and their students' user names,
     and the sessions of the watchers and quiz takers (already signed in)."""
+    from django.contrib.auth.hashers import make_password
+
     from openclass.accounts.models import User
 
     school = add_students(students + watchers + quizzers, code="storm")
@@ -109,13 +113,18 @@ def prepare(output: str, students: int, watchers: int, quizzers: int, class_size
         )
     )
     walkers, lookers = pupils[:students], pupils[students : students + watchers]
+    # They sign in with the demo password (one Argon2 hash, shared), whatever city is there.
+    User.objects.filter(pk__in=[s.pk for s in walkers]).update(
+        password=make_password(DEMO_PASSWORD)
+    )
     takers = pupils[students + watchers :]
     classes = [walkers[n : n + class_size] for n in range(0, len(walkers), class_size)]
     teachers = add_teachers(school, len(classes), code="storm")
     titles = [f"{number}반 실시간 수업" for number in range(1, len(classes) + 1)]
     rooms = live_courses(school, teachers, classes, titles)
-    lesson = video_course(school, lookers, LESSON_SECONDS)
-    quiz = quiz_course(school, takers, QUESTIONS)
+    # Their teachers own them: the scaled profile's city has no office administrator.
+    lesson = video_course(school, lookers, LESSON_SECONDS, owner=teachers[0])
+    quiz = quiz_course(school, takers, QUESTIONS, owner=teachers[-1])
     quiz["students"] = [[s.pk, session_key(s)] for s in takers]
     setup = {
         "rooms": [
@@ -206,7 +215,7 @@ async def _walk(server: Server, walker: Walker, pages: list[asyncio.Task]) -> No
         status, _body = await _request(client, walker, "login page", "GET", "/accounts/login/")
         if status != 200:
             raise Failed("login page", f"HTTP {status}")
-        token = client.cookies.setdefault("csrftoken", csrf_token())
+        token = client.cookies.setdefault(server.csrf_cookie, csrf_token())
         form = {
             "csrfmiddlewaretoken": token,
             "username": walker.username,
@@ -217,7 +226,8 @@ async def _walk(server: Server, walker: Walker, pages: list[asyncio.Task]) -> No
         status, _body = await _request(
             client, walker, "login POST", "POST", "/accounts/login/", form
         )
-        if status != 302 or client.location != "/" or not client.cookies.get("sessionid"):
+        signed_in = client.cookies.get(server.session_cookie)
+        if status != 302 or client.location != "/" or not signed_in:
             raise Failed("login POST", f"HTTP {status} to {client.location!r}")
         status, body = await _request(client, walker, "home", "GET", "/")
         if status != 200 or walker.name.encode() not in body:
@@ -228,7 +238,7 @@ async def _walk(server: Server, walker: Walker, pages: list[asyncio.Task]) -> No
         if status != 200 or b'id="classroom-config"' not in body:
             raise Failed(page_step, f"HTTP {status}" if status != 200 else "no classroom on it")
         seat = walker.seat
-        seat.session = client.cookies["sessionid"]
+        seat.session = client.cookies[server.session_cookie]
         entered = asyncio.Event()
         room = Room(walker.room_pk, walker.session_id, [])
         pages.append(asyncio.create_task(attend(server, room, seat, entered)))
@@ -500,6 +510,16 @@ def _postmaster(url: str) -> list[int]:
     return []
 
 
+def _workers(server: Server) -> dict[str, list[int]]:
+    """uvicorn's worker processes (started by multiprocessing; not its resource tracker)."""
+    workers = []
+    for pid in _process_tree(server.process.pid)[1:]:
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                workers.append(pid)
+    return {f"worker {number}": [pid] for number, pid in enumerate(workers, start=1)}
+
+
 def _profiles() -> list[str]:
     """``OPENCLASS_BENCH_PROFILE``: a profile, or several separated by commas, run in turn."""
     chosen = os.environ.get("OPENCLASS_BENCH_PROFILE", "embedded").split(",")
@@ -507,6 +527,81 @@ def _profiles() -> list[str]:
     if unknown:
         raise SystemExit(f"OPENCLASS_BENCH_PROFILE: {unknown} unknown; {', '.join(PROFILES)}")
     return [name.strip() for name in chosen]
+
+
+@dataclass
+class Installation:
+    """What a storm runs against: the server, how to run a management command in its Django,
+    a folder for files, the other processes whose CPU counts, and a line saying what it is."""
+
+    server: Server
+    manage: Callable[..., str]
+    folder: Path
+    others: dict[str, list[int]]
+    description: str
+
+
+def _started(stack: contextlib.ExitStack, profile: str, database: str) -> Installation:
+    """The embedded default, or the scaled profile without nginx: uvicorn on 127.0.0.1 with the
+    local Janus pool (and Redis, PostgreSQL) the benchmark starts itself."""
+    scaled = profile == "scaled"
+    site = stack.enter_context(demo_site("small", database_url=database))
+    others: dict[str, list[int]] = {}
+    redis = None
+    if scaled:
+        redis = stack.enter_context(throwaway_redis(site.var_dir / "redis"))
+        site.env["OPENCLASS_REDIS_URL"] = redis.url
+        others["Redis"] = [redis.process.pid]
+        others["PostgreSQL"] = _postmaster(database)
+    workers = 2 if scaled else 1
+    site.env["OPENCLASS_WEB_WORKERS"] = str(workers)
+    pool = JanusPool(count=2 if scaled else 1)
+    site.env.update(pool.env())
+    server = stack.enter_context(running_server(site, workers=workers))
+    if workers > 1:  # each worker's share besides the server's total
+        others.update(_workers(server))
+    janus = pool.start(stack, site, server, profile)
+    for number, one in enumerate(janus, start=1):
+        others["Janus" if len(janus) == 1 else f"Janus {number}"] = (
+            [one.process.pid] if one.process else []
+        )
+    description = (
+        f"uvicorn, {workers} workers, PostgreSQL ({database.rsplit('@', 1)[1]}), Redis channel "
+        f"layer and cache, {len(janus)} Janus; no nginx in front (nginx is not installed): the "
+        "clients talk to uvicorn and Janus directly, over plain HTTP"
+        if scaled
+        else "uvicorn, 1 worker, SQLite in WAL mode, in-memory channel layer, 1 Janus"
+    )
+    return Installation(server, site.manage, site.var_dir, others, description)
+
+
+def _behind_nginx(stack: contextlib.ExitStack, database: str) -> Installation:
+    """The scaled profile as the test pass runs it (openclass/web/tests/scaled.py, issue 15
+    item 6): production mode over HTTPS through Debian's nginx with deploy/nginx.conf, two
+    uvicorn workers, Redis, the Huey consumer and two Janus, on this PostgreSQL. Its city is the
+    test pass's few accounts (demo_data does not build on them), the storm's school added."""
+    from openclass.web.tests.scaled import ScaledStack
+
+    folder = Path(tempfile.mkdtemp(prefix="openclass-bench-"))
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    scaled = ScaledStack(folder / "stack", database).start()
+    stack.callback(scaled.stop)
+    web = scaled.processes["web"]
+    # Production mode names its cookies with the __Host- prefix (openclass/settings.py).
+    server = Server(web, scaled.url, scaled.folder / "web.log", "__Host-sessionid")
+    server.csrf_cookie = "__Host-csrftoken"
+    others = _workers(server)
+    for name in ("nginx", "huey", "redis"):
+        others[{"huey": "Huey", "redis": "Redis"}.get(name, name)] = [scaled.processes[name].pid]
+    others["PostgreSQL"] = _postmaster(database)
+    for number, one in enumerate(scaled.janus, start=1):
+        others[f"Janus {number}"] = [one.process.pid] if one.process else []
+    description = (
+        f"nginx (deploy/nginx.conf, HTTPS, production mode) → uvicorn, 2 workers, PostgreSQL "
+        f"({database.rsplit('@', 1)[1]}), Redis channel layer and cache, Huey, "
+        f"{len(scaled.janus)} Janus (the classroom's first through nginx)"
+    )
+    return Installation(server, scaled.manage, folder, others, description)
 
 
 def run(profile: str = "embedded") -> bool | None:
@@ -527,77 +622,47 @@ def run(profile: str = "embedded") -> bool | None:
         return None
     with contextlib.ExitStack() as stack:
         database = stack.enter_context(throwaway_postgres()) if scaled else ""
-        site = stack.enter_context(demo_site("small", database_url=database))
-        output = site.var_dir / "bench-storm.json"
-        site.manage(
+        if scaled and shutil.which("nginx"):
+            installation = _behind_nginx(stack, database)
+        else:
+            installation = _started(stack, profile, database)
+        server, output = installation.server, installation.folder / "bench-storm.json"
+        installation.manage(
             "shell",
             "-c",
             "from bench.storm import prepare; "
             f"prepare({str(output)!r}, {STUDENTS}, {WATCHERS}, {QUIZZERS}, {CLASS_SIZE})",
         )
         setup = json.loads(output.read_text())
-        others: dict[str, list[int]] = {}
-        redis = None
-        if scaled:
-            redis = stack.enter_context(throwaway_redis(site.var_dir / "redis"))
-            site.env["OPENCLASS_REDIS_URL"] = redis.url
-            others["Redis"] = [redis.process.pid]
-            others["PostgreSQL"] = _postmaster(database)
-        workers = 2 if scaled else 1
-        site.env["OPENCLASS_WEB_WORKERS"] = str(workers)
-        pool = JanusPool(count=2 if scaled else 1)
-        site.env.update(pool.env())
-        server = stack.enter_context(running_server(site, workers=workers))
-        if workers > 1:  # each worker's share besides the server's total
-            for number, pid in enumerate(_process_tree(server.process.pid)[1:], start=1):
-                others[f"worker {number}"] = [pid]
-        janus = pool.start(stack, site, server, profile)
-        for number, one in enumerate(janus, start=1):
-            name = "Janus" if len(janus) == 1 else f"Janus {number}"
-            others[name] = [one.process.pid] if one.process else []
         print(
-            f"\n--- {profile} ---\n  server: uvicorn, {workers} worker"
-            + ("s, " if workers > 1 else ", ")
-            + (
-                f"PostgreSQL ({database.rsplit('@', 1)[1]}), Redis channel layer and cache "
-                f"({redis.url.removeprefix('redis://') if redis else ''}), "
-                if scaled
-                else "SQLite in WAL mode, in-memory channel layer, "
-            )
-            + f"{len(janus)} Janus; {os.cpu_count()} CPUs shared with this load generator; "
-            f"load average {os.getloadavg()[0]:.2f}; set-up took "
-            f"{time.monotonic() - started:.0f} s",
+            f"\n--- {profile} ---\n  server: {installation.description}; {os.cpu_count()} CPUs "
+            f"shared with this load generator; load average {os.getloadavg()[0]:.2f}; set-up "
+            f"took {time.monotonic() - started:.0f} s",
             flush=True,
         )
-        if scaled:
-            print(
-                "  not yet in this profile: nginx with deploy/nginx.conf in front"
-                + (" (nginx is not installed here)" if not shutil.which("nginx") else "")
-                + "; the clients talk to uvicorn and Janus directly"
-            )
         try:
-            result = asyncio.run(_storm(server, setup, Meter(server, others)))
+            result = asyncio.run(_storm(server, setup, Meter(server, installation.others)))
         except Exception:
             print(f"  the run failed; server log:\n{server.log_tail()}")
             raise
 
         def check_stored(load: Load) -> tuple[Counter, int]:
-            return _check(site, setup, load)
+            return _check(installation, setup, load)
 
         passed = _report(result, check_stored)
         server.print_troubles()
         return passed
 
 
-def _check(site: Site, setup: dict, load: Load) -> tuple[Counter, int]:
+def _check(installation: Installation, setup: dict, load: Load) -> tuple[Counter, int]:
     """(what is stored of the submissions answered with a success, how many watchers' stored
     progress holds every beat they had acknowledged), read from the database; the server
     writes a page's progress when it closes, so a few tries."""
-    output = site.var_dir / "bench-storm-stored.json"
+    output = installation.folder / "bench-storm-stored.json"
     quiz, answered = setup["quiz"], [t for t in load.takers if t.submitted]
     deadline = time.monotonic() + 20
     while True:
-        site.manage(
+        installation.manage(
             "shell",
             "-c",
             "from bench.storm import stored; "
