@@ -12,6 +12,6 @@ class AccountsConfig(AppConfig):
 
         # access registers the object rules of the accounts capabilities
         # ("people.reset_password", …); panels, what accounts adds to the home page.
-        from . import access, demo, panels  # noqa: F401
+        from . import access, demo, exports, panels  # noqa: F401
 
         register_demo_builder("accounts", demo.build_demo, exists=demo.demo_city_exists)

@@ -135,6 +135,14 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         "search the access log of student records (the office: the city; a school admin, as "
         "the school's privacy officer: their school's students)",
     ),
+    "privacy.export_own": (
+        frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "download their own data (내 정보 내려받기)",
+    ),
+    "privacy.export_child": (
+        frozenset({PARENT}),
+        "download the data of their child under 14 (privacy.access decides who is under 14)",
+    ),
 }
 
 #: Capabilities that say who someone is (a learner, a parent, a teacher of classes, an instructor
@@ -154,6 +162,7 @@ PERSONAL: frozenset[str] = frozenset(
         "pool.own_profile",
         "pay.view_own",
         "points.hold",
+        "privacy.export_child",
     }
 )
 

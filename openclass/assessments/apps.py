@@ -12,7 +12,7 @@ class AssessmentsConfig(AppConfig):
 
         # access registers the object rules of the capabilities assessments decide
         # ("gradebook.view"); panels, what assessments adds to the home page.
-        from . import access, demo, panels  # noqa: F401
+        from . import access, demo, exports, panels  # noqa: F401
 
         register_demo_builder(
             "assessments", demo.build_demo, exists=demo.demo_assessments_exist, after=("courses",)

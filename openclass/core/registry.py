@@ -11,6 +11,9 @@ above ``accounts``. Each area registers here, as its app gets ready, what it con
   the home page (a student's lesson in progress, 바로 로딩).
 - **A demo data builder** (``register_demo_builder``): what it adds to the demo city, how to tell
   it is there, and which builders' data it builds on.
+- **A data exporter** (``@exporter``, in ``<area>/exports.py``): what the area holds about one
+  person, as JSON-ready data and the files to add, for "download my data" (``privacy`` builds
+  the ZIP from every registered exporter).
 - **The access log's recorder** (``register_read_recorder``): ``privacy`` registers its
   ``services.record_read`` so that ``accounts``, which sits below ``privacy``, can log a read of
   a student's page through ``record_read`` here; the areas above ``privacy`` call it directly.
@@ -94,12 +97,37 @@ class DemoBuilder:
     after: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ExportFile:
+    """A stored file to put in a person's data archive: its name inside the area's folder of
+    the archive, and how to open it (``field.open``: through the storage API)."""
+
+    name: str
+    open: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class ExportPart:
+    """What one area holds about a person: ``data`` (JSON-ready: dicts, lists, str, numbers,
+    dates) and the files that go with it."""
+
+    data: Any
+    files: tuple[ExportFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str  # "<area>.<what>": the archive's "<name>.json" and "files/<name>/"
+    build: Callable[[Any], ExportPart | None]  # from the person (accounts.models.User)
+
+
 class RegistryError(LookupError):
     """A registration that cannot be honoured: a name taken twice, an unknown place, a builder
     coming after one that does not exist, a circle of builders."""
 
 
 _read_recorders: dict[str, Callable[..., Any]] = {}
+_exporters: dict[str, Exporter] = {}
 _panels: dict[str, Panel] = {}
 _landings: dict[str, Landing] = {}
 _demo_builders: dict[str, DemoBuilder] = {}
@@ -121,8 +149,10 @@ def _check_name(
 
 
 def unregister(name: str) -> None:
-    """Take the panel, landing or demo builder of that name off (tests that add their own)."""
+    """Take the panel, landing, demo builder or exporter of that name off (tests that add their
+    own)."""
     _panels.pop(name, None)
+    _exporters.pop(name, None)
     _landings.pop(name, None)
     _demo_builders.pop(name, None)
 
@@ -266,3 +296,24 @@ def record_read(who: Any, what: str, students: Any, obj: Any = None, **where: An
     except KeyError:
         raise RegistryError("no access-log recorder is registered") from None
     record(who, what, students, obj, **where)
+
+
+# --- Data exporters -------------------------------------------------------------------------------
+
+
+def exporter(name: str) -> Callable[[Callable[[Any], ExportPart | None]], Any]:
+    """Register the decorated function as an area's part of a person's data archive: given the
+    person, it returns an ``ExportPart``, or ``None`` when the area holds nothing about them."""
+
+    def register(build: Callable[[Any], ExportPart | None]) -> Callable[[Any], ExportPart | None]:
+        earlier = _exporters.get(name)
+        _check_name(name, earlier.build if earlier else None, build)
+        _exporters[name] = Exporter(name, build)
+        return build
+
+    return register
+
+
+def exporters() -> list[Exporter]:
+    """Every registered exporter, by name."""
+    return sorted(_exporters.values(), key=lambda entry: entry.name)

@@ -12,7 +12,7 @@ class CoursesConfig(AppConfig):
 
         # access registers the object rules of the capabilities courses decide ("course.manage",
         # "course.read_records"); panels, what courses adds to the home page (core.registry).
-        from . import access, demo, panels  # noqa: F401
+        from . import access, demo, exports, panels  # noqa: F401
 
         register_demo_builder(
             "courses", demo.build_demo, exists=demo.demo_courses_exist, after=("accounts",)

@@ -13,7 +13,7 @@ class OperationsConfig(AppConfig):
         # access registers the object rules of the capabilities operations decide
         # ("operations.confirm_sessions", "operations.view_survey_results", …); panels, what
         # operations adds to the home page.
-        from . import access, demo, panels  # noqa: F401
+        from . import access, demo, exports, panels  # noqa: F401
 
         register_demo_builder(
             "operations", demo.build_demo, exists=demo.demo_operations_exist, after=("live",)

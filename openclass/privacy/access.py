@@ -1,4 +1,9 @@
-"""The object rule of ``privacy.view_access_log`` and whose entries a viewer may search: the
+"""The object rules of the privacy capabilities.
+
+``privacy.export_child``: a parent downloads the data of their own child under 14 (by school
+grade: ``under_fourteen``).
+
+``privacy.view_access_log``, and whose entries a viewer may search: the
 office (its administrators) the whole city's; a school's privacy officer (its administrators)
 the entries naming their school's students — and of an entry naming students of several schools
 (an office course's export), only their own school's students."""
@@ -9,9 +14,35 @@ from django.db.models import QuerySet
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import has_role_capability, object_rule
-from openclass.accounts.models import User
+from openclass.accounts.models import Organisation, User
 
 from .models import AccessRecord, AccessSubject
+
+
+def under_fourteen(student: User) -> bool:
+    """Whether a student is under 14 (만 14세 미만, 개인정보 보호법 §22-2) by their school grade:
+    accounts hold no birth date. Korean school years group children by calendar year of birth
+    and begin in March, so an elementary student turns at most 12 during the school year and a
+    middle-school first-year 13 (under 14 the whole year, but for those born in January or
+    February in the last two months before the next school year). From the middle school's
+    second year on some are 14 and some not: no (the school hands their data over on request)."""
+    klass = student.organisation
+    if student.role != User.Role.STUDENT or klass is None or klass.kind != Organisation.Kind.CLASS:
+        return False
+    grade = klass.parent
+    school = grade.parent if grade is not None else None
+    if grade is None or school is None:
+        return False
+    level = school.school_level
+    return level == Organisation.SchoolLevel.ELEMENTARY or (
+        level == Organisation.SchoolLevel.MIDDLE and grade.number == 1
+    )
+
+
+@object_rule("privacy.export_child")
+def can_export_child(parent: User, child: User) -> bool:
+    """A parent may download the data of their own child under 14."""
+    return scoping.children_of(parent).filter(pk=child.pk).exists() and under_fourteen(child)
 
 
 def is_city_wide(viewer: User) -> bool:

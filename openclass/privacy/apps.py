@@ -10,8 +10,9 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         from openclass.core.registry import register_demo_builder, register_read_recorder
 
-        # access registers the object rule of "privacy.view_access_log".
-        from . import access, demo, services  # noqa: F401
+        # access registers the object rules of the privacy capabilities; exports, the access
+        # log's part of a person's data archive.
+        from . import access, demo, exports, services  # noqa: F401
 
         register_read_recorder(services.record_read)
 

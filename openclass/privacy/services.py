@@ -95,11 +95,13 @@ def record_read(
     *,
     course: Any = None,
     klass: Organisation | None = None,
+    own_too: bool = False,
 ) -> AccessRecord | None:
     """Log that ``who`` (a request, whose user and address are taken, or a user) read ``what``
     about ``students`` — ``obj`` is what was opened (its id is kept), ``course`` and ``klass``
     where. Nothing is written for a read about no student (an empty class), nor for a person
-    reading only their own records; a parent reading a child's is logged."""
+    reading only their own records unless ``own_too`` (a download of one's own data is logged);
+    a parent reading a child's is logged."""
     address: str | None = None
     actor_id: int | None
     if isinstance(who, User):
@@ -108,7 +110,7 @@ def record_read(
         actor_id = who.user.pk
         address = getattr(who, "axes_ip_address", None) or get_client_ip_address(who)
     ids = _ids(students)
-    if not ids or actor_id is None or ids == [actor_id]:
+    if not ids or actor_id is None or (ids == [actor_id] and not own_too):
         return None
     schools = {
         pk: _school_id(path or "")

@@ -6,4 +6,6 @@ app_name = "privacy"
 
 urlpatterns = [
     path("access-log/", views.access_log, name="access_log"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/download/", views.data_export, name="data_export"),
 ]

@@ -5,17 +5,22 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from openclass.accounts.capabilities import require_capability
+from openclass.accounts import scoping
+from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, User
+from openclass.core.params import parse_id
 
-from . import access
+from . import access, archive
 from .models import AccessRecord, AccessSubject
+from .services import record_read
 
 PAGE_SIZE = 50
 #: Students named per entry on the page; the rest are counted ("and 27 more").
@@ -96,3 +101,51 @@ def access_log(request: AuthenticatedRequest) -> HttpResponse:
             "school": None if access.is_city_wide(request.user) else request.user.organisation,
         },
     )
+
+
+# --- Download my data (내 정보 내려받기) ----------------------------------------------------
+
+
+@login_required
+def my_data(request: AuthenticatedRequest) -> HttpResponse:
+    """What the archive holds, the button for one's own, and a parent's children: a button for
+    each child under 14, a word on why not for the others."""
+    require_capability(request.user, "privacy.export_own")
+    children = []
+    if has_capability(request.user, "privacy.export_child"):
+        for child in scoping.children_of(request.user).select_related(
+            "organisation__parent__parent"
+        ):
+            children.append(
+                {
+                    "child": child,
+                    "allowed": has_capability(request.user, "privacy.export_child", child),
+                }
+            )
+    return render(request, "privacy/my_data.html", {"children": children})
+
+
+@login_required
+@require_POST
+def data_export(request: AuthenticatedRequest) -> FileResponse:
+    """The archive of the signed-in person, or (``student``) of their child under 14: a child
+    not theirs is a 404, one of 14 or over a 403. Logged in the access log."""
+    require_capability(request.user, "privacy.export_own")
+    person: User = request.user
+    if "student" in request.POST:
+        if not has_capability(request.user, "privacy.export_child"):
+            raise PermissionDenied
+        person = get_object_or_404(
+            scoping.children_of(request.user).select_related("organisation__parent__parent"),
+            pk=parse_id(request.POST["student"]) or 0,
+        )
+        require_capability(request.user, "privacy.export_child", person)
+    record_read(request, AccessRecord.What.DATA_EXPORT, [person], person, own_too=True)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response = FileResponse(
+        archive.spooled(person),
+        as_attachment=True,
+        filename=f"openclass-{person.username}-{stamp}.zip",
+        content_type="application/zip",
+    )
+    return response
