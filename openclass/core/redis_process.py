@@ -37,26 +37,40 @@ def _answers(port: int) -> bool:
         return False
 
 
-@contextmanager
-def throwaway_redis(folder: Path) -> Iterator[Redis]:
-    """redis-server on a free port of 127.0.0.1, its log in ``folder``; stopped on the way out."""
-    folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    command = [
+def redis_command(folder: Path, port: int) -> list[str]:
+    """redis-server on 127.0.0.1:``port``, keeping nothing on disk, its log in ``folder``."""
+    return [
         shutil.which(REDIS_SERVER) or REDIS_SERVER,
         "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
         "--dir", str(folder), "--logfile", str(folder / "redis.log"),
     ]  # fmt: skip
+
+
+def start_redis(folder: Path, port: int) -> subprocess.Popen:
+    """Start redis-server (``redis_command``) and wait until it answers PING."""
+    folder.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(  # noqa: S603 (our own command line)
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        redis_command(folder, port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+    deadline = time.monotonic() + 10
+    while not _answers(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_process(process, sig=signal.SIGTERM)
+            log = (folder / "redis.log").read_text(errors="replace") if folder.exists() else ""
+            raise RuntimeError(f"redis-server did not start:\n{log[-1000:]}")
+        time.sleep(0.05)
+    return process
+
+
+@contextmanager
+def throwaway_redis(folder: Path) -> Iterator[Redis]:
+    """redis-server on a free port of 127.0.0.1, its log in ``folder``; stopped on the way out."""
+    port = free_port()
+    process = start_redis(folder, port)
     try:
-        deadline = time.monotonic() + 10
-        while not _answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = (folder / "redis.log").read_text(errors="replace") if folder.exists() else ""
-                raise RuntimeError(f"redis-server did not start:\n{log[-1000:]}")
-            time.sleep(0.05)
         yield Redis(process, f"redis://127.0.0.1:{port}/0")
     finally:
         stop_process(process, sig=signal.SIGTERM)

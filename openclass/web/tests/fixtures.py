@@ -152,7 +152,7 @@ def _scope(
     student = students[0]
     course_services.open_lesson(student, video)
     attempt = quizzes.start_attempt(student, quiz)
-    attempt = quizzes.submit_attempt(attempt, data={f"q{question.pk}": ["안전 제일"]})
+    attempt = quizzes.submit_attempt(attempt, data={f"q-{question.pk}": ["안전 제일"]})
     answer = attempt.answers.get()
 
     assignment_lesson = lesson(Lesson.Kind.ASSIGNMENT, "과제", 4)

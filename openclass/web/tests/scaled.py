@@ -29,13 +29,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openclass.core.redis_process import throwaway_redis
+import requests
+
+from openclass.core import redis_process
 from openclass.core.server import free_port, stop_process, uvicorn_command
+from openclass.core.tests.live_server import PASSWORD
 from openclass.live.process import JanusConfig, LocalJanus
 
 ROOT = Path(__file__).resolve().parents[3]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 WORKERS = 2
+TIMEOUT = 15
 
 
 def nginx_available() -> bool:
@@ -110,7 +114,10 @@ class ScaledStack:
     url: str = ""
     env: dict[str, str] = field(default_factory=dict)
     janus_urls: list[str] = field(default_factory=list)
+    janus: list[LocalJanus] = field(default_factory=list)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    app_port: int = 0
+    redis_port: int = 0
     _stack: ExitStack = field(default_factory=ExitStack)
 
     def manage(self, *args: str) -> str:
@@ -143,8 +150,11 @@ class ScaledStack:
         folder = self.folder
         var_dir = folder / "var"
         var_dir.mkdir(parents=True)
-        redis = self._stack.enter_context(throwaway_redis(folder / "redis"))
+        self.redis_port = free_port()
+        self.start_redis()
+        self._stack.callback(self._stop, "redis", signal.SIGTERM)
         https_port, http_port, app_port = free_port(), free_port(), free_port()
+        self.app_port = app_port
         janus_ports = [(free_port(), free_port()) for _ in range(2)]
         self.url = f"https://127.0.0.1:{https_port}"
         direct = [f"http://127.0.0.1:{port}/janus" for port, _admin in janus_ports]
@@ -165,7 +175,7 @@ class ScaledStack:
             "OPENCLASS_VAR_DIR": str(var_dir),
             "OPENCLASS_STATIC_ROOT": str(var_dir / "static"),
             "OPENCLASS_DATABASE_URL": self.database_url,
-            "OPENCLASS_REDIS_URL": redis.url,
+            "OPENCLASS_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "OPENCLASS_ALLOWED_HOSTS": "127.0.0.1,class.example.org",
             "OPENCLASS_CSRF_TRUSTED_ORIGINS": self.url,
             "OPENCLASS_JANUS_URLS": ",".join(direct),
@@ -196,20 +206,13 @@ class ScaledStack:
             )
             janus = LocalJanus(config, folder / f"janus-{number}")
             janus.start()
+            self.janus.append(janus)
             self._stack.callback(janus.stop)
 
-        log = (folder / "uvicorn.log").open("wb")
-        uvicorn = subprocess.Popen(
-            uvicorn_command("127.0.0.1", app_port, workers=WORKERS, graceful_seconds=2),
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        self.processes["uvicorn"] = uvicorn
-        self._stack.callback(stop_process, uvicorn)
+        self.start_web()
+        self._stack.callback(self._stop, "web")
+        self.start_huey()
+        self._stack.callback(self._stop, "huey")
 
         nginx_dir = folder / "nginx"
         nginx_dir.mkdir()
@@ -236,16 +239,56 @@ class ScaledStack:
             start_new_session=True,
         )
         self.processes["nginx"] = nginx
-        self._stack.callback(stop_process, nginx, sig=signal.SIGQUIT)
-        # Asked through nginx: in production the app sends plain HTTP to HTTPS.
-        deadline = time.monotonic() + 60
+        self._stack.callback(self._stop, "nginx", signal.SIGQUIT)
+        self.wait_until_ready()
+
+    # --- the parts, each started again after a test kills it ---------------------------------
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        with (self.folder / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: killed whole
+            )
+
+    def start_web(self) -> None:
+        """uvicorn with its workers."""
+        command = uvicorn_command("127.0.0.1", self.app_port, workers=WORKERS, graceful_seconds=2)
+        self._spawn("web", command)
+
+    def start_huey(self) -> None:
+        """The Huey consumer (tasks queued in Redis: transcodes, periodic work)."""
+        self._spawn("huey", [sys.executable, "manage.py", "run_huey", "--workers", "2"])
+
+    def start_redis(self) -> None:
+        self.processes["redis"] = redis_process.start_redis(self.folder / "redis", self.redis_port)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a part and every process of its group (uvicorn's workers, Huey's)."""
+        process = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def _stop(self, name: str, sig: int = signal.SIGINT) -> None:
+        if name in self.processes:
+            stop_process(self.processes[name], sig=sig)
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        """Until the platform answers through nginx (in production it sends plain HTTP on to
+        HTTPS, so uvicorn is asked through nginx)."""
+        deadline = time.monotonic() + timeout
         while not self._answers("/healthz"):
-            if uvicorn.poll() is not None:
-                raise RuntimeError(f"uvicorn ended:\n{self.log('uvicorn.log')}")
-            if nginx.poll() is not None or time.monotonic() > deadline:
+            if self.processes["web"].poll() is not None:
+                raise RuntimeError(f"uvicorn ended:\n{self.log('web.log')}")
+            if self.processes["nginx"].poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(
                     f"no answer through nginx:\n{self.log('nginx/stderr.log')}"
-                    f"\n{self.log('nginx/error.log')}\n{self.log('uvicorn.log')}"
+                    f"\n{self.log('nginx/error.log')}\n{self.log('web.log')}"
                 )
             time.sleep(0.2)
 
@@ -264,6 +307,48 @@ class ScaledStack:
 
     def stop(self) -> None:
         self._stack.close()
+
+
+def browser_session() -> requests.Session:
+    """An HTTP client that takes the stack's self-signed certificate, and nothing from the
+    environment (a proxy, or a CA bundle there, would override ``verify``)."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = False
+    return session
+
+
+def signed_in(stack: ScaledStack, username: str, password: str = PASSWORD) -> requests.Session:
+    """A browser-like session signed in through nginx: the login form, its CSRF token, the
+    ``__Host-`` cookies."""
+    browser = browser_session()
+    login = browser.get(f"{stack.url}/accounts/login/", timeout=TIMEOUT)
+    assert login.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert token, "no CSRF token on the login page"
+    answer = browser.post(
+        f"{stack.url}/accounts/login/",
+        data={"csrfmiddlewaretoken": token[1], "username": username, "password": password},
+        headers={"Referer": f"{stack.url}/accounts/login/", "Origin": stack.url},
+        timeout=TIMEOUT,
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    assert "__Host-sessionid" in browser.cookies
+    return browser
+
+
+def form_headers(stack: ScaledStack, browser: requests.Session) -> dict[str, str]:
+    """What a page's form or script sends with a POST: its CSRF token and where it came from."""
+    return {
+        "X-CSRFToken": browser.cookies.get("__Host-csrftoken", ""),
+        "Referer": stack.url + "/",
+        "Origin": stack.url,
+    }
+
+
+def session_cookie(browser: requests.Session) -> str:
+    return f"__Host-sessionid={browser.cookies['__Host-sessionid']}"
 
 
 def insecure() -> ssl.SSLContext:

@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from websockets.sync.client import connect
 
 from openclass.core.tests.browser import log_in
@@ -25,12 +23,18 @@ from openclass.core.tests.live_server import (
     COURSE_TITLE,
     LESSON_TITLE,
     OTHER_STUDENT,
-    PASSWORD,
     STUDENT,
     TEACHER,
 )
 
-from .scaled import ScaledStack, nginx_available, scaled_stack
+from .scaled import (
+    ScaledStack,
+    browser_session,
+    insecure,
+    nginx_available,
+    scaled_stack,
+    signed_in,
+)
 
 pytestmark = pytest.mark.scaled
 TIMEOUT = 15
@@ -44,42 +48,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
         pytest.fail("nginx is missing: `scripts/setup.sh --test` installs Debian's nginx")
     with scaled_stack(Path(tmp_path_factory.mktemp("scaled"))) as running:
         yield running
-
-
-def browser_session() -> requests.Session:
-    """Takes the stack's self-signed certificate, and nothing from the environment (a proxy or
-    a CA bundle there would override ``verify``)."""
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = False
-    return session
-
-
-def signed_in(stack: ScaledStack, username: str) -> requests.Session:
-    """A browser-like session signed in through nginx: the login form, its CSRF token, the
-    ``__Host-`` cookies."""
-    browser = browser_session()
-    login = browser.get(f"{stack.url}/accounts/login/", timeout=TIMEOUT)
-    assert login.status_code == 200
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
-    assert token, "no CSRF token on the login page"
-    answer = browser.post(
-        f"{stack.url}/accounts/login/",
-        data={"csrfmiddlewaretoken": token[1], "username": username, "password": PASSWORD},
-        headers={"Referer": f"{stack.url}/accounts/login/", "Origin": stack.url},
-        timeout=TIMEOUT,
-        allow_redirects=False,
-    )
-    assert answer.status_code == 302, answer.text[:500]
-    assert "__Host-sessionid" in browser.cookies
-    return browser
-
-
-def _tls() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
@@ -129,7 +97,7 @@ def test_a_student_signs_in_watches_and_the_progress_is_stored(stack: ScaledStac
         stack.url.replace("https", "wss") + "/ws/progress/",
         origin=stack.url,
         additional_headers={"Cookie": cookie},
-        ssl=_tls(),
+        ssl=insecure(),
         open_timeout=TIMEOUT,
     ) as socket:
         socket.send(json.dumps({"type": "open", "lesson": lesson}))
@@ -193,7 +161,7 @@ def test_a_teacher_starts_a_live_class_on_one_of_two_janus_servers(stack: Scaled
         f"{stack.url.replace('https', 'wss')}/ws/live/{room[1]}/",
         origin=stack.url,
         additional_headers={"Cookie": cookie},
-        ssl=_tls(),
+        ssl=insecure(),
         open_timeout=TIMEOUT,
     ) as socket:
         welcome = json.loads(socket.recv(timeout=TIMEOUT))
