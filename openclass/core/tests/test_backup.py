@@ -222,7 +222,8 @@ def test_a_backup_taken_while_the_platform_writes_restores_every_row_and_file(
     steps = sorted(int(row[subject].split()[1]) for row in after[notifications].values())
     restored_steps = len(steps) // 2
     assert steps == sorted([*range(restored_steps)] * 2)
-    assert 5 <= restored_steps <= after_backup
+    # (+ 1: the writer may have committed a step of the snapshot and not yet counted it.)
+    assert 5 <= restored_steps <= after_backup + 1
     for table, rows in before.items():
         for pk, row in rows.items():
             if table == notifications and int(row[subject].split()[1]) >= restored_steps:
@@ -242,7 +243,10 @@ def test_a_backup_taken_while_the_platform_writes_restores_every_row_and_file(
         step = int(Path(name).stem) if "/writer/" in name else -1
         if step < restored_steps:
             assert restored_files.get(name) == sha256, f"{name} was not restored"
-    assert restored_files.items() <= source_files.items()
+    for name, sha256 in restored_files.items():
+        if "/writer/" in name and int(Path(name).stem) >= restored_steps:
+            continue  # an orphan, perhaps copied while it was being written: harmless
+        assert source_files.get(name) == sha256, f"{name} is not the installation's"
     lesson = installation["document"]
     restored_document = type(lesson).objects.using(fresh).get(pk=lesson.pk).document.name
     assert restored_document.startswith("documents/") and restored_document.endswith(".pdf")
