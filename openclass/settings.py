@@ -396,6 +396,9 @@ HASHING_THREADS = os.cpu_count() or 2
 # Days the access log of student records is kept (개인정보의 안전성 확보조치 기준 §8: at least a
 # year, two for a system holding 50,000 or more people's data, as a city's platform does).
 ACCESS_LOG_RETENTION_DAYS = int(env("ACCESS_LOG_RETENTION_DAYS", "730"))
+# Days a student who left school stays under their name (deactivated) before their account is
+# pseudonymised: the school year after, to answer questions about grades and attendance.
+LEAVER_RETENTION_DAYS = int(env("LEAVER_RETENTION_DAYS", "365"))
 
 
 # --- E-mail and links in it (openclass.notifications) ---------------------------------------

@@ -135,6 +135,11 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         "search the access log of student records (the office: the city; a school admin, as "
         "the school's privacy officer: their school's students)",
     ),
+    "privacy.record_leaving": (
+        ADMINS,
+        "record that a student left school (their account is deactivated, and pseudonymised "
+        "after the retention), and follow the schedule of their school (the office: the city)",
+    ),
     "privacy.export_own": (
         frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
         "download their own data (내 정보 내려받기)",

@@ -16,7 +16,7 @@ from openclass.accounts import scoping
 from openclass.accounts.capabilities import has_role_capability, object_rule
 from openclass.accounts.models import Organisation, User
 
-from .models import AccessRecord, AccessSubject
+from .models import AccessRecord, AccessSubject, Departure
 
 
 def under_fourteen(student: User) -> bool:
@@ -43,6 +43,23 @@ def under_fourteen(student: User) -> bool:
 def can_export_child(parent: User, child: User) -> bool:
     """A parent may download the data of their own child under 14."""
     return scoping.children_of(parent).filter(pk=child.pk).exists() and under_fourteen(child)
+
+
+@object_rule("privacy.record_leaving")
+def can_record_leaving(admin: User, student: User) -> bool:
+    """A student whose account the admin manages (their school's; the office: any)."""
+    return student.role == User.Role.STUDENT and scoping.can_manage_user(admin, student)
+
+
+def visible_departures(viewer: User) -> QuerySet[Departure]:
+    """The leavers on ``viewer``'s schedule: the city's for the office, their school's for a
+    school admin."""
+    if not has_role_capability(viewer, "privacy.record_leaving"):
+        return Departure.objects.none()
+    if is_city_wide(viewer):
+        return Departure.objects.all()
+    school = scoping.school_of(viewer)
+    return Departure.objects.filter(school=school) if school else Departure.objects.none()
 
 
 def is_city_wide(viewer: User) -> bool:

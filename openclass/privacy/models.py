@@ -120,3 +120,42 @@ class ChainAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor at #{self.seq}"
+
+
+class Departure(models.Model):
+    """A student who left school (전학, 졸업, 자퇴): their account is deactivated on the day it is
+    recorded, and pseudonymised on ``pseudonymise_on`` (the retention the school must keep:
+    ``OPENCLASS_LEAVER_RETENTION_DAYS`` after ``left_on``) — name, user name, e-mail, phone,
+    student number and parent links go; the records stay, keyed by the same id, for statistics."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="departure",
+    )
+    school = models.ForeignKey(
+        Organisation,
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    left_on = models.DateField(_("left school on"))
+    pseudonymise_on = models.DateField(_("pseudonymised on"), db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    pseudonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("departure")
+        verbose_name_plural = _("departures")
+        ordering = ["pseudonymise_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} left {self.left_on}"

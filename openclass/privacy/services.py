@@ -25,13 +25,16 @@ from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from openclass.accounts.models import Organisation, User
+from openclass.accounts.capabilities import require_capability
+from openclass.accounts.models import LoginCard, Organisation, ParentLink, User
 
-from .models import AccessRecord, AccessSubject, ChainAnchor
+from .models import AccessRecord, AccessSubject, ChainAnchor, Departure
 
 #: The advisory lock's key on PostgreSQL ("privacy" in ASCII, so it names itself in pg_locks).
 ADVISORY_LOCK_KEY = 0x70726976616379
@@ -211,3 +214,82 @@ def drop_expired(now: datetime.datetime | None = None) -> int:
         AccessSubject.objects.filter(record__seq__lte=last[0]).delete()
         AccessRecord.objects.filter(seq__lte=last[0]).delete()
     return count
+
+
+# --- Leaving school -------------------------------------------------------------------------------
+
+
+def leaver_retention_days() -> int:
+    return int(settings.LEAVER_RETENTION_DAYS)
+
+
+def _school_of(student: User) -> Organisation | None:
+    if student.organisation is None:
+        return None
+    school_id = _school_id(student.organisation.path)
+    return Organisation.objects.filter(pk=school_id).first() if school_id else None
+
+
+def record_leaving(admin: User, student: User, left_on: datetime.date) -> Departure:
+    """``student`` left school on ``left_on``: their account is deactivated now (they can no
+    longer sign in; their open sessions end) and pseudonymised after the retention."""
+    require_capability(admin, "privacy.record_leaving", student)
+    if left_on > timezone.localdate():
+        raise ValidationError({"left_on": _("The day of leaving cannot be in the future.")})
+    with transaction.atomic():
+        if Departure.objects.select_for_update().filter(person=student).exists():
+            raise ValidationError(_("This student's leaving is already recorded."))
+        departure = Departure.objects.create(
+            person=student,
+            school=_school_of(student),
+            left_on=left_on,
+            pseudonymise_on=left_on + datetime.timedelta(days=leaver_retention_days()),
+            recorded_by=admin,
+        )
+        User.objects.filter(pk=student.pk).update(is_active=False)
+    student.is_active = False
+    return departure
+
+
+def cancel_leaving(admin: User, departure: Departure) -> None:
+    """Undo a leaving recorded by mistake (or a student who came back), until the account is
+    pseudonymised: the account is active again."""
+    require_capability(admin, "privacy.record_leaving", departure.person)
+    if departure.pseudonymised_at is not None:
+        raise PermissionDenied
+    with transaction.atomic():
+        User.objects.filter(pk=departure.person_id).update(is_active=True)
+        departure.delete()
+
+
+def pseudonym(user_id: int) -> str:
+    return f"left-{user_id}"
+
+
+def pseudonymise(departure: Departure, now: datetime.datetime | None = None) -> None:
+    """Replace what names the person — name, user name, e-mail, phone, student number — and
+    drop what leads to them (parent links, login card, password); keep the id, role and class,
+    so their records stay in the statistics as an anonymous student's."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=departure.person_id)
+        user.username = pseudonym(user.pk)
+        user.name = ""
+        user.email = ""
+        user.phone = ""
+        user.number = None
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        ParentLink.objects.filter(student=user).delete()
+        LoginCard.objects.filter(user=user).delete()
+        departure.pseudonymised_at = now or timezone.now()
+        departure.save(update_fields=["pseudonymised_at"])
+
+
+def pseudonymise_due(today: datetime.date | None = None) -> int:
+    """Pseudonymise every leaver whose retention is over; returns how many."""
+    today = today or timezone.localdate()
+    due = list(Departure.objects.filter(pseudonymise_on__lte=today, pseudonymised_at__isnull=True))
+    for departure in due:
+        pseudonymise(departure)
+    return len(due)

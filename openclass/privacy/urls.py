@@ -8,4 +8,7 @@ urlpatterns = [
     path("access-log/", views.access_log, name="access_log"),
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/download/", views.data_export, name="data_export"),
+    path("leavers/", views.leavers, name="leavers"),
+    path("leavers/<id:pk>/cancel/", views.leaving_cancel, name="leaving_cancel"),
+    path("people/<id:pk>/leaving/", views.leaving, name="leaving"),
 ]

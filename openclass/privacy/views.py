@@ -1,26 +1,31 @@
-"""The access-log search (접속기록 조회) for the office and the schools' privacy officers."""
+"""The privacy pages: the access-log search (접속기록 조회) for the office and the schools'
+privacy officers; "download my data"; a student's leaving school and the schedule of leavers."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, User
 from openclass.core.params import parse_id
+from openclass.core.views import perform
 
-from . import access, archive
-from .models import AccessRecord, AccessSubject
-from .services import record_read
+from . import access, archive, services
+from .forms import LeavingForm
+from .models import AccessRecord, AccessSubject, Departure
+from .services import cancel_leaving, record_leaving, record_read
 
 PAGE_SIZE = 50
 #: Students named per entry on the page; the rest are counted ("and 27 more").
@@ -149,3 +154,66 @@ def data_export(request: AuthenticatedRequest) -> FileResponse:
         content_type="application/zip",
     )
     return response
+
+
+# --- Leaving school ---------------------------------------------------------------------------
+
+
+@login_required
+def leaving(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Record that a student left school (from their person page)."""
+    student = get_object_or_404(scoping.visible_users(request.user), pk=pk)
+    require_capability(request.user, "privacy.record_leaving", student)
+    departure = Departure.objects.filter(person=student).first()
+    form = LeavingForm(request.POST or None)
+    if (
+        departure is None
+        and request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request, record_leaving, request.user, student, form.cleaned_data["left_on"], form=form
+        )
+    ):
+        messages.success(request, _("The leaving is recorded and the account is deactivated."))
+        return redirect("privacy:leavers")
+    return render(
+        request,
+        "privacy/leaving.html",
+        {
+            "student": student,
+            "departure": departure,
+            "form": form,
+            "retention_days": services.leaver_retention_days(),
+        },
+    )
+
+
+@login_required
+def leavers(request: AuthenticatedRequest) -> HttpResponse:
+    """The schedule: who left when, and when their account is (or was) pseudonymised."""
+    require_capability(request.user, "privacy.record_leaving")
+    departures = access.visible_departures(request.user).select_related("person", "school")
+    state = request.GET.get("state", "")
+    if state == "waiting":
+        departures = departures.filter(pseudonymised_at__isnull=True)
+    elif state == "done":
+        departures = departures.filter(pseudonymised_at__isnull=False)
+    page = Paginator(departures.order_by("pseudonymise_on", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "privacy/leavers.html",
+        {"page": page, "state": state, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def leaving_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    departure = get_object_or_404(
+        access.visible_departures(request.user).select_related("person"), pk=pk
+    )
+    if perform(request, cancel_leaving, request.user, departure):
+        messages.success(request, _("The leaving is cancelled and the account is active again."))
+    return redirect("privacy:leavers")

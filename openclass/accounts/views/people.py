@@ -70,6 +70,7 @@ def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "person": target,
             "can_reset_password": has_capability(request.user, "people.reset_password", target),
+            "can_record_leaving": has_capability(request.user, "privacy.record_leaving", target),
             "parents": User.objects.filter(child_links__student=target),
             # Only the children the viewer may see: a parent's page names no child of another
             # class to their child's teacher (and links none that would answer 404).
