@@ -35,6 +35,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import tempfile
@@ -88,6 +89,7 @@ RAMP = 10.0  # before it: the watchers connect and the quiz takers start their a
 TAIL = 20.0  # the watchers go on beating this long after the last arrival
 LESSON_SECONDS = 3600.0
 HEALTHZ_SECONDS = 5.0
+NGINX_CONNECTIONS = 16384  # the scaled profile's nginx (see _behind_nginx)
 TARGET_PATH_P95, TARGET_HOME_P95 = 1.5, 0.100
 PROFILES = ("embedded", "scaled")
 STEPS = ("login page", "login POST", "home", "live class page", "socket → welcome", "ticket")
@@ -580,8 +582,19 @@ def _behind_nginx(stack: contextlib.ExitStack, database: str) -> Installation:
     item 6): production mode over HTTPS through Debian's nginx with deploy/nginx.conf, two
     uvicorn workers, Redis, the Huey consumer and two Janus, on this PostgreSQL. Its city is the
     test pass's few accounts (demo_data does not build on them), the storm's school added."""
+    from openclass.web.tests import scaled as scaled_stack
     from openclass.web.tests.scaled import ScaledStack
 
+    # The test stack's nginx takes 1,024 connections (one worker), and a proxied WebSocket holds
+    # two (the browser's, uvicorn's): some 500 pages. The storm opens over 2,000, so its nginx
+    # may hold 16,384 (under this machine's 20,000 open files); nothing else changes.
+    main_config = scaled_stack._main_config
+    stack.callback(setattr, scaled_stack, "_main_config", main_config)
+    scaled_stack._main_config = lambda folder, site: re.sub(
+        r"worker_connections \d+;",
+        f"worker_connections {NGINX_CONNECTIONS};",
+        main_config(folder, site),
+    )
     folder = Path(tempfile.mkdtemp(prefix="openclass-bench-"))
     stack.callback(shutil.rmtree, folder, ignore_errors=True)
     scaled = ScaledStack(folder / "stack", database).start()
@@ -597,8 +610,9 @@ def _behind_nginx(stack: contextlib.ExitStack, database: str) -> Installation:
     for number, one in enumerate(scaled.janus, start=1):
         others[f"Janus {number}"] = [one.process.pid] if one.process else []
     description = (
-        f"nginx (deploy/nginx.conf, HTTPS, production mode) → uvicorn, 2 workers, PostgreSQL "
-        f"({database.rsplit('@', 1)[1]}), Redis channel layer and cache, Huey, "
+        f"nginx (deploy/nginx.conf, HTTPS, production mode; worker_connections "
+        f"{NGINX_CONNECTIONS:,} instead of the test stack's 1,024) → uvicorn, 2 workers, "
+        f"PostgreSQL ({database.rsplit('@', 1)[1]}), Redis channel layer and cache, Huey, "
         f"{len(scaled.janus)} Janus (the classroom's first through nginx)"
     )
     return Installation(server, scaled.manage, folder, others, description)
