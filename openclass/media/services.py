@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -43,6 +43,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.http import UnreadablePostError
 from django.urls import reverse
 from django.utils import timezone
@@ -67,6 +68,13 @@ VIDEO_SUFFIXES = frozenset(
 )
 WRITE_BLOCK = 1024 * 1024
 PROGRESS_INTERVAL = 2.0  # seconds between progress writes to the Video row
+# A transcode touches its row at least this often (its heartbeat), even when the percentage
+# stands still (a long video: 1 % of two hours is more than a minute of ffmpeg's time).
+HEARTBEAT_SECONDS = 60.0
+# A video waiting or converting whose row has not moved for this long lost its task: the
+# consumer was killed mid-transcode, or Redis lost the queue. ``requeue_stalled_transcodes``
+# queues it again.
+STALLED_AFTER = timedelta(minutes=10)
 STALE_UPLOAD_AGE = timedelta(days=3)
 _PLAYBACK_SALT = "openclass.media.playback"
 Failure = Video.Failure
@@ -319,9 +327,13 @@ def check_video(video: Video, local: Path | None = None) -> bool:
 
 def queue_transcode(video: Video) -> None:
     """Hand the transcode to the Huey consumer once the current transaction commits."""
+    _queue_on_commit(video.pk)
+
+
+def _queue_on_commit(video_id: int) -> None:
     from .tasks import transcode_video_task
 
-    transaction.on_commit(lambda: transcode_video_task(video.pk))
+    transaction.on_commit(lambda: transcode_video_task(video_id))
 
 
 def _progress_writer(video: Video) -> Callable[[float], None]:
@@ -332,7 +344,9 @@ def _progress_writer(video: Video) -> Callable[[float], None]:
     def report(seconds: float) -> None:
         now = time.monotonic()
         percent = min(99, int(seconds * 100 / duration)) if duration else 0
-        if now - last["at"] < PROGRESS_INTERVAL or percent == last["percent"]:
+        if now - last["at"] < PROGRESS_INTERVAL:
+            return
+        if percent == last["percent"] and now - last["at"] < HEARTBEAT_SECONDS:
             return
         last["at"], last["percent"] = now, percent
         Video.objects.filter(pk=video.pk).update(progress=percent, updated_at=timezone.now())
@@ -365,10 +379,10 @@ def _transcode(video: Video, source: Path) -> Video:
     except ffmpeg.ProbeError as error:
         _fail(video, Failure.TRANSCODE if video.duration else error.code, error.detail)
         return video
-    video.status = Video.Status.TRANSCODING
-    video.progress = 0
-    video.duration = info.duration
-    video.save(update_fields=["status", "progress", "duration", "updated_at"])
+    if not _claim(video, info.duration):
+        logger.info("video %s: already converted, or being converted elsewhere", video.pk)
+        video.refresh_from_db()
+        return video
     work = Path(tempfile.mkdtemp(dir=stored.scratch_dir())) / "hls"
     hls_dir = f"{_video_dir(video)}/hls-{secrets.token_hex(4)}"
     started = time.monotonic()
@@ -400,6 +414,44 @@ def _transcode(video: Video, source: Path) -> Video:
         "video %s: %.0f s transcoded in %.1f s", video.pk, info.duration, time.monotonic() - started
     )
     return video
+
+
+def _claim(video: Video, duration: float) -> bool:
+    """Mark ``video`` as converting, unless a live transcode has it: the one ``UPDATE`` two
+    tasks for one video race on (a task queued again by ``requeue_stalled_transcodes`` while
+    the first was only slow), so only one converts."""
+    now = timezone.now()
+    alive = Q(status=Video.Status.TRANSCODING, updated_at__gte=now - STALLED_AFTER)
+    claimed = Video.objects.filter(~alive, pk=video.pk).update(
+        status=Video.Status.TRANSCODING, progress=0, duration=duration, updated_at=now
+    )
+    if claimed:
+        video.status, video.progress, video.duration = Video.Status.TRANSCODING, 0, duration
+    return bool(claimed)
+
+
+def requeue_stalled_transcodes(now: datetime | None = None) -> list[int]:
+    """Queue again the videos whose transcode was lost (see ``STALLED_AFTER``): nothing the
+    teacher was told is uploaded stays "processing" for good when the Huey consumer is killed
+    or Redis loses its queue. Their rows are touched, so each is queued once per period; a
+    transcode still alive but slow keeps the video (``_claim``). The ids queued."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stalled = list(
+            Video.objects.select_for_update(skip_locked=True)
+            .filter(
+                status__in=(Video.Status.QUEUED, Video.Status.TRANSCODING),
+                updated_at__lt=now - STALLED_AFTER,
+            )
+            .values_list("pk", flat=True)
+        )
+        if not stalled:
+            return []
+        Video.objects.filter(pk__in=stalled).update(status=Video.Status.QUEUED, updated_at=now)
+        for pk in stalled:
+            logger.warning("video %s: its transcode was lost; queued again", pk)
+            _queue_on_commit(pk)
+    return stalled
 
 
 def retry_transcode(video: Video) -> bool:

@@ -16,6 +16,12 @@ def transcode_video_task(video_id: int) -> None:
         services.transcode_video(video_id)
 
 
+@db_periodic_task(crontab(minute="*/5"))
+def requeue_stalled_transcodes_task() -> None:
+    """Every five minutes, queue again the transcodes a killed consumer or a lost queue dropped."""
+    services.requeue_stalled_transcodes()
+
+
 @db_periodic_task(crontab(minute="17", hour="3"))
 def cleanup_stale_uploads_task() -> None:
     """Every night, forget uploads abandoned for days (their part files fill the disk)."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from openclass.core import ffmpeg
 from openclass.media import services
@@ -200,3 +202,52 @@ def test_a_second_transcode_switches_to_a_new_set_and_deletes_the_old(
     assert video.hls_dir != first and video.poster_path.startswith(video.hls_dir)
     assert (media_root / video.hls_dir / "master.m3u8").is_file()
     assert not (media_root / first).exists()
+
+
+def _stalled(video: Video, status: str, minutes: float) -> None:
+    """As if ``video``'s row last moved ``minutes`` ago, in ``status``."""
+    then = timezone.now() - datetime.timedelta(minutes=minutes)
+    Video.objects.filter(pk=video.pk).update(status=status, updated_at=then)
+
+
+def test_a_lost_transcode_is_queued_again_and_done(
+    city, media_root: Path, sample_video: Path, huey_immediate, django_capture_on_commit_callbacks
+):
+    """The consumer killed mid-transcode (the row stays "converting") or Redis losing the queue
+    (it stays "waiting"): the periodic task queues it again, and the video becomes ready."""
+    owner = city.north.homeroom_a
+    converting = services.create_video_from_file(
+        sample_video, owner, "변환 중", transcode_now=False
+    )
+    waiting = services.create_video_from_file(sample_video, owner, "대기 중", transcode_now=False)
+    fresh = services.create_video_from_file(sample_video, owner, "방금 변환", transcode_now=False)
+    _stalled(converting, Video.Status.TRANSCODING, 11)
+    _stalled(waiting, Video.Status.QUEUED, 11)
+    _stalled(fresh, Video.Status.TRANSCODING, 1)  # alive: its transcode touched it a minute ago
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.requeue_stalled_transcodes()
+    assert sorted(queued) == sorted([converting.pk, waiting.pk])
+
+    for video in (converting, waiting):
+        video.refresh_from_db()
+        assert video.status == Video.Status.READY, video.error_detail
+    fresh.refresh_from_db()
+    assert fresh.status == Video.Status.TRANSCODING
+    assert services.requeue_stalled_transcodes() == []
+
+
+def test_a_second_task_for_a_video_being_converted_does_nothing(
+    city, media_root: Path, sample_video: Path
+):
+    """Two tasks for one video (one queued again while the first was only slow) race on one
+    UPDATE: the one that loses converts nothing."""
+    video = services.create_video_from_file(
+        sample_video, city.north.homeroom_a, "느린 변환", transcode_now=False
+    )
+    _stalled(video, Video.Status.TRANSCODING, 1)
+    assert services.transcode_video(video.pk).status == Video.Status.TRANSCODING
+    video.refresh_from_db()
+    assert video.hls_dir == "" and video.status == Video.Status.TRANSCODING
+    _stalled(video, Video.Status.READY, 0)
+    assert services.transcode_video(video.pk).status == Video.Status.READY
