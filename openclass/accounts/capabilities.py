@@ -140,6 +140,10 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         "record that a student left school (their account is deactivated, and pseudonymised "
         "after the retention), and follow the schedule of their school (the office: the city)",
     ),
+    "privacy.consent": (
+        frozenset({STUDENT, PARENT}),
+        "see and give or withdraw consents (a student from 14; a parent for their child under 14)",
+    ),
     "privacy.export_own": (
         frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
         "download their own data (내 정보 내려받기)",
@@ -168,6 +172,7 @@ PERSONAL: frozenset[str] = frozenset(
         "pay.view_own",
         "points.hold",
         "privacy.export_child",
+        "privacy.consent",
     }
 )
 

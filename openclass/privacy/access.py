@@ -45,6 +45,29 @@ def can_export_child(parent: User, child: User) -> bool:
     return scoping.children_of(parent).filter(pk=child.pk).exists() and under_fourteen(child)
 
 
+@object_rule("privacy.consent")
+def decides_consent_for(user: User, student: User) -> bool:
+    """Who gives or withdraws a student's consents: their parent while they are under 14
+    (법정대리인 동의, 개인정보 보호법 §22-2), the student themself from 14."""
+    if student.role != User.Role.STUDENT:
+        return False
+    if under_fourteen(student):
+        return scoping.children_of(user).filter(pk=student.pk).exists()
+    return user.pk == student.pk
+
+
+def consent_subjects(user: User) -> list[User]:
+    """The students whose consents ``user`` sees: themself (a student), their children (a
+    parent); whether they decide them is ``privacy.consent``'s rule."""
+    if user.role == User.Role.STUDENT:
+        return [user]
+    return list(
+        scoping.children_of(user)
+        .select_related("organisation__parent__parent")
+        .order_by("name", "pk")
+    )
+
+
 @object_rule("privacy.record_leaving")
 def can_record_leaving(admin: User, student: User) -> bool:
     """A student whose account the admin manages (their school's; the office: any)."""

@@ -159,3 +159,54 @@ class Departure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} left {self.left_on}"
+
+
+class Consent(models.Model):
+    """A consent given for a student for one purpose, to one version of its text (see
+    ``consents.PURPOSES``): by the student, or by their parent while they are under 14 (법정대리인
+    동의). Withdrawing stamps the row; giving again adds a row, so the history stays."""
+
+    class Purpose(models.TextChoices):
+        YOUTUBE = "youtube", _("Lessons from YouTube")
+        COMMUNITY_MEDIA = "community_media", _("Photos and videos in the community")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("for whom"),
+        on_delete=models.CASCADE,
+        related_name="consents",
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("given by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    version = models.CharField(_("version of the text"), max_length=20)
+    given_at = models.DateTimeField(_("given at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at", "-pk"]
+        indexes = [models.Index(fields=["person", "purpose", "withdrawn_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "purpose"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_standing_consent_per_purpose",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.purpose} {self.version}"

@@ -34,7 +34,8 @@ from django.utils.translation import gettext as _
 from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import LoginCard, Organisation, ParentLink, User
 
-from .models import AccessRecord, AccessSubject, ChainAnchor, Departure
+from .consents import PURPOSES
+from .models import AccessRecord, AccessSubject, ChainAnchor, Consent, Departure
 
 #: The advisory lock's key on PostgreSQL ("privacy" in ASCII, so it names itself in pg_locks).
 ADVISORY_LOCK_KEY = 0x70726976616379
@@ -293,3 +294,51 @@ def pseudonymise_due(today: datetime.date | None = None) -> int:
     for departure in due:
         pseudonymise(departure)
     return len(due)
+
+
+# --- Consents -------------------------------------------------------------------------------------
+
+
+def has_consent(student: User, purpose: str) -> bool:
+    """Whether a standing consent to the current text of ``purpose`` is on record for
+    ``student``: what the areas ask before showing what needs it (a YouTube lesson)."""
+    return Consent.objects.filter(
+        person=student,
+        purpose=purpose,
+        version=PURPOSES[purpose].version,
+        withdrawn_at__isnull=True,
+    ).exists()
+
+
+def _purpose(purpose: str) -> str:
+    if purpose not in PURPOSES:
+        raise ValidationError(_("Unknown purpose."))
+    return purpose
+
+
+def give_consent(giver: User, student: User, purpose: str) -> Consent:
+    """``giver`` consents for ``student`` (themself from 14, their child under 14) to the
+    current text of ``purpose``; a standing consent to an older text is replaced."""
+    require_capability(giver, "privacy.consent", student)
+    _purpose(purpose)
+    with transaction.atomic():
+        standing = Consent.objects.select_for_update().filter(
+            person=student, purpose=purpose, withdrawn_at__isnull=True
+        )
+        current = standing.filter(version=PURPOSES[purpose].version).first()
+        if current is not None:
+            return current
+        standing.update(withdrawn_at=timezone.now(), withdrawn_by=giver)
+        return Consent.objects.create(
+            person=student, given_by=giver, purpose=purpose, version=PURPOSES[purpose].version
+        )
+
+
+def withdraw_consent(giver: User, student: User, purpose: str) -> int:
+    """Withdraw the standing consent for ``purpose``; returns how many rows it stamped (0 when
+    none stood)."""
+    require_capability(giver, "privacy.consent", student)
+    _purpose(purpose)
+    return Consent.objects.filter(
+        person=student, purpose=purpose, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now(), withdrawn_by=giver)

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,8 +23,9 @@ from openclass.core.params import parse_id
 from openclass.core.views import perform
 
 from . import access, archive, services
+from .consents import PURPOSES
 from .forms import LeavingForm
-from .models import AccessRecord, AccessSubject, Departure
+from .models import AccessRecord, AccessSubject, Consent, Departure
 from .services import cancel_leaving, record_leaving, record_read
 
 PAGE_SIZE = 50
@@ -217,3 +218,56 @@ def leaving_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if perform(request, cancel_leaving, request.user, departure):
         messages.success(request, _("The leaving is cancelled and the account is active again."))
     return redirect("privacy:leavers")
+
+
+# --- Consents (동의 관리) ----------------------------------------------------------------------
+
+
+@login_required
+def consents(request: AuthenticatedRequest) -> HttpResponse:
+    """Each consent of the student (or of each child), its text and where it stands, with the
+    buttons for whoever decides it."""
+    require_capability(request.user, "privacy.consent")
+    people = []
+    for student in access.consent_subjects(request.user):
+        standing = {
+            c.purpose: c for c in Consent.objects.filter(person=student, withdrawn_at__isnull=True)
+        }
+        people.append(
+            {
+                "student": student,
+                "decides": has_capability(request.user, "privacy.consent", student),
+                "under_fourteen": access.under_fourteen(student),
+                "purposes": [
+                    {
+                        "purpose": purpose,
+                        "consent": standing.get(code),
+                        "current": code in standing and standing[code].version == purpose.version,
+                    }
+                    for code, purpose in PURPOSES.items()
+                ],
+            }
+        )
+    return render(request, "privacy/consents.html", {"people": people})
+
+
+@login_required
+@require_POST
+def consent_decide(request: AuthenticatedRequest) -> HttpResponse:
+    """Give or withdraw one consent (``student``, ``purpose``, ``action``: give or withdraw)."""
+    require_capability(request.user, "privacy.consent")
+    wanted = parse_id(request.POST.get("student", ""))
+    student = next((s for s in access.consent_subjects(request.user) if s.pk == wanted), None)
+    if student is None:
+        raise Http404
+    purpose = request.POST.get("purpose", "")
+    action = request.POST.get("action", "")
+    if action == "give":
+        if perform(request, services.give_consent, request.user, student, purpose):
+            messages.success(request, _("The consent is recorded."))
+    elif action == "withdraw":
+        if perform(request, services.withdraw_consent, request.user, student, purpose):
+            messages.success(request, _("The consent is withdrawn."))
+    else:
+        raise Http404
+    return redirect("privacy:consents")

@@ -23,6 +23,8 @@ from openclass.courses.models import Attendance, Lesson, LessonProgress, Rejecte
 from openclass.courses.services import courses as services
 from openclass.courses.services import video_length
 from openclass.courses.tests.fixtures import Courses
+from openclass.privacy.models import Consent
+from openclass.privacy.services import give_consent
 
 Reason = RejectedHeartbeat.Reason
 REVIEW_BEAT = {"seq": 1, "intervals": [[0, 2]], "position": 2, "speed": 1, "duration": 2}
@@ -78,6 +80,8 @@ def test_two_seconds_of_beats_do_not_complete_a_lesson_of_unknown_length(client,
         lesson=lesson,
         day=timezone.localdate(),
     )
+    # A YouTube video plays once consent is on record (a parent's, under 14: privacy).
+    give_consent(north.parent_a1, north.student_a1, Consent.Purpose.YOUTUBE)
     client.force_login(north.student_a1)
     page = client.get(reverse("courses:lesson", args=[courses.class_course.pk, lesson.pk]))
     # The page speaks Korean: "watching it cannot complete the lesson".

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.csp import update_csp
 from openclass.media import services as media
+from openclass.privacy.models import Consent
+from openclass.privacy.services import has_consent
 
 from .. import access, selectors
 from ..forms import youtube_id
@@ -50,6 +52,11 @@ def lesson(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpRespon
             playback_url = media.playback_url(lesson.video, request.user)
     elif lesson.kind == Lesson.Kind.VIDEO_URL:
         playback_url = lesson.url
+    # A YouTube video plays only for a student with consent on record (outside site: privacy).
+    youtube = lesson.kind == Lesson.Kind.YOUTUBE
+    needs_consent = (
+        youtube and viewer.is_student and not has_consent(request.user, Consent.Purpose.YOUTUBE)
+    )
     response = render(
         request,
         "courses/lesson.html",
@@ -59,13 +66,14 @@ def lesson(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpRespon
             "progress": my_progress,
             "preview": not viewer.is_student,
             "playback_url": playback_url,
-            "youtube_id": youtube_id(lesson.url) if lesson.kind == Lesson.Kind.YOUTUBE else None,
+            "youtube_id": youtube_id(lesson.url) if youtube and not needs_consent else None,
+            "needs_consent": needs_consent,
             "previous": ordered[index - 1] if index > 0 else None,
             "next": ordered[index + 1] if index + 1 < len(ordered) else None,
         },
     )
     # Only this page, and only for these lessons, lets in what lives elsewhere.
-    if lesson.kind == Lesson.Kind.YOUTUBE:
+    if youtube and not needs_consent:
         update_csp(
             response,
             {
