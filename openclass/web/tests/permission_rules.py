@@ -197,6 +197,17 @@ def _own_grades(user: User, scope: Scope | None = None) -> bool:
     return has_capability(user, "grades.view_own") or has_capability(user, "grades.view_children")
 
 
+# --- privacy -------------------------------------------------------------------------------------
+
+
+def _records_leaving(user: User, scope: Scope) -> bool:
+    """A student's leaving page: whoever sees the student and may record their leaving (an
+    empty form re-shows the page: nothing is recorded)."""
+    return _sees_student(user, scope) and has_capability(
+        user, "privacy.record_leaving", scope.student
+    )
+
+
 # --- media, live, operations ---------------------------------------------------------------------
 
 
@@ -511,6 +522,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     # notifications
     "notifications:list": Endpoint(_logged_in),
     "notifications:read": Endpoint(_logged_in, methods=POST),
+    # privacy
+    "privacy:access_log": Endpoint(_can("privacy.view_access_log")),
+    "privacy:my_data": Endpoint(_can("privacy.export_own")),
+    # Without a child named: one's own data, for everyone signed in.
+    "privacy:data_export": Endpoint(_can("privacy.export_own"), methods=POST),
+    "privacy:consents": Endpoint(_can("privacy.consent")),
+    # An empty form names no student of theirs: refused to everyone.
+    "privacy:consent_decide": Endpoint(_nobody, methods=POST),
+    "privacy:leavers": Endpoint(_can("privacy.record_leaving")),
+    "privacy:leaving": Endpoint(
+        _records_leaving, args=lambda s: {"pk": s.student.pk}, methods=BOTH
+    ),
+    # The world has no leaver: a 404 for everyone.
+    "privacy:leaving_cancel": Endpoint(_nobody, world_args=lambda w: {"pk": MISSING}, methods=POST),
 }
 
 
