@@ -291,6 +291,25 @@ def _load(setup: dict) -> tuple[list[Seat], Load]:
     return hosts, Load(walkers, watchers, takers)
 
 
+class LoopLag:
+    """How late this load generator's event loop wakes from a 50 ms sleep, sampled all along:
+    when it is behind (its CPU, TLS on the scaled profile, the machine's other work), every
+    figure it takes is late by as much, and so is every beat and request it sends."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []  # (when, how late)
+
+    async def run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.05)
+            now = time.perf_counter()
+            self.samples.append((now, now - before - 0.05))
+
+    def between(self, start: float, end: float) -> list[float]:
+        return [late for at, late in self.samples if start <= at <= end]
+
+
 async def _storm(server: Server, setup: dict, meter: Meter) -> dict:
     """Every load of the run, in this one event loop; returns the CPU used per stretch."""
     hosts, load = _load(setup)
@@ -327,6 +346,8 @@ async def _storm(server: Server, setup: dict, meter: Meter) -> dict:
         await asyncio.sleep(max(0.0, now + index * RAMP / len(load.takers) - time.perf_counter()))
         await start(server, taker, setup["quiz"]["lesson"], load.starts, load.attempt_pages)
 
+    lag = LoopLag()
+    lagging = asyncio.create_task(lag.run())
     meter.start()
     await asyncio.gather(*(start_at(i, t) for i, t in enumerate(load.takers)))
     await asyncio.sleep(max(0.0, begin - time.perf_counter()))
@@ -349,6 +370,7 @@ async def _storm(server: Server, setup: dict, meter: Meter) -> dict:
     arrivals = await paced(load.walkers, len(load.walkers) / WINDOW, walk)
     await submitting
     storm = meter.stop()
+    storm_lag = lag.between(begin, time.perf_counter())
     load.shed, load.most_waiting = arrivals.shed, arrivals.most_waiting
     for walker, result in zip(load.walkers, arrivals.results, strict=True):
         if result is None and not walker.took:
@@ -356,6 +378,7 @@ async def _storm(server: Server, setup: dict, meter: Meter) -> dict:
     meter.start()
     await asyncio.gather(*watching)
     tail = meter.stop()
+    lagging.cancel()
     # The class is over: every page closes (the watchers' pages closed as their beats ended).
     sockets = [s.socket for s in [*hosts, *(w.seat for w in load.walkers)] if s.socket]
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
@@ -366,6 +389,7 @@ async def _storm(server: Server, setup: dict, meter: Meter) -> dict:
         "teachers_in": teachers_in,
         "load": load,
         "usage": {"ramp": ramp, "storm": storm, "tail": tail},
+        "lag": {"ramp": lag.between(now, begin), "storm": storm_lag},
     }
 
 
@@ -417,6 +441,12 @@ def _report(result: dict, check_stored) -> bool:
         f"{len(beats) / (WINDOW + TAIL):,.0f} beats/s acknowledged, {len(beating):,} watchers",
     )
     print(f"    {'CPU, the storm':<30} {storm}")
+    print_percentiles(
+        "load generator's loop, late",
+        result["lag"]["storm"],
+        f"max {ms(max(result['lag']['storm'], default=math.nan))} (ramp p95 "
+        f"{ms(percentile(result['lag']['ramp'], 95))}): what its own figures may be late by",
+    )
     print(f"    {'CPU, the watchers’ tail':<30} {result['usage']['tail']}")
     errors = Counter(f"{w.failed}: {w.error[:60]}" for w in walkers if w.failed)
     errors.update(f"watcher: {w.error}" for w in load.watchers if w.error)
