@@ -1,7 +1,8 @@
 """What Janus reports, and what it means: its HTTP event handler posts joins, leaves and
 sessions gone (``handle_events``, from the event endpoint); a join counts only with the ticket
 that names its feed and token, every other join is kicked. Stays begin and end here, and every
-minute ``reconcile`` ends those Janus no longer knows of (a lost event, a restart).
+minute ``reconcile`` ends those Janus no longer knows of and begins those whose join was lost
+(a lost event, a restart).
 """
 
 from __future__ import annotations
@@ -122,10 +123,11 @@ def session_gone(janus_session: int, *, at: datetime.datetime) -> None:
 
 
 def reconcile(room: LiveRoom) -> int:
-    """End the stays of feeds Janus no longer has in ``room`` (an event lost on the way, a
-    Janus restart); returns how many ended. Run every minute for open rooms."""
-    open_stays = Stay.objects.filter(room=room, left_at__isnull=True)
-    if room.server is None or room.janus_room is None or not open_stays.exists():
+    """Make the stays agree with what Janus has in ``room``, for the events lost on the way (an
+    app restarted longer than Janus retries, a Janus restart): end the stays of feeds Janus no
+    longer has, and begin those of feeds it has whose join never arrived (``adopt``). Returns
+    how many stays ended. Run every minute for open rooms."""
+    if room.server is None or room.janus_room is None:
         return 0
     try:
         present = {p.feed_id for p in registry.client(room.server).participants(room.janus_room)}
@@ -135,10 +137,57 @@ def reconcile(room: LiveRoom) -> int:
         present = set()
     except JanusUnavailable:
         return 0
-    missing = open_stays.exclude(feed_id__in=present)
+    adopt(room, present)
+    missing = Stay.objects.filter(room=room, left_at__isnull=True).exclude(feed_id__in=present)
     count = missing.count()
     end_stays(missing, timezone.now())
     return count
+
+
+def adopt(room: LiveRoom, feeds: set[int]) -> int:
+    """Begin the stays of ``feeds`` Janus has in ``room`` whose join the app never heard: the
+    unused ticket naming each feed is the join, as of when it was issued (the page joins at
+    once with it), so no minute of a student who was there is lost. Janus let the feed in with a
+    token on the room's list, and only tickets put tokens there; a feed no ticket names is
+    kicked, as its join would have been. Returns how many stays began."""
+    known = set(Stay.objects.filter(room=room, feed_id__in=feeds).values_list("feed_id", flat=True))
+    begun = 0
+    for feed_id in sorted(feeds - known):
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update()
+                .select_related("participant")
+                .filter(room=room, feed_id=feed_id)
+                .first()
+            )
+            valid = (
+                ticket is not None
+                and ticket.used_at is None
+                and ticket.revoked_at is None
+                and ticket.participant.removed_at is None
+            )
+            if ticket is not None and valid:
+                ticket.used_at = ticket.issued_at
+                ticket.save(update_fields=["used_at"])
+                Stay.objects.create(
+                    participant=ticket.participant,
+                    room=room,
+                    feed_id=feed_id,
+                    joined_at=ticket.issued_at,
+                )
+                begun += 1
+        if valid:
+            logger.warning(
+                "Room %s: feed %s's join was lost; its stay begins now", room.pk, feed_id
+            )
+        else:
+            logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
+            with contextlib.suppress(JanusError, JanusUnavailable):
+                placement = placement_of(room)
+                registry.client(placement.server).kick(
+                    placement.janus_room, secret=placement.secret, feed_id=feed_id
+                )
+    return begun
 
 
 def handle_events(events: list[dict]) -> None:

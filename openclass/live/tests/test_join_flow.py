@@ -285,6 +285,43 @@ def test_stays_janus_has_forgotten_end_on_reconcile(use_janus, janus_sink, live_
     assert Stay.objects.get().left_at is not None
 
 
+def test_a_join_lost_on_its_way_begins_its_stay_on_reconcile(use_janus, janus_sink, live_class):
+    """The app was down longer than Janus retries its events: the student is in the room but
+    the app never heard. The next reconcile begins the stay from the ticket, as of its issue:
+    no minute of attendance is lost. A feed no ticket names is kicked."""
+    room = rooms.start_class(live_class.teacher, live_class.session)
+    grant = issue_ticket(live_class.student, room)
+    browser = join(grant)
+    janus_sink.wait_for(videoroom_event("joined", feed=grant.feed_id))  # and lost
+    assert not Stay.objects.exists()
+    room = LiveRoom.objects.get(pk=room.pk)
+    assert janus_events.reconcile(room) == 0
+    stay = Stay.objects.get()
+    ticket = Ticket.objects.get(feed_id=grant.feed_id)
+    assert stay.participant.user == live_class.student and stay.left_at is None
+    assert stay.joined_at == ticket.issued_at == ticket.used_at
+    assert janus_events.adopt(room, {grant.feed_id}) == 0  # once
+    # The join's event arriving late changes nothing.
+    janus_events.joined(
+        grant.room,
+        grant.feed_id,
+        token=grant.room_token,
+        display="",
+        janus_session=None,
+        at=timezone.now(),
+    )
+    assert Stay.objects.count() == 1
+    # A second camera on the ticket's token, its join lost too: no ticket names it, it is kicked.
+    second = JanusParticipant(grant.server, grant.token)
+    assert second.join(grant.room, grant.feed_id + 1, grant.room_token)["videoroom"] == "joined"
+    janus_sink.wait_for(videoroom_event("joined", feed=grant.feed_id + 1))
+    janus_events.reconcile(room)
+    janus = registry.client(room.server)
+    assert grant.feed_id + 1 not in [p.feed_id for p in janus.participants(grant.room)]
+    assert Stay.objects.count() == 1
+    browser.destroy()
+
+
 def test_breakout_rooms_move_the_media_and_call_everyone_back(use_janus, live_class):
     room = rooms.start_class(live_class.teacher, live_class.session)
     for user in (live_class.student, live_class.classmate):
