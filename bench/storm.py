@@ -447,7 +447,8 @@ def _report(result: dict, check_stored) -> bool:
         f"max {ms(max(result['lag']['storm'], default=math.nan))} (ramp p95 "
         f"{ms(percentile(result['lag']['ramp'], 95))}): what its own figures may be late by",
     )
-    print(f"    {'CPU, the watchers’ tail':<30} {result['usage']['tail']}")
+    tail: Usage = result["usage"]["tail"]
+    print(f"    {'CPU, the watchers’ tail':<30} {tail}   ({tail.elapsed:.1f} s)")
     errors = Counter(f"{w.failed}: {w.error[:60]}" for w in walkers if w.failed)
     errors.update(f"watcher: {w.error}" for w in load.watchers if w.error)
     errors.update(f"quiz submit: {kind}" for kind, n in submits.errors.items() for _ in range(n))
