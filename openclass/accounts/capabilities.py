@@ -74,7 +74,11 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     "course.learn": (frozenset({STUDENT}), "take courses: progress, attendance, resume"),
     "course.read_records": (STAFF, "read progress and attendance of the students they may see"),
     "course.join_self": (frozenset({STUDENT}), "join a published course open to self-enrolment"),
-    "attendance.confirm": (STAFF, "confirm and correct the attendance of a course they manage"),
+    "attendance.confirm": (
+        STAFF,
+        "confirm a course's attendance (its managers), and correct the mark of a student whose "
+        "records they read (their own students, also in someone else's course)",
+    ),
     "media.upload": (STAFF, "upload videos and build lessons from them"),
     "media.view_all": (frozenset({OFFICE_ADMIN}), "follow the processing of every video"),
     # assessments

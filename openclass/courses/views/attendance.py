@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, Organisation, User
@@ -69,11 +70,10 @@ def timeline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def session_delete(request: AuthenticatedRequest, pk: int, session_id: int) -> HttpResponse:
     course = managed_course_or_404(request, pk)
     session = get_object_or_404(course.sessions, pk=session_id)
-    if request.method != "POST":
-        raise Http404
     if perform(request, services.delete_session, request.user, session):
         messages.success(request, _("The session is removed from the timeline."))
     return redirect("courses:timeline", pk=course.pk)

@@ -50,13 +50,18 @@ from openclass.catalog.models import Topic
 from openclass.courses.models import Course, Lesson, Section, Session
 from openclass.courses.services import courses as course_services
 from openclass.courses.tests.fixtures import make_course
-from openclass.live.models import LiveRoom
+from openclass.live.models import LiveRoom, Recording
 from openclass.live.services import rooms
 from openclass.media.models import Video
 from openclass.operations.models import Application, Call, InstructorDocument, InstructorProfile
 from openclass.operations.services import workflow
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A 1×1 PNG: a question's picture.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 SCOPES = ("own", "class", "school", "city")
 
 
@@ -146,6 +151,7 @@ def _scope(
     document.document.save(f"{name}.pdf", ContentFile(PDF))
     quiz_lesson = lesson(Lesson.Kind.QUIZ, "퀴즈", 3)
     question = make_question(teacher, Question.Kind.ESSAY, "안전에 대해 쓰세요.", points=Decimal(2))
+    question.image.save(f"{name}.png", ContentFile(PNG))
     quiz = quizzes.quiz_for(quiz_lesson)
     quizzes.add_questions(quiz, teacher, [question.pk])
     item = quiz.items.get()
@@ -189,6 +195,10 @@ def _scope(
 
     rubric = create_essay_rubric(teacher)
     uploaded = Video.objects.create(uploaded_by=teacher, title=f"{name} 영상")
+    # The class was recorded; the recording waits for the teacher's decision.
+    Recording.objects.create(
+        room=room, started_by=teacher, status=Recording.Status.READY, video=uploaded
+    )
     application = workflow.submit_application(
         applicant or teacher,
         call,

@@ -146,8 +146,7 @@ def _edits_question(user: User, scope: Scope) -> bool:
 
 
 def _question_image(user: User, scope: Scope) -> bool:
-    # The world's questions have no image: a 404 for everyone (who may see it is checked first).
-    return False
+    return assessment_access.can_view_question(user, scope.question)
 
 
 def _owns_rubric(user: User, scope: Scope) -> bool:
@@ -476,9 +475,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "live:end": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}, methods=POST),
     "live:attendance": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}),
     "live:confirm": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}, methods=POST),
-    # No recording in the world: a 404 for everyone.
-    "live:recording_share": Endpoint(_nobody, args=lambda s: {"room_id": s.room.pk}, methods=POST),
-    "live:recording_delete": Endpoint(_nobody, args=lambda s: {"room_id": s.room.pk}, methods=POST),
+    "live:recording_share": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}, methods=POST),
+    "live:recording_delete": Endpoint(_hosts, args=lambda s: {"room_id": s.room.pk}, methods=POST),
     # Janus's own calls, with its secret: nobody else.
     "live:janus_events": Endpoint(_nobody, methods=POST),
     # operations
