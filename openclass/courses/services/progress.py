@@ -10,8 +10,10 @@ what could not have happened:
 - intervals past the end of the video;
 - more new credit than the wall-clock time since the previous accepted beat allows at the
   course's fastest allowed speed (10 % tolerance and a few seconds of burst, so network jitter
-  is no tampering). Time that earned nothing is not banked: a beat after a long pause may claim
-  no more than that pause allows, and the next beat only what passed since it;
+  is no tampering). Time that earned nothing is banked only up to half a minute: a beat after a
+  long pause may claim no more than that pause allows, and the next beats what passed since it
+  and that half minute — so honest beats held up together (a server that stalled for a few
+  seconds, a network hiccup) arrive in a bunch and are all credited;
 - replayed or out-of-order beats (each beat's sequence number must grow, across page loads);
 - in "no skipping" courses, intervals that start beyond the furthest point already watched;
 - a playback speed the course does not allow;
@@ -58,9 +60,14 @@ SKIP_TOLERANCE = 2.0
 # few seconds (a beat held up on the network arrives together with the next one).
 RATE_TOLERANCE = 1.10
 CREDIT_BURST = 3.0
+# Allowance a beat did not use is kept up to this much (seconds of video). Beats a stalled
+# server answers late are processed within milliseconds of each other: without a bank, every
+# one after the burst was refused as too fast and honest watching was lost (bench/storm, 399
+# watchers on the scaled profile). It bounds what idling can save up.
+CREDIT_BANK = 30.0
 # The wall-clock time since the previous accepted beat counts for at most this long: a player
 # that lost its connection may send up to ten minutes of queued watching at once, but an hour's
-# idling earns no hour of credit. Unused allowance is never carried to later beats.
+# idling earns no hour of credit. Unused allowance is carried to later beats up to CREDIT_BANK.
 CREDIT_WINDOW = 600.0
 SPEED_TOLERANCE = 0.01
 MAX_SEQ = 2**31 - 1
@@ -232,11 +239,11 @@ class Rules:
 class State:
     """What the server knows of one student's progress in one video lesson.
 
-    ``credit`` is what is left of the burst as of ``credit_at`` (negative: burst used up and
-    still owed). Each beat may gain the wall-clock time since the previous accepted beat at the
-    fastest allowed speed, plus what is left of the burst; allowance a beat did not use is
-    dropped, so idle time is never saved up as credit. When ``credit_at`` is None (state fresh
-    from the database) the whole burst is left.
+    ``credit`` is the allowance left as of ``credit_at``. Each beat may gain the wall-clock time
+    since the previous accepted beat at the fastest allowed speed, plus what is left; allowance a
+    beat did not use is kept up to ``CREDIT_BANK``, so idle time is saved up only that far. When
+    ``credit_at`` is None (state fresh from the database) the burst (``CREDIT_BURST``) is left,
+    not the bank: reconnecting earns nothing.
     """
 
     intervals: list[Interval] = dataclasses.field(default_factory=list)
@@ -324,12 +331,12 @@ def apply(state: State, beat: Beat, *, now: datetime.datetime, rules: Rules) -> 
     watched = length(merged)
     gained = watched - state.watched
     allowance = rules.allowance(_seconds_between(state.last_beat_at, now))
-    burst = CREDIT_BURST if state.credit_at is None else min(state.credit, CREDIT_BURST)
+    burst = CREDIT_BURST if state.credit_at is None else min(state.credit, CREDIT_BANK)
     if gained > allowance + burst:
         raise Refused(Reason.TOO_FAST)
-    # The burst is spent only by what the elapsed time did not cover, and refills at the rate
-    # allowance goes unused; the rest of the allowance is dropped, never banked.
-    burst = min(CREDIT_BURST, burst + allowance - gained)
+    # What the elapsed time did not cover is drawn from the bank, and allowance left unused goes
+    # into it, up to CREDIT_BANK; the rest is dropped.
+    burst = min(CREDIT_BANK, burst + allowance - gained)
     position = min(beat.position, duration)
     if rules.no_skip:
         position = min(position, furthest)

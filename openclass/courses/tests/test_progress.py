@@ -269,25 +269,39 @@ def test_an_idle_hour_earns_at_most_the_credit_window() -> None:
     assert after.watched == pytest.approx(30 + window)
 
 
-def test_idle_time_is_not_saved_up_as_credit() -> None:
-    """F-08 (g): thirteen idle minutes allow one beat what they allow, not a reserve that the
-    next beats, a second later, can draw on."""
+def test_idle_time_is_saved_up_only_as_far_as_the_bank() -> None:
+    """F-08 (g): thirteen idle minutes allow one beat what they allow, and a reserve of at most
+    half a minute that the next beats, a second later, can draw on."""
     rules = dataclasses.replace(RULES, no_skip=False)
     idle = state(last_beat_at=NOW - datetime.timedelta(minutes=13), duration=5000.0)
     first = apply(idle, beat(intervals=((30.0, 49.0),), position=49), rules)
     later = NOW + datetime.timedelta(seconds=1)
+    # One second at 1.5× (+10 %) and the bank: no more.
+    fair = 1.0 * 1.5 * progress.RATE_TOLERANCE + progress.CREDIT_BANK
     with pytest.raises(Refused) as refused:
-        apply(first, beat(5, ((49.0, 149.0),), 149), rules, now=later)
+        apply(first, beat(5, ((49.0, 49.0 + fair + 0.01),), 49 + fair), rules, now=later)
     assert refused.value.reason == Reason.TOO_FAST
-    # One second at 1.5× (+10 %) and what is left of the burst: no more.
-    fair = 1.0 * 1.5 * progress.RATE_TOLERANCE + progress.CREDIT_BURST
     after = apply(first, beat(5, ((49.0, 49.0 + fair - 0.01),), 49 + fair), rules, now=later)
     assert after.watched == pytest.approx(49.0 + fair - 0.01)
 
 
+def test_beats_held_up_together_are_all_credited() -> None:
+    """A server that stalled answers five honest one-second beats in the same few milliseconds
+    (bench/storm): all five are credited from the time that passed before them."""
+    current = state(credit=progress.CREDIT_BURST, credit_at=NOW, last_beat_at=NOW)
+    current = dataclasses.replace(current, duration=5000.0)
+    stalled = NOW + datetime.timedelta(seconds=5)
+    for seq in range(4, 9):
+        start = current.furthest
+        at = stalled + datetime.timedelta(milliseconds=seq)
+        current = apply(current, beat(seq, ((start, start + 1.0),), start + 1.0), now=at)
+    assert current.last_seq == 8
+
+
 def test_beats_claiming_more_than_the_elapsed_time_are_credited_only_that() -> None:
-    """F-08 (g): watching slower than the fastest speed leaves allowance unused; it is dropped,
-    so after ten minutes of beats a claim beyond the last second's allowance is refused."""
+    """F-08 (g): watching slower than the fastest speed leaves allowance unused; it is kept only
+    up to the bank, so after ten minutes of beats a claim beyond the last second's allowance and
+    the bank is refused."""
     current, now = state(intervals=[], furthest=0.0, position=0.0, last_beat_at=NOW), NOW
     current = dataclasses.replace(current, duration=5000.0)
     for seq in range(4, 64):
@@ -299,7 +313,7 @@ def test_beats_claiming_more_than_the_elapsed_time_are_credited_only_that() -> N
     with pytest.raises(Refused) as refused:
         apply(current, beat(64, ((600.0, 700.0),), 700.0), now=now)
     assert refused.value.reason == Reason.TOO_FAST
-    fair = 1.0 * 1.5 * progress.RATE_TOLERANCE + progress.CREDIT_BURST
+    fair = 1.0 * 1.5 * progress.RATE_TOLERANCE + progress.CREDIT_BANK
     after = apply(current, beat(64, ((600.0, 600.0 + fair),), 600.0 + fair), now=now)
     assert after.watched == pytest.approx(600.0 + fair)
 

@@ -298,8 +298,14 @@ function track(root, media) {
             if (unacked.size) channel.send(resendAll());
           },
           answer(message) {
-            // A refused beat is not sent again; an acknowledged one is kept until it is stored.
-            if (message.type === "refused") unacked.delete(message.beat);
+            // An acknowledged beat is kept until it is stored. A refused one is not sent again,
+            // except what was refused as too fast (beats a stalled server answered late, in a
+            // bunch): that goes out again with the next beat, credited as time allows.
+            if (message.type === "refused") {
+              const refused = unacked.get(message.beat);
+              unacked.delete(message.beat);
+              if (message.reason === "too_fast" && refused) fresh = union(refused.concat(fresh));
+            }
             forgetStored(message.saved);
             if (message.type === "refused" && message.reason === "replayed") {
               // Another tab moved the sequence on: nothing was wrong with what was played.
