@@ -22,14 +22,17 @@ demo-data: setup
 # Every test, on SQLite and then on a throw-away PostgreSQL cluster. The tests without a browser
 # run on every core (pytest-xdist); the browser tests, which need the machine, one at a time.
 # Last, the scaled profile (PostgreSQL, Redis, two uvicorn workers, two Janus servers behind
-# nginx with deploy/nginx.conf) end to end through nginx: web/tests/test_scaled_profile.py.
+# nginx with deploy/nginx.conf) end to end through nginx, and the faults it must survive
+# (web/tests/test_scaled_profile.py, test_faults.py), all in a private network namespace so a
+# live class's media flows between chromium and Janus (openclass/live/tests/netns.py).
+SCALED := $(PY) -m openclass.live.tests.netns scripts/with_postgres.sh $(PY) -m pytest -m scaled
 PARALLEL := -n auto -m "not browser and not scaled"
 
 test: setup-test
 	$(PY) -m pytest $(PARALLEL)
 	$(PY) -m pytest -m "browser and not scaled"
 	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
-	scripts/with_postgres.sh $(PY) -m pytest -m scaled
+	$(SCALED)
 
 test-sqlite: setup-test
 	$(PY) -m pytest $(PARALLEL)
@@ -39,7 +42,7 @@ test-postgres: setup-test
 	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
 
 test-scaled: setup-test
-	scripts/with_postgres.sh $(PY) -m pytest -m scaled
+	$(SCALED)
 
 bench:
 	@scripts/setup.sh --bench

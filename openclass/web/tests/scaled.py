@@ -23,6 +23,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -73,6 +74,24 @@ def render_nginx(
         if count == 0:
             raise AssertionError(f"deploy/nginx.conf no longer has {pattern!r}")
     return rendered
+
+
+@contextlib.contextmanager
+def fresh_database(cluster_url: str) -> Iterator[str]:
+    """A database of its own on the cluster of ``cluster_url`` (each stack seeds its own city);
+    dropped on the way out. Its address."""
+    import psycopg
+
+    address = urllib.parse.urlsplit(cluster_url)
+    name = f"scaled_{secrets.token_hex(4)}"
+    admin = address._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield address._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _main_config(folder: Path, site: Path) -> str:
@@ -364,8 +383,9 @@ def scaled_stack(folder: Path) -> Iterator[ScaledStack]:
     database_url = os.environ.get("OPENCLASS_DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         raise RuntimeError("the scaled profile runs under scripts/with_postgres.sh")
-    stack = ScaledStack(folder, database_url).start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
+    with fresh_database(database_url) as own_database:
+        stack = ScaledStack(folder, own_database).start()
+        try:
+            yield stack
+        finally:
+            stack.stop()

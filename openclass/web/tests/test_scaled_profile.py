@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, expect
 from websockets.sync.client import connect
 
 from openclass.core.tests.browser import log_in
@@ -26,6 +27,7 @@ from openclass.core.tests.live_server import (
     STUDENT,
     TEACHER,
 )
+from openclass.live.tests.test_classroom_browser import wait_for_remote_video
 
 from .scaled import (
     ScaledStack,
@@ -37,6 +39,18 @@ from .scaled import (
 )
 
 pytestmark = pytest.mark.scaled
+
+
+def chromium_taking_the_certificate(chromium) -> Browser:
+    """chromium told to take the stack's self-signed certificate everywhere (the service
+    worker's script too, which ``ignore_https_errors`` does not cover)."""
+    return chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"],
+    )
+
+
 TIMEOUT = 15
 
 
@@ -185,13 +199,7 @@ def test_a_teacher_starts_a_live_class_on_one_of_two_janus_servers(stack: Scaled
 def test_a_student_watches_in_chromium_through_nginx(stack: ScaledStack, chromium) -> None:
     """The page as a browser gets it through nginx: static files, the HLS video (sent by nginx
     after the app's check), the progress WebSocket over TLS; what was watched is stored."""
-    # The stack's certificate is self-signed: chromium is told to take it everywhere (the
-    # service worker's script too, which ignore_https_errors does not cover).
-    browser = chromium.browser_type.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"],
-    )
+    browser = chromium_taking_the_certificate(chromium)
     context = browser.new_context(
         base_url=stack.url, ignore_https_errors=True, locale="ko-KR", timezone_id="Asia/Seoul"
     )
@@ -215,5 +223,61 @@ def test_a_student_watches_in_chromium_through_nginx(stack: ScaledStack, chromiu
         page.wait_for_function(f"() => Number({bar}.value) >= 10")  # as stored
     finally:
         context.close()
+        browser.close()
+    assert errors == []
+
+
+def test_a_live_class_in_chromium_through_nginx(stack: ScaledStack, chromium) -> None:
+    """A teacher and two students in chromium with fake cameras: the pages through nginx, the
+    signalling to Janus through nginx's /janus (or the second Janus at its own address), the
+    media over the namespace's veth pair; each receives the other two's video."""
+    if not os.environ.get("OPENCLASS_TEST_NETNS"):
+        pytest.fail(
+            "real media needs a network namespace: make test runs this pass under "
+            "`python -m openclass.live.tests.netns` (root and iproute2)"
+        )
+    session_id = stack.shell(
+        "import datetime\n"
+        "from django.utils import timezone\n"
+        "from openclass.courses.models import Course, Session\n"
+        "now = timezone.localtime()\n"
+        "session = Session.objects.create(course=Course.objects.get(), kind=Session.Kind.LIVE, "
+        "title='함께하는 실시간 수업', day=now.date(), starts_at=datetime.time(0, 0), "
+        "ends_at=datetime.time(23, 59))\n"
+        "print(session.pk)"
+    )
+    classroom = f"/live/sessions/{session_id}/"
+    browser = chromium_taking_the_certificate(chromium)
+    errors: list[str] = []
+    try:
+        pages = {}
+        for person in (TEACHER, STUDENT, OTHER_STUDENT):
+            context = browser.new_context(
+                base_url=stack.url,
+                ignore_https_errors=True,
+                locale="ko-KR",
+                timezone_id="Asia/Seoul",
+            )
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            page.on(
+                "console",
+                lambda m, who=person.username: (
+                    errors.append(f"{who}: {m.text}") if m.type == "error" else None
+                ),
+            )
+            log_in(page, person)
+            page.goto(classroom)
+            pages[person.username] = page
+        teacher = pages[TEACHER.username]
+        teacher.get_by_role("button", name=re.compile("수업 시작")).click()
+        for person in (STUDENT, OTHER_STUDENT):
+            page = pages[person.username]
+            join = page.get_by_role("button", name=re.compile("수업 참여"))
+            expect(join).to_be_enabled()
+            join.click()
+        for page in pages.values():
+            wait_for_remote_video(page, 2, timeout=60)
+    finally:
         browser.close()
     assert errors == []
