@@ -586,11 +586,18 @@ def _hand_in_and_watch(live_server, chromium, homework: Homework, settings, tmp_
     north, lesson = homework.north, homework.lesson.pk
     errors: list[str] = []
 
-    def page_for(user, options: dict, **extra):
-        context = chromium.new_context(base_url=live_server.url, locale="ko-KR", **options, **extra)
+    # Everyone signs in before any page is open: signing in writes the user's row, which the
+    # live server's thread may be reading for an open page (the in-memory SQLite database locks
+    # whole tables between connections: "database table is locked").
+    cookies = {}
+    for user in (north.homeroom_a, north.student_a1):
         client = Client()
         client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        cookies[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def page_for(user, options: dict, **extra):
+        context = chromium.new_context(base_url=live_server.url, locale="ko-KR", **options, **extra)
+        cookie = cookies[user.pk]
         context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
         )
