@@ -25,13 +25,14 @@ class ProgressPage:
 
     def open(self) -> dict:
         """Connect, and resend what is kept; the server's state as it answered the open."""
-        self.socket = connect(
+        connection = connect(
             self.url.replace("http", "ws", 1) + "/ws/progress/",
             origin=self.url,
             additional_headers={"Cookie": self.cookie},
             open_timeout=TIMEOUT,
             **({"ssl": self.tls} if self.tls else {}),
         )
+        self.socket = connection.__enter__()  # closed by close(), or dropped with the server
         state = self.ask({"type": "open", "lesson": self.lesson})
         self.seq = max(self.seq, state["seq"])
         if self.kept:
