@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -211,18 +211,23 @@ def confirm(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     return redirect("live:attendance", room.pk)
 
 
-def _recording_of(room_id: int) -> Recording:
-    return get_object_or_404(
+def _recording_of(request: AuthenticatedRequest, room_id: int) -> Recording:
+    """The class's recording, for someone who may enter the class (others get a 404: they do
+    not learn that it was recorded); whether they may act on it is the service's question."""
+    recording = get_object_or_404(
         Recording.objects.select_related("room__session__course", "video", "lesson"),
         room_id=room_id,
     )
+    if not has_capability(request.user, "live.join", recording.room.session):
+        raise Http404
+    return recording
 
 
 @login_required
 @require_POST
 def share_recording(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     """The teacher shares the class's recording with the course."""
-    if perform(request, recordings.share_recording, request.user, _recording_of(room_id)):
+    if perform(request, recordings.share_recording, request.user, _recording_of(request, room_id)):
         messages.success(
             request,
             _(
@@ -237,7 +242,7 @@ def share_recording(request: AuthenticatedRequest, room_id: int) -> HttpResponse
 @require_POST
 def delete_recording(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     """The teacher deletes the class's recording."""
-    if perform(request, recordings.delete_recording, request.user, _recording_of(room_id)):
+    if perform(request, recordings.delete_recording, request.user, _recording_of(request, room_id)):
         messages.success(request, _("The recording is deleted."))
     return redirect("live:attendance", room_id)
 

@@ -53,7 +53,9 @@ def recorded(live_class, tmp_path, settings) -> Recording:
 def test_sharing_makes_a_lesson_assigned_to_who_missed_the_class(client, recorded, live_class):
     url = reverse("live:recording_share", args=[recorded.room_id])
     client.force_login(live_class.student)
-    assert client.post(url).status_code == 403
+    assert client.post(url).status_code == 403  # in the class, not its teacher
+    client.force_login(live_class.outsider)
+    assert client.post(url).status_code == 404  # not even told the class was recorded
     assert selectors.to_watch(live_class.classmate) == []
     client.force_login(live_class.teacher)
     client.post(url)
