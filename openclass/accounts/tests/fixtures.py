@@ -111,6 +111,36 @@ def make_city() -> City:
     )
 
 
+#: The people the "as every role" tests ask as (``nobody`` is not signed in), by what they are
+#: to north's class A: its student, her parent, its homeroom teacher, the other class's subject
+#: teacher, the school's admin, the office's admin and the outside instructor.
+ROLES = (
+    "nobody",
+    "student",
+    "parent",
+    "homeroom_teacher",
+    "subject_teacher",
+    "school_admin",
+    "office_admin",
+    "instructor",
+)
+
+
+def person_of(city: City, role: str) -> User | None:
+    """The city's person for one of ``ROLES`` (None for nobody)."""
+    north = city.north
+    return {
+        "nobody": None,
+        "student": north.student_a1,
+        "parent": north.parent_a1,
+        "homeroom_teacher": north.homeroom_a,
+        "subject_teacher": north.subject_teacher,
+        "school_admin": north.admin,
+        "office_admin": city.office_admin,
+        "instructor": city.instructor,
+    }[role]
+
+
 T = TypeVar("T")
 
 

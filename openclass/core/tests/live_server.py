@@ -125,6 +125,27 @@ _PROBE = (
 )
 
 
+def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    """``manage.py ARGS`` of a server started for a test, in its environment (its settings and
+    database); what it printed, or RuntimeError with its errors."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def last_line(printed: str) -> str:
+    lines = printed.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
 class LiveServer:
     """uvicorn serving ``openclass.asgi:serve`` from a private var/ directory.
 
@@ -161,16 +182,11 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def _manage(self, *args: str) -> None:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        manage(self.env, *args)
+
+    def shell(self, code: str) -> str:
+        """Run ``code`` in the server's Django (its database); the last line it printed."""
+        return last_line(manage(self.env, "shell", "-c", code))
 
     def prepare(self) -> None:
         self._manage("collectstatic", "--noinput", "-v", "0")

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from openclass.accounts.tests.fixtures import City
+from openclass.accounts.tests.fixtures import ROLES, City, person_of
 
 #: In a path: a small id, the largest the converter takes, and what it must refuse.
 PATH_VALUES = ("1", "999999999999999999", "²", "99999999999999999999")
@@ -61,36 +61,10 @@ def _paths(template: str) -> list[str]:
     return ["/" + re.sub(r"<[^>]+>", value, template) for value in PATH_VALUES]
 
 
-def _people(city: City) -> dict[str, object]:
-    north = city.north
-    return {
-        "nobody": None,
-        "student": north.student_a1,
-        "parent": north.parent_a1,
-        "homeroom_teacher": north.homeroom_a,
-        "subject_teacher": north.subject_teacher,
-        "school_admin": north.admin,
-        "office_admin": city.office_admin,
-        "instructor": city.instructor,
-    }
-
-
-@pytest.mark.parametrize(
-    "who",
-    [
-        "nobody",
-        "student",
-        "parent",
-        "homeroom_teacher",
-        "subject_teacher",
-        "school_admin",
-        "office_admin",
-        "instructor",
-    ],
-)
+@pytest.mark.parametrize("who", ROLES)
 def test_no_page_answers_odd_input_with_a_server_error(city: City, who: str) -> None:
     client = Client(raise_request_exception=False)
-    person = _people(city)[who]
+    person = person_of(city, who)
     if person is not None:
         client.force_login(person)
     failures = []

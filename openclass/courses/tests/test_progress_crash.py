@@ -10,32 +10,17 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from openclass.core.tests.live_server import ROOT, STUDENT, LiveServer
+from openclass.core.tests.live_server import STUDENT, LiveServer
 
 from .progress_client import ProgressPage
 
 TIMEOUT = 10
-
-
-def _shell(server: LiveServer, code: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout.strip().splitlines()[-1]
 
 
 SESSION = f"""
@@ -70,7 +55,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 def test_beats_acknowledged_but_not_written_survive_a_killed_server(server: LiveServer) -> None:
-    session, lesson = _shell(server, SESSION).split()
+    session, lesson = server.shell(SESSION).split()
     page = ProgressPage(server.url, f"sessionid={session}", int(lesson))
     assert page.open()["saved"] == 0
     for second in range(6):
@@ -84,7 +69,7 @@ def test_beats_acknowledged_but_not_written_survive_a_killed_server(server: Live
     server.process.send_signal(signal.SIGKILL)
     server.process.wait(timeout=TIMEOUT)
     page.socket = None
-    lost = json.loads(_shell(server, STORED.format(lesson=lesson)))
+    lost = json.loads(server.shell(STORED.format(lesson=lesson)))
     assert lost["seq"] < max(kept_before), "the server wrote the kept beats after all"
 
     server.start()
@@ -94,7 +79,7 @@ def test_beats_acknowledged_but_not_written_survive_a_killed_server(server: Live
     page.socket.close()  # the last connection closes: its state is written
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
-        stored = json.loads(_shell(server, STORED.format(lesson=lesson)))
+        stored = json.loads(server.shell(STORED.format(lesson=lesson)))
         if stored["watched"] >= 6:
             break
         time.sleep(0.2)

@@ -70,25 +70,37 @@ def joined(
             and ticket.participant.removed_at is None
         )
         if ticket is not None and valid:
-            ticket.used_at = at
-            ticket.save(update_fields=["used_at"])
-            Stay.objects.create(
-                participant=ticket.participant,
-                room=room,
-                feed_id=feed_id,
-                janus_session=janus_session,
-                joined_at=at,
-            )
+            _begin_stay(ticket, feed_id, janus_session, at)
         else:
             RejectedJoin.objects.create(room=room, feed_id=feed_id, display=display[:200])
     if not valid:
-        logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
-        with contextlib.suppress(JanusError, JanusUnavailable):
-            placement = placement_of(room)
-            registry.client(placement.server).kick(
-                placement.janus_room, secret=placement.secret, feed_id=feed_id
-            )
+        _kick(room, feed_id)
     return valid
+
+
+def _begin_stay(
+    ticket: Ticket, feed_id: int, janus_session: int | None, at: datetime.datetime
+) -> None:
+    """Spend ``ticket`` on its feed's join at ``at``: the holder's stay in its room begins."""
+    ticket.used_at = at
+    ticket.save(update_fields=["used_at"])
+    Stay.objects.create(
+        participant=ticket.participant,
+        room_id=ticket.room_id,
+        feed_id=feed_id,
+        janus_session=janus_session,
+        joined_at=at,
+    )
+
+
+def _kick(room: LiveRoom, feed_id: int) -> None:
+    """A feed no ticket names leaves the room (logged)."""
+    logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
+    with contextlib.suppress(JanusError, JanusUnavailable):
+        placement = placement_of(room)
+        registry.client(placement.server).kick(
+            placement.janus_room, secret=placement.secret, feed_id=feed_id
+        )
 
 
 def end_stays(stays: QuerySet[Stay], at: datetime.datetime) -> None:
@@ -167,26 +179,14 @@ def adopt(room: LiveRoom, feeds: set[int]) -> int:
                 and ticket.participant.removed_at is None
             )
             if ticket is not None and valid:
-                ticket.used_at = ticket.issued_at
-                ticket.save(update_fields=["used_at"])
-                Stay.objects.create(
-                    participant=ticket.participant,
-                    room=room,
-                    feed_id=feed_id,
-                    joined_at=ticket.issued_at,
-                )
+                _begin_stay(ticket, feed_id, None, ticket.issued_at)
                 begun += 1
         if valid:
             logger.warning(
                 "Room %s: feed %s's join was lost; its stay begins now", room.pk, feed_id
             )
         else:
-            logger.warning("Kicking feed %s from room %s: no ticket", feed_id, room.pk)
-            with contextlib.suppress(JanusError, JanusUnavailable):
-                placement = placement_of(room)
-                registry.client(placement.server).kick(
-                    placement.janus_room, secret=placement.secret, feed_id=feed_id
-                )
+            _kick(room, feed_id)
     return begun
 
 

@@ -30,11 +30,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
 
 from openclass.core import redis_process
 from openclass.core.server import free_port, stop_process, uvicorn_command
-from openclass.core.tests.live_server import PASSWORD
+from openclass.core.tests.live_server import PASSWORD, last_line, manage
 from openclass.live.process import JanusConfig, LocalJanus
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -140,22 +141,11 @@ class ScaledStack:
     _stack: ExitStack = field(default_factory=ExitStack)
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-        return result.stdout
+        return manage(self.env, *args)
 
     def shell(self, code: str) -> str:
         """Run ``code`` in the platform's Django (its database); the last line it printed."""
-        lines = self.manage("shell", "-c", code).strip().splitlines()
-        return lines[-1] if lines else ""
+        return last_line(self.manage("shell", "-c", code))
 
     def start(self) -> ScaledStack:
         try:
@@ -389,3 +379,14 @@ def scaled_stack(folder: Path) -> Iterator[ScaledStack]:
             yield stack
         finally:
             stack.stop()
+
+
+def running(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[ScaledStack]:
+    """A test module's stack (``yield from`` in its module-scoped fixture): skipped outside the
+    scaled pass, which runs on PostgreSQL (``make test-scaled``); nginx must be there."""
+    if not os.environ.get("OPENCLASS_DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the scaled profile runs on PostgreSQL: `make test-scaled`")
+    if not nginx_available():
+        pytest.fail("nginx is missing: `scripts/setup.sh --test` installs Debian's nginx")
+    with scaled_stack(Path(tmp_path_factory.mktemp(name))) as stack:
+        yield stack

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,8 +32,7 @@ from .scaled import (
     ScaledStack,
     form_headers,
     insecure,
-    nginx_available,
-    scaled_stack,
+    running,
     session_cookie,
     signed_in,
 )
@@ -99,12 +97,7 @@ def seed_faults() -> None:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
-    if not os.environ.get("OPENCLASS_DATABASE_URL", "").startswith("postgres"):
-        pytest.skip("the scaled profile runs on PostgreSQL: `make test-scaled`")
-    if not nginx_available():
-        pytest.fail("nginx is missing: `scripts/setup.sh --test` installs Debian's nginx")
-    with scaled_stack(Path(tmp_path_factory.mktemp("faults"))) as running:
-        yield running
+    yield from running(tmp_path_factory, "faults")
 
 
 @pytest.fixture(scope="module")

@@ -27,19 +27,12 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from openclass.accounts.tests.fixtures import ROLES, person_of
+
 from .fixtures import SCOPES, World
 from .permission_rules import ENDPOINTS, MISSING, Endpoint
 
-ACTORS = (
-    "nobody",
-    "student",
-    "parent",
-    "homeroom_teacher",
-    "subject_teacher",
-    "school_admin",
-    "office_admin",
-    "instructor",
-)
+ACTORS = ROLES
 #: Not pages of the platform: Django's admin (its own permission system, staff only), the
 #: language switch, and signing out.
 SKIPPED_NAMESPACES = ("admin",)
@@ -68,17 +61,7 @@ def url_names() -> set[str]:
 
 
 def actor(world: World, who: str):
-    north = world.city.north
-    return {
-        "nobody": None,
-        "student": north.student_a1,
-        "parent": north.parent_a1,
-        "homeroom_teacher": north.homeroom_a,
-        "subject_teacher": north.subject_teacher,
-        "school_admin": north.admin,
-        "office_admin": world.city.office_admin,
-        "instructor": world.city.instructor,
-    }[who]
+    return person_of(world.city, who)
 
 
 def _missing(args: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -33,8 +32,7 @@ from .scaled import (
     ScaledStack,
     browser_session,
     insecure,
-    nginx_available,
-    scaled_stack,
+    running,
     signed_in,
 )
 
@@ -56,12 +54,7 @@ TIMEOUT = 15
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
-    if not os.environ.get("OPENCLASS_DATABASE_URL", "").startswith("postgres"):
-        pytest.skip("the scaled profile runs on PostgreSQL: `make test-scaled`")
-    if not nginx_available():
-        pytest.fail("nginx is missing: `scripts/setup.sh --test` installs Debian's nginx")
-    with scaled_stack(Path(tmp_path_factory.mktemp("scaled"))) as running:
-        yield running
+    yield from running(tmp_path_factory, "scaled")
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
