@@ -89,15 +89,12 @@ def access_log(request: AuthenticatedRequest) -> HttpResponse:
         }
         for entry in entries
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "privacy/access_log.html",
         {
             "page": page_obj,
             "rows": rows,
-            "query": query.urlencode(),
             "student": student,
             "actor": actor,
             "what": what,
