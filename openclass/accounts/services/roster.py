@@ -416,6 +416,16 @@ def _parse_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _number_in_range(row: RowPlan, text: str, top: int, refusal: str) -> int | None:
+    """The number in a cell if it is from 1 to ``top``; otherwise None, and ``refusal`` (with
+    the row's line and ``top``) among the row's errors."""
+    number = _parse_number(text)
+    if number is None or not 1 <= number <= top:
+        row.errors.append(refusal % {"row": row.line, "max": top})
+        return None
+    return number
+
+
 def _check_fields(row: RowPlan, top_grade: int) -> None:
     """Errors a row has on its own, before looking at the other rows or the database."""
     line = row.line
@@ -426,30 +436,24 @@ def _check_fields(row: RowPlan, top_grade: int) -> None:
             _("Row %(row)d: the name is longer than %(max)d characters.")
             % {"row": line, "max": NAME_MAX_LENGTH}
         )
-    grade = _parse_number(row.grade_text)
-    if grade is None or not 1 <= grade <= top_grade:
-        row.errors.append(
-            _("Row %(row)d: the grade must be a number from 1 to %(max)d.")
-            % {"row": line, "max": top_grade}
-        )
-    else:
-        row.grade = grade
-    klass = _parse_number(row.klass_text)
-    if klass is None or not 1 <= klass <= CLASS_MAX:
-        row.errors.append(
-            _("Row %(row)d: the class must be a number from 1 to %(max)d.")
-            % {"row": line, "max": CLASS_MAX}
-        )
-    else:
-        row.klass = klass
-    number = _parse_number(row.number_text)
-    if number is None or not 1 <= number <= NUMBER_MAX:
-        row.errors.append(
-            _("Row %(row)d: the student number must be a number from 1 to %(max)d.")
-            % {"row": line, "max": NUMBER_MAX}
-        )
-    else:
-        row.number = number
+    row.grade = _number_in_range(
+        row,
+        row.grade_text,
+        top_grade,
+        _("Row %(row)d: the grade must be a number from 1 to %(max)d."),
+    )
+    row.klass = _number_in_range(
+        row,
+        row.klass_text,
+        CLASS_MAX,
+        _("Row %(row)d: the class must be a number from 1 to %(max)d."),
+    )
+    row.number = _number_in_range(
+        row,
+        row.number_text,
+        NUMBER_MAX,
+        _("Row %(row)d: the student number must be a number from 1 to %(max)d."),
+    )
     if row.phone_text:
         phone = normalise_phone(row.phone_text)
         if phone is None:
