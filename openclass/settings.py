@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "openclass.notifications",
     "openclass.operations",
     "openclass.privacy",
+    "openclass.hub",
+    "openclass.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -77,6 +79,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "axes",
     "csp",
+    "oauth2_provider",
+    # Only for the API docs page's Swagger UI files, served from our static files (no CDN).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -456,3 +461,31 @@ LIVE_RECORDINGS_DIR = Path(env("LIVE_RECORDINGS_DIR", str(VAR_DIR / "recordings"
 # --- Backups (openclass.core.backup; the operator guide's "Backups") -------------------------
 # Where `manage.py backup` makes its directories when not told otherwise; copy them off-site.
 BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
+
+
+# --- The login hub (openclass.hub): OpenID Connect provider and outside sign-in ---------------
+# openclass is the city's OpenID Connect provider (django-oauth-toolkit): the office registers
+# the sites (hub.Site) on its own pages. docs/decisions/0014-login-hub.md.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "hub.Site"
+OAUTH2_PROVIDER: dict = {
+    "OIDC_ENABLED": True,
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(env("OIDC_ACCESS_TOKEN_SECONDS", "3600")),
+    "ID_TOKEN_EXPIRE_SECONDS": int(env("OIDC_ID_TOKEN_SECONDS", "3600")),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(env("OIDC_REFRESH_TOKEN_DAYS", "30")) * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "SCOPES": {
+        "openid": _("Know who you are on openclass"),
+        "profile": _("Your name and role"),
+        "school": _("Your school, grade and class"),
+        "roster": _("Read the rosters you may see"),
+    },
+    "DEFAULT_SCOPES": ["openid"],
+}
+
+
+# --- The Open API (openclass.api) ------------------------------------------------------------
+# Requests a token or client may make per minute before 429 (Redis when configured, the local
+# cache otherwise). docs/api.md.
+API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "600"))

@@ -14,6 +14,8 @@ urlpatterns = [
     path("operations/", include("openclass.operations.urls")),
     path("notifications/", include("openclass.notifications.urls")),
     path("privacy/", include("openclass.privacy.urls")),
+    path("", include("openclass.hub.urls")),
+    path("api/", include("openclass.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -23,10 +23,12 @@ LAYERS: dict[str, int] = {
     "notifications": 2,
     "privacy": 2,
     "courses": 3,
+    "hub": 3,
     "assessments": 4,
     "live": 4,
     "operations": 5,
-    "web": 6,
+    "api": 6,
+    "web": 7,
 }
 
 #: What one area may import of another: its public modules, never its views, forms, consumers

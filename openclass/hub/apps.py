@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HubConfig(AppConfig):
+    """The login hub: openclass as the city's OpenID Connect provider (the sites it logs people
+    into), openclass logging in through an outside provider, and the log of authentication."""
+
+    name = "openclass.hub"
+    label = "hub"
+    verbose_name = _("Login hub")

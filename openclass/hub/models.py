@@ -1,0 +1,131 @@
+"""The login hub's records: the sites registered to log in through openclass, the keys that sign
+their ID tokens, and the log of authentication (tokens issued, failed sign-ins, API reads)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractApplication
+
+
+class Site(AbstractApplication):
+    """A site of the city (an OpenID Connect relying party) that logs its users in through
+    openclass, and may call the Open API: django-oauth-toolkit's application, with what the
+    office decides about it. ``skip_authorization`` is "trusted": no consent screen, and students
+    under 14 may use it (the office vouches for it, as their school does for its tools)."""
+
+    class Subject(models.TextChoices):
+        PUBLIC = "public", _("The same identifier at every site")
+        PAIRWISE = "pairwise", _("An identifier of this site's own")
+
+    description = models.TextField(_("description"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="hub/logos/", blank=True)
+    home_url = models.URLField(_("site address"), blank=True)
+    #: Space-separated scopes the site may ask for (``openid profile school roster`` …).
+    allowed_scopes = models.CharField(_("scopes"), max_length=255, default="openid profile")
+    subject_type = models.CharField(
+        _("user identifier"), max_length=10, choices=Subject.choices, default=Subject.PAIRWISE
+    )
+    backchannel_logout_uri = models.URLField(_("back-channel logout address"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    #: With one, the site may also use client credentials, acting as this account within
+    #: ``allowed_scopes`` (site-to-site sync, no person logged in).
+    service_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("service account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_sites",
+    )
+    secret_rotated_at = models.DateTimeField(_("secret last changed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["name"]
+
+    @property
+    def trusted(self) -> bool:
+        return self.skip_authorization
+
+    def scope_set(self) -> set[str]:
+        return set(self.allowed_scopes.split())
+
+
+class SigningKey(models.Model):
+    """An RSA key that signs ID tokens. The newest unretired key signs; a retired key is still
+    published in the JWKS until every token it signed has expired, then deleted."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_pem = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class AuthEvent(models.Model):
+    """One authentication event: who, through which site or token, what, when and from where.
+    Never a password, token or secret: only what names them (a site, a token's name)."""
+
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        TOKEN_ISSUED = "token_issued", _("Token issued")
+        TOKEN_REFRESHED = "token_refreshed", _("Token refreshed")
+        TOKEN_REVOKED = "token_revoked", _("Token revoked")
+        TOKEN_REFUSED = "token_refused", _("Token request refused")
+        API_AUTH_FAILED = "api_auth_failed", _("API authentication failed")
+        API_READ = "api_read", _("API read of people or records")
+        CONSENT_GIVEN = "consent_given", _("Consent given to a site")
+        SITE_REFUSED = "site_refused", _("Site refused")
+        OUTSIDE_UNMATCHED = "outside_unmatched", _("Outside sign-in matched no account")
+        LOGOUT = "logout", _("Signed out of the sites")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    site = models.ForeignKey(
+        Site,
+        verbose_name=_("site"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    #: What was asked for or read: scopes, an API path, a personal token's name, a user name
+    #: typed at a failed sign-in.
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("authentication event")
+        verbose_name_plural = _("authentication events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["kind", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
