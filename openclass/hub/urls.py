@@ -1,7 +1,6 @@
 """The login hub's addresses. The OpenID Connect endpoints keep django-oauth-toolkit's names
-(``oauth2_provider:authorize`` …) under ``/o/``; discovery is at the site's root, as the issuer is."""
-
-from django.urls import path
+(``oauth2_provider:authorize`` …) under ``/o/``; discovery is at the site's root, as the
+issuer is."""
 
 app_name = "hub"
 
