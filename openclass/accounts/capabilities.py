@@ -156,6 +156,19 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({PARENT}),
         "download the data of their child under 14 (privacy.access decides who is under 14)",
     ),
+    # the login hub and the Open API
+    "hub.manage_sites": (
+        frozenset({OFFICE_ADMIN}),
+        "register the sites that log in through openclass, change their secrets, disable them",
+    ),
+    "hub.view_auth_log": (
+        frozenset({OFFICE_ADMIN}),
+        "search the authentication log (tokens issued, failed sign-ins, API reads)",
+    ),
+    "api.personal_tokens": (
+        frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "create, name, scope and revoke their own personal access tokens for the Open API",
+    ),
 }
 
 #: Capabilities that say who someone is (a learner, a parent, a teacher of classes, an instructor
