@@ -482,6 +482,23 @@ OAUTH2_PROVIDER: dict = {
         "roster": _("Read the rosters you may see"),
     },
     "DEFAULT_SCOPES": ["openid"],
+    # RFC 9700 (OAuth 2.0 Security BCP), all of it: no implicit or password grants, PKCE S256
+    # only, tokens never in a URL, `iss` in the authorization response, tokens stored hashed,
+    # a refresh token used twice revokes its family; and `check --deploy` fails on a lapse.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Sites registered in production redirect to https only; a development machine's own test
+    # sites live on http://127.0.0.1.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
 }
 
 
