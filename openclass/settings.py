@@ -502,6 +502,53 @@ OAUTH2_PROVIDER: dict = {
 }
 
 
+# --- Outside sign-in (openclass.hub.outside): an outside OpenID Connect provider ----------------
+# People may also sign in through the city's own SSO (mozilla-django-oidc): off unless the client
+# id, its secret and the provider (its issuer, whose discovery document names the endpoints, or
+# the endpoints themselves) are set. The endpoints are read from discovery on first use, never at
+# start-up. A login is matched to one existing active account by a claim; nobody is created.
+OUTSIDE_OIDC_ISSUER = env("OUTSIDE_OIDC_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OUTSIDE_OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OUTSIDE_OIDC_CLIENT_SECRET")
+# Each overrides what discovery says (all four, and no issuer: no discovery at all).
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OUTSIDE_OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OUTSIDE_OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OUTSIDE_OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OUTSIDE_OIDC_JWKS_ENDPOINT")
+_outside_endpoints = (
+    OIDC_OP_AUTHORIZATION_ENDPOINT,
+    OIDC_OP_TOKEN_ENDPOINT,
+    OIDC_OP_USER_ENDPOINT,
+    OIDC_OP_JWKS_ENDPOINT,
+)
+OUTSIDE_OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET and (OUTSIDE_OIDC_ISSUER or all(_outside_endpoints))
+)
+if not OUTSIDE_OIDC_ENABLED and (
+    OUTSIDE_OIDC_ISSUER or OIDC_RP_CLIENT_ID or OIDC_RP_CLIENT_SECRET or any(_outside_endpoints)
+):
+    raise ImproperlyConfigured(
+        "Outside sign-in needs OPENCLASS_OUTSIDE_OIDC_CLIENT_ID, _CLIENT_SECRET and either "
+        "_ISSUER or all four endpoints (README, operator guide)."
+    )
+# The button on the login page: "<name>(으)로 로그인".
+OUTSIDE_OIDC_NAME = env("OUTSIDE_OIDC_NAME", "통합로그인")
+# The provider's claim that names the person, and the account field it must equal.
+OUTSIDE_OIDC_MATCH_CLAIM = env("OUTSIDE_OIDC_MATCH_CLAIM", "preferred_username")
+OUTSIDE_OIDC_MATCH_FIELD = env("OUTSIDE_OIDC_MATCH_FIELD", "username")
+if OUTSIDE_OIDC_MATCH_FIELD not in {"username", "email"}:
+    raise ImproperlyConfigured("OPENCLASS_OUTSIDE_OIDC_MATCH_FIELD is username or email.")
+OIDC_RP_SCOPES = env("OUTSIDE_OIDC_SCOPES", "openid profile")
+OIDC_RP_SIGN_ALGO = env("OUTSIDE_OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "hub:outside_callback"
+OIDC_TIMEOUT = 10
+if OUTSIDE_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("openclass.hub.outside.OutsideBackend")
+
+
 # --- The Open API (openclass.api) ------------------------------------------------------------
 # Requests a token or client may make per minute before 429 (Redis when configured, the local
 # cache otherwise). docs/api.md.
