@@ -66,6 +66,8 @@ class Organisation(models.Model):
         _("number"), null=True, blank=True, help_text=_("Grade or class number: 3 for 3학년.")
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    #: For the Open API's ``updated_since`` (sync): when the row last changed.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -162,6 +164,8 @@ class User(AbstractUser):
         default=False,
         help_text=_("Skip the home page and continue the lesson in progress (바로 로딩)."),
     )
+    #: For the Open API's ``updated_since`` (sync): when the row last changed.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects: ClassVar[UserManager[Self]] = UserManager()
     REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
