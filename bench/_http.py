@@ -49,7 +49,10 @@ class RawHTTP:
         self.busy = asyncio.Lock()  # one request at a time on the connection
         self.location = ""  # the Location header of the last redirect
 
-    async def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        """(status, body); ``headers`` are sent besides the cookies (an Authorization)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(
                 self.host, self.port, ssl=self.tls
@@ -58,6 +61,8 @@ class RawHTTP:
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
         if self.cookies:
             head += f"Cookie: {'; '.join(f'{k}={v}' for k, v in self.cookies.items())}\r\n"
+        for name, value in (headers or {}).items():
+            head += f"{name}: {value}\r\n"
         if form:
             head += self.origin + (
                 "Content-Type: application/x-www-form-urlencoded\r\n"
