@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import Organisation
+from openclass.core.stamps import Stamped
 
 if TYPE_CHECKING:
     from .services.reports import Cell
@@ -29,7 +30,7 @@ def default_speeds() -> list[float]:
     return list(DEFAULT_SPEEDS)
 
 
-class Course(models.Model):
+class Course(Stamped):
     class Scope(models.TextChoices):
         OFFICE = "office", _("Office-provided")
         SCHOOL = "school", _("School")
@@ -148,7 +149,6 @@ class Course(models.Model):
         related_name="copies",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("course")
@@ -185,7 +185,7 @@ class Section(models.Model):
         return self.title
 
 
-class Lesson(models.Model):
+class Lesson(Stamped):
     class Kind(models.TextChoices):
         VIDEO = "video", _("Uploaded video")
         YOUTUBE = "youtube", _("YouTube video")
@@ -261,7 +261,7 @@ class Lesson(models.Model):
             raise ValidationError({"document": _("Choose the PDF file.")})
 
 
-class Enrolment(models.Model):
+class Enrolment(Stamped):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
@@ -291,7 +291,7 @@ class Enrolment(models.Model):
         return f"{self.student} → {self.course}"
 
 
-class LessonProgress(models.Model):
+class LessonProgress(Stamped):
     """What one student has watched or opened of one lesson.
 
     ``intervals`` is the sorted, disjoint union of watched [start, end] seconds; ``watched`` is its
@@ -360,7 +360,7 @@ class RejectedHeartbeat(models.Model):
         return f"{self.student} · {self.lesson}: {self.get_reason_display()}"
 
 
-class Session(models.Model):
+class Session(Stamped):
     """One dated entry of a course's timeline (F-13): a recorded lesson to study on a day, or a
     live class at a time. Live sessions get their room with the live-class feature."""
 
@@ -404,7 +404,7 @@ class Session(models.Model):
             raise ValidationError({"ends_at": _("The class must end after it starts.")})
 
 
-class Attendance(models.Model):
+class Attendance(Stamped):
     class Status(models.TextChoices):
         PENDING = "pending", _("In progress")
         PRESENT = "present", _("Present")
@@ -422,7 +422,6 @@ class Attendance(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     minutes = models.PositiveIntegerField(_("minutes present"), default=0)
     corrected = models.BooleanField(_("corrected by a teacher"), default=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("attendance")

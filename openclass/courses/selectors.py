@@ -238,3 +238,31 @@ def completed_student_ids(course_id: int) -> list[int]:
             "student_id", flat=True
         )
     )
+
+
+# --- What the Open API lists (``api.resources.courses``, ``api.resources.live``) -------------
+
+
+def lessons_of(course: Course) -> QuerySet[Lesson]:
+    """The lessons of ``course`` as a queryset (to filter and page), with their sections."""
+    return Lesson.objects.filter(section__course=course).select_related("section")
+
+
+def enrolments_of_student(student: User) -> QuerySet[Enrolment]:
+    """A student's own enrolments, with their courses."""
+    return Enrolment.objects.filter(student=student).select_related("course")
+
+
+def progress_in(course: Course, enrolments: QuerySet[Enrolment]) -> QuerySet[LessonProgress]:
+    """The lesson progress in ``course`` of the students of ``enrolments`` (the caller narrows
+    them first, with ``access.enrolments_visible_to``)."""
+    return LessonProgress.objects.filter(
+        lesson__section__course=course, student__in=enrolments.values("student")
+    ).select_related("lesson")
+
+
+def live_sessions_of(courses: QuerySet[Course]) -> QuerySet[Session]:
+    """The live classes on the timelines of ``courses`` (the caller's visible courses)."""
+    return Session.objects.filter(kind=Session.Kind.LIVE, course__in=courses).select_related(
+        "course"
+    )

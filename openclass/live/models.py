@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.stamps import Stamped
+
 
 class JanusServer(models.Model):
     """One Janus server of ``OPENCLASS_JANUS_URLS``, with what the registry last saw of it."""
@@ -38,7 +40,7 @@ class JanusServer(models.Model):
         return self.api_url
 
 
-class LiveRoom(models.Model):
+class LiveRoom(Stamped):
     """The room of one live session. A breakout room (모둠 활동방) is a room with a parent: its own
     Janus room on the same server, for part of the class."""
 

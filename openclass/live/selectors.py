@@ -8,11 +8,13 @@ commands), never the app's models' tables through their own queries.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from openclass.accounts.models import User
 from openclass.courses import access
+from openclass.courses import selectors as courses
 from openclass.courses.models import Course, Session
 
 from .models import LiveRoom, Recording
@@ -77,3 +79,17 @@ def to_watch(student: User) -> list[Recording]:
             student=student, completed_at__isnull=False
         ).exists()
     ]
+
+
+def live_schedule(visible: QuerySet[Course]) -> QuerySet[Session]:
+    """The live sessions of ``visible`` (the caller's visible courses), each with its main
+    room's ``room_status`` (None before the room is made: not started) and ``changed_at``, the
+    later of the session's and its room's last change (what a sync by ``updated_since`` asks:
+    a class that starts or ends changes its session's row in the schedule)."""
+    main = LiveRoom.objects.filter(session=OuterRef("pk"), parent=None)
+    return courses.live_sessions_of(visible).annotate(
+        room_status=Subquery(main.values("status")[:1]),
+        changed_at=Greatest(
+            "updated_at", Coalesce(Subquery(main.values("updated_at")[:1]), "updated_at")
+        ),
+    )

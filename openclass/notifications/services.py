@@ -45,7 +45,8 @@ def list_own(user: User) -> QuerySet[Notification]:
 
 def mark_seen(user: User, url: str) -> int:
     """Opening the page a notification points to reads it."""
-    return list_unread(user).filter(url=url).update(read_at=timezone.now())
+    now = timezone.now()
+    return list_unread(user).filter(url=url).update(read_at=now, updated_at=now)
 
 
 def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
@@ -54,4 +55,5 @@ def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     rows = list_unread(user)
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
-    return rows.update(read_at=timezone.now())
+    now = timezone.now()
+    return rows.update(read_at=now, updated_at=now)

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.stamps import Stamped
+
 from .bank import POINTS
 
 
@@ -167,7 +169,7 @@ class AssignmentFile(models.Model):
         return self.name
 
 
-class Submission(models.Model):
+class Submission(Stamped):
     """A student's work on an assignment: one row per student, with every version kept
     (``versions``); the teacher grades the latest. ``is_published`` shows it to classmates."""
 

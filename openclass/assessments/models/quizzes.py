@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.stamps import Stamped
+
 from .bank import POINTS, Question
 
 if TYPE_CHECKING:
@@ -122,7 +124,7 @@ class QuizQuestion(models.Model):
         return self.points if self.points is not None else self.question.points
 
 
-class Attempt(models.Model):
+class Attempt(Stamped):
     """One go at a quiz. ``layout`` fixes what this attempt shows, in order:
     ``[{"question": id, "points": "1.00", "choices": [id, …]}, …]``, so shuffling and random
     picks stay the same across reloads. ``deadline`` is when answers stop counting."""

@@ -775,7 +775,7 @@ def set_published(
     rows = Submission.objects.filter(assignment=assignment, pk__in=ids)
     if rows.count() != len(ids):
         raise ValidationError(_("The list changed meanwhile. Reload the page and try again."))
-    return rows.update(is_published=published)
+    return rows.update(is_published=published, updated_at=timezone.now())
 
 
 def published_for(viewer: User, assignment: Assignment) -> list[Submission]:

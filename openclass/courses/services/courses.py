@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,6 +95,12 @@ def next_position(queryset: QuerySet) -> int:
     return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
 
 
+def _stamps(model: type[Model]) -> list[str]:
+    """``updated_at`` when ``model`` has one (a lesson: ``core.stamps``): ``bulk_update`` sets
+    only the fields it is given."""
+    return [f.name for f in model._meta.concrete_fields if f.name == "updated_at"]
+
+
 @transaction.atomic
 def reorder(items: QuerySet, ordered_ids: Sequence[int]) -> None:
     """Give ``items`` the order of ``ordered_ids``; the ids must be exactly the items' ids, so a
@@ -102,9 +108,13 @@ def reorder(items: QuerySet, ordered_ids: Sequence[int]) -> None:
     by_id = {item.pk: item for item in items.select_for_update()}
     if sorted(by_id) != sorted(ordered_ids) or len(set(ordered_ids)) != len(ordered_ids):
         raise ValidationError(_("The list changed meanwhile. Reload the page and try again."))
+    stamped = _stamps(items.model)
+    now = timezone.now()
     for position, pk in enumerate(ordered_ids, start=1):
         by_id[pk].position = position
-    items.model.objects.bulk_update(by_id.values(), ["position"])
+        for name in stamped:
+            setattr(by_id[pk], name, now)
+    items.model.objects.bulk_update(by_id.values(), ["position", *stamped])
 
 
 def move_in_order(items: QuerySet, item_id: str, direction: str) -> None:
@@ -370,7 +380,7 @@ def update_course_completion(student: User, course: Course, now: datetime.dateti
     complete = done == required and done > 0
     if complete:
         Enrolment.objects.filter(course=course, student=student, completed_at__isnull=True).update(
-            completed_at=now
+            completed_at=now, updated_at=now
         )
     return complete
 

@@ -16,6 +16,7 @@ import subprocess
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.utils import timezone
 
 from ..models import Lesson
 from .progress import MAX_DURATION
@@ -80,5 +81,5 @@ def measure(lesson_id: int) -> float | None:
         return None
     updated = Lesson.objects.filter(
         pk=lesson.pk, kind=Lesson.Kind.VIDEO_URL, url=lesson.url, duration__isnull=True
-    ).update(duration=seconds)
+    ).update(duration=seconds, updated_at=timezone.now())
     return seconds if updated else None

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.stamps import Stamped
 from openclass.courses.models import Course
 
 
@@ -41,7 +42,7 @@ class Call(models.Model):
         return self.title
 
 
-class Application(models.Model):
+class Application(Stamped):
     """Steps b–j for one course a school or class asks for. ``state`` changes only through
     ``operations.workflow``, which writes an ``ApplicationEvent`` for each change."""
 

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openclass.core.stamps import Stamped
+
 from .pool import InstructorProfile
 
 
@@ -137,7 +139,7 @@ class PayMonth(models.Model):
         return f"{self.month:%Y-%m}"
 
 
-class PayLine(models.Model):
+class PayLine(Stamped):
     class Kind(models.TextChoices):
         SESSION = "session", _("Session")
         ADJUSTMENT = "adjustment", _("Adjustment")

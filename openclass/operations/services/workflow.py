@@ -420,7 +420,7 @@ def _take(
                 {"recording": _("Decide what happens to the recordings before closing.")}
             )
         moved = Application.objects.filter(pk=locked.pk, state=locked.state).update(
-            state=step.target, state_changed_at=now, **fields
+            state=step.target, state_changed_at=now, updated_at=now, **fields
         )
         if not moved:  # pragma: no cover - the lock makes this unreachable; kept as the rule
             raise IllegalTransition(_("Someone else changed the application just now."))
@@ -495,8 +495,9 @@ def _create_course(actor: User, application: Application) -> Course:
 def complete_application(application: Application, actor: User) -> bool:
     """Step g is done: every session of the course is confirmed (``pay.confirm_session`` calls
     this with the one who confirmed the last). Returns whether this call moved it."""
+    now = timezone.now()
     moved = Application.objects.filter(pk=application.pk, state=State.OPENED).update(
-        state=State.COMPLETED, state_changed_at=timezone.now()
+        state=State.COMPLETED, state_changed_at=now, updated_at=now
     )
     if moved:
         application.state = State.COMPLETED
