@@ -9,3 +9,6 @@ class HubConfig(AppConfig):
     name = "openclass.hub"
     label = "hub"
     verbose_name = _("Login hub")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the failed sign-in receiver)

@@ -2,11 +2,24 @@
 (``oauth2_provider:authorize`` …) under ``/o/``; discovery is at the site's root, as the
 issuer is."""
 
+from django.urls import path
+
+from .views import audit, sites
+
 app_name = "hub"
 
 urlpatterns: list = [
     # provider (openclass.hub.views.provider)
     # the office's pages: registered sites (views.sites) and the authentication log (views.audit)
+    path("hub/sites/", sites.sites, name="sites"),
+    path("hub/sites/register/", sites.site_register, name="site_register"),
+    path("hub/sites/<id:pk>/", sites.site, name="site"),
+    path("hub/sites/<id:pk>/edit/", sites.site_edit, name="site_edit"),
+    path("hub/sites/<id:pk>/secret/", sites.site_rotate, name="site_rotate"),
+    path("hub/sites/<id:pk>/disable/", sites.site_disable, name="site_disable"),
+    path("hub/sites/<id:pk>/enable/", sites.site_enable, name="site_enable"),
+    path("hub/sites/<id:pk>/logo/", sites.site_logo, name="site_logo"),
+    path("hub/auth-log/", audit.auth_log, name="auth_log"),
     # outside sign-in (views.outside)
     # the demo relying site (views.demo_site)
 ]

@@ -18,6 +18,7 @@ from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.assessments import access as assessment_access
 from openclass.courses import access as course_access
+from openclass.hub.models import Site
 from openclass.live import access as live_access
 from openclass.media import access as media_access
 from openclass.operations import access as operations_access
@@ -205,6 +206,22 @@ def _records_leaving(user: User, scope: Scope) -> bool:
     return _sees_student(user, scope) and has_capability(
         user, "privacy.record_leaving", scope.student
     )
+
+
+# --- hub -----------------------------------------------------------------------------------------
+
+
+def _site(world: World) -> dict[str, Any]:
+    """A site the office registered (made in the test's transaction on first use)."""
+    site, _ = Site.objects.get_or_create(
+        name="matrix site",
+        defaults={
+            "redirect_uris": "https://site.example.org/callback",
+            "client_type": Site.CLIENT_CONFIDENTIAL,
+            "authorization_grant_type": Site.GRANT_AUTHORIZATION_CODE,
+        },
+    )
+    return {"pk": site.pk}
 
 
 # --- media, live, operations ---------------------------------------------------------------------
@@ -520,6 +537,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     # notifications
     "notifications:list": Endpoint(_logged_in),
     "notifications:read": Endpoint(_logged_in, methods=POST),
+    # hub: the office's pages of registered sites and the authentication log. An empty POST
+    # is a form with errors (registering, changing) or does what it says (a new secret,
+    # disabling, enabling the world's site): the gate comes first.
+    "hub:sites": Endpoint(_can("hub.manage_sites")),
+    "hub:site_register": Endpoint(_can("hub.manage_sites"), methods=BOTH),
+    "hub:site": Endpoint(_can("hub.manage_sites"), world_args=_site),
+    "hub:site_edit": Endpoint(_can("hub.manage_sites"), world_args=_site, methods=BOTH),
+    "hub:site_rotate": Endpoint(_can("hub.manage_sites"), world_args=_site, methods=BOTH),
+    "hub:site_disable": Endpoint(_can("hub.manage_sites"), world_args=_site, methods=BOTH),
+    "hub:site_enable": Endpoint(_can("hub.manage_sites"), world_args=_site, methods=POST),
+    # Any signed-in person may load a logo (the consent page shows it); the world's site has
+    # none: a 404 for everyone.
+    "hub:site_logo": Endpoint(_nobody, world_args=_site),
+    "hub:auth_log": Endpoint(_can("hub.view_auth_log")),
     # privacy
     "privacy:access_log": Endpoint(_can("privacy.view_access_log")),
     "privacy:my_data": Endpoint(_can("privacy.export_own")),
