@@ -51,12 +51,24 @@ class AuthFailed(Exception):
 
 
 def _oauth_caller(request: HttpRequest) -> Caller:
+    from oauth2_provider.models import AccessToken
     from oauth2_provider.oauth2_backends import get_oauthlib_core
 
     valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
     token = getattr(oauth_request, "access_token", None)
     if not valid or token is None:
-        raise AuthFailed("unknown, expired or revoked token")
+        # Name the token's site and person in the log, when the token exists at all.
+        raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        known = (
+            AccessToken.objects.select_related("application")
+            .filter(token_checksum=digest(raw))
+            .first()
+        )
+        if known is None:
+            raise AuthFailed("unknown or revoked token")
+        site = known.application
+        reason = "site disabled" if site is not None and not site.is_active else "expired token"
+        raise AuthFailed(reason, user=known.user, site=site)
     site = token.application
     if site is None or not site.is_active:
         raise AuthFailed("site disabled", user=token.user, site=site)
@@ -73,6 +85,7 @@ def _oauth_caller(request: HttpRequest) -> Caller:
         token_id=token.pk,
         token_name=site.name,
         scopes=scopes,
+        ref=token.token_checksum[:16],
     )
 
 
@@ -96,6 +109,7 @@ def _personal_caller(raw: str) -> Caller:
         token_id=token.pk,
         token_name=token.name,
         scopes=token.scope_set() & frozenset(API_SCOPES),
+        ref=token.digest[:16],
     )
 
 
@@ -124,9 +138,9 @@ def client_rate() -> int:
 
 
 def check_rate(caller: Caller) -> None:
-    waits = [_count(f"token:{caller.key}", settings.API_RATE_PER_MINUTE)]
+    waits = [_count(f"token:{caller.key}:{caller.ref}", settings.API_RATE_PER_MINUTE)]
     if caller.site is not None:
-        waits.append(_count(f"site:{caller.site.pk}", client_rate()))
+        waits.append(_count(f"site:{caller.site.pk}:{caller.site.client_id[:16]}", client_rate()))
     wait = max((w for w in waits if w is not None), default=None)
     if wait is not None:
         raise ApiError(

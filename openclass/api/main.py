@@ -19,10 +19,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
+from ninja.operation import Operation
 
 from . import idempotency, resources
 from .auth import BearerAuth
-from .framework import ApiError, problem_response, with_etag
+from .framework import PROBLEM_TYPE, ApiError, problem_response, with_etag
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +50,39 @@ class OpenclassApi(NinjaAPI):
         )
         return finish(request, response)
 
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        return operation.view_func.__name__
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's document, with the problems every operation may answer."""
         schema = super().get_openapi_schema(*args, **kwargs)
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {"content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for methods in schema.get("paths", {}).values():
+            for method, operation in methods.items():
+                responses = operation.setdefault("responses", {})
+                for status, description in PROBLEMS.items():
+                    responses.setdefault(str(status), {"description": description, **problem})
+                if method == "get":
+                    responses.setdefault("304", {"description": "Not modified (If-None-Match)."})
         return schema
 
 
 def finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return with_etag(request, idempotency.finish(request, response))
 
+
+#: The problems any operation may answer, in the OpenAPI document.
+PROBLEMS = {
+    400: "Bad request (a cursor or header this API did not give).",
+    401: "No token, or one unknown, expired or revoked (WWW-Authenticate: Bearer).",
+    403: "The token lacks the scope, or the person may not do this.",
+    404: "No such record, or not one the person may see.",
+    409: "The request conflicts with the record's state.",
+    422: "What was sent is not valid (see errors), or an Idempotency-Key reused.",
+    429: "Too many requests (Retry-After).",
+}
 
 PROBLEM_SCHEMA = {
     "title": "Problem",

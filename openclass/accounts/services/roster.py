@@ -778,7 +778,7 @@ def _update_student(row: RowPlan, klass: Organisation) -> None:
     student.organisation = klass
     student.number = row.number
     student.is_active = True
-    student.save(update_fields=["name", "organisation", "number", "is_active"])
+    student.save(update_fields=["name", "organisation", "number", "is_active", "updated_at"])
 
 
 def _link_parents(rows: list[RowPlan]) -> int:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from openclass.accounts import scoping
 
-from ..framework import caller_of, require_scope
+from ..framework import ApiRequest, caller_of, require_scope
 
 router = Router(tags=["me"])
 
@@ -31,7 +30,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The person the token acts for")
-def me(request: HttpRequest) -> dict:
+def me(request: ApiRequest) -> dict:
     """The token's person, their organisation and school, and the token's scopes."""
     caller = require_scope(request, "profile")
     user = caller_of(request).user
