@@ -479,7 +479,9 @@ def profile_step(step: str, count: int, secret: str) -> None:
     import io
     import pstats
 
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from oauth2_provider.models import get_application_model
 
     from openclass.accounts.models import User
@@ -489,6 +491,7 @@ def profile_step(step: str, count: int, secret: str) -> None:
     profiler = cProfile.Profile()
     site = RelyingSite(secret, scope)
     took: list[float] = []
+    queries: list[str] = []
     # One client each (a client's first request loads the middleware: WhiteNoise lists the
     # static files), the browser's cookies cleared for each student.
     client, backend = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
@@ -512,12 +515,14 @@ def profile_step(step: str, count: int, secret: str) -> None:
             if name != step:
                 return call(*args, **kwargs)
             started = time.perf_counter()
-            profiler.enable()
-            try:
-                return call(*args, **kwargs)
-            finally:
-                profiler.disable()
-                took.append(time.perf_counter() - started)
+            with CaptureQueriesContext(connection) as captured:
+                profiler.enable()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    profiler.disable()
+                    took.append(time.perf_counter() - started)
+                    queries.extend(q["sql"] for q in captured.captured_queries)
 
         login = timed("authorize → login", client.get, authorize)["Location"]
         timed("login page", client.get, login)
@@ -537,11 +542,44 @@ def profile_step(step: str, count: int, secret: str) -> None:
         f"\n  cProfile of {step!r} over {len(took)} logins in-process (Django's test client): "
         f"p50 {ms(percentile(took, 50))}, p95 {ms(percentile(took, 95))}"
     )
-    for order in ("tottime", "cumulative"):
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(order)
-        stats.print_stats(18)
-        print(f"\n  by {order}:\n" + text.getvalue().split("\n", 6)[-1].rstrip())
+    rows = pstats.Stats(profiler).stats  # {(file, line, function): (calls, …, own time, …)}
+    total = sum(row[2] for row in rows.values())
+    where: Counter = Counter()
+    for (filename, _line, function), row in rows.items():
+        where[_package(filename, function)] += row[2]
+    print(f"\n  own time by package ({total:.2f} s in all):")
+    for package, seconds in where.most_common(12):
+        print(f"    {seconds / total:>5.0%}  {package}")
+    shapes = Counter(_statement(sql) for sql in queries)
+    print(f"\n  SQL: {len(queries) / max(1, len(took)):.1f} statements a request, the most common:")
+    for shape, count in shapes.most_common(12):
+        print(f"    {count / max(1, len(took)):>5.1f} × {shape}")
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("tottime").print_stats(12)
+    print("\n  by own time:\n" + text.getvalue().split("\n", 6)[-1].rstrip())
+
+
+def _statement(sql: str) -> str:
+    """A statement's kind and tables: ``SELECT hub_site``, ``INSERT oauth2_provider_idtoken``."""
+    words = sql.split()
+    kind = words[0].upper() if words else "?"
+    tables = sorted(set(re.findall(r'(?:FROM|INTO|UPDATE|JOIN) "?(\w+)"?', sql)))
+    return f"{kind} {', '.join(tables)}".strip()
+
+
+def _package(filename: str, function: str) -> str:
+    """Where a profiled function lives: ``openclass.<app>``, a site package, or the built-in
+    (a C function: Argon2, SQLite, RSA …) by its name."""
+    if filename == "~":
+        return f"C: {function.strip('{}').removeprefix('built-in method ')[:60]}"
+    path = Path(filename)
+    parts = path.parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1].removesuffix(".py")
+    if "openclass" in parts:
+        rest = parts[parts.index("openclass") + 1 :]
+        return "openclass." + (rest[0].removesuffix(".py") if rest else "")
+    return f"stdlib {path.stem}"
 
 
 # --- The profiles -----------------------------------------------------------------------------
