@@ -186,7 +186,7 @@ class AuthLogFilter(forms.Form):
     """The authentication log's search: every field optional, a wrong value is "not given"."""
 
     kind = forms.ChoiceField(
-        label=_("What"), required=False, choices=[("", _("All")), *AuthEvent.Kind.choices]
+        label=_("Kind of event"), required=False, choices=[("", _("All")), *AuthEvent.Kind.choices]
     )
     person = forms.CharField(label=_("Person (name or user name)"), required=False, max_length=60)
     site = forms.TypedChoiceField(

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
@@ -152,7 +153,11 @@ def site_disable(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if done:
             messages.success(
                 request,
-                _("%(site)s is disabled; %(n)d tokens were revoked.")
+                ngettext(
+                    "%(site)s is disabled; %(n)d token was revoked.",
+                    "%(site)s is disabled; %(n)d tokens were revoked.",
+                    done.value,
+                )
                 % {"site": site.name, "n": done.value},
             )
         return redirect("hub:site", pk=site.pk)
