@@ -480,6 +480,13 @@ OAUTH2_PROVIDER: dict = {
         "profile": _("Your name and role"),
         "school": _("Your school, grade and class"),
         "roster": _("Read the rosters you may see"),
+        # The Open API's own scopes (openclass.api.scopes): a token's narrow what its person may.
+        "roster.write": _("Change the rosters you manage (students)"),
+        "courses": _("Your courses, lessons and progress"),
+        "records": _("Attendance, results and grades you may see"),
+        "live": _("Your live classes and their attendance"),
+        "operations": _("Your course applications and pay statements"),
+        "notifications": _("Your notifications"),
     },
     "DEFAULT_SCOPES": ["openid"],
     # RFC 9700 (OAuth 2.0 Security BCP), all of it: no implicit or password grants, PKCE S256
@@ -553,3 +560,5 @@ if OUTSIDE_OIDC_ENABLED:
 # Requests a token or client may make per minute before 429 (Redis when configured, the local
 # cache otherwise). docs/api.md.
 API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "600"))
+# … and one site, all its tokens together (a relying site syncing for every school).
+API_CLIENT_RATE_PER_MINUTE = int(env("API_CLIENT_RATE_PER_MINUTE", "30000"))

@@ -132,15 +132,15 @@ def _count(key: str, limit: int) -> int | None:
     return None
 
 
-def client_rate() -> int:
-    """Requests one site (all its tokens together) may make per minute."""
-    return int(getattr(settings, "API_CLIENT_RATE_PER_MINUTE", 50 * settings.API_RATE_PER_MINUTE))
-
-
 def check_rate(caller: Caller) -> None:
     waits = [_count(f"token:{caller.key}:{caller.ref}", settings.API_RATE_PER_MINUTE)]
     if caller.site is not None:
-        waits.append(_count(f"site:{caller.site.pk}:{caller.site.client_id[:16]}", client_rate()))
+        waits.append(
+            _count(
+                f"site:{caller.site.pk}:{caller.site.client_id[:16]}",
+                settings.API_CLIENT_RATE_PER_MINUTE,
+            )
+        )
     wait = max((w for w in waits if w is not None), default=None)
     if wait is not None:
         raise ApiError(
