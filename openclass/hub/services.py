@@ -162,10 +162,18 @@ def _check(details: SiteDetails, site: Site | None) -> dict[str, Any]:
 
 
 def _set_logo(site: Site, details: SiteDetails) -> None:
+    """Store a new logo or forget the old one; the old file is deleted only once the row that
+    no longer names it is committed (a refused save keeps the logo it shows)."""
+    old = site.logo.name if site.logo else ""
     if details.logo is not None:
         site.logo.save(details.logo.name or "logo", details.logo, save=False)
-    elif details.remove_logo and site.logo:
-        site.logo.delete(save=False)
+    elif details.remove_logo:
+        site.logo.name = ""
+    else:
+        return
+    if old:
+        storage = site.logo.storage
+        transaction.on_commit(lambda: storage.delete(old))
 
 
 def register_site(actor: User, details: SiteDetails) -> Registered:

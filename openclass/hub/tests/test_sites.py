@@ -224,7 +224,7 @@ def test_a_service_account_is_an_existing_active_account(client: Client, city: C
 
 
 def test_a_logo_is_an_image_stored_by_its_real_format_and_served_to_the_signed_in(
-    client: Client, city: City, settings, tmp_path
+    client: Client, city: City, settings, tmp_path, django_capture_on_commit_callbacks
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     office(client, city).post(REGISTER, form(logo=png(fmt="JPEG", name="logo.png")))
@@ -239,10 +239,20 @@ def test_a_logo_is_an_image_stored_by_its_real_format_and_served_to_the_signed_i
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
     anonymous = Client().get(reverse("hub:site_logo", args=[site.pk]))
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
-    # Taken away on the edit form: no logo, a 404.
-    data = form(remove_logo="on")
-    client.post(reverse("hub:site_edit", args=[site.pk]), data)
+    # Replaced: the new one is served and the old file is gone.
+    first = site.logo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("hub:site_edit", args=[site.pk]), form(logo=png(name="new.gif")))
+    site.refresh_from_db()
+    assert site.logo.name.endswith(".png") and site.logo.name != first
+    assert not site.logo.storage.exists(first) and site.logo.storage.exists(site.logo.name)
+    assert student.get(reverse("hub:site_logo", args=[site.pk]))["Content-Type"] == "image/png"
+    # Taken away on the edit form: no logo, a 404, no file left.
+    second = site.logo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("hub:site_edit", args=[site.pk]), form(remove_logo="on"))
     assert not Site.objects.get().logo
+    assert not site.logo.storage.exists(second)
     assert student.get(reverse("hub:site_logo", args=[site.pk])).status_code == 404
 
 
