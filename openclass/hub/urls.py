@@ -4,7 +4,7 @@ issuer is."""
 
 from django.urls import path
 
-from .views import audit, sites
+from .views import audit, outside, sites
 
 app_name = "hub"
 
@@ -21,5 +21,8 @@ urlpatterns: list = [
     path("hub/sites/<id:pk>/logo/", sites.site_logo, name="site_logo"),
     path("hub/auth-log/", audit.auth_log, name="auth_log"),
     # outside sign-in (views.outside)
+    path("login/outside/", outside.OutsideLoginView.as_view(), name="outside_login"),
+    path("login/outside/callback/", outside.OutsideCallbackView.as_view(), name="outside_callback"),
+    path("login/outside/failed/", outside.outside_failed, name="outside_failed"),
     # the demo relying site (views.demo_site)
 ]

@@ -3,6 +3,8 @@ changing the temporary password; the page django-axes shows after too many failu
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
@@ -20,10 +22,19 @@ from ..services import credentials as services
 LOGIN_METHOD_CARD = "card"
 
 
+def outside_sign_in() -> str:
+    """The outside provider's name for the login page's button, when outside sign-in is on
+    (``hub.outside``; the button's address is ``hub:outside_login``); "" otherwise."""
+    return settings.OUTSIDE_OIDC_NAME if settings.OUTSIDE_OIDC_ENABLED else ""
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "outside_sign_in": outside_sign_in()}
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
@@ -61,6 +72,7 @@ def lockout(request: HttpRequest, credentials: dict | None = None, *args, **kwar
         "accounts/login.html",
         {
             "form": LoginForm(request),
+            "outside_sign_in": outside_sign_in(),
             "lockout_message": _(
                 "Too many failed attempts. Wait %(minutes)d minutes and try again, "
                 "or ask your teacher to reset your password."

@@ -565,6 +565,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     # The world has no leaver: a 404 for everyone.
     "privacy:leaving_cancel": Endpoint(_nobody, world_args=lambda w: {"pk": MISSING}, methods=POST),
+    # hub: outside sign-in, off in the tests' settings (OPENCLASS_OUTSIDE_OIDC_*): a 404 for
+    # everyone (hub/tests/test_outside.py signs in through a real provider).
+    "hub:outside_login": Endpoint(_nobody),
+    "hub:outside_callback": Endpoint(_nobody),
+    "hub:outside_failed": Endpoint(_nobody),
 }
 
 
