@@ -47,6 +47,15 @@ router = Router(tags=["courses"])
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+#: A time of day (a timetable's, in the site's zone), written ``HH:MM``: JSON Schema's ``time``
+#: format wants an offset a timetable does not have.
+Clock = Annotated[str, Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$", examples=["09:00"])]
+
+
+def clock(value: datetime.time | None) -> str | None:
+    return f"{value:%H:%M}" if value is not None else None
+
+
 def visible_course(request: ApiRequest, pk: int) -> Course:
     """The course, when the caller may open it (a 404 problem otherwise, as the pages)."""
     return get_visible_or_404(

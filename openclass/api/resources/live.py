@@ -30,6 +30,7 @@ from ..framework import (
     require_scope,
     since,
 )
+from .courses import Clock, clock
 
 router = Router(tags=["live"])
 
@@ -40,8 +41,8 @@ class LiveSessionOut(Schema):
     course: str
     title: str
     day: datetime.date
-    starts_at: datetime.time | None
-    ends_at: datetime.time | None
+    starts_at: Clock | None
+    ends_at: Clock | None
     status: str
     may_join: bool
     updated_at: datetime.datetime
@@ -54,8 +55,8 @@ def _session(request: ApiRequest, session: Any) -> dict[str, Any]:
         "course": session.course.title,
         "title": session.title,
         "day": session.day,
-        "starts_at": session.starts_at,
-        "ends_at": session.ends_at,
+        "starts_at": clock(session.starts_at),
+        "ends_at": clock(session.ends_at),
         "status": session.room_status or LiveRoom.Status.SCHEDULED,
         "may_join": has_capability(request.user, "live.join", session),
         "updated_at": session.changed_at,

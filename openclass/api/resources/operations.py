@@ -29,7 +29,7 @@ from ..framework import (
     require_scope,
     since,
 )
-from .courses import Id
+from .courses import Clock, Id
 
 router = Router(tags=["operations"])
 
@@ -39,8 +39,16 @@ router = Router(tags=["operations"])
 
 class PreferredSessionOut(Schema):
     day: datetime.date
-    starts_at: datetime.time
-    ends_at: datetime.time
+    starts_at: Clock
+    ends_at: Clock
+
+    @staticmethod
+    def resolve_starts_at(wish: Any) -> str:
+        return f"{wish.starts_at:%H:%M}"
+
+    @staticmethod
+    def resolve_ends_at(wish: Any) -> str:
+        return f"{wish.ends_at:%H:%M}"
 
 
 class ApplicationOut(Schema):
