@@ -98,8 +98,9 @@ def _is_date_only(model: type[Model], name: str) -> bool:
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """Add rows to ``model``'s table, each ``(value, …)`` in the order of ``fields`` (every
-    field without a database default must be named: ``auto_now_add`` is not applied here).
-    One prepared INSERT run with ``executemany``; values go through each field's own
+    field without a database default must be named: ``auto_now_add`` is not applied here, but
+    ``auto_now`` fields not named are set to now, as ``update_by_pk`` and the ORM's ``bulk_create``
+    set them). One prepared INSERT run with ``executemany``; values go through each field's own
     preparation, as ``update_by_pk``'s do.
 
     Why not ``create``: building the INSERT costs the ORM more than running it (measured: a
@@ -108,6 +109,14 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[tuple[
     rows = list(rows)
     if not rows:
         return
+    stamped = _auto_now_fields(model, fields)
+    if stamped:
+        now = timezone.now()
+        fields = [*fields, *stamped]
+        rows = [
+            (*row, *(now.date() if _is_date_only(model, name) else now for name in stamped))
+            for row in rows
+        ]
     if settings.STOCK_FAST_PATHS:
         model._default_manager.bulk_create(
             [model(**dict(zip(fields, values, strict=True))) for values in rows]
