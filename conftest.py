@@ -26,6 +26,7 @@ pytest_plugins = [
     "openclass.live.tests.fixtures",
     "openclass.operations.tests.fixtures",
     "openclass.web.tests.fixtures",
+    "openclass.hub.tests.fixtures",
 ]
 
 

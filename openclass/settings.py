@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP (its response is seen first): the login page on the way to a site lets its
+    # form's redirects reach that site's registered address (form-action).
+    "openclass.hub.middleware.SignInOnTheWayToASiteMiddleware",
     "axes.middleware.AxesMiddleware",
     # Last, and sync-only: with every middleware running sync, a request crosses from the
     # event loop to the worker thread once; an async-capable one innermost made Django hop
@@ -475,6 +478,13 @@ OAUTH2_PROVIDER: dict = {
     "REFRESH_TOKEN_EXPIRE_SECONDS": int(env("OIDC_REFRESH_TOKEN_DAYS", "30")) * 24 * 3600,
     "ROTATE_REFRESH_TOKEN": True,
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    # The issuer is the site's root; discovery is at /.well-known/openid-configuration.
+    "OIDC_ISS_ENDPOINT": SITE_URL.rstrip("/"),
+    # Claims by scope, pairwise subjects, the refusals and the authentication log.
+    "OAUTH2_VALIDATOR_CLASS": "openclass.hub.validator.Validator",
+    # No OIDC_RSA_PRIVATE_KEY: the RS256 keys are in the database (openclass.hub.keys, rotated
+    # by `manage.py rotate_signing_key`); hub.Site.jwk_key and the hub's JWKS and discovery
+    # views read them there.
     "SCOPES": {
         "openid": _("Know who you are on openclass"),
         "profile": _("Your name and role"),

@@ -15,6 +15,8 @@ urlpatterns = [
     path("notifications/", include("openclass.notifications.urls")),
     path("privacy/", include("openclass.privacy.urls")),
     path("", include("openclass.hub.urls")),
+    # The OpenID Connect provider, in django-oauth-toolkit's namespace (its views reverse it).
+    path("o/", include("openclass.hub.provider_urls")),
     path("api/", include("openclass.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

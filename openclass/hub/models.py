@@ -3,7 +3,10 @@ their ID tokens, and the log of authentication (tokens issued, failed sign-ins, 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
@@ -40,6 +43,15 @@ class Site(AbstractApplication):
         related_name="service_sites",
     )
     secret_rotated_at = models.DateTimeField(_("secret last changed"), null=True, blank=True)
+    #: Every site's ID tokens are RS256, signed by the key of ``hub.keys`` (the relying party
+    #: verifies them with the JWKS; no site holds a key that could forge another's tokens).
+    algorithm: models.CharField[str, str] = models.CharField(
+        _("algorithm"),
+        max_length=5,
+        choices=AbstractApplication.ALGORITHM_TYPES,
+        default=AbstractApplication.RS256_ALGORITHM,
+        blank=True,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
@@ -61,6 +73,56 @@ class Site(AbstractApplication):
 
     def scope_set(self) -> set[str]:
         return set(self.allowed_scopes.split())
+
+    # --- django-oauth-toolkit's hooks ------------------------------------------------------
+
+    @property
+    def jwk_key(self) -> Any:
+        """The key that signs this site's ID tokens: the database's signing key for RS256
+        (``hub.keys``), not django-oauth-toolkit's OIDC_RSA_PRIVATE_KEY setting."""
+        if self.algorithm == self.RS256_ALGORITHM:
+            from .keys import active_jwk
+
+            # Read once per loaded site (a token request asks twice: the kid, then the key).
+            if "_active_jwk" not in self.__dict__:
+                self.__dict__["_active_jwk"] = active_jwk()
+            return self.__dict__["_active_jwk"]
+        return super().jwk_key
+
+    def is_usable(self, request: Any) -> bool:
+        """A disabled site is refused everywhere: authorization, token, introspection, and
+        every token it was given (django-oauth-toolkit asks this at each)."""
+        return self.is_active
+
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        """Client credentials only for a confidential site with a service account (the token
+        acts as that account), whatever else the site was registered for."""
+        if self.GRANT_CLIENT_CREDENTIALS in grant_types and (
+            self.service_account_id is not None and self.client_type == self.CLIENT_CONFIDENTIAL
+        ):
+            return True
+        return self.authorization_grant_type in grant_types and (
+            self.authorization_grant_type != self.GRANT_CLIENT_CREDENTIALS
+            or self.service_account_id is not None
+        )
+
+    def clean(self) -> None:
+        """django-oauth-toolkit's checks, less "set OIDC_RSA_PRIVATE_KEY for RS256": the RS256
+        key is in the database (``hub.keys``), not in that setting."""
+        try:
+            super().clean()
+        except ValidationError as error:
+            kept = {
+                field: [
+                    message
+                    for message in messages
+                    if not (field == "algorithm" and "OIDC_RSA_PRIVATE_KEY" in str(message.message))
+                ]
+                for field, messages in error.error_dict.items()
+            }
+            kept = {field: messages for field, messages in kept.items() if messages}
+            if kept:
+                raise ValidationError(kept) from error
 
 
 class SigningKey(models.Model):

@@ -2,14 +2,19 @@
 (``oauth2_provider:authorize`` …) under ``/o/``; discovery is at the site's root, as the
 issuer is."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from .views import audit, outside, sites
+from .views import audit, outside, provider, sites
 
 app_name = "hub"
 
 urlpatterns: list = [
-    # provider (openclass.hub.views.provider)
+    # provider (openclass.hub.views.provider); its endpoints are openclass.hub.provider_urls
+    re_path(
+        r"^\.well-known/openid-configuration/?$",
+        provider.DiscoveryView.as_view(),
+        name="openid-configuration",
+    ),
     # the office's pages: registered sites (views.sites) and the authentication log (views.audit)
     path("hub/sites/", sites.sites, name="sites"),
     path("hub/sites/register/", sites.site_register, name="site_register"),

@@ -570,6 +570,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     "hub:outside_login": Endpoint(_nobody),
     "hub:outside_callback": Endpoint(_nobody),
     "hub:outside_failed": Endpoint(_nobody),
+    # hub: the OpenID Connect provider. Discovery and the keys are public; the authorization
+    # endpoint wants a signed-in person (without a client it answers 400); the token and
+    # revocation endpoints answer every caller (400 without a grant or a token); what needs a
+    # token or a client's secret is a 401 to a browser's session; signing out is open to all
+    # (OpenID Connect RP-initiated logout). hub/tests/ test them with real clients and tokens.
+    "hub:openid-configuration": Endpoint(_logged_in, public=True),
+    "oauth2_provider:oidc-connect-discovery-info": Endpoint(_logged_in, public=True),
+    "oauth2_provider:jwks-info": Endpoint(_logged_in, public=True),
+    "oauth2_provider:authorize": Endpoint(_logged_in),
+    "oauth2_provider:token": Endpoint(_logged_in, public=True, methods=POST),
+    "oauth2_provider:revoke-token": Endpoint(_logged_in, public=True, methods=POST),
+    "oauth2_provider:introspect": Endpoint(_nobody, methods=BOTH),
+    "oauth2_provider:user-info": Endpoint(_nobody, methods=BOTH),
+    "oauth2_provider:rp-initiated-logout": Endpoint(_logged_in, public=True),
 }
 
 
