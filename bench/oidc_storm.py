@@ -26,7 +26,8 @@ worker, SQLite in WAL mode) or ``scaled`` (a throw-away PostgreSQL, Redis, two u
 through Debian's nginx over HTTPS in production mode as the scaled test pass runs it, when nginx
 is installed). A quick run: ``OPENCLASS_BENCH_WINDOW=10`` (arrivals over 10 s at the same rate,
 167 students), or ``python -m bench.oidc_storm --window 10``. ``OPENCLASS_BENCH_CPROFILE=1``
-(or ``--cprofile``) profiles the slowest step afterwards inside the installation's Django.
+(or ``--cprofile``) profiles the slowest step afterwards inside the installation's Django;
+``OPENCLASS_BENCH_CPROFILE="API call"`` (or a step's name) that one.
 """
 
 from __future__ import annotations
@@ -466,15 +467,17 @@ def _report(result: dict) -> dict[str, float]:
     print("\n  targets:")
     for text, ok in passed.items():
         print(f"    {text:<40} {verdict(ok)}")
-    return {step: percentile([f.took[step] for f in flows if step in f.took], 95) for step in STEPS}
+    p95s = {step: percentile([f.took[step] for f in flows if step in f.took], 95) for step in STEPS}
+    return {**p95s, "API call": api_p95}
 
 
 # --- Profiling the slowest step, inside the installation's Django ------------------------------
 
 
-def profile_step(step: str, count: int, secret: str) -> None:
+def profile_step(step: str, count: int, secret: str, api_paths: list[str]) -> None:
     """Run ``count`` logins of the set-up's students through Django's test client (the whole
-    middleware stack, no server), profiling only ``step``; prints where its time goes."""
+    middleware stack, no server), with ``api_paths`` after each, profiling only ``step`` (one of
+    STEPS or "API call"); prints where its time goes (for API calls, per path too)."""
     import cProfile
     import io
     import pstats
@@ -492,6 +495,7 @@ def profile_step(step: str, count: int, secret: str) -> None:
     site = RelyingSite(secret, scope)
     took: list[float] = []
     queries: list[str] = []
+    by_path: dict[str, list[tuple[float, int]]] = {}
     # One client each (a client's first request loads the middleware: WhiteNoise lists the
     # static files), the browser's cookies cleared for each student.
     client, backend = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
@@ -538,6 +542,11 @@ def profile_step(step: str, count: int, secret: str) -> None:
         answer = timed("token", backend.post, TOKEN, exchange, HTTP_AUTHORIZATION=site.basic)
         bearer = f"Bearer {answer.json()['access_token']}"
         timed("userinfo", backend.get, USERINFO, HTTP_AUTHORIZATION=bearer)
+        for path in api_paths:
+            before = len(took), len(queries)
+            timed("API call", backend.get, path, HTTP_AUTHORIZATION=bearer)
+            if step == "API call":
+                by_path.setdefault(path, []).append((took[-1], len(queries) - before[1]))
     print(
         f"\n  cProfile of {step!r} over {len(took)} logins in-process (Django's test client): "
         f"p50 {ms(percentile(took, 50))}, p95 {ms(percentile(took, 95))}"
@@ -550,6 +559,13 @@ def profile_step(step: str, count: int, secret: str) -> None:
     print(f"\n  own time by package ({total:.2f} s in all):")
     for package, seconds in where.most_common(12):
         print(f"    {seconds / total:>5.0%}  {package}")
+    for path, calls in by_path.items():
+        times = [t for t, _n in calls]
+        statements = sum(n for _t, n in calls) / len(calls)
+        print(
+            f"    {path:<34} p50 {ms(percentile(times, 50))}  p95 {ms(percentile(times, 95))}"
+            f"  {statements:.0f} SQL statements"
+        )
     shapes = Counter(_statement(sql) for sql in queries)
     print(f"\n  SQL: {len(queries) / max(1, len(took)):.1f} statements a request, the most common:")
     for shape, count in shapes.most_common(12):
@@ -638,7 +654,9 @@ def _profiles() -> list[str]:
     return chosen
 
 
-def run(profile: str, window: float, cprofile: bool) -> None:
+def run(profile: str, window: float, cprofile: str) -> None:
+    """One storm on ``profile``; then, with ``cprofile`` ("slowest" or a step's name), the
+    profile of that step in-process."""
     started = time.monotonic()
     secret = secrets.token_urlsafe(32)
     with contextlib.ExitStack() as stack:
@@ -661,15 +679,18 @@ def run(profile: str, window: float, cprofile: bool) -> None:
         meter = Meter(server, installation.others)
         result = asyncio.run(_storm(server, setup, secret, window, meter))
         p95s = _report(result)
+        api_paths = result.get("api_paths", [])
         server.print_troubles()
-        if cprofile and p95s:
-            slowest = max(p95s, key=lambda step: p95s[step])
+        measured = {step: p95 for step, p95 in p95s.items() if not math.isnan(p95)}
+        if cprofile and measured:
+            slowest = max(measured, key=lambda step: measured[step])
+            slowest = slowest if cprofile == "slowest" else cprofile
             print(
                 installation.manage(
                     "shell",
                     "-c",
                     "from bench.oidc_storm import profile_step; "
-                    f"profile_step({slowest!r}, 100, {secret!r})",
+                    f"profile_step({slowest!r}, 100, {secret!r}, {api_paths!r})",
                 ).rstrip()
             )
 
@@ -682,11 +703,14 @@ def main(argv: list[str] | None = None) -> None:
         default=float(os.environ.get("OPENCLASS_BENCH_WINDOW", WINDOW)),
         help=f"seconds of arrivals, at the same rate ({STUDENTS:,} in {WINDOW:.0f} s)",
     )
+    chosen = os.environ.get("OPENCLASS_BENCH_CPROFILE", "")
     parser.add_argument(
         "--cprofile",
-        action="store_true",
-        default=os.environ.get("OPENCLASS_BENCH_CPROFILE", "") == "1",
-        help="afterwards, profile the slowest step in-process",
+        nargs="?",
+        const="slowest",
+        default="slowest" if chosen == "1" else chosen,
+        choices=["slowest", *STEPS, "API call"],
+        help="afterwards, profile the slowest step (or the one named) in-process",
     )
     options = parser.parse_args(argv or [])
     window = min(max(options.window, 1.0), WINDOW)
