@@ -391,12 +391,13 @@ def test_the_list_shows_each_site_and_its_tokens_of_the_last_30_days(
     )
     for _ in range(3):
         AuthEvent.objects.create(kind=AuthEvent.Kind.TOKEN_ISSUED, site=site)
+    AuthEvent.objects.create(kind=AuthEvent.Kind.TOKEN_REFRESHED, site=site)
     old = AuthEvent.objects.create(kind=AuthEvent.Kind.TOKEN_ISSUED, site=site)
     AuthEvent.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=31))
     AuthEvent.objects.create(kind=AuthEvent.Kind.LOGIN_FAILED, site=site)
     response = office(client, city).get(SITES)
     rows = {s.name: s for s in response.context["sites"]}
-    assert rows["꿀박사"].issued == 3 and rows["조용한 사이트"].issued == 0
+    assert rows["꿀박사"].issued == 4 and rows["조용한 사이트"].issued == 0
     page = response.content.decode()
     assert "꿀박사" in page and quiet.name in page
     assert reverse("hub:site", args=[site.pk]) in page
@@ -451,3 +452,4 @@ def test_the_services_refuse_without_the_capability(city: City) -> None:
             call()
     site.refresh_from_db()
     assert site.is_active and site.name == "꿀박사"
+

@@ -33,11 +33,13 @@ from ..models import AuthEvent, Site
 
 #: The list's "tokens issued" column counts this many days back.
 TOKEN_DAYS = 30
+#: The log's events that gave a site a token: a first one, and each refresh (a new one).
+ISSUING = (AuthEvent.Kind.TOKEN_ISSUED, AuthEvent.Kind.TOKEN_REFRESHED)
 
 
 def _site(request: AuthenticatedRequest, pk: int) -> Site:
     require_capability(request.user, "hub.manage_sites")
-    return get_object_or_404(Site.objects.select_related("service_account"), pk=pk)
+    return get_object_or_404(Site.objects.select_related("service_account", "created_by"), pk=pk)
 
 
 def _secret_page(
@@ -58,14 +60,12 @@ def _secret_page(
 @login_required
 def sites(request: AuthenticatedRequest) -> HttpResponse:
     """Every registered site, with how many tokens it was given in the last 30 days (the
-    authentication log's "token issued" events: the token rows themselves are cleared when they
-    expire)."""
+    authentication log's "token issued" and "token refreshed" events: the token rows themselves
+    are cleared when they expire)."""
     require_capability(request.user, "hub.manage_sites")
     since = timezone.now() - datetime.timedelta(days=TOKEN_DAYS)
     issued = (
-        AuthEvent.objects.filter(
-            site=OuterRef("pk"), kind=AuthEvent.Kind.TOKEN_ISSUED, at__gte=since
-        )
+        AuthEvent.objects.filter(site=OuterRef("pk"), kind__in=ISSUING, at__gte=since)
         .order_by()
         .values("site")
         .annotate(n=Count("pk"))
