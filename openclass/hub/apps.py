@@ -11,4 +11,6 @@ class HubConfig(AppConfig):
     verbose_name = _("Login hub")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the failed sign-in receiver)
+        # signals: the failed sign-in receiver; backchannel: signing out of openclass tells the
+        # sites (back-channel logout).
+        from . import backchannel, signals  # noqa: F401
