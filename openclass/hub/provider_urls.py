@@ -16,7 +16,7 @@ urlpatterns = [
     path("authorize/", provider.AuthorizeView.as_view(), name="authorize"),
     path("token/", dot_views.TokenView.as_view(), name="token"),
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", provider.IntrospectView.as_view(), name="introspect"),
+    path("introspect/", dot_views.IntrospectTokenView.as_view(), name="introspect"),
     re_path(
         r"^\.well-known/openid-configuration/?$",
         provider.DiscoveryView.as_view(),
