@@ -63,8 +63,8 @@ TARGET_FLOW_P95, TARGET_TOKEN_P95, TARGET_API_P95 = 1.5, 0.100, 0.050
 PROFILES = ("embedded", "scaled")
 CLIENT_ID = "oidc-storm"
 # Never requested: the benchmark reads the code from the redirect to it, as a browser would
-# before following it.
-REDIRECT_URI = "http://127.0.0.1/oidc-storm/callback"
+# before following it. HTTPS: production mode (the scaled profile behind nginx) takes no other.
+REDIRECT_URI = "https://site.example.org/oidc-storm/callback"
 # What the site asks for: those of these the provider knows (settings.OAUTH2_PROVIDER["SCOPES"]).
 SCOPES_WANTED = (
     "openid",
@@ -110,7 +110,7 @@ def prepare(output: str, students: int, secret: str) -> None:
     from django.contrib.auth.hashers import make_password
     from oauth2_provider.models import get_application_model
 
-    from bench._setup import add_students, video_course
+    from bench._setup import add_students, add_teachers, video_course
     from openclass.accounts.models import User
 
     school = add_students(students + 1, code="oidc")
@@ -120,7 +120,9 @@ def prepare(output: str, students: int, secret: str) -> None:
         )
     )
     User.objects.filter(pk__in=[p.pk for p in pupils]).update(password=make_password(DEMO_PASSWORD))
-    lesson = video_course(school, pupils, 3600.0)
+    # Its teacher owns the course: the scaled profile's city has no office administrator.
+    (teacher,) = add_teachers(school, 1, code="oidc")
+    lesson = video_course(school, pupils, 3600.0, owner=teacher)
     from django.conf import settings
 
     scope = " ".join(s for s in SCOPES_WANTED if s in settings.OAUTH2_PROVIDER["SCOPES"])
