@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from openclass.accounts.capabilities import has_capability
@@ -37,15 +38,20 @@ def catalog_courses(user: User, *, topic: Topic | None = None, query: str = "") 
     """The courses the catalog lists to ``user``, published first, with their number of
     students: those they may open (``access.visible_courses``), of ``topic`` and with ``query``
     in the title or summary when given. A learner is shown a course not yet published only when
-    enrolled in it."""
+    enrolled in it.
+
+    The count and the learner's condition are subqueries, not joins: two joins over enrolments
+    made n × n rows for a course of n students before counting (1.2 s for a course of 1,000)."""
+    enrolled = Enrolment.objects.filter(course=OuterRef("pk"))
+    count = enrolled.order_by().values("course").annotate(n=Count("pk")).values("n")
     courses = (
         access.visible_courses(user)
         .select_related("topic", "organisation")
-        .annotate(students=Count("enrolments", distinct=True))
+        .annotate(students=Coalesce(Subquery(count, output_field=IntegerField()), 0))
         .order_by("-is_published", "title")
     )
     if has_capability(user, "course.learn"):
-        courses = courses.filter(Q(enrolments__student=user) | Q(is_published=True)).distinct()
+        courses = courses.filter(Exists(enrolled.filter(student=user)) | Q(is_published=True))
     if topic is not None:
         courses = courses.filter(topic=topic)
     if query:
