@@ -32,7 +32,11 @@ pytest_plugins = [
 
 # Argon2 at OWASP's parameters costs ~35 ms a hash on purpose; a test that makes or signs in a few
 # accounts would spend most of its time there. Tests about hashing ask for the real hashers.
-FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+FAST_PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    # The sites' client secrets (OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"]), as in settings.
+    "openclass.hub.hashers.MachineSecretHasher",
+]
 TEST_STATIC_STORAGE = "openclass.core.tests.staticfiles.SourceStaticFilesStorage"
 
 

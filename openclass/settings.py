@@ -232,6 +232,9 @@ PASSWORD_HASHERS = [
     "openclass.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Last: only the sites' client secrets (OAUTH2_PROVIDER's CLIENT_SECRET_HASHER), never a
+    # password (openclass/hub/hashers.py says why).
+    "openclass.hub.hashers.MachineSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -499,6 +502,7 @@ OAUTH2_PROVIDER: dict = {
         "notifications": _("Your notifications"),
     },
     "DEFAULT_SCOPES": ["openid"],
+    "CLIENT_SECRET_HASHER": "sha256_secret",
     # RFC 9700 (OAuth 2.0 Security BCP), all of it: no implicit or password grants, PKCE S256
     # only, tokens never in a URL, `iss` in the authorization response, tokens stored hashed,
     # a refresh token used twice revokes its family; and `check --deploy` fails on a lapse.
