@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_noop
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class MachineSecretHasher(BasePasswordHasher):
@@ -25,7 +28,8 @@ class MachineSecretHasher(BasePasswordHasher):
     algorithm = "sha256_secret"
 
     def encode(self, password: str, salt: str) -> str:
-        self._check_encode_args(password, salt)
+        if password is None or not salt or "$" in salt:
+            raise ValueError("a secret and a salt without '$' are needed")
         digest = hmac.new(salt.encode(), password.encode(), hashlib.sha256).hexdigest()
         return f"{self.algorithm}${salt}${digest}"
 
@@ -38,7 +42,7 @@ class MachineSecretHasher(BasePasswordHasher):
         decoded = self.decode(encoded)
         return constant_time_compare(encoded, self.encode(password, decoded["salt"]))
 
-    def safe_summary(self, encoded: str) -> dict[str, Any]:
+    def safe_summary(self, encoded: str) -> dict[str | StrPromise, Any]:
         decoded = self.decode(encoded)
         return {
             gettext_noop("algorithm"): decoded["algorithm"],
