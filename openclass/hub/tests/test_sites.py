@@ -4,6 +4,7 @@ working), disabling (every token revoked at once) and enabling, the logo, and wh
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 
@@ -453,3 +454,38 @@ def test_the_services_refuse_without_the_capability(city: City) -> None:
     site.refresh_from_db()
     assert site.is_active and site.name == "꿀박사"
 
+
+# --- At the token endpoint -----------------------------------------------------------------------
+
+
+def token(site: Site, secret: str) -> int:
+    """Client credentials at the real token endpoint (HTTP Basic): its status."""
+    basic = base64.b64encode(f"{site.client_id}:{secret}".encode()).decode()
+    response = Client().post(
+        "/o/token/",
+        {"grant_type": "client_credentials", "scope": "roster"},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+    return response.status_code
+
+
+def test_the_secret_works_at_the_token_endpoint_until_replaced_and_disabling_ends_it(
+    client: Client, city: City
+) -> None:
+    sync = form(name="명단 동기화", scopes=["roster"], service_account=city.north.admin.username)
+    secret = secret_on(office(client, city).post(REGISTER, sync).content.decode())
+    site = Site.objects.get()
+    assert token(site, secret) == 200
+    assert AccessToken.objects.get(application=site).user_id == city.north.admin.pk
+    new = secret_on(client.post(reverse("hub:site_rotate", args=[site.pk])).content.decode())
+    assert token(site, secret) == 401, "the old secret stops at once"
+    assert token(site, new) == 200
+    assert AccessToken.objects.filter(application=site).count() == 2
+    client.post(reverse("hub:site_disable", args=[site.pk]))
+    assert not AccessToken.objects.filter(application=site).exists()
+    assert token(site, new) in (400, 401), "a disabled site gets no token"
+    assert not AccessToken.objects.filter(application=site).exists()
+    client.post(reverse("hub:site_enable", args=[site.pk]))
+    assert token(site, new) == 200
+    events = " ".join(str(e.detail) for e in AuthEvent.objects.all())
+    assert secret not in events and new not in events
