@@ -33,7 +33,9 @@ LAYERS: dict[str, int] = {
 
 #: What one area may import of another: its public modules, never its views, forms, consumers
 #: or tasks. (Demo data builds on the demo data below it; web, the roof, assembles pages.)
-PUBLIC_MODULES = {"access", "capabilities", "models", "scoping", "selectors", "services"}
+# ``audit``: hub.audit.record, the one call that logs an authentication event (the Open API's
+# reads and refused tokens too).
+PUBLIC_MODULES = {"access", "audit", "capabilities", "models", "scoping", "selectors", "services"}
 
 #: Where a user's role may be compared: the capability table, scoping, and the areas' access
 #: modules (object rules). Models define their own role properties.
