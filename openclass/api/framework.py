@@ -29,7 +29,7 @@ and the scoping functions work as in a page). Annotate it ``request: ApiRequest`
     def courses_list(request: ApiRequest, cursor: str | None = None, limit: int = 50,
                      updated_since: datetime | None = None):
         require_scope(request, "courses")                  # 403 problem without the scope
-        require_capability(request.user, "course.view")    # PermissionDenied → 403 problem
+        require_capability(request.user, "course.teach")   # PermissionDenied → 403 problem
         rows = since(selectors.visible_courses(request.user), updated_since)
         return paginate(request, rows, cursor=cursor, limit=limit,
                         order=("updated_at", "pk") if updated_since else ("pk",))
