@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from oauth2_provider import views as dot_views
 
-from .views import logout, provider
+from .views import provider
 
 app_name = "oauth2_provider"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("authorize/", provider.AuthorizeView.as_view(), name="authorize"),
     path("token/", dot_views.TokenView.as_view(), name="token"),
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", dot_views.IntrospectTokenView.as_view(), name="introspect"),
+    path("introspect/", provider.IntrospectView.as_view(), name="introspect"),
     re_path(
         r"^\.well-known/openid-configuration/?$",
         provider.DiscoveryView.as_view(),
@@ -24,5 +24,5 @@ urlpatterns = [
     ),
     path(".well-known/jwks.json", provider.JwksView.as_view(), name="jwks-info"),
     path("userinfo/", dot_views.UserInfoView.as_view(), name="user-info"),
-    path("logout/", logout.LogoutView.as_view(), name="rp-initiated-logout"),
+    path("logout/", dot_views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
 ]

@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
@@ -478,3 +479,52 @@ def test_expired_revoked_and_wrong_scope_tokens_at_userinfo(city, trusted_site) 
     assert "sub" not in response.content.decode()
     # Unknown.
     assert userinfo("not-a-token") == 401
+
+
+# --- introspection -----------------------------------------------------------------------------
+
+
+def introspect(site: Site, token: str, secret: str = SECRET):
+    basic = base64.b64encode(f"{site.client_id}:{secret}".encode()).decode()
+    return Client().post("/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=f"Basic {basic}")
+
+
+def test_a_site_introspects_only_its_own_live_tokens(city, trusted_site, site) -> None:
+    student = older_student(city)
+    browser = signed_in(student)
+    url, auth = authorize_url(trusted_site)
+    body = exchange(Client(), auth, code_from(browser.get(url)["Location"], auth)).json()
+    token = body["access_token"]
+
+    answer = introspect(trusted_site, token)
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["active"] is True and data["client_id"] == trusted_site.client_id
+    assert data["sub"] == subject(student, trusted_site)
+    assert student.username not in answer.content.decode()
+
+    # Another site learns nothing about it.
+    assert introspect(site, token).json() == {"active": False}
+    # A wrong secret is refused.
+    assert introspect(trusted_site, token, secret="wrong-1").status_code in (401, 403)
+    # Expired.
+    AccessToken.objects.filter(user=student).update(expires=timezone.now() - timedelta(seconds=1))
+    assert introspect(trusted_site, token).json() == {"active": False}
+    AccessToken.objects.filter(user=student).update(expires=timezone.now() + timedelta(hours=1))
+    assert introspect(trusted_site, token).json()["active"] is True
+    # A disabled site can no longer introspect (nor are its tokens active).
+    Site.objects.filter(pk=trusted_site.pk).update(is_active=False)
+    assert introspect(trusted_site, token).status_code in (401, 403)
+    assert introspect(site, token).json() == {"active": False}
+
+
+def test_the_consent_screen_names_the_open_api_scopes_too(city) -> None:
+    api_site = make_site("학습 앱", scopes="openid profile courses")
+    browser = signed_in(city.north.homeroom_a)
+    url, _auth = authorize_url(api_site, scope="openid courses")
+    page = browser.get(url)
+    assert page.status_code == 200
+    lines = page.context["scope_lines"]
+    assert len(lines) == 2
+    assert lines[1] == str(settings.OAUTH2_PROVIDER["SCOPES"]["courses"])
+    assert escape(lines[1]) in page.content.decode()

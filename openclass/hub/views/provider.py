@@ -4,15 +4,18 @@ keys of the database in the JWKS and a discovery document that says what opencla
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote_plus, urlparse
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from oauth2_provider import views as dot_views
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.settings import oauth2_settings
 
 from openclass.accounts.models import User
@@ -21,6 +24,9 @@ from openclass.privacy.access import under_fourteen
 from .. import audit, keys
 from ..middleware import allow_form_action, authorization_origin
 from ..models import AuthEvent, Site
+from ..validator import subject
+
+AccessToken = get_access_token_model()
 
 
 class JwksView(dot_views.JwksInfoView):
@@ -94,6 +100,9 @@ def scope_lines(site: Site, scopes: list[str]) -> list[str]:
             lines.append(_("Your school, grade and class"))
         elif scope == "roster":
             lines.append(_("The class lists you may see on openclass"))
+        else:
+            # The Open API's scopes: their description in settings (translated there).
+            lines.append(str(oauth2_settings.SCOPES.get(scope, scope)))
     return lines
 
 
@@ -179,3 +188,66 @@ def _logo_url(site: Site) -> str | None:
         return reverse("hub:site_logo", args=[site.pk])
     except NoReverseMatch:  # the office's pages are not mounted
         return None
+
+
+class IntrospectView(dot_views.IntrospectTokenView):
+    """Token introspection (RFC 7662) for the sites, which authenticate with their secret: a site
+    learns only about its own tokens — another site's, an expired or revoked one, or one of a
+    disabled site is ``{"active": false}`` — and sees the person as its ``sub``, never their user
+    name (django-oauth-toolkit's view answers about any token, with the user name)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        return self._answer(request, request.GET.get("token"))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        return self._answer(request, request.POST.get("token"))
+
+    def _answer(self, request: HttpRequest, value: str | None) -> JsonResponse:
+        if value is None:
+            return self.get_token_response(None)
+        caller = _calling_site(request)
+        checksum = hashlib.sha256(value.encode("utf-8")).hexdigest()
+        token = (
+            AccessToken.objects.select_related("user", "application")
+            .filter(token_checksum=checksum)
+            .first()
+        )
+        site = token.application if token is not None else None
+        if (
+            token is None
+            or caller is None
+            or not isinstance(site, Site)
+            or site.pk != caller.pk
+            or not site.is_active
+            or not token.is_valid()
+        ):
+            return JsonResponse({"active": False})
+        data: dict[str, Any] = {
+            "active": True,
+            "scope": token.scope,
+            "client_id": site.client_id,
+            "token_type": "Bearer",
+            "exp": int(token.expires.timestamp()),
+            "iss": oauth2_settings.OIDC_ISS_ENDPOINT,
+        }
+        if token.user is not None:
+            data["sub"] = subject(token.user, site)
+        if token.resource:
+            data["aud"] = token.resource
+        return JsonResponse(data)
+
+
+def _calling_site(request: HttpRequest) -> Site | None:
+    """The site that authenticated to the introspection endpoint (HTTP Basic or the form's
+    client_id; the view's dispatch has checked its secret)."""
+    client_id = request.POST.get("client_id") or request.GET.get("client_id")
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(header[6:]).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        client_id = unquote_plus(decoded.split(":", 1)[0])
+    if not client_id:
+        return None
+    return Site.objects.filter(client_id=client_id, is_active=True).first()
