@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from oauth2_provider import views as dot_views
 
-from .views import provider
+from .views import logout, provider
 
 app_name = "oauth2_provider"
 
@@ -24,5 +24,5 @@ urlpatterns = [
     ),
     path(".well-known/jwks.json", provider.JwksView.as_view(), name="jwks-info"),
     path("userinfo/", dot_views.UserInfoView.as_view(), name="user-info"),
-    path("logout/", dot_views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
+    path("logout/", logout.LogoutView.as_view(), name="rp-initiated-logout"),
 ]
