@@ -124,3 +124,14 @@ def test_the_command_rotates_and_prunes() -> None:
     call_command("rotate_signing_key", "--prune", stdout=out)
     assert "pruned 1" in out.getvalue()
     assert list(SigningKey.objects.all()) == [second]
+
+
+def test_the_nightly_task_prunes(huey_immediate) -> None:
+    from openclass.hub.tasks import prune_signing_keys_task
+
+    first = keys.active_key()
+    keys.rotate()
+    SigningKey.objects.filter(pk=first.pk).update(retired_at=timezone.now() - timedelta(days=2))
+    prune_signing_keys_task.call_local()
+    assert not SigningKey.objects.filter(pk=first.pk).exists()
+    assert SigningKey.objects.count() == 1
