@@ -193,6 +193,12 @@ def test_the_login_page_offers_the_provider(servers: Servers) -> None:
     # The provider itself has no outside provider configured: no button there.
     provider_page = requests.get(f"{servers.provider.url}/accounts/login/", timeout=TIMEOUT)
     assert "/login/outside/" not in provider_page.text
+    # Both directions at once: the client is still a provider for the city's sites.
+    discovery = requests.get(
+        f"{servers.client.url}/.well-known/openid-configuration", timeout=TIMEOUT
+    )
+    assert discovery.status_code == 200
+    assert discovery.json()["authorization_endpoint"].endswith("/o/authorize/")
 
 
 def test_a_matched_person_lands_signed_in_where_they_were_going(servers: Servers) -> None:
