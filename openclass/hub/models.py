@@ -3,13 +3,17 @@ their ID tokens, and the log of authentication (tokens issued, failed sign-ins, 
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
+
+if TYPE_CHECKING:
+    from openclass.accounts.models import User
 
 
 class Site(AbstractApplication):
@@ -22,19 +26,23 @@ class Site(AbstractApplication):
         PUBLIC = "public", _("The same identifier at every site")
         PAIRWISE = "pairwise", _("An identifier of this site's own")
 
-    description = models.TextField(_("description"), blank=True)
+    description: models.TextField[str, str] = models.TextField(_("description"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="hub/logos/", blank=True)
-    home_url = models.URLField(_("site address"), blank=True)
+    home_url: models.URLField[str, str] = models.URLField(_("site address"), blank=True)
     #: Space-separated scopes the site may ask for (``openid profile school roster`` …).
-    allowed_scopes = models.CharField(_("scopes"), max_length=255, default="openid profile")
-    subject_type = models.CharField(
+    allowed_scopes: models.CharField[str, str] = models.CharField(
+        _("scopes"), max_length=255, default="openid profile"
+    )
+    subject_type: models.CharField[str, str] = models.CharField(
         _("user identifier"), max_length=10, choices=Subject.choices, default=Subject.PAIRWISE
     )
-    backchannel_logout_uri = models.URLField(_("back-channel logout address"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    backchannel_logout_uri: models.URLField[str, str] = models.URLField(
+        _("back-channel logout address"), blank=True
+    )
+    is_active: models.BooleanField[bool, bool] = models.BooleanField(_("active"), default=True)
     #: With one, the site may also use client credentials, acting as this account within
     #: ``allowed_scopes`` (site-to-site sync, no person logged in).
-    service_account = models.ForeignKey(
+    service_account: models.ForeignKey[User | None, User | None] = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("service account"),
         on_delete=models.PROTECT,
@@ -42,7 +50,9 @@ class Site(AbstractApplication):
         blank=True,
         related_name="service_sites",
     )
-    secret_rotated_at = models.DateTimeField(_("secret last changed"), null=True, blank=True)
+    secret_rotated_at: models.DateTimeField[datetime | None, datetime | None] = (
+        models.DateTimeField(_("secret last changed"), null=True, blank=True)
+    )
     #: Every site's ID tokens are RS256, signed by the key of ``hub.keys`` (the relying party
     #: verifies them with the JWKS; no site holds a key that could forge another's tokens).
     algorithm: models.CharField[str, str] = models.CharField(
@@ -52,7 +62,7 @@ class Site(AbstractApplication):
         default=AbstractApplication.RS256_ALGORITHM,
         blank=True,
     )
-    created_by = models.ForeignKey(
+    created_by: models.ForeignKey[User | None, User | None] = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
         on_delete=models.SET_NULL,
