@@ -11,6 +11,13 @@ class HubConfig(AppConfig):
     verbose_name = _("Login hub")
 
     def ready(self) -> None:
+        from openclass.core.registry import register_demo_builder
+
         # signals: the failed sign-in receiver; backchannel: signing out of openclass tells the
         # sites (back-channel logout).
-        from . import backchannel, signals  # noqa: F401
+        from . import backchannel, demo, signals  # noqa: F401
+
+        # The demo relying site (/demo-site/), registered as the office registers a site.
+        register_demo_builder(
+            "hub.demo_site", demo.build_demo, exists=demo.demo_exists, after=("accounts",)
+        )

@@ -4,7 +4,7 @@ issuer is."""
 
 from django.urls import path, re_path
 
-from .views import audit, outside, provider, sites
+from .views import audit, demo_site, outside, provider, sites
 
 app_name = "hub"
 
@@ -30,4 +30,13 @@ urlpatterns: list = [
     path("login/outside/callback/", outside.OutsideCallbackView.as_view(), name="outside_callback"),
     path("login/outside/failed/", outside.outside_failed, name="outside_failed"),
     # the demo relying site (views.demo_site)
+    path("demo-site/", demo_site.home, name="demo_site"),
+    path("demo-site/login/", demo_site.login, name="demo_site_login"),
+    path("demo-site/callback/", demo_site.callback, name="demo_site_callback"),
+    path("demo-site/logout/", demo_site.logout, name="demo_site_logout"),
+    path(
+        "demo-site/backchannel-logout/",
+        demo_site.backchannel_logout,
+        name="demo_site_backchannel_logout",
+    ),
 ]

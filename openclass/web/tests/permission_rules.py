@@ -584,6 +584,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     "oauth2_provider:introspect": Endpoint(_nobody, methods=BOTH),
     "oauth2_provider:user-info": Endpoint(_nobody, methods=BOTH),
     "oauth2_provider:rp-initiated-logout": Endpoint(_logged_in, public=True),
+    # hub: the demo relying site, a site of its own served by openclass (signing in through
+    # openclass, not a page of openclass): open to all; without the demo data's registration
+    # (as in the matrix's world) its pages lead back to its home page, which says so.
+    "hub:demo_site": Endpoint(_logged_in, public=True),
+    "hub:demo_site_login": Endpoint(_logged_in, public=True, methods=POST),
+    "hub:demo_site_callback": Endpoint(_logged_in, public=True),
+    "hub:demo_site_logout": Endpoint(_logged_in, public=True, methods=POST),
+    "hub:demo_site_backchannel_logout": Endpoint(_logged_in, public=True, methods=POST),
 }
 
 
