@@ -595,6 +595,46 @@ ENDPOINTS: dict[str, Endpoint] = {
 }
 
 
+# --- the Open API --------------------------------------------------------------------------------
+# /api/v1/ takes a Bearer token only: a browser's session is none, so every operation answers
+# the matrix's signed-in people 401 (api/tests/ ask each one with tokens, role by role, and
+# with objects of another school). Its OpenAPI document and docs page are public; ninja's root
+# is a 404. The names are read from the API itself, so a new operation is in the matrix at once.
+
+
+def _open_api_endpoints() -> dict[str, Endpoint]:
+    from openclass.api.main import api
+
+    methods: dict[str, set[str]] = {}
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                name = getattr(operation, "url_name", None) or operation.view_func.__name__
+                methods.setdefault(name, set()).update(operation.methods)
+    endpoints = {
+        "api-v1:openapi-json": Endpoint(_logged_in, public=True),
+        "api-v1:openapi-view": Endpoint(_logged_in, public=True),
+        "api-v1:api-root": Endpoint(_nobody),
+    }
+    for pattern in api.urls[0]:
+        if pattern.name in methods:
+            ids = {name: MISSING for name in pattern.pattern.converters}
+            endpoints[f"api-v1:{pattern.name}"] = Endpoint(
+                _nobody,
+                world_args=(lambda w, ids=ids: ids) if ids else None,
+                methods=tuple(sorted(methods[pattern.name])),
+            )
+    return endpoints
+
+
+ENDPOINTS.update(_open_api_endpoints())
+ENDPOINTS["api:tokens"] = Endpoint(_can("api.personal_tokens"), methods=BOTH)
+# Only one's own token: the world has none, so a 404 for everyone.
+ENDPOINTS["api:revoke_token"] = Endpoint(
+    _nobody, world_args=lambda w: {"pk": MISSING}, methods=POST
+)
+
+
 # --- the sockets ---------------------------------------------------------------------------------
 
 
