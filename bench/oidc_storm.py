@@ -307,7 +307,7 @@ async def log_in(server: Server, site: RelyingSite, flow: Flow) -> None:
             raise Failed(step, f"HTTP {status}")
         tokens = _json(step, body)
         if tokens.get("token_type", "").lower() != "bearer" or "id_token" not in tokens:
-            raise Failed(step, "no bearer access token or no ID token")
+            raise Failed(step, f"no bearer access token or no ID token: {sorted(tokens)}")
         claims = _jwt_claims(tokens["id_token"])
         audience = claims.get("aud")
         if claims.get("nonce") != nonce or CLIENT_ID not in (
