@@ -593,7 +593,10 @@ def _package(filename: str, function: str) -> str:
     path = Path(filename)
     parts = path.parts
     if "site-packages" in parts:
-        return parts[parts.index("site-packages") + 1].removesuffix(".py")
+        package = parts[parts.index("site-packages") + 1 :]
+        if package[0] == "django" and len(package) > 2:  # django.db, django.middleware …
+            return f"django.{package[1]}"
+        return package[0].removesuffix(".py")
     if "openclass" in parts:
         rest = parts[parts.index("openclass") + 1 :]
         return "openclass." + (rest[0].removesuffix(".py") if rest else "")
