@@ -29,6 +29,7 @@ from urllib.parse import unquote_plus, urlparse
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 from jwcrypto import jwk, jws
+from oauth2_provider.models import get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request
@@ -38,6 +39,8 @@ from openclass.privacy.access import under_fourteen
 
 from . import audit, keys
 from .models import AuthEvent, Site
+
+Grant = get_grant_model()
 
 #: Which scope lets a site have which claim (``sub`` comes with ``openid``).
 CLAIM_SCOPE = {
@@ -208,16 +211,59 @@ class Validator(OAuth2Validator):
         self._refused(request, "grant type not allowed for this site")
         return False
 
+    # --- the grant, read once a token request -----------------------------------------------
+    # django-oauth-toolkit reads the authorization code's row again for each question oauthlib
+    # asks (is it valid, its PKCE challenge and method, its redirect URI, scopes, nonce): seven
+    # identical queries a code exchange. The row is kept on the request (never on the
+    # validator: one instance serves every thread).
+
+    def _grant(self, code: str, request: Request) -> Any:
+        cache: dict[tuple[str, Any], Any] | None = getattr(request, "_openclass_grants", None)
+        if cache is None:
+            cache = {}
+            request._openclass_grants = cache
+        if not isinstance(request.client, Site):
+            return None
+        key = (code, request.client.pk)
+        if key not in cache:
+            cache[key] = Grant.objects.filter(code=code, application=request.client).first()
+        return cache[key]
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
-        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+        grant = self._grant(code, request) if client is request.client else None
+        if grant is not None and not grant.is_expired():
+            request.scopes = grant.scope.split(" ")
+            request.user = grant.user
+            if grant.nonce:
+                request.nonce = grant.nonce
+            if grant.claims:
+                request.claims = json.loads(grant.claims)
             return True
         self._refused(request, "authorization code unknown, used or expired")
         return False
 
+    def get_code_challenge_method(self, code: str, request: Request) -> str | None:
+        grant = self._grant(code, request)
+        return (grant.code_challenge_method or None) if grant is not None else None
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request) -> list[str]:
+        # Asked first, before the client is known (to choose the OpenID Connect grant).
+        if not isinstance(request.client, Site):
+            return super().get_authorization_code_scopes(client_id, code, redirect_uri, request)
+        grant = self._grant(code, request)
+        return grant.scope.split() if grant is not None and grant.scope else []
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request) -> str | None:
+        if not isinstance(request.client, Site):
+            return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
+        grant = self._grant(code, request)
+        return (grant.nonce or None) if grant is not None else None
+
     def get_code_challenge(self, code: str, request: Request) -> str | None:
         """The grant's PKCE challenge; a missing or wrong verifier is logged here, where the
         reason is still known (oauthlib then refuses the request)."""
-        challenge = super().get_code_challenge(code, request)
+        grant = self._grant(code, request)
+        challenge = (grant.code_challenge or None) if grant is not None else None
         verifier = request.code_verifier
         if challenge is None:
             if verifier is None:
@@ -232,11 +278,14 @@ class Validator(OAuth2Validator):
         return challenge
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs) -> bool:
-        if super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs):
-            return True
         request = kwargs.get("request") or (args[0] if args else None)
-        if isinstance(request, Request):
-            self._refused(request, "redirect URI differs from the authorization's")
+        if not isinstance(request, Request):
+            confirmed = super().confirm_redirect_uri
+            return confirmed(client_id, code, redirect_uri, client, *args, **kwargs)
+        grant = self._grant(code, request) if client is request.client else None
+        if grant is not None and grant.redirect_uri_allowed(redirect_uri):
+            return True
+        self._refused(request, "redirect URI differs from the authorization's")
         return False
 
     def save_bearer_token(self, token, request, *args, **kwargs) -> Any:

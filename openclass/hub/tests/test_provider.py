@@ -528,3 +528,25 @@ def test_the_consent_screen_names_the_open_api_scopes_too(city) -> None:
     assert len(lines) == 2
     assert lines[1] == str(settings.OAUTH2_PROVIDER["SCOPES"]["courses"])
     assert escape(lines[1]) in page.content.decode()
+
+
+def test_a_code_exchange_reads_the_grant_once(city, trusted_site) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = signed_in(older_student(city))
+    url, auth = authorize_url(trusted_site, scope="openid profile")
+    code = code_from(browser.get(url)["Location"], auth)
+    with CaptureQueriesContext(connection) as queries:
+        response = exchange(Client(), auth, code)
+    assert response.status_code == 200, response.content
+    grant_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT") and "oauth2_provider_grant" in q["sql"]
+    ]
+    # The scope, to choose the OpenID Connect grant before the client is known; the row, once,
+    # for every other question (django-oauth-toolkit read it six times); and the DELETE's own
+    # collection of the rows it removes.
+    assert len(grant_reads) == 3, "\n".join(query[:70] for query in grant_reads)
+    assert claims_of(response.json()["id_token"])["nonce"] == auth.nonce
