@@ -30,7 +30,15 @@ from authlib.jose import JsonWebKey, jwt
 from authlib.oidc.core import CodeIDToken
 from playwright.sync_api import Page, expect
 
-from openclass.core.tests.live_server import SCHOOL_NAME, STUDENT, TEACHER, LiveServer, Person
+from openclass.core.tests.browser import serious_axe_violations
+from openclass.core.tests.live_server import (
+    OTHER_STUDENT,
+    SCHOOL_NAME,
+    STUDENT,
+    TEACHER,
+    LiveServer,
+    Person,
+)
 from openclass.hub.tests.fixtures import SECRET
 from openclass.hub.tests.relying_party import Receiver, check_logout_token, receiving_site
 
@@ -134,9 +142,9 @@ def new_page(chromium, live: LiveServer) -> Iterator[Callable[..., Page]]:
     """Pages in fresh browser contexts (a Korean browser); the test fails on a console error."""
     contexts, pages = [], []
 
-    def factory() -> Page:
+    def factory(**options: Any) -> Page:
         context = chromium.new_context(
-            base_url=live.url, locale="ko-KR", viewport={"width": 360, "height": 740}
+            base_url=live.url, locale="ko-KR", viewport={"width": 360, "height": 740}, **options
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -418,6 +426,16 @@ def test_the_demo_site_round_trip(live: LiveServer, new_page) -> None:
     expect(page.locator("[data-claim=name]")).to_have_text(STUDENT.name)
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/o/logout/\?"))
+    # Its page and the confirmation pass axe-core (in a context of their own: axe is injected
+    # as an inline script, which the CSP rightly blocks everywhere else).
+    checked = new_page(bypass_csp=True)
+    checked.goto("/demo-site/")
+    problems = serious_axe_violations(checked)
+    checked.goto("/accounts/login/?next=/o/logout/%3Fclient_id%3Dopenclass-demo-site")
+    fill_login_form(checked, OTHER_STUDENT)
+    expect(checked.locator("main form button[name=allow]")).to_be_visible()
+    problems += serious_axe_violations(checked)
+    assert not problems, "axe-core serious/critical violations:\n" + "\n".join(problems)
     page.locator("main form button[name=allow]").click()
     expect(page).to_have_url(re.compile(re.escape(f"{live.url}/demo-site/?state=")))
     expect(page.locator("[data-signed-out]")).to_be_visible()
