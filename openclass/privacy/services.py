@@ -247,7 +247,7 @@ def record_leaving(admin: User, student: User, left_on: datetime.date) -> Depart
             pseudonymise_on=left_on + datetime.timedelta(days=leaver_retention_days()),
             recorded_by=admin,
         )
-        User.objects.filter(pk=student.pk).update(is_active=False)
+        User.objects.filter(pk=student.pk).update(is_active=False, updated_at=timezone.now())
     student.is_active = False
     return departure
 
@@ -259,7 +259,9 @@ def cancel_leaving(admin: User, departure: Departure) -> None:
     if departure.pseudonymised_at is not None:
         raise PermissionDenied
     with transaction.atomic():
-        User.objects.filter(pk=departure.person_id).update(is_active=True)
+        User.objects.filter(pk=departure.person_id).update(
+            is_active=True, updated_at=timezone.now()
+        )
         departure.delete()
 
 

@@ -27,6 +27,7 @@ def test_a_school_admin_records_a_leaving_and_the_account_stops(client, city: Ci
     settings.LEAVER_RETENTION_DAYS = 365
     north = city.north
     left_on = timezone.localdate() - datetime.timedelta(days=3)
+    before = timezone.now()
     response = _leave(client, north.admin, north.student_a1, left_on)
     assert response.status_code == 302
     departure = Departure.objects.get(person=north.student_a1)
@@ -34,6 +35,8 @@ def test_a_school_admin_records_a_leaving_and_the_account_stops(client, city: Ci
     assert departure.pseudonymise_on == left_on + datetime.timedelta(days=365)
     north.student_a1.refresh_from_db()
     assert not north.student_a1.is_active
+    # the Open API's updated_since sync sees the account stop
+    assert north.student_a1.updated_at >= before
     client.logout()
     client.post(
         reverse("accounts:login"),
