@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import validators
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,10 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("User name")
+        # Django's form only tells the browser the limit (maxlength); a longer name went on to
+        # authenticate() and into axes's record of the failure, a 500 on PostgreSQL past 255.
+        limit = self.fields["username"].max_length
+        self.fields["username"].validators.append(validators.MaxLengthValidator(limit))
         # Autofocus would jump past the skip link and the language switch for keyboard users.
         self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["username"].widget.attrs.update(

@@ -49,6 +49,13 @@ def test_wrong_password_is_refused_with_a_message(client, city: City) -> None:
     assert "_auth_user_id" not in client.session
 
 
+def test_a_user_name_longer_than_any_account_is_refused_by_the_form(client, city: City) -> None:
+    response = login(client, "x" * 300, "wrong-password")
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
+    assert "_auth_user_id" not in client.session
+
+
 def test_repeated_failures_lock_that_account_from_that_address_only(client, city: City) -> None:
     student = city.north.student_a1
     for _ in range(settings.AXES_FAILURE_LIMIT):
