@@ -498,6 +498,7 @@ def profile_step(step: str, count: int, secret: str, api_paths: list[str]) -> No
     took: list[float] = []
     queries: list[str] = []
     by_path: dict[str, list[tuple[float, int]]] = {}
+    each: dict[str, list[float]] = {}  # the steps not profiled, timed
     # One client each (a client's first request loads the middleware: WhiteNoise lists the
     # static files), the browser's cookies cleared for each student.
     client, backend = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
@@ -519,7 +520,11 @@ def profile_step(step: str, count: int, secret: str, api_paths: list[str]) -> No
 
         def timed(name: str, call: Callable, *args, **kwargs):
             if name != step:
-                return call(*args, **kwargs)
+                started = time.perf_counter()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    each.setdefault(name, []).append(time.perf_counter() - started)
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as captured:
                 profiler.enable()
@@ -549,6 +554,17 @@ def profile_step(step: str, count: int, secret: str, api_paths: list[str]) -> No
             timed("API call", backend.get, path, HTTP_AUTHORIZATION=bearer)
             if step == "API call":
                 by_path.setdefault(path, []).append((took[-1], len(queries) - before[1]))
+    each[step] = took
+    print(
+        "\n  each step in-process, one at a time (Django's test client, no server; a login's "
+        f"API calls together; {step!r} under the profiler):"
+    )
+    for name in (*STEPS, "API call"):
+        times = each.get(name, [])
+        if name == "API call":
+            calls = max(1, len(api_paths))
+            times = [sum(times[n : n + calls]) for n in range(0, len(times), calls)]
+        print(f"    {name:<20} p50 {ms(percentile(times, 50))}  p95 {ms(percentile(times, 95))}")
     print(
         f"\n  cProfile of {step!r} over {len(took)} logins in-process (Django's test client): "
         f"p50 {ms(percentile(took, 50))}, p95 {ms(percentile(took, 95))}"
