@@ -42,13 +42,16 @@ def test_a_failed_sign_in_is_recorded_with_the_user_name_and_never_the_password(
     assert PASSWORD not in _fields(event) and "*" not in event.detail
 
 
-def test_a_user_name_nobody_has_is_recorded_as_typed_and_cut(city: City) -> None:
-    # Longer than a user name may be (150), shorter than axes's own column (255).
-    typed = "누군가" * 70
+def test_a_user_name_nobody_has_is_recorded_as_typed(city: City) -> None:
+    typed = "누군가" * 50  # as long as a user name may be (150)
     Client().post(LOGIN, {"username": typed, "password": PASSWORD})
     [event] = AuthEvent.objects.all()
-    assert event.user_id is None and event.detail == typed[:150]
+    assert event.user_id is None and event.detail == typed
     assert PASSWORD not in _fields(event)
+    # a longer one is refused by the form before anything is tried, as no account has it
+    response = Client().post(LOGIN, {"username": typed + "더", "password": PASSWORD})
+    assert response.status_code == 200 and response.context["form"].errors["username"]
+    assert AuthEvent.objects.count() == 1
 
 
 def test_a_successful_sign_in_records_no_failure(city: City) -> None:
