@@ -48,13 +48,13 @@ def test_a_token_needs_a_name_and_a_scope(city: City) -> None:
 
 def test_the_owner_revokes_and_nobody_else_can(city: City) -> None:
     owner = _client(city.north.homeroom_a)
-    body = owner.post("/api/tokens/", {"name": "스크립트", "scopes": ["profile"]})
+    body = owner.post("/api/tokens/", {"name": "출결 동기화 7반", "scopes": ["profile"]})
     (token,) = re.findall(r'value="(ocp_[A-Za-z0-9_-]+)"', body.content.decode())
     row = PersonalAccessToken.objects.get()
     for other in (city.north.admin, city.office_admin, city.north.student_a1):
         response = _client(other).post(f"/api/tokens/{row.pk}/revoke/")
         assert response.status_code == 404
-        assert "스크립트" not in _client(other).get("/api/tokens/").content.decode()
+        assert "출결 동기화 7반" not in _client(other).get("/api/tokens/").content.decode()
     assert api_get(token, "/api/v1/me").status_code == 200
     response = owner.post(f"/api/tokens/{row.pk}/revoke/")
     assert response.status_code == 302
