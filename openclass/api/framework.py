@@ -392,11 +392,13 @@ def since(
     queryset: QuerySet[M], updated_since: dt.datetime | None, field: str = "updated_at"
 ) -> QuerySet[M]:
     """Rows changed at or after ``updated_since`` (None: every row). A moment without a zone is
-    taken in the site's zone (Asia/Seoul)."""
+    taken in the site's zone (Asia/Seoul). The moment is compared in UTC: PostgreSQL takes
+    offsets up to ±15:59 only, Python (and RFC 3339) up to ±23:59."""
     if updated_since is None:
         return queryset
     if timezone.is_naive(updated_since):
         updated_since = timezone.make_aware(updated_since)
+    updated_since = updated_since.astimezone(dt.UTC)
     return queryset.filter(**{f"{field}__gte": updated_since})
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -216,6 +217,8 @@ def _mount_resources() -> None:
 _mount_resources()
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Any other path under /api/v1/: a 404 problem, not an HTML page."""
+    """Any other path under /api/v1/: a 404 problem, not an HTML page (nor, for a PUT or POST,
+    Django's CSRF page: the API takes no cookies)."""
     return problem_response(request, 404, _("There is no such resource in this API."))

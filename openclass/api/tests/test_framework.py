@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from openclass.accounts.models import Organisation, User
@@ -147,6 +147,24 @@ def test_updated_since_pages_bring_every_change(city: City) -> None:
     soon = (timezone.now() + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     later = api_get(token, f"/api/v1/people?updated_since={soon}")
     assert later.json()["items"] == []
+
+
+def test_updated_since_takes_any_offset_rfc_3339_allows(city: City) -> None:
+    # PostgreSQL stores offsets up to ±15:59 only; the moment is compared in UTC.
+    token = personal_token(city.north.admin)
+    for offset in ("%2B18:37", "-23:59", "Z"):
+        response = api_get(token, f"/api/v1/people?updated_since=2000-01-01T00:00:00{offset}")
+        assert response.status_code == 200 and response.json()["items"]
+
+
+def test_a_write_to_a_path_the_api_lacks_is_a_404_problem(city: City) -> None:
+    # No CSRF page: the API takes no cookies, and a cookie-less PUT is not refused as forged.
+    token = personal_token(city.north.admin)
+    for method in ("put", "post", "delete"):
+        response = getattr(Client(), method)(
+            "/api/v1/people/not-a-number", headers={"Authorization": f"Bearer {token}"}
+        )
+        _problem(response, 404)
 
 
 def test_a_cursor_belongs_to_its_list_and_limit_is_capped(city: City) -> None:
