@@ -6,6 +6,8 @@ PORT ?= 8000
 
 .PHONY: run setup setup-test test test-sqlite test-postgres test-scaled bench lint format demo-data messages
 
+# The address people reach it at: the login hub's issuer, and the demo site's return address.
+run: export OPENCLASS_SITE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(PY) manage.py demo_data --once
 	$(PY) scripts/run.py --host $(HOST) --port $(PORT)

@@ -64,6 +64,8 @@ def main() -> int:
             print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
             for role, username in DEMO_LOGINS:
                 print(f"    {role:<22} {username}")
+            print(f"\n  A city site that signs in through openclass: {address}demo-site/")
+            print(f"  The Open API and its documentation: {address}api/v1/docs")
             print("\n  Press Ctrl-C to stop.\n", flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
