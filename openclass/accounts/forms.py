@@ -29,7 +29,7 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = _("User name")
         # Django's form only tells the browser the limit (maxlength); a longer name went on to
         # authenticate() and into axes's record of the failure, a 500 on PostgreSQL past 255.
-        limit = self.fields["username"].max_length
+        limit = self.username_field.max_length or 254
         self.fields["username"].validators.append(validators.MaxLengthValidator(limit))
         # Autofocus would jump past the skip link and the language switch for keyboard users.
         self.fields["username"].widget.attrs.pop("autofocus", None)
