@@ -167,6 +167,11 @@ class AuthEvent(models.Model):
         SITE_REFUSED = "site_refused", _("Site refused")
         OUTSIDE_UNMATCHED = "outside_unmatched", _("Outside sign-in matched no account")
         LOGOUT = "logout", _("Signed out of the sites")
+        SITE_REGISTERED = "site_registered", _("Site registered")
+        SITE_CHANGED = "site_changed", _("Site changed")
+        SECRET_ROTATED = "secret_rotated", _("Site given a new secret")
+        SITE_DISABLED = "site_disabled", _("Site disabled")
+        SITE_ENABLED = "site_enabled", _("Site enabled")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)

@@ -25,7 +25,8 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import User
 
-from .models import Site
+from . import audit
+from .models import AuthEvent, Site
 
 #: The characters and length of a generated client secret (about 340 bits).
 ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -201,6 +202,9 @@ def register_site(actor: User, details: SiteDetails) -> Registered:
         )
         _set_logo(site, details)
         site.save()
+        audit.record(
+            AuthEvent.Kind.SITE_REGISTERED, user=actor, site=site, detail=site.allowed_scopes
+        )
     return Registered(site, secret if confidential else "")
 
 
@@ -222,6 +226,9 @@ def update_site(actor: User, site: Site, details: SiteDetails) -> Site:
             locked.secret_rotated_at = None
         _set_logo(locked, details)
         locked.save()
+        audit.record(
+            AuthEvent.Kind.SITE_CHANGED, user=actor, site=locked, detail=locked.allowed_scopes
+        )
     return locked
 
 
@@ -244,6 +251,7 @@ def rotate_secret(actor: User, site: Site) -> Registered:
         locked.save(
             update_fields=["client_secret", "hash_client_secret", "secret_rotated_at", "updated"]
         )
+        audit.record(AuthEvent.Kind.SECRET_ROTATED, user=actor, site=locked)
     return Registered(locked, secret)
 
 
@@ -271,5 +279,7 @@ def set_active(actor: User, site: Site, active: bool) -> int:
             tokens.delete()
             IDToken.objects.filter(application=locked).delete()
             Grant.objects.filter(application=locked).delete()
+        kind = AuthEvent.Kind.SITE_ENABLED if active else AuthEvent.Kind.SITE_DISABLED
+        audit.record(kind, user=actor, site=locked, detail=f"{revoked} tokens" if revoked else "")
     site.is_active = active
     return revoked

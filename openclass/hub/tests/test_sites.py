@@ -441,6 +441,28 @@ def test_every_other_role_is_refused(client: Client, city: City, who: str) -> No
     assert Site.objects.count() == 1
 
 
+def test_the_offices_actions_are_in_the_authentication_log(city: City) -> None:
+    office = city.office_admin
+    site = make_site(city)
+    services.update_site(
+        office, site, services.SiteDetails(name="꿀박사", redirect_uris=site.redirect_uris)
+    )
+    registered = services.rotate_secret(office, site)
+    services.set_active(office, site, False)
+    services.set_active(office, site, True)
+    events = list(AuthEvent.objects.filter(site=site).order_by("pk"))
+    assert [event.kind for event in events] == [
+        AuthEvent.Kind.SITE_REGISTERED,
+        AuthEvent.Kind.SITE_CHANGED,
+        AuthEvent.Kind.SECRET_ROTATED,
+        AuthEvent.Kind.SITE_DISABLED,
+        AuthEvent.Kind.SITE_ENABLED,
+    ]
+    assert all(event.user_id == office.pk for event in events)
+    assert events[0].detail == "openid"
+    assert not any(registered.secret in event.detail for event in events)
+
+
 def test_the_services_refuse_without_the_capability(city: City) -> None:
     site = make_site(city)
     for call in (
