@@ -14,6 +14,9 @@ urlpatterns = [
     path("operations/", include("openclass.operations.urls")),
     path("notifications/", include("openclass.notifications.urls")),
     path("privacy/", include("openclass.privacy.urls")),
+    path("search/", include("openclass.search.urls")),
+    path("lists/", include("openclass.lists.urls")),
+    path("catalogs/", include("openclass.feeds.urls")),
     path("", include("openclass.hub.urls")),
     # The OpenID Connect provider, in django-oauth-toolkit's namespace (its views reverse it).
     path("o/", include("openclass.hub.provider_urls")),

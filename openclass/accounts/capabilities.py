@@ -169,6 +169,28 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
         "create, name, scope and revoke their own personal access tokens for the Open API",
     ),
+    # search (Edu-Navi), saved lists and the outside catalogs
+    "search.use": (
+        frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "search everything they may open (교육정보 통합 검색), with suggestions as they type",
+    ),
+    "search.explain": (STAFF, "see why a result ranks where it does (matched terms and boosts)"),
+    "search.view_gaps": (
+        frozenset({OFFICE_ADMIN}),
+        "see the city's queries that found nothing, to fill the gaps",
+    ),
+    "lists.keep": (
+        frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "keep their own lists of search results (나만의 목록), share one by link, copy a shared one",
+    ),
+    "lists.share_class": (
+        frozenset({TEACHER, SCHOOL_ADMIN}),
+        "share a list with a class they teach or administer (it appears on the class's home)",
+    ),
+    "feeds.manage": (
+        frozenset({OFFICE_ADMIN}),
+        "register outside catalogs (CSV/JSON feeds, OAI-PMH) and follow their fetches",
+    ),
 }
 
 #: Capabilities that say who someone is (a learner, a parent, a teacher of classes, an instructor

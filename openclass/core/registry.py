@@ -14,6 +14,11 @@ above ``accounts``. Each area registers here, as its app gets ready, what it con
 - **A data exporter** (``@exporter``, in ``<area>/exports.py``): what the area holds about one
   person, as JSON-ready data and the files to add, for "download my data" (``privacy`` builds
   the ZIP from every registered exporter).
+- **A search source** (``@search_source``, in ``<area>/search.py``): what the area puts in the
+  one search index (``search``): how to build the documents of its objects, which of them a user
+  may open (asked at query time, so a result never shows what the user may not open), and which
+  models' saves and deletes re-index them. An area added later (the community, Q&A) adds its
+  content by registering a source; ``search`` itself does not change.
 - **The access log's recorder** (``register_read_recorder``): ``privacy`` registers its
   ``services.record_read`` so that ``accounts``, which sits below ``privacy``, can log a read of
   a student's page through ``record_read`` here; the areas above ``privacy`` call it directly.
@@ -126,6 +131,57 @@ class RegistryError(LookupError):
     coming after one that does not exist, a circle of builders."""
 
 
+@dataclass(frozen=True)
+class SearchDocument:
+    """One thing a search can find, as its source describes it (``search`` tokenises and ranks).
+
+    ``key`` is the object's primary key in the source's model. ``tags`` weigh between the title
+    and the body. The facets are plain strings the results page groups by: ``area`` (the
+    catalog topic's name), ``grade_band`` ("elementary", "middle", "high", "" for any),
+    ``audience`` ("student", "parent", "teacher", "" for anyone), ``site`` (the outside site
+    it comes from; "" for openclass), ``mode`` ("live", "recorded" or ""). ``popularity`` is a
+    count (enrolments, views, saves) and ``published_at`` the date freshness counts from."""
+
+    key: int
+    title: str
+    url: str
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    area: str = ""
+    grade_band: str = ""
+    audience: str = ""
+    site: str = ""
+    mode: str = ""
+    popularity: int = 0
+    published_at: Any = None  # datetime.datetime | None
+
+
+#: Given primary keys (or ``None`` for every object), the documents to index; an object that
+#: should not be found at all (a deleted lesson's orphan) is simply not yielded.
+DocumentBuilder = Callable[[Any], Any]  # (Iterable[int] | None) -> Iterable[SearchDocument]
+#: Given a user, a queryset of the primary keys they may open, or ``None`` for "every signed-in
+#: user" (the topic list, the outside catalogs).
+VisibleKeys = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """An area's contribution to the search index.
+
+    ``name`` is "<area>.<what>" and also the ``kind`` facet's key unless ``kind`` is given.
+    ``model`` is the model whose primary keys the documents carry. ``watch`` lists other
+    models whose saves and deletes change these documents, each with a function from the
+    changed instance to the keys to re-index (a section renamed changes its lessons)."""
+
+    name: str
+    kind: str
+    model: Any
+    documents: DocumentBuilder
+    visible: VisibleKeys
+    watch: tuple[tuple[Any, Callable[[Any], Any]], ...] = ()
+
+
+_search_sources: dict[str, SearchSource] = {}
 _read_recorders: dict[str, Callable[..., Any]] = {}
 _exporters: dict[str, Exporter] = {}
 _panels: dict[str, Panel] = {}
@@ -155,6 +211,7 @@ def unregister(name: str) -> None:
     _exporters.pop(name, None)
     _landings.pop(name, None)
     _demo_builders.pop(name, None)
+    _search_sources.pop(name, None)
 
 
 # --- Panels -----------------------------------------------------------------------------------
@@ -317,3 +374,26 @@ def exporter(name: str) -> Callable[[Callable[[Any], ExportPart | None]], Any]:
 def exporters() -> list[Exporter]:
     """Every registered exporter, by name."""
     return sorted(_exporters.values(), key=lambda entry: entry.name)
+
+
+# --- Search sources -------------------------------------------------------------------------------
+
+
+def add_search_source(source: SearchSource) -> SearchSource:
+    """Register an area's search source (``search`` reads them when it starts indexing)."""
+    earlier = _search_sources.get(source.name)
+    _check_name(source.name, earlier.documents if earlier else None, source.documents)
+    _search_sources[source.name] = source
+    return source
+
+
+def search_sources() -> list[SearchSource]:
+    """Every registered search source, by name."""
+    return sorted(_search_sources.values(), key=lambda entry: entry.name)
+
+
+def search_source(name: str) -> SearchSource:
+    try:
+        return _search_sources[name]
+    except KeyError:
+        raise RegistryError(f"no search source {name!r}") from None
