@@ -27,6 +27,8 @@ pytest_plugins = [
     "openclass.operations.tests.fixtures",
     "openclass.web.tests.fixtures",
     "openclass.hub.tests.fixtures",
+    "openclass.search.tests.fixtures",
+    "openclass.feeds.tests.fixtures",
 ]
 
 

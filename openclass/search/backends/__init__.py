@@ -1,0 +1,79 @@
+"""Where the index's words live and how a query finds them: one interface, two backends.
+
+The embedded default keeps them in an SQLite FTS5 table (BM25 built in); PostgreSQL keeps them as
+``tsvector`` columns with GIN indexes (BM25 computed over the best candidates, see ``postgres``)
+and a trigram index on titles (``pg_trgm``) for suggestions from part of a word. Both are fed our
+own tokens (``search.analysis``), never the database's parser, so the same text finds the same
+documents on both, and the same tests pass on both.
+
+Each backend gets the words of a document as ``Fields`` (terms of the title, tags and body; the
+bigrams of the title and the body) and answers a ``Match``: the terms and bigrams of a query,
+with the SQL that scopes it (which documents the asker may open, which facets they chose),
+compiled by Django from the ``Document`` queryset so the rule is the sources' own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.db import connection
+
+#: Field weights: a word in the title counts more than in the tags, in the tags more than in the
+#: body; a bigram (part of a word) counts far less than a whole term.
+TITLE, TAGS, BODY, TITLE_GRAMS, BODY_GRAMS = 10.0, 6.0, 2.0, 1.5, 0.3
+
+
+@dataclass
+class Fields:
+    document_id: int
+    title: list[str]
+    tags: list[str]
+    body: list[str]
+    title_grams: list[str]
+    body_grams: list[str]
+
+
+@dataclass
+class Match:
+    terms: list[str]
+    grams: list[str]
+    #: Match the last term and gram as a prefix (suggestions as one types; a one-syllable word).
+    prefix: str = ""
+    #: Only the title (suggestions).
+    title_only: bool = False
+    where_sql: str = "1=1"
+    where_params: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    document_id: int
+    score: float
+
+
+class Backend(Protocol):
+    vendor: str
+
+    def install(self, cursor: Any) -> None: ...
+
+    def write(self, fields: list[Fields]) -> None: ...
+
+    def delete(self, document_ids: list[int]) -> None: ...
+
+    def statistics_changed(self) -> None: ...
+
+    def candidates(self, match: Match, limit: int) -> list[Candidate]: ...
+
+    def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]: ...
+
+
+def backend() -> Backend:
+    """The backend of the database Django is connected to."""
+    if connection.vendor == "postgresql":
+        from .postgres import PostgresBackend
+
+        return PostgresBackend()
+    from .sqlite import SqliteBackend
+
+    return SqliteBackend()

@@ -1,0 +1,209 @@
+"""The index's words as PostgreSQL ``tsvector`` columns with GIN indexes, ranked by BM25.
+
+``search_document`` has, on PostgreSQL only, three columns Django's model does not name
+(added by the migration; flushing or deleting a document takes them with it): ``vector_terms``
+(title weighted A, tags B, body C), ``vector_grams`` (bigrams: title A, body D) and
+``vector_length``, built with the ``simple`` configuration over our own tokens
+(``search.analysis``), so PostgreSQL neither stems nor drops a word. PostgreSQL has no
+BM25 of its own (``ts_rank`` counts frequencies without the collection's document frequencies):
+the matches are first ordered by ``ts_rank`` with the field weights, and the best of them are
+scored by BM25 in SQL from each lexeme's weighted frequency, the document's length and the
+term's document frequency (counted once and cached). ``pg_trgm`` indexes the titles for
+suggestions from part of a word.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+
+from . import BODY, BODY_GRAMS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fields, Match
+
+TABLE = "search_document"
+#: BM25's parameters, the usual ones (Robertson's k1 and b).
+K1, B = 1.2, 0.75
+#: How many of the ``ts_rank`` order BM25 re-scores.
+RESCORED = 400
+#: Document frequencies and the collection's size are counted at most this often.
+STATS_SECONDS = 600
+
+# ts_rank's weights are {D, C, B, A}, each at most 1: the field weights scaled to the title's.
+_TERM_WEIGHTS = f"'{{0, {BODY / TITLE}, {TAGS / TITLE}, 1}}'"
+_GRAM_WEIGHTS = f"'{{{BODY_GRAMS / TITLE}, 0, 0, {TITLE_GRAMS / TITLE}}}'"
+_TERM_TF = f"CASE w WHEN 'A' THEN {TITLE} WHEN 'B' THEN {TAGS} ELSE {BODY} END"
+_GRAM_TF = f"CASE w WHEN 'A' THEN {TITLE_GRAMS} ELSE {BODY_GRAMS} END"
+
+
+def _tsquery(tokens: list[str], prefix: str, title_only: bool) -> str:
+    """Operands joined by OR for ``to_tsquery('simple', …)``: our tokens are letters and
+    digits only (``analysis``), so none needs quoting."""
+    weight = "A" if title_only else ""
+    operands = [f"{token}:{weight}" if weight else token for token in dict.fromkeys(tokens)]
+    if prefix:
+        operands.append(f"{prefix}:*{weight}")
+    return " | ".join(operands)
+
+
+class PostgresBackend:
+    vendor = "postgresql"
+
+    def install(self, cursor: Any) -> None:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        cursor.execute(
+            f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS vector_terms tsvector,"
+            " ADD COLUMN IF NOT EXISTS vector_grams tsvector,"
+            " ADD COLUMN IF NOT EXISTS vector_length integer NOT NULL DEFAULT 0"
+        )
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_terms ON {TABLE} USING gin (vector_terms)"
+        )
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_grams ON {TABLE} USING gin (vector_grams)"
+        )
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_title_trgm ON {TABLE}"
+            " USING gin (title gin_trgm_ops)"
+        )
+
+    def write(self, fields: list[Fields]) -> None:
+        if not fields:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {TABLE} SET vector_terms ="
+                " setweight(to_tsvector('simple', %s), 'A')"
+                " || setweight(to_tsvector('simple', %s), 'B')"
+                " || setweight(to_tsvector('simple', %s), 'C'),"
+                " vector_grams = setweight(to_tsvector('simple', %s), 'A')"
+                " || setweight(to_tsvector('simple', %s), 'D'), vector_length = %s WHERE id = %s",
+                [
+                    (
+                        " ".join(f.title),
+                        " ".join(f.tags),
+                        " ".join(f.body),
+                        " ".join(f.title_grams),
+                        " ".join(f.body_grams),
+                        len(f.title) + len(f.tags) + len(f.body),
+                        f.document_id,
+                    )
+                    for f in fields
+                ],
+            )
+
+    def delete(self, document_ids: list[int]) -> None:
+        """Nothing to do: the words go with the document's row."""
+
+    def statistics_changed(self) -> None:
+        """The collection's size and mean length are counted again at the next search."""
+        cache.delete("search:pg:collection")
+
+    def _condition(self, match: Match) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        terms = _tsquery(match.terms, match.prefix, match.title_only)
+        grams = _tsquery(match.grams, match.prefix[:2], match.title_only)
+        if terms:
+            parts.append(f"{TABLE}.vector_terms @@ to_tsquery('simple', %s)")
+            params.append(terms)
+        if grams:
+            parts.append(f"{TABLE}.vector_grams @@ to_tsquery('simple', %s)")
+            params.append(grams)
+        return " OR ".join(parts), params
+
+    def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]:
+        condition, params = self._condition(match)
+        if not condition:
+            return "SELECT NULL::bigint WHERE false", []
+        return f"SELECT id FROM {TABLE} WHERE {condition}", params
+
+    def _collection(self) -> tuple[int, float]:
+        """How many documents there are and their mean length (BM25's N and avgdl)."""
+        found = cache.get("search:pg:collection")
+        if found is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*), coalesce(avg(vector_length), 1) FROM {TABLE}")
+                count, mean = cursor.fetchone()
+            found = (int(count), max(float(mean), 1.0))
+            cache.set("search:pg:collection", found, STATS_SECONDS)
+        return found
+
+    def _idf(self, tokens: list[str], column: str, total: int) -> list[float]:
+        """BM25's inverse document frequency of each token, from counts cached a while."""
+        keys = {token: f"search:pg:df:{column}:{token}" for token in tokens}
+        known = cache.get_many(list(keys.values()))
+        counts: dict[str, int] = {}
+        with connection.cursor() as cursor:
+            for token, key in keys.items():
+                if key in known:
+                    counts[token] = known[key]
+                    continue
+                cursor.execute(
+                    f"SELECT count(*) FROM {TABLE} WHERE {column} @@ to_tsquery('simple', %s)",
+                    [token],
+                )
+                counts[token] = int(cursor.fetchone()[0])
+                cache.set(key, counts[token], STATS_SECONDS)
+        return [
+            math.log(1 + (total - counts[token] + 0.5) / (counts[token] + 0.5)) for token in tokens
+        ]
+
+    def candidates(self, match: Match, limit: int) -> list[Candidate]:
+        condition, params = self._condition(match)
+        if not condition:
+            return []
+        total, mean = self._collection()
+        terms = list(dict.fromkeys(match.terms))
+        grams = list(dict.fromkeys(match.grams))
+        lexemes = terms + grams
+        idf = self._idf(terms, "vector_terms", total) + self._idf(grams, "vector_grams", total)
+        is_gram = [False] * len(terms) + [True] * len(grams)
+        term_query = _tsquery(match.terms, match.prefix, match.title_only) or "x"
+        gram_query = _tsquery(match.grams, match.prefix[:2], match.title_only) or "x"
+        sql = f"""
+        WITH top AS (
+            SELECT id, vector_terms AS terms, vector_grams AS grams, vector_length AS length,
+                ts_rank({_TERM_WEIGHTS}, vector_terms, to_tsquery('simple', %s), 1)
+                + ts_rank({_GRAM_WEIGHTS}, vector_grams, to_tsquery('simple', %s), 1) AS rank
+            FROM {TABLE}
+            WHERE ({condition}) AND ({match.where_sql})
+            ORDER BY rank DESC LIMIT %s
+        ), query (lexeme, idf, gram) AS (
+            SELECT * FROM unnest(%s::text[], %s::float8[], %s::bool[])
+        )
+        SELECT top.id, top.rank + coalesce((
+            SELECT sum(query.idf * s.tf * {K1 + 1}
+                       / (s.tf + {K1} * ({1 - B} + {B} * top.length / %s)))
+            FROM (
+                SELECT u.lexeme, false AS gram,
+                    (SELECT sum({_TERM_TF}) FROM unnest(u.weights) w) AS tf
+                FROM unnest(top.terms) u
+                UNION ALL
+                SELECT u.lexeme, true, (SELECT sum({_GRAM_TF}) FROM unnest(u.weights) w)
+                FROM unnest(top.grams) u
+            ) s JOIN query ON query.lexeme = s.lexeme AND query.gram = s.gram
+        ), 0) AS score
+        FROM top ORDER BY score DESC LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [
+                    term_query,
+                    gram_query,
+                    *params,
+                    *match.where_params,
+                    max(limit, RESCORED),
+                    lexemes,
+                    idf,
+                    is_gram,
+                    mean,
+                    limit,
+                ],
+            )
+            return [Candidate(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+    def title_contains_sql(self) -> str:
+        """Part of a word anywhere in a title, through the trigram index."""
+        return "search_document.title ILIKE %s"

@@ -1,0 +1,99 @@
+"""The index's words in an SQLite FTS5 table, ranked by FTS5's BM25 with the field weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+from . import BODY, BODY_GRAMS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fields, Match
+
+TABLE = "search_fts"
+COLUMNS = ("title", "tags", "body", "title_grams", "body_grams")
+_BM25 = f"bm25({TABLE}, {TITLE}, {TAGS}, {BODY}, {TITLE_GRAMS}, {BODY_GRAMS})"
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def expression(match: Match) -> str:
+    """The FTS5 query: any term in the term columns, or any bigram in the bigram columns; the
+    prefix (when asked) as a prefix query in both."""
+    term_columns = "{title}" if match.title_only else "{title tags body}"
+    gram_columns = "{title_grams}" if match.title_only else "{title_grams body_grams}"
+    parts = []
+    terms = [_quote(term) for term in dict.fromkeys(match.terms)]
+    grams = [_quote(gram) for gram in dict.fromkeys(match.grams)]
+    if match.prefix:
+        terms.append(_quote(match.prefix) + "*")
+        grams.append(_quote(match.prefix[:2]) + "*")
+    if terms:
+        parts.append(f"{term_columns}: ({' OR '.join(terms)})")
+    if grams:
+        parts.append(f"{gram_columns}: ({' OR '.join(grams)})")
+    return " OR ".join(parts)
+
+
+class SqliteBackend:
+    vendor = "sqlite"
+
+    def install(self, cursor: Any) -> None:
+        # unicode61 splits on what is not a letter or digit, as our tokens already are; it keeps
+        # Hangul syllables whole. prefix='1 2' indexes one- and two-character prefixes for
+        # suggestions as one types.
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
+            f"{', '.join(COLUMNS)}, tokenize='unicode61 remove_diacritics 0', prefix='1 2')"
+        )
+
+    def write(self, fields: list[Fields]) -> None:
+        if not fields:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"DELETE FROM {TABLE} WHERE rowid = %s", [(f.document_id,) for f in fields]
+            )
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)})"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        f.document_id,
+                        " ".join(f.title),
+                        " ".join(f.tags),
+                        " ".join(f.body),
+                        " ".join(f.title_grams),
+                        " ".join(f.body_grams),
+                    )
+                    for f in fields
+                ],
+            )
+
+    def delete(self, document_ids: list[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"DELETE FROM {TABLE} WHERE rowid = %s", [(pk,) for pk in document_ids]
+            )
+
+    def statistics_changed(self) -> None:
+        """Nothing to do: FTS5 keeps its own statistics."""
+
+    def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]:
+        return (
+            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s",
+            [expression(match)],
+        )
+
+    def candidates(self, match: Match, limit: int) -> list[Candidate]:
+        query = expression(match)
+        if not query:
+            return []
+        sql = (
+            f"SELECT search_document.id, -{_BM25} FROM {TABLE} "
+            f"JOIN search_document ON search_document.id = {TABLE}.rowid "
+            f"WHERE {TABLE} MATCH %s AND ({match.where_sql}) ORDER BY {_BM25} LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [query, *match.where_params, limit])
+            return [Candidate(int(pk), float(score)) for pk, score in cursor.fetchall()]

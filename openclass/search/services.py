@@ -1,0 +1,568 @@
+"""Indexing what the sources describe, and searching it as the person asking (SPEC F-14).
+
+**Indexing.** A source (``core.registry.SearchSource``) builds ``SearchDocument`` s; ``refresh``
+turns them into ``Document`` rows and the backend's words, in one transaction per batch, and
+drops the documents of keys the source no longer yields (deleted, or no longer to be found).
+Saves and deletes of the sources' models call it after their transaction commits, through
+Huey (``search.signals``); ``reindex`` rebuilds everything while searches go on: every document
+is written again in place, then those not written this time are dropped, so the index is whole
+at every moment.
+
+**Searching.** ``search`` analyses the query (``search.analysis``), scopes it to what the asker
+may open — each source's ``visible(user)``, compiled into the same SQL as the match, so neither
+a result nor a facet's count ever includes what they may not open — and ranks in two steps:
+the backend's BM25 with the field weights picks the best candidates, then freshness,
+popularity, an exact phrase in the title and the asker's role adjust them (``rank``). A query
+that finds nothing and looks misspelt is searched again as corrected ("did you mean", by edit
+distance over jamo, so one wrong letter in a syllable is one edit).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from openclass.core import registry
+from openclass.core.registry import SearchDocument, SearchSource
+
+from . import access, analysis
+from .backends import Candidate, Fields, Match, backend
+from .models import Document, Query
+
+#: Facets the results page groups by, in its order.
+FACETS = ("kind", "area", "grade_band", "audience", "site", "mode")
+#: How many candidates the second ranking step looks at (pages beyond them are not offered).
+CANDIDATES = 400
+PER_PAGE = 20
+BATCH = 500
+#: How long the vocabulary "did you mean" draws from is kept before it is counted again.
+VOCABULARY_SECONDS = 600
+VOCABULARY_KEY = "search:vocabulary"
+#: A popular search must have been asked this many times (and found something) to be shown:
+#: a rare query could say who asked it.
+POPULAR_MIN = 3
+POPULAR_DAYS = 30
+SNIPPET = 160
+
+#: How much each adjustment of the second step can add to a text score normalised to 0..1.
+PHRASE_BOOST = 0.3
+FRESHNESS_BOOST = 0.1
+POPULARITY_BOOST = 0.1
+FRESHNESS_DAYS = 365
+
+
+# --- Indexing ------------------------------------------------------------------------------------
+
+
+def _fields(document_id: int, found: SearchDocument) -> Fields:
+    tags = " ".join(found.tags)
+    return Fields(
+        document_id=document_id,
+        title=analysis.terms_of(found.title),
+        tags=analysis.terms_of(tags),
+        body=analysis.terms_of(found.body),
+        title_grams=analysis.grams_of(found.title),
+        body_grams=analysis.grams_of(found.body),
+    )
+
+
+def _values(source: SearchSource, found: SearchDocument, fields: Fields) -> dict[str, Any]:
+    return {
+        "kind": source.kind,
+        "title": found.title[:300],
+        "url": found.url[:500],
+        "body": found.body[:2000],
+        "tags": " · ".join(found.tags)[:500],
+        "area": found.area[:120],
+        "grade_band": found.grade_band,
+        "audience": found.audience,
+        "site": found.site[:120],
+        "mode": found.mode,
+        "popularity": max(int(found.popularity), 0),
+        "published_at": found.published_at,
+        "terms": " ".join(dict.fromkeys(fields.title + fields.tags)),
+        "indexed_at": timezone.now(),
+    }
+
+
+def _write(source: SearchSource, documents: Iterable[SearchDocument]) -> list[int]:
+    """Write these documents of one source (rows and words) in one transaction; their keys."""
+    documents = list(documents)
+    if not documents:
+        return []
+    words = backend()
+    with transaction.atomic():
+        existing = dict(
+            Document.objects.filter(
+                source=source.name, key__in=[found.key for found in documents]
+            ).values_list("key", "pk")
+        )
+        fields_list = []
+        for found in documents:
+            fields = _fields(0, found)
+            values = _values(source, found, fields)
+            pk = existing.get(found.key)
+            if pk is None:
+                pk = Document.objects.create(source=source.name, key=found.key, **values).pk
+            else:
+                Document.objects.filter(pk=pk).update(**values)
+            fields.document_id = pk
+            fields_list.append(fields)
+        words.write(fields_list)
+    _forget_vocabulary_if_new({term for f in fields_list for term in f.title + f.tags})
+    return [found.key for found in documents]
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def refresh(source_name: str, keys: Iterable[int]) -> int:
+    """Index these objects of a source again; drop the documents of those it no longer yields
+    (deleted, unpublished from search). Returns how many documents were written."""
+    source = registry.search_source(source_name)
+    keys = sorted({int(key) for key in keys})
+    written: list[int] = []
+    for batch in _batches(keys, BATCH):
+        written += _write(source, source.documents(batch))
+    gone = set(keys) - set(written)
+    if gone:
+        drop(source_name, gone)
+    return len(written)
+
+
+def drop(source_name: str, keys: Iterable[int]) -> None:
+    with transaction.atomic():
+        documents = Document.objects.filter(source=source_name, key__in=list(keys))
+        backend().delete(list(documents.values_list("pk", flat=True)))
+        documents.delete()
+
+
+def reindex(source_names: Iterable[str] | None = None) -> dict[str, int]:
+    """Rebuild the index of these sources (all by default) without taking it down: documents
+    are rewritten in place, batch by batch, then those not written in this run are dropped
+    (their objects are gone). Returns the documents written per source."""
+    wanted = set(source_names) if source_names is not None else None
+    counts: dict[str, int] = {}
+    for source in registry.search_sources():
+        if wanted is not None and source.name not in wanted:
+            continue
+        started = timezone.now()
+        written = 0
+        for batch in _batches(source.documents(None), BATCH):
+            written += len(_write(source, batch))
+        stale = Document.objects.filter(source=source.name, indexed_at__lt=started)
+        drop(source.name, stale.values_list("key", flat=True))
+        counts[source.name] = written
+    if wanted is None:
+        # Sources no longer registered (an app removed): their documents go too.
+        names = [source.name for source in registry.search_sources()]
+        orphans = Document.objects.exclude(source__in=names)
+        backend().delete(list(orphans.values_list("pk", flat=True)))
+        orphans.delete()
+    backend().statistics_changed()
+    cache.delete(VOCABULARY_KEY)
+    return counts
+
+
+# --- Scoping -------------------------------------------------------------------------------------
+
+
+def scope(user: Any) -> Q:
+    """The documents ``user`` may open: each source's own rule, asked now."""
+    allowed = Q(pk__in=[])
+    for source in registry.search_sources():
+        visible = source.visible(user)
+        if visible is None:
+            allowed |= Q(source=source.name)
+        else:
+            allowed |= Q(source=source.name, key__in=visible)
+    return allowed
+
+
+def _where(documents: QuerySet[Document]) -> tuple[str, list[Any]]:
+    """The WHERE clause of a ``Document`` queryset as SQL on ``search_document``."""
+    query = documents.query
+    compiler = query.get_compiler(documents.db)
+    sql, params = compiler.compile(query.where)
+    return (sql or "1=1"), list(params)
+
+
+def _filters(chosen: Mapping[str, str] | None) -> Q:
+    condition = Q()
+    for name, value in (chosen or {}).items():
+        if name in FACETS and value is not None:
+            condition &= Q(**{name: value})
+    return condition
+
+
+# --- Searching -------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    document: Document
+    score: float
+    title: SafeString
+    snippet: SafeString
+    explanation: dict[str, Any] | None = None
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: A spelling that finds more, offered as a link ("did you mean").
+    did_you_mean: str | None = None
+    #: The spelling searched instead, when the query as typed found nothing.
+    corrected: str | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    url: str = ""  # a title leads to its page; a popular query is searched
+    kind: str = ""
+
+
+def _match(query: str, *, prefix: bool = False, title_only: bool = False) -> Match:
+    text = analysis.normalise(query)[: analysis.MAX_QUERY]
+    found = analysis.analyse(text)
+    last = ""
+    typed = analysis.words(text)
+    if typed and (prefix or len(typed[-1]) == 1):
+        last = typed[-1]
+    return Match(terms=found.terms, grams=found.grams, prefix=last, title_only=title_only)
+
+
+def _scoped(user: Any, chosen: Mapping[str, str] | None) -> QuerySet[Document]:
+    return Document.objects.filter(scope(user) & _filters(chosen))
+
+
+def _matched(documents: QuerySet[Document], match: Match) -> QuerySet[Document]:
+    sql, params = backend().matched_ids_sql(match)
+    return documents.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (the backend's SQL, values as parameters)
+
+
+def _facets(documents: QuerySet[Document]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    total = 0
+    for row in documents.values(*FACETS).annotate(n=Count("pk")).order_by():
+        total += row["n"]
+        for name in FACETS:
+            if row[name]:
+                counts[name][row[name]] += row["n"]
+    return total, {name: counts[name].most_common(12) for name in FACETS if counts[name]}
+
+
+def _compact(text: str) -> str:
+    return "".join(analysis.words(text))
+
+
+def rank(
+    user: Any, query: str, match: Match, candidates: list[Candidate], documents: list[Document]
+) -> list[tuple[Document, float, dict[str, Any]]]:
+    """The second step: the backend's text score (normalised to the best one), plus an exact
+    phrase in the title, freshness, popularity and the asker's role (``access.boosts``)."""
+    by_pk = {document.pk: document for document in documents}
+    best = max((c.score for c in candidates), default=1.0) or 1.0
+    most_popular = max((d.popularity for d in documents), default=0)
+    phrase = _compact(query)
+    now = timezone.now()
+    boosts = access.boosts(user)
+    ranked = []
+    for candidate in candidates:
+        document = by_pk.get(candidate.document_id)
+        if document is None:
+            continue
+        parts: dict[str, float] = {"text": round(max(candidate.score, 0.0) / best, 4)}
+        if len(phrase) > 1 and phrase in _compact(document.title):
+            parts["phrase"] = PHRASE_BOOST
+        if document.published_at:
+            age = max((now - document.published_at).days, 0)
+            parts["freshness"] = round(FRESHNESS_BOOST * math.exp(-age / FRESHNESS_DAYS), 4)
+        if document.popularity and most_popular:
+            share = math.log1p(document.popularity) / math.log1p(most_popular)
+            parts["popularity"] = round(POPULARITY_BOOST * share, 4)
+        for name, value in boosts.items():
+            facet, _, wanted = name.partition(":")
+            if getattr(document, facet, None) == wanted:
+                parts[f"role ({name})"] = value
+        ranked.append((document, sum(parts.values()), parts))
+    ranked.sort(key=lambda entry: (-entry[1], entry[0].pk))
+    return ranked
+
+
+def _highlight_words(query: str, match: Match) -> list[str]:
+    words = {word for word in analysis.words(query) if len(word) > 1}
+    words.update(term for term in match.terms if len(term) > 1 and not term.endswith("다"))
+    if not words:
+        words.update(analysis.words(query))
+    return sorted(words, key=len, reverse=True)
+
+
+def highlight(text: str, words: list[str], *, window: int | None = None) -> SafeString:
+    """``text`` escaped, each of ``words`` in <mark>; with ``window``, only the part around the
+    first of them (a snippet)."""
+    lowered = text.lower()
+    if window is not None:
+        found = [lowered.find(word) for word in words if word and lowered.find(word) >= 0]
+        start = max(min(found) - window // 3, 0) if found else 0
+        end = start + window
+        text = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+        lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        at = lowered.find(word)
+        while word and at >= 0:
+            spans.append((at, at + len(word)))
+            at = lowered.find(word, at + len(word))
+    spans.sort()
+    out: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        if start < cursor:
+            continue
+        out.append(escape(text[cursor:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return mark_safe("".join(out))  # noqa: S308 — every part is escaped above
+
+
+def _explain(document: Document, match: Match, parts: dict[str, float]) -> dict[str, Any]:
+    title_terms = set(analysis.terms_of(document.title))
+    stored = set(document.terms.split())
+    matched_terms = [term for term in dict.fromkeys(match.terms) if term in stored]
+    title_grams = set(analysis.grams_of(document.title))
+    return {
+        "terms": matched_terms,
+        "in_title": [term for term in matched_terms if term in title_terms],
+        "grams": [gram for gram in dict.fromkeys(match.grams) if gram in title_grams],
+        "parts": parts,
+    }
+
+
+def _run(
+    user: Any,
+    query: str,
+    chosen: Mapping[str, str] | None,
+    page: int,
+    per_page: int,
+    explain: bool,
+) -> Results:
+    results = Results(query=query, page=page)
+    match = _match(query)
+    if not (match.terms or match.grams or match.prefix):
+        return results
+    scoped = _scoped(user, chosen)
+    results.total, results.facets = _facets(_matched(scoped, match))
+    if not results.total:
+        return results
+    match.where_sql, match.where_params = _where(scoped)
+    candidates = backend().candidates(match, CANDIDATES)
+    documents = list(Document.objects.filter(pk__in=[c.document_id for c in candidates]))
+    ranked = rank(user, query, match, candidates, documents)
+    shown = min(results.total, len(ranked))
+    results.pages = max(math.ceil(shown / per_page), 1)
+    results.page = min(max(page, 1), results.pages)
+    words = _highlight_words(query, match)
+    start = (results.page - 1) * per_page
+    for document, score, parts in ranked[start : start + per_page]:
+        results.hits.append(
+            Hit(
+                document=document,
+                score=round(score, 4),
+                title=highlight(document.title, words),
+                snippet=highlight(document.body or document.tags, words, window=SNIPPET),
+                explanation=_explain(document, match, parts) if explain else None,
+            )
+        )
+    return results
+
+
+def search(
+    user: Any,
+    query: str,
+    *,
+    filters: Mapping[str, str] | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    explain: bool = False,
+    log: bool = False,
+) -> Results:
+    """What ``user`` may open that matches ``query``, ranked, a page of it, with the facets'
+    counts. ``log`` records the query (anonymised) for popular searches and the office's gaps."""
+    query = " ".join(query.split())[: analysis.MAX_QUERY]
+    results = _run(user, query, filters, page, per_page, explain)
+    correction = did_you_mean(query)
+    if correction and not results.total:
+        again = _run(user, correction, filters, page, per_page, explain)
+        if again.total:
+            again.query, again.corrected = query, correction
+            results = again
+    elif correction and results.total < 3:
+        results.did_you_mean = correction
+    if log and query:
+        record_query(user, query, results.total)
+    return results
+
+
+def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
+    """As one types: titles (part of the last word is enough) the user may open, and popular
+    searches that start with what is typed."""
+    text = " ".join(text.split())[: analysis.MAX_QUERY]
+    if not text:
+        return []
+    normalised = analysis.normalise(text)
+    popular = [
+        Suggestion(text=entry)
+        for entry in popular_queries(access.school_level(user), starting=normalised)[:3]
+    ]
+    match = _match(text, prefix=True, title_only=True)
+    scoped = _scoped(user, None)
+    match.where_sql, match.where_params = _where(scoped)
+    candidates = backend().candidates(match, limit * 2)
+    titles = {
+        document.pk: document
+        for document in Document.objects.filter(pk__in=[c.document_id for c in candidates])
+    }
+    found = [titles[c.document_id] for c in candidates if c.document_id in titles]
+    if len(found) < limit and len(normalised) >= 3 and backend().vendor == "postgresql":
+        # Part of a word inside a title (pg_trgm's index answers the ILIKE).
+        more = scoped.filter(title__icontains=normalised).exclude(pk__in=list(titles))
+        found += list(more.order_by("-popularity")[: limit - len(found)])
+    seen: set[str] = {entry.text for entry in popular}
+    suggestions = list(popular)
+    for document in found:
+        if document.title not in seen:
+            seen.add(document.title)
+            suggestions.append(Suggestion(document.title, document.url, document.kind))
+    return suggestions[:limit]
+
+
+# --- Did you mean ------------------------------------------------------------------------------
+
+
+def vocabulary() -> list[str]:
+    """The terms of every title and tag, most frequent first (what a correction may become)."""
+    found = cache.get(VOCABULARY_KEY)
+    if found is None:
+        counts: Counter[str] = Counter()
+        for terms in Document.objects.values_list("terms", flat=True).iterator(chunk_size=5000):
+            counts.update(terms.split())
+        found = [term for term, _ in counts.most_common() if len(term) > 1]
+        cache.set(VOCABULARY_KEY, found, VOCABULARY_SECONDS)
+    return found
+
+
+def _forget_vocabulary_if_new(terms: set[str]) -> None:
+    """A title or tag brought a word the cached vocabulary lacks: count it again next time."""
+    known = cache.get(VOCABULARY_KEY)
+    if known is not None and not terms <= set(known):
+        cache.delete(VOCABULARY_KEY)
+
+
+def _closest(word: str, known: list[str], jamo_known: list[str]) -> str | None:
+    letters = analysis.jamo(word)
+    limit = 1 if len(letters) <= 6 else 2
+    best = process.extractOne(letters, jamo_known, scorer=Levenshtein.distance, score_cutoff=limit)
+    if best is None:
+        return None
+    return known[best[2]]
+
+
+def did_you_mean(query: str) -> str | None:
+    """The query with each word the index does not know replaced by the nearest one it knows
+    (by edit distance over jamo), or ``None`` when every word is known or nothing is near.
+
+    A word is tried whole, then its unknown terms, then without its last syllable (a particle
+    after a misspelt noun: "둑도를" → 둑도 → 독도 → "독도를")."""
+    known = vocabulary()
+    if not known:
+        return None
+    present = set(known)
+    jamo_known = [analysis.jamo(term) for term in known]
+    words = analysis.normalise(query).split()
+    changed = False
+    for index, word in enumerate(words):
+        terms = analysis.terms_of(word)
+        if not terms or all(term in present for term in terms):
+            continue
+        pieces = [word, *(t for t in terms if t not in present), word[:-1]]
+        for piece in pieces:
+            if len(piece) < 2 or piece in present or piece not in word:
+                continue
+            replacement = _closest(piece, known, jamo_known)
+            if replacement and replacement != piece:
+                words[index] = word.replace(piece, replacement, 1)
+                changed = True
+                break
+    return " ".join(words) if changed else None
+
+
+# --- The query log -------------------------------------------------------------------------------
+
+
+def record_query(user: Any, text: str, results: int) -> None:
+    """Log a search without who made it: the words and the asker's school level."""
+    Query.objects.create(
+        text=analysis.normalise(text)[:200], level=access.school_level(user), results=results
+    )
+
+
+def popular_queries(level: str, *, starting: str = "", limit: int = 10) -> list[str]:
+    """The searches most asked at this school level lately that found something."""
+    since = timezone.now() - timedelta(days=POPULAR_DAYS)
+    asked = Query.objects.filter(at__gte=since, results__gt=0)
+    if level:
+        asked = asked.filter(level=level)
+    if starting:
+        asked = asked.filter(text__startswith=starting)
+    rows = (
+        asked.values("text")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=POPULAR_MIN)
+        .order_by("-n", "text")[:limit]
+    )
+    return [row["text"] for row in rows]
+
+
+def unanswered_queries(*, days: int = POPULAR_DAYS, limit: int = 100) -> list[dict[str, Any]]:
+    """The office's gaps: searches that found nothing lately, most asked first, with when
+    they were last asked and at which school levels."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        Query.objects.filter(at__gte=since, results=0)
+        .values("text")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "text")[:limit]
+    )
+    found = []
+    for row in rows:
+        asked = Query.objects.filter(at__gte=since, results=0, text=row["text"])
+        levels = sorted({level for level in asked.values_list("level", flat=True) if level})
+        last = asked.order_by("-at").values_list("at", flat=True).first()
+        found.append({"text": row["text"], "count": row["n"], "levels": levels, "last": last})
+    return found

@@ -1,0 +1,163 @@
+"""The engine on whichever database the suite runs on (SQLite FTS5 or PostgreSQL): Korean
+morphology, spacing, partial words, typos, ranking, scoping and incremental indexing."""
+
+from __future__ import annotations
+
+import pytest
+
+from openclass.search import services
+from openclass.search.models import Document
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(results: services.Results) -> list[str]:
+    return [hit.document.title for hit in results.hits]
+
+
+@pytest.fixture
+def library(notes):
+    notes.add(1, "독도 바로 알기", "독도는 동쪽 끝의 섬입니다. 독도의 역사와 지리를 배웁니다.")
+    notes.add(2, "교통안전 수칙", "횡단보도를 건널 때 지켜야 할 약속")
+    notes.add(3, "진로진학정보센터 안내", "진로 탐색과 진학 상담")
+    notes.add(4, "학부모 상담 주간", "학부모님과 담임 선생님의 상담", audience="parent")
+    notes.add(5, "코딩으로 배우는 Python 기초", "파이썬 프로그래밍 입문")
+    notes.add(6, "우리 고장의 역사", "옛이야기 속 우리 고장")
+    return notes
+
+
+@pytest.mark.parametrize("query", ["독도", "독도의", "독도를", "독도는", "독도에 대해"])
+def test_a_particle_after_a_noun_still_finds_it(city, library, query):
+    found = services.search(city.north.student_a1, query)
+    assert titles(found)[0] == "독도 바로 알기"
+
+
+@pytest.mark.parametrize("query", ["안전교육", "안전 교육", "교통 안전", "교통안전"])
+def test_spacing_and_compounds(city, library, query):
+    assert "교통안전 수칙" in titles(services.search(city.north.student_a1, query))
+
+
+def test_a_compound_is_found_by_its_parts_and_whole(city, library):
+    for query in ("진로", "진학", "진로진학", "진로 진학"):
+        assert titles(services.search(city.north.student_a1, query))[0] == "진로진학정보센터 안내"
+
+
+def test_a_partial_word_finds_something(city, library):
+    assert "독도 바로 알기" in titles(services.search(city.north.student_a1, "독"))
+    assert "코딩으로 배우는 Python 기초" in titles(services.search(city.north.student_a1, "코딩"))
+    assert "코딩으로 배우는 Python 기초" in titles(services.search(city.north.student_a1, "python"))
+
+
+def test_a_verb_is_found_in_another_form(city, library):
+    assert "코딩으로 배우는 Python 기초" in titles(services.search(city.north.student_a1, "배웠다"))
+
+
+def test_a_typo_is_corrected_when_nothing_is_found(city, library):
+    found = services.search(city.north.student_a1, "둑도")
+    assert found.corrected == "독도"
+    assert titles(found)[0] == "독도 바로 알기"
+
+
+def test_nothing_found_says_so(city, library):
+    found = services.search(city.north.student_a1, "양자역학")
+    assert found.total == 0 and found.hits == [] and found.corrected is None
+
+
+def test_title_outranks_body(city, notes):
+    notes.add(1, "섬 이야기", "독도 독도 독도에 관한 이야기")
+    notes.add(2, "독도 탐방", "여름 방학의 여행")
+    assert titles(services.search(city.north.student_a1, "독도")) == ["독도 탐방", "섬 이야기"]
+
+
+def test_whole_terms_outrank_bigrams(city, notes):
+    notes.add(1, "도를 닦는 산", "")  # only the bigram 도를 of 독도를
+    notes.add(2, "독도 사진전", "")
+    assert titles(services.search(city.north.student_a1, "독도를"))[0] == "독도 사진전"
+
+
+def test_the_role_boost_and_explanation(city, notes):
+    notes.add(1, "진로 상담 안내", "", audience="parent")
+    notes.add(2, "진로 상담 안내 자료", "", audience="teacher")
+    parent = services.search(city.north.parent_a1, "진로 상담", explain=True)
+    teacher = services.search(city.north.homeroom_a, "진로 상담", explain=True)
+    assert titles(parent)[0] == "진로 상담 안내"
+    assert titles(teacher)[0] == "진로 상담 안내 자료"
+    why = teacher.hits[0].explanation
+    assert why["terms"] == ["진로", "상담"] and why["in_title"] == ["진로", "상담"]
+    assert "role (audience:teacher)" in why["parts"]
+
+
+def test_a_hidden_document_is_neither_found_nor_counted(city, library):
+    student = city.north.student_a1
+    library.hidden_from[1] = {student.pk}
+    mine = services.search(student, "독도")
+    theirs = services.search(city.north.student_b1, "독도")
+    assert "독도 바로 알기" not in titles(mine)
+    assert mine.total == 0 and mine.facets == {}
+    assert theirs.total == 1 and theirs.facets["kind"] == [("note", 1)]
+    assert all(s.text != "독도 바로 알기" for s in services.suggest(student, "독"))
+
+
+def test_facets_count_and_filter(city, notes):
+    notes.add(1, "진로 체험", "", mode="live", grade_band="middle")
+    notes.add(2, "진로 설계", "", mode="recorded", grade_band="middle")
+    notes.add(3, "진로 특강", "", mode="live", grade_band="high")
+    found = services.search(city.north.student_a1, "진로")
+    assert dict(found.facets["mode"]) == {"live": 2, "recorded": 1}
+    assert dict(found.facets["grade_band"]) == {"middle": 2, "high": 1}
+    live = services.search(city.north.student_a1, "진로", filters={"mode": "live"})
+    assert sorted(titles(live)) == ["진로 체험", "진로 특강"] and live.total == 2
+
+
+def test_snippets_highlight_and_escape(city, notes):
+    notes.add(1, "<b>독도</b> 퀴즈", "앞부분 " * 40 + "여기서 독도를 만납니다 <script>")
+    hit = services.search(city.north.student_a1, "독도").hits[0]
+    assert "<mark>독도</mark>" in hit.snippet and "<script>" not in hit.snippet
+    assert "&lt;b&gt;<mark>독도</mark>&lt;/b&gt;" in hit.title
+    assert hit.snippet.startswith("…")
+
+
+def test_incremental_update_and_delete(city, notes):
+    notes.add(1, "봄 소풍", "")
+    assert titles(services.search(city.north.student_a1, "소풍")) == ["봄 소풍"]
+    notes.add(1, "가을 운동회", "")
+    assert services.search(city.north.student_a1, "소풍").total == 0
+    assert titles(services.search(city.north.student_a1, "운동회")) == ["가을 운동회"]
+    del notes.documents[1]
+    services.refresh("tests.note", [1])
+    assert services.search(city.north.student_a1, "운동회").total == 0
+    assert not Document.objects.filter(source="tests.note").exists()
+
+
+def test_reindex_drops_what_is_gone_and_keeps_the_rest(city, notes):
+    notes.add(1, "봄 소풍", "")
+    notes.add(2, "여름 캠프", "")
+    del notes.documents[1]
+    notes.add(3, "겨울 방학", "", index=False)
+    counts = services.reindex(["tests.note"])
+    assert counts == {"tests.note": 2}
+    assert sorted(Document.objects.filter(source="tests.note").values_list("key", flat=True)) == [
+        2,
+        3,
+    ]
+    assert titles(services.search(city.north.student_a1, "방학")) == ["겨울 방학"]
+
+
+def test_suggestions_from_part_of_a_word(city, library):
+    suggested = [s.text for s in services.suggest(city.north.student_a1, "독")]
+    assert suggested[0] == "독도 바로 알기"
+    assert [s.text for s in services.suggest(city.north.student_a1, "진로진")] == [
+        "진로진학정보센터 안내"
+    ]
+
+
+def test_popular_queries_need_several_askers_and_results(city, library):
+    student = city.north.student_a1
+    for _ in range(3):
+        services.search(student, "독도", log=True)
+        services.search(student, "양자역학", log=True)
+    services.search(student, "교통안전", log=True)
+    assert services.popular_queries("elementary") == ["독도"]
+    assert services.popular_queries("middle") == []
+    gaps = services.unanswered_queries()
+    assert [(gap["text"], gap["count"]) for gap in gaps] == [("양자역학", 3)]
