@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import STAFF, object_rule
 from openclass.accounts.models import Organisation, User
 
-from .models import Course, Enrolment
+from .models import Course, Enrolment, Lesson
 
 Role = User.Role
 
@@ -238,6 +239,32 @@ def viewer_of(user: User, course: Course) -> CourseViewer:
         is_student=_active(user) and is_enrolled(user, course),
         can_manage=can_manage_course(user, course),
     )
+
+
+def openable_lessons(user: User) -> QuerySet[Lesson]:
+    """The lessons whose page opens for ``user``, as one query: the lesson page's rule
+    (``views.lessons.lesson``: the course visible, then ``viewer_of(...).may_open_lessons``, and
+    for an enrolled student the course open now, ``selectors.is_open``) for every lesson at once,
+    for what lists lessons without opening each (search).
+
+    An enrolled student opens the lessons of a course that is published and within its dates;
+    anyone else who may see the course opens them when they may preview it: its managers, and
+    teachers and school admins who may reuse it (``can_enrol_into``: published and visible to
+    them). Parents and instructors who do not teach it read records but open no lesson."""
+    if not _active(user):
+        return Lesson.objects.none()
+    today = timezone.localdate()
+    open_now = (
+        Q(is_published=True)
+        & (Q(opens_on__isnull=True) | Q(opens_on__lte=today))
+        & (Q(closes_on__isnull=True) | Q(closes_on__gte=today))
+    )
+    previewing = Q(pk__in=manageable_courses(user).values("pk"))
+    if user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+        previewing |= Q(is_published=True)
+    studying = Q(Exists(Enrolment.objects.filter(course=OuterRef("pk"), student=user)))
+    courses = visible_courses(user).filter((studying & open_now) | (~studying & previewing))
+    return Lesson.objects.filter(section__course__in=courses.values("pk"))
 
 
 def attendance_record_students(viewer: User) -> QuerySet[User]:

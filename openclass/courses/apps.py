@@ -8,12 +8,14 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses and lessons")
 
     def ready(self) -> None:
-        from openclass.core.registry import register_demo_builder
+        from openclass.core.registry import add_search_source, register_demo_builder
 
         # access registers the object rules of the capabilities courses decide ("course.manage",
         # "course.read_records"); panels, what courses adds to the home page (core.registry).
-        from . import access, demo, exports, panels  # noqa: F401
+        from . import access, demo, exports, panels, search  # noqa: F401
 
+        for source in search.SOURCES:
+            add_search_source(source)
         register_demo_builder(
             "courses", demo.build_demo, exists=demo.demo_courses_exist, after=("accounts",)
         )

@@ -17,4 +17,10 @@ class MediaConfig(AppConfig):
     verbose_name = _("Videos and files")
 
     def ready(self) -> None:
+        from openclass.core.registry import add_search_source
+
+        from . import search
+
         post_delete.connect(_remove_files, sender="media.Video", dispatch_uid="media-video-files")
+        for source in search.SOURCES:
+            add_search_source(source)

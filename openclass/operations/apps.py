@@ -8,13 +8,15 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Course applications and instructors")
 
     def ready(self) -> None:
-        from openclass.core.registry import register_demo_builder
+        from openclass.core.registry import add_search_source, register_demo_builder
 
         # access registers the object rules of the capabilities operations decide
         # ("operations.confirm_sessions", "operations.view_survey_results", …); panels, what
         # operations adds to the home page.
-        from . import access, demo, exports, panels  # noqa: F401
+        from . import access, demo, exports, panels, search  # noqa: F401
 
+        for source in search.SOURCES:
+            add_search_source(source)
         register_demo_builder(
             "operations", demo.build_demo, exists=demo.demo_operations_exist, after=("live",)
         )
