@@ -462,6 +462,13 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
     return suggestions[:limit]
 
 
+def related_topics(user: Any, query: str, *, limit: int = 8) -> list[Document]:
+    """What to offer when a query found nothing: the topics (the catalog's areas) most taken
+    (popularity), among those the user may open."""
+    topics = _scoped(user, None).filter(kind="topic")
+    return list(topics.order_by("-popularity", "title")[:limit])
+
+
 # --- Did you mean ------------------------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ from openclass.accounts.models import User
 from openclass.assessments import access as assessment_access
 from openclass.courses import access as course_access
 from openclass.hub.models import Site
+from openclass.lists import access as lists_access
+from openclass.lists.models import SavedItem, SavedList
 from openclass.live import access as live_access
 from openclass.media import access as media_access
 from openclass.operations import access as operations_access
@@ -222,6 +224,49 @@ def _site(world: World) -> dict[str, Any]:
         },
     )
     return {"pk": site.pk}
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def _saved_list(scope: Scope) -> SavedList:
+    """The scope's teacher's list with one item, shared with the scope's class where the teacher
+    may share with it, and by link (made in the test's transaction on first use)."""
+    saved, created = SavedList.objects.get_or_create(
+        owner=scope.teacher,
+        name=f"matrix list ({scope.name})",
+        defaults={"link_token": f"matrix-{scope.name}-link-0123456789abcdef"},
+    )
+    if created:
+        if has_capability(scope.teacher, "lists.share_class", scope.klass):
+            saved.shared_with.add(scope.klass)
+        SavedItem.objects.create(
+            saved_list=saved, source="lists.list", key=saved.pk, kind="list", title=saved.name
+        )
+    return saved
+
+
+def _saved_list_args(scope: Scope) -> dict[str, Any]:
+    return {"pk": _saved_list(scope).pk}
+
+
+def _saved_item_args(scope: Scope) -> dict[str, Any]:
+    saved = _saved_list(scope)
+    return {"pk": saved.pk, "item_id": saved.items.get().pk}
+
+
+def _opens_list(user: User, scope: Scope) -> bool:
+    return has_capability(user, "lists.keep") and (
+        lists_access.visible_lists(user).filter(pk=_saved_list(scope).pk).exists()
+    )
+
+
+def _owns_list(user: User, scope: Scope) -> bool:
+    return has_capability(user, "lists.keep") and _saved_list(scope).owner_id == user.pk
+
+
+def _shares_list(user: User, scope: Scope) -> bool:
+    return _owns_list(user, scope) and has_capability(user, "lists.share_class")
 
 
 # --- media, live, operations ---------------------------------------------------------------------
@@ -552,6 +597,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     "hub:site_logo": Endpoint(_nobody, world_args=_site),
     "hub:auth_log": Endpoint(_can("hub.view_auth_log")),
     # privacy
+    # search: the results page and its suggestions (what they show is scoped by each source,
+    # tested in search/tests), the office's page of queries that found nothing.
+    "search:results": Endpoint(_can("search.use")),
+    "search:suggest": Endpoint(_can("search.use")),
+    "search:gaps": Endpoint(_can("search.view_gaps")),
     "privacy:access_log": Endpoint(_can("privacy.view_access_log")),
     "privacy:my_data": Endpoint(_can("privacy.export_own")),
     # Without a child named: one's own data, for everyone signed in.
@@ -565,6 +615,36 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     # The world has no leaver: a 404 for everyone.
     "privacy:leaving_cancel": Endpoint(_nobody, world_args=lambda w: {"pk": MISSING}, methods=POST),
+    # lists (나만의 목록): each scope's teacher's list (lists.access). Saving names its thing in
+    # the query string: without one, a 404 for everyone; the POST saves the own scope's list
+    # (a search result of the kind "list") for whoever may open it (no list chosen: the page
+    # again). The link opens the own scope's list for anyone signed in.
+    "lists:index": Endpoint(_can("lists.keep"), methods=BOTH),
+    "lists:save": Endpoint(
+        _nobody,
+        post=lambda user, world: _opens_list(user, world.scopes["own"]),
+        world_args=lambda w: {},
+        methods=BOTH,
+        data=lambda w: {"source": "lists.list", "key": _saved_list(w.scopes["own"]).pk},
+    ),
+    "lists:shared": Endpoint(
+        _can("lists.keep"),
+        world_args=lambda w: {"token": _saved_list(w.scopes["own"]).link_token},
+    ),
+    "lists:shared_copy": Endpoint(
+        _can("lists.keep"),
+        world_args=lambda w: {"token": _saved_list(w.scopes["own"]).link_token},
+        methods=POST,
+    ),
+    "lists:detail": Endpoint(_opens_list, args=_saved_list_args),
+    "lists:edit": Endpoint(_owns_list, args=_saved_list_args, methods=BOTH),
+    "lists:delete": Endpoint(_owns_list, args=_saved_list_args, methods=BOTH),
+    "lists:share": Endpoint(_shares_list, args=_saved_list_args, methods=POST),
+    "lists:link": Endpoint(_owns_list, args=_saved_list_args, methods=POST),
+    "lists:copy": Endpoint(_opens_list, args=_saved_list_args, methods=POST),
+    "lists:move": Endpoint(_owns_list, args=_saved_item_args, methods=POST),
+    "lists:annotate": Endpoint(_owns_list, args=_saved_item_args, methods=POST),
+    "lists:remove": Endpoint(_owns_list, args=_saved_item_args, methods=POST),
     # hub: outside sign-in, off in the tests' settings (OPENCLASS_OUTSIDE_OIDC_*): a 404 for
     # everyone (hub/tests/test_outside.py signs in through a real provider).
     "hub:outside_login": Endpoint(_nobody),
