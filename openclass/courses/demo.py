@@ -1,5 +1,6 @@
 """Demo courses for the demo city: an office course on Dokdo reused by 한빛초 grade 5, a class
-course of 1학년 1반, and a school course open to self-enrolment, with real short videos that
+course of 1학년 1반, a school course open to self-enrolment, and the office's career courses for
+students and for parents (what "진로" finds in search), with real short videos that
 ffmpeg generates (and the platform transcodes) the first time, a PDF, links, a dated timeline,
 and some progress and attendance so every demo login has something to see.
 
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openclass.accounts.models import Organisation, User
-from openclass.catalog.models import Topic
+from openclass.catalog.models import AudienceTag, ContentElement, Topic
 from openclass.core.registry import DemoOptions
 
 from . import selectors
@@ -31,6 +32,10 @@ from .services import courses as services
 DOKDO = "독도 바로 알기"
 SAFETY = "1학년 1반 안전한 생활"
 CAREER = "한빛초 진로 탐색"
+#: The office's career courses for the whole city: one for students, one for parents (what
+#: "진로" finds in search beside the school's own).
+CAREER_DESIGN = "진로 설계 첫걸음"
+CAREER_PARENTS = "학부모 진로 교육: 자녀의 꿈 함께 찾기"
 
 
 @dataclass(frozen=True)
@@ -270,9 +275,103 @@ def build_demo_courses(*, with_videos: bool = True) -> int:
     return 3
 
 
+@dataclass(frozen=True)
+class OfficeCourse:
+    """A course the office opens for the whole city, with its catalog codes."""
+
+    title: str
+    topic: str  # catalog.Topic code
+    elements: tuple[str, ...]  # catalog.ContentElement codes
+    audience: tuple[str, ...]  # catalog.AudienceTag codes
+    summary: str
+    sections: dict[str, list[DemoLesson]]
+
+
+CAREER_COURSES = (
+    OfficeCourse(
+        title=CAREER_DESIGN,
+        topic="career",
+        elements=("career-exploration",),
+        audience=("student",),
+        summary=(
+            "나의 흥미와 강점을 알아보고 여러 직업을 탐색하며 진로를 설계하는 "
+            "교육청 제공 진로 강좌입니다."
+        ),
+        sections={
+            "1단원 나를 알아보기": [
+                DemoLesson(
+                    "1차시 커리어넷 진로심리검사", Lesson.Kind.LINK, url="https://www.career.go.kr/"
+                ),
+                DemoLesson("2차시 나의 흥미와 강점 학습지", Lesson.Kind.DOCUMENT),
+            ],
+            "2단원 직업 세계와 진로 설계": [
+                DemoLesson("3차시 나의 진로 설계 학습지", Lesson.Kind.DOCUMENT),
+                DemoLesson(
+                    "4차시 직업 정보 더 알아보기",
+                    Lesson.Kind.LINK,
+                    url="https://www.work24.go.kr/",
+                    required=False,
+                ),
+            ],
+        },
+    ),
+    OfficeCourse(
+        title=CAREER_PARENTS,
+        topic="parent-career",
+        elements=(),
+        audience=("parent",),
+        summary=(
+            "자녀의 흥미와 적성을 함께 살피고 진로에 대해 대화하는 방법을 배우는 학부모 강좌입니다."
+        ),
+        sections={
+            "1단원 자녀와 진로 대화": [
+                DemoLesson("1차시 진로 대화 안내서", Lesson.Kind.DOCUMENT),
+                DemoLesson(
+                    "2차시 커리어넷 학부모 진로 정보",
+                    Lesson.Kind.LINK,
+                    url="https://www.career.go.kr/",
+                ),
+            ]
+        },
+    ),
+)
+
+
+@transaction.atomic
+def build_career_courses() -> int:
+    """The office's career courses, each built unless a course of its title exists (so a demo
+    city built before them gets them on the next ``demo_data``); returns how many were built.
+    Links and handouts only: no video to generate."""
+    office_admin = User.objects.filter(username="office-admin").first()
+    if office_admin is None or office_admin.organisation is None:
+        return 0
+    built = 0
+    for plan in CAREER_COURSES:
+        if Course.objects.filter(title=plan.title).exists():
+            continue
+        course = _build_course(
+            title=plan.title,
+            owner=office_admin,
+            organisation=office_admin.organisation,
+            scope=Course.Scope.OFFICE,
+            topic=_topic(plan.topic),
+            arrangement=Course.Arrangement.OFFICE_INSTRUCTOR,
+            summary=plan.summary,
+            sections=plan.sections,
+            with_videos=False,
+        )
+        course.content_elements.set(ContentElement.objects.filter(code__in=plan.elements))
+        course.audience.set(AudienceTag.objects.filter(code__in=plan.audience))
+        built += 1
+    return built
+
+
 def build_demo(options: DemoOptions) -> list[str]:
     """The demo courses for ``manage.py demo_data`` (registered in ``CoursesConfig.ready``)."""
     started = time.monotonic()
+    lines = []
     if created := build_demo_courses(with_videos=options.with_videos):
-        return [f"Created {created} demo courses in {time.monotonic() - started:.1f} s."]
-    return []
+        lines.append(f"Created {created} demo courses in {time.monotonic() - started:.1f} s.")
+    if career := build_career_courses():
+        lines.append(f"Created {career} career courses of the office.")
+    return lines

@@ -50,6 +50,14 @@ HEADLINES = [
 ]
 
 
+#: Approved instructors of the pool who teach in the career field (진로), beside their others:
+#: what "진로" finds among the instructors in search.
+CAREER_FIELDS = {
+    "instructor01": ("career",),  # a former counselling teacher (상담교사)
+    "instructor02": ("career", "creative-career"),  # 진로 탐색 워크숍 강사
+}
+
+
 def demo_operations_exist() -> bool:
     return Call.objects.filter(title=CALL_TITLE).exists()
 
@@ -225,12 +233,31 @@ def _finished_last_month(application, topic, office, teacher, instructor, today)
     return workflow.close_application(teacher, finished)
 
 
+def add_career_fields() -> int:
+    """Put the career field on the approved profiles of ``CAREER_FIELDS`` that lack it (so a
+    pool built before gets it on the next ``demo_data``); returns how many profiles changed."""
+    changed = 0
+    profiles = InstructorProfile.objects.filter(
+        user__username__in=CAREER_FIELDS, status=Status.APPROVED
+    ).select_related("user")
+    for profile in profiles:
+        wanted = Topic.objects.filter(code__in=CAREER_FIELDS[profile.user.username])
+        missing = wanted.exclude(pk__in=profile.topics.values("pk"))
+        if missing.exists():
+            profile.topics.add(*missing)
+            changed += 1
+    return changed
+
+
 def build_demo(options: DemoOptions) -> list[str]:
     """The demo applications, pool and pay for ``manage.py demo_data`` (registered in
     ``OperationsConfig.ready``)."""
+    lines = []
     if created := build_demo_operations():
-        return [
+        lines.append(
             f"Created {created} demo course applications (every state), the instructor pool, "
             "the rate table and last month's closed pay."
-        ]
-    return []
+        )
+    if changed := add_career_fields():
+        lines.append(f"Put {changed} pool instructors in the career field.")
+    return lines

@@ -9,6 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from openclass.accounts.models import User
+from openclass.catalog.models import Topic
+from openclass.core.registry import search_source
 from openclass.operations.models import Application, InstructorProfile, PayMonth, Rate
 from openclass.operations.services import closing, pay
 
@@ -34,3 +36,27 @@ def test_every_state_a_pool_rates_and_a_closed_month():
     assert invited.instructor == instructor
     call_command("demo_data", "--size", "small", stdout=StringIO())
     assert Application.objects.filter(state=Application.State.CLOSED).count() == 1
+
+
+def test_search_finds_instructors_in_the_career_field():
+    call_command("demo_data", "--size", "small", stdout=StringIO())
+    source = search_source("operations.profile")
+    teacher = User.objects.get(username="hanbit-t01")
+    visible = {row["pk"] for row in source.visible(teacher)}
+    career = [
+        document
+        for document in source.documents(None)
+        if document.key in visible and "진로교육" in document.tags
+    ]
+    assert len(career) >= 2
+    assert any("진로" in document.body for document in career)
+    # Taken off, the field comes back on the next run; then nothing more changes.
+    topic = Topic.objects.get(code="career")
+    for profile in InstructorProfile.objects.filter(topics=topic):
+        profile.topics.remove(topic)
+    out = StringIO()
+    call_command("demo_data", "--size", "small", stdout=out)
+    assert "Put 2 pool instructors in the career field." in out.getvalue()
+    out = StringIO()
+    call_command("demo_data", "--size", "small", stdout=out)
+    assert "career field" not in out.getvalue()
