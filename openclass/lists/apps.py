@@ -8,5 +8,11 @@ class ListsConfig(AppConfig):
     verbose_name = _("Saved lists")
 
     def ready(self) -> None:
-        # access registers the object rule of "lists.share_class".
-        from . import access  # noqa: F401
+        from openclass.core.registry import add_search_source
+
+        # access registers the object rule of "lists.share_class"; panels, the lists shared with
+        # a class on its home; exports, a person's lists in their data archive; search, lists as
+        # search results themselves.
+        from . import access, exports, panels, search  # noqa: F401
+
+        add_search_source(search.SOURCE)
