@@ -2,7 +2,7 @@
 
 One receiver for every model: it asks each registered source whether the saved instance is one
 of its objects or one it ``watch`` es, gathers the keys per source for the transaction, and
-hands them to Huey when (and only if) the transaction commits. An area never calls search.
+hands them to Huey when the transaction commits. An area never calls search.
 Bulk writes (``bulk_create``, ``update()``) send no signals; the nightly ``reindex`` catches
 what they changed.
 """
@@ -48,12 +48,15 @@ def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     found = _keys_for(sender, instance)
     if not found:
         return
+    # Every change asks for a flush on commit; the first to run sends what is pending, the
+    # rest find nothing. (Keys of a transaction that rolled back go with the next commit's:
+    # re-reading an unchanged object is harmless, missing a changed one would not be.)
     pending = getattr(_local, "pending", None)
-    if not pending:
+    if pending is None:
         _local.pending = pending = {}
-        transaction.on_commit(_flush)
     for source, keys in found.items():
         pending.setdefault(source, set()).update(keys)
+    transaction.on_commit(_flush)
 
 
 def connect() -> None:

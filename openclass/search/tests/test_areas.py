@@ -1,0 +1,100 @@
+"""The index over the areas' real sources: saves and deletes re-index on commit through Huey,
+and each role finds only what it may open (a draft, another class's course, a student's own
+video), with the counts saying no more."""
+
+from __future__ import annotations
+
+import pytest
+
+from openclass.courses.models import Course, Lesson
+from openclass.courses.tests.fixtures import make_course
+from openclass.search import services
+from openclass.search.models import Document
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(user, query: str) -> list[str]:
+    return [hit.document.title for hit in services.search(user, query, per_page=50).hits]
+
+
+@pytest.fixture
+def indexed(courses, huey_immediate):
+    services.reindex()
+    return courses
+
+
+def test_create_update_delete_reindex_on_commit(
+    city, indexed, huey_immediate, django_capture_on_commit_callbacks
+):
+    teacher = city.north.homeroom_a
+    with django_capture_on_commit_callbacks(execute=True):
+        course = make_course(teacher, city.north.class_a, Course.Scope.CLASS, "갯벌 생태 탐험")
+    assert titles(teacher, "갯벌") == ["갯벌 생태 탐험"]
+    with django_capture_on_commit_callbacks(execute=True):
+        course.title = "습지 생태 탐험"
+        course.save()
+    assert titles(teacher, "갯벌") == []
+    assert titles(teacher, "습지를") == ["습지 생태 탐험"]
+    with django_capture_on_commit_callbacks(execute=True):
+        course.delete()
+    assert titles(teacher, "습지") == []
+    assert not Document.objects.filter(source="courses.course", key=course.pk).exists()
+
+
+def test_nothing_is_indexed_when_the_transaction_rolls_back(city, indexed, huey_immediate):
+    before = Document.objects.count()
+    make_course(city.north.homeroom_a, city.north.class_a, Course.Scope.CLASS, "롤백 강좌")
+    # The test's transaction never commits: no on-commit callback ran, nothing was indexed.
+    assert Document.objects.count() == before
+
+
+def test_a_renamed_section_reindexes_its_lessons(
+    city, indexed, huey_immediate, django_capture_on_commit_callbacks
+):
+    section = indexed.video.section
+    with django_capture_on_commit_callbacks(execute=True):
+        section.title = "바다 생물 단원"
+        section.save()
+    found = Document.objects.get(source="courses.lesson", key=indexed.video.pk)
+    assert "바다 생물 단원" in found.tags
+
+
+def test_a_class_course_is_found_by_its_class_only(city, indexed):
+    # "3-1 안전 교육" is north's class A course.
+    assert "3-1 안전 교육" in titles(city.north.student_a1, "안전교육")
+    assert "3-1 안전 교육" not in titles(city.north.student_b1, "안전교육")
+    assert "3-1 안전 교육" not in titles(city.south.student_a1, "안전교육")
+    south = services.search(city.south.student_a1, "3-1 안전 교육")
+    assert ("courses.course", indexed.class_course.pk) not in {
+        (hit.document.source, hit.document.key) for hit in south.hits
+    }
+    assert dict(south.facets["kind"])["course"] == 1  # the office's course, not class A's
+    assert "서울 독도 교육" in titles(city.south.student_a1, "3-1 안전 교육")
+
+
+def test_a_draft_is_found_by_its_managers_only(city, indexed, huey_immediate):
+    draft = make_course(
+        city.north.homeroom_a,
+        city.north.school,
+        Course.Scope.SCHOOL,
+        "준비 중인 천문학 강좌",
+        is_published=False,
+    )
+    services.refresh("courses.course", [draft.pk])
+    assert titles(city.north.homeroom_a, "천문학") == ["준비 중인 천문학 강좌"]
+    assert titles(city.north.student_a1, "천문학") == []
+    assert services.search(city.north.student_a1, "천문학").total == 0
+    assert titles(city.north.subject_teacher, "천문학") == []
+
+
+def test_lessons_are_found_by_who_may_open_them(city, indexed):
+    lesson = indexed.video
+    assert lesson.title in titles(city.north.homeroom_a, "영상")
+    # Not enrolled: a student of the class sees the course but may not open its lessons.
+    found = titles(city.north.student_a1, "1차시 영상")
+    can_open = Lesson.objects.filter(pk=lesson.pk).exists() and lesson.title in found
+    from openclass.courses.access import openable_lessons
+
+    assert can_open == openable_lessons(city.north.student_a1).filter(pk=lesson.pk).exists()
+    assert lesson.title not in titles(city.south.homeroom_a, "1차시 영상")
