@@ -18,7 +18,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -120,15 +121,28 @@ def source_or_none(name: str) -> SearchSource | None:
         return None
 
 
+def _keys_of(visible: Any) -> set[int]:
+    """The keys a source's ``visible`` gave as something other than a queryset: a list of keys
+    or of ``{"pk": key}`` rows."""
+    return {int(row["pk"]) if isinstance(row, Mapping) else int(row) for row in visible}
+
+
 def openable_keys(user: User, source: SearchSource, keys: Iterable[int]) -> set[int]:
-    """Those of ``keys`` whose objects exist and ``user`` may open, by the source's own rule."""
+    """Those of ``keys`` whose objects exist and ``user`` may open, by the source's own rule
+    (``visible``: a queryset of keys, as the registry asks, or any iterable of them; ``None`` for
+    everyone signed in). A source without a model: those its ``documents`` still yields."""
     wanted = {int(key) for key in keys}
     if not wanted or not _active(user):
         return set()
-    objects = source.model._default_manager.filter(pk__in=wanted)
     visible = source.visible(user)
-    if visible is not None:
+    if source.model is None:
+        existing = {int(document.key) for document in source.documents(sorted(wanted))}
+        return existing if visible is None else existing & _keys_of(visible)
+    objects = source.model._default_manager.filter(pk__in=wanted)
+    if isinstance(visible, QuerySet):
         objects = objects.filter(pk__in=visible)
+    elif visible is not None:
+        objects = objects.filter(pk__in=_keys_of(visible) & wanted)
     return set(objects.values_list("pk", flat=True))
 
 
