@@ -18,6 +18,7 @@ from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.assessments import access as assessment_access
 from openclass.courses import access as course_access
+from openclass.feeds.models import OutsideCatalog
 from openclass.hub.models import Site
 from openclass.lists import access as lists_access
 from openclass.lists.models import SavedItem, SavedList
@@ -224,6 +225,19 @@ def _site(world: World) -> dict[str, Any]:
         },
     )
     return {"pk": site.pk}
+
+
+# --- feeds ---------------------------------------------------------------------------------------
+
+
+def _catalog(world: World) -> dict[str, Any]:
+    """An outside catalog the office registered (made in the test's transaction on first use);
+    its address is a closed port, so "fetch now" fails at once if it is ever run."""
+    catalog, _ = OutsideCatalog.objects.get_or_create(
+        name="matrix catalog",
+        defaults={"site_name": "matrix site", "url": "http://127.0.0.1:9/feed.json"},
+    )
+    return {"pk": catalog.pk}
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -672,6 +686,18 @@ ENDPOINTS: dict[str, Endpoint] = {
     "hub:demo_site_callback": Endpoint(_logged_in, public=True),
     "hub:demo_site_logout": Endpoint(_logged_in, public=True, methods=POST),
     "hub:demo_site_backchannel_logout": Endpoint(_logged_in, public=True, methods=POST),
+    # feeds: the office's pages of outside catalogs (an empty POST is a form with errors, or
+    # disables the world's catalog, or starts its fetch: the gate comes first); the demo's open
+    # data (an OAI-PMH repository and feeds the installation fetches from itself) is public.
+    "feeds:catalogs": Endpoint(_can("feeds.manage")),
+    "feeds:catalog_new": Endpoint(_can("feeds.manage"), methods=BOTH),
+    "feeds:catalog": Endpoint(_can("feeds.manage"), world_args=_catalog),
+    "feeds:catalog_edit": Endpoint(_can("feeds.manage"), world_args=_catalog, methods=BOTH),
+    "feeds:catalog_fetch": Endpoint(_can("feeds.manage"), world_args=_catalog, methods=POST),
+    "feeds:catalog_active": Endpoint(_can("feeds.manage"), world_args=_catalog, methods=POST),
+    "feeds:demo_oai": Endpoint(_logged_in, public=True),
+    "feeds:demo_feed_json": Endpoint(_logged_in, public=True),
+    "feeds:demo_feed_csv": Endpoint(_logged_in, public=True),
 }
 
 
