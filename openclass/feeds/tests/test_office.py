@@ -177,3 +177,11 @@ def test_entries_on_a_login_hub_site_are_marked(client: Client, city: City) -> N
         ("a", True),
         ("b", False),
     ]
+
+
+def test_the_menu_links_the_page_for_the_office_only(client: Client, city: City) -> None:
+    link = f'href="{reverse("feeds:catalogs")}"'
+    client.force_login(city.north.admin)
+    assert link not in client.get(reverse("web:home")).content.decode()
+    client.force_login(city.office_admin)
+    assert link in client.get(reverse("web:home")).content.decode()
