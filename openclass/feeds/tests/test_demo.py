@@ -203,3 +203,38 @@ def test_the_demo_catalogs_are_fetched_over_http_from_the_installation(
         done = services.fetch_catalog(catalog)
         assert (done.added, done.updated, done.removed) == (0, 0, 0)
     assert dict(OutsideEntry.objects.values_list("pk", "fetched_at")) == before
+
+
+@pytest.mark.django_db
+def test_the_search_finds_the_career_centre_and_forgets_a_disabled_catalog(
+    city: City, installation: str, settings
+) -> None:
+    """The done-when of issue 17 for the outside catalogs: "진로" finds the career centre's
+    entries, "독도를" the open courseware's 독도 lectures; a disabled catalog's are not found."""
+    from openclass.search import services as search
+
+    settings.SITE_URL = installation
+    demo.build_demo(DemoOptions(size="small", seed=1, with_videos=False))
+    for catalog in OutsideCatalog.objects.all():
+        services.fetch_catalog(catalog)
+    search.reindex(["feeds.entry"])
+    student = city.north.student_a1
+
+    career = search.search(student, "진로", per_page=100)
+    sites = {hit.document.site for hit in career.hits}
+    assert "진로진학정보센터" in sites
+    assert sum(hit.document.site == "진로진학정보센터" for hit in career.hits) >= 50
+    assert all(
+        hit.document.url.startswith("https://") or installation in hit.document.url
+        for hit in career.hits
+    )
+    dokdo = search.search(student, "독도를", per_page=50)
+    assert any(hit.document.title.startswith("독도의 역사와 국제법") for hit in dokdo.hits)
+
+    jinro = OutsideCatalog.objects.get(site_name="진로진학정보센터")
+    services.set_active(city.office_admin, jinro, False)
+    # The catalog's save re-indexes its entries on commit (search's signals); here, as then:
+    search.refresh("feeds.entry", jinro.entries.values_list("pk", flat=True))
+    again = search.search(student, "진로", per_page=100)
+    assert "진로진학정보센터" not in {hit.document.site for hit in again.hits}
+    assert again.total < career.total
