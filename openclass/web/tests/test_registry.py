@@ -115,6 +115,8 @@ def test_demo_builders_run_after_those_they_build_on(added) -> None:
         "operations",
         "privacy",
         "hub.demo_site",
+        "feeds",
+        "search",
     ]
 
 
@@ -152,4 +154,5 @@ def test_the_areas_panels_name_real_capabilities_and_templates(place: str) -> No
             "assessments",
             "live",
             "operations",
+            "lists",
         }, entry.name
