@@ -66,7 +66,7 @@ function setUp(form) {
     const open = found.length > 0;
     list.hidden = !open;
     input.setAttribute("aria-expanded", open ? "true" : "false");
-    if (status) status.textContent = open ? status.dataset.template.replace("%s", found.length) : "";
+    if (status) status.textContent = open ? status.dataset.template.replace("{n}", found.length) : "";
     active = -1;
   };
 
