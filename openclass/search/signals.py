@@ -10,7 +10,7 @@ what they changed.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -21,44 +21,66 @@ from openclass.core import registry
 _local = threading.local()
 
 
-def _keys_for(sender: Any, instance: Any) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = defaultdict(set)
-    for source in registry.search_sources():
-        if sender is source.model and instance.pk is not None:
-            found[source.name].add(int(instance.pk))
-        for model, keys in source.watch:
-            if sender is model:
-                found[source.name].update(int(key) for key in keys(instance) if key is not None)
-    return found
+#: A ``watch`` function to ask when the transaction commits, with the saved instance.
+Deferred = tuple[str, Callable[[Any], Any], Any]
+
+
+def _pending() -> tuple[dict[str, set[int]], list[Deferred]]:
+    if not hasattr(_local, "keys"):
+        _local.keys, _local.deferred = {}, []
+    return _local.keys, _local.deferred
 
 
 def _flush() -> None:
     from .tasks import refresh_documents
 
-    pending: dict[str, set[int]] = getattr(_local, "pending", {})
-    _local.pending = {}
-    for source, keys in pending.items():
-        if keys:
-            refresh_documents(source, sorted(keys))
+    keys, deferred = _pending()
+    _local.keys, _local.deferred = {}, []
+    for source, watch, instance in deferred:
+        keys.setdefault(source, set()).update(
+            int(key) for key in watch(instance) if key is not None
+        )
+    for source, found in keys.items():
+        if found:
+            refresh_documents(source, sorted(found))
 
 
-def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _changed(sender: Any, instance: Any, *, deleted: bool, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return  # loading a fixture
-    found = _keys_for(sender, instance)
-    if not found:
-        return
-    # Every change asks for a flush on commit; the first to run sends what is pending, the
-    # rest find nothing. (Keys of a transaction that rolled back go with the next commit's:
-    # re-reading an unchanged object is harmless, missing a changed one would not be.)
-    pending = getattr(_local, "pending", None)
-    if pending is None:
-        _local.pending = pending = {}
-    for source, keys in found.items():
-        pending.setdefault(source, set()).update(keys)
-    transaction.on_commit(_flush)
+    keys, deferred = _pending()
+    touched = False
+    for source in registry.search_sources():
+        if sender is source.model and instance.pk is not None:
+            keys.setdefault(source.name, set()).add(int(instance.pk))
+            touched = True
+        for model, watch in source.watch:
+            if sender is not model:
+                continue
+            touched = True
+            if deleted:
+                # After the commit the deleted row's relations are gone: ask now.
+                found = {int(key) for key in watch(instance) if key is not None}
+                keys.setdefault(source.name, set()).update(found)
+            else:
+                # Asked at commit, so what the transaction adds after this save counts (a
+                # copied course's lessons, created after its sections).
+                deferred.append((source.name, watch, instance))
+    if touched:
+        # Every change asks for a flush on commit; the first to run sends what is pending,
+        # the rest find nothing. (What a rolled-back transaction left goes with the next
+        # commit's: re-reading an unchanged object is harmless, missing a change would not be.)
+        transaction.on_commit(_flush)
+
+
+def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    _changed(sender, instance, deleted=False, **kwargs)
+
+
+def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    _changed(sender, instance, deleted=True, **kwargs)
 
 
 def connect() -> None:
-    post_save.connect(_changed, dispatch_uid="search.changed.save")
-    post_delete.connect(_changed, dispatch_uid="search.changed.delete")
+    post_save.connect(_saved, dispatch_uid="search.changed.save")
+    post_delete.connect(_deleted, dispatch_uid="search.changed.delete")

@@ -98,3 +98,26 @@ def test_lessons_are_found_by_who_may_open_them(city, indexed):
 
     assert can_open == openable_lessons(city.north.student_a1).filter(pk=lesson.pk).exists()
     assert lesson.title not in titles(city.south.homeroom_a, "1차시 영상")
+
+
+def test_what_a_watched_save_reaches_is_asked_at_commit(
+    city, indexed, huey_immediate, django_capture_on_commit_callbacks
+):
+    """A section saved before its lessons are bulk-created (as copying a course does): the
+    lessons are indexed, because the section's watch is asked when the transaction commits."""
+    from openclass.courses.models import Section
+
+    with django_capture_on_commit_callbacks(execute=True):
+        section = Section.objects.create(course=indexed.class_course, title="2단원", position=2)
+        Lesson.objects.bulk_create(
+            [
+                Lesson(
+                    section=section,
+                    title="별자리 관찰",
+                    kind=Lesson.Kind.LINK,
+                    url="https://example.org/stars",
+                    position=1,
+                )
+            ]
+        )
+    assert Document.objects.filter(source="courses.lesson", title="별자리 관찰").exists()
