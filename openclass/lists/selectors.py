@@ -8,28 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import Organisation, User
+from openclass.search.selectors import kind_label
 
 from . import access
 from .models import SavedItem, SavedList
-
-#: The words for the search's kinds an item can be (the kind itself when not listed here).
-KIND_LABELS = {
-    "course": _("Course"),
-    "lesson": _("Lesson"),
-    "video": _("Video"),
-    "instructor": _("Instructor"),
-    "topic": _("Topic"),
-    "list": _("List"),
-    "outside": _("Outside catalog"),
-    "site": _("Site"),
-}
-
-
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
 
 
 @dataclass(frozen=True)

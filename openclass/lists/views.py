@@ -25,6 +25,7 @@ from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest, Organisation
 from openclass.core.params import parse_id, parse_ids
 from openclass.core.views import perform
+from openclass.search.selectors import kind_label
 
 from . import access, selectors, services
 from .forms import ListForm
@@ -363,7 +364,7 @@ def save(request: AuthenticatedRequest) -> HttpResponse:
         "lists/save.html",
         {
             "document": document,
-            "kind": selectors.kind_label(source.kind),
+            "kind": kind_label(source.kind),
             "source": source_name,
             "key": key,
             "next": next_url,

@@ -15,11 +15,16 @@ from openclass.accounts.models import Organisation, User
 Role = User.Role
 
 #: "<facet>:<value>" → what a match adds to a normalised text score, per role. A student sees
-#: courses open to them first; a teacher, teaching material and instructors; a parent, parent
-#: courses and notices.
+#: courses open to them first (and what is meant for parents or teachers after); a teacher,
+#: teaching material and instructors; a parent, parent courses and notices.
 ROLE_BOOSTS: dict[str, dict[str, float]] = {
-    Role.STUDENT: {"kind:course": 0.15, "audience:student": 0.05},
-    Role.PARENT: {"audience:parent": 0.2, "kind:notice": 0.1},
+    Role.STUDENT: {
+        "kind:course": 0.15,
+        "audience:student": 0.05,
+        "audience:parent": -0.15,
+        "audience:teacher": -0.15,
+    },
+    Role.PARENT: {"audience:parent": 0.2, "kind:notice": 0.1, "audience:teacher": -0.1},
     Role.TEACHER: {
         "kind:lesson": 0.05,
         "kind:video": 0.05,

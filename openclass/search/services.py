@@ -64,6 +64,9 @@ PHRASE_BOOST = 0.3
 FRESHNESS_BOOST = 0.1
 POPULARITY_BOOST = 0.1
 FRESHNESS_DAYS = 365
+#: Each further result of the same kind counts this much less, never below the floor.
+VARIETY_STEP = 0.04
+VARIETY_FLOOR = 0.6
 
 
 # --- Indexing ------------------------------------------------------------------------------------
@@ -284,11 +287,12 @@ def rank(
     user: Any, query: str, match: Match, candidates: list[Candidate], documents: list[Document]
 ) -> list[tuple[Document, float, dict[str, Any]]]:
     """The second step: the backend's text score (normalised to the best one), plus an exact
-    phrase in the title, freshness, popularity and the asker's role (``access.boosts``)."""
+    phrase in the title (as typed, or its terms in a row: "독도를" is the phrase 독도),
+    freshness, popularity and the asker's role (``access.boosts``)."""
     by_pk = {document.pk: document for document in documents}
     best = max((c.score for c in candidates), default=1.0) or 1.0
     most_popular = max((d.popularity for d in documents), default=0)
-    phrase = _compact(query)
+    phrases = {_compact(query), "".join(match.terms)} - {""}
     now = timezone.now()
     boosts = access.boosts(user)
     ranked = []
@@ -297,7 +301,8 @@ def rank(
         if document is None:
             continue
         parts: dict[str, float] = {"text": round(max(candidate.score, 0.0) / best, 4)}
-        if len(phrase) > 1 and phrase in _compact(document.title):
+        title = _compact(document.title)
+        if any(len(phrase) > 1 and phrase in title for phrase in phrases):
             parts["phrase"] = PHRASE_BOOST
         if document.published_at:
             age = max((now - document.published_at).days, 0)
@@ -311,7 +316,37 @@ def rank(
                 parts[f"role ({name})"] = value
         ranked.append((document, sum(parts.values()), parts))
     ranked.sort(key=lambda entry: (-entry[1], entry[0].pk))
-    return ranked
+    return diversify(ranked)
+
+
+def diversify(
+    ranked: list[tuple[Document, float, dict[str, Any]]],
+) -> list[tuple[Document, float, dict[str, Any]]]:
+    """Interleave the kinds: each further result of a kind already shown counts a little less
+    (``VARIETY_STEP`` each, down to ``VARIETY_FLOOR``), so thirty outside lectures do not push
+    the instructors and courses of the same field off the first page. Greedy, over the heads
+    of one queue per kind (each already in score order)."""
+    queues: dict[str, list[tuple[Document, float, dict[str, Any]]]] = {}
+    for entry in ranked:
+        queues.setdefault(entry[0].kind, []).append(entry)
+    shown: Counter[str] = Counter()
+    heads = {kind: 0 for kind in queues}
+    result: list[tuple[Document, float, dict[str, Any]]] = []
+    while len(result) < len(ranked):
+        best_kind, best_score = "", -math.inf
+        for kind, at in heads.items():
+            if at < len(queues[kind]):
+                factor = max(VARIETY_FLOOR, 1 - VARIETY_STEP * shown[kind])
+                score = queues[kind][at][1] * factor
+                if score > best_score:
+                    best_kind, best_score = kind, score
+        document, score, parts = queues[best_kind][heads[best_kind]]
+        if shown[best_kind]:
+            parts = {**parts, "variety": round(best_score - score, 4)}
+        result.append((document, round(best_score, 4), parts))
+        heads[best_kind] += 1
+        shown[best_kind] += 1
+    return result
 
 
 def _highlight_words(query: str, match: Match) -> list[str]:

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from openclass.accounts.capabilities import has_capability, require_capability
@@ -16,41 +15,10 @@ from openclass.core.params import parse_int
 
 from . import access, services
 from .models import Query
+from .selectors import FACET_NAMES, value_name
 
-#: What the facets' values read as on the page (the sources store plain keys).
-FACET_NAMES: dict[str, Any] = {
-    "kind": _("Kind"),
-    "area": _("Area"),
-    "grade_band": _("School level"),
-    "audience": _("For"),
-    "site": _("Site"),
-    "mode": _("Live or recorded"),
-}
-VALUE_NAMES: dict[str, dict[str, Any]] = {
-    "kind": {
-        "course": _("Course"),
-        "lesson": _("Lesson"),
-        "video": _("Video"),
-        "instructor": _("Instructor"),
-        "topic": _("Topic"),
-        "outside": _("Outside site"),
-        "list": _("Saved list"),
-        "notice": _("Notice"),
-    },
-    "grade_band": {
-        "elementary": _("Elementary school"),
-        "middle": _("Middle school"),
-        "high": _("High school"),
-    },
-    "audience": {"student": _("Students"), "parent": _("Parents"), "teacher": _("Teachers")},
-    "mode": {"live": _("Live classes"), "recorded": _("Recorded lessons")},
-}
 #: Only a value this long is taken as a facet's choice (a longer one is no facet value).
 MAX_FACET_VALUE = 120
-
-
-def value_name(facet: str, value: str) -> Any:
-    return VALUE_NAMES.get(facet, {}).get(value, value)
 
 
 def _chosen(request: HttpRequest) -> dict[str, str]:
