@@ -27,6 +27,7 @@ VALUE_NAMES: dict[str, dict[str, Any]] = {
         "outside": _("Outside site"),
         "list": _("Saved list"),
         "notice": _("Notice"),
+        "query": _("Popular search"),
     },
     "grade_band": {
         "elementary": _("Elementary school"),

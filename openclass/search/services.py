@@ -246,7 +246,7 @@ class Results:
 class Suggestion:
     text: str
     url: str = ""  # a title leads to its page; a popular query is searched
-    kind: str = ""
+    kind: str = ""  # the document's kind, or "query" for a popular search
 
 
 def _match(query: str, *, prefix: bool = False, title_only: bool = False) -> Match:
@@ -465,25 +465,24 @@ def search(
 
 
 def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
-    """As one types: titles (part of the last word is enough) the user may open, and popular
-    searches that start with what is typed."""
+    """As one types: titles (part of the last word is enough) the user may open, ranked as the
+    results page ranks them (the asker's role, the kinds interleaved), and popular searches
+    that start with what is typed."""
     text = " ".join(text.split())[: analysis.MAX_QUERY]
     if not text:
         return []
     normalised = analysis.normalise(text)
     popular = [
-        Suggestion(text=entry)
+        Suggestion(text=entry, kind="query")
         for entry in popular_queries(access.school_level(user), starting=normalised)[:3]
     ]
     match = _match(text, prefix=True, title_only=True)
     scoped = _scoped(user, None)
     match.where_sql, match.where_params = _where(scoped)
-    candidates = backend().candidates(match, limit * 2)
-    titles = {
-        document.pk: document
-        for document in Document.objects.filter(pk__in=[c.document_id for c in candidates])
-    }
-    found = [titles[c.document_id] for c in candidates if c.document_id in titles]
+    candidates = backend().candidates(match, limit * 3)
+    documents = list(Document.objects.filter(pk__in=[c.document_id for c in candidates]))
+    titles = {document.pk for document in documents}
+    found = [document for document, _, _ in rank(user, text, match, candidates, documents)]
     if len(found) < limit and len(normalised) >= 3 and backend().vendor == "postgresql":
         # Part of a word inside a title (pg_trgm's index answers the ILIKE).
         more = scoped.filter(title__icontains=normalised).exclude(pk__in=list(titles))
