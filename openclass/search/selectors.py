@@ -46,3 +46,21 @@ def value_name(facet: str, value: str) -> Any:
 
 def kind_label(kind: str) -> str:
     return str(value_name("kind", kind))
+
+
+#: The words for the parts of a score "why this result" shows (``services.rank``).
+SCORE_PARTS: dict[str, Any] = {
+    "text": _("Words matched (BM25)"),
+    "phrase": _("The words in a row in the title"),
+    "freshness": _("Freshness"),
+    "popularity": _("Popularity"),
+    "variety": _("Kinds interleaved"),
+}
+
+
+def score_part_name(name: str) -> str:
+    """ "role (<facet>:<value>)" reads as "For you: <value's words>"; the rest from the table."""
+    if name.startswith("role (") and name.endswith(")"):
+        facet, _sep, value = name[6:-1].partition(":")
+        return str(_("For you: %(what)s") % {"what": value_name(facet, value)})
+    return str(SCORE_PARTS.get(name, name))

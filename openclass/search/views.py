@@ -15,7 +15,7 @@ from openclass.core.params import parse_int
 
 from . import access, services
 from .models import Query
-from .selectors import FACET_NAMES, value_name
+from .selectors import FACET_NAMES, score_part_name, value_name
 
 #: Only a value this long is taken as a facet's choice (a longer one is no facet value).
 MAX_FACET_VALUE = 120
@@ -86,7 +86,17 @@ def results(request: HttpRequest) -> HttpResponse:
         "facets": facets,
         "chosen": chosen,
         "explain": explain,
-        "rows": [{"hit": hit, "kind": value_name("kind", hit.document.kind)} for hit in found.hits],
+        "rows": [
+            {
+                "hit": hit,
+                "kind": value_name("kind", hit.document.kind),
+                "parts": [
+                    (score_part_name(name), value)
+                    for name, value in (hit.explanation or {}).get("parts", {}).items()
+                ],
+            }
+            for hit in found.hits
+        ],
         "first_number": (found.page - 1) * services.PER_PAGE + 1,
         "popular": services.popular_queries(level),
         "related": services.related_topics(request.user, query)
