@@ -181,7 +181,7 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     ),
     "lists.keep": (
         frozenset({STUDENT, PARENT, TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
-        "keep their own lists of search results (나만의 목록), share one by link, copy a shared one",
+        "keep their own lists of search results (나만의 목록), share by link, copy a shared one",
     ),
     "lists.share_class": (
         frozenset({TEACHER, SCHOOL_ADMIN}),
