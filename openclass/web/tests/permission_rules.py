@@ -231,11 +231,16 @@ def _site(world: World) -> dict[str, Any]:
 
 
 def _catalog(world: World) -> dict[str, Any]:
-    """An outside catalog the office registered (made in the test's transaction on first use);
-    its address is a closed port, so "fetch now" fails at once if it is ever run."""
+    """An outside catalog the office registered (made in the test's transaction on first use),
+    disabled: "fetch now" then answers without queueing a fetch (and its address is a closed
+    port, so a fetch would fail at once)."""
     catalog, _ = OutsideCatalog.objects.get_or_create(
         name="matrix catalog",
-        defaults={"site_name": "matrix site", "url": "http://127.0.0.1:9/feed.json"},
+        defaults={
+            "site_name": "matrix site",
+            "url": "http://127.0.0.1:9/feed.json",
+            "is_active": False,
+        },
     )
     return {"pk": catalog.pk}
 
