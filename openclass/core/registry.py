@@ -182,6 +182,7 @@ class SearchSource:
 
 
 _search_sources: dict[str, SearchSource] = {}
+_search_source_listeners: list[Callable[[SearchSource], None]] = []
 _read_recorders: dict[str, Callable[..., Any]] = {}
 _exporters: dict[str, Exporter] = {}
 _panels: dict[str, Panel] = {}
@@ -380,11 +381,23 @@ def exporters() -> list[Exporter]:
 
 
 def add_search_source(source: SearchSource) -> SearchSource:
-    """Register an area's search source (``search`` reads them when it starts indexing)."""
+    """Register an area's search source, and tell ``search`` (``on_search_source``) so it
+    listens to the saves and deletes of the source's models."""
     earlier = _search_sources.get(source.name)
     _check_name(source.name, earlier.documents if earlier else None, source.documents)
     _search_sources[source.name] = source
+    for listener in _search_source_listeners:
+        listener(source)
     return source
+
+
+def on_search_source(listener: Callable[[SearchSource], None]) -> None:
+    """Call ``listener`` with every search source registered, now and later (``search``
+    connects its receivers to just those models: a receiver for every model would cost every
+    delete in the platform Django's fast path)."""
+    _search_source_listeners.append(listener)
+    for source in search_sources():
+        listener(source)
 
 
 def search_sources() -> list[SearchSource]:

@@ -1,10 +1,10 @@
 """Saves and deletes of what the sources index re-index it once the transaction commits.
 
-One receiver for every model: it asks each registered source whether the saved instance is one
-of its objects or one it ``watch`` es, gathers the keys per source for the transaction, and
-hands them to Huey when the transaction commits. An area never calls search.
-Bulk writes (``bulk_create``, ``update()``) send no signals; the nightly ``reindex`` catches
-what they changed.
+A receiver on each registered source's model and on the models it ``watch`` es asks every
+source whether the saved instance is one of its objects or one it watches, gathers the keys per
+source for the transaction, and hands them to Huey when the transaction commits. An area never
+calls search. Bulk writes (``bulk_create``, ``update()``) send no signals; the nightly
+``reindex`` catches what they changed.
 """
 
 from __future__ import annotations
@@ -81,6 +81,17 @@ def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     _changed(sender, instance, deleted=True, **kwargs)
 
 
+def _listen(source: registry.SearchSource) -> None:
+    """Connect the receivers to this source's model and the models it watches (only those:
+    a receiver for every model would take Django's fast delete from every delete)."""
+    models = [source.model, *(model for model, _watch in source.watch)]
+    for model in models:
+        if model is None:
+            continue
+        label = f"{model._meta.label_lower}"
+        post_save.connect(_saved, sender=model, dispatch_uid=f"search.save.{label}")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"search.delete.{label}")
+
+
 def connect() -> None:
-    post_save.connect(_saved, dispatch_uid="search.changed.save")
-    post_delete.connect(_deleted, dispatch_uid="search.changed.delete")
+    registry.on_search_source(_listen)
