@@ -354,9 +354,10 @@ def line(name: str, values: list[float], extra: str = "") -> None:
     )
 
 
-def inside(size: int, seconds: float, output: str) -> None:
+def inside(size: int, seconds: float, output: str, explain: str = "") -> None:
     """The whole measurement, in the installation's Django (``manage.py shell``); the figures
-    the summary compares are written to ``output`` (JSON)."""
+    the summary compares are written to ``output`` (JSON). With ``explain``, only the indexing,
+    the size and the plans of that query's statements."""
     from django.db import connection
 
     from openclass.accounts.models import User
@@ -420,6 +421,10 @@ def inside(size: int, seconds: float, output: str) -> None:
     # 2. Size
     say("\n  index size:")
     figures["size"] = _index_size(before)
+    if explain:
+        plans(student, explain)
+        Path(output).write_text(json.dumps(figures))
+        return
 
     # 3. Relevance
     figures["relevance"] = relevance(corpus, student, teacher)
@@ -521,41 +526,85 @@ def _index_size(before: int) -> dict[str, int]:
     return found
 
 
+def plans(user: Any, query: str) -> None:
+    """The SQL statements of one search and one suggestion of ``query`` (run twice: the second,
+    with the caches warm, is shown), slowest first, with the database's plan of each: EXPLAIN
+    QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openclass.search import services
+
+    for name, call in (
+        ("search", lambda: services.search(user, query)),
+        ("suggest", lambda: services.suggest(user, query)),
+    ):
+        call()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            call()
+            took = time.perf_counter() - started
+        statements = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+        say(
+            f"\n  {name} {query!r}: {ms(took)}, {len(statements)} SQL statements, "
+            f"{sum(float(q['time']) for q in statements) * 1000:,.1f} ms of them in the database"
+        )
+        for statement in statements[:4]:
+            sql = statement["sql"]
+            say(f"\n    {float(statement['time']) * 1000:,.1f} ms: {' '.join(sql.split())[:700]}")
+            prefix = (
+                "EXPLAIN (ANALYZE, BUFFERS) "
+                if connection.vendor == "postgresql"
+                else "EXPLAIN QUERY PLAN "
+            )
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(prefix + sql)
+                    rows = cursor.fetchall()
+            except Exception as error:  # a statement Django quoted for display only
+                say(f"      (no plan: {type(error).__name__}: {str(error)[:100]})")
+                continue
+            for row in rows[:40]:
+                say("      " + " ".join(str(cell) for cell in row)[:160])
+
+
 # --- Relevance -----------------------------------------------------------------------------------
 
 
-def _grades(corpus: Corpus) -> tuple[dict[tuple[str, int], str], dict[str, str], Counter]:
-    """How hits are named: bench documents by (source, key) → judged id or "topic:<name>";
-    other documents whose title is a judged title → that id; and how many documents each
-    topic has (for the ideal ranking)."""
-    names = {}
-    for key, entry in enumerate(corpus.judged, start=1):
-        names[(f"bench.{entry['kind']}", key)] = entry["id"]
+def _grades(corpus: Corpus) -> tuple[dict[str, str], Counter, Counter]:
+    """How hits are judged: a document with a judged title (the judged one, a generated twin,
+    the demo city's own) is that judged document; the others by their topic. Returns the judged
+    titles, how many generated documents each topic has and how many generated twins each
+    judged document has (both for the ideal ranking)."""
     by_title = {entry["title"]: entry["id"] for entry in corpus.judged}
     topics = Counter(topic_of(key) for key in corpus.generated)
-    return names, by_title, topics
+    twins: Counter = Counter()
+    for key in corpus.generated:
+        title = generated(key, corpus.now).title
+        if title in by_title:
+            twins[by_title[title]] += 1
+    return by_title, topics, twins
 
 
 def relevance(corpus: Corpus, student: Any, teacher: Any) -> dict[str, Any]:
     from openclass.search import services
 
     judged = judgements()["queries"]
-    names, by_title, topic_counts = _grades(corpus)
+    by_title, topic_counts, twins = _grades(corpus)
     judged_topic = {entry["id"]: entry["topic"] for entry in corpus.judged}
 
     def grade(document: Any, query: dict) -> int:
-        if document.source.startswith("bench."):
-            name = names.get((document.source, document.key))
-            if name is None:
-                return query["topics"].get(topic_of(document.key), 0)
+        name = by_title.get(document.title)
+        if name is not None:
             if name in query["relevant"]:
                 return query["relevant"][name]
             return query["topics"].get(judged_topic[name], 0)
-        name = by_title.get(document.title)
-        return query["relevant"].get(name, 0) if name else 0
+        if document.source.startswith("bench.") and document.key >= FIRST_GENERATED:
+            return query["topics"].get(topic_of(document.key), 0)
+        return 0
 
     def ideal(query: dict) -> list[int]:
-        grades = list(query["relevant"].values())
+        grades = [g for name, g in query["relevant"].items() for _ in range(1 + twins[name])]
         listed = set(query["relevant"])
         for entry in corpus.judged:
             if entry["id"] not in listed and entry["topic"] in query["topics"]:
@@ -601,7 +650,10 @@ def relevance(corpus: Corpus, student: Any, teacher: Any) -> dict[str, Any]:
     def mean(values: list[float]) -> float:
         return sum(values) / len(values) if values else math.nan
 
-    say(f"\n  relevance: {len(judged)} judged queries, the first 10 results of each:")
+    say(
+        f"\n  relevance: {len(judged)} judged queries, the first 10 results of each "
+        f"({twins.total()} generated documents have a judged title and are judged as it):"
+    )
     say(f"    {'':<26} {'nDCG@10':>8} {'MRR@10':>8}   time a query p50 / p95")
     for ranker in rankers:
         entry = scores[ranker]
@@ -830,7 +882,7 @@ def _profiles(chosen: str) -> list[str]:
     return names
 
 
-def run(profile: str, size: int, seconds: float) -> dict[str, Any] | None:
+def run(profile: str, size: int, seconds: float, explain: str = "") -> dict[str, Any] | None:
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         database = ""
@@ -850,7 +902,10 @@ def run(profile: str, size: int, seconds: float) -> dict[str, Any] | None:
             flush=True,
         )
         output = site.var_dir / "bench-search.json"
-        code = f"from bench.search import inside; inside({size}, {seconds}, {str(output)!r})"
+        code = (
+            "from bench.search import inside; "
+            f"inside({size}, {seconds}, {str(output)!r}, {explain!r})"
+        )
         result = subprocess.run(
             [PYTHON, "manage.py", "shell", "-c", code],
             cwd=ROOT,
@@ -881,6 +936,12 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("OPENCLASS_BENCH_PROFILE", ",".join(PROFILES)),
         help="embedded (SQLite), scaled (PostgreSQL), or both (the default)",
     )
+    parser.add_argument(
+        "--explain",
+        default="",
+        metavar="QUERY",
+        help="after indexing, only the SQL plans of this query's search and suggestion",
+    )
     options = parser.parse_args(argv or [])
     size, seconds = options.docs, options.seconds
     if options.quick:
@@ -890,7 +951,9 @@ def main(argv: list[str] | None = None) -> None:
         f"search: {size:,} generated and judged documents over the full demo city; queries and "
         f"suggestions at {RATE:.0f}/s for {seconds:.0f} s each; profile {', '.join(profiles)}"
     )
-    results = {profile: run(profile, size, seconds) for profile in profiles}
+    results = {profile: run(profile, size, seconds, options.explain) for profile in profiles}
+    if options.explain:
+        return
     done = {p: r for p, r in results.items() if r}
     if len(done) < 2:
         return
