@@ -737,7 +737,9 @@ def steps(user: Any, queries: list[str], typed: list[str]) -> dict[str, float]:
     originals: list[tuple[Any, str, Any]] = []
 
     def wrap(owner: Any, name: str, label: str) -> None:
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # the engine no longer has that step: not timed
+            return
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
