@@ -40,7 +40,7 @@ from openclass.core import registry
 from openclass.core.registry import SearchDocument, SearchSource
 
 from . import access, analysis
-from .backends import Candidate, Fields, Match, backend
+from .backends import Candidate, Fields, Group, Match, backend
 from .models import Document, Query
 
 #: Facets the results page groups by, in its order.
@@ -249,13 +249,32 @@ class Suggestion:
 
 
 def _match(query: str, *, prefix: bool = False, title_only: bool = False) -> Match:
-    text = analysis.normalise(query)[: analysis.MAX_QUERY]
-    found = analysis.analyse(text)
-    last = ""
-    typed = analysis.words(text)
-    if typed and (prefix or len(typed[-1]) == 1):
-        last = typed[-1]
-    return Match(terms=found.terms, grams=found.grams, prefix=last, title_only=title_only)
+    """Every typed word that has terms is a group a document must match (any of the word's
+    terms: "안전교육" is 안전, 교육 or 안전교육). Words without a term (an adverb, a particle
+    typed alone) ask for nothing; the last word, while typing (``prefix``) or of one
+    syllable, may also be the start of a term or bigram."""
+    typed = analysis.words(analysis.normalise(query)[: analysis.MAX_QUERY])
+    groups = []
+    for index, word in enumerate(typed):
+        last = index == len(typed) - 1
+        start = word if last and (prefix or len(word) == 1) else ""
+        terms = analysis.terms_of(word)
+        if terms or start:
+            groups.append(Group(terms=terms, prefix=start))
+    return Match(groups=groups, title_only=title_only)
+
+
+def _loosened(match: Match) -> Match:
+    """Any of the groups, when all of them find nothing (a sentence with one word no
+    document has)."""
+    return Match(groups=match.groups, any_group=True, title_only=match.title_only)
+
+
+def _partial(query: str) -> Match:
+    """Only the bigrams of what was typed: a partial word, an unknown word, a wrong syllable
+    — when no term matched anything."""
+    grams = analysis.grams_of(analysis.normalise(query)[: analysis.MAX_QUERY])
+    return Match(groups=[Group(terms=[], grams=grams)] if grams else [])
 
 
 def _scoped(user: Any, chosen: Mapping[str, str] | None) -> QuerySet[Document]:
@@ -412,11 +431,18 @@ def _run(
     explain: bool,
 ) -> Results:
     results = Results(query=query, page=page)
-    match = _match(query)
-    if not (match.terms or match.grams or match.prefix):
-        return results
-    match.where_sql, match.where_params = scope_sql
-    results.total, results.facets = _facets(match)
+    strict = _match(query)
+    tries = [strict]
+    if len(strict.groups) > 1:
+        tries.append(_loosened(strict))
+    tries.append(_partial(query))
+    for match in tries:
+        if not match.groups:
+            continue
+        match.where_sql, match.where_params = scope_sql
+        results.total, results.facets = _facets(match)
+        if results.total:
+            break
     if not results.total:
         return results
     candidates = backend().candidates(match, CANDIDATES)

@@ -35,15 +35,38 @@ class Fields:
 
 
 @dataclass
-class Match:
+class Group:
+    """What one typed word asks for: any of its terms (a compound whole or its parts), or, for
+    a word that gave no term, any of its bigrams; ``prefix``: the word as the start of a term
+    or bigram (the word being typed, a one-syllable word)."""
+
     terms: list[str]
-    grams: list[str]
-    #: Match the last term and gram as a prefix (suggestions as one types; a one-syllable word).
+    grams: list[str] = field(default_factory=list)
     prefix: str = ""
-    #: Only the title (suggestions).
+
+
+@dataclass
+class Match:
+    """The groups a document must all match (``any_group``: at least one of them), in the
+    title only for suggestions. ``terms`` and ``grams`` are every group's, for the scores."""
+
+    groups: list[Group]
+    any_group: bool = False
     title_only: bool = False
     where_sql: str = "1=1"
     where_params: list[Any] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys(term for group in self.groups for term in group.terms))
+
+    @property
+    def grams(self) -> list[str]:
+        return list(dict.fromkeys(gram for group in self.groups for gram in group.grams))
+
+    @property
+    def prefix(self) -> str:
+        return next((group.prefix for group in self.groups if group.prefix), "")
 
 
 @dataclass

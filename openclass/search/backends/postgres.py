@@ -101,16 +101,22 @@ class PostgresBackend:
         cache.delete("search:pg:collection")
 
     def _condition(self, match: Match) -> tuple[str, list[Any]]:
-        parts, params = [], []
-        terms = _tsquery(match.terms, match.prefix, match.title_only)
-        grams = _tsquery(match.grams, match.prefix[:2], match.title_only)
-        if terms:
-            parts.append(f"{TABLE}.vector_terms @@ to_tsquery('simple', %s)")
-            params.append(terms)
-        if grams:
-            parts.append(f"{TABLE}.vector_grams @@ to_tsquery('simple', %s)")
-            params.append(grams)
-        return " OR ".join(parts), params
+        """Every group (``any_group``: one of them) as ``vector_terms @@ …`` or
+        ``vector_grams @@ …``, each answered by its GIN index."""
+        groups, params = [], []
+        for group in match.groups:
+            parts = []
+            terms = _tsquery(group.terms, group.prefix, match.title_only)
+            grams = _tsquery(group.grams, group.prefix[:2], match.title_only)
+            if terms:
+                parts.append(f"{TABLE}.vector_terms @@ to_tsquery('simple', %s)")
+                params.append(terms)
+            if grams:
+                parts.append(f"{TABLE}.vector_grams @@ to_tsquery('simple', %s)")
+                params.append(grams)
+            if parts:
+                groups.append("(" + " OR ".join(parts) + ")")
+        return (" OR " if match.any_group else " AND ").join(groups), params
 
     def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]:
         condition, params = self._condition(match)
@@ -194,7 +200,7 @@ class PostgresBackend:
                     gram_query,
                     *params,
                     *match.where_params,
-                    max(limit, RESCORED),
+                    limit if match.title_only else max(limit, RESCORED),
                     lexemes,
                     idf,
                     is_gram,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import connection
 
-from . import BODY, BODY_GRAMS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fields, Match
+from . import BODY, BODY_GRAMS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fields, Group, Match
 
 TABLE = "search_fts"
 COLUMNS = ("title", "tags", "body", "title_grams", "body_grams")
@@ -17,22 +17,28 @@ def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+def _group(group: Group, term_columns: str, gram_columns: str) -> str:
+    parts = []
+    if group.terms:
+        terms = " OR ".join(_quote(term) for term in dict.fromkeys(group.terms))
+        parts.append(f"{term_columns}: ({terms})")
+    if group.grams:
+        grams = " OR ".join(_quote(gram) for gram in dict.fromkeys(group.grams))
+        parts.append(f"{gram_columns}: ({grams})")
+    if group.prefix:
+        parts.append(f"{term_columns}: {_quote(group.prefix)}*")
+        parts.append(f"{gram_columns}: {_quote(group.prefix[:2])}*")
+    return "(" + " OR ".join(parts) + ")" if parts else ""
+
+
 def expression(match: Match) -> str:
-    """The FTS5 query: any term in the term columns, or any bigram in the bigram columns; the
-    prefix (when asked) as a prefix query in both."""
+    """The FTS5 query: every group (any of its terms in the term columns, its bigrams in the
+    bigram columns, its prefix in both), or any group with ``any_group``."""
     term_columns = "{title}" if match.title_only else "{title tags body}"
     gram_columns = "{title_grams}" if match.title_only else "{title_grams body_grams}"
-    parts = []
-    terms = [_quote(term) for term in dict.fromkeys(match.terms)]
-    grams = [_quote(gram) for gram in dict.fromkeys(match.grams)]
-    if match.prefix:
-        terms.append(_quote(match.prefix) + "*")
-        grams.append(_quote(match.prefix[:2]) + "*")
-    if terms:
-        parts.append(f"{term_columns}: ({' OR '.join(terms)})")
-    if grams:
-        parts.append(f"{gram_columns}: ({' OR '.join(grams)})")
-    return " OR ".join(parts)
+    groups = [_group(group, term_columns, gram_columns) for group in match.groups]
+    joiner = " OR " if match.any_group else " AND "
+    return joiner.join(group for group in groups if group)
 
 
 class SqliteBackend:
@@ -80,10 +86,10 @@ class SqliteBackend:
         """Nothing to do: FTS5 keeps its own statistics."""
 
     def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]:
-        return (
-            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s",
-            [expression(match)],
-        )
+        query = expression(match)
+        if not query:
+            return "SELECT NULL WHERE 0", []
+        return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [query]
 
     def candidates(self, match: Match, limit: int) -> list[Candidate]:
         query = expression(match)

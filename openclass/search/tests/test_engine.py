@@ -32,9 +32,24 @@ def test_a_particle_after_a_noun_still_finds_it(city, library, query):
     assert titles(found)[0] == "독도 바로 알기"
 
 
-@pytest.mark.parametrize("query", ["안전교육", "안전 교육", "교통 안전", "교통안전"])
-def test_spacing_and_compounds(city, library, query):
+@pytest.mark.parametrize("query", ["안전교육", "교통 안전", "교통안전", "교통안전을"])
+def test_a_compound_finds_its_parts_written_apart_and_together(city, library, query):
     assert "교통안전 수칙" in titles(services.search(city.north.student_a1, query))
+
+
+@pytest.mark.parametrize("query", ["안전교육", "안전 교육", "안전 교육을"])
+def test_spacing_variants_find_each_other(city, library, query):
+    library.add(7, "학교 안전 교육 안내", "")
+    library.add(8, "생활안전교육 자료집", "")
+    found = titles(services.search(city.north.student_a1, query))
+    assert {"학교 안전 교육 안내", "생활안전교육 자료집"} <= set(found)
+
+
+def test_every_typed_word_must_match_unless_none_does(city, library):
+    # Both words: only the history of 독도, not every 역사 or every 독도.
+    assert titles(services.search(city.north.student_a1, "독도 역사")) == ["독도 바로 알기"]
+    # One word nothing has: any of them, rather than nothing.
+    assert "독도 바로 알기" in titles(services.search(city.north.student_a1, "독도 양자역학"))
 
 
 def test_a_compound_is_found_by_its_parts_and_whole(city, library):
