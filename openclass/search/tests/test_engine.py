@@ -176,3 +176,17 @@ def test_popular_queries_need_several_askers_and_results(city, library):
     assert services.popular_queries("middle") == []
     gaps = services.unanswered_queries()
     assert [(gap["text"], gap["count"]) for gap in gaps] == [("양자역학", 3)]
+
+
+def test_the_reindex_command(city, notes):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    notes.add(1, "봄 소풍", "", index=False)
+    out = StringIO()
+    call_command("reindex", "tests.note", stdout=out)
+    assert "tests.note: 1" in out.getvalue() and "documents in" in out.getvalue()
+    assert titles(services.search(city.north.student_a1, "소풍")) == ["봄 소풍"]
+    with pytest.raises(CommandError, match="unknown source"):
+        call_command("reindex", "no.such", stdout=StringIO())
