@@ -9,6 +9,7 @@ calls search. Bulk writes (``bulk_create``, ``update()``) send no signals; the n
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from django.db.models.signals import post_delete, post_save
 from openclass.core import registry
 
 _local = threading.local()
+log = logging.getLogger(__name__)
 
 
 #: A ``watch`` function to ask when the transaction commits, with the saved instance.
@@ -37,12 +39,19 @@ def _flush() -> None:
     keys, deferred = _pending()
     _local.keys, _local.deferred = {}, []
     for source, watch, instance in deferred:
-        keys.setdefault(source, set()).update(
-            int(key) for key in watch(instance) if key is not None
-        )
-    for source, found in keys.items():
-        if found:
-            refresh_documents(source, sorted(found))
+        if instance.pk is None:
+            continue  # deleted later in the transaction: its delete asked already
+        try:
+            found = {int(key) for key in watch(instance) if key is not None}
+        except Exception:
+            # The transaction has committed: a failing watch must not turn the request into
+            # an error; the nightly reindex catches what it missed.
+            log.exception("search: the %s source's watch failed on %r", source, instance)
+            continue
+        keys.setdefault(source, set()).update(found)
+    for source, found_keys in keys.items():
+        if found_keys:
+            refresh_documents(source, sorted(found_keys))
 
 
 def _changed(sender: Any, instance: Any, *, deleted: bool, **kwargs: Any) -> None:

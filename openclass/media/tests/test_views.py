@@ -201,7 +201,8 @@ def test_a_failed_conversion_can_be_tried_again(
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(reverse("media:retry", args=[video.pk]))
     assert response.status_code == 302
-    assert len(queued) == 1  # the transcode task, handed to Huey on commit
+    # The transcode task, handed to Huey on commit (beside the search index's own flush).
+    assert len([c for c in queued if c.__module__.startswith("openclass.media")]) == 1
     video.refresh_from_db()
     assert video.status == Video.Status.QUEUED
     assert video.error == ""
