@@ -45,6 +45,8 @@ from .models import Document, Query
 
 #: Facets the results page groups by, in its order.
 FACETS = ("kind", "area", "grade_band", "audience", "site", "mode")
+#: What the second ranking step reads of a candidate (the body and terms only for the page's hits).
+RANKED_BY = ("kind", "title", "audience", "grade_band", "popularity", "published_at")
 #: How many candidates the second ranking step looks at (pages beyond them are not offered).
 CANDIDATES = 400
 PER_PAGE = 20
@@ -446,14 +448,19 @@ def _run(
     if not results.total:
         return results
     candidates = backend().candidates(match, CANDIDATES)
-    documents = list(Document.objects.filter(pk__in=[c.document_id for c in candidates]))
+    documents = list(
+        Document.objects.filter(pk__in=[c.document_id for c in candidates]).only(*RANKED_BY)
+    )
     ranked = rank(user, query, match, candidates, documents)
     shown = min(results.total, len(ranked))
     results.pages = max(math.ceil(shown / per_page), 1)
     results.page = min(max(page, 1), results.pages)
     words = _highlight_words(query, match)
     start = (results.page - 1) * per_page
-    for document, score, parts in ranked[start : start + per_page]:
+    shown_page = ranked[start : start + per_page]
+    whole = Document.objects.in_bulk([document.pk for document, _, _ in shown_page])
+    for ranked_document, score, parts in shown_page:
+        document = whole[ranked_document.pk]
         results.hits.append(
             Hit(
                 document=document,
@@ -512,7 +519,9 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
     scoped = _scoped(user, None)
     match.where_sql, match.where_params = _where(scoped)
     candidates = backend().candidates(match, limit * 3)
-    documents = list(Document.objects.filter(pk__in=[c.document_id for c in candidates]))
+    documents = list(
+        Document.objects.filter(pk__in=[c.document_id for c in candidates]).only(*RANKED_BY, "url")
+    )
     titles = {document.pk for document in documents}
     found = [document for document, _, _ in rank(user, text, match, candidates, documents)]
     if len(found) < limit and len(normalised) >= 3 and backend().vendor == "postgresql":
