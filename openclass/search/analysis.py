@@ -109,10 +109,16 @@ def _term(token: Any) -> str | None:
 
 def terms_of(text: str) -> list[str]:
     """The terms of ``text``: nouns and stems, compounds whole and split (see the module)."""
+    return [term for term, _stem in tagged_terms_of(text)]
+
+
+def tagged_terms_of(text: str) -> list[tuple[str, bool]]:
+    """``terms_of`` with whether each term is a verb or adjective stem (a query asks for its
+    nouns, and only prefers its stems: "어디에 있나요" must not require 있다)."""
     text = text[:MAX_TEXT]
     if not text.strip():
         return []
-    terms: list[str] = []
+    terms: list[tuple[str, bool]] = []
     run: list[str] = []  # adjacent nouns, written without a space: a compound
     end = -1
     for token in kiwi().tokenize(text):
@@ -120,19 +126,19 @@ def terms_of(text: str) -> list[str]:
         noun = token.tag in NOUN_TAGS and term is not None
         if not noun or token.start != end:
             if len(run) > 1:
-                terms.append("".join(run))
+                terms.append(("".join(run), False))
             run = []
         if term:
-            terms.append(term)
-            terms.extend(_halves(term))
+            terms.append((term, token.tag in STEM_TAGS))
+            terms.extend((half, False) for half in _halves(term))
         if noun and term:
             run.append(term)
             end = token.start + token.len
         else:
             end = -1
     if len(run) > 1:
-        terms.append("".join(run))
-    return [term for term in terms if _WORD.fullmatch(term)]
+        terms.append(("".join(run), False))
+    return [(term, stem) for term, stem in terms if _WORD.fullmatch(term)]
 
 
 def analyse(text: str) -> Analysed:

@@ -251,25 +251,38 @@ class Suggestion:
 
 
 def _match(query: str, *, prefix: bool = False, title_only: bool = False) -> Match:
-    """Every typed word that has terms is a group a document must match (any of the word's
-    terms: "안전교육" is 안전, 교육 or 안전교육). Words without a term (an adverb, a particle
-    typed alone) ask for nothing; the last word, while typing (``prefix``) or of one
+    """Every typed word that has a noun is a group a document must match (any of the word's
+    terms: "안전교육" is 안전, 교육 or 안전교육). A word with only a verb or adjective ("있나요")
+    counts in the score without being asked for; one without a term (an adverb, a particle
+    typed alone) asks for nothing. The last word, while typing (``prefix``) or of one
     syllable, may also be the start of a term or bigram."""
     typed = analysis.words(analysis.normalise(query)[: analysis.MAX_QUERY])
-    groups = []
+    groups, optional = [], []
     for index, word in enumerate(typed):
         last = index == len(typed) - 1
         start = word if last and (prefix or len(word) == 1) else ""
-        terms = analysis.terms_of(word)
-        if terms or start:
-            groups.append(Group(terms=terms, prefix=start))
-    return Match(groups=groups, title_only=title_only)
+        tagged = analysis.tagged_terms_of(word)
+        nouns = [term for term, stem in tagged if not stem]
+        stems = [term for term, stem in tagged if stem]
+        if nouns or start:
+            groups.append(Group(terms=nouns + stems, prefix=start))
+        else:
+            optional.extend(stems)
+    if not groups and optional:
+        # Only verbs and adjectives ("배우다"): ask for them after all.
+        groups, optional = [Group(terms=optional)], []
+    return Match(groups=groups, optional=optional, title_only=title_only)
 
 
 def _loosened(match: Match) -> Match:
     """Any of the groups, when all of them find nothing (a sentence with one word no
     document has)."""
-    return Match(groups=match.groups, any_group=True, title_only=match.title_only)
+    return Match(
+        groups=match.groups,
+        optional=match.optional,
+        any_group=True,
+        title_only=match.title_only,
+    )
 
 
 def _partial(query: str) -> Match:

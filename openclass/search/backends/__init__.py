@@ -51,6 +51,8 @@ class Match:
     title only for suggestions. ``terms`` and ``grams`` are every group's, for the scores."""
 
     groups: list[Group]
+    #: Terms that count in the score but are not asked for (a query's verbs and adjectives).
+    optional: list[str] = field(default_factory=list)
     any_group: bool = False
     title_only: bool = False
     where_sql: str = "1=1"
@@ -58,7 +60,8 @@ class Match:
 
     @property
     def terms(self) -> list[str]:
-        return list(dict.fromkeys(term for group in self.groups for term in group.terms))
+        asked = (term for group in self.groups for term in group.terms)
+        return list(dict.fromkeys([*asked, *self.optional]))
 
     @property
     def grams(self) -> list[str]:

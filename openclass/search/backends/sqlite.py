@@ -36,9 +36,15 @@ def expression(match: Match) -> str:
     bigram columns, its prefix in both), or any group with ``any_group``."""
     term_columns = "{title}" if match.title_only else "{title tags body}"
     gram_columns = "{title_grams}" if match.title_only else "{title_grams body_grams}"
-    groups = [_group(group, term_columns, gram_columns) for group in match.groups]
+    groups = [g for g in (_group(group, term_columns, gram_columns) for group in match.groups) if g]
     joiner = " OR " if match.any_group else " AND "
-    return joiner.join(group for group in groups if group)
+    asked = joiner.join(groups)
+    if asked and match.optional:
+        # FTS5's bm25 scores every phrase of the query: the optional terms join a branch that
+        # is true whenever the first group is, so they count without being asked for.
+        optional = " OR ".join(_quote(term) for term in dict.fromkeys(match.optional))
+        asked = f"({asked}) AND ({groups[0]} OR {term_columns}: ({optional}))"
+    return asked
 
 
 class SqliteBackend:

@@ -190,3 +190,13 @@ def test_the_reindex_command(city, notes):
     assert titles(services.search(city.north.student_a1, "소풍")) == ["봄 소풍"]
     with pytest.raises(CommandError, match="unknown source"):
         call_command("reindex", "no.such", stdout=StringIO())
+
+
+def test_a_question_asks_for_its_nouns_and_prefers_its_verbs(city, library):
+    # 있다 is in no title: the question still finds 독도, by its noun.
+    assert (
+        titles(services.search(city.north.student_a1, "독도는 어디에 있나요"))[0]
+        == "독도 바로 알기"
+    )
+    # A verb alone is asked for.
+    assert "코딩으로 배우는 Python 기초" in titles(services.search(city.north.student_a1, "배우다"))
