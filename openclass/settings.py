@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "oauth2_provider",
     # Only for the API docs page's Swagger UI files, served from our static files (no CDN).
     "ninja",
+    # The office's pages keep each record's history (who changed what, when) with it.
+    "simple_history",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +108,8 @@ MIDDLEWARE = [
     # form's redirects reach that site's registered address (form-action).
     "openclass.hub.middleware.SignInOnTheWayToASiteMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Who made a change, for the history simple_history keeps of the office's records.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, and sync-only: with every middleware running sync, a request crosses from the
     # event loop to the worker thread once; an async-capable one innermost made Django hop
     # between them for each middleware step (measured: bench/quiz_submit).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
@@ -163,6 +164,11 @@ class User(AbstractUser):
         _("open my last lesson right after login"),
         default=False,
         help_text=_("Skip the home page and continue the lesson in progress (바로 로딩)."),
+    )
+    #: The language pages, notifications and e-mails are shown in; blank follows the browser
+    #: (and the language switch). Stored text is rendered in it when the reader reads it.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES, default=""
     )
     #: For the Open API's ``updated_since`` (sync): when the row last changed.
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
