@@ -60,6 +60,11 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     "people.manage_school": (ADMINS, "see a school's figures (students, teachers, parents)"),
     "city.overview": (frozenset({OFFICE_ADMIN}), "see the whole city's schools at a glance"),
     "classes.view_taught": (frozenset({TEACHER}), "see the classes they teach (담당 학급)"),
+    # catalog
+    "catalog.manage": (
+        frozenset({OFFICE_ADMIN}),
+        "keep the topic taxonomy: add, rename, move and retire topics and their content elements",
+    ),
     # courses
     "course.create": (
         frozenset({TEACHER, SCHOOL_ADMIN, OFFICE_ADMIN}),
@@ -106,7 +111,8 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
     ),
     "operations.approve": (
         frozenset({OFFICE_ADMIN}),
-        "publish calls, decide applications, approve instructors, set the rate table",
+        "publish calls, decide applications, approve instructors, set the rate table and the "
+        "point rules",
     ),
     "operations.confirm_sessions": (
         frozenset({TEACHER, SCHOOL_ADMIN, OFFICE_ADMIN}),
