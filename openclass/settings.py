@@ -70,7 +70,8 @@ INSTALLED_APPS = [
     "openclass.search",
     "openclass.lists",
     "openclass.feeds",
-    "django.contrib.admin",
+    # Django admin, for superusers only (accounts.admin_site): the office has its own pages.
+    "openclass.accounts.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
