@@ -58,6 +58,21 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         "give someone they manage a new first-login password (homeroom teachers: their class)",
     ),
     "people.manage_school": (ADMINS, "see a school's figures (students, teachers, parents)"),
+    "people.print_sheets": (
+        frozenset({TEACHER, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "print a class's first-login sheets (its homeroom teacher, its school's admins, the "
+        "office)",
+    ),
+    "organisations.manage": (
+        ADMINS,
+        "add, rename, move and retire organisations (the office: the city; a school admin: "
+        "their school's grades and classes), with their history",
+    ),
+    "staff.manage": (
+        ADMINS,
+        "create, edit and deactivate teacher accounts, import staff, and assign who teaches "
+        "which class (a school admin: their school's teachers)",
+    ),
     "city.overview": (frozenset({OFFICE_ADMIN}), "see the whole city's schools at a glance"),
     "classes.view_taught": (frozenset({TEACHER}), "see the classes they teach (담당 학급)"),
     # catalog
