@@ -76,10 +76,25 @@ class CourseForm(forms.ModelForm):
         topic = get_field(self, "topic", forms.ModelChoiceField)
         assert topic.queryset is not None
         topic.queryset = topic.queryset.order_by("kind", "position")
-        content_elements = get_field(self, "content_elements", forms.ModelMultipleChoiceField)
-        assert content_elements.queryset is not None
-        elements = content_elements.queryset.select_related("topic")
-        content_elements.queryset = elements.order_by("topic__position", "position")
+        if "content_elements" in self.fields:
+            elements = get_field(self, "content_elements", forms.ModelMultipleChoiceField)
+            assert elements.queryset is not None
+            elements.queryset = elements.queryset.select_related("topic").order_by(
+                "topic__kind", "topic__position", "position"
+            )
+
+    def element_groups(self) -> list[dict]:
+        """The content-element checkboxes grouped by their topic (area), for the picker: each
+        group a ``<fieldset>`` without script, filtered by a search box with it."""
+        groups: dict[int, dict] = {}
+        for option in self["content_elements"]:
+            element = option.data["value"].instance
+            group = groups.setdefault(
+                element.topic_id, {"topic": element.topic, "options": [], "checked": 0}
+            )
+            group["options"].append(option)
+            group["checked"] += bool(option.data["selected"])
+        return list(groups.values())
 
     def clean(self) -> dict:
         super().clean()
@@ -95,6 +110,18 @@ class CourseForm(forms.ModelForm):
                 "content_elements", _("Choose content elements of the course's topic only.")
             )
         return cleaned
+
+
+class NewCourseForm(CourseForm):
+    """The short form a new course starts with: what it is called, whom it is opened for, its
+    topic and how it is taught. Everything else keeps its default until the course's settings."""
+
+    class Meta(CourseForm.Meta):
+        fields = ["title", "organisation", "topic", "delivery", "audience"]
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["allowed_speeds"]  # declared on CourseForm; the default until settings
 
 
 class CopyCourseForm(forms.Form):

@@ -122,7 +122,8 @@ def test_teacher_creates_a_class_course(client, courses: Courses) -> None:
     assert response.status_code == 302, response.content.decode()
     course = Course.objects.get(title="새 강좌")
     assert course.scope == Course.Scope.CLASS and course.owner == north.homeroom_a
-    assert course.allowed_speeds == [1.0, 1.5]
+    # The short form leaves playback to the course's settings (their defaults until then).
+    assert course.allowed_speeds == [1.0, 1.25, 1.5]
 
 
 def test_teacher_cannot_open_a_course_for_a_class_they_do_not_teach(client, courses) -> None:

@@ -16,8 +16,8 @@ from openclass.catalog.models import Topic
 from openclass.core.views import perform
 
 from .. import access, selectors
-from ..forms import CopyCourseForm, CourseForm
-from ..models import Enrolment, LessonProgress
+from ..forms import CopyCourseForm, CourseForm, NewCourseForm
+from ..models import Course, Enrolment, Lesson, LessonProgress
 from ..services import courses as services
 from .lookup import managed_course_or_404, visible_course_or_404
 
@@ -86,14 +86,30 @@ def course_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "required": required,
             "percent": int(done * 100 / required) if required else 0,
             "sessions": course.sessions.select_related("lesson")[:50],
+            "checklist": setup_checklist(course) if can_manage and not preview else None,
         },
     )
+
+
+def setup_checklist(course: Course) -> dict | None:
+    """What a course still needs before students can use it (add lessons, enrol students,
+    publish), each step with whether it is done; None once all are."""
+    lessons = Lesson.objects.filter(section__course=course).count()
+    students = course.enrolments.count()
+    steps = {
+        "lessons": lessons > 0,
+        "students": students > 0,
+        "published": course.is_published,
+    }
+    if all(steps.values()):
+        return None
+    return {**steps, "lesson_count": lessons, "student_count": students}
 
 
 @login_required
 def course_create(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "course.create")
-    form = CourseForm(request.POST or None, user=request.user)
+    form = NewCourseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         created = perform(
             request,
@@ -104,8 +120,14 @@ def course_create(request: AuthenticatedRequest) -> HttpResponse:
             form=form,
         )
         if created:
-            messages.success(request, _("The course is created. Add its sections and lessons."))
-            return redirect("courses:content", pk=created.value.pk)
+            messages.success(
+                request,
+                _(
+                    "The course is created. It is not published and has no students yet: "
+                    "follow the checklist below (lessons, students, publishing)."
+                ),
+            )
+            return redirect("courses:detail", pk=created.value.pk)
     return render(request, "courses/course_form.html", {"form": form, "course": None})
 
 
@@ -115,7 +137,7 @@ def course_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = CourseForm(request.POST or None, instance=course, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("The course settings are saved."))
+        messages.success(request, _("The course settings are saved. Here is the course page."))
         return redirect("courses:detail", pk=course.pk)
     return render(request, "courses/course_form.html", {"form": form, "course": course})
 
@@ -126,9 +148,18 @@ def course_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = managed_course_or_404(request, pk)
     if request.POST.get("publish") == "1":
         if perform(request, services.publish_course, request.user, course):
-            messages.success(request, _("The course is published."))
+            messages.success(
+                request,
+                _("The course is published: its enrolled students see it on their home page."),
+            )
     elif perform(request, services.unpublish_course, request.user, course):
-        messages.success(request, _("The course is hidden from students."))
+        messages.success(
+            request,
+            _(
+                "The course is hidden from students. Their progress is kept for when it is "
+                "published again."
+            ),
+        )
     return redirect("courses:detail", pk=course.pk)
 
 
