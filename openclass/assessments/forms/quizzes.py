@@ -64,7 +64,8 @@ class QuizSettingsForm(forms.ModelForm):
             show_answers=data.get("show_answers", ""),
         )
         total = self.instance.items.count() if self.instance.pk else 0
-        for name, message in quizzes.settings_errors(probe, question_total=total).items():
+        problems = quizzes.settings_errors(probe, question_total=total, changed=self.changed_data)
+        for name, message in problems.items():
             if name not in self.errors:
                 self.add_error(name, message)
         return data

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -135,10 +135,18 @@ def set_item_points(item: QuizQuestion, raw: str) -> None:
     item.save(update_fields=["points"])
 
 
-def settings_errors(quiz: Quiz, question_total: int | None = None) -> dict[str, str]:
+def settings_errors(
+    quiz: Quiz, question_total: int | None = None, *, changed: Collection[str] | None = None
+) -> dict[str, str]:
     """What is wrong with a quiz's settings, per field (empty when fine). The settings form
     refuses all of it; starting an attempt refuses a question count the quiz cannot fill (a
-    question removed after the settings were saved)."""
+    question removed after the settings were saved).
+
+    ``changed`` names the settings the teacher has just changed (the form's ``changed_data``;
+    ``()`` for a page that changes none). A reveal after the quiz closes needs a closing time
+    only when the teacher chose it or cleared the closing time: a new quiz's own defaults
+    (answers after it closes, no closing time yet: answers stay hidden until one is set) are
+    no mistake. ``None`` checks everything."""
     errors: dict[str, str] = {}
     if quiz.opens_at and quiz.closes_at and quiz.closes_at <= quiz.opens_at:
         errors["closes_at"] = _("The quiz must close after it opens.")
@@ -146,7 +154,13 @@ def settings_errors(quiz: Quiz, question_total: int | None = None) -> dict[str, 
     if order.get(quiz.show_answers, 2) < order.get(quiz.show_results, 0):
         # The correct answers beside the student's own tell the score anyway.
         errors["show_answers"] = _("Correct answers cannot be shown before the score.")
-    after_close = Reveal.AFTER_CLOSE in (quiz.show_results, quiz.show_answers)
+    after_close = {
+        name
+        for name in ("show_results", "show_answers")
+        if getattr(quiz, name) == Reveal.AFTER_CLOSE
+    }
+    if changed is not None and "closes_at" not in changed:
+        after_close &= set(changed)  # only a reveal just chosen, the closing time unchanged
     if after_close and not quiz.closes_at:
         errors.setdefault(
             "closes_at", _("Set a closing time to show results after the quiz closes.")

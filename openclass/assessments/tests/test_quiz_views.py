@@ -289,6 +289,39 @@ def test_the_teacher_manages_the_quiz(client, setup: QuizSetup) -> None:
     assert preview.status_code == 200 and not Attempt.objects.filter(quiz=quiz).exists()
 
 
+def test_a_new_quiz_does_not_warn_about_its_own_defaults(client, bank, courses) -> None:
+    """Answers after the quiz closes, no closing time: the default, no warning; a teacher who
+    chooses a reveal after closing without a closing time is told at once."""
+    quiz = make_quiz(bank, courses)
+    assert quiz.show_answers == Quiz.Reveal.AFTER_CLOSE and quiz.closes_at is None
+    client.force_login(courses.city.north.homeroom_a)
+    warning = "Set a closing time to show results after the quiz closes."
+    page = client.get(url("quiz", quiz.lesson_id), HTTP_ACCEPT_LANGUAGE="en")
+    assert warning not in page.content.decode()
+    settings = {
+        "attempts_allowed": "1",
+        "grading": "best",
+        "show_results": "now",
+        "show_answers": "after_close",
+        "pass_percent": "0",
+        "weight": "1",
+        "time_limit_minutes": "20",
+        "shuffle_choices": "on",
+    }
+    response = client.post(url("quiz_settings", quiz.lesson_id), settings)
+    assert response.status_code == 302
+    quiz.refresh_from_db()
+    assert quiz.time_limit_minutes == 20
+    # Choosing "score after closing" without a closing time is refused, with the reason.
+    settings["show_results"] = "after_close"
+    response = client.post(
+        url("quiz_settings", quiz.lesson_id), settings, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["closes_at"] == [warning]
+    assert "data-form-errors" in response.content.decode()
+
+
 def test_the_teacher_adds_questions_from_their_bank_only(client, setup: QuizSetup, courses) -> None:
     from openclass.assessments.models import Question
     from openclass.assessments.tests.fixtures import make_question

@@ -112,8 +112,17 @@ def test_questions_come_only_from_the_teachers_bank(setup: QuizSetup, courses) -
 
 def test_settings_errors(setup: QuizSetup) -> None:
     quiz = setup.quiz
-    # The defaults show answers after the quiz closes, which needs a closing time.
+    # The defaults show answers after the quiz closes, which needs a closing time...
     assert set(quizzes.settings_errors(quiz)) == {"closes_at"}
+    # ... but only when the teacher chose that reveal or cleared the closing time: a page
+    # that changes nothing, or a save of other settings, keeps the defaults without a warning.
+    assert quizzes.settings_errors(quiz, changed=()) == {}
+    assert quizzes.settings_errors(quiz, changed=["time_limit_minutes"]) == {}
+    assert set(quizzes.settings_errors(quiz, changed=["show_answers"])) == {"closes_at"}
+    assert set(quizzes.settings_errors(quiz, changed=["closes_at"])) == {"closes_at"}
+    quiz.show_answers = Quiz.Reveal.NEVER
+    assert quizzes.settings_errors(quiz, changed=["show_answers", "closes_at"]) == {}
+    quiz.show_answers = Quiz.Reveal.AFTER_CLOSE
     quiz.show_answers = Quiz.Reveal.NOW
     assert set(quizzes.settings_errors(quiz)) == set()
     quiz.show_results = Quiz.Reveal.NEVER

@@ -124,7 +124,8 @@ def _manage(request: AuthenticatedRequest, quiz: Quiz) -> HttpResponse:
             "total_points": sum((item.max_points for item in items), Decimal(0)),
             "counts": counts,
             "essays_waiting": quizzes.essays_to_grade(quiz).count(),
-            "problems": quizzes.settings_errors(quiz),
+            # The page changes nothing: its own defaults are no problem (``settings_errors``).
+            "problems": quizzes.settings_errors(quiz, changed=()),
         },
     )
 
