@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openclass.core.stamps import Stamped
 
@@ -45,8 +46,8 @@ class LiveRoom(Stamped):
     Janus room on the same server, for part of the class."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Not started")
-        OPEN = "open", _("Live now")
+        SCHEDULED = "scheduled", pgettext_lazy("live class", "Not started")
+        OPEN = "open", pgettext_lazy("live class", "Live now")
         ENDED = "ended", _("Ended")
 
     session = models.ForeignKey(
@@ -265,7 +266,7 @@ class Poll(models.Model):
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    question = models.CharField(_("question"), max_length=300)
+    question = models.CharField(pgettext_lazy("poll", "question"), max_length=300)
     choices = models.JSONField(_("choices"))
     correct = models.PositiveSmallIntegerField(_("correct choice"), null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)

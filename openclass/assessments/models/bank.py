@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openclass.accounts.models import Organisation
 
@@ -107,7 +108,7 @@ class Question(models.Model):
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     text = models.CharField(_("choice"), max_length=500)
-    is_correct = models.BooleanField(_("correct"), default=False)
+    is_correct = models.BooleanField(pgettext_lazy("quiz answer", "correct"), default=False)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openclass.core.stamps import Stamped
 
@@ -28,7 +29,7 @@ class Quiz(models.Model):
     class Reveal(models.TextChoices):
         NOW = "now", _("As soon as the attempt is submitted")
         AFTER_CLOSE = "after_close", _("After the quiz closes")
-        NEVER = "never", _("Never")
+        NEVER = "never", pgettext_lazy("show results", "Never")
 
     lesson = models.OneToOneField(
         "courses.Lesson", on_delete=models.CASCADE, related_name="quiz", verbose_name=_("lesson")
@@ -130,7 +131,7 @@ class Attempt(Stamped):
     picks stay the same across reloads. ``deadline`` is when answers stop counting."""
 
     class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
+        IN_PROGRESS = "in_progress", pgettext_lazy("quiz attempt", "In progress")
         SUBMITTED = "submitted", _("Waiting for grading")
         GRADED = "graded", _("Graded")
 

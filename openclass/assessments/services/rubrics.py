@@ -29,8 +29,6 @@ from ..models import Rubric, RubricCriterion, RubricLevel, RubricScore
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-_L = gettext_lazy
-
 # (title, description, levels: (title, description, points) from best to weakest)
 
 
@@ -44,50 +42,100 @@ class RubricTemplate(TypedDict):
 
 
 ESSAY_TEMPLATE: RubricTemplate = {
-    "title": _L("Online essay (사이버논술) rubric"),
-    "description": _L(
+    "title": gettext_lazy("Online essay (사이버논술) rubric"),
+    "description": gettext_lazy(
         "Four criteria of 25 points each, four levels per criterion. Adjust the wording and the "
         "points to your class before using it."
     ),
     "criteria": [
         (
-            _L("Understanding the question"),
-            _L("Grasps what the question asks and answers that question."),
+            gettext_lazy("Understanding the question"),
+            gettext_lazy("Grasps what the question asks and answers that question."),
             [
-                (_L("Excellent"), _L("Answers every part of the question exactly."), 25),
-                (_L("Good"), _L("Understands the question; one part is answered loosely."), 18),
-                (_L("Fair"), _L("Understands part of the question and drifts from it."), 12),
-                (_L("Needs work"), _L("Misreads the question or answers another one."), 6),
+                (
+                    gettext_lazy("Excellent"),
+                    gettext_lazy("Answers every part of the question exactly."),
+                    25,
+                ),
+                (
+                    gettext_lazy("Good"),
+                    gettext_lazy("Understands the question; one part is answered loosely."),
+                    18,
+                ),
+                (
+                    gettext_lazy("Fair"),
+                    gettext_lazy("Understands part of the question and drifts from it."),
+                    12,
+                ),
+                (
+                    gettext_lazy("Needs work"),
+                    gettext_lazy("Misreads the question or answers another one."),
+                    6,
+                ),
             ],
         ),
         (
-            _L("Logical development"),
-            _L("A clear claim, developed in order from introduction to conclusion."),
+            gettext_lazy("Logical development"),
+            gettext_lazy("A clear claim, developed in order from introduction to conclusion."),
             [
-                (_L("Excellent"), _L("Clear claim; every paragraph leads to the conclusion."), 25),
-                (_L("Good"), _L("Clear claim; the order breaks in one place."), 18),
-                (_L("Fair"), _L("The claim is vague or the paragraphs do not connect."), 12),
-                (_L("Needs work"), _L("No claim can be found, or it contradicts itself."), 6),
+                (
+                    gettext_lazy("Excellent"),
+                    gettext_lazy("Clear claim; every paragraph leads to the conclusion."),
+                    25,
+                ),
+                (
+                    gettext_lazy("Good"),
+                    gettext_lazy("Clear claim; the order breaks in one place."),
+                    18,
+                ),
+                (
+                    gettext_lazy("Fair"),
+                    gettext_lazy("The claim is vague or the paragraphs do not connect."),
+                    12,
+                ),
+                (
+                    gettext_lazy("Needs work"),
+                    gettext_lazy("No claim can be found, or it contradicts itself."),
+                    6,
+                ),
             ],
         ),
         (
-            _L("Use of evidence"),
-            _L("Reasons, examples and sources that support the claim."),
+            gettext_lazy("Use of evidence"),
+            gettext_lazy("Reasons, examples and sources that support the claim."),
             [
-                (_L("Excellent"), _L("Relevant, varied evidence for every point."), 25),
-                (_L("Good"), _L("Relevant evidence for most points."), 18),
-                (_L("Fair"), _L("Little evidence, or evidence that does not fit."), 12),
-                (_L("Needs work"), _L("Opinions only, without evidence."), 6),
+                (
+                    gettext_lazy("Excellent"),
+                    gettext_lazy("Relevant, varied evidence for every point."),
+                    25,
+                ),
+                (gettext_lazy("Good"), gettext_lazy("Relevant evidence for most points."), 18),
+                (
+                    gettext_lazy("Fair"),
+                    gettext_lazy("Little evidence, or evidence that does not fit."),
+                    12,
+                ),
+                (gettext_lazy("Needs work"), gettext_lazy("Opinions only, without evidence."), 6),
             ],
         ),
         (
-            _L("Expression"),
-            _L("Spelling and spacing, sentence structure, word choice and the required length."),
+            gettext_lazy("Expression"),
+            gettext_lazy(
+                "Spelling and spacing, sentence structure, word choice and the required length."
+            ),
             [
-                (_L("Excellent"), _L("Accurate, clear sentences of the required length."), 25),
-                (_L("Good"), _L("A few errors that do not hinder reading."), 18),
-                (_L("Fair"), _L("Frequent errors or noticeably short."), 12),
-                (_L("Needs work"), _L("Errors make it hard to read."), 6),
+                (
+                    gettext_lazy("Excellent"),
+                    gettext_lazy("Accurate, clear sentences of the required length."),
+                    25,
+                ),
+                (
+                    gettext_lazy("Good"),
+                    gettext_lazy("A few errors that do not hinder reading."),
+                    18,
+                ),
+                (gettext_lazy("Fair"), gettext_lazy("Frequent errors or noticeably short."), 12),
+                (gettext_lazy("Needs work"), gettext_lazy("Errors make it hard to read."), 6),
             ],
         ),
     ],

@@ -3,9 +3,12 @@ grades, copying, deleting only when unused, and who may touch whose rubric."""
 
 from __future__ import annotations
 
+import importlib
+import re
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +17,8 @@ from django.utils import translation
 from openclass.assessments.models import Rubric, RubricCriterion, RubricLevel
 from openclass.assessments.services import assignments, rubrics
 from openclass.assessments.tests.fixtures import Homework
+
+migration = importlib.import_module("openclass.assessments.migrations.0003_essay_rubric_korean")
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +59,61 @@ def test_the_essay_rubric_is_made_in_the_teachers_language(courses) -> None:
         expected = [str(title) for title, _d, _l in rubrics.ESSAY_TEMPLATE["criteria"]]
         title = str(rubrics.ESSAY_TEMPLATE["title"])
     assert list(rubric.criteria.values_list("title", flat=True)) == expected
-    assert Rubric.objects.get(pk=rubric.pk).title == title
+    assert Rubric.objects.get(pk=rubric.pk).title == title == "사이버논술 루브릭"
+    assert expected == ["논제 이해", "논리적 전개", "근거 활용", "표현"]
+    levels = RubricLevel.objects.filter(criterion__rubric=rubric)
+    assert set(levels.values_list("title", flat=True)) == {"매우 잘함", "잘함", "보통", "노력 필요"}
+    # Every text of the template has its Korean (no English word left).
+    texts = [rubric.title, rubric.description]
+    for criterion in rubric.criteria.all():
+        texts += [criterion.title, criterion.description]
+    texts += [text for level in levels for text in (level.title, level.description)]
+    assert not [text for text in texts if re.search("[A-Za-z]", text)]
+
+
+def test_the_migration_turns_english_essay_rubrics_korean_but_keeps_teachers_words(
+    courses,
+) -> None:
+    """assessments 0003: rubrics made from the template while its strings were not in the
+    catalogue (stored in English) get the Korean wording where the text is still the
+    template's; what the teacher changed stays, and other rubrics are left alone."""
+    teacher = courses.city.north.homeroom_a
+    made = rubrics.create_essay_rubric(teacher)
+    copy = rubrics.copy_rubric(teacher, made)
+    edited = made.criteria.get(position=4)
+    edited.title = "My own criterion"
+    edited.save()
+    other = Rubric.objects.create(owner=teacher, title="Lab report", description="Fair")
+    other_criterion = RubricCriterion.objects.create(rubric=other, title="Excellent")
+
+    migration.to_korean(django_apps, None)
+
+    made.refresh_from_db()
+    copy.refresh_from_db()
+    assert made.title == "사이버논술 루브릭"
+    assert made.description.startswith("평가 요소 4개")
+    assert copy.title == "사이버논술 루브릭 (copy)"
+    titles = list(made.criteria.values_list("title", flat=True))
+    assert titles == ["논제 이해", "논리적 전개", "근거 활용", "My own criterion"]
+    assert list(copy.criteria.values_list("title", flat=True))[:1] == ["논제 이해"]
+    assert set(
+        RubricLevel.objects.filter(criterion__rubric=made).values_list("title", flat=True)
+    ) == {"매우 잘함", "잘함", "보통", "노력 필요"}
+    assert RubricLevel.objects.get(
+        criterion__rubric=made, points=6, criterion__position=1
+    ).description == ("논제를 잘못 이해하거나 다른 내용을 답함.")
+    other.refresh_from_db()
+    other_criterion.refresh_from_db()
+    assert (other.title, other.description, other_criterion.title) == (
+        "Lab report",
+        "Fair",
+        "Excellent",
+    )
+    # Back again on unapplying.
+    migration.to_english(django_apps, None)
+    made.refresh_from_db()
+    assert made.title == "Online essay (사이버논술) rubric"
+    assert made.criteria.get(position=1).title == "Understanding the question"
 
 
 def test_only_staff_make_rubrics(courses) -> None:

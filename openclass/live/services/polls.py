@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from openclass.accounts.models import User
 from openclass.core.db import CompiledObjectQuery
@@ -66,7 +67,7 @@ def open_poll(member: Member, question: object, choices: object, correct: object
         else []
     )
     if not question:
-        raise ValidationError(_("Write the question."))
+        raise ValidationError(pgettext("poll", "Write the question."))
     if not 2 <= len(options) <= MAX_CHOICES:
         raise ValidationError(_("Give between two and six choices."))
     if correct is not None and not (isinstance(correct, int) and 0 <= correct < len(options)):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from openclass.core.stamps import Stamped
 
@@ -73,6 +75,7 @@ class RateTable(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rate table")
@@ -108,6 +111,7 @@ class Rate(models.Model):
     monthly_cap_won = models.PositiveIntegerField(
         _("at most per month (won)"), null=True, blank=True
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rate")
@@ -172,7 +176,8 @@ class PointRule(models.Model):
         COMPLETED = "completed", _("Completed a course")
 
     event = models.CharField(_("event"), max_length=12, choices=Event.choices, unique=True)
-    points = models.PositiveIntegerField(_("points"))
+    points = models.PositiveIntegerField(pgettext_lazy("reward points", "points"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("point rule")
@@ -191,7 +196,7 @@ class PointEntry(models.Model):
     )
     event = models.CharField(max_length=12, choices=PointRule.Event.choices)
     source = models.CharField(max_length=40)
-    points = models.IntegerField(_("points"))
+    points = models.IntegerField(pgettext_lazy("reward points", "points"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,6 +6,7 @@ import datetime
 from io import BytesIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -57,7 +58,18 @@ def statement_xlsx(instructor: User, month: datetime.date) -> bytes:
                 line.detail,
             ],
         )
-    xlsx.append_row(sheet, ["", "", "", _("Total"), sum(line.minutes for line in lines), total, ""])
+    xlsx.append_row(
+        sheet,
+        [
+            "",
+            "",
+            "",
+            pgettext("sum of pay", "Total"),
+            sum(line.minutes for line in lines),
+            total,
+            "",
+        ],
+    )
     sheet[sheet.max_row][5].font = Font(bold=True)
     for column, width in zip("ABCDEFG", (12, 28, 14, 10, 10, 14, 60), strict=True):
         sheet.column_dimensions[column].width = width
@@ -91,7 +103,7 @@ def payroll_xlsx(month: datetime.date) -> bytes:
     xlsx.append_row(
         sheet,
         [
-            _("Total"),
+            pgettext("sum of pay", "Total"),
             "",
             sum(r["sessions"] for r in rows),
             sum(r["minutes"] or 0 for r in rows),
