@@ -23,7 +23,7 @@ from openclass.accounts.models import Organisation, User
 from openclass.core import xlsx
 
 from .. import access
-from ..models import Attendance, Course, Enrolment, Session
+from ..models import Attendance, Course, Enrolment, LessonProgress, Session
 from .courses import mark_for
 
 Status = Attendance.Status
@@ -34,6 +34,7 @@ class Cell:
     session: Session
     status: str | None  # None: not yet decided
     corrected: bool = False
+    until: datetime.date | None = None  # an open recorded session: the last day it counts
 
     @property
     def label(self) -> str:
@@ -55,7 +56,17 @@ class Grid:
     rows: list[Row]
 
 
-def _derived(course: Course, session: Session, mark: Attendance | None, today) -> Cell:
+def _derived(
+    course: Course,
+    session: Session,
+    mark: Attendance | None,
+    today: datetime.date,
+    done_on: datetime.date | None = None,
+) -> Cell:
+    """A session's mark: a teacher's correction or a decided mark as written; else the
+    course's rule (``mark_for``) on the day the student completed (or, when the course counts
+    opening, opened) the session's lesson, ``done_on``. A lesson done before its scheduled day
+    (when no mark was written, as the session had not started) is present, not "not yet"."""
     if mark is not None and (mark.corrected or mark.status != Status.PENDING):
         return Cell(session, mark.status, mark.corrected)
     if session.day > today:
@@ -63,7 +74,28 @@ def _derived(course: Course, session: Session, mark: Attendance | None, today) -
     if session.kind == Session.Kind.LIVE:
         # Live marks arrive from the live class itself; until then a past class is absent.
         return Cell(session, Status.ABSENT if session.day < today else None)
-    return Cell(session, mark_for(course, session.day, None, today))
+    status = mark_for(course, session.day, done_on, today)
+    until = session.day + datetime.timedelta(days=course.late_days) if status is None else None
+    return Cell(session, status, until=until)
+
+
+def _done_days(
+    course: Course, sessions: list[Session], students: list[User]
+) -> dict[tuple[int, int], datetime.date]:
+    """(lesson, student) → the day the student completed the lesson (or opened it, when the
+    course counts opening), for the recorded sessions' lessons."""
+    lessons = {s.lesson_id for s in sessions if s.kind == Session.Kind.RECORDED and s.lesson_id}
+    if not lessons or not students:
+        return {}
+    days = {}
+    rows = LessonProgress.objects.filter(lesson_id__in=lessons, student__in=students).values_list(
+        "lesson_id", "student_id", "completed_at", "opened_at"
+    )
+    for lesson_id, student_id, completed_at, opened_at in rows:
+        done_at = completed_at if course.attendance_needs_completion else opened_at
+        if done_at is not None:
+            days[(lesson_id, student_id)] = timezone.localdate(done_at)
+    return days
 
 
 def course_grid(
@@ -90,9 +122,19 @@ def course_grid(
         (m.session_id, m.student_id): m
         for m in Attendance.objects.filter(session__in=sessions, student__in=students)
     }
+    done = _done_days(course, sessions, students)
     rows = []
     for student in students:
-        cells = [_derived(course, s, marks.get((s.pk, student.pk)), today) for s in sessions]
+        cells = [
+            _derived(
+                course,
+                s,
+                marks.get((s.pk, student.pk)),
+                today,
+                done.get((s.lesson_id, student.pk)) if s.lesson_id else None,
+            )
+            for s in sessions
+        ]
         totals = {status: 0 for status in Status.values}
         for cell in cells:
             if cell.status:

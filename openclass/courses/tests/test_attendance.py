@@ -232,3 +232,70 @@ def test_export_keeps_formula_like_titles_and_names_as_text(week: Courses) -> No
         assert (texts[text].data_type, texts[text].quotePrefix) == ("s", text[0] in "=+-@"), text
     totals = [cell for cell in sheet[3][-5:]]
     assert all(cell.data_type == "n" and isinstance(cell.value, int) for cell in totals)
+
+
+def test_recorded_days_resolve_from_when_the_lesson_was_completed(week: Courses) -> None:
+    """A lesson completed before its day (no mark was written then: the session had not
+    started) is present; completed within the late window, late; an open cell says until
+    when it counts, and after that it is absent, never "not yet" for good."""
+    from openclass.courses.models import LessonProgress
+
+    north = week.city.north
+    course = week.class_course
+    now = timezone.now()
+    # student_a1 completed yesterday's video three days before its day.
+    LessonProgress.objects.create(
+        student=north.student_a1,
+        lesson=week.video,
+        opened_at=now - datetime.timedelta(days=4),
+        completed_at=now - datetime.timedelta(days=4),
+    )
+    # student_a2 completed the document (ten days ago) two days after its day: late.
+    LessonProgress.objects.create(
+        student=north.student_a2,
+        lesson=week.document,
+        opened_at=now - datetime.timedelta(days=8),
+        completed_at=now - datetime.timedelta(days=8),
+    )
+    assert not Attendance.objects.exists()
+    grid = reports.course_grid(north.homeroom_a, course)
+    cells = {row.student.pk: row.cells for row in grid.rows}
+    assert [c.status for c in cells[north.student_a1.pk]] == [Status.ABSENT, Status.PRESENT]
+    assert [c.status for c in cells[north.student_a2.pk]] == [Status.LATE, None]
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    open_cell = cells[north.student_a2.pk][1]
+    assert open_cell.until == yesterday + datetime.timedelta(days=course.late_days)
+    # The day after the window, the open cell is absent.
+    later = reports.course_grid(north.homeroom_a, course, today=open_cell.until)
+    assert [c.status for c in later.rows[1].cells][1] is None
+    later = reports.course_grid(
+        north.homeroom_a, course, today=open_cell.until + datetime.timedelta(days=1)
+    )
+    assert later.rows[1].cells[1].status == Status.ABSENT
+    # Counting opening instead of completion uses the day the lesson was opened.
+    course.attendance_needs_completion = False
+    course.save()
+    LessonProgress.objects.filter(student=north.student_a2, lesson=week.document).update(
+        opened_at=now - datetime.timedelta(days=10), completed_at=None
+    )
+    grid = reports.course_grid(north.homeroom_a, course)
+    assert grid.rows[1].cells[0].status == Status.PRESENT
+
+
+def test_the_pages_totals_count_left_early_as_the_export_does(client, week: Courses) -> None:
+    north = week.city.north
+    course = week.class_course
+    session = course.sessions.get(lesson=week.document)
+    services.correct_attendance(
+        north.homeroom_a, session, north.student_a1, Status.LEFT_EARLY, "보건실"
+    )
+    client.force_login(north.homeroom_a)
+    page = client.get(reverse("courses:attendance", args=[course.pk])).content.decode()
+    row = page.split(north.student_a1.name, 1)[1].split("</tr>")[0]
+    totals = re.findall(r"<td>(\d+)</td>", row)
+    # present, late, left early, absent, excused: the export's columns, in its order.
+    assert totals == ["0", "0", "1", "0", "0"]
+    export = client.get(reverse("courses:attendance_xlsx", args=[course.pk]))
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[2][-5:]) == [0, 0, 1, 0, 0]
