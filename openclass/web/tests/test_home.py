@@ -134,3 +134,49 @@ def test_web_imports_no_area_above_accounts() -> None:
                 if parts[0] == "openclass" and len(parts) > 1 and parts[1] in ABOVE_ACCOUNTS:
                     reaches.append(f"{path.relative_to(WEB)}: {name}")
     assert not reaches, reaches
+
+
+#: How the home page's h1 greets each demo role in Korean (○○ 학생, ○○ 어린이 for 초등 1–2학년,
+#: ○○ 선생님 for staff and instructors, ○○ 님 for parents).
+GREETINGS = {
+    "office admin": "{} 선생님, 안녕하세요",
+    "school admin": "{} 선생님, 안녕하세요",
+    "homeroom teacher": "{} 선생님, 안녕하세요",
+    "subject teacher": "{} 선생님, 안녕하세요",
+    "student, grade 5": "{} 학생, 안녕하세요!",
+    "student, grade 1": "{} 어린이, 안녕하세요!",
+    "parent of two children": "{} 님, 안녕하세요",
+    "instructor": "{} 선생님, 안녕하세요",
+}
+
+
+def test_the_greeting_addresses_each_role_as_korean_schools_do(client, demo_city) -> None:
+    assert set(GREETINGS) == {role for role, _ in DEMO_LOGINS}
+    for role, username in DEMO_LOGINS:
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        page = client.get(reverse("web:home"), headers={"accept-language": "ko"}).content.decode()
+        h1 = re.search(r"<h1>(.*?)</h1>", page, re.S)
+        assert h1 is not None, role
+        assert h1.group(1).strip() == GREETINGS[role].format(user.name), role
+
+
+def test_only_young_elementary_students_are_greeted_as_children() -> None:
+    from openclass.accounts.models import Organisation
+    from openclass.web.home import greeting
+
+    def student_of(level: str, grade_number: int) -> User:
+        school = Organisation(kind="school", name="학교", school_level=level)
+        grade = Organisation(kind="grade", name=f"{grade_number}학년", number=grade_number)
+        grade.parent = school
+        klass = Organisation(kind="class", name="1반", number=1)
+        klass.parent = grade
+        return User(role=User.Role.STUDENT, organisation=klass)
+
+    assert greeting(student_of("elementary", 1)) == "young"
+    assert greeting(student_of("elementary", 2)) == "young"
+    assert greeting(student_of("elementary", 3)) == "student"
+    assert greeting(student_of("middle", 1)) == "student"
+    assert greeting(User(role=User.Role.STUDENT)) == "student"
+    assert greeting(User(role=User.Role.PARENT)) == "other"
+    assert greeting(User(role=User.Role.INSTRUCTOR)) == "staff"
