@@ -16,6 +16,7 @@ from openclass.accounts.models import AuthenticatedRequest, Organisation
 
 from .. import access
 from ..forms import EnrolOrganisationForm
+from ..models import Course, LessonProgress
 from ..services import courses as services
 from .lookup import visible_course_or_404
 
@@ -49,6 +50,7 @@ def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else:
                 services.enrol(request.user, course, [student])
                 messages.success(request, _("%(name)s is enrolled.") % {"name": student.name})
+            _next_step(request, course)
             return redirect("courses:enrolments", pk=course.pk)
         if form.is_valid():
             result = services.enrol_organisation(
@@ -59,6 +61,7 @@ def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 _("%(added)d students enrolled; %(already)d were already enrolled.")
                 % {"added": result.added, "already": result.already},
             )
+            _next_step(request, course)
             return redirect("courses:enrolments", pk=course.pk)
     enrolled = (
         access.enrolments_visible_to(request.user, course)
@@ -66,6 +69,15 @@ def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         .order_by("student__organisation__path", "student__number")
     )
     enrolled_ids = set(enrolled.values_list("student_id", flat=True))
+    # ?show=not_started: exactly the students the home page counts as not started (no lesson
+    # of the course opened yet; ``selectors.teaching_overview``).
+    not_started = request.GET.get("show") == "not_started"
+    if not_started:
+        enrolled = enrolled.exclude(
+            student__in=LessonProgress.objects.filter(lesson__section__course=course).values(
+                "student"
+            )
+        )
     query = request.GET.get("q", "").strip()
     found = []
     if query:
@@ -84,8 +96,21 @@ def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "enrolled_ids": enrolled_ids,
             "found": found,
             "query": query,
+            "not_started": not_started,
         },
     )
+
+
+def _next_step(request: AuthenticatedRequest, course: Course) -> None:
+    """After a change of who is enrolled: what the students see next."""
+    if not course.is_published:
+        messages.info(
+            request,
+            _(
+                "The course is not published yet: its students see it once you publish it "
+                "on the course page."
+            ),
+        )
 
 
 @login_required
