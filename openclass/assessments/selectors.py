@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from openclass.accounts.models import User
 from openclass.courses.models import Course, Enrolment
 
 from .models import Attempt, Submission
@@ -16,6 +17,7 @@ __all__ = [
     "ToGrade",
     "Todo",
     "attempts_in",
+    "handed_in_lessons",
     "student_todo",
     "submissions_in",
     "to_grade",
@@ -38,3 +40,18 @@ def submissions_in(course: Course, enrolments: QuerySet[Enrolment]) -> QuerySet[
     return Submission.objects.filter(
         assignment__lesson__section__course=course, student__in=enrolments.values("student")
     ).select_related("assignment__lesson")
+
+
+def handed_in_lessons(student: User, lesson_ids: list[int]) -> set[int]:
+    """Which of ``lesson_ids`` (quiz and assignment lessons) ``student`` has handed in: a quiz
+    attempt submitted or graded, an assignment submitted. What "이어서 학습" passes over
+    (``courses.selectors.register_handed_in``): the next step is the teacher's."""
+    quizzes = Attempt.objects.filter(
+        student=student,
+        quiz__lesson_id__in=lesson_ids,
+        state__in=[Attempt.State.SUBMITTED, Attempt.State.GRADED],
+    ).values_list("quiz__lesson_id", flat=True)
+    assignments = Submission.objects.filter(
+        student=student, assignment__lesson_id__in=lesson_ids
+    ).values_list("assignment__lesson_id", flat=True)
+    return set(quizzes) | set(assignments)

@@ -25,16 +25,17 @@ from . import selectors
     order=20,
 )
 def build_resume(student: User) -> dict[str, Any] | None:
-    """The lesson to continue, where it was left ("이어서 학습")."""
+    """The next required lesson not yet done, where the video was left ("이어서 학습"), or
+    that everything is done; nothing without an open course."""
     target = selectors.resume_target(student)
     return {"resume": target} if target is not None else None
 
 
 @landing("courses.resume", capability="course.learn")
 def find_lesson_in_progress(student: User) -> str | None:
-    """Right after login, a student who asked for it opens the lesson in progress."""
+    """Right after login, a student who asked for it opens the next lesson to do."""
     target = selectors.resume_target(student)
-    if target is None:
+    if target is None or target.lesson is None:
         return None
     lesson = target.lesson
     return reverse(

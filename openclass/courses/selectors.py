@@ -22,6 +22,9 @@ from openclass.catalog.models import Topic
 
 from . import access
 from .models import Attendance, Course, Enrolment, Lesson, LessonProgress, Session
+from .services import progress_resume
+from .services.progress_resume import ResumePoint as ResumePoint
+from .services.progress_resume import register_handed_in as register_handed_in
 
 
 def is_open(course: Course, today: datetime.date | None = None) -> bool:
@@ -119,10 +122,12 @@ def courses_with_progress(student: User) -> list[dict]:
     course_ids = [e.course_id for e in enrolments]
     required = required_lesson_counts(course_ids)
     done = completed_required_lessons(students=[student], courses=course_ids)
+    live = live_attendance(student, course_ids)
     rows = []
     for enrolment in enrolments:
         total = required.get(enrolment.course_id, 0)
         completed = done.get((student.pk, enrolment.course_id), 0)
+        attended, held = live.get(enrolment.course_id, (0, 0))
         rows.append(
             {
                 "enrolment": enrolment,
@@ -130,32 +135,53 @@ def courses_with_progress(student: User) -> list[dict]:
                 "required": total,
                 "completed": completed,
                 "percent": int(completed * 100 / total) if total else 0,
+                # A live-only course has no lessons to complete: its live classes attended.
+                "live_attended": attended,
+                "live_held": held,
             }
         )
     return rows
 
 
-def resume_target(student: User) -> LessonProgress | None:
-    """The lesson to continue ("이어서 학습"): the last lesson opened in a course not yet
-    completed, with its progress (for the resume position)."""
-    enrolment = (
-        Enrolment.objects.filter(
+def live_attendance(
+    student: User, course_ids: Iterable[int], today: datetime.date | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per course, ``(live classes attended, live classes held so far)`` by ``student`` (held:
+    scheduled today or before); courses without a live class are absent. Two queries."""
+    today = today or timezone.localdate()
+    ids = list(course_ids)
+    held = dict(
+        Session.objects.filter(course__in=ids, kind=Session.Kind.LIVE, day__lte=today)
+        .values_list("course")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    attended = dict(
+        Attendance.objects.filter(
             student=student,
-            completed_at__isnull=True,
-            last_lesson__isnull=False,
-            course__is_published=True,
+            session__course__in=ids,
+            session__kind=Session.Kind.LIVE,
+            status__in=ATTENDED,
         )
-        .select_related("last_lesson__section__course")
-        .order_by("-last_activity_at")
-        .first()
+        .values_list("session__course")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    if enrolment is None:
-        return None
-    return (
-        LessonProgress.objects.filter(student=student, lesson=enrolment.last_lesson)
-        .select_related("lesson__section__course")
-        .first()
-    )
+    return {course: (attended.get(course, 0), n) for course, n in held.items()}
+
+
+def resume_target(student: User) -> ResumePoint | None:
+    """Where "이어서 학습" leads ``student``: the next required lesson not yet done in the open
+    course they studied most recently (then their other open courses), at the video's last
+    position; a point without a lesson when everything is done; ``None`` without an open course
+    (``services.progress_resume``)."""
+    return progress_resume.resume_point(student)
+
+
+def next_in_course(student: User, course: Course) -> ResumePoint:
+    """The next required lesson of ``course`` that ``student`` has not done (the course page's
+    "이어서 학습"); a point without a lesson when every one is done."""
+    return progress_resume.next_in_course(student, course)
 
 
 def todays_sessions(student: User, today: datetime.date | None = None) -> list[Session]:

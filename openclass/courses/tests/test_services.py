@@ -86,17 +86,6 @@ def test_opening_a_lesson_needs_an_enrolment(courses: Courses) -> None:
     assert not LessonProgress.objects.exists()
 
 
-def test_resume_target_is_the_last_lesson_opened(enrolled: Courses) -> None:
-    student = enrolled.city.north.student_a1
-    assert selectors.resume_target(student) is None
-    services.open_lesson(student, enrolled.video, now=at(DAY, 9))
-    services.open_lesson(student, enrolled.link, now=at(DAY, 10))
-    assert selectors.resume_target(student).lesson == enrolled.link
-    services.open_lesson(student, enrolled.video, now=at(DAY, 11))
-    assert selectors.resume_target(student).lesson == enrolled.video
-    assert selectors.resume_target(enrolled.city.north.student_a2) is None
-
-
 def test_courses_with_progress_counts_required_lessons(enrolled: Courses) -> None:
     student = enrolled.city.north.student_a1
     services.open_lesson(student, enrolled.document)

@@ -7,7 +7,8 @@
 // - shows the percentage and completion the *server* answers, and in no-skip courses keeps the
 //   student from seeking past the furthest point the server has credited;
 // - offers only the course's allowed speeds and undoes any other;
-// - offers "continue from m:ss" when there is a saved position;
+// - starts where the student left off (the saved position, unless that is the end), and offers
+//   to start again from the beginning;
 // - sends what is still not stored with navigator.sendBeacon when the page goes away.
 // Everything it says goes to a role="status" line (aria-live), so it is heard as well as seen.
 
@@ -58,6 +59,11 @@ function videoAdapter(video) {
     rate: () => video.playbackRate,
     setRate: (r) => { video.playbackRate = r; },
     on: (name, handler) => video.addEventListener(name, handler),
+    // Seek once the video knows its length (hls.js attaches the stream after this script runs).
+    startAt: (t) => {
+      if (video.readyState >= 1) video.currentTime = t;
+      else video.addEventListener("loadedmetadata", () => { video.currentTime = t; }, { once: true });
+    },
   };
 }
 
@@ -81,6 +87,8 @@ function youtubeAdapter(player, element) {
     rate: () => player.getPlaybackRate(),
     setRate: (r) => player.setPlaybackRate(r),
     on: (name, handler) => { (handlers[name] = handlers[name] || []).push(handler); },
+    // Cue, not seek: seeking a video not started yet would start playing it.
+    startAt: (t) => player.cueVideoById({ videoId: element.dataset.youtubeId, startSeconds: t }),
   };
 }
 
@@ -340,11 +348,16 @@ function track(root, media) {
     }
   });
   media.on("timeupdate", sample);
+  // Pausing says where the student stands; a completed lesson says so, not "watched: 99 %".
+  const standing = () => (truth.completed ? data.msgCompleted : format(data.msgProgress, { percent: truth.percent }));
   media.on("pause", () => {
     beat(true);
-    if (recording) say(format(data.msgProgress, { percent: truth.percent }));
+    if (recording) say(standing());
   });
-  media.on("ended", () => beat(true));
+  media.on("ended", () => {
+    beat(true);
+    if (recording) say(standing());
+  });
   media.on("seeked", () => beat(true));
 
   // Speeds: only the course's.
@@ -363,18 +376,24 @@ function track(root, media) {
     });
   }
 
-  // Resume where the student left off.
-  const position = Number(data.position) || 0;
+  // Start where the student left off (not at the end of a video they finished), and offer to
+  // start again from the beginning.
+  const saved = Number(data.position) || 0;
   const length = truth.duration || media.duration();
-  if (resume && position > 5 && (!length || position < length - 5)) {
-    resume.textContent = format(data.msgResume, { time: clock(position) });
-    resume.hidden = false;
-    resume.addEventListener("click", () => {
-      media.seek(noSkip ? Math.min(position, allowed()) : position);
-      media.play();
-      resume.hidden = true;
-      media.element.focus();
-    });
+  const position = noSkip && !truth.completed ? Math.min(saved, allowed()) : saved;
+  if (position > 1 && (!length || position < length - 5)) {
+    media.startAt(position);
+    say(format(data.msgResumed, { time: clock(position) }));
+    if (resume) {
+      resume.textContent = data.msgRestart;
+      resume.hidden = false;
+      resume.addEventListener("click", () => {
+        media.seek(0);
+        media.play();
+        resume.hidden = true;
+        media.element.focus();
+      });
+    }
   }
 
   show();
@@ -409,7 +428,11 @@ function startYouTube(root) {
       host: "https://www.youtube-nocookie.com",
       playerVars: { rel: 0, playsinline: 1, disablekb: 0 },
       events: {
-        onReady: () => track(root, youtubeAdapter(player, player.getIframe())),
+        onReady: () => {
+          const frame = player.getIframe();
+          frame.dataset.youtubeId = root.dataset.youtubeId;
+          track(root, youtubeAdapter(player, frame));
+        },
       },
     });
   };
