@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def _prefers_english() -> bool:
@@ -69,6 +70,16 @@ class Topic(BilingualName):
     )
     code = models.SlugField(_("code"), max_length=50, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    retired_at = models.DateTimeField(
+        _("retired"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A retired topic keeps its courses but is no longer offered for new courses, "
+            "calls and instructor profiles."
+        ),
+    )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("topic")
@@ -96,6 +107,7 @@ class ContentElement(BilingualName):
     )
     code = models.SlugField(_("code"), max_length=60, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("content element")
