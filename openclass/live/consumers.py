@@ -309,7 +309,14 @@ class ClassroomConsumer(PageConsumer):
             await self._tell(WAITING, admitted)
             await self._tell(HOSTS, admitted)
         else:
-            await self.send_json({"type": "error", "message": "unknown message", "denied": False})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "message": _("Unknown kind of request."),
+                    "unknown": True,
+                    "denied": False,
+                }
+            )
 
     async def _breakouts(self, member: Member, m: dict) -> dict:
         action = m.get("action")
