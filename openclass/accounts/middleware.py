@@ -1,7 +1,8 @@
 """What every page and socket of a signed-in user passes first: a temporary password is changed
 before anything else (``must_change_password_first``, the one rule, asked by the page middleware
-and by the socket gate); and what every page and download may leave behind in caches and
-allow the browser (``PrivacyHeadersMiddleware``)."""
+and by the socket gate); the user's own language (``UserLanguageMiddleware``); and what every
+page and download may leave behind in caches and allow the browser
+(``PrivacyHeadersMiddleware``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
+from .models import User
 from .views.login import LOGIN_METHOD_CARD
 
 YOUTUBE = '"https://www.youtube-nocookie.com" "https://www.youtube.com"'
@@ -83,6 +86,32 @@ class ForcePasswordChangeMiddleware:
             )
             if not request.path.startswith(allowed):
                 return redirect(f"{change_url}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's own language (``User.language``) over the browser's and the language
+    cookie (``LocaleMiddleware``, before it, chose from those); blank follows them. The header's
+    language switch (Django's ``set_language``) used by a signed-in user also becomes their own
+    language, so the choice follows them to another device and into their e-mails."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        if request.method == "POST" and request.path == reverse("set_language"):
+            chosen = request.POST.get("language", "")
+            response = self.get_response(request)
+            if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+                User.objects.filter(pk=user.pk).update(language=chosen)
+                user.language = chosen
+            return response
+        if user.language and user.language != translation.get_language():
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         return self.get_response(request)
 
 

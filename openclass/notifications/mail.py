@@ -1,12 +1,30 @@
-"""E-mailing stored notifications."""
+"""E-mailing stored notifications, each in its recipient's language."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import Notification
+from .services import language_of
+
+
+def compose(notification: Notification) -> tuple[str, str]:
+    """The subject and text of a notification's e-mail, in the active language: the message,
+    the link to what it points to (through the list, which marks it read on the way), and
+    where to change what one receives."""
+    site = settings.SITE_URL.rstrip("/")
+    parts = [notification.shown_body]
+    if notification.url:
+        parts.append(f"{site}{reverse('notifications:open', args=[notification.pk])}")
+    parts.append(
+        _("You receive this e-mail because of your notification settings: %(url)s")
+        % {"url": f"{site}{reverse('notifications:settings')}"}
+    )
+    return notification.shown_subject, "\n\n".join(part for part in parts if part)
 
 
 def send(ids: list[int]) -> int:
@@ -22,15 +40,9 @@ def send(ids: list[int]) -> int:
             address = notification.recipient.email
             if not address:
                 continue
-            body = notification.body
-            if notification.url:
-                body = f"{body}\n\n{settings.SITE_URL.rstrip('/')}{notification.url}".strip()
-            EmailMessage(
-                subject=notification.subject,
-                body=body,
-                to=[address],
-                connection=connection,
-            ).send()
+            with translation.override(language_of(notification.recipient)):
+                subject, body = compose(notification)
+            EmailMessage(subject=subject, body=body, to=[address], connection=connection).send()
             Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
             sent += 1
     return sent

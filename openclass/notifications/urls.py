@@ -7,4 +7,6 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.notifications, name="list"),
     path("read/", views.mark_read, name="read"),
+    path("<int:pk>/", views.open_notification, name="open"),
+    path("settings/", views.my_settings, name="settings"),
 ]

@@ -1,12 +1,19 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.params import parse_ids
+from openclass.core.views import perform
 
 from . import services
+from .forms import SettingsForm
 
 
 @login_required
@@ -19,6 +26,18 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+def open_notification(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A notification's link (in the list and in its e-mail): read it, then go where it points."""
+    notification = services.open_own(request.user, pk)
+    if notification is None:
+        raise Http404
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect("notifications:list")
+    return redirect(target)
+
+
+@login_required
 @require_POST
 def mark_read(request: AuthenticatedRequest) -> HttpResponse:
     ids = parse_ids(request.POST.getlist("id"))
@@ -26,3 +45,33 @@ def mark_read(request: AuthenticatedRequest) -> HttpResponse:
         return HttpResponseBadRequest()
     services.mark_read(request.user, ids or None)
     return redirect("notifications:list")
+
+
+@login_required
+def my_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """내 설정: one's language and how one hears of each kind of notification."""
+    user = request.user
+    channels = services.channels_for(user)
+    form = SettingsForm(
+        request.POST or None, channels=channels, initial={"language": user.language}
+    )
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        if perform(request, services.save_settings, user, language, form.channels(), form=form):
+            # The next page is in the chosen language already, and so is this message.
+            shown = language or translation.get_language_from_request(request)
+            translation.activate(shown)
+            messages.success(request, _("Your settings are saved."))
+            response = redirect("notifications:settings")
+            if language:
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    path=settings.LANGUAGE_COOKIE_PATH,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                )
+            return response
+    return render(request, "notifications/settings.html", {"form": form})

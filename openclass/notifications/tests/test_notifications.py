@@ -79,7 +79,10 @@ def test_the_mail_task_sends_each_once_with_its_link_and_skips_no_address(
     without = Notification.objects.create(recipient=nomail, subject="주소 없음")
     email_notifications_task.call_local([with_link.pk, without.pk])
     assert len(mailoutbox) == 1
-    assert mailoutbox[0].body == "본문\n\nhttps://openclass.example.kr/a/"
+    # The link goes through the notification (read on the way), then where it points.
+    link = f"https://openclass.example.kr/notifications/{with_link.pk}/"
+    assert mailoutbox[0].body.startswith(f"본문\n\n{link}\n\n")
+    assert "https://openclass.example.kr/notifications/settings/" in mailoutbox[0].body
     # A retry (or a second run) sends nothing again; the one without an address stays unsent.
     assert mail.send([with_link.pk, without.pk]) == 0
     assert len(mailoutbox) == 1
