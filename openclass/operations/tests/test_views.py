@@ -148,7 +148,7 @@ def test_notifications_are_emailed_once_and_only_to_their_owner(client, ops: Ops
     notification = Notification.objects.get(recipient=ops.city.office_admin)
     assert send([notification.pk]) == 1 and send([notification.pk]) == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["office@example.kr"]
-    assert notification.url in mail.outbox[0].body
+    assert reverse("notifications:open", args=[notification.pk]) in mail.outbox[0].body
     client.force_login(ops.city.north.homeroom_a)
     listing = client.get(reverse("notifications:list")).content.decode()
     assert notification.subject not in listing
