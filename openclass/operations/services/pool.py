@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
@@ -70,8 +70,9 @@ def save_profile(
     if changed:
         notify(
             access.approvers(),
-            _("An instructor profile needs review: %(name)s") % {"name": user.name},
+            gettext_noop("An instructor profile needs review: %(name)s"),
             url=reverse("operations:profile", args=[profile.pk]),
+            params={"name": user.name},
         )
     return profile
 
@@ -90,11 +91,11 @@ def review_profile(actor: User, profile: InstructorProfile, approve: bool, note:
     locked.reviewed_by, locked.reviewed_at, locked.review_note = actor, timezone.now(), note
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     subject = (
-        _("You are in the instructor pool")
+        gettext_noop("You are in the instructor pool")
         if approve
-        else _("Your instructor profile was not approved")
+        else gettext_noop("Your instructor profile was not approved")
     )
-    notify([locked.user], subject, note, reverse("operations:my_profile"))
+    notify([locked.user], subject, url=reverse("operations:my_profile"), note=note)
 
 
 def register_own_instructor(
@@ -129,8 +130,9 @@ def register_own_instructor(
         profile.topics.set(topics)
         notify(
             access.approvers(),
-            _("A school registered its own instructor: %(name)s") % {"name": user.name},
+            gettext_noop("A school registered its own instructor: %(name)s"),
             url=reverse("operations:profile", args=[profile.pk]),
+            params={"name": user.name},
         )
     return profile, credential.password
 

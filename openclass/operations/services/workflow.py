@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import Organisation, User
@@ -506,9 +506,10 @@ def complete_application(application: Application, actor: User) -> bool:
         students = User.objects.filter(enrolments__course=application.course_id)
         notify(
             students,
-            _("How was the course? %(title)s") % {"title": application.title},
-            _("Your answer is anonymous: the instructor sees only averages."),
+            gettext_noop("How was the course? %(title)s"),
+            gettext_noop("Your answer is anonymous: the instructor sees only averages."),
             reverse("operations:survey", args=[application.pk]),
+            params={"title": application.title},
         )
     return bool(moved)
 
@@ -554,34 +555,40 @@ def _notify_for(
     people: Sequence[User | None]  # an application's instructor is None until one is invited
     if state == State.SUBMITTED:
         people = office_admins()
-        subject = _("New course application: %(title)s") % {"title": title}
+        subject = gettext_noop("New course application: %(title)s")
     elif state == State.CHANGES_REQUESTED:
         people = school_side(application)
-        subject = _("Changes requested: %(title)s") % {"title": title}
+        subject = gettext_noop("Changes requested: %(title)s")
     elif state == State.REJECTED:
         people = school_side(application)
-        subject = _("Application rejected: %(title)s") % {"title": title}
+        subject = gettext_noop("Application rejected: %(title)s")
     elif state == State.APPROVED and declined_by:
         people = school_side(application) + office_admins()
-        subject = _("The instructor declined: %(title)s") % {"title": title}
+        subject = gettext_noop("The instructor declined: %(title)s")
     elif state == State.APPROVED:
         people = school_side(application)
-        subject = _("Application approved: choose the instructor for %(title)s") % {"title": title}
+        subject = gettext_noop("Application approved: choose the instructor for %(title)s")
     elif state == State.INSTRUCTOR_INVITED:
         people = [application.instructor]
-        subject = _("You are invited to teach: %(title)s") % {"title": title}
+        subject = gettext_noop("You are invited to teach: %(title)s")
     elif state == State.INSTRUCTOR_ACCEPTED:
         people = school_side(application) + office_admins()
-        subject = _("The instructor accepted: %(title)s") % {"title": title}
+        subject = gettext_noop("The instructor accepted: %(title)s")
     elif state == State.OPENED:
         people = [*school_side(application), application.instructor]
-        subject = _("The course is open: %(title)s") % {"title": title}
+        subject = gettext_noop("The course is open: %(title)s")
     elif state == State.COMPLETED:
         people = school_side(application) + office_admins()
-        subject = _("Every session is confirmed: %(title)s") % {"title": title}
+        subject = gettext_noop("Every session is confirmed: %(title)s")
     elif state == State.WITHDRAWN:
         people = office_admins() + ([application.instructor] if application.instructor else [])
-        subject = _("Application withdrawn: %(title)s") % {"title": title}
+        subject = gettext_noop("Application withdrawn: %(title)s")
     else:
         return
-    notify([p for p in people if p is not None and p.pk != actor.pk], subject, reason, url)
+    notify(
+        [p for p in people if p is not None and p.pk != actor.pk],
+        subject,
+        url=url,
+        params={"title": title},
+        note=reason,
+    )
