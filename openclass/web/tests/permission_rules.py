@@ -24,6 +24,7 @@ from openclass.lists import access as lists_access
 from openclass.lists.models import SavedItem, SavedList
 from openclass.live import access as live_access
 from openclass.media import access as media_access
+from openclass.notifications.models import Notification
 from openclass.operations import access as operations_access
 
 from .fixtures import Scope, World
@@ -272,6 +273,14 @@ def _saved_list_args(scope: Scope) -> dict[str, Any]:
 def _saved_item_args(scope: Scope) -> dict[str, Any]:
     saved = _saved_list(scope)
     return {"pk": saved.pk, "item_id": saved.items.get().pk}
+
+
+def _notification(scope: Scope) -> Notification:
+    """The scope's student's notification (made in the test's transaction on first use)."""
+    found, _created = Notification.objects.get_or_create(
+        recipient=scope.student, subject=f"matrix ({scope.name})"
+    )
+    return found
 
 
 def _opens_list(user: User, scope: Scope) -> bool:
@@ -601,6 +610,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     # notifications
     "notifications:list": Endpoint(_logged_in),
     "notifications:read": Endpoint(_logged_in, methods=POST),
+    "notifications:settings": Endpoint(_logged_in, methods=BOTH),
+    # A notification opens for its recipient only (the scope's student's: read, then the list).
+    "notifications:open": Endpoint(
+        lambda user, scope: _notification(scope).recipient_id == user.pk,
+        args=lambda scope: {"pk": _notification(scope).pk},
+    ),
     # hub: the office's pages of registered sites and the authentication log. An empty POST
     # is a form with errors (registering, changing) or does what it says (a new secret,
     # disabling, enabling the world's site): the gate comes first.
