@@ -22,3 +22,18 @@ def can_reset_password(user: User, target: User) -> bool:
 @object_rule("people.import_roster")
 def can_manage_roster_of(user: User, organisation: Organisation) -> bool:
     return scoping.can_manage_organisation(user, organisation)
+
+
+@object_rule("people.print_sheets")
+def can_print_sheets_of(user: User, klass: Organisation) -> bool:
+    return scoping.can_print_sheets(user, klass)
+
+
+@object_rule("organisations.manage")
+def can_edit_organisation(user: User, organisation: Organisation) -> bool:
+    return scoping.editable_organisations(user).filter(pk=organisation.pk).exists()
+
+
+@object_rule("staff.manage")
+def can_manage_staff_account(user: User, target: User) -> bool:
+    return scoping.can_manage_staff(user, target)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openclass.core.forms import get_field
 
-from .models import Organisation
+from .models import Organisation, User
 from .services import roster
 
 
@@ -114,3 +114,109 @@ class RosterUploadForm(forms.Form):
 
     def chosen_school(self) -> Organisation:
         return self.single_school or self.cleaned_data["school"]
+
+
+class OrganisationForm(forms.Form):
+    """A node's name and number (grades and classes), code and level (schools), and where it
+    sits (``parent``: moving it). Only the fields its kind has are shown."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    number = forms.IntegerField(
+        label=_("Number"),
+        min_value=1,
+        max_value=99,
+        required=False,
+        help_text=_("Grade or class number: 3 for 3학년, 10 for 10반."),
+    )
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        required=False,
+        help_text=_("Short Latin code of a school, the prefix of its people's user names."),
+    )
+    school_level = forms.ChoiceField(
+        label=_("School level"),
+        choices=[("", "—"), *Organisation.SchoolLevel.choices],
+        required=False,
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Sits under"), queryset=Organisation.objects.none(), required=False
+    )
+
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        parents: QuerySet[Organisation] | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        numbered = kind in (Organisation.Kind.GRADE, Organisation.Kind.CLASS)
+        if numbered:
+            get_field(self, "number", forms.IntegerField).required = True
+            self.fields["name"].help_text = _("Left empty: named by its number (3학년, 10반).")
+        else:
+            del self.fields["number"]
+            self.fields["name"].required = True
+        if kind != Organisation.Kind.SCHOOL:
+            del self.fields["code"]
+            del self.fields["school_level"]
+        if parents is None:
+            del self.fields["parent"]
+        else:
+            field = get_field(self, "parent", forms.ModelChoiceField)
+            field.queryset = parents
+            field.required = True
+
+    def values(self) -> dict[str, object]:
+        data = dict(self.cleaned_data)
+        if "school_level" in data and data["school_level"] is None:
+            data["school_level"] = ""
+        return data
+
+
+class StaffForm(forms.Form):
+    """A staff account: name, role (the office: teacher or school admin), school, contacts."""
+
+    name = forms.CharField(label=_("Name"), max_length=60)
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=40,
+        required=False,
+        help_text=_("Left empty on a new account: the school's code and the next number (t07)."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=())
+    school = forms.ModelChoiceField(label=_("School"), queryset=Organisation.objects.none())
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    def __init__(
+        self, *args, roles: tuple[str, ...], schools: QuerySet[Organisation], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(User.Role.choices)
+        get_field(self, "role", forms.ChoiceField).choices = [(r, labels[r]) for r in roles]
+        if len(roles) == 1:
+            self.fields["role"].initial = roles[0]
+            self.fields["role"].widget = forms.HiddenInput()
+        get_field(self, "school", forms.ModelChoiceField).queryset = schools.order_by("name")
+        only = list(schools[:2])
+        if len(only) == 1:
+            self.fields["school"].initial = only[0].pk
+            self.fields["school"].widget = forms.HiddenInput()
+
+
+class AssignmentForm(forms.Form):
+    klass = forms.ModelChoiceField(label=_("Class"), queryset=Organisation.objects.none())
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=40,
+        required=False,
+        help_text=_("영어, 과학 … Leave empty for homeroom only."),
+    )
+    is_homeroom = forms.BooleanField(label=_("Homeroom teacher (담임)"), required=False)
+
+    def __init__(self, *args, classes: QuerySet[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        get_field(self, "klass", forms.ModelChoiceField).queryset = classes

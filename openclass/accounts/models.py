@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Organisation(models.Model):
@@ -67,8 +68,17 @@ class Organisation(models.Model):
         _("number"), null=True, blank=True, help_text=_("Grade or class number: 3 for 3학년.")
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    #: A retired node stays for the records that name it, but takes no new members.
+    is_active = models.BooleanField(
+        _("in use"),
+        default=True,
+        help_text=_("A retired organisation keeps its records but takes no new members."),
+    )
     #: For the Open API's ``updated_since`` (sync): when the row last changed.
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    #: Who renamed, moved or retired it, and when (the office's pages show it).
+    history = HistoricalRecords(excluded_fields=["path", "updated_at"])
 
     class Meta:
         verbose_name = _("organisation")
@@ -126,6 +136,55 @@ class Organisation(models.Model):
         return Organisation.objects.filter(path__startswith=self.path)
 
 
+class StaffHistory(HistoricalRecords):
+    """The history of staff accounts (teachers, instructors, administrators): who created,
+    edited, moved or deactivated them, and when.
+
+    Students' and parents' accounts keep none: their names and contacts are pseudonymised after
+    the retention (``privacy``), and a history table would keep the originals. A sign-in
+    (``last_login``) writes no entry either.
+    """
+
+    QUIET_FIELDS = frozenset({"last_login", "updated_at"})
+    UNTRACKED_ROLES = frozenset({"student", "parent"})
+
+    def _tracked(self, instance: User, update_fields: frozenset[str] | None = None) -> bool:
+        if instance.role in self.UNTRACKED_ROLES:
+            return False
+        return not (update_fields and update_fields <= self.QUIET_FIELDS)
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if self._tracked(instance, kwargs.get("update_fields")):
+            super().post_save(instance, created, using=using, **kwargs)
+
+    def post_delete(self, instance, using=None, **kwargs):
+        if self._tracked(instance):
+            super().post_delete(instance, using=using, **kwargs)
+
+
+def in_natural_order(organisations: models.QuerySet[Organisation]) -> models.QuerySet[Organisation]:
+    """``organisations`` in the order schools write them: by school, then grade 1, 2, … then
+    class 1반, 2반, … 10반 (by number, not as text and not in the order the rows were made)."""
+    kind = Organisation.Kind
+    school_name = models.Case(
+        models.When(kind=kind.CLASS, then=models.F("parent__parent__name")),
+        models.When(kind=kind.GRADE, then=models.F("parent__name")),
+        default=models.F("name"),
+    )
+    grade_number = models.Case(
+        models.When(kind=kind.CLASS, then=models.F("parent__number")),
+        models.When(kind=kind.GRADE, then=models.F("number")),
+        default=models.Value(0),
+    )
+    class_number = models.Case(
+        models.When(kind=kind.CLASS, then=models.F("number")),
+        default=models.Value(0),
+    )
+    return organisations.alias(
+        natural_school=school_name, natural_grade=grade_number, natural_class=class_number
+    ).order_by("natural_school", "natural_grade", "natural_class", "name", "pk")
+
+
 class UserManager(DjangoUserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", User.Role.OFFICE_ADMIN)
@@ -174,6 +233,7 @@ class User(AbstractUser):
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects: ClassVar[UserManager[Self]] = UserManager()
+    history = StaffHistory(excluded_fields=["password", "last_login", "updated_at"])
     REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
 
     class Meta:
@@ -254,6 +314,8 @@ class TeachingAssignment(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=40, blank=True)
     is_homeroom = models.BooleanField(_("homeroom teacher"), default=False)
+    #: Who assigned or removed it, and when.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("teaching assignment")

@@ -18,7 +18,7 @@ from openclass.core.registry import CHILD, CHILD_FIGURES, panel
 
 from . import scoping
 from .capabilities import has_capability
-from .models import Organisation, User
+from .models import Organisation, User, in_natural_order
 
 Role = User.Role
 Kind = Organisation.Kind
@@ -37,12 +37,12 @@ def _class_summaries(
 ) -> list[ClassSummary]:
     student = Q(members__role=Role.STUDENT, members__is_active=True)
     rows = (
-        classes.select_related("parent")
+        in_natural_order(classes)
+        .select_related("parent")
         .annotate(
             student_count=Count("members", filter=student),
             never=Count("members", filter=student & Q(members__last_login__isnull=True)),
         )
-        .order_by("path")
     )
     return [
         ClassSummary(k, k.student_count, k.never, is_homeroom=k.pk in homeroom_ids) for k in rows
@@ -157,7 +157,7 @@ def build_city(office_admin: User) -> dict[str, Any]:
             "students": counts.get(school.pk, {}).get("total", 0),
             "signed_in": counts.get(school.pk, {}).get("signed_in", 0),
         }
-        for school in schools.order_by("path")
+        for school in in_natural_order(schools)
     ]
     return {
         "schools": rows,

@@ -156,3 +156,66 @@ def teachers_of(klass: Organisation) -> QuerySet[User]:
     return User.objects.filter(
         pk__in=TeachingAssignment.objects.filter(klass=klass).values("teacher_id")
     )
+
+
+def editable_organisations(manager: User) -> QuerySet[Organisation]:
+    """Organisations ``manager`` may rename, move, retire and add children to: the office the
+    whole tree; a school admin their school's grades and classes (not the school itself, which
+    the office names and places)."""
+    if not manager.is_authenticated or not manager.is_active:
+        return Organisation.objects.none()
+    if manager.is_superuser or manager.role == Role.OFFICE_ADMIN:
+        return Organisation.objects.all()
+    if manager.role == Role.SCHOOL_ADMIN:
+        school = school_of(manager)
+        if school is None:
+            return Organisation.objects.none()
+        return school.subtree().exclude(pk=school.pk)
+    return Organisation.objects.none()
+
+
+#: The accounts the office's staff pages create and edit, by who manages them.
+STAFF_ROLES_BY_MANAGER: dict[str, tuple[str, ...]] = {
+    Role.OFFICE_ADMIN: (Role.TEACHER, Role.SCHOOL_ADMIN),
+    Role.SCHOOL_ADMIN: (Role.TEACHER,),
+}
+
+
+def staff_roles_for(manager: User) -> tuple[str, ...]:
+    """The roles of the staff accounts ``manager`` may create: the office teachers and school
+    admins, a school admin teachers."""
+    if not manager.is_authenticated or not manager.is_active:
+        return ()
+    if manager.is_superuser:
+        return STAFF_ROLES_BY_MANAGER[Role.OFFICE_ADMIN]
+    return STAFF_ROLES_BY_MANAGER.get(manager.role, ())
+
+
+def manageable_staff(manager: User) -> QuerySet[User]:
+    """The staff accounts ``manager`` may create, edit and deactivate: the office every teacher
+    and school admin; a school admin their school's teachers (never another admin)."""
+    roles = staff_roles_for(manager)
+    if not roles:
+        return User.objects.none()
+    staff = User.objects.filter(role__in=roles).exclude(pk=manager.pk)
+    if manager.is_superuser or manager.role == Role.OFFICE_ADMIN:
+        return staff
+    schools = manageable_schools(manager)
+    return staff.filter(organisation__in=schools)
+
+
+def can_manage_staff(manager: User, target: User) -> bool:
+    return manageable_staff(manager).filter(pk=target.pk).exists()
+
+
+def can_print_sheets(user: User, klass: Organisation) -> bool:
+    """A class's first-login sheets: whoever manages the class (its school's admins, the
+    office) and its homeroom teacher."""
+    if can_manage_organisation(user, klass):
+        return True
+    return homeroom_classes(user).filter(pk=klass.pk).exists()
+
+
+def is_teacher(user: User) -> bool:
+    """Whether ``user`` is a school's teacher: who can be given classes to teach."""
+    return user.role == Role.TEACHER

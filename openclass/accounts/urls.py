@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import login, people, roster
+from .views import login, organisations, people, roster, staff
 
 app_name = "accounts"
 
@@ -23,4 +23,30 @@ urlpatterns += [
         roster.credential_sheet,
         name="credential_sheet",
     ),
+]
+
+# The office's own pages (instead of Django admin): the organisation tree, staff accounts and
+# teaching assignments, each with its history.
+urlpatterns += [
+    path("organisations/", organisations.organisations, name="organisations"),
+    path("organisations/<id:pk>/", organisations.organisation, name="organisation"),
+    path("organisations/<id:pk>/add/", organisations.organisation_add, name="organisation_add"),
+    path("organisations/<id:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
+    path(
+        "organisations/<id:pk>/retire/",
+        organisations.organisation_retire,
+        name="organisation_retire",
+    ),
+    path(
+        "organisations/<id:pk>/delete/",
+        organisations.organisation_delete,
+        name="organisation_delete",
+    ),
+    path("staff/", staff.staff_list, name="staff_list"),
+    path("staff/new/", staff.staff_create, name="staff_create"),
+    path("staff/<id:pk>/", staff.staff_detail, name="staff_detail"),
+    path("staff/<id:pk>/edit/", staff.staff_edit, name="staff_edit"),
+    path("staff/<id:pk>/active/", staff.staff_active, name="staff_active"),
+    path("staff/<id:pk>/assign/", staff.staff_assign, name="staff_assign"),
+    path("assignments/<id:pk>/remove/", staff.assignment_remove, name="assignment_remove"),
 ]

@@ -14,15 +14,45 @@ def sheet_url(klass) -> str:
     return reverse("accounts:credential_sheet", args=[klass.pk])
 
 
-def test_a_homeroom_teacher_is_not_shown_sheets_they_cannot_print(client, city: City) -> None:
-    # A homeroom teacher manages their students' passwords but not the class's roster: the
-    # sheet buttons were shown to them and answered 404.
+def test_a_homeroom_teacher_prints_their_own_class_sheets(client, city: City) -> None:
+    # The sheet buttons were shown to a homeroom teacher and answered 404: they reset their
+    # students' passwords one by one anyway, so they print the class's sheets too.
     north = city.north
     client.force_login(north.homeroom_a)
     page = client.get(reverse("accounts:people"), {"class": north.class_a.pk})
     assert page.status_code == 200
-    assert sheet_url(north.class_a) not in page.content.decode()
-    assert client.get(sheet_url(north.class_a)).status_code == 403
+    assert sheet_url(north.class_a) in page.content.decode()
+    for sheet_type in ("pdf", "xlsx"):
+        response = client.get(sheet_url(north.class_a), {"format": sheet_type})
+        assert response.status_code == 200
+    response = client.post(sheet_url(north.class_a), {"format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_subject_teacher_prints_no_sheets(client, city: City) -> None:
+    north = city.north
+    client.force_login(north.subject_teacher)
+    page = client.get(reverse("accounts:people"), {"class": north.class_b.pk})
+    assert page.status_code == 200
+    assert sheet_url(north.class_b) not in page.content.decode()
+    assert client.get(sheet_url(north.class_b)).status_code == 403
+    assert client.post(sheet_url(north.class_b), {"format": "xlsx"}).status_code == 403
+    # A class they do not teach is not there at all.
+    assert client.get(sheet_url(north.class_a)).status_code == 404
+    assert client.get(reverse("accounts:people"), {"class": north.class_a.pk}).status_code == 404
+
+
+def test_a_subject_teacher_sees_only_the_people_of_the_classes_they_teach(
+    client, city: City
+) -> None:
+    north = city.north
+    client.force_login(north.subject_teacher)
+    page = client.get(reverse("accounts:people")).content.decode()
+    assert north.student_b1.username in page
+    for hidden in (north.student_a1, north.student_a2, north.parent_a1, city.south.student_b1):
+        assert hidden.username not in page
+        assert client.get(reverse("accounts:person", args=[hidden.pk])).status_code == 404
 
 
 def test_a_school_admin_is_shown_the_sheets_they_print(client, city: City) -> None:

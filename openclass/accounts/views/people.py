@@ -16,7 +16,7 @@ from openclass.core.registry import record_read
 
 from .. import scoping
 from ..capabilities import has_capability, require_capability
-from ..models import AuthenticatedRequest, Organisation, User
+from ..models import AuthenticatedRequest, Organisation, User, in_natural_order
 from ..services import credentials as services
 
 
@@ -45,14 +45,15 @@ def people(request: AuthenticatedRequest) -> HttpResponse:
         "accounts/people.html",
         {
             "page": page,
-            "classes": classes.select_related("parent").order_by("path"),
+            "classes": in_natural_order(classes).select_related("parent", "parent__parent"),
             "klass": klass,
             "chosen_role": chosen_role,
             "roles": User.Role.choices,
             "query": query,
-            # The class's first-login sheets answer on the same capability.
+            # The class's first-login sheets answer on the same capability (a homeroom teacher
+            # prints their own class's).
             "can_print_sheets": klass is not None
-            and has_capability(request.user, "people.import_roster", klass),
+            and has_capability(request.user, "people.print_sheets", klass),
         },
     )
 

@@ -1,8 +1,8 @@
 """Roster import (upload → preview → confirm) and first-login sheets, for school admins.
 
-The rules live in ``roster`` and ``sheets``; both pages need the ``people.import_roster``
-capability, and which school or class is decided by ``scoping`` (a class one may not see is a
-404).
+The rules live in ``roster`` and ``sheets``; the import needs ``people.import_roster``, a
+class's sheets ``people.print_sheets`` (its homeroom teacher too), and which school or class is
+decided by ``scoping`` (a class one may not see is a 404).
 """
 
 from __future__ import annotations
@@ -113,14 +113,14 @@ def _confirm(request: AuthenticatedRequest, schools: QuerySet[Organisation]) -> 
 @require_http_methods(["GET", "POST"])
 def credential_sheet(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """GET explains what printing will do; POST issues the passwords and returns the file."""
-    require_capability(request.user, "people.import_roster")
+    require_capability(request.user, "people.print_sheets")
     klass = get_object_or_404(
         scoping.visible_organisations(request.user)
         .filter(kind=Organisation.Kind.CLASS)
         .select_related("parent", "parent__parent"),
         pk=pk,
     )
-    require_capability(request.user, "people.import_roster", klass)
+    require_capability(request.user, "people.print_sheets", klass)
     sheet_type = request.POST.get("format") or request.GET.get("format", "pdf")
     if request.method == "POST" and sheet_type in SHEET_TYPES:
         if sheet_type == "pdf":
