@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from .services import quizzes
+from .services import assignments, quizzes
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -13,3 +13,10 @@ def submit_expired_attempts_task() -> None:
     """Every minute, submit quiz attempts whose time ran out while nobody had the page open
     (the tab was closed, the connection lost), graded as of their deadline."""
     quizzes.finalise_expired()
+
+
+@db_periodic_task(crontab(minute="5"))
+def remind_due_tomorrow_task() -> None:
+    """Every hour, tell students of the assignments due tomorrow they have not handed in (each
+    once; from the morning on)."""
+    assignments.remind_due_tomorrow()

@@ -39,15 +39,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from openclass.accounts.models import User
 from openclass.courses import access
 from openclass.courses import selectors as course_selectors
 from openclass.courses.models import Course, Enrolment, Lesson
 from openclass.courses.services import courses
+from openclass.notifications.models import Kind as NotificationKind
+from openclass.notifications.services import notify
 
 from ..models import (
     Assignment,
@@ -744,6 +747,13 @@ def grade(
             submission.graded_by = teacher
             submission.graded_at = now
             submission.save()
+            notify(
+                [submission.student],
+                gettext_noop("Your assignment was graded: %(title)s"),
+                url=reverse("assessments:assignment", args=[assignment.lesson_id]),
+                kind=NotificationKind.GRADE,
+                params={"title": assignment.lesson.title},
+            )
             if assignment.pass_score is not None and final >= assignment.pass_score:
                 courses.complete_lesson(submission.student, assignment.lesson, now)
     except Exception:
@@ -832,3 +842,46 @@ def roster(assignment: Assignment) -> list[dict]:
     )
     submissions = {row.student_id: row for row in Submission.objects.filter(assignment=assignment)}
     return [{"student": e.student, "submission": submissions.get(e.student_id)} for e in enrolments]
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+#: Reminders of tomorrow's due work leave from this hour of the day (local time), not at night.
+REMIND_FROM_HOUR = 7
+
+
+def remind_due_tomorrow(now: datetime.datetime | None = None) -> int:
+    """Tell each enrolled student who has not handed in an assignment due tomorrow (local
+    dates) of it, once per assignment and due date; returns how many were told. Run every hour
+    from the periodic task, so work set later in the day is still announced."""
+    now = timezone.localtime(now)
+    if now.hour < REMIND_FROM_HOUR:
+        return 0
+    tomorrow = now.date() + datetime.timedelta(days=1)
+    start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
+    due = Assignment.objects.filter(
+        due_at__gte=start,
+        due_at__lt=start + datetime.timedelta(days=1),
+        lesson__section__course__is_published=True,
+    ).select_related("lesson__section__course")
+    told = 0
+    for assignment in due:
+        if assignment.due_at is None:  # (filtered out; for the type checker)
+            continue
+        students = User.objects.filter(enrolments__course=course_of(assignment)).exclude(
+            submissions__assignment=assignment
+        )
+        told += len(
+            notify(
+                students,
+                gettext_noop("Due tomorrow at %(time)s: %(title)s"),
+                url=reverse("assessments:assignment", args=[assignment.lesson_id]),
+                kind=NotificationKind.DUE,
+                params={
+                    "time": timezone.localtime(assignment.due_at).strftime("%H:%M"),
+                    "title": assignment.lesson.title,
+                },
+                event=f"due:{assignment.pk}:{tomorrow.isoformat()}",
+            )
+        )
+    return told
