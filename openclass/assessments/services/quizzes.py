@@ -20,8 +20,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from openclass.accounts.models import User
 from openclass.core.db import update_by_pk
@@ -30,6 +32,8 @@ from openclass.courses import access
 from openclass.courses import selectors as course_selectors
 from openclass.courses.models import Lesson
 from openclass.courses.services import courses
+from openclass.notifications.models import Kind as NotificationKind
+from openclass.notifications.services import notify
 
 from ..access import visible_questions
 from ..models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
@@ -657,7 +661,17 @@ def grade_answer(
     answer.graded_at = now
     answer.save(update_fields=["score", "feedback", "graded_by", "graded_at"])
     attempt.quiz = quiz
-    return _settle(attempt, now)
+    was_graded = attempt.state == State.GRADED
+    attempt = _settle(attempt, now)
+    if not was_graded and attempt.state == State.GRADED and revealed(quiz, quiz.show_results, now):
+        notify(
+            [attempt.student],
+            gettext_noop("Your quiz was graded: %(title)s"),
+            url=reverse("assessments:quiz_result", args=[attempt.pk]),
+            kind=NotificationKind.GRADE,
+            params={"title": quiz.lesson.title},
+        )
+    return attempt
 
 
 def essays_to_grade(quiz: Quiz, include_graded: bool = False) -> QuerySet[Answer]:
