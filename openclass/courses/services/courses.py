@@ -17,13 +17,17 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Model, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import Organisation, User
 from openclass.core.params import parse_id
 from openclass.media import access as media_access
+from openclass.notifications.models import Kind as NotificationKind
+from openclass.notifications.services import notify
 
 from .. import access, selectors
 from ..models import (
@@ -77,8 +81,16 @@ def publish_course(by: User, course: Course) -> None:
     require_capability(by, "course.manage", course)
     if not Lesson.objects.filter(section__course=course).exists():
         raise ValidationError(_("Add at least one lesson before publishing."))
-    course.is_published = True
+    was_published, course.is_published = course.is_published, True
     course.save(update_fields=["is_published", "updated_at"])
+    if not was_published:
+        notify(
+            User.objects.filter(enrolments__course=course),
+            gettext_noop("A course is ready for you: %(course)s"),
+            url=reverse("courses:detail", args=[course.pk]),
+            kind=NotificationKind.LESSON,
+            params={"course": course.title},
+        )
 
 
 def unpublish_course(by: User, course: Course) -> None:
@@ -164,6 +176,14 @@ def save_lesson(by: User, section: Section, lesson: Lesson) -> Lesson:
         lesson.position = next_position(section.lessons.all())
     lesson.full_clean()
     lesson.save()
+    if adding and section.course.is_published:
+        notify(
+            User.objects.filter(enrolments__course=section.course_id),
+            gettext_noop("A new lesson in %(course)s: %(lesson)s"),
+            url=reverse("courses:lesson", args=[section.course_id, lesson.pk]),
+            kind=NotificationKind.LESSON,
+            params={"course": section.course.title, "lesson": lesson.title},
+        )
     if lesson.kind == Lesson.Kind.VIDEO_URL and lesson.duration is None:
         # The server measures the video (F-08); until then watching cannot complete the lesson.
         from ..tasks import measure_video_url_task
