@@ -17,6 +17,7 @@ def reconcile_open_rooms_task() -> None:
     died without closing them off the presence counts."""
     for room in rooms.open_due_rooms():
         broadcast.tell(room.pk, rooms.room_state(room))  # pages waiting for it may join
+    rooms.remind_starting_classes()  # students and parents, ten minutes before
     presence.announce(presence.sweep_gone_processes())
     for room in LiveRoom.objects.filter(status=LiveRoom.Status.OPEN).select_related("server"):
         janus_events.reconcile(room)

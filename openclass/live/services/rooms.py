@@ -13,11 +13,16 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from openclass.accounts.models import User
+from openclass.accounts.models import ParentLink, User
 from openclass.courses.models import Enrolment, Session
+from openclass.notifications.models import Kind as NotificationKind
+from openclass.notifications.services import notify
 
 from .. import registry
 from ..access import Member, require_host, require_host_of, role_for
@@ -155,6 +160,57 @@ def open_due_rooms(now: datetime.datetime | None = None) -> list[LiveRoom]:
             seat_the_class(room)
             opened.append(room)
     return opened
+
+
+#: How long before a live class its students and their parents are reminded of it.
+REMIND_BEFORE = datetime.timedelta(minutes=10)
+
+
+def remind_starting_classes(now: datetime.datetime | None = None) -> int:
+    """Tell the students of each live class starting within ``REMIND_BEFORE`` (and their
+    parents) that it is about to start, once per class and person; returns how many were told.
+    Run every minute from the periodic task."""
+    now = timezone.localtime(now)
+    soon = now + REMIND_BEFORE
+    later_today = Q(day=now.date(), starts_at__gt=now.time())
+    if soon.date() == now.date():
+        window = later_today & Q(starts_at__lte=soon.time())
+    else:  # just before midnight: the rest of today and tomorrow's first minutes
+        window = later_today | Q(day=soon.date(), starts_at__lte=soon.time())
+    sessions = Session.objects.filter(
+        window, kind=Session.Kind.LIVE, course__is_published=True
+    ).select_related("course")
+    told = 0
+    for session in sessions:
+        params = {"time": session.starts_at.strftime("%H:%M") if session.starts_at else ""}
+        params["course"] = session.course.title
+        students = list(User.objects.filter(enrolments__course=session.course_id, is_active=True))
+        told += len(
+            notify(
+                students,
+                gettext_noop("Your live class starts at %(time)s: %(course)s"),
+                url=reverse("live:classroom", args=[session.pk]),
+                kind=NotificationKind.LIVE,
+                params=params,
+                event=f"live:{session.pk}",
+            )
+        )
+        children: dict[User, list[str]] = {}
+        links = ParentLink.objects.filter(student__in=students).select_related("parent", "student")
+        for link in links.order_by("student__name"):
+            children.setdefault(link.parent, []).append(link.student.name)
+        for parent, names in children.items():
+            told += len(
+                notify(
+                    [parent],
+                    gettext_noop("%(child)s's live class starts at %(time)s: %(course)s"),
+                    url=reverse("web:home"),
+                    kind=NotificationKind.LIVE,
+                    params={**params, "child": ", ".join(names)},
+                    event=f"live:{session.pk}",
+                )
+            )
+    return told
 
 
 def end_class(actor: User, room: LiveRoom) -> LiveRoom:
