@@ -26,6 +26,16 @@ from .models import LiveRoom, Participant, Recording, Stay, Ticket
 
 logger = logging.getLogger(__name__)
 
+
+class RecordingFailed(RuntimeError):
+    """What the teacher is told on the class's attendance page (``str``, in their words); the
+    tool's own output (``detail``) goes to the log only."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 PP_REC = "janus-pp-rec"
 TIMEOUT = 1800
 # videoroom-<room>-user-<feed>-<µs>-<audio|video>-<n>.mjr (Janus 1.x VideoRoom).
@@ -73,13 +83,15 @@ def first_packet_us(mjr: Path) -> int:
     try:
         return int(json.loads(result.stdout.strip().splitlines()[-1])["u"])
     except (ValueError, KeyError, IndexError) as error:
-        raise RuntimeError(f"unreadable recording header: {mjr.name}") from error
+        raise RecordingFailed(_("The recording file cannot be read."), mjr.name) from error
 
 
 def convert(mjr: Path, target: Path) -> Path:
     result = _run([PP_REC, "-o", str(mjr), str(target)])
     if result.returncode != 0 or not target.exists() or target.stat().st_size == 0:
-        raise RuntimeError(f"janus-pp-rec could not convert {mjr.name}: {result.stderr[-200:]}")
+        raise RecordingFailed(
+            _("The recording could not be converted."), f"{mjr.name}: {result.stderr[-200:]}"
+        )
     return target
 
 
@@ -88,7 +100,7 @@ def merge(feed: Feed, work: Path) -> Path:
     video = feed.files.get("video")
     audio = feed.files.get("audio")
     if video is None:
-        raise RuntimeError("the teacher's camera was not recorded")
+        raise RecordingFailed(_("The teacher's camera was not recorded."))
     video_file = convert(video, work / "video.webm")
     if audio is None:
         return video_file
@@ -102,7 +114,7 @@ def merge(feed: Feed, work: Path) -> Path:
     ]  # fmt: skip
     result = _run(command)
     if result.returncode != 0 or not out.exists():
-        raise RuntimeError(f"ffmpeg could not merge the recording: {result.stderr[-200:]}")
+        raise RecordingFailed(_("The recording could not be merged."), result.stderr[-200:])
     return out
 
 
@@ -214,7 +226,7 @@ def compose(camera: Feed | None, screens: list[Feed], work: Path) -> Path:
     out = work / "class.mp4"
     result = _run(composite_command(camera_track, audio_track, screen_tracks, out))
     if result.returncode != 0 or not out.exists():
-        raise RuntimeError(f"ffmpeg could not put the recording together: {result.stderr[-200:]}")
+        raise RecordingFailed(_("The recording could not be put together."), result.stderr[-200:])
     return out
 
 
@@ -257,7 +269,7 @@ def process(room_id: int) -> Recording:
         feeds = feeds_in(folder(room), janus_rooms)
         camera, screens = _host_feeds(room, feeds)
         if camera is None and not screens:
-            raise RuntimeError("nothing of the teacher was recorded")
+            raise RecordingFailed(_("Nothing of the teacher was recorded."))
         with tempfile.TemporaryDirectory() as work:
             merged = (
                 compose(camera, screens, Path(work))
@@ -272,9 +284,14 @@ def process(room_id: int) -> Recording:
                 transcode_now=False,
             )  # fmt: skip
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
-        logger.warning("Recording of room %s failed: %s", room.pk, error)
+        detail = error.detail if isinstance(error, RecordingFailed) else ""
+        logger.warning("Recording of room %s failed: %s %s", room.pk, error, detail)
         recording.status = Recording.Status.FAILED
-        recording.error = str(error)[:300]
+        recording.error = (
+            str(error)
+            if isinstance(error, RecordingFailed)
+            else _("The recording could not be made.")
+        )[:300]
         recording.save(update_fields=["status", "error"])
         return recording
     recording.video = video
