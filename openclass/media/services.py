@@ -174,19 +174,21 @@ def write_chunk(
     resumes from there.
     """
     if content_length is not None and offset + content_length > upload.length:
-        raise UploadError(400, "Upload-Offset + Content-Length exceeds Upload-Length")
+        raise UploadError(400, gettext("The upload does not add up. Try again."))
     path = spooled(upload.part_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b") as part:
         fcntl.flock(part, fcntl.LOCK_EX)
         upload.refresh_from_db(fields=["offset"])
         if upload.offset != offset:
-            raise UploadError(409, f"Upload-Offset is {upload.offset}")
+            raise UploadError(409, gettext("The upload is elsewhere than expected. Try again."))
         if os.fstat(part.fileno()).st_size < offset:
             # The bytes so far are in another host's spool: tus requests of one upload must
             # reach one host (docs/decisions/0010-file-storage.md).
             logger.error("upload %s: part file shorter than its offset here", upload.key)
-            raise UploadError(500, "this server does not hold the upload's bytes")
+            raise UploadError(
+                500, gettext("This server does not hold the upload. Try again later.")
+            )
         part.seek(offset)
         part.truncate()
         written = 0
@@ -195,7 +197,9 @@ def write_chunk(
             while block := body.read(WRITE_BLOCK):
                 if written + len(block) > room:
                     part.truncate(offset)
-                    raise UploadError(400, "the body runs past Upload-Length")
+                    raise UploadError(
+                        400, gettext("More data arrived than the file holds. Try again.")
+                    )
                 part.write(block)
                 written += len(block)
         except (OSError, UnreadablePostError):
@@ -206,7 +210,7 @@ def write_chunk(
             offset=offset + written, updated_at=timezone.now()
         )
     if not updated:
-        raise UploadError(409, "another request moved the offset")
+        raise UploadError(409, gettext("Another request got there first. Try again."))
     upload.offset = offset + written
     if upload.is_complete:
         finish_upload(upload)
@@ -256,7 +260,7 @@ def terminate_upload(upload: Upload) -> None:
     not through the upload protocol.
     """
     if upload.completed_at or upload.is_complete:
-        raise UploadError(409, "the upload is complete; delete the video instead")
+        raise UploadError(409, gettext("The upload is complete: delete the video instead."))
     spooled(upload.part_path).unlink(missing_ok=True)
     video = upload.video
     upload.delete()

@@ -174,7 +174,7 @@ def _managed_video(user: User, pk: int) -> Video:
 def status(request: HttpRequest, pk: int) -> JsonResponse:
     """JSON for scripts polling a video until it is ready."""
     if not request.user.is_authenticated:
-        return JsonResponse({"error": "not signed in"}, status=403)
+        return JsonResponse({"error": _("Log in first.")}, status=403)
     video = _managed_video(request.user, pk)
     return JsonResponse(services.video_status(video))
 
