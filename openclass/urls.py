@@ -17,6 +17,7 @@ urlpatterns = [
     path("search/", include("openclass.search.urls")),
     path("lists/", include("openclass.lists.urls")),
     path("catalogs/", include("openclass.feeds.urls")),
+    path("topics/", include("openclass.catalog.urls")),
     path("", include("openclass.hub.urls")),
     # The OpenID Connect provider, in django-oauth-toolkit's namespace (its views reverse it).
     path("o/", include("openclass.hub.provider_urls")),
