@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import Organisation
 from openclass.catalog.models import Topic
+from openclass.catalog.selectors import offered_topics
 from openclass.core.forms import get_field
 from openclass.core.params import parse_int
 from openclass.courses.models import Course
 
-from .models import Call, InstructorProfile
+from .models import Call, InstructorProfile, PointRule, Rate, RateTable
 from .services.closing import QUESTIONS
 
 
@@ -34,9 +35,9 @@ class ApplicationForm(forms.Form):
             pk__in=[c.pk for c in calls]
         )
         get_field(self, "audience", forms.ModelChoiceField).queryset = audiences
-        get_field(self, "topic", forms.ModelChoiceField).queryset = Topic.objects.filter(
-            calls__in=calls
-        ).distinct()
+        get_field(self, "topic", forms.ModelChoiceField).queryset = (
+            offered_topics().filter(calls__in=calls).distinct()
+        )
 
 
 class TimeSlotForm(forms.Form):
@@ -56,7 +57,7 @@ DOCUMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".hwp", ".hwpx", ".docx")
 class ProfileForm(forms.Form):
     kind = forms.ChoiceField(label=_("Instructor type"), choices=InstructorProfile.Kind.choices)
     topics = forms.ModelMultipleChoiceField(
-        label=_("Fields"), queryset=Topic.objects.all(), widget=forms.CheckboxSelectMultiple
+        label=_("Fields"), queryset=offered_topics(), widget=forms.CheckboxSelectMultiple
     )
     headline = forms.CharField(label=_("One line about you"), max_length=120)
     career = forms.CharField(
@@ -94,7 +95,7 @@ class OwnInstructorForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     kind = forms.ChoiceField(label=_("Instructor type"), choices=InstructorProfile.Kind.choices)
     topics = forms.ModelMultipleChoiceField(
-        label=_("Fields"), queryset=Topic.objects.all(), widget=forms.CheckboxSelectMultiple
+        label=_("Fields"), queryset=offered_topics(), widget=forms.CheckboxSelectMultiple
     )
     headline = forms.CharField(label=_("One line about them"), max_length=120, required=False)
 
@@ -130,3 +131,74 @@ class SurveyAnswerForm(forms.Form):
         """The posted scores; anything but a number counts as none given (0)."""
         raw = {name: str(self.data.get(name, "")) for name in QUESTIONS}
         return {name: parse_int(value) or 0 for name, value in raw.items()}
+
+
+# --- the office's settings (issue 18, item 5) ----------------------------------------------------
+
+
+class CallForm(forms.ModelForm):
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Fields open for application"),
+        queryset=Topic.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Call
+        fields = ["title", "description", "opens_on", "closes_on", "topics"]
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}),
+            "closes_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        offered = offered_topics()
+        if self.instance.pk is not None:
+            offered = offered | self.instance.topics.all()
+        get_field(self, "topics", forms.ModelMultipleChoiceField).queryset = offered.distinct()
+
+
+class RateTableForm(forms.ModelForm):
+    class Meta:
+        model = RateTable
+        fields = ["name", "effective_from"]
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+
+
+class RateForm(forms.ModelForm):
+    """One row of the rate table (an instructor type × a kind of session); an empty hourly rate
+    leaves the row out (such sessions are not paid)."""
+
+    class Meta:
+        model = Rate
+        fields = [
+            "hourly_won",
+            "max_minutes",
+            "travel_won",
+            "min_attendance_percent",
+            "reduced_percent",
+            "monthly_cap_won",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class PointRulesForm(forms.Form):
+    """The points a student earns per event; empty: none."""
+
+    def __init__(self, *args, rules: dict[str, int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for event, label in PointRule.Event.choices:
+            self.fields[event] = forms.IntegerField(
+                label=label,
+                required=False,
+                min_value=0,
+                max_value=100_000,
+                initial=rules.get(event),
+                help_text=_("Leave empty to give no points for it."),
+            )

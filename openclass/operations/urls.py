@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, pay, pool
+from .views import applications, office, pay, pool
 
 app_name = "operations"
 
@@ -37,4 +37,18 @@ urlpatterns += [
     path("pay/", pay.pay_home, name="pay"),
     path("pay/close/", pay.close_month, name="close_month"),
     path("pay/instructors/<id:user_id>/", pay.instructor_statement, name="statement"),
+]
+
+# The office's settings (calls, the rate table, point rules), without Django's admin.
+urlpatterns += [
+    path("calls/", office.calls, name="calls"),
+    path("calls/new/", office.call_new, name="call_new"),
+    path("calls/<id:pk>/", office.call, name="call"),
+    path("calls/<id:pk>/edit/", office.call_edit, name="call_edit"),
+    path("calls/<id:pk>/publish/", office.call_publish, name="call_publish"),
+    path("rates/", office.rates, name="rates"),
+    path("rates/new/", office.rate_table_new, name="rate_table_new"),
+    path("rates/<id:pk>/", office.rate_table, name="rate_table"),
+    path("rates/<id:pk>/edit/", office.rate_table_edit, name="rate_table_edit"),
+    path("points/", office.point_rules, name="point_rules"),
 ]
