@@ -9,6 +9,7 @@ is in the matrix the day it is added.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from openclass.accounts import scoping
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.assessments import access as assessment_access
+from openclass.catalog.models import ContentElement
 from openclass.courses import access as course_access
 from openclass.feeds.models import OutsideCatalog
 from openclass.hub.models import Site
@@ -26,6 +28,7 @@ from openclass.live import access as live_access
 from openclass.media import access as media_access
 from openclass.notifications.models import Notification
 from openclass.operations import access as operations_access
+from openclass.operations.models import RateTable
 
 from .fixtures import Scope, World
 
@@ -342,6 +345,27 @@ def _has_profile(user: User, world: World | None = None) -> bool:
     return user.is_authenticated and hasattr(user, "instructor_profile")
 
 
+def _call(world: World) -> dict[str, Any]:
+    return {"pk": world.scopes["own"].application.call_id}
+
+
+def _rate_table(world: World) -> dict[str, Any]:
+    """The office's rate table (made in the test's transaction on first use)."""
+    table, _created = RateTable.objects.get_or_create(
+        effective_from=datetime.date(2026, 3, 1),
+        defaults={"name": "matrix", "created_by": world.city.office_admin},
+    )
+    return {"pk": table.pk}
+
+
+def _topic(world: World) -> dict[str, Any]:
+    return {"pk": world.scopes["own"].course.topic_id}
+
+
+def _element(world: World) -> dict[str, Any]:
+    return {"pk": ContentElement.objects.filter(topic=world.scopes["own"].course.topic_id)[0].pk}
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 
@@ -607,6 +631,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     "operations:statement": Endpoint(
         _can("pay.view_all"), world_args=lambda w: {"user_id": w.city.instructor.pk}
     ),
+    # operations: the office's settings (calls, the rate table, point rules); none is a
+    # school's. An empty POST is a form with errors, or opens the world's call: the gate first.
+    "operations:calls": Endpoint(_can("operations.approve")),
+    "operations:call_new": Endpoint(_can("operations.approve"), methods=BOTH),
+    "operations:call": Endpoint(_can("operations.approve"), world_args=_call),
+    "operations:call_edit": Endpoint(_can("operations.approve"), world_args=_call, methods=BOTH),
+    "operations:call_publish": Endpoint(_can("operations.approve"), world_args=_call, methods=POST),
+    "operations:rates": Endpoint(_can("operations.approve")),
+    "operations:rate_table_new": Endpoint(_can("operations.approve"), methods=BOTH),
+    "operations:rate_table": Endpoint(_can("operations.approve"), world_args=_rate_table),
+    "operations:rate_table_edit": Endpoint(
+        _can("operations.approve"), world_args=_rate_table, methods=BOTH
+    ),
+    "operations:point_rules": Endpoint(_can("operations.approve"), methods=BOTH),
     # notifications
     "notifications:list": Endpoint(_logged_in),
     "notifications:read": Endpoint(_logged_in, methods=POST),
@@ -718,6 +756,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     "feeds:demo_oai": Endpoint(_logged_in, public=True),
     "feeds:demo_feed_json": Endpoint(_logged_in, public=True),
     "feeds:demo_feed_csv": Endpoint(_logged_in, public=True),
+    # catalog: the office keeps the topic taxonomy (an empty POST is a form with errors, or
+    # retires the topic: the gate comes first).
+    "catalog:topics": Endpoint(_can("catalog.manage")),
+    "catalog:topic_new": Endpoint(_can("catalog.manage"), methods=BOTH),
+    "catalog:topic": Endpoint(_can("catalog.manage"), world_args=_topic),
+    "catalog:topic_edit": Endpoint(_can("catalog.manage"), world_args=_topic, methods=BOTH),
+    "catalog:topic_retire": Endpoint(_can("catalog.manage"), world_args=_topic, methods=POST),
+    "catalog:element_new": Endpoint(_can("catalog.manage"), world_args=_topic, methods=POST),
+    "catalog:element_edit": Endpoint(_can("catalog.manage"), world_args=_element, methods=BOTH),
 }
 
 
