@@ -453,7 +453,7 @@ def test_a_page_sending_too_fast_is_told_so_and_a_ticket_request_hears_it_by_num
             await student.send(type="chat", text=f"{number}")
         await student.send(type="chat", text="one too many")
         refused = await student.until("error")
-        assert refused["message"] == "너무 빠릅니다. 잠시 기다렸다가 다시 해 보세요."
+        assert refused["message"] == "요청이 너무 잦습니다. 잠시 뒤 다시 시도하세요."
         await student.send(type="ticket", purpose="camera", request=5)
         answer = await student.until("ticket")
         assert answer["request"] == 5 and answer["error"] == refused["message"]
