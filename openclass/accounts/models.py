@@ -125,6 +125,14 @@ class Organisation(models.Model):
             return f"{self.parent.full_name} {self.name}"
         return self.name
 
+    @property
+    def short_name(self) -> str:
+        """The name where the school is already said (a column of its own, the page's school):
+        a class with its grade, "1학년 1반" — never a bare "1반" —, anything else by its name."""
+        if self.kind == self.Kind.CLASS and self.parent is not None:
+            return f"{self.parent.name} {self.name}"
+        return self.name
+
     def ancestor(self, kind: str) -> Organisation | None:
         """This node or the nearest node above it of ``kind`` (the school of a class)."""
         ids = [int(part) for part in self.path.strip("/").split("/") if part]
