@@ -14,6 +14,7 @@ from openclass.core.tests.browser import (
     PHONE,
     assert_no_horizontal_scroll,
     log_in,
+    menu_item,
     serious_axe_violations,
 )
 from openclass.core.tests.live_server import STUDENT
@@ -37,7 +38,7 @@ def test_a_student_makes_a_token_on_a_phone(open_page) -> None:
     page.goto(LOGIN_PATH)
     log_in(page, STUDENT)
     page.goto("/")
-    page.locator("nav.main-nav a[href='/api/tokens/']").click()
+    menu_item(page, "a[href='/api/tokens/']").click()
     expect(page).to_have_url(re.compile(r"/api/tokens/$"))
     page.locator("#id_name").fill("숙제 알림 스크립트")
     page.locator("input[name=scopes][value=profile]").check()

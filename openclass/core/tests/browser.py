@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from openclass.core.tests.live_server import Person
 
@@ -30,6 +30,9 @@ def log_in(page: Page, person: Person, password: str | None = None) -> None:
 
 
 def switch_language(page: Page, code: str) -> None:
+    toggle = page.locator("[data-menu-toggle]")  # signed in on a phone, the switch is in the menu
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
     page.locator(f"form.lang-switch button[value={code}]").click()
     expect(page.locator("html")).to_have_attribute("lang", code)
     buttons = page.locator("form.lang-switch button")
@@ -60,3 +63,16 @@ def serious_axe_violations(page: Page) -> list[str]:
         }"""
     )
     return [f"{page.url} {v['impact']} {v['id']}: {json.dumps(v['targets'])}" for v in result]
+
+
+def menu_item(page: Page, selector: str) -> Locator:
+    """A link or button of the header's main menu (``selector`` inside ``nav.main-nav``), made
+    visible to click: the phone's menu button pressed and the menu group that holds it opened."""
+    item = page.locator(f"nav.main-nav {selector}").first
+    toggle = page.locator("[data-menu-toggle]")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    group = page.locator("nav.main-nav details").filter(has=page.locator(selector))
+    if group.count() and not group.first.evaluate("details => details.open"):
+        group.first.locator("summary").click()
+    return item

@@ -15,3 +15,48 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// The header's menus (web/base.html). Without script every group is a <details> that opens by
+// itself and the whole menu shows; with it, a phone gets one menu button for the whole menu,
+// Escape closes what is open (focus back on its button), opening one group closes the others,
+// and a click or focus outside closes them.
+const header = document.querySelector(".site-header");
+const nav = document.querySelector("[data-main-nav]");
+const toggle = document.querySelector("[data-menu-toggle]");
+if (header && nav) {
+  const groups = () => Array.from(nav.querySelectorAll("details"));
+  const closeGroups = (except) => {
+    for (const group of groups()) {
+      if (group !== except) group.open = false;
+    }
+  };
+  const setMenu = (open) => {
+    if (!toggle) return;
+    header.dataset.menu = open ? "open" : "closed";
+    toggle.setAttribute("aria-expanded", String(open));
+  };
+  if (toggle) {
+    toggle.hidden = false;
+    setMenu(false);
+    toggle.addEventListener("click", () => setMenu(header.dataset.menu !== "open"));
+  }
+  nav.addEventListener("toggle", (event) => {
+    if (event.target instanceof HTMLDetailsElement && event.target.open) closeGroups(event.target);
+  }, true);
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const open = groups().find((group) => group.open);
+    if (open) {
+      open.open = false;
+      open.querySelector("summary")?.focus();
+    } else if (toggle && header.dataset.menu === "open" && toggle.offsetParent !== null) {
+      setMenu(false);
+      toggle.focus();
+    }
+  });
+  const outside = (event) => {
+    if (event.target instanceof Node && !nav.contains(event.target)) closeGroups(null);
+  };
+  document.addEventListener("click", outside);
+  document.addEventListener("focusin", outside);
+}
