@@ -115,6 +115,11 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         "enter one live class in some part (live.access.role_for decides which): what a link "
         "to a classroom asks",
     ),
+    # notifications
+    "notifications.message_class": (
+        frozenset({TEACHER}),
+        "send a message to the students of a class they teach, and to their parents",
+    ),
     # operations
     "operations.apply": (
         frozenset({TEACHER, SCHOOL_ADMIN}),
