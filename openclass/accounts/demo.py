@@ -331,7 +331,8 @@ def plan_city(size: str = "full", seed: int = DEMO_SEED) -> CityPlan:
             OrgPlan(("district", code), Kind.DISTRICT, name, office, code=f"{OFFICE_CODE}-{code}")
         )
     plan.users.append(
-        UserPlan("office-admin", _adult_name(rng), Role.OFFICE_ADMIN, office, is_staff=True)
+        # A plain office admin: the office's work has its own pages; /admin/ is for superusers.
+        UserPlan("office-admin", _adult_name(rng), Role.OFFICE_ADMIN, office)
     )
     plan.users.extend(
         UserPlan(f"instructor{n:02d}", _adult_name(rng), Role.INSTRUCTOR, office)

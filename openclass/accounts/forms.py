@@ -76,13 +76,25 @@ class RosterUploadForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, schools: QuerySet[Organisation], **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        schools: QuerySet[Organisation],
+        columns: roster.Columns = roster.STUDENT_COLUMNS,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         get_field(self, "school", forms.ModelChoiceField).queryset = schools.order_by("name")
         only = list(schools[:2])
         self.single_school: Organisation | None = only[0] if len(only) == 1 else None
         if self.single_school is not None:
             del self.fields["school"]
+        self.columns = columns
+        if columns is not roster.STUDENT_COLUMNS:
+            self.fields["file"].label = _("File")
+            self.fields["file"].help_text = _(
+                "A CSV file or an Excel workbook (.xlsx) whose first row names the columns."
+            )
         self.roster: roster.RosterFile | None = None
 
     def clean_file(self):
@@ -93,7 +105,7 @@ class RosterUploadForm(forms.Form):
                 % {"size": max(1, settings.ROSTER_MAX_BYTES // (1024 * 1024))}
             )
         try:
-            self.roster = roster.read_roster(upload.read())
+            self.roster = roster.read_roster(upload.read(), self.columns)
         except roster.RosterFileError as error:
             raise forms.ValidationError(str(error)) from error
         return upload

@@ -19,6 +19,19 @@ urlpatterns = [
 urlpatterns += [
     path("roster/", roster.roster_import, name="roster_import"),
     path(
+        "roster/template.xlsx",
+        roster.import_template,
+        {"kind": "roster"},
+        name="roster_template",
+    ),
+    path("staff/import/", roster.staff_import_page, name="staff_import"),
+    path(
+        "staff/import/template.xlsx",
+        roster.import_template,
+        {"kind": "staff"},
+        name="staff_template",
+    ),
+    path(
         "classes/<id:pk>/first-login-sheet/",
         roster.credential_sheet,
         name="credential_sheet",

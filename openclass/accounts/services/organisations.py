@@ -72,6 +72,8 @@ def update(organisation: Organisation, **fields: object) -> Organisation:
     """Rename, renumber or move (a new parent of the right kind): what is under it moves too."""
     for name, value in fields.items():
         setattr(organisation, name, value)
+    if not organisation.name:
+        organisation.name = default_name(organisation.kind, organisation.number)
     if organisation.code == "":
         organisation.code = None
     if organisation.parent_id and organisation.parent_id in _subtree_ids(organisation):

@@ -17,15 +17,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openclass.core import xlsx
 
 from ..models import Organisation, ParentLink, User
 from .credentials import next_student_usernames
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Kind = Organisation.Kind
 Role = User.Role
@@ -44,27 +49,64 @@ GRADES_BY_LEVEL: dict[str, int] = {
 }
 DEFAULT_MAX_GRADE = 6  # special schools (and a school with no level yet) run up to 6 grades
 
-FIELDS = ("name", "grade", "klass", "number", "phone", "username")
-REQUIRED_FIELDS = ("name", "grade", "klass", "number")
-# Header spellings seen in Korean school files, compared after _header_key().
-HEADER_ALIASES: dict[str, set[str]] = {
-    "name": {"이름", "성명", "학생이름", "학생성명", "학생명", "name", "studentname"},
-    "grade": {"학년", "grade"},
-    "klass": {"반", "학급", "class", "classnumber"},
-    "number": {"번호", "번", "출석번호", "number", "studentnumber", "no", "no."},
-    "phone": {
-        "학부모연락처",
-        "보호자연락처",
-        "학부모전화번호",
-        "보호자전화번호",
-        "학부모휴대폰",
-        "보호자휴대폰",
-        "parentphone",
-        "guardianphone",
+
+@dataclass(frozen=True)
+class Columns:
+    """What one kind of import reads: its fields, the required ones, the header spellings seen
+    in Korean school files (compared after ``_header_key``), and how a missing column is named.
+    The student roster and the staff import share the reader; each has its own ``Columns``."""
+
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    aliases: dict[str, set[str]]
+    labels: dict[str, str]  # how a missing required column is named: "이름 (name)"
+    #: The Korean header row of the downloadable template, in ``fields``'s order.
+    template_headers: tuple[str, ...]
+    template_example: tuple[str, ...]
+    #: Said when the header row has nothing under it.
+    no_rows: StrOrPromise
+
+    @property
+    def lookup(self) -> dict[str, str]:
+        return {alias: key for key, aliases in self.aliases.items() for alias in aliases}
+
+    def required_labels(self) -> str:
+        return ", ".join(self.labels[key] for key in self.required)
+
+
+STUDENT_COLUMNS = Columns(
+    fields=("name", "grade", "klass", "number", "phone", "username"),
+    required=("name", "grade", "klass", "number"),
+    # Header spellings seen in Korean school files, compared after _header_key().
+    aliases={
+        "name": {"이름", "성명", "학생이름", "학생성명", "학생명", "name", "studentname"},
+        "grade": {"학년", "grade"},
+        "klass": {"반", "학급", "class", "classnumber"},
+        "number": {"번호", "번", "출석번호", "number", "studentnumber", "no", "no."},
+        "phone": {
+            "학부모연락처",
+            "보호자연락처",
+            "학부모전화번호",
+            "보호자전화번호",
+            "학부모휴대폰",
+            "보호자휴대폰",
+            "parentphone",
+            "guardianphone",
+        },
+        "username": {"아이디", "사용자이름", "사용자아이디", "username", "userid", "id"},
     },
-    "username": {"아이디", "사용자이름", "사용자아이디", "username", "userid", "id"},
-}
-_HEADER_LOOKUP = {alias: key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
+    labels={
+        "name": "이름 (name)",
+        "grade": "학년 (grade)",
+        "klass": "반 (class)",
+        "number": "번호 (number)",
+    },
+    template_headers=("이름", "학년", "반", "번호", "학부모 연락처", "아이디"),
+    template_example=("김하늘", "3", "2", "15", "010-1234-5678", ""),
+    no_rows=gettext_lazy("The file has a header row but no students under it."),
+)
+FIELDS = STUDENT_COLUMNS.fields
+REQUIRED_FIELDS = STUDENT_COLUMNS.required
 _NUMBER_CELL = re.compile(r"^(\d{1,3})\s*(학년|반|번)?$")
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an .xlsx with a password
@@ -87,12 +129,16 @@ class RosterFileError(Exception):
     """The upload is not a roster we can read; ``str(error)`` is a message for the admin."""
 
 
-class RosterInvalid(Exception):
-    """Raised by ``commit_roster`` when the rows no longer pass; carries the fresh plan."""
+class ImportInvalid(Exception):
+    """Raised by an import's commit when the rows no longer pass; carries the fresh plan."""
 
-    def __init__(self, plan: RosterPlan) -> None:
-        super().__init__("roster has errors")
+    def __init__(self, plan: Any) -> None:
+        super().__init__("the file has errors")
         self.plan = plan
+
+
+class RosterInvalid(ImportInvalid):
+    plan: RosterPlan
 
 
 # --- Reading the file ----------------------------------------------------------------------
@@ -110,7 +156,15 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _not_a_roster() -> RosterFileError:
+def _not_a_roster(columns: Columns = STUDENT_COLUMNS) -> RosterFileError:
+    if columns is not STUDENT_COLUMNS:
+        return RosterFileError(
+            _(
+                "This file cannot be read. Upload a CSV file or an Excel workbook (.xlsx) whose "
+                "first row names the columns %(columns)s."
+            )
+            % {"columns": columns.required_labels()}
+        )
     return RosterFileError(
         _(
             "This file is not a roster. Upload a CSV file or an Excel workbook (.xlsx) whose "
@@ -119,7 +173,7 @@ def _not_a_roster() -> RosterFileError:
     )
 
 
-def read_roster(data: bytes) -> RosterFile:
+def read_roster(data: bytes, columns: Columns = STUDENT_COLUMNS) -> RosterFile:
     """Parse an upload into rows of text keyed by FIELDS (plus ``line``, the spreadsheet row).
 
     The format is told from the content, not the file name: schools rename files freely, and an
@@ -143,10 +197,10 @@ def read_roster(data: bytes) -> RosterFile:
     if data.startswith(b"PK\x03\x04"):
         table = _xlsx_rows(data)
     elif data.startswith(_BINARY_MAGIC):
-        raise _not_a_roster()
+        raise _not_a_roster(columns)
     else:
         table = _csv_rows(_decode(data))
-    return RosterFile(rows=_rows_from_table(table), file_hash=file_hash(data))
+    return RosterFile(rows=_rows_from_table(table, columns), file_hash=file_hash(data))
 
 
 def _decode(data: bytes) -> str:
@@ -231,30 +285,33 @@ def _header_key(value: object) -> str:
     return re.sub(r"[\s_\-]", "", _cell_text(value)).lower()
 
 
-def _find_header(table: Table) -> tuple[int, dict[str, int]]:
+def _find_header(table: Table, columns: Columns) -> tuple[int, dict[str, int]]:
     """Position of the header row in ``table`` and which column holds each field."""
     first_seen: dict[str, int] | None = None
+    lookup = columns.lookup
     for index, (_line, row) in enumerate(table[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
+        found: dict[str, int] = {}
         for position, cell in enumerate(row):
-            key = _HEADER_LOOKUP.get(_header_key(cell))
-            if key and key not in columns:
-                columns[key] = position
-        if all(key in columns for key in REQUIRED_FIELDS):
-            return index, columns
+            key = lookup.get(_header_key(cell))
+            if key and key not in found:
+                found[key] = position
+        if all(key in found for key in columns.required):
+            return index, found
         if first_seen is None:
-            first_seen = columns
+            first_seen = found
     if first_seen is None:
         raise RosterFileError(_("The file is empty. Choose the roster file and upload it again."))
-    labels = {
-        "name": "이름 (name)",
-        "grade": "학년 (grade)",
-        "klass": "반 (class)",
-        "number": "번호 (number)",
-    }
-    missing = [labels[key] for key in REQUIRED_FIELDS if key not in first_seen]
-    if len(missing) == len(REQUIRED_FIELDS):
-        raise _not_a_roster()
+    missing = [columns.labels[key] for key in columns.required if key not in first_seen]
+    if len(missing) == len(columns.required):
+        raise _not_a_roster(columns)
+    if columns is not STUDENT_COLUMNS:
+        raise RosterFileError(
+            _(
+                "The file has no column for %(columns)s. The first row must name the columns "
+                "%(all)s."
+            )
+            % {"columns": ", ".join(missing), "all": columns.required_labels()}
+        )
     raise RosterFileError(
         _(
             "The file has no column for %(columns)s. The first row must name the columns "
@@ -264,22 +321,37 @@ def _find_header(table: Table) -> tuple[int, dict[str, int]]:
     )
 
 
-def _rows_from_table(table: Table) -> list[dict[str, str]]:
-    header_index, columns = _find_header(table)
+def _rows_from_table(table: Table, columns: Columns = STUDENT_COLUMNS) -> list[dict[str, str]]:
+    header_index, found = _find_header(table, columns)
     rows: list[dict[str, str]] = []
     for line, cells in table[header_index + 1 :]:
         values = {
             key: _cell_text(cells[position]) if position < len(cells) else ""
-            for key, position in columns.items()
+            for key, position in found.items()
         }
         if not any(values.values()):
-            continue  # only columns we do not read are filled in: a note, not a student
+            continue  # only columns we do not read are filled in: a note, not a person
         if len(rows) >= MAX_ROWS:
             raise _too_many_rows()
-        rows.append({"line": str(line), **{key: values.get(key, "") for key in FIELDS}})
+        rows.append({"line": str(line), **{key: values.get(key, "") for key in columns.fields}})
     if not rows:
-        raise RosterFileError(_("The file has a header row but no students under it."))
+        raise RosterFileError(str(columns.no_rows))
     return rows
+
+
+def template_xlsx(columns: Columns) -> bytes:
+    """The file to fill in: the header row the reader looks for and one example row (text
+    cells, so 010-… and 3-1 stay as typed)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    xlsx.append_rows(sheet, [columns.template_headers, columns.template_example])
+    for index, header in enumerate(columns.template_headers):
+        sheet.column_dimensions[chr(ord("A") + index)].width = max(12, len(header) * 3)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 # --- Checking the rows ---------------------------------------------------------------------

@@ -4,6 +4,8 @@ none — each record with its history."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -243,3 +245,91 @@ def test_django_admin_is_for_superusers_only(client, city: City) -> None:
     office.is_superuser = True
     office.save()
     assert client.get("/admin/").status_code == 200
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+def _upload(client, url_name: str, text: str):
+    handle = io.BytesIO(text.encode("utf-8-sig"))
+    handle.name = "file.csv"
+    return client.post(url(url_name), {"file": handle})
+
+
+def test_staff_import_previews_then_creates_teachers_and_assignments(client, city: City) -> None:
+    north = city.north
+    client.force_login(north.admin)
+    text = (
+        "이름,아이디,연락처,담임 학급,교과,수업 학급\r\n"
+        "이선생,,010-1111-2222,3-2,영어,3-1\r\n"
+        f"{north.subject_teacher.name},{north.subject_teacher.username},,,과학,3학년 1반\r\n"
+    )
+    preview = _upload(client, "staff_import", text)
+    assert preview.status_code == 200
+    plan = preview.context["plan"]
+    assert plan.is_valid, [row.errors for row in plan.rows]
+    assert (plan.new_count, plan.update_count) == (1, 1)
+    assert not User.objects.filter(name="이선생").exists()  # nothing before confirming
+    result = client.post(url("staff_import"), {"file_hash": preview.context["file_hash"]})
+    assert result.status_code == 200
+    new = User.objects.get(name="이선생")
+    assert new.organisation == north.school and new.phone == "010-1111-2222"
+    assert TeachingAssignment.objects.get(klass=north.class_b, is_homeroom=True).teacher == new
+    assert TeachingAssignment.objects.filter(teacher=new, klass=north.class_a, subject="영어")
+    assert TeachingAssignment.objects.filter(
+        teacher=north.subject_teacher, klass=north.class_a, subject="과학"
+    ).exists()
+
+
+def test_staff_import_is_all_or_nothing_and_never_makes_a_class(client, city: City) -> None:
+    north = city.north
+    client.force_login(north.admin)
+    text = (
+        "이름,아이디,담임 학급\r\n"
+        "김선생,,3-2\r\n"
+        "박선생,,3-9\r\n"  # no 3학년 9반: an error, not a new class
+        f"최선생,{city.south.subject_teacher.username},\r\n"  # another school's teacher
+    )
+    preview = _upload(client, "staff_import", text)
+    plan = preview.context["plan"]
+    assert not plan.is_valid and plan.error_count == 2
+    errors = " ".join(error for row in plan.rows for error in row.errors)
+    assert "9" in errors and city.south.subject_teacher.username in errors
+    assert preview.context["file_hash"] == ""
+    assert client.post(url("staff_import"), {"file_hash": "x"}).status_code == 409
+    assert not User.objects.filter(name__in=["김선생", "박선생"]).exists()
+    assert not Organisation.objects.filter(parent=grade_of(city), number=9).exists()
+
+
+def test_a_roster_with_a_new_class_saves_only_once_the_class_is_confirmed(
+    client, city: City
+) -> None:
+    north = city.north
+    client.force_login(north.admin)
+    preview = _upload(client, "roster_import", "이름,학년,반,번호\r\n새학생,3,9,1\r\n")
+    page = preview.content.decode()
+    assert preview.context["plan"].new_classes == ["3학년 9반"]
+    assert 'name="create_classes"' in page
+    data = {"file_hash": preview.context["file_hash"]}
+    refused = client.post(url("roster_import"), data)
+    assert refused.status_code == 400
+    assert not Organisation.objects.filter(parent=grade_of(city), number=9).exists()
+    assert not User.objects.filter(name="새학생").exists()
+    saved = client.post(url("roster_import"), {**data, "create_classes": "yes"})
+    assert saved.status_code == 200
+    assert User.objects.get(name="새학생").organisation.number == 9
+
+
+@pytest.mark.parametrize("name", ["roster_template", "staff_template"])
+def test_each_import_has_a_template_its_reader_reads(client, city: City, name: str) -> None:
+    from openclass.accounts.services import roster, staff_import
+
+    client.force_login(city.north.admin)
+    response = client.get(url(name))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    columns = roster.STUDENT_COLUMNS if name == "roster_template" else staff_import.STAFF_COLUMNS
+    rows = roster.read_roster(response.content, columns).rows
+    assert rows[0]["name"] == columns.template_example[0]
+    client.force_login(city.north.homeroom_a)
+    assert client.get(url(name)).status_code == 403

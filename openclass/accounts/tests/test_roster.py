@@ -119,7 +119,12 @@ def upload(client, data: bytes, name: str = "roster.csv", **extra):
 
 
 def confirm(client, preview):
-    return client.post(IMPORT, {"file_hash": preview.context["file_hash"]})
+    """Save the previewed file, ticking the box that creates new classes (as an admin who
+    checked them would)."""
+    data = {"file_hash": preview.context["file_hash"]}
+    if preview.context["plan"].new_classes:
+        data["create_classes"] = "yes"
+    return client.post(IMPORT, data)
 
 
 def import_file(client, data: bytes, name: str = "roster.csv"):
@@ -508,13 +513,15 @@ def test_login_required(client, hanbit) -> None:
 
 @pytest.mark.parametrize("who", ["teacher", "student", "parent"])
 def test_teachers_students_and_parents_are_refused(client, hanbit, who: str) -> None:
-    # Their roles do not hold "people.import_roster": 403 on both pages, whatever the class.
+    # Their roles do not hold "people.import_roster": 403 on the import. A class's sheets a
+    # teacher prints only for their own homeroom class: another class is not theirs to see (404).
     client.force_login(getattr(hanbit, who))
     assert client.get(IMPORT).status_code == 403
     assert upload(client, csv_bytes(GOOD_ROWS)).status_code == 403
     sheet_url = reverse("accounts:credential_sheet", args=[hanbit.class31.pk])
-    assert client.get(sheet_url).status_code == 403
-    assert client.post(sheet_url, {"format": "xlsx"}).status_code == 403
+    refused = 404 if who == "teacher" else 403
+    assert client.get(sheet_url).status_code == refused
+    assert client.post(sheet_url, {"format": "xlsx"}).status_code == refused
     assert not User.objects.filter(name="김하늘").exists()
 
 
