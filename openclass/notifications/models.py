@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from openclass.accounts.models import User
@@ -60,7 +60,7 @@ class Notification(Stamped):
         _("kind"), max_length=16, choices=Kind.choices, default=Kind.WORK, db_default=Kind.WORK
     )
     # The text as the recipient was told it when the event happened, in their language then.
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(pgettext_lazy("message title", "subject"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     # What renders it again in the reader's language now (blank on rows from before).
     subject_key = models.CharField(max_length=200, blank=True, default="", db_default="")
