@@ -9,7 +9,10 @@ rules for people stay in one place; this module only adds what a course changes:
 - a teacher or school admin may enrol into a course the students they may see who sit under the
   organisation the course is opened at;
 - records (progress, attendance) of a student are readable by the student, their parents, the
-  course's managers, and the staff who may see that student.
+  course's managers, and the staff who may see that student;
+- a parent follows their own children's courses read-only (``child_courses``), and takes
+  themselves the courses meant for parents (학부모 대상: the "parent" audience tag), which a
+  student cannot join unless the course is also meant for students.
 """
 
 from __future__ import annotations
@@ -135,15 +138,62 @@ def enrollable_students(user: User, course: Course) -> QuerySet[User]:
     return under.filter(pk__in=scoping.visible_users(user).values("pk"))
 
 
+#: The catalog's audience tags (``catalog.AudienceTag.code``) that say whom a course is for.
+PARENT_AUDIENCE, STUDENT_AUDIENCE = "parent", "student"
+
+
+def is_for_parents(course: Course) -> bool:
+    """Whether ``course`` is meant for parents (학부모 대상)."""
+    return course.audience.filter(code=PARENT_AUDIENCE).exists()
+
+
+def is_for_parents_only(course: Course) -> bool:
+    """Meant for parents and not also for students: no student joins it."""
+    codes = set(course.audience.values_list("code", flat=True))
+    return PARENT_AUDIENCE in codes and STUDENT_AUDIENCE not in codes
+
+
+def parent_courses(user: User) -> QuerySet[Course]:
+    """The published courses meant for parents that ``user``, a parent, may see and join."""
+    if not _active(user) or user.role != Role.PARENT:
+        return Course.objects.none()
+    return visible_courses(user).filter(is_published=True, audience__code=PARENT_AUDIENCE)
+
+
 def can_enrol_self(user: User, course: Course) -> bool:
-    """A student may join a published course open to self-enrolment that reaches their class."""
+    """A student may join a published course open to self-enrolment that reaches their class,
+    unless it is meant for parents only. A parent may join a published course meant for parents
+    that they may see (nobody else enrols a parent, so it needs no self-enrolment setting)."""
+    if not _active(user) or not course.is_published:
+        return False
+    if user.role == Role.PARENT:
+        return parent_courses(user).filter(pk=course.pk).exists()
     return (
-        _active(user)
-        and user.role == Role.STUDENT
-        and course.is_published
+        user.role == Role.STUDENT
         and course.self_enrolment
         and course.organisation_id in _organisations_above(user.organisation)
+        and not is_for_parents_only(course)
     )
+
+
+def child_of(user: User, child_id: int) -> User | None:
+    """``user``'s own child of that id (active), or None: a parent follows only their own."""
+    if not _active(user):
+        return None
+    return (
+        scoping.children_of(user)
+        .filter(pk=child_id, is_active=True)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def child_courses(user: User, child: User) -> QuerySet[Course]:
+    """The courses ``child`` is enrolled in, when ``child`` is ``user``'s own child; none
+    otherwise (what the read-only course view of a child opens)."""
+    if not _active(user) or not scoping.children_of(user).filter(pk=child.pk).exists():
+        return Course.objects.none()
+    return enrolled(child)
 
 
 def enrolments_visible_to(user: User, course: Course) -> QuerySet[Enrolment]:

@@ -1,6 +1,7 @@
-"""The home-page panels of courses: a student's lesson to continue, their courses with progress
-and today's sessions; the courses a teacher runs; a parent's view of each child's courses and
-attendance. And the landing after login on the lesson in progress (바로 로딩).
+"""The home-page panels of courses: a student's next lesson to do ("이어서 학습"), their courses
+with progress and today's sessions; the courses a teacher runs; for a parent, each child's today,
+courses (opening read-only) and attendance, and the parent's own courses (학부모 대상). And the
+landing after login on the next lesson to do (바로 로딩).
 
 Registered with ``core.registry`` when this module is imported (``CoursesConfig.ready``).
 """
@@ -15,7 +16,7 @@ from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.core.registry import CHILD, CHILD_FIGURES, landing, panel
 
-from . import selectors
+from . import access, selectors
 
 
 @panel(
@@ -81,6 +82,18 @@ def build_teaching(user: User) -> dict[str, Any] | None:
 
 
 @panel(
+    "courses.child_today",
+    template="courses/panels/child_today.html",
+    capability="people.view_children",
+    place=CHILD,
+    order=5,
+)
+def build_child_today(child: User) -> dict[str, Any]:
+    """A child's sessions today (live classes with their times, lessons due today)."""
+    return {"child": child, "sessions": selectors.todays_sessions(child)}
+
+
+@panel(
     "courses.child_courses",
     template="courses/panels/child_courses.html",
     capability="people.view_children",
@@ -88,7 +101,8 @@ def build_teaching(user: User) -> dict[str, Any] | None:
     order=10,
 )
 def build_child_courses(child: User) -> dict[str, Any]:
-    return {"courses": selectors.courses_with_progress(child)}
+    """A child's courses with their progress, each opening read-only for the parent."""
+    return {"child": child, "courses": selectors.courses_with_progress(child)}
 
 
 @panel(
@@ -99,4 +113,25 @@ def build_child_courses(child: User) -> dict[str, Any]:
     order=10,
 )
 def build_child_attendance(child: User) -> dict[str, Any]:
-    return {"attendance": selectors.attendance_summary(child)}
+    return {"child": child, "attendance": selectors.attendance_summary(child)}
+
+
+@panel(
+    "courses.parent_learning",
+    template="courses/panels/parent_learning.html",
+    capability="people.view_children",
+    order=90,
+)
+def build_parent_learning(parent: User) -> dict[str, Any] | None:
+    """A parent's own courses (학부모 대상): those they take, with progress and the next lesson,
+    and those they may join. Nothing when there is neither."""
+    taking = selectors.courses_with_progress(parent)
+    joined = {row["course"].pk for row in taking}
+    offered = [
+        course
+        for course in access.parent_courses(parent).order_by("title")[:10]
+        if course.pk not in joined
+    ]
+    if not taking and not offered:
+        return None
+    return {"taking": taking, "offered": offered, "resume": selectors.resume_target(parent)}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attendance, content, courses, enrolments, lessons
+from .views import attendance, content, courses, enrolments, lessons, parents
 
 app_name = "courses"
 
@@ -46,6 +46,8 @@ urlpatterns = [
         attendance.correct,
         name="attendance_correct",
     ),
+    path("children/<id:child_id>/", parents.child_overview, name="child"),
+    path("<id:pk>/children/<id:child_id>/", parents.child_course, name="child_course"),
     path(
         "students/<id:student_id>/attendance/",
         attendance.student_attendance,

@@ -126,6 +126,12 @@ def _student_attendance(user: User, scope: Scope) -> bool:
     return students.filter(pk=scope.student.pk).exists()
 
 
+def _parent_of(user: User, scope: Scope) -> bool:
+    return has_capability(user, "people.view_children") and (
+        course_access.child_of(user, scope.student.pk) is not None
+    )
+
+
 def _confirms_attendance(user: User, scope: Scope) -> bool:
     return has_capability(user, "attendance.confirm") and course_access.can_read_records_of(
         user, scope.course, scope.student
@@ -461,6 +467,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "courses:student_attendance": Endpoint(
         _student_attendance, args=lambda s: {"student_id": s.student.pk}
+    ),
+    # A parent's own child's learning, and the child's course read-only (the scope's student is
+    # enrolled in the scope's course): their parent only.
+    "courses:child": Endpoint(_parent_of, args=lambda s: {"child_id": s.student.pk}),
+    "courses:child_course": Endpoint(
+        _parent_of, args=lambda s: {"pk": s.course.pk, "child_id": s.student.pk}
     ),
     # assessments: the bank and rubrics
     "assessments:bank": Endpoint(_can("assessments.author")),
