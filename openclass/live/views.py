@@ -21,7 +21,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -46,13 +48,34 @@ def _live_session_or_404(session_id: int) -> Session:
     )
 
 
+# Each reaction's picture (SVG files bundled in live/static/live/reactions/, so no emoji font is
+# needed) and its name for screen readers; the socket still carries the emoji itself.
+_REACTION_ICONS = {
+    "👍": ("thumbs-up", gettext_lazy("Thumbs up")),
+    "👏": ("clap", gettext_lazy("Clap")),
+    "😀": ("smile", gettext_lazy("Laugh")),
+    "😮": ("wow", gettext_lazy("Surprised")),
+    "❤️": ("heart", gettext_lazy("Heart")),
+    "❓": ("question", gettext_lazy("I have a question")),
+}
+
+
+def _reactions() -> list[dict]:
+    return [
+        {
+            "emoji": emoji,
+            "icon": static(f"live/reactions/{_REACTION_ICONS[emoji][0]}.svg"),
+            "label": str(_REACTION_ICONS[emoji][1]),
+        }
+        for emoji in chat.REACTIONS
+    ]
+
+
 def _texts() -> dict:
     """What the classroom script says, translated here (the page passes it as JSON)."""
     return {
         "micOn": _("Microphone on"),
-        "micOff": _("Microphone off"),
         "camOn": _("Camera on"),
-        "camOff": _("Camera off"),
         "joining": _("Joining the class…"),
         "joined": _("You are in the class."),
         "noTicket": _("The class did not answer in time. Try joining again."),
@@ -66,11 +89,9 @@ def _texts() -> dict:
         ),
         "mutedVideo": _("The teacher turned your camera off."),
         "noDevice": _("No camera or microphone could be used. You can still watch and listen."),
-        "handRaised": _("Lower hand"),
-        "handLowered": _("Raise hand"),
         "mute": _("Mute"),
         "cameraOff": _("Camera off"),
-        "remove": _("Remove"),
+        "remove": pgettext("a participant", "Remove"),
         "spotlight": _("Spotlight"),
         "lowerHand": _("Lower hand"),
         "admit": _("Let in"),
@@ -78,8 +99,6 @@ def _texts() -> dict:
         "teacher": _("Teacher"),
         "guest": _("Guest"),
         "you": _("you"),
-        "waitingPerson": _("waiting"),
-        "handUp": _("hand raised"),
         "good": _("Connection: good"),
         "fair": _("Connection: fair"),
         "poor": _("Connection: poor"),
@@ -88,21 +107,23 @@ def _texts() -> dict:
         "answeredCount": _("%(answered)s answered"),
         "correct": _("Correct answer: %(choice)s"),
         "removeConfirm": _("Remove this person from the class?"),
-        "shareScreen": _("Share screen"),
-        "stopShare": _("Stop sharing"),
         "screenOf": _("Screen of %(name)s"),
         "unlock": _("Unlock the room"),
         "lock": _("Lock the room"),
         "allowShare": _("Let students share their screen"),
-        "record": _("Record the class"),
         "ended": _("The teacher has ended the class. Thank you for taking part."),
         "inGroup": _("You are in %(name)s."),
         "groupChat": _("Only %(name)s sees this chat."),
         "visit": _("Visit"),
-        "backToClass": _("Back to the class"),
-        "stopRecord": _("Stop recording"),
+        "backToClass": pgettext("breakout rooms", "Back to the class"),
         "forbidShare": _("Stop students sharing their screen"),
-        "quality": {},
+        "camera": _("Camera"),
+        "microphone": _("Microphone"),
+        "micIsOff": _("Microphone off"),
+        "cameraIsOff": _("Camera off"),
+        "handIsUp": _("hand raised"),
+        "delete": _("Delete"),
+        "reacted": _("%(name)s: %(reaction)s"),
     }
 
 
@@ -130,6 +151,8 @@ def classroom(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
         "role": participant.role,
         "userId": request.user.pk,
         "status": room.status,
+        "icons": static("live/icons.svg"),
+        "reactions": _reactions(),
     }
     response = render(
         request,
@@ -143,7 +166,7 @@ def classroom(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
             "config": config,
             "texts": _texts(),
             "shared_recording": Recording.objects.filter(room=room, lesson__isnull=False).first(),
-            "reactions": chat.REACTIONS,
+            "reactions": config["reactions"],
         },
     )
     # The browser signals to the Janus servers of the pool (media then flows peer to server).

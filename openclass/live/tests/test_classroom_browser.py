@@ -223,7 +223,8 @@ def test_a_teacher_and_two_students_hold_a_class(classroom_server, ns_browser):
         teacher.get_by_role("button", name=re.compile("수업 시작|Start the class")).click()
         expect(teacher.locator("[data-status]")).to_have_text(re.compile("참여|in the class"))
         teacher.locator("[data-record]").click()
-        expect(teacher.locator("[data-recording-notice]")).to_be_visible()
+        expect(teacher.locator("[data-record]")).to_have_attribute("aria-pressed", "true")
+        expect(teacher.locator("[data-rec-badge]")).to_be_visible()  # in class: the top bar
 
         for username in (STUDENT_A, STUDENT_B):
             student = pages[username]
@@ -243,6 +244,7 @@ def test_a_teacher_and_two_students_hold_a_class(classroom_server, ns_browser):
 
         # Chat and a raised hand reach the others.
         student_a, student_b = pages[STUDENT_A], pages[STUDENT_B]
+        student_a.locator('[data-panel-toggle="chat"]').click()
         student_a.locator("#chat-text").fill("선생님, 질문 있어요")
         student_a.locator("[data-chat-form] button").click()
         for page in (teacher, student_b):
@@ -253,6 +255,7 @@ def test_a_teacher_and_two_students_hold_a_class(classroom_server, ns_browser):
         # The teacher mutes a student: their microphone goes off.
         mic = student_a.locator("[data-toggle-mic]")
         expect(mic).to_have_attribute("aria-pressed", "true")
+        teacher.locator('[data-panel-toggle="people"]').click()
         row = teacher.locator("[data-people] li", has_text="김가온")
         row.get_by_role("button", name=re.compile("음소거|Mute")).click()
         expect(mic).to_have_attribute("aria-pressed", "false")

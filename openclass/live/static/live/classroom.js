@@ -12,7 +12,8 @@
 
 /* global Janus */
 
-const PAGE_SIZE = 12;
+const STATUS_MS = 8000; // how long a message stays over the stage
+const PHONE = window.matchMedia("(max-width: 48rem), (max-height: 30rem)");
 const QUALITY_MS = 2000;
 const RECONNECT_MS = 2000;
 
@@ -25,8 +26,35 @@ const format = (template, values) =>
   template.replace(/%\((\w+)\)s/g, (_m, key) => String(values[key] ?? ""));
 
 const statusLine = $("[data-status]");
+let statusTimer = null;
 function say(message) {
   statusLine.textContent = message;
+  clearTimeout(statusTimer);
+  // In class the line floats over the stage: it goes after a while (its text was announced).
+  if (inClass()) statusTimer = setTimeout(() => (statusLine.textContent = ""), STATUS_MS);
+}
+
+function inClass() {
+  return document.documentElement.classList.contains("in-class");
+}
+
+// Icons come from the bundled sprite (live/static/live/icons.svg), never from an emoji font.
+function icon(name, className = "") {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", `icon ${className}`.trim());
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const use = document.createElementNS("http://www.w3.org/2000/svg", "use");
+  use.setAttribute("href", `${config.icons}#${name}`);
+  svg.append(use);
+  return svg;
+}
+
+function hiddenText(words) {
+  const span = document.createElement("span");
+  span.className = "visually-hidden";
+  span.textContent = words;
+  return span;
 }
 
 // --- Class state from the WebSocket -------------------------------------------------------
@@ -76,7 +104,7 @@ function handle(message) {
       hands = message.hands;
       applyState(message);
       $("[data-chat-log]").replaceChildren();
-      for (const line of message.chat) addChat(line);
+      for (const line of message.chat) addChat(line, true);
       showPoll(message.poll);
       followGroups(message.breakouts);
       roomStatus = message.status;
@@ -130,7 +158,7 @@ function handle(message) {
       break;
     case "chat.history":
       $("[data-chat-log]").replaceChildren();
-      for (const line of message.chat) addChat(line);
+      for (const line of message.chat) addChat(line, true);
       break;
     case "chat.deleted":
       $(`[data-chat-id="${message.id}"]`)?.remove();
@@ -177,11 +205,8 @@ function applyState(state) {
   spotlight = state.spotlight;
   recording = state.recording;
   $("[data-recording-notice]").hidden = !recording;
-  const record = $("[data-record]");
-  if (record) {
-    record.textContent = recording ? text.stopRecord : text.record;
-    record.setAttribute("aria-pressed", String(recording));
-  }
+  $("[data-rec-badge]").hidden = !recording;
+  $("[data-record]")?.setAttribute("aria-pressed", String(recording));
   const share = $("[data-toggle-screen]");
   if (share) share.hidden = !(isHost || studentsMayShare);
   const lock = $("[data-lock]");
@@ -277,12 +302,7 @@ function renderPeople() {
     if (person.user === config.userId) label += ` (${text.you})`;
     name.textContent = label;
     item.append(name);
-    const flags = document.createElement("span");
-    flags.className = "flags";
-    flags.textContent = `${person.audio ? "🎤" : "🔇"} ${person.video ? "📷" : ""}${
-      person.hand ? ` ✋ ${text.handUp}` : ""
-    }`;
-    item.append(flags);
+    item.append(flagsOf(person));
     if (person.waiting) {
       if (isHost && waiting) {
         item.append(
@@ -310,6 +330,56 @@ function renderPeople() {
   }
   $("[data-people-count]").textContent = String(count);
   renderHands();
+  markTiles();
+}
+
+// A person's microphone, camera and hand, as icons with words for screen readers.
+function flagsOf(person) {
+  const flags = document.createElement("span");
+  flags.className = "flags";
+  flags.append(
+    icon(person.audio ? "mic" : "mic-off", person.audio ? "" : "off"),
+    hiddenText(person.audio ? text.micOn : text.micIsOff),
+    icon(person.video ? "camera" : "camera-off", person.video ? "" : "off"),
+    hiddenText(person.video ? text.camOn : text.cameraIsOff),
+  );
+  if (person.hand) flags.append(icon("hand"), hiddenText(text.handIsUp));
+  return flags;
+}
+
+// Names, microphones, cameras and hands on the tiles (and on one's own picture).
+function markTiles() {
+  for (const subscription of subscriptions.values()) {
+    const owner = ownerOf(subscription.feedId);
+    if (owner) markTile(subscription.tile, owner, isScreenFeed(subscription.feedId));
+  }
+  const mine = me ? people.get(me.user) : null;
+  const self = $("[data-self-view]");
+  if (mine || me) {
+    const name = (mine || me).name;
+    $("[data-self-name]").textContent = `${name} (${text.you})`;
+    $("[data-self-initial]").textContent = name.slice(0, 1);
+  }
+  if (publisher) $("[data-self-mic]").hidden = !publisher.isAudioMuted();
+  self.classList.toggle("no-video", !selfVideoOn());
+}
+
+function markTile(tile, person, screen) {
+  tile.querySelector("[data-tile-name]").textContent = screen
+    ? format(text.screenOf, { name: person.name })
+    : person.name;
+  tile.querySelector(".avatar").textContent = person.name.slice(0, 1);
+  tile.querySelector("[data-tile-mic]").hidden = screen || person.audio;
+  tile.querySelector("[data-tile-hand]").hidden = screen || !person.hand;
+  tile.classList.toggle("no-video", !screen && !person.video);
+  tile.classList.toggle("screen", screen);
+}
+
+// A shared screen is a feed with video and no sound (a camera feed always carries a microphone,
+// muted or not).
+function isScreenFeed(feedId) {
+  const streams = feeds.get(feedId)?.streams || [];
+  return streams.length > 0 && !streams.some((stream) => stream.type === "audio");
 }
 
 function renderHands() {
@@ -322,26 +392,52 @@ function renderHands() {
     list.append(item);
   }
   const mine = hands.some((hand) => hand.user === config.userId);
-  const button = $("[data-toggle-hand]");
-  button.textContent = mine ? text.handRaised : text.handLowered;
-  button.setAttribute("aria-pressed", String(mine));
+  $("[data-toggle-hand]")?.setAttribute("aria-pressed", String(mine));
+  // The teacher's People button counts who asks for attention: raised hands and the waiting.
+  const waiting = [...people.values()].filter((person) => person.waiting).length;
+  const badge = $("[data-hands-badge]");
+  badge.hidden = !isHost || hands.length + waiting === 0;
+  badge.textContent = String(hands.length + waiting);
+  markTiles();
 }
 
-function addChat(line) {
+function addChat(line, old = false) {
   const item = document.createElement("li");
   item.dataset.chatId = line.id;
   const who = document.createElement("strong");
   who.textContent = `${line.name}: `;
   item.append(who, document.createTextNode(line.text));
-  if (isHost) item.append(" ", personButton("🗑", () => send({ type: "chat.delete", id: line.id })));
+  if (isHost) {
+    const remove = personButton("", () => send({ type: "chat.delete", id: line.id }));
+    remove.append(icon("trash"), hiddenText(text.delete));
+    item.append(" ", remove);
+  }
   const log = $("[data-chat-log]");
   log.append(item);
   log.scrollTop = log.scrollHeight;
+  if (!old && line.user !== config.userId && $("#panel-chat").hidden) {
+    unread += 1;
+    const badge = $("[data-chat-badge]");
+    badge.hidden = false;
+    badge.textContent = String(unread);
+  }
 }
 
+let unread = 0;
+
+// A reaction floats up over the stage for a few seconds, drawn from the bundled SVG pictures.
 function showReaction(message) {
+  const reaction = config.reactions.find((r) => r.emoji === message.emoji);
+  if (!reaction) return;
   const stream = $("[data-reaction-stream]");
-  stream.textContent = `${message.name} ${message.emoji}`;
+  const item = document.createElement("li");
+  const picture = document.createElement("img");
+  picture.src = reaction.icon;
+  picture.alt = "";
+  item.append(picture, format(text.reacted, { name: message.name, reaction: reaction.label }));
+  stream.append(item);
+  while (stream.children.length > 5) stream.firstElementChild.remove();
+  setTimeout(() => item.remove(), 4000);
 }
 
 function showPoll(current) {
@@ -499,8 +595,7 @@ async function join() {
   const withCamera = $("[data-join-camera]").checked && !audioOnly;
   const withMic = $("[data-join-mic]").checked;
   stopPreview();
-  $("[data-prejoin]").hidden = true;
-  $("[data-classroom]").hidden = false;
+  enterClassroom();
   try {
     janus = await janusSession(grant);
     publisher = await attach(janus, {
@@ -552,6 +647,10 @@ function onPublisherMessage(message, jsep) {
     const feed = feeds.get(message.id);
     if (feed) {
       feed.talking = event === "talking";
+      if (feed.talking && lastTalker !== feed.id) {
+        lastTalker = feed.id;
+        if (!spotlight && view === "speaker") layoutTiles();
+      }
       subscriptions.get(message.id)?.tile.classList.toggle("talking", feed.talking);
     }
   } else if (event === "destroyed") {
@@ -590,20 +689,42 @@ function publish({ withCamera, withMic }) {
   });
 }
 
+// The page after joining: the pre-join check goes, the classroom takes the whole window.
+function enterClassroom() {
+  $("[data-prejoin]").hidden = true;
+  document.documentElement.classList.add("in-class");
+  $("[data-classroom]").hidden = false;
+  $("[data-room-title]").focus();
+  markTiles();
+  layoutTiles();
+}
+
+function leaveClassroom() {
+  document.documentElement.classList.remove("in-class");
+  $("[data-classroom]").hidden = true;
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+}
+
+// One's own camera, small in the corner (the track we publish; muted, never sent back to us).
+let selfTrack = null;
 function onLocalTrack(track, on) {
   if (track.kind !== "video") return;
-  let tile = $("[data-self-tile]");
+  const video = $("[data-self-video]");
   if (!on) {
-    tile?.remove();
-    return;
+    if (selfTrack === track) {
+      selfTrack = null;
+      video.srcObject = null;
+    }
+  } else {
+    selfTrack = track;
+    video.srcObject = new MediaStream([track]);
+    video.play().catch(() => {});
   }
-  if (!tile) {
-    tile = makeTile(`${me?.name ?? ""} (${text.you})`);
-    tile.dataset.selfTile = "";
-    tile.querySelector("video").muted = true;
-  }
-  Janus.attachMediaStream(tile.querySelector("video"), new MediaStream([track]));
-  layoutTiles();
+  markTiles();
+}
+
+function selfVideoOn() {
+  return Boolean(selfTrack && publisher && !audioOnly && !publisher.isVideoMuted());
 }
 
 function addFeeds(list) {
@@ -631,35 +752,114 @@ function makeTile(label) {
   const video = document.createElement("video");
   video.autoplay = true;
   video.playsInline = true;
+  const avatar = document.createElement("span");
+  avatar.className = "avatar";
+  avatar.setAttribute("aria-hidden", "true");
+  avatar.textContent = label.slice(0, 1);
   const caption = document.createElement("figcaption");
-  caption.textContent = label;
-  tile.append(video, caption);
+  const name = document.createElement("span");
+  name.dataset.tileName = "";
+  name.textContent = label;
+  const mic = document.createElement("span");
+  mic.className = "tile-state";
+  mic.dataset.tileMic = "";
+  mic.hidden = true;
+  mic.append(icon("mic-off"), hiddenText(text.micIsOff));
+  const hand = document.createElement("span");
+  hand.className = "tile-state hand";
+  hand.dataset.tileHand = "";
+  hand.hidden = true;
+  hand.append(icon("hand"), hiddenText(text.handIsUp));
+  caption.append(name, mic, hand);
+  tile.append(video, avatar, caption);
   return tile;
 }
 
-// Which feeds are on screen: the spotlight (or the teacher) large, the others in pages.
+// How many tiles fit on a page. Gallery: the grid of 16:9 tiles (at least MIN_TILE wide) with
+// the largest tiles for the page's count. Speaker view: a strip under the large picture, or on
+// an upright phone two columns under it.
+const GAP = 8;
+const UPRIGHT = window.matchMedia("(max-width: 48rem) and (orientation: portrait)");
+function fit(count, withMain) {
+  const stage = $("[data-stage]");
+  const width = stage.clientWidth - 16;
+  const pagesRoom = 52;
+  if (view === "speaker" && UPRIGHT.matches) {
+    const free = stage.clientHeight - 16 - (withMain ? (width * 3) / 4 + GAP : 0) - pagesRoom;
+    const tileWidth = (width - GAP) / 2;
+    const rows = Math.max(1, Math.floor((free + GAP) / ((tileWidth * 9) / 16 + GAP)));
+    return { capacity: 2 * rows, cols: 2, tileWidth };
+  }
+  if (view === "speaker") {
+    const height = PHONE.matches ? (window.innerHeight < 480 ? 72 : 88) : 120;
+    const tile = (height * 16) / 9 + GAP;
+    return { capacity: Math.max(1, Math.floor((width + GAP) / tile)), cols: 0, tileWidth: 0 };
+  }
+  const height = stage.clientHeight - 16 - pagesRoom;
+  const min = width < 600 ? 150 : 240;
+  const maxCols = Math.max(1, Math.floor((width + GAP) / (min + GAP)));
+  const maxRows = Math.max(1, Math.floor((height + GAP) / ((min * 9) / 16 + GAP)));
+  const capacity = Math.min(maxCols * maxRows, 25);
+  const shown = Math.max(1, Math.min(count, capacity));
+  let best = { cols: 1, tileWidth: 0 };
+  for (let cols = 1; cols <= Math.min(shown, maxCols); cols += 1) {
+    const rows = Math.ceil(shown / cols);
+    const tileWidth = Math.min(
+      (width - GAP * (cols - 1)) / cols,
+      (((height + pagesRoom - GAP * (rows - 1)) / rows) * 16) / 9,
+    );
+    if (tileWidth > best.tileWidth) best = { cols, tileWidth };
+  }
+  return { capacity, cols: best.cols, tileWidth: Math.floor(best.tileWidth) };
+}
+
+// Which feeds are on screen. Speaker view: the spotlight (or a shared screen, or the teacher,
+// or whoever spoke last) large, the others in a strip that pages. Gallery view: everyone in
+// equal tiles, in pages of as many as fit.
+let view = "speaker";
+let lastTalker = null;
 function layoutTiles() {
   if (!grant) return;
   const all = [...feeds.values()];
   const isMain = (feed) => {
     const owner = ownerOf(feed.id);
     if (spotlight) return owner?.user === spotlight;
-    return owner?.role === "host" || feed.screen;
+    return owner?.role === "host" || isScreenFeed(feed.id);
   };
-  const main = all.filter(isMain);
-  const rest = all.filter((feed) => !isMain(feed));
-  const pages = Math.max(1, Math.ceil(rest.length / PAGE_SIZE));
+  let main = all.filter(isMain);
+  // A shared screen is the speaker view's picture; its owner's camera joins the strip.
+  const screens = main.filter((feed) => isScreenFeed(feed.id));
+  if (screens.length) main = screens;
+  if (!main.length && all.length) main = [feeds.get(lastTalker) || all[0]];
+  const inGallery = view === "gallery";
+  const rest = inGallery ? [...main, ...all.filter((f) => !main.includes(f))] : all.filter((f) => !main.includes(f));
+  const { capacity, cols, tileWidth } = fit(rest.length, !inGallery && main.length > 0);
+  const pages = Math.max(1, Math.ceil(rest.length / capacity));
   page = Math.min(page, pages - 1);
-  const visible = rest.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  const visible = rest.slice(page * capacity, (page + 1) * capacity);
+  const grid = $("[data-grid]");
+  if (cols) {
+    grid.style.setProperty("--cols", String(cols));
+    grid.style.setProperty("--tile-w", `${tileWidth}px`);
+  }
+  $("[data-grid-pages]").hidden = pages < 2;
   $("[data-page-label]").textContent = format(text.page, { page: page + 1, pages });
   $("[data-page-prev]").disabled = page === 0;
   $("[data-page-next]").disabled = page >= pages - 1;
-  const wanted = new Set([...main, ...visible].map((feed) => feed.id));
+  const large = inGallery ? [] : main;
+  const wanted = new Set([...large, ...visible].map((feed) => feed.id));
   for (const id of subscriptions.keys()) if (!wanted.has(id)) unsubscribe(id);
-  for (const feed of main) placeTile(feed, $("[data-main-tile]"), 2);
-  for (const feed of visible) placeTile(feed, $("[data-grid]"), 0);
-  const self = $("[data-self-tile]");
-  if (self && self.parentElement !== $("[data-grid]")) $("[data-grid]").prepend(self);
+  for (const feed of large) placeTile(feed, $("[data-main-tile]"), 2);
+  // Few tiles in the gallery are large enough for the better layers.
+  const small = inGallery && visible.length <= 4 ? 2 : 0;
+  for (const feed of visible) placeTile(feed, grid, small);
+  // Keep the order of the page (a tile moved between views is appended at the end otherwise).
+  visible.forEach((feed, index) => {
+    const tile = subscriptions.get(feed.id)?.tile;
+    if (tile && grid.children[index] !== tile) grid.insertBefore(tile, grid.children[index] || null);
+  });
+  $("[data-stage-empty]").hidden = all.length > 0;
+  markTiles();
 }
 
 function placeTile(feed, container, substream) {
@@ -880,14 +1080,12 @@ function reportMedia() {
     screen: Boolean(screenHandle),
     streams: [...streamsOf(publisher, grant.feed), ...streamsOf(screenHandle, screenHandle?.feed)],
   });
-  const mic = $("[data-toggle-mic]");
-  const micOn = !publisher.isAudioMuted();
-  mic.textContent = micOn ? text.micOn : text.micOff;
-  mic.setAttribute("aria-pressed", String(micOn));
+  $("[data-toggle-mic]").setAttribute("aria-pressed", String(!publisher.isAudioMuted()));
   const cam = $("[data-toggle-cam]");
-  const camOn = !audioOnly && !publisher.isVideoMuted();
-  cam.textContent = camOn ? text.camOn : text.camOff;
-  cam.setAttribute("aria-pressed", String(camOn));
+  cam.setAttribute("aria-pressed", String(!audioOnly && !publisher.isVideoMuted()));
+  cam.disabled = audioOnly;
+  $("[data-toggle-screen]").setAttribute("aria-pressed", String(Boolean(screenHandle)));
+  markTiles();
 }
 
 function setMic(on, report = true) {
@@ -926,7 +1124,7 @@ async function toggleScreen() {
     screenHandle = null;
     screenJanus?.destroy();
     screenJanus = null;
-    button.textContent = text.shareScreen;
+    button.setAttribute("aria-pressed", "false");
     reportMedia();
     return;
   }
@@ -969,7 +1167,7 @@ async function toggleScreen() {
       token: screenGrant.pin,
     },
   });
-  button.textContent = text.stopShare;
+  button.setAttribute("aria-pressed", "true");
 }
 
 async function measureQuality() {
@@ -988,7 +1186,7 @@ async function measureQuality() {
   let level = "good";
   if ((rtt !== null && rtt > 0.4) || lost > 0.1) level = "poor";
   else if ((rtt !== null && rtt > 0.15) || lost > 0.03) level = "fair";
-  label.textContent = text.quality[level];
+  label.textContent = text[level];
   label.dataset.level = level;
   // Each tile keeps what its subscription decoded: a frozen tile is visible in the markup.
   for (const subscription of subscriptions.values()) {
@@ -1032,8 +1230,8 @@ function teardown() {
 function leave(goBack = true) {
   leaving = true;
   teardown();
-  $("[data-classroom]").hidden = true;
-  if (goBack) location.assign($("main a[href]").href);
+  leaveClassroom();
+  if (goBack) location.assign($("[data-back]").href);
 }
 
 // --- Pre-join check -----------------------------------------------------------------------
@@ -1052,7 +1250,8 @@ async function listDevices() {
       .forEach((device, index) => {
         const option = document.createElement("option");
         option.value = device.deviceId;
-        option.textContent = device.label || `${kind} ${index + 1}`;
+        const word = kind === "videoinput" ? text.camera : text.microphone;
+        option.textContent = device.label || `${word} ${index + 1}`;
         select.append(option);
       });
     if (chosen) select.value = chosen;
@@ -1099,6 +1298,44 @@ function stopPreview() {
   $("[data-preview]").srcObject = null;
 }
 
+// --- Panels, reactions, the layout on resize ----------------------------------------------
+
+const openPanels = []; // panel names, the last opened last
+
+function showPanel(name, open) {
+  const panel = $(`[data-panel="${name}"]`);
+  if (!panel) return;
+  if (open && PHONE.matches) for (const other of [...openPanels]) if (other !== name) showPanel(other, false);
+  panel.hidden = !open;
+  $(`[data-panel-toggle="${name}"]`).setAttribute("aria-pressed", String(open));
+  const at = openPanels.indexOf(name);
+  if (at >= 0) openPanels.splice(at, 1);
+  if (open) {
+    openPanels.push(name);
+    panel.querySelector("h2").focus();
+  }
+  if (name === "chat" && open) {
+    unread = 0;
+    $("[data-chat-badge]").hidden = true;
+    const log = $("[data-chat-log]");
+    log.scrollTop = log.scrollHeight;
+  }
+  $("[data-side]").hidden = openPanels.length === 0;
+  layoutSoon();
+}
+
+function showReactions(open) {
+  $("[data-reactions]").hidden = !open;
+  $("[data-reactions-toggle]").setAttribute("aria-pressed", String(open));
+  if (open) $("[data-reaction]").focus();
+}
+
+let layoutFrame = 0;
+function layoutSoon() {
+  cancelAnimationFrame(layoutFrame);
+  layoutFrame = requestAnimationFrame(() => layoutTiles());
+}
+
 // --- Wiring -------------------------------------------------------------------------------
 
 function wire() {
@@ -1108,12 +1345,71 @@ function wire() {
   $("[data-toggle-mic]").addEventListener("click", () => setMic(publisher?.isAudioMuted()));
   $("[data-toggle-cam]").addEventListener("click", () => setCamera(publisher?.isVideoMuted()));
   $("[data-toggle-screen]")?.addEventListener("click", toggleScreen);
-  $("[data-toggle-hand]").addEventListener("click", () =>
+  $("[data-toggle-hand]")?.addEventListener("click", () =>
     send({ type: "hand", raised: !hands.some((hand) => hand.user === config.userId) }),
   );
   for (const button of document.querySelectorAll("[data-reaction]")) {
-    button.addEventListener("click", () => send({ type: "reaction", emoji: button.dataset.reaction }));
+    button.addEventListener("click", () => {
+      send({ type: "reaction", emoji: button.dataset.reaction });
+      showReactions(false);
+    });
   }
+  $("[data-reactions-toggle]").addEventListener("click", () =>
+    showReactions($("[data-reactions]").hidden),
+  );
+  for (const button of document.querySelectorAll("[data-panel-toggle]")) {
+    button.addEventListener("click", () => {
+      const name = button.dataset.panelToggle;
+      showPanel(name, $(`[data-panel="${name}"]`).hidden);
+    });
+  }
+  for (const button of document.querySelectorAll("[data-panel-close]")) {
+    button.addEventListener("click", () => showPanel(button.dataset.panelClose, false));
+  }
+  $("[data-gallery]").addEventListener("click", (event) => {
+    view = view === "gallery" ? "speaker" : "gallery";
+    page = 0;
+    $("[data-classroom]").dataset.view = view;
+    event.currentTarget.setAttribute("aria-pressed", String(view === "gallery"));
+    layoutTiles();
+  });
+  const fullscreen = $("[data-fullscreen]");
+  fullscreen.hidden = !document.fullscreenEnabled;
+  fullscreen.addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else $("[data-classroom]").requestFullscreen().catch((error) => say(error.message));
+  });
+  document.addEventListener("fullscreenchange", () => {
+    fullscreen.setAttribute("aria-pressed", String(Boolean(document.fullscreenElement)));
+    layoutSoon();
+  });
+  // Escape closes the reactions, then the panel last opened; arrows move along the controls.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !inClass()) return;
+    if (!$("[data-reactions]").hidden) {
+      showReactions(false);
+      $("[data-reactions-toggle]").focus();
+    } else if (openPanels.length) {
+      const name = openPanels[openPanels.length - 1];
+      showPanel(name, false);
+      $(`[data-panel-toggle="${name}"]`).focus();
+    }
+  });
+  $("[data-controls]").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (event.target.closest("[data-reactions]")) return;
+    const controls = [...document.querySelectorAll("[data-controls] > .control:not([hidden]), [data-controls] > * > .control:not([hidden])")];
+    const index = controls.indexOf(event.target);
+    if (index < 0) return;
+    const next = controls[(index + (event.key === "ArrowRight" ? 1 : controls.length - 1)) % controls.length];
+    next.focus();
+    event.preventDefault();
+  });
+  window.addEventListener("resize", layoutSoon);
+  PHONE.addEventListener("change", () => {
+    // On a phone one panel at a time: keep the last opened.
+    if (PHONE.matches) for (const name of openPanels.slice(0, -1)) showPanel(name, false);
+  });
   $("[data-leave]").addEventListener("click", () => leave(true));
   $("[data-page-prev]").addEventListener("click", () => {
     page -= 1;
