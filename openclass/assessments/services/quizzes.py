@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -100,6 +100,16 @@ def add_questions(quiz: Quiz, user: User, question_ids: Sequence[int]) -> int:
         position += 1
     QuizQuestion.objects.bulk_create(new)
     return len(new)
+
+
+def write_question(quiz: Quiz, user: User, save: Callable[[], Question]) -> Question:
+    """A question written while building ``quiz``: ``save`` stores it in ``user``'s question
+    bank (the bank form's save, ``bank.save_question``), then it is added at the end of the
+    quiz. Both or neither."""
+    with transaction.atomic():
+        question = save()
+        add_questions(quiz, user, [question.pk])
+    return question
 
 
 def remove_item(quiz: Quiz, item: QuizQuestion) -> None:

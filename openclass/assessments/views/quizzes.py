@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.params import parse_id, parse_ids
 from openclass.core.views import perform, perform_json
@@ -29,6 +30,7 @@ from openclass.courses.models import Lesson
 from openclass.privacy.models import AccessRecord
 from openclass.privacy.services import record_read
 
+from ..forms.bank import QuestionForm, choice_formset
 from ..forms.quizzes import GradeAnswerForm, QuizSettingsForm
 from ..models import Answer, Attempt, Question, Quiz
 from ..services import quizzes
@@ -191,6 +193,50 @@ def quiz_questions(request: AuthenticatedRequest, lesson_id: int) -> HttpRespons
             "category": category,
             "kinds": Question.Kind.choices,
             "categories": categories,
+        },
+    )
+
+
+@login_required
+def quiz_question_new(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
+    """Write a question while building the quiz: the question bank's own form, saved to the
+    author's bank (``bank.save_question``) and added at the end of this quiz."""
+    quiz = managed_quiz_or_404(request, lesson_id)
+    require_capability(request.user, "assessments.author")
+    adding = request.method == "POST" and "add_choice" in request.POST
+    if request.method == "POST":
+        choices = choice_formset(request.POST, add_row=adding)
+        form = QuestionForm(request.POST, request.FILES, owner=request.user, choices=choices)
+        if adding:
+            form.errors.clear()  # adding a choice row checks nothing yet
+        elif form.is_valid() and perform(
+            request, quizzes.write_question, quiz, request.user, form.save, form=form
+        ):
+            messages.success(
+                request,
+                _(
+                    "The question is saved in your question bank and added to the quiz as "
+                    "question %(number)d. Write another or preview the quiz."
+                )
+                % {"number": quiz.items.count()},
+            )
+            if request.POST.get("then") == "another":
+                return redirect("assessments:quiz_question_new", quiz.lesson_id)
+            return redirect(reverse("assessments:quiz", args=[quiz.lesson_id]) + "#questions")
+    else:
+        choices = choice_formset()
+        form = QuestionForm(owner=request.user, choices=choices)
+    return render(
+        request,
+        "assessments/bank_form.html",
+        {
+            "form": form,
+            "choices": choices,
+            "question": None,
+            "quiz": quiz,
+            "lesson": quiz.lesson,
+            "course": quiz.lesson.section.course,
+            "choice_kinds": " ".join(Question.CHOICE_KINDS),
         },
     )
 
@@ -474,6 +520,7 @@ urlpatterns = [
     path("quizzes/<id:lesson_id>/", quiz, name="quiz"),
     path("quizzes/<id:lesson_id>/settings/", quiz_settings, name="quiz_settings"),
     path("quizzes/<id:lesson_id>/questions/", quiz_questions, name="quiz_questions"),
+    path("quizzes/<id:lesson_id>/questions/new/", quiz_question_new, name="quiz_question_new"),
     path("quizzes/<id:lesson_id>/items/<id:item_id>/", quiz_item, name="quiz_item"),
     path("quizzes/<id:lesson_id>/preview/", quiz_preview, name="quiz_preview"),
     path("quizzes/<id:lesson_id>/start/", quiz_start, name="quiz_start"),

@@ -87,6 +87,11 @@ def _manages(user: User, scope: Scope) -> bool:
     return has_capability(user, "course.manage", scope.course)
 
 
+def _writes_quiz_questions(user: User, scope: Scope) -> bool:
+    """Writing a question inside a quiz: its course's managers who author questions."""
+    return _manages(user, scope) and has_capability(user, "assessments.author")
+
+
 def _opens_lessons(user: User, scope: Scope) -> bool:
     """A lesson page (a video, a document, a quiz): its students and those who may preview it."""
     if not _views_course(user, scope):
@@ -515,6 +520,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "assessments:quiz": Endpoint(_opens_lessons, args=quiz),
     "assessments:quiz_settings": Endpoint(_manages, args=quiz, methods=BOTH),
     "assessments:quiz_questions": Endpoint(_manages, args=quiz, methods=BOTH),
+    "assessments:quiz_question_new": Endpoint(_writes_quiz_questions, args=quiz, methods=BOTH),
     "assessments:quiz_item": Endpoint(
         _manages, args=lambda s: {**quiz(s), "item_id": s.item.pk}, methods=POST
     ),
