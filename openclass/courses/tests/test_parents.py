@@ -199,3 +199,20 @@ def test_a_parent_cannot_join_a_course_not_meant_for_parents(client, family: Cou
     unpublished.is_published = False
     unpublished.save()
     assert not access.can_enrol_self(north.parent_a1, unpublished)
+
+
+def test_the_childs_profile_links_their_learning(client, family: Courses) -> None:
+    north = family.city.north
+    child = north.student_a1
+    client.force_login(north.parent_a1)
+    page = client.get(reverse("accounts:person", args=[child.pk])).content.decode()
+    learning = reverse("courses:child", args=[child.pk])
+    assert f'href="{learning}"' in page
+    overview = client.get(learning).content.decode()
+    # The child's courses, opening read-only, and their attendance page.
+    assert reverse("courses:child_course", args=[family.class_course.pk, child.pk]) in overview
+    assert reverse("courses:student_attendance", args=[child.pk]) in overview
+    # A teacher sees the child's profile without the parent's link.
+    client.force_login(north.homeroom_a)
+    page = client.get(reverse("accounts:person", args=[child.pk])).content.decode()
+    assert learning not in page

@@ -1,6 +1,7 @@
 """A student watches a no-skip lesson in a real browser (Debian's chromium, the real server and
 its WebSocket): what is played is credited by the server, seeking ahead snaps back, only the
-course's speeds play, and coming back offers the resume point and shows the recorded progress.
+course's speeds play, coming back starts the video where it was left (and offers to start again)
+and shows the recorded progress, and watching to the end says the lesson is completed.
 The live server's lesson is a 30 s video made by ffmpeg and transcoded to HLS
 (``live_server.seed_course``)."""
 
@@ -36,7 +37,7 @@ def test_student_watches_cannot_skip_and_resumes(open_page) -> None:
     page = open_page(**DESKTOP)
     log_in(page, OTHER_STUDENT)
     page.get_by_role("link", name=COURSE_TITLE).first.click()
-    page.get_by_role("link", name=LESSON_TITLE).click()
+    page.get_by_role("link", name=LESSON_TITLE, exact=True).click()
     page.wait_for_function(f"() => {VIDEO} && {VIDEO}.readyState >= 1")
     status = page.locator("[data-player-status]")
     expect(status).to_have_attribute("aria-live", "polite")
@@ -63,7 +64,8 @@ def test_student_watches_cannot_skip_and_resumes(open_page) -> None:
     assert 20 <= credited <= 50  # about 8 to 10 of 30 seconds
     paused_at = video(page, "v.currentTime")
 
-    # Leave (the WebSocket closes, the server writes), come back from the home page.
+    # Leave (the WebSocket closes, the server writes), come back from the home page: the video
+    # is the next lesson not done, and it starts where it was left, not at 0 s.
     page.goto("/")
     resume = page.locator(".resume a.resume-button")
     expect(resume).to_have_text(LESSON_TITLE)
@@ -71,26 +73,35 @@ def test_student_watches_cannot_skip_and_resumes(open_page) -> None:
     page.wait_for_function(f"() => {VIDEO} && {VIDEO}.readyState >= 1")
     assert percent_shown(page) >= credited  # rendered from what the server stored
     expect(page.locator("[data-progress-text]")).to_contain_text(str(percent_shown(page)))
-    offer = page.get_by_role("button", name=re.compile("이어서 보기|Continue from"))
-    expect(offer).to_be_visible()
     seconds = int(paused_at)
-    expect(offer).to_contain_text(re.compile(rf"0:0?({seconds - 1}|{seconds}|{seconds + 1})\b"))
-    offer.focus()
-    page.keyboard.press("Enter")  # keyboard works
-    expect(offer).to_be_hidden()
-    assert video(page, "v.currentTime") >= seconds - 1
+    page.wait_for_function(f"() => {VIDEO}.currentTime >= {seconds - 1}")
+    assert video(page, "v.currentTime") <= paused_at + 1.5
+    expect(status).to_contain_text(re.compile(rf"0:0?({seconds - 1}|{seconds}|{seconds + 1})\b"))
+    # Starting again from the beginning is offered, and works from the keyboard.
+    again = page.get_by_role("button", name=re.compile("처음부터|from the beginning"))
+    expect(again).to_be_visible()
+    again.focus()
+    page.keyboard.press("Enter")
+    expect(again).to_be_hidden()
+    page.wait_for_function(f"() => {VIDEO}.currentTime < 3")
 
-    # The course page lists the lesson with the percentage the server recorded.
-    video(page, "(v.pause(), 0)")
+    # Watched to the end, the status line says the lesson is completed (not "진도율: 99%").
+    video(page, f"(v.currentTime = {seconds}, v.playbackRate = 1.5, v.play(), 0)")
+    page.wait_for_function(f"() => {VIDEO}.ended", timeout=45_000)
+    expect(status).to_contain_text(re.compile("이수했습니다|Lesson completed"))
+    expect(page.locator("[data-completed-tag]")).to_be_visible()
+
+    # The course page lists the lesson as completed, and has nothing left to continue.
     page.get_by_role("link", name=COURSE_TITLE).first.click()
-    expect(page.locator(".lesson-list")).to_contain_text(re.compile(r"\d+ ?% 시청|\d+ % watched"))
+    expect(page.locator(".lesson-list")).to_contain_text(re.compile("이수|Completed"))
+    expect(page.locator(".resume-done")).to_be_visible()
 
     # The lesson page on a phone: no serious accessibility problem, no sideways scrolling (axe
     # is injected as an inline script, so this page alone bypasses the CSP).
     phone = open_page(bypass_csp=True, **PHONE)
     log_in(phone, OTHER_STUDENT)
     phone.goto(page.url.split("#")[0])
-    phone.get_by_role("link", name=LESSON_TITLE).click()
+    phone.get_by_role("link", name=LESSON_TITLE, exact=True).click()
     phone.wait_for_function(f"() => {VIDEO} && {VIDEO}.readyState >= 1")
     expect(phone.locator("[data-progress-text]")).not_to_be_empty()
     assert serious_axe_violations(phone) == []
