@@ -204,7 +204,7 @@ def test_a_student_watches_in_chromium_through_nginx(stack: ScaledStack, chromiu
         page.on("pageerror", lambda error: errors.append(str(error)))
         log_in(page, OTHER_STUDENT)
         page.get_by_role("link", name=COURSE_TITLE).first.click()
-        page.get_by_role("link", name=LESSON_TITLE).click()
+        page.get_by_role("link", name=LESSON_TITLE, exact=True).click()
         video = "document.querySelector('#lesson-video')"
         page.wait_for_function(f"() => {video} && {video}.readyState >= 1")
         page.evaluate(f"() => {{ const v = {video}; v.muted = true; v.play(); }}")
