@@ -121,6 +121,10 @@ def test_teacher_uploads_a_video_and_plays_it(page: Page, sample_video: Path) ->
     ready_message = page.locator("[data-upload-widget]").get_attribute("data-msg-ready")
     expect(page.locator("[data-upload-status]")).to_have_text(ready_message)
     expect(page.locator("[data-upload-error]")).to_be_hidden()
+    # Done: no retry or cancel button left beside a full bar.
+    expect(page.locator("[data-upload-retry]")).to_be_hidden()
+    expect(page.locator("[data-upload-cancel]")).to_be_hidden()
+    expect(page.locator("[data-upload-widget]")).to_have_class(re.compile("upload-done"))
     assert methods[:3] == ["PATCH", "HEAD", "PATCH"]
     page.console_errors.remove("Failed to load resource: net::ERR_CONNECTION_RESET")
 

@@ -99,5 +99,23 @@ function setUp(form) {
   measure();
 }
 
+// Only the fields of the chosen kind: a part marked data-kinds="youtube video_url" shows for those
+// kinds only. Without this script every part shows and the server takes what the kind needs.
+function showKindParts(form) {
+  const kind = form.querySelector("[name=kind]");
+  if (!kind) return;
+  const parts = [...form.querySelectorAll("[data-kinds]")];
+  const apply = () => {
+    for (const part of parts) {
+      part.hidden = !part.dataset.kinds.split(/\s+/).includes(kind.value);
+    }
+  };
+  kind.addEventListener("change", apply);
+  apply();
+}
+
 const form = document.getElementById("lesson-form");
-if (form) setUp(form);
+if (form) {
+  showKindParts(form);
+  setUp(form);
+}

@@ -133,7 +133,9 @@ function setupWidget(widget) {
     hidden.dispatchEvent(new Event("change", { bubbles: true }));
     widget.dispatchEvent(new CustomEvent("media:uploaded", { bubbles: true, detail: { videoId, statusUrl } }));
     lastAnnounced = -1;
-    setProgress(0, messages.checking);
+    // The bytes are all there: a full bar and the success line, not an empty bar.
+    setProgress(100, messages.checking);
+    widget.classList.add("upload-done");
     say(messages.checking);
     if (statusUrl) pollStatus(statusUrl, videoId);
   }
@@ -166,6 +168,7 @@ function setupWidget(widget) {
     showError("");
     hidden.value = "";
     lastAnnounced = -1;
+    widget.classList.remove("upload-done");
     progressWrap.hidden = false;
     retryButton.hidden = true;
     setProgress(0, format(messages.uploading, { percent: 0 }));
