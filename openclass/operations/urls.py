@@ -20,6 +20,7 @@ urlpatterns += [
     path("pool/me/availability/", pool.my_availability, name="my_availability"),
     path("pool/me/documents/", pool.my_document, name="my_document"),
     path("pool/documents/<id:pk>/", pool.document, name="document"),
+    path("pool/documents/<id:pk>/review/", pool.document_review, name="document_review"),
     path("pool/register/", pool.register_own, name="register_own"),
 ]
 

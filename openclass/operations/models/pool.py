@@ -76,9 +76,28 @@ class InstructorDocument(models.Model):
     profile = models.ForeignKey(
         InstructorProfile, on_delete=models.CASCADE, related_name="documents"
     )
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the office's check")
+        ACCEPTED = "accepted", _("Checked")
+        REFUSED = "refused", _("Not accepted")
+
     title = models.CharField(_("title"), max_length=120)
     file = models.FileField(_("file"), upload_to=document_path, max_length=300)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("note"), max_length=300, blank=True)
+    history = HistoricalRecords(excluded_fields=["file"])
 
     class Meta:
         verbose_name = _("instructor document")

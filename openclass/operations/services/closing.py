@@ -9,9 +9,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
@@ -29,6 +30,23 @@ Recording = Application.Recording
 # student's own answer and the average give away the other one.
 MIN_ANSWERS_SHOWN = 3
 QUESTIONS = ("clarity", "instructor", "overall")
+
+#: The questions as the school answers them (a teacher or the school's administrator speaks for
+#: the school, not as a student of the course); the same three scores are stored.
+SCHOOL_WORDING = {
+    "clarity": gettext_lazy("The lessons suited our students"),
+    "instructor": gettext_lazy("The instructor worked well with the school"),
+    "overall": gettext_lazy("Overall, our school is satisfied with the course"),
+}
+
+
+def list_questions(kind: str | None) -> list[tuple[str, str]]:
+    """The survey's questions (name, wording) for who answers: the school gets its own
+    wording; students, and the results page, the students' (the model's)."""
+    if kind == SurveyResponse.Respondent.SCHOOL:
+        return [(name, str(SCHOOL_WORDING[name])) for name in QUESTIONS]
+    fields = [SurveyResponse._meta.get_field(name) for name in QUESTIONS]
+    return [(f.name, str(f.verbose_name)) for f in fields if isinstance(f, Field)]
 
 
 def get_respondent_kind(user: User, application: Application) -> str | None:

@@ -13,13 +13,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 from openclass.catalog.models import Topic
+from openclass.notifications.services import notify
 
-from ..models import Call, InstructorProfile, PointRule, Rate, RateTable
+from ..models import Call, InstructorDocument, InstructorProfile, PointRule, Rate, RateTable
 
 CALL_FIELDS = ("title", "description", "opens_on", "closes_on")
 RATE_FIELDS = (
@@ -189,3 +193,34 @@ def set_point_rules(actor: User, points: Mapping[str, int | None]) -> list[Point
         _save(rule, actor)
         saved.append(rule)
     return saved
+
+
+# --- the instructor pool: checking documents ------------------------------------------------------
+
+
+@transaction.atomic
+def review_document(
+    actor: User, document: InstructorDocument, accept: bool, note: str = ""
+) -> InstructorDocument:
+    """The office checks an instructor's document (a certificate, a career paper): accepted,
+    or not with a note the instructor reads. The profile's own approval stays a decision of
+    its own (``pool.review_profile``)."""
+    _require(actor)
+    note = note.strip()
+    if not accept and not note:
+        raise ValidationError({"note": _("Say why: the instructor will read it.")})
+    locked = InstructorDocument.objects.select_for_update().get(pk=document.pk)
+    Status = InstructorDocument.Status
+    locked.status = Status.ACCEPTED if accept else Status.REFUSED
+    locked.reviewed_by, locked.reviewed_at, locked.review_note = actor, timezone.now(), note
+    vars(locked)["_history_user"] = actor
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    if not accept:
+        notify(
+            [locked.profile.user],
+            gettext_noop("A document of your instructor profile was not accepted: %(title)s"),
+            url=reverse("operations:my_profile"),
+            params={"title": locked.title},
+            note=note,
+        )
+    return locked

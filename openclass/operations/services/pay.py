@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -299,6 +299,11 @@ def close_month(
     """The office closes a month for payroll: its lines are final from then on."""
     if not has_capability(actor, "pay.close_month"):
         raise PermissionDenied(_("Only the office closes a pay month."))
+    if not PayLine.objects.filter(month__month=first_of_month(month)).exists():
+        raise ValidationError(
+            _("There is nothing to close in %(month)s: no session of that month is confirmed.")
+            % {"month": f"{month:%Y-%m}"}
+        )
     with transaction.atomic():
         row, _created = PayMonth.objects.select_for_update().get_or_create(
             month=first_of_month(month)
@@ -307,6 +312,15 @@ def close_month(
             row.closed_at, row.closed_by = now or timezone.now(), actor
             row.save(update_fields=["closed_at", "closed_by"])
     return row
+
+
+def latest_paid_month(instructor: User | None = None) -> datetime.date | None:
+    """The newest month with confirmed sessions (pay lines): the one the pay page opens on
+    (for an instructor, the newest with lines of theirs). None when there is none yet."""
+    lines = PayLine.objects.all()
+    if instructor is not None:
+        lines = lines.filter(instructor=instructor)
+    return lines.aggregate(newest=Max("month__month"))["newest"]
 
 
 def get_statement(instructor: User, month: datetime.date) -> tuple[list[PayLine], int]:

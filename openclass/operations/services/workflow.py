@@ -507,7 +507,10 @@ def complete_application(application: Application, actor: User) -> bool:
         notify(
             students,
             gettext_noop("How was the course? %(title)s"),
-            gettext_noop("Your answer is anonymous: the instructor sees only averages."),
+            gettext_noop(
+                "Your answer is anonymous: nobody sees who gave it. The instructor reads the "
+                "averages and the comments."
+            ),
             reverse("operations:survey", args=[application.pk]),
             params={"title": application.title},
         )

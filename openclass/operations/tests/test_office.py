@@ -206,3 +206,68 @@ def test_only_the_office_keeps_its_settings(ops, who) -> None:
     assert ops.call.is_published and not PointRule.objects.exists()
     with pytest.raises(PermissionDenied):
         office.set_point_rules(user, {"attended": 1})
+
+
+def test_the_office_checks_an_instructors_documents_with_history(ops) -> None:
+    from django.core.files.base import ContentFile
+
+    from openclass.operations.models import InstructorDocument, InstructorProfile
+    from openclass.operations.services import pool
+
+    document = pool.add_document(
+        ops.profile, title="강사 자격증", file=ContentFile(b"%PDF-1.4\n", name="cert.pdf")
+    )
+    assert document.status == InstructorDocument.Status.PENDING
+    office_client = client_of(ops.city.office_admin)
+    url = reverse("operations:document_review", args=[document.pk])
+    # refusing needs a reason the instructor reads
+    office_client.post(url, {"decision": "refuse", "note": ""})
+    document.refresh_from_db()
+    assert document.status == InstructorDocument.Status.PENDING
+    office_client.post(url, {"decision": "refuse", "note": "유효기간이 지났습니다."})
+    document.refresh_from_db()
+    assert document.status == InstructorDocument.Status.REFUSED
+    assert document.reviewed_by == ops.city.office_admin
+    mine = client_of(ops.city.instructor).get(reverse("operations:my_profile")).content.decode()
+    assert "유효기간이 지났습니다." in mine
+    office_client.post(url, {"decision": "accept"})
+    document.refresh_from_db()
+    assert document.status == InstructorDocument.Status.ACCEPTED
+    page = office_client.get(reverse("operations:profile", args=[ops.profile.pk]))
+    assert ops.city.office_admin.name in page.content.decode()
+    checks = [c for c in page.context["changes"] if c.record == "강사 자격증" and c.kind == "~"]
+    assert len(checks) == 2 and {c.who for c in checks} == {ops.city.office_admin}
+    # the pool, for the office: those waiting first, or one status only
+    waiting = InstructorProfile.objects.create(
+        user=ops.city.north.subject_teacher, kind="teacher", headline="영어", career="교사"
+    )
+    rows = office_client.get(reverse("operations:pool")).context["page"].object_list
+    assert rows[0] == waiting
+    pending = office_client.get(reverse("operations:pool"), {"status": "pending"})
+    assert list(pending.context["page"].object_list) == [waiting]
+
+
+@pytest.mark.parametrize("who", ["school_admin", "instructor"])
+def test_only_the_office_checks_documents(ops, who) -> None:
+    from django.core.files.base import ContentFile
+
+    from openclass.operations.models import InstructorDocument
+    from openclass.operations.services import pool
+
+    document = pool.add_document(
+        ops.profile, title="경력 증명서", file=ContentFile(b"%PDF-1.4\n", name="career.pdf")
+    )
+    user = {"school_admin": ops.city.north.admin, "instructor": ops.city.instructor}[who]
+    response = client_of(user).post(
+        reverse("operations:document_review", args=[document.pk]), {"decision": "accept"}
+    )
+    assert response.status_code == 403
+    document.refresh_from_db()
+    assert document.status == InstructorDocument.Status.PENDING
+    # the school admin sees the approved profile but neither the review nor its history
+    if who == "school_admin":
+        page = client_of(user).get(reverse("operations:profile", args=[ops.profile.pk]))
+        assert page.status_code == 200 and page.context["changes"] is None
+        assert reverse("operations:document_review", args=[document.pk]) not in (
+            page.content.decode()
+        )

@@ -9,7 +9,6 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Field
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -62,7 +61,7 @@ def applications(request: AuthenticatedRequest) -> HttpResponse:
 def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _visible_or_404(request, pk)
     notifications.mark_seen(request.user, request.path)
-    steps = workflow.list_available_steps(request.user, application)
+    steps = _in_order(workflow.list_available_steps(request.user, application))
     suggestions = []
     if any(step.action == "invite" for step in steps):
         suggestions = pool.list_suggestions(application)
@@ -74,6 +73,8 @@ def application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "sessions": application.preferred_sessions.all(),
             "events": application.events.select_related("actor"),
             "steps": steps,
+            "primary_steps": PRIMARY_STEPS,
+            "destructive_steps": DESTRUCTIVE_STEPS,
             "suggestions": suggestions,
             "sessions_held": pay.list_sessions_held(application),
             "may_confirm": has_capability(request.user, "operations.confirm_sessions", application),
@@ -107,6 +108,67 @@ def _step_command(post: QueryDict) -> Callable[[User, Application], Application]
     return commands.get(post.get("action", ""))
 
 
+#: The steps that move an application on (shown first, as the primary action) and those that
+#: end or turn it back (shown last, styled as destructive).
+PRIMARY_STEPS = ("approve", "resubmit", "invite", "accept", "open", "close")
+DESTRUCTIVE_STEPS = ("reject", "withdraw", "decline")
+
+
+def _in_order(steps: list[workflow.Step]) -> list[workflow.Step]:
+    def rank(step: workflow.Step) -> int:
+        if step.action in PRIMARY_STEPS:
+            return 0
+        return 2 if step.action in DESTRUCTIVE_STEPS else 1
+
+    return sorted(steps, key=rank)
+
+
+def _step_done(action: str) -> str:
+    """What a step did and what comes next, said after it is taken."""
+    done = {
+        "approve": _(
+            "The application is approved and the school is told. Next: an instructor is "
+            "chosen from the pool and invited."
+        ),
+        "request_changes": _(
+            "Changes are requested: the school is told, with your reason. Next: they change "
+            "the application and send it again."
+        ),
+        "reject": _(
+            "The application is rejected: the school is told, with your reason. Nothing more "
+            "follows."
+        ),
+        "resubmit": _(
+            "The application is sent again. Next: the office reviews it; you are told of its "
+            "decision."
+        ),
+        "withdraw": _(
+            "The application is withdrawn: the office (and an invited instructor) are told. "
+            "Nothing more follows."
+        ),
+        "invite": _(
+            "The instructor is invited and told. Next: they accept or decline; you are told "
+            "either way."
+        ),
+        "accept": _(
+            "You accepted: the school and the office are told. Next: the course is opened; it "
+            "then appears among your courses."
+        ),
+        "decline": _(
+            "You declined: the school and the office are told, and they invite another instructor."
+        ),
+        "open": _(
+            "The course is open, with its sessions on the timeline. Next: enrol the students, "
+            "and confirm each session after it is held (pay and points follow from that)."
+        ),
+        "close": _(
+            "The application is closed. The survey's results stay on its page; nothing more "
+            "follows."
+        ),
+    }
+    return done.get(action, _("Done."))
+
+
 @login_required
 @require_POST
 def step(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -115,7 +177,7 @@ def step(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if command is None:
         messages.error(request, _("Unknown step."))
     elif perform(request, command, request.user, application):
-        messages.success(request, _("Done."))
+        messages.success(request, _step_done(request.POST.get("action", "")))
     return redirect("operations:application", application.pk)
 
 
@@ -191,8 +253,7 @@ def survey(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if sent:
         messages.success(request, _("Thank you: your answer is anonymous."))
         return redirect("operations:survey", application.pk)
-    fields = [SurveyResponse._meta.get_field(name) for name in closing.QUESTIONS]
-    questions = [(field.name, field.verbose_name) for field in fields if isinstance(field, Field)]
+    questions = closing.list_questions(kind if may_answer else None)
     return render(
         request,
         "operations/survey.html",
@@ -201,6 +262,7 @@ def survey(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "may_answer": may_answer,
             "answered": answered,
             "questions": questions,
+            "as_school": kind == SurveyResponse.Respondent.SCHOOL,
             "results": results,
             "minimum": closing.MIN_ANSWERS_SHOWN,
             "form": form,

@@ -26,11 +26,13 @@ from ..models import PayMonth, SessionReport
 from ..services import exports, pay
 
 
-def _month(request: HttpRequest) -> datetime.date:
+def _month(request: HttpRequest, instructor: User | None = None) -> datetime.date:
+    """The month asked for; without one, the newest month with confirmed sessions (of
+    ``instructor`` when given), or this month when there is none yet."""
     try:
         return datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
     except ValueError:
-        return pay.first_of_month(timezone.localdate())
+        return pay.latest_paid_month(instructor) or pay.first_of_month(timezone.localdate())
 
 
 def _session_of(request: AuthenticatedRequest, pk: int, session_id: int) -> Session:
@@ -89,8 +91,8 @@ def change(request: AuthenticatedRequest, pk: int, session_id: int) -> HttpRespo
 @login_required
 def pay_home(request: AuthenticatedRequest) -> HttpResponse:
     """The office's payroll of a month; an instructor's own statement."""
-    month = _month(request)
     if has_capability(request.user, "pay.view_all"):
+        month = _month(request)
         closed = PayMonth.objects.filter(month=month, closed_at__isnull=False).first()
         if request.GET.get("format") == "xlsx":
             return xlsx_response(exports.payroll_xlsx(month), f"payroll-{month:%Y-%m}.xlsx")
@@ -100,13 +102,14 @@ def pay_home(request: AuthenticatedRequest) -> HttpResponse:
             {"month": month, "rows": pay.list_payroll(month), "closed": closed},
         )
     require_capability(request.user, "pay.view_own")
-    return _statement(request, request.user, month)
+    return _statement(request, request.user, _month(request, request.user))
 
 
 @login_required
 def instructor_statement(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     require_capability(request.user, "pay.view_all")
-    return _statement(request, get_object_or_404(User, pk=user_id), _month(request))
+    instructor = get_object_or_404(User, pk=user_id)
+    return _statement(request, instructor, _month(request, instructor))
 
 
 def _statement(request: HttpRequest, instructor: User, month: datetime.date) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,14 +15,17 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.catalog.models import Topic
+from openclass.catalog.selectors import list_changes
 from openclass.core.downloads import download_response
 from openclass.core.params import parse_id
 from openclass.core.views import perform
 
 from .. import access
 from ..forms import DocumentForm, OwnInstructorForm, ProfileForm, ReviewForm, TimeSlotFormSet
-from ..models import InstructorProfile
-from ..services import pool
+from ..models import InstructorDocument, InstructorProfile
+from ..services import office, pool
+
+PAGE_SIZE = 50
 
 
 @login_required
@@ -30,14 +34,24 @@ def pool_list(request: AuthenticatedRequest) -> HttpResponse:
     topic_id = parse_id(request.GET.get("topic"))
     topic = Topic.objects.filter(pk=topic_id).first() if topic_id is not None else None
     text = request.GET.get("q", "")[:100]
+    rows = pool.search_profiles(request.user, topic, text)
+    status = ""
+    if has_capability(request.user, "operations.approve"):
+        # The office's review: who waits for approval first, or only those of one status.
+        status = request.GET.get("status", "")
+        if status in InstructorProfile.Status.values:
+            rows = [row for row in rows if row.status == status]
+        rows.sort(key=lambda row: row.status != InstructorProfile.Status.PENDING)
     return render(
         request,
         "operations/pool.html",
         {
-            "rows": pool.search_profiles(request.user, topic, text),
+            "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
             "topics": Topic.objects.all(),
             "topic": topic,
             "q": text,
+            "status": status,
+            "statuses": InstructorProfile.Status.choices,
         },
     )
 
@@ -65,8 +79,13 @@ def profile(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             form=form,
         )
     )
-    if reviewed:
-        messages.success(request, _("Done."))
+    if reviewed and form is not None:
+        messages.success(
+            request,
+            _("The instructor is approved and told: schools can now invite them.")
+            if form.cleaned_data["decision"] == "approve"
+            else _("The profile is not approved; the instructor is told why and can change it."),
+        )
         return redirect("operations:profile", profile.pk)
     return render(
         request,
@@ -76,8 +95,37 @@ def profile(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "review_form": form,
             "documents": access.visible_documents(request.user).filter(profile=profile),
             "availability": profile.availability.filter(day__gte=timezone.localdate()),
+            "changes": list_changes(
+                profile.history.all(), InstructorDocument.history.filter(profile_id=profile.pk)
+            )
+            if form is not None
+            else None,
         },
     )
+
+
+@login_required
+@require_POST
+def document_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The office accepts an instructor's document or refuses it with a note."""
+    require_capability(request.user, "operations.approve")
+    document = get_object_or_404(InstructorDocument.objects.select_related("profile"), pk=pk)
+    accept = request.POST.get("decision") == "accept"
+    if perform(
+        request,
+        office.review_document,
+        request.user,
+        document,
+        accept,
+        request.POST.get("note", "")[:300],
+    ):
+        messages.success(
+            request,
+            _("The document is marked as checked.")
+            if accept
+            else _("The document is marked as not accepted; the instructor is told why."),
+        )
+    return redirect("operations:profile", document.profile_id)
 
 
 @login_required
