@@ -141,7 +141,10 @@ def quiz_settings(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse
     form = QuizSettingsForm(request.POST or None, instance=quiz)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("The quiz settings are saved."))
+        messages.success(
+            request,
+            _("The quiz settings are saved. Preview the quiz as a student to check them."),
+        )
         return redirect("assessments:quiz", quiz.lesson_id)
     return render(
         request,
@@ -159,7 +162,14 @@ def quiz_questions(request: AuthenticatedRequest, lesson_id: int) -> HttpRespons
         if not ids:
             messages.error(request, _("Choose at least one question to add."))
         elif added := perform(request, quizzes.add_questions, quiz, request.user, ids):
-            messages.success(request, _("%(count)d questions added.") % {"count": added.value})
+            messages.success(
+                request,
+                _(
+                    "%(count)d questions added at the end of the quiz. Set their order and "
+                    "points below."
+                )
+                % {"count": added.value},
+            )
             return redirect("assessments:quiz", quiz.lesson_id)
     bank = quizzes.teacher_bank(request.user).select_related("owner")
     query = request.GET.get("q", "").strip()
@@ -252,7 +262,9 @@ def quiz_item(request: AuthenticatedRequest, lesson_id: int, item_id: int) -> Ht
         perform(request, quizzes.move_item, quiz, item, action)
     elif action == "remove":
         if perform(request, quizzes.remove_item, quiz, item):
-            messages.success(request, _("The question is removed from the quiz."))
+            messages.success(
+                request, _("The question is removed from the quiz. It stays in your question bank.")
+            )
     elif action == "points":
         if perform(request, quizzes.set_item_points, item, request.POST.get("points", "")):
             messages.success(request, _("The points are saved."))

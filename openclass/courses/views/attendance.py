@@ -39,7 +39,13 @@ def timeline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request, services.add_session, request.user, form.save(commit=False), form=form
             )
             if added:
-                messages.success(request, _("The session is added to the timeline."))
+                messages.success(
+                    request,
+                    _(
+                        "The session is added to the timeline: its students see it there, and "
+                        "it counts for attendance from its day."
+                    ),
+                )
                 return redirect("courses:timeline", pk=course.pk)
     sessions = list(course.sessions.select_related("lesson", "course"))
     viewer = access.viewer_of(request.user, course)
@@ -165,7 +171,10 @@ def correct(
             form=form,
         )
         if corrected:
-            messages.success(request, _("The attendance is corrected."))
+            messages.success(
+                request,
+                _("The attendance is corrected. The reason is kept in the mark's history."),
+            )
             return redirect("courses:attendance", pk=course.pk)
     history = AttendanceCorrection.objects.filter(attendance=mark).select_related("corrected_by")
     grid = reports.course_grid(request.user, course)

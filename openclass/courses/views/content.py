@@ -37,6 +37,10 @@ def content(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             form=form,
         )
         if added:
+            messages.success(
+                request,
+                _("The section is added. Add its lessons with “Add a lesson” under it."),
+            )
             return redirect("courses:content", pk=course.pk)
     sections = course.sections.prefetch_related("lessons__video")
     return render(
@@ -69,7 +73,9 @@ def section_edit(request: AuthenticatedRequest, pk: int, section_id: int) -> Htt
     section = get_object_or_404(course.sections, pk=section_id)
     if request.method == "POST" and request.POST.get("delete") == "1":
         if perform(request, services.delete_section, request.user, section):
-            messages.success(request, _("The section is deleted."))
+            messages.success(
+                request, _("The section is deleted. The other sections keep their order.")
+            )
         return redirect("courses:content", pk=course.pk)
     form = SectionForm(request.POST or None, instance=section)
     if request.method == "POST" and form.is_valid():
@@ -92,7 +98,7 @@ def lesson_form(
             return redirect(
                 "courses:lesson_edit", pk=course.pk, section_id=section.pk, lesson_id=lesson.pk
             )
-        messages.success(request, _("The lesson is deleted."))
+        messages.success(request, _("The lesson is deleted from the course."))
         return redirect("courses:content", pk=course.pk)
     form = LessonForm(
         request.POST or None, request.FILES or None, instance=lesson, user=request.user
@@ -107,7 +113,16 @@ def lesson_form(
             form=form,
         )
         if saved:
-            messages.success(request, _("The lesson is saved."))
+            if not course.is_published:
+                messages.success(
+                    request,
+                    _(
+                        "The lesson is saved. The course is not published yet: publish it on "
+                        "the course page when its lessons are ready."
+                    ),
+                )
+            else:
+                messages.success(request, _("The lesson is saved. Its students see it now."))
             if saved.value.kind in Lesson.REMOTE_VIDEO_KINDS:
                 fresh = Lesson.objects.select_related("video").get(pk=saved.value.pk)
                 if fresh.known_duration is None:
