@@ -643,6 +643,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "operations:document": Endpoint(
         _sees_document, world_args=lambda w: {"pk": w.instructor_document.pk}
     ),
+    # The office checks an instructor's document (an empty POST refuses it without a reason:
+    # a form error, after the gate).
+    "operations:document_review": Endpoint(
+        _can("operations.approve"),
+        world_args=lambda w: {"pk": w.instructor_document.pk},
+        methods=POST,
+    ),
     "operations:register_own": Endpoint(_can("pool.register"), methods=BOTH),
     "operations:pay": Endpoint(_pay),
     "operations:close_month": Endpoint(_can("pay.close_month"), methods=POST),
