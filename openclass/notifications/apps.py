@@ -6,3 +6,7 @@ class NotificationsConfig(AppConfig):
     name = "openclass.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # access registers the object rule of "notifications.message_class".
+        from . import access  # noqa: F401

@@ -20,9 +20,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from openclass.accounts.models import User
+from openclass.accounts.capabilities import require_capability
+from openclass.accounts.models import Organisation, User
 
+from . import access
 from .models import Channel, Kind, Notification, Preference
 
 
@@ -151,3 +154,24 @@ def save_settings(user: User, language: str, channels: Mapping[str, str]) -> Non
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
         set_channels(user, channels)
+
+
+def send_class_message(
+    teacher: User, klass: Organisation, text: str, *, with_parents: bool = False
+) -> int:
+    """A teacher's message to the students of a class they teach (and their parents): shown as
+    written, under a line in each reader's language; returns how many it reached (those who
+    chose "not at all" for messages are not counted)."""
+    require_capability(teacher, "notifications.message_class", klass)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the message.")})
+    return len(
+        notify(
+            access.message_recipients(klass, with_parents),
+            gettext_noop("A message from %(teacher)s to %(class)s"),
+            kind=Kind.MESSAGE,
+            params={"teacher": teacher.name, "class": str(klass)},
+            note=text,
+        )
+    )

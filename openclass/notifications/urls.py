@@ -9,4 +9,5 @@ urlpatterns = [
     path("read/", views.mark_read, name="read"),
     path("<int:pk>/", views.open_notification, name="open"),
     path("settings/", views.my_settings, name="settings"),
+    path("message/", views.message_class, name="message_class"),
 ]

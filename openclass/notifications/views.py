@@ -6,14 +6,17 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from openclass.accounts import scoping
+from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.params import parse_ids
 from openclass.core.views import perform
 
 from . import services
-from .forms import SettingsForm
+from .forms import ClassMessageForm, SettingsForm
 
 
 @login_required
@@ -75,3 +78,34 @@ def my_settings(request: AuthenticatedRequest) -> HttpResponse:
                 )
             return response
     return render(request, "notifications/settings.html", {"form": form})
+
+
+@login_required
+def message_class(request: AuthenticatedRequest) -> HttpResponse:
+    """A teacher writes to the students of a class they teach (and, if they choose, to the
+    students' parents); each reads it in the list, or by e-mail if they chose so."""
+    require_capability(request.user, "notifications.message_class")
+    form = ClassMessageForm(request.POST or None, classes=scoping.taught_classes(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = perform(
+            request,
+            services.send_class_message,
+            request.user,
+            data["klass"],
+            data["text"],
+            with_parents=data["with_parents"],
+            form=form,
+        )
+        if done:
+            messages.success(
+                request,
+                ngettext(
+                    "The message reached %(count)d person.",
+                    "The message reached %(count)d people.",
+                    done.value,
+                )
+                % {"count": done.value},
+            )
+            return redirect("notifications:message_class")
+    return render(request, "notifications/message_class.html", {"form": form})

@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,3 +153,43 @@ def test_a_draft_course_tells_nobody_until_it_is_published(courses) -> None:
     assert _told(Kind.LESSON) == {
         north.student_a1.username: [reverse("courses:detail", args=[course.pk])]
     }
+
+
+@pytest.mark.django_db
+def test_a_teachers_message_reaches_their_class_and_parents_only(client, city) -> None:
+    north = city.north
+    client.force_login(north.homeroom_a)
+    page = client.get(reverse("notifications:message_class"))
+    assert list(page.context["form"].fields["klass"].queryset) == [north.class_a]
+    response = client.post(
+        reverse("notifications:message_class"),
+        {"klass": north.class_a.pk, "text": "내일은 체육복을 입고 오세요.", "with_parents": "on"},
+    )
+    assert response.status_code == 302
+    told = {row.recipient for row in Notification.objects.filter(kind=Kind.MESSAGE)}
+    assert told == {north.student_a1, north.student_a2, north.parent_a1}
+    row = Notification.objects.get(recipient=north.parent_a1)
+    assert row.note == "내일은 체육복을 입고 오세요." and north.homeroom_a.name in row.subject
+    # Without parents: the students only.
+    Notification.objects.all().delete()
+    client.post(reverse("notifications:message_class"), {"klass": north.class_a.pk, "text": "안녕"})
+    told = {row.recipient for row in Notification.objects.filter(kind=Kind.MESSAGE)}
+    assert told == {north.student_a1, north.student_a2}
+
+
+@pytest.mark.django_db
+def test_a_class_one_does_not_teach_is_refused(client, city) -> None:
+    north = city.north
+    client.force_login(north.homeroom_a)
+    # Another class of the same school: not offered, and refused if posted.
+    response = client.post(
+        reverse("notifications:message_class"), {"klass": north.class_b.pk, "text": "몰래"}
+    )
+    assert response.status_code == 200 and "klass" in response.context["form"].errors
+    with pytest.raises(PermissionDenied):
+        services.send_class_message(north.homeroom_a, north.class_b, "몰래")
+    # Students and parents may not send at all.
+    for person in (north.student_a1, north.parent_a1):
+        client.force_login(person)
+        assert client.get(reverse("notifications:message_class")).status_code == 403
+    assert not Notification.objects.exists()
