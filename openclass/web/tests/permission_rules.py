@@ -674,6 +674,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "notifications:list": Endpoint(_logged_in),
     "notifications:read": Endpoint(_logged_in, methods=POST),
     "notifications:settings": Endpoint(_logged_in, methods=BOTH),
+    "notifications:message_class": Endpoint(_can("notifications.message_class"), methods=BOTH),
     # A notification opens for its recipient only (the scope's student's: read, then the list).
     "notifications:open": Endpoint(
         lambda user, scope: _notification(scope).recipient_id == user.pk,
