@@ -16,7 +16,7 @@ from typing import Any
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import has_capability
-from openclass.accounts.models import User
+from openclass.accounts.models import TeachingAssignment, User
 from openclass.assessments import access as assessment_access
 from openclass.catalog.models import ContentElement
 from openclass.courses import access as course_access
@@ -124,6 +124,27 @@ def _sees_attempt(user: User, scope: Scope) -> bool:
 
 def _sees_student(user: User, scope: Scope) -> bool:
     return scoping.visible_users(user).filter(pk=scope.student.pk).exists()
+
+
+def _sees_organisation(user: User, scope: Scope) -> bool:
+    """The office's organisation pages: whoever manages the node (a school admin their school's
+    tree, the office the city)."""
+    return has_capability(user, "organisations.manage") and (
+        scoping.manageable_organisations(user).filter(pk=scope.klass.pk).exists()
+    )
+
+
+def _assignment_of(scope: Scope) -> TeachingAssignment:
+    assignment = TeachingAssignment.objects.filter(klass=scope.klass).order_by("pk").first()
+    assert assignment is not None, "every scope's class has a teacher"
+    return assignment
+
+
+def _removes_assignment(user: User, scope: Scope) -> bool:
+    assignment = _assignment_of(scope)
+    return has_capability(user, "staff.manage", assignment.teacher) and (
+        scoping.can_manage_organisation(user, assignment.klass)
+    )
 
 
 def _student_attendance(user: User, scope: Scope) -> bool:
@@ -420,8 +441,48 @@ ENDPOINTS: dict[str, Endpoint] = {
         methods=POST,
     ),
     "accounts:roster_import": Endpoint(_can("people.import_roster"), methods=BOTH),
+    "accounts:roster_template": Endpoint(_can("people.import_roster")),
+    "accounts:staff_import": Endpoint(_can("staff.manage"), methods=BOTH),
+    "accounts:staff_template": Endpoint(_can("staff.manage")),
     "accounts:credential_sheet": Endpoint(
-        _can("people.import_roster", lambda s: s.klass), args=lambda s: {"pk": s.klass.pk}
+        _can("people.print_sheets", lambda s: s.klass), args=lambda s: {"pk": s.klass.pk}
+    ),
+    "accounts:organisations": Endpoint(_can("organisations.manage")),
+    "accounts:organisation": Endpoint(_sees_organisation, args=lambda s: {"pk": s.klass.pk}),
+    "accounts:organisation_add": Endpoint(
+        _sees_organisation, args=lambda s: {"pk": s.klass.pk}, methods=BOTH
+    ),
+    "accounts:organisation_edit": Endpoint(
+        _can("organisations.manage", lambda s: s.klass),
+        args=lambda s: {"pk": s.klass.pk},
+        methods=BOTH,
+    ),
+    "accounts:organisation_retire": Endpoint(
+        _can("organisations.manage", lambda s: s.klass),
+        args=lambda s: {"pk": s.klass.pk},
+        methods=POST,
+    ),
+    "accounts:organisation_delete": Endpoint(
+        _can("organisations.manage", lambda s: s.klass),
+        args=lambda s: {"pk": s.klass.pk},
+        methods=POST,
+    ),
+    "accounts:staff_list": Endpoint(_can("staff.manage")),
+    "accounts:staff_create": Endpoint(_can("staff.manage"), methods=BOTH),
+    "accounts:staff_detail": Endpoint(
+        _can("staff.manage", lambda s: s.teacher), args=lambda s: {"pk": s.teacher.pk}
+    ),
+    "accounts:staff_edit": Endpoint(
+        _can("staff.manage", lambda s: s.teacher), args=lambda s: {"pk": s.teacher.pk}, methods=BOTH
+    ),
+    "accounts:staff_active": Endpoint(
+        _can("staff.manage", lambda s: s.teacher), args=lambda s: {"pk": s.teacher.pk}, methods=POST
+    ),
+    "accounts:staff_assign": Endpoint(
+        _can("staff.manage", lambda s: s.teacher), args=lambda s: {"pk": s.teacher.pk}, methods=POST
+    ),
+    "accounts:assignment_remove": Endpoint(
+        _removes_assignment, args=lambda s: {"pk": _assignment_of(s).pk}, methods=POST
     ),
     # courses
     "courses:catalog": Endpoint(_logged_in),
