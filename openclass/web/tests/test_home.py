@@ -32,9 +32,19 @@ PANELS = {
         "accounts.taught_classes",
     ],
     "subject teacher": ["courses.teaching", "accounts.taught_classes"],
-    "student, grade 5": ["courses.my_courses", "assessments.todo", "accounts.my_class"],
-    "student, grade 1": ["courses.my_courses", "courses.today", "accounts.my_class"],
-    "parent of two children": ["accounts.children"],
+    "student, grade 5": [
+        "courses.resume",
+        "courses.my_courses",
+        "assessments.todo",
+        "accounts.my_class",
+    ],
+    "student, grade 1": [
+        "courses.resume",
+        "courses.my_courses",
+        "courses.today",
+        "accounts.my_class",
+    ],
+    "parent of two children": ["courses.parent_learning", "accounts.children"],
     "instructor": ["courses.teaching", "assessments.to_grade"],
 }
 
@@ -69,17 +79,26 @@ def test_a_parent_sees_each_child_with_their_courses_attendance_and_points(
 ) -> None:
     parent = User.objects.get(username="hanbit-p0001")
     client.force_login(parent)
-    (children,) = client.get(reverse("web:home")).context["home"].panels
+    panels = client.get(reverse("web:home")).context["home"].panels
+    (children,) = [item for item in panels if item.name == "accounts.children"]
     entries = children.context["children"]
     assert len(entries) == 2
     for entry in entries:
-        assert [item.name for item in entry["sections"]] == ["courses.child_courses"]
+        assert [item.name for item in entry["sections"]] == [
+            "courses.child_today",
+            "courses.child_courses",
+            "assessments.child_work",
+        ]
         assert [item.name for item in entry["figures"]] == [
             "courses.child_attendance",
             "operations.child_points",
         ]
     page = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert re.search(r"Attendance: Present \d+ · Late \d+ · Absent \d+\s* · \d+ points?</p>", page)
+    assert re.search(
+        r"Attendance</a>: Present \d+ · Late \d+ · Left early \d+ · Absent \d+\s*"
+        r" · \d+ points?</p>",
+        page,
+    )
 
 
 def test_every_menu_link_opens_for_the_viewer(client, demo_city) -> None:
