@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import ContentElement, Topic
+from .models import AudienceTag, ContentElement, Topic
 
 
 class TopicForm(forms.ModelForm):
@@ -17,4 +17,10 @@ class TopicForm(forms.ModelForm):
 class ElementForm(forms.ModelForm):
     class Meta:
         model = ContentElement
+        fields = ["name_ko", "name_en", "position", "code"]
+
+
+class AudienceTagForm(forms.ModelForm):
+    class Meta:
+        model = AudienceTag
         fields = ["name_ko", "name_en", "position", "code"]

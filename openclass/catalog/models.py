@@ -121,6 +121,7 @@ class AudienceTag(BilingualName):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("audience tag")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
 
-from .models import ContentElement, Topic
+from .models import AudienceTag, ContentElement, Topic
 
 TOPIC_FIELDS = ("kind", "group", "code", "name_ko", "name_en", "position")
 ELEMENT_FIELDS = ("code", "name_ko", "name_en", "position")
@@ -30,7 +30,7 @@ def _require(actor: User) -> None:
         raise PermissionDenied
 
 
-def _save(record: Topic | ContentElement, actor: User) -> None:
+def _save(record: Topic | ContentElement | AudienceTag, actor: User) -> None:
     record.full_clean()
     vars(record)["_history_user"] = actor  # (simple_history records who saved it)
     record.save()
@@ -96,3 +96,18 @@ def update_element(actor: User, element: ContentElement, **values: Any) -> Conte
             setattr(element, name, values[name])
     _save(element, actor)
     return element
+
+
+TAG_FIELDS = ("code", "name_ko", "name_en", "position")
+
+
+def save_audience_tag(actor: User, tag: AudienceTag | None, **values: Any) -> AudienceTag:
+    """Add an audience tag (who a course is meant for) or rename or reorder one; courses keep
+    their tags (they point at the row)."""
+    _require(actor)
+    tag = tag or AudienceTag()
+    for name in TAG_FIELDS:
+        if name in values:
+            setattr(tag, name, values[name])
+    _save(tag, actor)
+    return tag

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<id:pk>/retire/", views.topic_retire, name="topic_retire"),
     path("<id:pk>/elements/new/", views.element_new, name="element_new"),
     path("elements/<id:pk>/", views.element_edit, name="element_edit"),
+    path("audiences/", views.audiences, name="audiences"),
+    path("audiences/<id:pk>/", views.audience_edit, name="audience_edit"),
 ]

@@ -18,8 +18,8 @@ from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.views import perform
 
 from . import selectors, services
-from .forms import ElementForm, TopicForm
-from .models import ContentElement, Topic
+from .forms import AudienceTagForm, ElementForm, TopicForm
+from .models import AudienceTag, ContentElement, Topic
 
 PAGE_SIZE = 50
 
@@ -163,3 +163,41 @@ def element_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The content element is saved."))
         return redirect("catalog:topic", element.topic_id)
     return render(request, "catalog/element_form.html", {"form": form, "element": element})
+
+
+@login_required
+def audiences(request: AuthenticatedRequest) -> HttpResponse:
+    """Who courses are meant for (students, parents, …): the list, with a form to add one."""
+    require_capability(request.user, "catalog.manage")
+    form = AudienceTagForm(request.POST or None)
+    valid = request.method == "POST" and form.is_valid()
+    if valid and perform(
+        request, services.save_audience_tag, request.user, None, form=form, **form.cleaned_data
+    ):
+        messages.success(request, _("The audience is added: courses can be meant for it now."))
+        return redirect("catalog:audiences")
+    return render(
+        request,
+        "catalog/audiences.html",
+        {
+            "tags": AudienceTag.objects.annotate(course_count=Count("course")).order_by(
+                "position", "code"
+            ),
+            "form": form,
+            "changes": selectors.list_changes(AudienceTag.history.all()),
+        },
+    )
+
+
+@login_required
+def audience_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, "catalog.manage")
+    tag = get_object_or_404(AudienceTag, pk=pk)
+    form = AudienceTagForm(request.POST or None, instance=AudienceTag.objects.get(pk=tag.pk))
+    valid = request.method == "POST" and form.is_valid()
+    if valid and perform(
+        request, services.save_audience_tag, request.user, tag, form=form, **form.cleaned_data
+    ):
+        messages.success(request, _("The audience is saved: its courses keep it."))
+        return redirect("catalog:audiences")
+    return render(request, "catalog/audience_form.html", {"form": form, "tag": tag})

@@ -170,3 +170,41 @@ def test_the_list_filters_by_kind_and_shows_retired_ones_on_request(city) -> Non
     assert list(retired.object_list) == [topic]
     subjects = office.get(reverse("catalog:topics"), {"kind": "subject", "shown": "all"})
     assert {t.kind for t in subjects.context["page"].object_list} == {"subject"}
+
+
+def test_the_office_adds_and_renames_an_audience_with_history(city) -> None:
+    from openclass.catalog.models import AudienceTag
+
+    office = client_of(city.office_admin)
+    response = office.post(
+        reverse("catalog:audiences"),
+        {"name_ko": "특수교육 대상", "name_en": "", "position": 9, "code": "special-needs"},
+    )
+    assert response.status_code == 302
+    tag = AudienceTag.objects.get(code="special-needs")
+    response = office.post(
+        reverse("catalog:audience_edit", args=[tag.pk]),
+        {"name_ko": "특수교육 대상 학생", "name_en": "", "position": 9, "code": tag.code},
+    )
+    assert response.status_code == 302
+    tag.refresh_from_db()
+    assert tag.name_ko == "특수교육 대상 학생"
+    assert set(tag.history.values_list("history_user", flat=True)) == {city.office_admin.pk}
+    page = office.get(reverse("catalog:audiences")).content.decode()
+    assert "특수교육 대상 → 특수교육 대상 학생" in page
+
+
+def test_only_the_office_keeps_the_audiences(city) -> None:
+    from openclass.catalog.models import AudienceTag
+
+    tag = AudienceTag.objects.order_by("pk").first()
+    for user in (city.north.admin, city.north.homeroom_a, city.north.parent_a1):
+        client = client_of(user)
+        assert client.get(reverse("catalog:audiences")).status_code == 403
+        response = client.post(
+            reverse("catalog:audience_edit", args=[tag.pk]),
+            {"name_ko": "바뀜", "position": 0, "code": tag.code},
+        )
+        assert response.status_code == 403
+    tag.refresh_from_db()
+    assert tag.name_ko != "바뀜"
