@@ -18,7 +18,7 @@ from openclass.accounts import scoping
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import TeachingAssignment, User
 from openclass.assessments import access as assessment_access
-from openclass.catalog.models import ContentElement
+from openclass.catalog.models import AudienceTag, ContentElement
 from openclass.courses import access as course_access
 from openclass.feeds.models import OutsideCatalog
 from openclass.hub.models import Site
@@ -392,6 +392,10 @@ def _rate_table(world: World) -> dict[str, Any]:
 
 def _topic(world: World) -> dict[str, Any]:
     return {"pk": world.scopes["own"].course.topic_id}
+
+
+def _audience(world: World) -> dict[str, Any]:
+    return {"pk": AudienceTag.objects.order_by("pk")[0].pk}
 
 
 def _element(world: World) -> dict[str, Any]:
@@ -852,6 +856,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "catalog:topic_retire": Endpoint(_can("catalog.manage"), world_args=_topic, methods=POST),
     "catalog:element_new": Endpoint(_can("catalog.manage"), world_args=_topic, methods=POST),
     "catalog:element_edit": Endpoint(_can("catalog.manage"), world_args=_element, methods=BOTH),
+    "catalog:audiences": Endpoint(_can("catalog.manage"), methods=BOTH),
+    "catalog:audience_edit": Endpoint(_can("catalog.manage"), world_args=_audience, methods=BOTH),
 }
 
 
