@@ -1,4 +1,4 @@
-""""이어서 학습하기" passes over the quizzes and assignments a student handed in (registered by
+""" "이어서 학습하기" passes over the quizzes and assignments a student handed in (registered by
 ``assessments.panels`` with ``courses.selectors.register_handed_in``): a quiz attempt submitted or
 graded, an assignment submitted; not a quiz only started, not another student's work."""
 
