@@ -11,8 +11,9 @@ class AssessmentsConfig(AppConfig):
         from openclass.core.registry import register_demo_builder
 
         # access registers the object rules of the capabilities assessments decide
-        # ("gradebook.view"); panels, what assessments adds to the home page.
-        from . import access, demo, exports, panels  # noqa: F401
+        # ("gradebook.view"); panels, what assessments adds to the home page; todo_panels, to the
+        # to-do page.
+        from . import access, demo, exports, panels, todo_panels  # noqa: F401
 
         register_demo_builder(
             "assessments", demo.build_demo, exists=demo.demo_assessments_exist, after=("courses",)

@@ -46,7 +46,10 @@ from typing import Any
 #: child's section of a parent's home, as sections and as figures joined by " · ". A panel of
 #: the last two is built from the child, and shown to a viewer who holds its capability.
 LEAD, MAIN, CHILD, CHILD_FIGURES = "lead", "main", "child", "child_figures"
-PLACES = (LEAD, MAIN, CHILD, CHILD_FIGURES)
+#: ``todo``: the sections of the to-do page (``web:todo``), what waits for the viewer across
+#: their courses (work due and missed, work to grade, sessions to confirm), built from the viewer.
+TODO = "todo"
+PLACES = (LEAD, MAIN, CHILD, CHILD_FIGURES, TODO)
 
 #: Builds a panel's context from a user (accounts.models.User; core names no area's models).
 PanelBuilder = Callable[[Any], Mapping[str, Any] | None]

@@ -12,8 +12,8 @@ class OperationsConfig(AppConfig):
 
         # access registers the object rules of the capabilities operations decide
         # ("operations.confirm_sessions", "operations.view_survey_results", …); panels, what
-        # operations adds to the home page.
-        from . import access, demo, exports, panels, search  # noqa: F401
+        # operations adds to the home page; todo_panels, to the to-do page.
+        from . import access, demo, exports, panels, search, todo_panels  # noqa: F401
 
         for source in search.SOURCES:
             add_search_source(source)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -7,7 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import AuthenticatedRequest
+from openclass.core import registry
+from openclass.core.registry import TODO
 
 from .apps import FRESH_LOGIN
 from .home import build_home, find_landing
@@ -22,6 +27,17 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if fresh_login and (landing := find_landing(request.user)):
         return redirect(landing)
     return render(request, "web/home.html", {"home": build_home(request.user)})
+
+
+@login_required
+def todo(request: AuthenticatedRequest) -> HttpResponse:
+    """What waits for the viewer across their courses: the sections the areas register for the
+    to-do page (``core.registry.TODO``) that the viewer's capabilities show, each built with the
+    rules of the pages it links to."""
+    holds = partial(has_capability, request.user)
+    return render(
+        request, "web/todo.html", {"sections": registry.build_panels(TODO, holds, request.user)}
+    )
 
 
 @login_required

@@ -39,9 +39,12 @@ def _open_courses(student: User, today: datetime.date) -> list[Course]:
     return [c for c in access.enrolled(student) if courses.is_open(c, today)]
 
 
-def student_todo(student: User, now: datetime.datetime | None = None) -> list[Todo]:
+def student_todo(
+    student: User, now: datetime.datetime | None = None, limit: int | None = LIMIT
+) -> list[Todo]:
     """Quizzes the student may still start or finish and assignments they have not handed in,
-    in their open courses, the nearest deadline first (work without one last)."""
+    in their open courses, the nearest deadline first (work without one last); ``limit`` of
+    them (``None``: all, for the to-do page)."""
     now = now or timezone.now()
     open_courses = _open_courses(student, timezone.localdate(now))
     if not open_courses:
@@ -92,7 +95,7 @@ def student_todo(student: User, now: datetime.datetime | None = None) -> list[To
         )
     far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
     items.sort(key=lambda item: (item.deadline or far, item.title))
-    return items[:LIMIT]
+    return items[:limit]
 
 
 @dataclass
@@ -104,10 +107,10 @@ class ToGrade:
     count: int
 
 
-def to_grade(user: User) -> list[ToGrade]:
+def to_grade(user: User, limit: int | None = LIMIT) -> list[ToGrade]:
     """Per quiz and assignment of the courses ``user`` manages, how much waits for them:
     essay answers of submitted attempts without a score, and submissions not graded since
-    their latest version. Largest piles first."""
+    their latest version. Largest piles first; ``limit`` of them (``None``: all)."""
     managed = access.manageable_courses(user)
     rows: list[ToGrade] = []
     essays = (
@@ -153,4 +156,44 @@ def to_grade(user: User) -> list[ToGrade]:
             )
         )
     rows.sort(key=lambda row: (-row.count, row.title))
-    return rows[:LIMIT]
+    return rows[:limit]
+
+
+def missed_work(
+    student: User, now: datetime.datetime | None = None, limit: int | None = None
+) -> list[Todo]:
+    """Work the student can no longer hand in and did not, in the published courses they are
+    enrolled in: assignments past their last day for late work (their due date when late work is
+    refused) without a submission, quizzes closed without a handed-in attempt. The latest first;
+    ``deadline`` is when it closed."""
+    now = now or timezone.now()
+    enrolled = Q(lesson__section__course__enrolments__student=student) & Q(
+        lesson__section__course__is_published=True
+    )
+    items = [
+        Todo(
+            a.lesson_id,
+            a.lesson.section.course,
+            a.lesson.title,
+            "assignment",
+            a.due_at if a.late_policy == Assignment.LatePolicy.REFUSE else a.accept_until,
+        )
+        for a in Assignment.objects.filter(enrolled, due_at__lt=now)
+        .exclude(submissions__student=student)
+        .select_related("lesson__section__course")
+        .distinct()
+        if not assignments.window(a, now).open  # the assignment page's rule
+    ]
+    handed_in = Attempt.objects.filter(
+        student=student, state__in=[Attempt.State.SUBMITTED, Attempt.State.GRADED]
+    ).values("quiz")
+    items += [
+        Todo(q.lesson_id, q.lesson.section.course, q.lesson.title, "quiz", q.closes_at)
+        for q in Quiz.objects.filter(enrolled, closes_at__lt=now)
+        .exclude(pk__in=handed_in)
+        .select_related("lesson__section__course")
+        .distinct()
+    ]
+    far = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    items.sort(key=lambda item: (item.deadline or far, item.title), reverse=True)
+    return items[:limit]

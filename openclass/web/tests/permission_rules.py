@@ -428,6 +428,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     # web
     "web:home": Endpoint(_logged_in),
     "web:resume_preference": Endpoint(_logged_in, methods=POST),
+    "web:todo": Endpoint(_logged_in),
     "web:manifest": Endpoint(_logged_in, public=True),
     "web:service_worker": Endpoint(_logged_in, public=True),
     "web:offline": Endpoint(_logged_in, public=True),
