@@ -152,6 +152,8 @@ def test_the_classroom_fills_the_window_at_a_desk_and_on_a_phone(
             pages[username] = page
 
         teacher = pages[TEACHER]
+        if shots:
+            pages[STUDENT_A].screenshot(path=str(Path(shots) / "prejoin-phone.png"))
         teacher.get_by_role("button", name=re.compile("수업 시작|Start the class")).click()
         expect(teacher.locator("[data-status]")).to_have_text(re.compile("참여|in the class"))
         for username in (STUDENT_A, ABSENT_USER):
@@ -271,6 +273,9 @@ def test_the_classroom_fills_the_window_at_a_desk_and_on_a_phone(
         sideways.locator("[data-reactions-toggle]").click()
         thumbs = sideways.get_by_role("button", name=re.compile("좋아요|Thumbs up"))
         expect(thumbs).to_be_focused()
+        within_viewport(sideways, "[data-reactions]")
+        if shots:
+            sideways.screenshot(path=str(Path(shots) / "reactions-sideways.png"))
         thumbs.click()
         picture = teacher.locator("[data-reaction-stream] img").first
         expect(picture).to_have_attribute("src", re.compile(r"live/reactions/thumbs-up.*\.svg$"))

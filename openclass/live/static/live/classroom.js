@@ -693,8 +693,11 @@ function publish({ withCamera, withMic }) {
 function enterClassroom() {
   $("[data-prejoin]").hidden = true;
   document.documentElement.classList.add("in-class");
-  $("[data-classroom]").hidden = false;
-  $("[data-room-title]").focus();
+  const classroom = $("[data-classroom]");
+  classroom.hidden = false;
+  // The join button went away with the check: the focus goes to the class's title (not again
+  // when the page rejoins after a dropped connection or a move between groups).
+  if (!classroom.contains(document.activeElement)) $("[data-room-title]").focus();
   markTiles();
   layoutTiles();
 }
