@@ -118,8 +118,9 @@ def offered_topics(keep: Topic | None = None) -> QuerySet[Topic]:
 
 # --- the history of a record (django-simple-history), for the office's pages ---------------------
 
-#: Fields a history never lists: the row's id and the stamps every save moves.
-_UNLISTED = {"id", "created_at", "updated_at", "created_by"}
+#: Fields a history never lists: the row's id, the stamps every save moves, and a rate's table
+#: (its history is shown on the table's page).
+_UNLISTED = {"id", "created_at", "updated_at", "created_by", "table"}
 
 
 @dataclass
