@@ -60,3 +60,14 @@ def course_tabs_for(user: User, course: Course) -> list[Tab]:
 def course_tabs(context: template.Context, course: Course, current: str) -> dict[str, Any]:
     """``{% course_tabs course "timeline" %}``: the tab bar of a course's pages."""
     return {"tabs": course_tabs_for(context["request"].user, course), "current": current}
+
+
+#: How many colours course cards take turns in (``.hue-0`` … in web/app.css).
+HUES = 8
+
+
+@register.filter
+def course_hue(course: Course) -> str:
+    """``{{ course|course_hue }}``: the class of a course card's colour, stable for a course (from
+    its id), so a course keeps its colour on every page."""
+    return f"hue-{course.pk % HUES}"

@@ -5,6 +5,8 @@ and every link still there without script."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -155,4 +157,24 @@ def test_without_script_every_menu_link_is_there(open_page) -> None:
     summary = page.locator("nav.main-nav summary").first
     summary.click()  # <details> opens without script
     expect(summary.locator("xpath=..").locator(".nav-menu")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+
+
+def test_wide_tables_say_they_scroll_and_course_cards_wear_a_colour(open_page) -> None:
+    page = open_page(**PHONE)
+    log_in(page, TEACHER)
+    page.goto("/accounts/people/")  # five columns: wider than a phone
+    wrap = page.locator(".table-wrap").first
+    expect(wrap).to_have_attribute("data-overflows", "")
+    expect(wrap).to_have_attribute("tabindex", "0")  # the keyboard scrolls it
+    hint = wrap.evaluate("w => getComputedStyle(w, '::before').content")
+    assert "→" in hint, hint
+    assert_no_horizontal_scroll(page)
+
+    page.goto("/courses/")
+    card = page.locator(".course-card").first
+    expect(card).to_have_class(re.compile(r"\bhue-[0-7]\b"))
+    band = card.locator(".course-band")
+    colours = band.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    assert colours[0] == "rgb(255, 255, 255)" and colours[1] != "rgba(0, 0, 0, 0)", colours
     assert_no_horizontal_scroll(page)

@@ -60,3 +60,22 @@ if (header && nav) {
   document.addEventListener("click", outside);
   document.addEventListener("focusin", outside);
 }
+
+// Wide tables (.table-wrap): when one is wider than the screen, say so above it (the words come
+// from the page, in its language: <body data-scroll-hint>) and let the keyboard scroll it.
+const scrollHint = document.body.dataset.scrollHint || "";
+const markWideTables = () => {
+  for (const wrap of document.querySelectorAll(".table-wrap")) {
+    if (!(wrap instanceof HTMLElement)) continue;
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      wrap.dataset.overflows = "";
+      wrap.dataset.scrollHint = scrollHint;
+      if (!wrap.hasAttribute("tabindex")) wrap.tabIndex = 0;
+    } else {
+      delete wrap.dataset.overflows;
+    }
+  }
+};
+markWideTables();
+window.addEventListener("resize", markWideTables);
+document.addEventListener("htmx:afterSwap", markWideTables);
