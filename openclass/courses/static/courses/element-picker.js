@@ -6,6 +6,7 @@ for (const picker of document.querySelectorAll("[data-element-picker]")) {
   const input = box?.querySelector("input");
   const status = picker.querySelector("[data-filter-status]");
   const empty = picker.querySelector("[data-filter-empty]");
+  const topicEmpty = picker.querySelector("[data-topic-empty]");
   const topic = document.getElementById(picker.dataset.topicSelect || "");
   const groups = [...picker.querySelectorAll(".element-group")];
   if (!(input instanceof HTMLInputElement)) continue;
@@ -29,7 +30,9 @@ for (const picker of document.querySelectorAll("[data-element-picker]")) {
       group.hidden = groupShown === 0;
       shown += groupShown;
     }
-    if (empty) empty.hidden = shown > 0;
+    const topicHasNone = !!chosenTopic && !groups.some((group) => group.dataset.topic === chosenTopic);
+    if (topicEmpty) topicEmpty.hidden = !(topicHasNone && shown === 0);
+    if (empty) empty.hidden = shown > 0 || topicHasNone;
     if (status) status.textContent = words.length
       ? (status.dataset.statusTemplate || "{n}").replace("{n}", String(shown))
       : "";
