@@ -272,6 +272,32 @@ class User(AbstractUser):
         return self.role == self.Role.STUDENT
 
     @property
+    def form_of_address(self) -> str:
+        """How Korean schools address this person (the home page's greeting): "young" for a
+        student of 초등 1–2학년 (○○ 어린이), "student" for other students (○○ 학생), "staff" for
+        teachers, instructors and administrators (○○ 선생님), "other" for parents (○○ 님)."""
+        if self.role in (
+            self.Role.TEACHER,
+            self.Role.INSTRUCTOR,
+            self.Role.SCHOOL_ADMIN,
+            self.Role.OFFICE_ADMIN,
+        ):
+            return "staff"
+        if self.role != self.Role.STUDENT:
+            return "other"
+        klass = self.organisation
+        grade = klass.parent if klass is not None and klass.kind == klass.Kind.CLASS else None
+        school = grade.parent if grade is not None else None
+        if (
+            school is not None
+            and grade is not None
+            and grade.number in (1, 2)
+            and school.school_level == school.SchoolLevel.ELEMENTARY
+        ):
+            return "young"
+        return "student"
+
+    @property
     def placement(self) -> str:
         """ "3학년 2반 15번" for a student, the organisation's name for others."""
         organisation = self.organisation

@@ -15,18 +15,12 @@ from openclass.accounts.models import User
 from openclass.core import registry
 from openclass.core.registry import LEAD, MAIN, BuiltPanel
 
-# How the home page's h1 greets each role (Korean: ○○ 학생, ○○ 어린이, ○○ 선생님, ○○ 님).
-STAFF_ROLES = frozenset(
-    {User.Role.TEACHER, User.Role.INSTRUCTOR, User.Role.SCHOOL_ADMIN, User.Role.OFFICE_ADMIN}
-)
-YOUNG_GRADES = (1, 2)  # 초등 1–2학년: a friendlier form than 학생
-
 
 @dataclass(frozen=True)
 class Home:
     lead: list[BuiltPanel]  # figures after the greeting's placement line
     panels: list[BuiltPanel]  # the page's sections, in order
-    greeting: str = "other"  # "young", "student", "staff" or "other" (parents)
+    greeting: str = "other"  # User.form_of_address: "young", "student", "staff" or "other"
 
     @property
     def names(self) -> list[str]:
@@ -38,29 +32,8 @@ def build_home(user: User) -> Home:
     return Home(
         lead=registry.build_panels(LEAD, holds, user),
         panels=registry.build_panels(MAIN, holds, user),
-        greeting=greeting(user),
+        greeting=user.form_of_address,
     )
-
-
-def greeting(user: User) -> str:
-    """Which form of address the home page's greeting uses for ``user``: "young" for a student
-    of 초등 1–2학년, "student" for other students, "staff" for teachers, instructors and
-    administrators, "other" for parents (○○ 님)."""
-    if user.role in STAFF_ROLES:
-        return "staff"
-    if user.role != User.Role.STUDENT:
-        return "other"
-    klass = user.organisation
-    grade = klass.parent if klass is not None and klass.kind == klass.Kind.CLASS else None
-    school = grade.parent if grade is not None else None
-    if (
-        grade is not None
-        and school is not None
-        and grade.number in YOUNG_GRADES
-        and school.school_level == school.SchoolLevel.ELEMENTARY
-    ):
-        return "young"
-    return "student"
 
 
 def find_landing(user: User) -> str | None:

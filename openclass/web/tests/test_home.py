@@ -182,7 +182,6 @@ def test_the_greeting_addresses_each_role_as_korean_schools_do(client, demo_city
 
 def test_only_young_elementary_students_are_greeted_as_children() -> None:
     from openclass.accounts.models import Organisation
-    from openclass.web.home import greeting
 
     def student_of(level: str, grade_number: int) -> User:
         school = Organisation(kind="school", name="학교", school_level=level)
@@ -192,10 +191,11 @@ def test_only_young_elementary_students_are_greeted_as_children() -> None:
         klass.parent = grade
         return User(role=User.Role.STUDENT, organisation=klass)
 
-    assert greeting(student_of("elementary", 1)) == "young"
-    assert greeting(student_of("elementary", 2)) == "young"
-    assert greeting(student_of("elementary", 3)) == "student"
-    assert greeting(student_of("middle", 1)) == "student"
-    assert greeting(User(role=User.Role.STUDENT)) == "student"
-    assert greeting(User(role=User.Role.PARENT)) == "other"
-    assert greeting(User(role=User.Role.INSTRUCTOR)) == "staff"
+    assert student_of("elementary", 1).form_of_address == "young"
+    assert student_of("elementary", 2).form_of_address == "young"
+    assert student_of("elementary", 3).form_of_address == "student"
+    assert student_of("middle", 1).form_of_address == "student"
+    assert User(role=User.Role.STUDENT).form_of_address == "student"
+    assert User(role=User.Role.PARENT).form_of_address == "other"
+    assert User(role=User.Role.INSTRUCTOR).form_of_address == "staff"
+    assert User(role=User.Role.OFFICE_ADMIN).form_of_address == "staff"
