@@ -13,6 +13,7 @@ def submit_expired_attempts_task() -> None:
     """Every minute, submit quiz attempts whose time ran out while nobody had the page open
     (the tab was closed, the connection lost), graded as of their deadline."""
     quizzes.finalise_expired()
+    quizzes.announce_results()  # quizzes that show their scores after closing, once closed
 
 
 @db_periodic_task(crontab(minute="5"))

@@ -552,6 +552,31 @@ def finalise_expired(
     return count
 
 
+def announce_results(now: datetime.datetime | None = None) -> int:
+    """A quiz that shows its scores only after it closes has closed: tell the students whose
+    attempts are graded, once per quiz (an essay graded later tells its student then); returns
+    how many were told. Quizzes closed more than a day ago are left alone."""
+    now = now or timezone.now()
+    closed = Quiz.objects.filter(
+        show_results=Reveal.AFTER_CLOSE,
+        closes_at__lte=now,
+        closes_at__gt=now - datetime.timedelta(days=1),
+    ).select_related("lesson")
+    told = 0
+    for quiz in closed:
+        told += len(
+            notify(
+                User.objects.filter(quiz_attempts__quiz=quiz, quiz_attempts__state=State.GRADED),
+                gettext_noop("Your quiz results are out: %(title)s"),
+                url=reverse("assessments:quiz", args=[quiz.lesson_id]),
+                kind=NotificationKind.GRADE,
+                params={"title": quiz.lesson.title},
+                event=f"quiz-results:{quiz.pk}",
+            )
+        )
+    return told
+
+
 # --- Showing an attempt and its results -----------------------------------------------------
 
 
