@@ -193,3 +193,65 @@ def test_a_class_one_does_not_teach_is_refused(client, city) -> None:
         client.force_login(person)
         assert client.get(reverse("notifications:message_class")).status_code == 403
     assert not Notification.objects.exists()
+
+
+def _quiz(courses, bank, questions, **settings):
+    from openclass.assessments.services import quizzes
+
+    lesson = Lesson.objects.create(
+        section=courses.video.section, title="확인 퀴즈", kind=Lesson.Kind.QUIZ, position=9
+    )
+    quiz = quizzes.quiz_for(lesson)
+    for name, value in settings.items():
+        setattr(quiz, name, value)
+    quiz.save()
+    quizzes.add_questions(quiz, bank.owner, [q.pk for q in questions])
+    return quiz
+
+
+@pytest.mark.django_db
+def test_a_quiz_graded_by_the_teacher_tells_its_student_once(courses, bank) -> None:
+    from openclass.assessments.models import Answer
+    from openclass.assessments.services import quizzes
+
+    north = courses.city.north
+    course_services.enrol(north.homeroom_a, courses.class_course, [north.student_a1])
+    quiz = _quiz(courses, bank, [bank.essay])
+    now = timezone.now()
+    attempt = quizzes.start_attempt(north.student_a1, quiz, now)
+    quizzes.save_answer(attempt, bank.essay.pk, ["좌우를 살핍니다."], now)
+    quizzes.submit_attempt(attempt, now)
+    assert not Notification.objects.exists()  # the essay waits for the teacher
+    answer = Answer.objects.get(attempt=attempt)
+    quizzes.grade_answer(answer, north.homeroom_a, Decimal(2))
+    quizzes.grade_answer(answer, north.homeroom_a, Decimal(1))  # a regrade: told already
+    url = reverse("assessments:quiz_result", args=[attempt.pk])
+    assert _told(Kind.GRADE) == {north.student_a1.username: [url]}
+
+
+@pytest.mark.django_db
+def test_results_shown_after_closing_are_announced_once_closed(courses, bank) -> None:
+    from openclass.assessments.services import quizzes
+
+    north = courses.city.north
+    course_services.enrol(
+        north.homeroom_a, courses.class_course, [north.student_a1, north.student_a2]
+    )
+    now = timezone.now()
+    quiz = _quiz(
+        courses,
+        bank,
+        [bank.true_false],
+        show_results=quizzes.Reveal.AFTER_CLOSE,
+        closes_at=now + datetime.timedelta(hours=1),
+    )
+    attempt = quizzes.start_attempt(north.student_a1, quiz, now)
+    quizzes.save_answer(attempt, bank.true_false.pk, ["true"], now)
+    quizzes.submit_attempt(attempt, now)
+    assert quizzes.announce_results(now) == 0  # not closed yet
+    later = now + datetime.timedelta(hours=2)
+    assert quizzes.announce_results(later) == 1
+    assert quizzes.announce_results(later) == 0
+    # Only the student who took it; the classmate who did not is not told.
+    url = reverse("assessments:quiz", args=[quiz.lesson_id])
+    assert _told(Kind.GRADE) == {north.student_a1.username: [url]}
