@@ -45,7 +45,8 @@ PANELS = {
         "accounts.my_class",
     ],
     "parent of two children": ["courses.parent_learning", "accounts.children"],
-    "instructor": ["courses.teaching", "assessments.to_grade"],
+    # The demo's instructor has an invitation waiting for their answer (operations' demo).
+    "instructor": ["operations.invitations", "courses.teaching", "assessments.to_grade"],
 }
 
 
