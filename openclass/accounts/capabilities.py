@@ -120,6 +120,10 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({TEACHER}),
         "send a message to the students of a class they teach, and to their parents",
     ),
+    "notifications.read_messages": (
+        frozenset({STUDENT, PARENT}),
+        "see their teachers' latest messages on their home",
+    ),
     # operations
     "operations.apply": (
         frozenset({TEACHER, SCHOOL_ADMIN}),

@@ -9,4 +9,10 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # access registers the object rule of "notifications.message_class".
-        from . import access  # noqa: F401
+        from openclass.core.registry import register_demo_builder
+
+        from . import access, demo, panels  # noqa: F401
+
+        register_demo_builder(
+            "notifications", demo.build_demo, exists=demo.demo_exists, after=demo.AFTER
+        )

@@ -42,9 +42,15 @@ PANELS = {
         "courses.resume",
         "courses.my_courses",
         "courses.today",
+        "notifications.messages",
         "accounts.my_class",
     ],
-    "parent of two children": ["courses.parent_learning", "accounts.children"],
+    # 1학년 1반's teacher wrote to the class and its parents (notifications' demo).
+    "parent of two children": [
+        "notifications.messages",
+        "courses.parent_learning",
+        "accounts.children",
+    ],
     # The demo's instructor has an invitation waiting for their answer (operations' demo).
     "instructor": ["operations.invitations", "courses.teaching", "assessments.to_grade"],
 }

@@ -112,6 +112,7 @@ def test_demo_builders_run_after_those_they_build_on(added) -> None:
         "courses",
         "assessments",
         "live",
+        "notifications",
         "operations",
         "privacy",
         "hub.demo_site",
@@ -155,4 +156,5 @@ def test_the_areas_panels_name_real_capabilities_and_templates(place: str) -> No
             "live",
             "operations",
             "lists",
+            "notifications",
         }, entry.name
