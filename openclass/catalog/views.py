@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import AuthenticatedRequest
+from openclass.core.history import list_changes
 from openclass.core.views import perform
 
-from . import selectors, services
+from . import services
 from .forms import AudienceTagForm, ElementForm, TopicForm
 from .models import AudienceTag, ContentElement, Topic
 
@@ -77,7 +78,7 @@ def topic(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "elements": found.elements.order_by("position", "code"),
             "course_count": found.courses.count(),
             "element_form": ElementForm(),
-            "changes": selectors.list_changes(
+            "changes": list_changes(
                 found.history.all(), ContentElement.history.filter(topic_id=found.pk)
             ),
         },
@@ -140,7 +141,7 @@ def element_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "elements": found.elements.order_by("position", "code"),
             "course_count": found.courses.count(),
             "element_form": form,
-            "changes": selectors.list_changes(
+            "changes": list_changes(
                 found.history.all(), ContentElement.history.filter(topic_id=found.pk)
             ),
         },
@@ -184,7 +185,7 @@ def audiences(request: AuthenticatedRequest) -> HttpResponse:
                 "position", "code"
             ),
             "form": form,
-            "changes": selectors.list_changes(AudienceTag.history.all()),
+            "changes": list_changes(AudienceTag.history.all()),
         },
     )
 

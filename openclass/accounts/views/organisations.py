@@ -19,13 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openclass.core.history import list_changes
 from openclass.core.views import perform
 
 from .. import scoping
 from ..capabilities import has_capability, require_capability
 from ..forms import OrganisationForm
 from ..models import AuthenticatedRequest, Organisation, TeachingAssignment, in_natural_order
-from ..services import history
 from ..services import organisations as services
 
 Kind = Organisation.Kind
@@ -79,7 +79,7 @@ def organisation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             .order_by("-is_homeroom", "subject"),
             "can_edit": can_edit,
             "can_add": node.kind != Kind.CLASS and node.is_active,
-            "history": history.history_of(node),
+            "changes": list_changes(node.history.all()),
         },
     )
 

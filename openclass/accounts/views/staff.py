@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openclass.core.history import list_changes
 from openclass.core.params import parse_id
 from openclass.core.views import perform
 
@@ -31,7 +32,6 @@ from ..models import (
     User,
     in_natural_order,
 )
-from ..services import history
 from ..services import staff as services
 
 
@@ -139,8 +139,10 @@ def _detail(
             "form": form,
             "is_teacher": scoping.is_teacher(person),
             "can_reset_password": has_capability(request.user, "people.reset_password", person),
-            "history": history.history_of(person),
-            "assignment_history": history.assignment_history(person),
+            "changes": list_changes(person.history.all()),
+            "assignment_history": list_changes(
+                TeachingAssignment.history.filter(teacher_id=person.pk)
+            ),
         },
         status=status,
     )

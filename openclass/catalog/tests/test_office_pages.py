@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from openclass.catalog import selectors, services
 from openclass.catalog.models import ContentElement, Topic
+from openclass.core.history import list_changes
 from openclass.courses.tests.fixtures import make_course
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_renaming_and_moving_keeps_the_courses_and_records_what_changed(city) ->
     assert topic.name_ko == "인권·평화교육" and topic.group == "civil_society"
     course.refresh_from_db()
     assert course.topic_id == topic.pk
-    changes = selectors.list_changes(topic.history.all())
+    changes = list_changes(topic.history.all())
     assert changes[0].who == city.office_admin
     assert [f.new for f in changes[0].fields if f.old == before] == ["인권·평화교육"]
     page = office.get(reverse("catalog:topic", args=[topic.pk])).content.decode()

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from openclass.catalog.selectors import list_changes
+from openclass.core.history import list_changes
 from openclass.operations.models import Call, PointRule, Rate, RateTable
 from openclass.operations.services import office, workflow
 

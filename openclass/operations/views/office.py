@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import AuthenticatedRequest
-from openclass.catalog.selectors import list_changes
+from openclass.core.history import list_changes
 from openclass.core.views import perform
 
 from ..forms import CallForm, PointRulesForm, RateForm, RateTableForm

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.catalog.models import Topic
-from openclass.catalog.selectors import list_changes
 from openclass.core.downloads import download_response
+from openclass.core.history import list_changes
 from openclass.core.params import parse_id
 from openclass.core.views import perform
 
