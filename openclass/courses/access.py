@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import STAFF, object_rule
-from openclass.accounts.models import Organisation, User
+from openclass.accounts.models import Organisation, User, in_natural_order
 
 from .models import Course, Enrolment, Lesson
 
@@ -222,7 +222,7 @@ def openable_organisations(user: User) -> QuerySet[Organisation]:
         ids = {klass.pk for klass in classes} | {klass.parent_id for klass in classes}
         if school := scoping.school_of(user):
             ids.add(school.pk)
-        return Organisation.objects.filter(pk__in=ids).order_by("path")
+        return in_natural_order(Organisation.objects.filter(pk__in=ids))
     openable = (
         Organisation.Kind.OFFICE,
         Organisation.Kind.SCHOOL,

@@ -53,7 +53,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from openclass.accounts.capabilities import has_capability
-from openclass.accounts.models import Organisation, User
+from openclass.accounts.models import Organisation, User, in_natural_order
 from openclass.core import xlsx
 from openclass.courses import access
 from openclass.courses.models import Course, Enrolment, Lesson
@@ -519,11 +519,11 @@ def classes_of(viewer: User, course: Course) -> list[Organisation]:
     """The classes of the students of ``course`` whose rows ``viewer`` may read, to filter by."""
     enrolments = access.enrolments_visible_to(viewer, course)
     return list(
-        Organisation.objects.filter(
-            kind=Organisation.Kind.CLASS, pk__in=enrolments.values("student__organisation")
+        in_natural_order(
+            Organisation.objects.filter(
+                kind=Organisation.Kind.CLASS, pk__in=enrolments.values("student__organisation")
+            ).select_related("parent")
         )
-        .select_related("parent")
-        .order_by("path")
     )
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import has_capability, require_capability
-from openclass.accounts.models import AuthenticatedRequest, Organisation, User
+from openclass.accounts.models import AuthenticatedRequest, Organisation, User, in_natural_order
 from openclass.core.downloads import xlsx_response
 from openclass.core.views import perform
 from openclass.privacy.models import AccessRecord
@@ -92,11 +92,11 @@ def _grid_for(
     require_capability(request.user, "course.read_records", course)
     enrolments = access.enrolments_visible_to(request.user, course)
     classes = list(
-        Organisation.objects.filter(
-            kind=Organisation.Kind.CLASS, pk__in=enrolments.values("student__organisation")
+        in_natural_order(
+            Organisation.objects.filter(
+                kind=Organisation.Kind.CLASS, pk__in=enrolments.values("student__organisation")
+            ).select_related("parent")
         )
-        .select_related("parent")
-        .order_by("path")
     )
     klass = None
     if class_id := request.GET.get("class", ""):

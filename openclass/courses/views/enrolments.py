@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from openclass.accounts.models import AuthenticatedRequest, Organisation
+from openclass.accounts.models import AuthenticatedRequest, Organisation, in_natural_order
 
 from .. import access
 from ..forms import EnrolOrganisationForm
@@ -29,13 +29,11 @@ def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not access.can_enrol_into(request.user, course):
         raise PermissionDenied
     candidates = access.enrollable_students(request.user, course)
-    organisations = (
+    organisations = in_natural_order(
         Organisation.objects.filter(
             Q(pk__in=candidates.values("organisation"))
             | Q(pk__in=candidates.values("organisation__parent"))
-        )
-        .select_related("parent")
-        .order_by("path")
+        ).select_related("parent")
     )
     form = EnrolOrganisationForm(request.POST or None, organisations=organisations)
     if request.method == "POST":
