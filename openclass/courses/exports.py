@@ -49,7 +49,7 @@ def learning(person: User) -> ExportPart | None:
             "attendance": [
                 {
                     "course": m.session.course.title,
-                    "session": m.session.title,
+                    "session": m.session.shown_title,
                     "day": m.session.day,
                     "kind": m.session.get_kind_display(),
                     "status": m.get_status_display(),

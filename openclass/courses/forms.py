@@ -320,6 +320,8 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args, course: Course, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.course = course
+        # Only sessions the platform numbers go without a title (Session.shown_title).
+        self.fields["title"].required = True
         get_field(self, "lesson", forms.ModelChoiceField).queryset = Lesson.objects.filter(
             section__course=course
         ).order_by("section__position", "position")

@@ -370,7 +370,11 @@ class Session(Stamped):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sessions")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=120)
+    #: What its teacher called it, shown as written; blank for a session the platform numbered.
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    #: A numbered session's number (a course opened through the office: 1회차, 2회차, …), named
+    #: in each reader's language when shown (``shown_title``), not stored in the opener's.
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
     lesson = models.ForeignKey(
         Lesson,
         verbose_name=_("lesson"),
@@ -393,7 +397,15 @@ class Session(Stamped):
         ordering = ["day", "starts_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.day:%Y-%m-%d} {self.title}"
+        return f"{self.day:%Y-%m-%d} {self.shown_title}"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the reader's): as its teacher wrote it, or for a
+        numbered session "3회차" / "Session 3"."""
+        if self.title or self.number is None:
+            return self.title
+        return _("Session %(number)d") % {"number": self.number}
 
     def clean(self) -> None:
         if self.kind == self.Kind.RECORDED and not self.lesson_id:

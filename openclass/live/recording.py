@@ -278,7 +278,7 @@ def process(room_id: int) -> Recording:
             )
             from openclass.media import services as media
 
-            title = _("Recording: %(title)s") % {"title": room.session.title}
+            title = _("Recording: %(title)s") % {"title": room.session.shown_title}
             video = media.create_video_from_file(
                 merged, recording.started_by or room.session.course.owner, title,
                 transcode_now=False,

@@ -67,7 +67,7 @@ def instructor(person: User) -> ExportPart | None:
     data["pay"] = [
         {
             "month": line.month.month.strftime("%Y-%m"),
-            "session": line.report.session.title,
+            "session": line.report.session.shown_title,
             "day": line.report.session.day,
             "kind": line.get_kind_display(),
             "minutes": line.minutes,

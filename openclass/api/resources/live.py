@@ -53,7 +53,7 @@ def _session(request: ApiRequest, session: Any) -> dict[str, Any]:
         "id": session.pk,
         "course_id": session.course_id,
         "course": session.course.title,
-        "title": session.title,
+        "title": session.shown_title,
         "day": session.day,
         "starts_at": clock(session.starts_at),
         "ends_at": clock(session.ends_at),

@@ -164,7 +164,7 @@ def grid_xlsx(grid: Grid) -> bytes:
     sheet = book.active
     sheet.title = _("Attendance")[:31]
     header = [_("Class"), _("No."), _("Name")]
-    header += [f"{s.day:%m-%d} {s.title}" for s in grid.sessions]
+    header += [f"{s.day:%m-%d} {s.shown_title}" for s in grid.sessions]
     totals = [Status.PRESENT, Status.LATE, Status.LEFT_EARLY, Status.ABSENT, Status.EXCUSED]
     header += [str(Status(status).label) for status in totals]
     xlsx.append_row(sheet, [grid.course.title])

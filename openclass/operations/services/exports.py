@@ -51,7 +51,7 @@ def statement_xlsx(instructor: User, month: datetime.date) -> bytes:
             [
                 session.day,
                 session.course.title,
-                session.title,
+                session.shown_title,
                 line.get_kind_display(),
                 line.minutes,
                 line.amount_won,

@@ -481,7 +481,7 @@ def _create_course(actor: User, application: Application) -> Course:
             Session(
                 course=course,
                 kind=Session.Kind.LIVE,
-                title=_("Session %(number)d") % {"number": number},
+                number=number,
                 day=wish.day,
                 starts_at=wish.starts_at,
                 ends_at=wish.ends_at,

@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import translation
 
 from openclass.courses.models import Course, Enrolment, Session
 from openclass.notifications.models import Notification
@@ -85,6 +86,12 @@ def test_the_whole_way_to_an_open_course(ops: Ops) -> None:
     sessions = list(course.sessions.order_by("day"))
     assert [s.kind for s in sessions] == [Session.Kind.LIVE, Session.Kind.LIVE]
     assert sessions[0].day == TODAY + datetime.timedelta(days=7)
+    # Numbered, and named in each reader's language (not stored in the opener's).
+    assert [(s.title, s.number) for s in sessions] == [("", 1), ("", 2)]
+    with translation.override("ko"):
+        assert sessions[1].shown_title == "2회차"
+    with translation.override("en"):
+        assert sessions[1].shown_title == "Session 2"
     assert set(Enrolment.objects.filter(course=course).values_list("student", flat=True)) == {
         north.student_a1.pk,
         north.student_a2.pk,
