@@ -114,8 +114,12 @@ def test_axe_finds_no_serious_violations(open_page) -> None:
             problems += serious_axe_violations(page)
             # The five-column people table scrolls inside its wrapper, not the page.
             assert_no_horizontal_scroll(page)
+        # Back to Korean before signing out: the switch is also the user's own language now
+        # (User.language), which the other tests of this server expect to be the browser's.
+        switch_language(page, "ko")
         menu_item(page, "button.link-button").click()
         expect(page).to_have_url(re.compile(re.escape(LOGIN_PATH)))
+        switch_language(page, "en")
         problems += serious_axe_violations(page)  # the login page in English
     assert not problems, "axe-core serious/critical violations:\n" + "\n".join(problems)
 
