@@ -40,9 +40,14 @@ if (header && nav) {
     setMenu(false);
     toggle.addEventListener("click", () => setMenu(header.dataset.menu !== "open"));
   }
-  nav.addEventListener("toggle", (event) => {
-    if (event.target instanceof HTMLDetailsElement && event.target.open) closeGroups(event.target);
-  }, true);
+  // On the summary's click (Enter, Space, a tap), in the order they happen: a details' toggle
+  // event comes later, as a task, and one left over from the group before could close this one.
+  nav.addEventListener("click", (event) => {
+    const summary = event.target instanceof Element ? event.target.closest("summary") : null;
+    if (summary && summary.parentElement instanceof HTMLDetailsElement) {
+      closeGroups(summary.parentElement);
+    }
+  });
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     const open = groups().find((group) => group.open);
