@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "openclass.search",
     "openclass.lists",
     "openclass.feeds",
+    "openclass.xapi",
+    "openclass.lti",
     # Django admin, for superusers only (accounts.admin_site): the office has its own pages.
     "openclass.accounts.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",

@@ -18,6 +18,8 @@ urlpatterns = [
     path("lists/", include("openclass.lists.urls")),
     path("catalogs/", include("openclass.feeds.urls")),
     path("topics/", include("openclass.catalog.urls")),
+    path("xapi/", include("openclass.xapi.urls")),
+    path("lti/", include("openclass.lti.urls")),
     path("", include("openclass.hub.urls")),
     # The OpenID Connect provider, in django-oauth-toolkit's namespace (its views reverse it).
     path("o/", include("openclass.hub.provider_urls")),

@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "notifications": 2,
     "privacy": 2,
     "search": 2,
+    "xapi": 2,
     "courses": 3,
     "hub": 3,
     "lists": 3,
@@ -30,6 +31,7 @@ LAYERS: dict[str, int] = {
     "assessments": 4,
     "live": 4,
     "operations": 5,
+    "lti": 5,
     "api": 6,
     "web": 7,
 }

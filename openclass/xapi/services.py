@@ -1,0 +1,157 @@
+"""Recording learning events as xAPI statements (F-18).
+
+Every area records what a learner did with one call, ``record(actor, verb, activity, ...)``, in
+the same transaction as the event itself: the statement and its outbox rows (``Delivery``, one per
+outside LRS it goes to) commit or roll back with the event, so a statement is never lost nor
+invented. Statements name a person only by their opaque ``Actor.key`` under the installation's
+address (``account.homePage``): no name, no e-mail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from openclass.accounts import scoping
+from openclass.accounts.models import Organisation
+
+from . import statements
+from .models import Actor, Statement
+from .vocabulary import ACTIVITY_TYPES, VERBS
+
+#: uuid5 namespace of the registrations openclass derives from its enrolments.
+REGISTRATIONS = uuid.UUID("0f6d3c9e-5b0a-4c1e-9a55-6f1f3e0c7a21")
+
+
+def home_page() -> str:
+    return settings.SITE_URL.rstrip("/")
+
+
+def activity_id(kind: str, pk: object) -> str:
+    """An openclass object's activity IRI: under the installation's own address."""
+    return f"{home_page()}/xapi/activities/{kind}/{pk}"
+
+
+def registration_for(enrolment_pk: int) -> uuid.UUID:
+    """The registration of one enrolment: stable, derived (no column), unique per installation."""
+    return uuid.uuid5(REGISTRATIONS, f"{home_page()}/enrolment/{enrolment_pk}")
+
+
+def actor_key(user: Any) -> uuid.UUID:
+    actor, _ = Actor.objects.get_or_create(user=user)
+    return actor.key
+
+
+def agent_for(user: Any) -> dict[str, Any]:
+    """The statement's actor: account-based, opaque, never a name or an e-mail."""
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": home_page(), "name": str(actor_key(user))},
+    }
+
+
+def authority() -> dict[str, Any]:
+    """The authority of openclass's own statements: the installation itself."""
+    return {"objectType": "Agent", "account": {"homePage": home_page(), "name": "openclass"}}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """An openclass object as a statement's object or context activity."""
+
+    kind: str
+    pk: object
+    name: str = ""
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return activity_id(self.kind, self.pk)
+
+    def as_json(self) -> dict[str, Any]:
+        definition: dict[str, Any] = {"type": ACTIVITY_TYPES[self.kind]}
+        if self.name:
+            definition["name"] = {"ko-KR": self.name}
+        if self.extensions:
+            definition["extensions"] = self.extensions
+        return {"objectType": "Activity", "id": self.id, "definition": definition}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a statement happened: the course (with its registration, one per enrolment), the
+    learner's class and school (derived from the actor when not given), and a parent activity
+    (the quiz of a question, the course of a lesson)."""
+
+    course: Activity | None = None
+    registration: uuid.UUID | None = None
+    klass: Organisation | None = None
+    school: Organisation | None = None
+    parent: Activity | None = None
+
+
+def record(
+    actor: Any,
+    verb: str,
+    activity: Activity,
+    *,
+    where: Where | None = None,
+    result: dict[str, Any] | None = None,
+    timestamp: datetime | None = None,
+) -> Statement:
+    """Store one statement about ``actor`` (one of our users) and queue it for the outside LRSs.
+    Call it inside the transaction of the event it records."""
+    where = where or Where()
+    klass = where.klass
+    if klass is None and getattr(actor, "organisation", None) is not None:
+        organisation = actor.organisation
+        if organisation.kind == Organisation.Kind.CLASS:
+            klass = organisation
+    school = where.school or (klass.ancestor(Organisation.Kind.SCHOOL) if klass else None)
+    school = school or scoping.school_of(actor)
+    grouping: list[dict[str, Any]] = []
+    if where.course is not None:
+        grouping.append(where.course.as_json())
+    if klass is not None:
+        grouping.append(Activity("class", klass.pk, klass.short_name).as_json())
+    if school is not None:
+        grouping.append(Activity("school", school.pk, school.name).as_json())
+    context: dict[str, Any] = {"platform": "openclass", "language": "ko-KR"}
+    activities: dict[str, Any] = {}
+    if grouping:
+        activities["grouping"] = grouping
+    if where.parent is not None:
+        activities["parent"] = [where.parent.as_json()]
+    if activities:
+        context["contextActivities"] = activities
+    if where.registration is not None:
+        context["registration"] = str(where.registration)
+    data: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": agent_for(actor),
+        "verb": VERBS[verb].as_json(),
+        "object": activity.as_json(),
+        "context": context,
+        "timestamp": (timestamp or timezone.now()).isoformat(),
+    }
+    if result:
+        data["result"] = result
+    course_pk = where.course.pk if where.course is not None else None
+    with transaction.atomic():
+        (stored,) = statements.store(
+            [data],
+            authority=authority(),
+            about=statements.About(
+                user=actor,
+                course_id=int(course_pk) if course_pk is not None else None,
+                klass=klass,
+                school=school,
+            ),
+        )
+    return stored

@@ -1,0 +1,41 @@
+"""Recording a statement: opaque actor, groupings, one outbox row per matching destination."""
+
+from __future__ import annotations
+
+import json
+
+from openclass.xapi import services
+from openclass.xapi.models import Delivery, Destination, Statement
+
+
+def test_a_statement_names_no_one_and_carries_its_class_and_school(city) -> None:
+    student = city.north.student_a1
+    course = services.Activity("course", 7, "독도")
+    statement = services.record(
+        student,
+        "completed",
+        services.Activity("lesson", 3, "1차시"),
+        where=services.Where(course=course, registration=services.registration_for(11)),
+    )
+    full = statement.full
+    assert full["actor"]["account"]["name"] == str(services.actor_key(student))
+    text = json.dumps(full, ensure_ascii=False)
+    assert student.username not in text and student.get_full_name() not in text
+    grouping = [a["id"] for a in full["context"]["contextActivities"]["grouping"]]
+    assert grouping == [
+        course.id,
+        services.activity_id("class", city.north.class_a.pk),
+        services.activity_id("school", city.north.school.pk),
+    ]
+    assert statement.klass == city.north.class_a and statement.school == city.north.school
+    assert statement.course_id == 7
+
+
+def test_each_statement_is_queued_once_for_each_destination_that_wants_it(city) -> None:
+    everything = Destination.objects.create(name="hub", endpoint="https://lrs.example/xapi/")
+    other_school = Destination.objects.create(name="south", endpoint="https://s.example/xapi/")
+    other_school.schools.add(city.south.school)
+    services.record(city.north.student_a1, "launched", services.Activity("lesson", 1))
+    assert Delivery.objects.filter(destination=everything).count() == 1
+    assert not Delivery.objects.filter(destination=other_school).exists()
+    assert Statement.objects.count() == 1
