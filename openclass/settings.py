@@ -588,3 +588,12 @@ if OUTSIDE_OIDC_ENABLED:
 API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "600"))
 # … and one site, all its tokens together (a relying site syncing for every school).
 API_CLIENT_RATE_PER_MINUTE = int(env("API_CLIENT_RATE_PER_MINUTE", "30000"))
+
+
+# --- Forwarding learning records to outside LRSs (openclass.xapi.forwarding) --------------------
+# A near-real-time outside LRS gets a batch this many seconds after a statement is stored.
+XAPI_FORWARD_DELAY_SECONDS = int(env("XAPI_FORWARD_DELAY_SECONDS", "5"))
+# A statement an outside LRS kept refusing (errors, timeouts) is marked failed after this many.
+XAPI_FORWARD_MAX_ATTEMPTS = int(env("XAPI_FORWARD_MAX_ATTEMPTS", "10"))
+# The hour (0–23, local time) nightly-batch outside LRSs are sent everything pending.
+XAPI_NIGHTLY_HOUR = int(env("XAPI_NIGHTLY_HOUR", "2"))
