@@ -221,6 +221,12 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({OFFICE_ADMIN}),
         "register outside catalogs (CSV/JSON feeds, OAI-PMH) and follow their fetches",
     ),
+    # learning records (xAPI)
+    "xapi.manage": (
+        frozenset({OFFICE_ADMIN}),
+        "register the outside LRSs statements are forwarded to and follow the outbox; register "
+        "the LRS clients that use /xapi/",
+    ),
 }
 
 #: Capabilities that say who someone is (a learner, a parent, a teacher of classes, an instructor
