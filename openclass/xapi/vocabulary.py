@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ADL = "http://adlnet.gov/expapi/verbs/"
+OPENCLASS_VERB = "https://w3id.org/xapi/openclass/verbs/"
 ACTIVITY_STREAMS = "http://activitystrea.ms/schema/1.0/"
 ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
 CMI5_ACTIVITY = "https://w3id.org/xapi/cmi5/activitytype/"
@@ -41,6 +42,9 @@ VERBS: dict[str, Verb] = {
     "left": Verb(ACTIVITY_STREAMS + "leave", "나감", "left"),
     "submitted": Verb(ACTIVITY_STREAMS + "submit", "제출함", "submitted"),
     "graded": Verb("http://id.tincanapi.com/verb/graded", "채점됨", "graded"),
+    # An attendance mark of absent (or excused): no published verb says "was not there", and
+    # "attended" must never be said of someone who was not.
+    "absent": Verb(OPENCLASS_VERB + "absent", "결석함", "was absent"),
 }
 
 #: Activity types by the kind of openclass object an activity is.
