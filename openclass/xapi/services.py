@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from openclass.accounts import scoping
 from openclass.accounts.models import Organisation
+from openclass.core.runtime import runtime
 
 from . import statements
 from .models import Actor, Statement
@@ -43,9 +44,30 @@ def registration_for(enrolment_pk: int) -> uuid.UUID:
     return uuid.uuid5(REGISTRATIONS, f"{home_page()}/enrolment/{enrolment_pk}")
 
 
+class _ActorKeys:
+    """Users' opaque keys this process has seen stored (``core.runtime``): a key never changes,
+    so a busy path (progress statements) asks the database once per user and process. A key is
+    kept only once the transaction that read or made it commits, so a rolled-back Actor is never
+    remembered."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, uuid.UUID] = {}
+
+    def reset(self) -> None:
+        self.keys.clear()
+
+
+_actor_keys = runtime.register("xapi.actor_keys", _ActorKeys())
+
+
 def actor_key(user: Any) -> uuid.UUID:
+    known = _actor_keys.keys.get(user.pk)
+    if known is not None:
+        return known
     actor, _ = Actor.objects.get_or_create(user=user)
-    return actor.key
+    key, pk = actor.key, user.pk
+    transaction.on_commit(lambda: _actor_keys.keys.__setitem__(pk, key))
+    return key
 
 
 def agent_for(user: Any) -> dict[str, Any]:
@@ -154,4 +176,27 @@ def record(
                 school=school,
             ),
         )
+    return stored
+
+
+def void(statement: Statement, *, timestamp: datetime | None = None) -> Statement:
+    """Void one of openclass's own statements that turned out wrong (a corrected attendance
+    mark): a voiding statement about the same learner, in the caller's transaction."""
+    data: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": statement.full["actor"],
+        "verb": VERBS["voided"].as_json(),
+        "object": {"objectType": "StatementRef", "id": str(statement.statement_id)},
+        "timestamp": (timestamp or timezone.now()).isoformat(),
+    }
+    (stored,) = statements.store(
+        [data],
+        authority=authority(),
+        about=statements.About(
+            user=statement.user,
+            course_id=statement.course_id,
+            klass=statement.klass,
+            school=statement.school,
+        ),
+    )
     return stored
