@@ -194,6 +194,7 @@ class Lesson(Stamped):
         LINK = "link", _("Link")
         QUIZ = "quiz", _("Quiz")
         ASSIGNMENT = "assignment", _("Assignment")
+        TOOL = "tool", _("Outside tool")
 
     VIDEO_KINDS = (Kind.VIDEO, Kind.YOUTUBE, Kind.VIDEO_URL)
     # Videos elsewhere: their length is measured or given when the lesson is saved (F-08).
