@@ -278,3 +278,40 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.destination} ← {self.statement}"
+
+
+class ForwardBatch(models.Model):
+    """One batch sent to an outside LRS: how many statements, its answer (the office's page lists
+    the recent ones)."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Will be retried")
+        FAILED = "failed", _("Failed")
+
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="batches")
+    started_at = models.DateTimeField(default=timezone.now)
+    statements = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    #: The HTTP status the outside LRS answered (null: no answer, a connection error).
+    status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["destination", "-started_at"], name="xapi_batch_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.destination} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class DemoReceived(models.Model):
+    """A statement the demo outside LRS (``demo_lrs``, under /demo-lrs/) received: one row per
+    statement id, however many times it was sent (``times`` counts them)."""
+
+    statement_id = models.UUIDField(unique=True)
+    statement = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    times = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return str(self.statement_id)
