@@ -50,3 +50,30 @@ def readable_statements(user: Any) -> Q:
     if role == User.Role.TEACHER:
         rule |= Q(klass__in=scoping.taught_classes(user))
     return rule
+
+
+def reads_only_own(user: Any) -> bool:
+    """Whose statements ``user`` reads are only their own (a student), or their own and their
+    children's (a parent): a token of theirs may name no other person's agent in a document."""
+    return user.role in (User.Role.STUDENT, User.Role.PARENT)
+
+
+def may_use_agent_of(viewer: Any, target: Any) -> bool:
+    """Whether ``viewer`` (a token's person) may read and write documents (state, agent
+    profile) about ``target``, one of our people: themselves; staff, the people they may see."""
+    if viewer.pk == target.pk:
+        return True
+    if reads_only_own(viewer):
+        return False
+    return scoping.can_view_user(viewer, target)
+
+
+def may_write_about(writer: Any, target: Any | None) -> bool:
+    """Whether ``writer`` (a token's person) may store a statement whose actor is ``target``
+    (one of our people, or None: an outside agent). A student or a parent writes only about
+    themselves; staff about the people they may see, and about outside agents."""
+    if target is not None and writer.pk == target.pk:
+        return True
+    if reads_only_own(writer):
+        return False
+    return target is None or scoping.can_view_user(writer, target)

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+
+from django.conf import settings
 
 
 def key_of(agent: dict[str, Any]) -> str:
@@ -21,3 +24,24 @@ def key_of(agent: dict[str, Any]) -> str:
         return f"account:{account.get('homePage', '')}|{account.get('name', '')}"
     members = sorted(key_of(member) for member in agent.get("member", []))
     return "group:" + ",".join(members)
+
+
+def home_page() -> str:
+    """The ``account.homePage`` of our own people's agents: the installation's address."""
+    return str(settings.SITE_URL).rstrip("/")
+
+
+def user_of(agent: dict[str, Any]) -> Any:
+    """The openclass user an agent names (an account under our ``homePage`` whose name is an
+    ``Actor`` key), else None: an outside agent."""
+    from .models import Actor
+
+    account = agent.get("account") if isinstance(agent, dict) else None
+    if not isinstance(account, dict) or account.get("homePage") != home_page():
+        return None
+    try:
+        key = uuid.UUID(str(account.get("name", "")))
+    except ValueError:
+        return None
+    actor = Actor.objects.select_related("user").filter(key=key).first()
+    return actor.user if actor is not None else None
