@@ -512,6 +512,16 @@ OAUTH2_PROVIDER: dict = {
         "live": _("Your live classes and their attendance"),
         "operations": _("Your course applications and pay statements"),
         "notifications": _("Your notifications"),
+        # The learning record store's (xAPI 1.0.3 part three §4; openclass.xapi.auth): the
+        # specification's names, but xapi/profile (profile above is OpenID Connect's).
+        "statements/write": _("Record your learning (xAPI statements)"),
+        "statements/read": _("Read the learning records you may see"),
+        "statements/read/mine": _("Read your own learning records"),
+        "state": _("Keep your progress in outside content (xAPI state)"),
+        "xapi/profile": _("Keep your profiles in outside content (xAPI profiles)"),
+        "define": _("Define learning activities (xAPI)"),
+        "all/read": _("Read all the learning records you may see"),
+        "all": _("Everything in the learning record store you may use"),
     },
     "DEFAULT_SCOPES": ["openid"],
     "CLIENT_SECRET_HASHER": "sha256_secret",
