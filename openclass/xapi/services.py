@@ -23,6 +23,7 @@ from openclass.accounts.models import Organisation
 from openclass.core.runtime import runtime
 
 from . import statements
+from . import vocabulary as vocabulary  # the areas read the verbs and extensions through here
 from .models import Actor, Statement
 from .vocabulary import ACTIVITY_TYPES, VERBS
 
