@@ -283,3 +283,36 @@ def set_active(actor: User, site: Site, active: bool) -> int:
         audit.record(kind, user=actor, site=locked, detail=f"{revoked} tokens" if revoked else "")
     site.is_active = active
     return revoked
+
+
+# --- The platform's signing keys, for the areas that sign as openclass (LTI's id_token) -------
+
+
+def signing_key() -> tuple[str, Any]:
+    """The key that signs now: its ``kid`` and the private key (jwcrypto's JWK). Another area's
+    tokens signed with it verify against the one published key set."""
+    from . import keys
+
+    key = keys.active_key()
+    return key.kid, keys.jwk_of(key)
+
+
+def published_key_set() -> dict[str, list[dict[str, Any]]]:
+    """The public keys openclass signs with (the JWKS as a dict): the signing key and the retired
+    ones whose tokens may still be alive."""
+    import json
+
+    from . import keys
+
+    published = keys.published_keys() or [keys.active_key()]
+    return {
+        "keys": [
+            {
+                "alg": "RS256",
+                "use": "sig",
+                "kid": key.kid,
+                **json.loads(keys.jwk_of(key).export_public()),
+            }
+            for key in published
+        ]
+    }
