@@ -221,6 +221,17 @@ GRANTS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({OFFICE_ADMIN}),
         "register outside catalogs (CSV/JSON feeds, OAI-PMH) and follow their fetches",
     ),
+    # outside tools (LTI 1.3)
+    "lti.register": (
+        frozenset({TEACHER, INSTRUCTOR, SCHOOL_ADMIN, OFFICE_ADMIN}),
+        "register outside tools (LTI 1.3) for their own courses, change or disable the ones "
+        "they registered, and add the tools offered to them to their courses' lessons",
+    ),
+    "lti.manage": (
+        frozenset({OFFICE_ADMIN}),
+        "register outside tools offered to every teacher of the city, and change or disable any "
+        "registered tool",
+    ),
     # learning records (xAPI)
     "xapi.manage": (
         frozenset({OFFICE_ADMIN}),
