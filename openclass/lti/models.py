@@ -5,7 +5,7 @@ them, and the launches in flight.
 address, its launch and deep-linking addresses, its key set, the redirect URIs it may be answered
 at) and the values we made for it (``client_id``, ``deployment_id``), with what it may receive
 (names, e-mail) and which services it is granted (scores through AGS, members through NRPS).
-A tool registered by the office (``school`` empty) is offered to every teacher; one a teacher
+A tool registered by the office (``city_wide``) is offered to every teacher; one a teacher
 registered only to that teacher, for their own courses.
 
 ``ResourceLink`` is the LTI resource link behind a lesson of kind ``tool``: one per lesson.
@@ -92,7 +92,10 @@ class Tool(models.Model):
         null=True,
         related_name="+",
     )
-    #: Empty: registered by the office, offered city-wide. Else the registering teacher's school.
+    #: Registered by the office and offered to every teacher of the city; else only to the
+    #: teacher who registered it, for their own courses.
+    city_wide = models.BooleanField(_("offered city-wide"), default=False)
+    #: The registering teacher's school (empty for the office's tools and for instructors).
     school = models.ForeignKey(
         Organisation,
         verbose_name=_("school"),
@@ -112,10 +115,6 @@ class Tool(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_city_wide(self) -> bool:
-        return self.school_id is None
 
     @property
     def deep_linking_target(self) -> str:
