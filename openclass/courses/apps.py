@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,17 @@ class CoursesConfig(AppConfig):
 
         for source in search.SOURCES:
             add_search_source(source)
+        # The LRS lets a course's managers read its statements (xapi sits below courses).
+        from openclass.xapi.access import register_course_scope
+
+        register_course_scope(managed_course_ids)
         register_demo_builder(
             "courses", demo.build_demo, exists=demo.demo_courses_exist, after=("accounts",)
         )
+
+
+def managed_course_ids(user: Any) -> list[int]:
+    """The ids of the courses ``user`` manages (``courses.access``'s rule)."""
+    from .access import manageable_courses
+
+    return list(manageable_courses(user).values_list("pk", flat=True))

@@ -40,6 +40,7 @@ from ..models import (
     Section,
     Session,
 )
+from . import learning_records
 
 Status = Attendance.Status
 
@@ -357,7 +358,9 @@ def open_lesson(
     progress, _created = LessonProgress.objects.get_or_create(
         student=student, lesson=lesson, defaults={"opened_at": now}
     )
-    if lesson.kind in Lesson.OPEN_COMPLETES and progress.completed_at is None:
+    learning_records.launched(student, lesson, enrolment, now)
+    completes_now = lesson.kind in Lesson.OPEN_COMPLETES and progress.completed_at is None
+    if completes_now:
         progress.completed_at = now
         progress.save(update_fields=["completed_at"])
     enrolment.last_lesson = lesson
@@ -365,7 +368,7 @@ def open_lesson(
     enrolment.save(update_fields=["last_lesson", "last_activity_at"])
     record_attendance(student, lesson, now)
     if progress.completed_at:
-        lesson_completed(progress, now)
+        lesson_completed(progress, now, first=completes_now)
     return progress
 
 
@@ -387,9 +390,16 @@ def complete_lesson(
     return progress
 
 
-def lesson_completed(progress: LessonProgress, now: datetime.datetime | None = None) -> None:
-    """Called once a lesson's progress reaches completion: update attendance and the course."""
+def lesson_completed(
+    progress: LessonProgress, now: datetime.datetime | None = None, *, first: bool = True
+) -> None:
+    """Called once a lesson's progress reaches completion (``first``; opening a completed
+    lesson again calls it with ``first=False``): record it, update attendance and the course."""
     now = now or timezone.now()
+    if first:
+        learning_records.lesson_completed(
+            progress.student, progress.lesson, progress.percent, progress.completed_at or now
+        )
     record_attendance(progress.student, progress.lesson, now)
     update_course_completion(progress.student, progress.lesson.section.course, now)
 
@@ -399,9 +409,11 @@ def update_course_completion(student: User, course: Course, now: datetime.dateti
     done, required = selectors.course_progress(student, course)
     complete = done == required and done > 0
     if complete:
-        Enrolment.objects.filter(course=course, student=student, completed_at__isnull=True).update(
-            completed_at=now, updated_at=now
-        )
+        completed_now = Enrolment.objects.filter(
+            course=course, student=student, completed_at__isnull=True
+        ).update(completed_at=now, updated_at=now)
+        if completed_now:
+            learning_records.course_completed(student, course, now)
     return complete
 
 
@@ -452,6 +464,8 @@ def record_attendance(student: User, lesson: Lesson, now: datetime.datetime) -> 
             student=student,
             defaults={"status": status, "first_seen_at": now},
         )
+        if created:
+            learning_records.attendance_marked(student, session, status, now=now)
         if mark.corrected:
             continue
         changed = []
@@ -462,6 +476,9 @@ def record_attendance(student: User, lesson: Lesson, now: datetime.datetime) -> 
             mark.completed_at = progress.completed_at
             changed.append("completed_at")
         if mark.status != status:
+            learning_records.attendance_marked(
+                student, session, status, replaces=mark.status != Status.PENDING, now=now
+            )
             mark.status = status
             changed.append("status")
         if changed and not created:
@@ -475,9 +492,17 @@ def record_live_attendance(
     """Store the marks the live class computed (student id → mark, minutes present, first
     join), unless a teacher has corrected the mark (a correction always wins)."""
     existing = {mark.student_id: mark for mark in Attendance.objects.filter(session=session)}
+    students = User.objects.select_related("organisation").in_bulk(list(marks))
     new = []
     for student_id, (status, minutes, first_seen) in marks.items():
         mark = existing.get(student_id)
+        changes = mark is None or (
+            not mark.corrected and (mark.status, mark.minutes) != (status, minutes)
+        )
+        if changes:
+            learning_records.attendance_marked(
+                students[student_id], session, status, minutes=minutes, replaces=mark is not None
+            )
         if mark is None:
             new.append(
                 Attendance(
@@ -519,6 +544,13 @@ def correct_attendance(
         new_status=status,
         reason=reason,
         corrected_by=actor,
+    )
+    learning_records.attendance_marked(
+        student,
+        session,
+        status,
+        minutes=mark.minutes if session.kind == Session.Kind.LIVE else None,
+        replaces=True,
     )
     mark.status = status
     mark.corrected = True

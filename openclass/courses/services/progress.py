@@ -44,6 +44,7 @@ from django.utils import timezone
 from openclass.core.db import update_by_pk
 
 from ..models import Course, LessonProgress, RejectedHeartbeat
+from . import learning_records
 
 Reason = RejectedHeartbeat.Reason
 Interval = tuple[float, float]  # (start, end) in seconds of the video, start < end
@@ -423,6 +424,7 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
         return []
     now = now or timezone.now()
     completed: list[int] = []
+    progressed: list[int] = []  # a whole minute more watched: one statement each (F-18)
     with transaction.atomic():
         rows = LessonProgress.objects.filter(pk__in=list(states))
         if connection.features.has_select_for_update:
@@ -445,6 +447,10 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
             )
             if done_at is None and merged.completed_at is not None:
                 completed.append(pk)
+            if learning_records.minutes_watched(merged.watched) > learning_records.minutes_watched(
+                watched
+            ):
+                progressed.append(pk)
             params.append(
                 (
                     pk,
@@ -459,11 +465,21 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
                 )
             )
         update_by_pk(LessonProgress, SAVED_FIELDS, params)
+        if progressed:
+            for row in LessonProgress.objects.filter(pk__in=progressed).select_related(
+                "student__organisation", "lesson__section__course"
+            ):
+                _progressed(row, now)
         for row in LessonProgress.objects.filter(pk__in=completed).select_related(
             "student", "lesson__section__course"
         ):
             services.lesson_completed(row, now)
     return completed
+
+
+def _progressed(row: LessonProgress, now: datetime.datetime) -> None:
+    """The statement of a whole minute more watched (``learning_records``)."""
+    learning_records.progressed(row.student, row.lesson, row.intervals, row.percent, now)
 
 
 def log_refusals(refusals: Iterable[tuple[int, int, str, dict]]) -> None:
@@ -501,10 +517,13 @@ def credit(row: LessonProgress, payload: object, now: datetime.datetime | None =
             refused = error
         else:
             was_complete = locked.completed_at is not None
+            minutes_before = learning_records.minutes_watched(locked.watched)
             _write(locked, after)
             locked.save(update_fields=SAVED_FIELDS)
+            _write(row, after)
+            if learning_records.minutes_watched(after.watched) > minutes_before:
+                _progressed(row, now)
             if not was_complete and after.completed:
-                row.completed_at = after.completed_at
                 services.lesson_completed(row, now)
     if refused is not None:
         raw = payload if isinstance(payload, dict) else {"raw": str(payload)[:500]}
