@@ -118,12 +118,18 @@ _MEDIA_TYPE = re.compile(
 _VERSION = re.compile(r"^1\.0(\.\d+)?$")
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
-    rf"^P(?:(?:({_NUMBER})Y)?(?:({_NUMBER})M)?(?:({_NUMBER})D)?"
+    rf"^P(?=\d|T\d)(?:(?:({_NUMBER})Y)?(?:({_NUMBER})M)?(?:({_NUMBER})D)?"
     rf"(?:T(?=\d)(?:({_NUMBER})H)?(?:({_NUMBER})M)?(?:({_NUMBER})S)?)?|({_NUMBER})W)$"
 )
+# ISO 8601 date and time, extended (2026-12-06T04:30:00.123+09:00) or basic
+# (20261206T043000.123+0900) format; the offset is optional (then UTC).
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
     r"(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_TIMESTAMP_BASIC = re.compile(
+    r"^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?"
+    r"(Z|z|[+-]\d{2}(?:\d{2})?)?$"
 )
 
 # RFC 5646, section 2.1 (case-insensitive).
@@ -255,7 +261,7 @@ def validate_timestamp(value: object, what: str) -> datetime:
     given). Refuses the "-00:00" offset, which ISO 8601 keeps for an unknown local time."""
     if not isinstance(value, str):
         raise _fail(what, "must be an ISO 8601 timestamp string")
-    match = _TIMESTAMP.match(value)
+    match = _TIMESTAMP.match(value) or _TIMESTAMP_BASIC.match(value)
     if match is None:
         raise _fail(what, "must be an ISO 8601 timestamp, such as 2026-12-06T04:30:00.000Z")
     year, month, day, hour, minute, second, fraction, offset = match.groups()
@@ -428,7 +434,9 @@ def _definition(value: object, path: str) -> None:
     if "extensions" in definition:
         _extensions(definition["extensions"], f"{path}.extensions")
     interaction_type = definition.get("interactionType")
-    if "interactionType" in definition and interaction_type not in INTERACTION_TYPES:
+    if "interactionType" in definition and (
+        not isinstance(interaction_type, str) or interaction_type not in INTERACTION_TYPES
+    ):
         raise _fail(
             f"{path}.interactionType",
             "must be one of " + ", ".join(sorted(INTERACTION_TYPES)) + " (case-sensitive)",
@@ -534,6 +542,8 @@ def _result(value: object, path: str) -> None:
 def _context_activities(value: object, path: str) -> None:
     activities = _object(value, path)
     _properties(activities, path, CONTEXT_ACTIVITY_KINDS)
+    if not activities:
+        raise _fail(path, "must have at least one of parent, grouping, category, other")
     for kind, item in activities.items():
         if isinstance(item, list):
             for index, activity in enumerate(_list(item, f"{path}.{kind}")):
@@ -619,7 +629,9 @@ def _authority(value: object, path: str) -> None:
     authority = _object(value, path)
     if authority.get("objectType", "Agent") == "Group":
         group = _group(authority, path)
-        if len(group.get("member", [])) != 2:
+        if any(ifi in group for ifi in IFIS):
+            raise _fail(path, "an authority Group is anonymous (OAuth: the client and the user)")
+        if len(group["member"]) != 2:
             raise _fail(f"{path}.member", "an authority Group has exactly two Agents (OAuth)")
     else:
         _agent(authority, path)
@@ -633,9 +645,10 @@ def _body(statement: dict[str, Any], path: str, *, sub: bool) -> None:
             raise _fail(f"{path}.{key}", "is required")
     _actor(statement["actor"], f"{path}.actor")
     verb = _verb(statement["verb"], f"{path}.verb")
-    kind = _target(statement["object"], f"{path}.object", sub=sub)
-    if verb["id"] == VOIDED and kind != "StatementRef":
+    target = _object(statement["object"], f"{path}.object")
+    if verb["id"] == VOIDED and target.get("objectType") != "StatementRef":
         raise _fail(f"{path}.object", "a voiding statement's object must be a StatementRef")
+    kind = _target(target, f"{path}.object", sub=sub)
     if "result" in statement:
         _result(statement["result"], f"{path}.result")
     if "context" in statement:

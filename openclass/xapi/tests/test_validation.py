@@ -645,3 +645,622 @@ def test_verbs_and_language_maps_follow_their_rules(
     where: str, edit: Callable[[dict[str, Any]], object]
 ) -> None:
     refused(changed(edit), where)
+
+
+# --- Refusals: objects -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "where"),
+    [
+        ({}, "statement.object.id"),
+        ({"objectType": "Activity"}, "statement.object.id"),
+        ({"objectType": "activity", "id": ACTIVITY}, "statement.object.objectType"),
+        ({"objectType": "Person", "id": ACTIVITY}, "statement.object.objectType"),
+        ({"objectType": 12, "id": ACTIVITY}, "statement.object.objectType"),
+        ({"id": ACTIVITY, "definition": "should error"}, "statement.object.definition"),
+        ({"id": ACTIVITY, "definition": {"name": 12345}}, "statement.object.definition.name"),
+        (
+            {"id": ACTIVITY, "definition": {"label": {"en": "x"}}},
+            "statement.object.definition.label",
+        ),
+        ({"id": ACTIVITY, "name": {"en": "x"}}, "statement.object.name"),
+        # An Agent or a Group as the object says so: without objectType it is an Activity.
+        ({"mbox": "mailto:a@example.com"}, "statement.object.mbox"),
+        ({"objectType": "Agent"}, "statement.object"),
+        ({"objectType": "Group", "member": []}, "statement.object.member"),
+        ({"objectType": "StatementRef"}, "statement.object.id"),
+        ({"objectType": "StatementRef", "id": "not-a-uuid"}, "statement.object.id"),
+        (
+            {"objectType": "StatementRef", "id": str(uuid.uuid4()), "definition": {}},
+            "statement.object.definition",
+        ),
+        ({"objectType": "substatement"}, "statement.object.objectType"),
+    ],
+)
+def test_objects_follow_their_kinds_rules(target: dict[str, Any], where: str) -> None:
+    statement = minimal()
+    statement["object"] = target
+    refused(statement, where)
+
+
+@pytest.mark.parametrize(
+    ("definition", "where"),
+    [
+        ({"interactionType": "Choice"}, "interactionType"),
+        ({"interactionType": "true-faLse"}, "interactionType"),
+        ({"interactionType": "essay"}, "interactionType"),
+        ({"interactionType": "http://example.com/choice"}, "interactionType"),
+        ({"interactionType": 12345}, "interactionType"),
+        ({"interactionType": {"something": "value"}}, "interactionType"),
+        ({"correctResponsesPattern": ["true"]}, "correctResponsesPattern"),
+        ({"choices": components("a")}, "choices"),
+        ({"interactionType": "choice", "correctResponsesPattern": "a"}, "correctResponsesPattern"),
+        (
+            {"interactionType": "choice", "correctResponsesPattern": [1]},
+            "correctResponsesPattern[0]",
+        ),
+        ({"interactionType": "choice", "scale": components("a")}, "scale"),
+        ({"interactionType": "matching", "choices": components("a")}, "choices"),
+        ({"interactionType": "true-false", "steps": components("a")}, "steps"),
+        ({"interactionType": "likert", "scale": {"id": "valid"}}, "scale"),
+        ({"interactionType": "likert", "scale": ["should error"]}, "scale[0]"),
+        ({"interactionType": "choice", "choices": [{"description": {"en": "x"}}]}, "choices[0].id"),
+        ({"interactionType": "choice", "choices": [{"id": {"test": "value"}}]}, "choices[0].id"),
+        ({"interactionType": "choice", "choices": [{"id": ""}]}, "choices[0].id"),
+        (
+            {"interactionType": "performance", "steps": [{"id": "a", "description": "x"}]},
+            "steps[0].description",
+        ),
+        (
+            {"interactionType": "matching", "target": [{"id": "a", "description": {"t": "v"}}]},
+            "target[0].description",
+        ),
+        (
+            {"interactionType": "sequencing", "choices": [{"id": "a"}, {"id": "a"}]},
+            "choices[1].id",
+        ),
+        (
+            {"interactionType": "choice", "choices": [{"id": "a", "label": "x"}]},
+            "choices[0].label",
+        ),
+    ],
+)
+def test_interaction_definitions_follow_their_rules(definition: dict[str, Any], where: str) -> None:
+    statement = minimal()
+    statement["object"]["definition"] = definition
+    refused(statement, f"statement.object.definition.{where}")
+
+
+def test_interaction_component_lists_are_optional_and_an_empty_definition_is_accepted() -> None:
+    for kind in validation.INTERACTION_TYPES:
+        statement = minimal()
+        statement["object"]["definition"] = {"interactionType": kind}
+        validation.validate_statement(statement)
+    statement = minimal()
+    statement["object"]["definition"] = {}
+    validation.validate_statement(statement)
+
+
+# --- Refusals: sub-statements and statement references ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("id", "fd41c918-b88b-4b20-a0a5-a4c32391aaa0"),
+        ("stored", "2013-05-18T05:32:34.804Z"),
+        ("version", "1.0.0"),
+        ("authority", {"mbox": "mailto:lrs@example.com"}),
+    ],
+)
+def test_a_substatement_has_no_id_stored_version_or_authority(key: str, value: object) -> None:
+    statement = substatement()
+    statement["object"][key] = value
+    assert "SubStatement" in refused(statement, f"statement.object.{key}")
+
+
+@pytest.mark.parametrize("key", ["actor", "verb", "object"])
+def test_a_substatement_requires_actor_verb_and_object(key: str) -> None:
+    statement = substatement()
+    del statement["object"][key]
+    refused(statement, f"statement.object.{key}")
+
+
+def test_a_substatement_cannot_contain_a_substatement() -> None:
+    statement = substatement()
+    statement["object"]["object"] = copy_of(substatement()["object"])
+    assert "cannot contain" in refused(statement, "statement.object.object.objectType")
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda o: o["actor"].update(mbox="nope"), "statement.object.actor.mbox"),
+        (lambda o: o["verb"].update(display={"de-419-DE": "x"}), "statement.object.verb.display"),
+        (
+            lambda o: o["object"]["definition"].update(name={"zh-z-aaa-z-bbb-c-ccc": "x"}),
+            "statement.object.object.definition.name",
+        ),
+        (lambda o: o["result"].update(success="true"), "statement.object.result.success"),
+        (lambda o: o["context"].update(language="x"), "statement.object.context.language"),
+        (
+            lambda o: o.update(timestamp="01/011/2015"),
+            "statement.object.timestamp",
+        ),
+        (lambda o: o.update(attachments={}), "statement.object.attachments"),
+        (lambda o: o.update(foo=1), "statement.object.foo"),
+    ],
+)
+def test_a_substatement_follows_the_rules_of_statements(
+    edit: Callable[[dict[str, Any]], object], where: str
+) -> None:
+    statement = substatement()
+    edit(statement["object"])
+    refused(statement, where)
+
+
+def copy_of(value: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(value))
+
+
+# --- Refusals: result ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("score", "where"),
+    [
+        (12345, "score"),
+        ("should fail", "score"),
+        ({"scaled": 1.01}, "score.scaled"),
+        ({"scaled": -1.00001}, "score.scaled"),
+        ({"scaled": "0.5"}, "score.scaled"),
+        ({"scaled": True}, "score.scaled"),
+        ({"raw": 0.6767676, "max": 0.6567676}, "score.raw"),
+        ({"raw": 0.6767676, "min": 1.4067676}, "score.raw"),
+        ({"min": 0.6767676, "max": 0.6767355, "raw": 0.6767643}, "score.max"),
+        ({"min": 5, "max": 5}, "score.max"),
+        ({"max": "one hundred"}, "score.max"),
+        ({"max": "100"}, "score.max"),
+        ({"min": float("nan")}, "score.min"),
+        ({"percent": 80}, "score.percent"),
+    ],
+)
+def test_a_score_follows_its_rules(score: object, where: str) -> None:
+    statement = full()
+    statement["result"]["score"] = score
+    refused(statement, f"statement.result.{where}")
+
+
+@pytest.mark.parametrize(
+    "score",
+    [
+        {"scaled": 0.6767676},
+        {"scaled": 1.0},
+        {"scaled": -1},
+        {"raw": 0.6767676},
+        {"raw": -50},
+        {"min": 0.6767676},
+        {"max": 100.6767676},
+        {"raw": 0, "min": 0, "max": 1},
+        {"raw": 1, "min": 0, "max": 1},
+        {},
+    ],
+)
+def test_scores_within_their_bounds_are_accepted(score: dict[str, Any]) -> None:
+    statement = full()
+    statement["result"]["score"] = score
+    validation.validate_statement(statement)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("success", "true"),
+        ("success", "We regret to inform you that your effort was unsuccessful."),
+        ("success", 1),
+        ("completion", "false"),
+        ("completion", 0),
+        ("response", 12345),
+        ("response", {"key": "invalid"}),
+        ("duration", "PA1H0M0S"),
+        ("duration", "should fail"),
+        ("duration", 12345),
+        ("duration", {"key": "invalid"}),
+        ("duration", "P"),
+        ("duration", "PT"),
+        ("duration", "PT1H30"),
+        ("duration", "1H"),
+        ("duration", "P1DT"),
+        ("extensions", "should fail"),
+        ("extensions", 12345),
+        ("outcome", "pass"),
+    ],
+)
+def test_result_properties_have_their_types(key: str, value: object) -> None:
+    statement = full()
+    statement["result"][key] = value
+    refused(statement, f"statement.result.{key}")
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [
+        *("PT1H0M0.1S", "PT4H35M59.14S", "PT16559.14S", "P3Y1M29DT4H35M59.14S", "P3Y", "P4W"),
+        *("PT01H00M02.5S", "P1D", "PT0S", "P0.5Y"),
+    ],
+)
+def test_iso_8601_durations_are_accepted(duration: str) -> None:
+    statement = full()
+    statement["result"]["duration"] = duration
+    validation.validate_statement(statement)
+
+
+# --- Refusals: context -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "where"),
+    [
+        ("registration", {"key": "should fail"}, "registration"),
+        ("registration", "should fail", "registration"),
+        ("registration", "AA97B177-9383-4934-8543-0F91A7A028368", "registration"),
+        ("registration", "MA97B177-9383-4934-8543-0F91A7A02836", "registration"),
+        ("instructor", {"key": "should fail"}, "instructor.key"),
+        ("instructor", "should fail", "instructor"),
+        ("team", {"mbox": "mailto:a@example.com"}, "team.objectType"),
+        ("team", {"objectType": "Agent", "mbox": "mailto:a@example.com"}, "team.objectType"),
+        ("team", "should fail", "team"),
+        ("contextActivities", "should fail", "contextActivities"),
+        ("contextActivities", {}, "contextActivities"),
+        ("contextActivities", {"parents": [{"id": ACTIVITY}]}, "contextActivities.parents"),
+        ("contextActivities", {"Parent": [{"id": ACTIVITY}]}, "contextActivities.Parent"),
+        ("contextActivities", {"parent": "should fail"}, "contextActivities.parent"),
+        ("contextActivities", {"parent": [{"id": "nope"}]}, "contextActivities.parent[0].id"),
+        (
+            "contextActivities",
+            {"parent": [{"objectType": "Agent", "mbox": "mailto:a@example.com"}]},
+            "contextActivities.parent[0].mbox",
+        ),
+        (
+            "contextActivities",
+            {"grouping": {"objectType": "StatementRef", "id": str(uuid.uuid4())}},
+            "contextActivities.grouping.objectType",
+        ),
+        ("revision", 12345, "revision"),
+        ("revision", {"key": "should fail"}, "revision"),
+        ("platform", 12345, "platform"),
+        ("language", "a12345", "language"),
+        ("language", "de-419-DE", "language"),
+        ("statement", {"id": str(uuid.uuid4())}, "statement.objectType"),
+        ("statement", {"objectType": "StatementRef", "id": 12345}, "statement.id"),
+        ("statement", {"objectType": "Activity", "id": ACTIVITY}, "statement.objectType"),
+        ("extensions", "should fail", "extensions"),
+        ("mood", "calm", "mood"),
+    ],
+)
+def test_context_properties_follow_their_rules(key: str, value: object, where: str) -> None:
+    statement = full()
+    statement["context"][key] = value
+    refused(statement, f"statement.context.{where}")
+
+
+@pytest.mark.parametrize("key", ["revision", "platform"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"objectType": "Agent", "mbox": "mailto:a@example.com"},
+        {"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"}]},
+        {"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"},
+    ],
+    ids=["agent", "group", "statement-ref"],
+)
+def test_revision_and_platform_only_when_the_object_is_an_activity(
+    key: str, target: dict[str, Any]
+) -> None:
+    statement = minimal()
+    statement["object"] = target
+    statement["context"] = {key: "x"}
+    assert "only when the object is an Activity" in refused(statement, f"statement.context.{key}")
+
+
+def test_revision_and_platform_are_refused_with_a_substatement_object() -> None:
+    statement = substatement()
+    statement["context"] = {"platform": "openclass"}
+    refused(statement, "statement.context.platform")
+    inner = substatement()
+    inner["object"]["object"] = {"objectType": "Agent", "mbox": "mailto:a@example.com"}
+    refused(inner, "statement.object.context.revision")
+
+
+@pytest.mark.parametrize("role", ["instructor", "team"])
+def test_anonymous_groups_as_instructor_or_team_are_accepted(role: str) -> None:
+    statement = full()
+    statement["context"][role] = {
+        "objectType": "Group",
+        "member": [{"mbox": "mailto:a@example.com"}, {"openid": "http://openid.example/b"}],
+    }
+    validation.validate_statement(statement)
+
+
+# --- Refusals: timestamps, version, authority, attachments -----------------------------------
+
+
+@pytest.mark.parametrize("key", ["timestamp", "stored"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "should fail",
+        "01/011/2015",
+        "2008-09-15T15:53:00.601-00",
+        "2008-09-15T15:53:00.601-0000",
+        "2008-09-15T15:53:00.601-00:00",
+        "2008-09-15",
+        "2008-09-15 15:53:00Z",
+        "2008-13-15T15:53:00Z",
+        "2008-02-30T15:53:00Z",
+        "2008-09-15T25:53:00Z",
+        "2008-09-15T15:53:00+25:00",
+        "2008-09-15T15:53:00.Z",
+        1221494000,
+        "",
+    ],
+)
+def test_timestamps_are_iso_8601(key: str, value: object) -> None:
+    statement = minimal()
+    statement[key] = value
+    refused(statement, f"statement.{key}")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2013-05-18T05:32:34.804Z", datetime(2013, 5, 18, 5, 32, 34, 804000, tzinfo=UTC)),
+        ("2013-05-18T05:32:34Z", datetime(2013, 5, 18, 5, 32, 34, tzinfo=UTC)),
+        ("2013-05-18T05:32Z", datetime(2013, 5, 18, 5, 32, tzinfo=UTC)),
+        ("2013-05-18T14:32:34.804+09:00", datetime(2013, 5, 18, 5, 32, 34, 804000, tzinfo=UTC)),
+        ("2013-05-18T00:32:34-0500", datetime(2013, 5, 18, 5, 32, 34, tzinfo=UTC)),
+        ("2013-05-18T07:32:34+02", datetime(2013, 5, 18, 5, 32, 34, tzinfo=UTC)),
+        ("2013-05-18T05:32:34+00:00", datetime(2013, 5, 18, 5, 32, 34, tzinfo=UTC)),
+        ("2013-05-18T05:32:34.123456789Z", datetime(2013, 5, 18, 5, 32, 34, 123456, tzinfo=UTC)),
+        ("2013-05-18T05:32:34", datetime(2013, 5, 18, 5, 32, 34, tzinfo=UTC)),
+        ("20130518T053234Z", datetime(2013, 5, 18, 5, 32, 34, tzinfo=UTC)),
+        ("20130518T143234.5+0900", datetime(2013, 5, 18, 5, 32, 34, 500000, tzinfo=UTC)),
+    ],
+)
+def test_timestamps_are_parsed_to_aware_datetimes(value: str, expected: datetime) -> None:
+    parsed = validation.validate_timestamp(value, "since")
+    assert parsed == expected and parsed.tzinfo is not None
+    statement = minimal()
+    statement["timestamp"] = value
+    validation.validate_statement(statement)
+
+
+def test_validate_timestamp_names_what_it_checks() -> None:
+    with pytest.raises(Invalid, match=r"^until: "):
+        validation.validate_timestamp("yesterday", "until")
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.0.0", "1.0.3", "1.0.9", "1.0.10"])
+def test_versions_1_0_x_are_accepted(version: str) -> None:
+    statement = minimal()
+    statement["version"] = version
+    validation.validate_statement(statement)
+
+
+@pytest.mark.parametrize("version", ["should fail", "0.9.9", "1.1.0", "2.0.0", "1", "1.0.", 1.0])
+def test_other_versions_are_refused(version: object) -> None:
+    statement = minimal()
+    statement["version"] = version
+    refused(statement, "statement.version")
+
+
+TWO_MEMBERS = [
+    {
+        "account": {
+            "homePage": "http://example.com/xAPI/OAuth/Token",
+            "name": "oauth_consumer_x75db",
+        }
+    },
+    {"mbox": "mailto:bob@example.com"},
+]
+
+
+def test_an_authority_is_an_agent_or_an_anonymous_group_of_two() -> None:
+    statement = minimal()
+    statement["authority"] = {"objectType": "Group", "member": TWO_MEMBERS}
+    validation.validate_statement(statement)
+    statement["authority"] = {"account": {"homePage": "http://example.com", "name": "client"}}
+    validation.validate_statement(statement)
+
+
+@pytest.mark.parametrize(
+    ("authority", "where"),
+    [
+        ({"objectType": "Group", "member": TWO_MEMBERS[:1]}, "statement.authority.member"),
+        (
+            {"objectType": "Group", "member": [*TWO_MEMBERS, {"mbox": "mailto:j@example.com"}]},
+            "statement.authority.member",
+        ),
+        ({"objectType": "Group"}, "statement.authority.member"),
+        (
+            {"objectType": "Group", "openid": "http://openid.example.org/1", "member": TWO_MEMBERS},
+            "statement.authority",
+        ),
+        (
+            {"objectType": "Group", "mbox": "mailto:g@example.com", "member": TWO_MEMBERS},
+            "statement.authority",
+        ),
+        ({"name": "nobody"}, "statement.authority"),
+        ({"objectType": 123, "mbox": "mailto:a@example.com"}, "statement.authority.objectType"),
+        (
+            {"objectType": "Agent", "mbox": "mailto:a@example.com", "name": {}},
+            "statement.authority.name",
+        ),
+    ],
+)
+def test_other_authorities_are_refused(authority: object, where: str) -> None:
+    statement = minimal()
+    statement["authority"] = authority
+    refused(statement, where)
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda s: s.update(attachments={"usageType": "x"}), "statement.attachments"),
+        (lambda s: s.update(attachments=[12345]), "statement.attachments[0]"),
+        (lambda s: s.update(attachments=["should fail"]), "statement.attachments[0]"),
+        (lambda a: a[0].pop("usageType"), "statement.attachments[0].usageType"),
+        (lambda a: a[0].pop("display"), "statement.attachments[0].display"),
+        (lambda a: a[0].pop("contentType"), "statement.attachments[0].contentType"),
+        (lambda a: a[0].pop("length"), "statement.attachments[0].length"),
+        (lambda a: a[0].pop("sha2"), "statement.attachments[0].sha2"),
+        (lambda a: a[0].update(usageType="should fail"), "statement.attachments[0].usageType"),
+        (lambda a: a[0].update(contentType="should fail"), "statement.attachments[0].contentType"),
+        (lambda a: a[0].update(contentType=12), "statement.attachments[0].contentType"),
+        (lambda a: a[0].update(length="should fail"), "statement.attachments[0].length"),
+        (lambda a: a[0].update(length="27"), "statement.attachments[0].length"),
+        (lambda a: a[0].update(length=27.5), "statement.attachments[0].length"),
+        (lambda a: a[0].update(length=-1), "statement.attachments[0].length"),
+        (lambda a: a[0].update(sha2=12345), "statement.attachments[0].sha2"),
+        (lambda a: a[0].update(sha2="not hex"), "statement.attachments[0].sha2"),
+        (lambda a: a[0].update(fileUrl="should fail"), "statement.attachments[0].fileUrl"),
+        (lambda a: a[0].update(display="should error"), "statement.attachments[0].display"),
+        (lambda a: a[0].update(description=12345), "statement.attachments[0].description"),
+        (lambda a: a[0].update(Description={"en": "x"}), "statement.attachments[0].Description"),
+        (
+            lambda a: a[0].update(usageType=validation.SIGNATURE, contentType="application/json"),
+            "statement.attachments[0].contentType",
+        ),
+    ],
+)
+def test_attachments_follow_their_rules(edit: Callable[[Any], object], where: str) -> None:
+    statement = full()
+    if where == "statement.attachments" or where == "statement.attachments[0]":
+        edit(statement)
+    else:
+        edit(statement["attachments"])
+    refused(statement, where)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain; charset=ascii", "application/pdf", "image/svg+xml", "application/vnd.ms-excel"],
+)
+def test_media_types_are_accepted(content_type: str) -> None:
+    statement = full()
+    statement["attachments"][0]["contentType"] = content_type
+    validation.validate_statement(statement)
+
+
+# --- Voiding ---------------------------------------------------------------------------------
+
+
+def voiding(target: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "actor": {"mbox": "mailto:teacher@example.com"},
+        "verb": {"id": validation.VOIDED, "display": {"en-US": "voided"}},
+        "object": target,
+    }
+
+
+def test_a_voiding_statement_voids_a_statement_ref() -> None:
+    statement = voiding({"objectType": "StatementRef", "id": str(uuid.uuid4())})
+    validation.validate_statement(statement)
+    assert validation.is_voiding(statement)
+    assert not validation.is_voiding(minimal())
+    assert not validation.is_voiding(full())
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"id": ACTIVITY},
+        {"objectType": "Agent", "mbox": "mailto:a@example.com"},
+        substatement()["object"]
+        | {"object": {"objectType": "StatementRef", "id": str(uuid.uuid4())}},
+    ],
+    ids=["activity", "agent", "substatement-with-statement-ref"],
+)
+def test_a_voiding_statement_whose_object_is_not_a_statement_ref_is_refused(
+    target: dict[str, Any],
+) -> None:
+    assert "StatementRef" in refused(voiding(target), "statement.object")
+
+
+# --- Batches, the agent parameter, the helpers -----------------------------------------------
+
+
+def test_a_single_statement_or_a_list_is_a_list() -> None:
+    one = minimal()
+    assert validation.validate_statements(one) == [one]
+    two = [minimal(), full()]
+    assert validation.validate_statements(two) == two
+
+
+@pytest.mark.parametrize("body", [[], "statement", 3, None, {"actor": "x"}])
+def test_an_empty_or_malformed_body_is_refused(body: object) -> None:
+    with pytest.raises(Invalid):
+        validation.validate_statements(body)
+
+
+def test_the_faulty_statement_of_a_batch_is_named() -> None:
+    bad = minimal()
+    bad["verb"]["id"] = "done"
+    with pytest.raises(Invalid, match=r"^statements\[1\]\.verb\.id: must be an IRI"):
+        validation.validate_statements([minimal(), bad])
+
+
+def test_the_same_id_twice_in_one_batch_is_refused() -> None:
+    first, second = minimal(), minimal()
+    first["id"] = "fd41c918-b88b-4b20-a0a5-a4c32391aaa0"
+    second["id"] = "FD41C918-B88B-4B20-A0A5-A4C32391AAA0"
+    with pytest.raises(Invalid, match=r"^statements\[1\]\.id: "):
+        validation.validate_statements([first, second])
+    second["id"] = str(uuid.uuid4())
+    assert len(validation.validate_statements([first, second])) == 2
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        {"mbox": "mailto:a@example.com"},
+        {"objectType": "Agent", "mbox_sha1sum": "ebd31e95054c018b10727ccffd2ef2ec3a016ee9"},
+        {"openid": "http://openid.example.org/12345"},
+        {"account": {"homePage": "https://o.example", "name": "k"}},
+        {"objectType": "Group", "account": {"homePage": "https://o.example", "name": "class-1"}},
+    ],
+)
+def test_an_agent_parameter_with_one_identifier_is_accepted(agent: dict[str, Any]) -> None:
+    validation.validate_agent(agent)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        {},
+        {"name": "A"},
+        {"mbox": "mailto:a@example.com", "openid": "http://openid.example.org/1"},
+        {"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"}]},
+        {"mbox": "a@example.com"},
+        "mailto:a@example.com",
+        None,
+    ],
+)
+def test_an_agent_parameter_without_exactly_one_identifier_is_refused(agent: object) -> None:
+    with pytest.raises(Invalid, match=r"^agent"):
+        validation.validate_agent(agent)
+
+
+def test_the_helpers_name_what_they_check() -> None:
+    validation.validate_iri("http://example.com/a", "activityId")
+    validation.validate_uuid("fd41c918-b88b-4b20-a0a5-a4c32391aaa0", "registration")
+    validation.validate_language_map({"ko-KR": "완료함", "en": "done"}, "display")
+    with pytest.raises(Invalid, match=r"^activityId: must be an IRI"):
+        validation.validate_iri("lesson 1", "activityId")
+    with pytest.raises(Invalid, match=r"^registration: must be a UUID"):
+        validation.validate_uuid("1234", "registration")
+    with pytest.raises(Invalid, match=r"^display: "):
+        validation.validate_language_map({"ko_KR": "x"}, "display")
+    assert isinstance(Invalid("x"), ValueError)
