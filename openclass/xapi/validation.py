@@ -5,29 +5,40 @@ sends it and raises ``Invalid`` naming the first property that breaks a rule, as
 ("statement.verb.id: must be an IRI"); the statements resource answers 400 with that message.
 The messages are for client developers and stay in English.
 
-What the rules are, and where they come from (the specification's requirement in brackets):
+The rules, from xAPI 1.0.3 (Data 2.2, 2.4, 4) and the ADL LRS conformance test suite's refusals:
 
 - property names are case-sensitive and a statement has no property the specification does not
   define; a property the specification types is never ``null`` (only the values inside an
   ``extensions`` object may be anything);
-- ``actor``, ``verb`` and ``object`` are required; ``id`` (and every UUID) is an RFC 4122 string;
+- ``actor``, ``verb`` and ``object`` are required; ``id`` (and every UUID) is in RFC 4122's
+  string form (8-4-4-4-12 hex digits, either case);
 - an Agent has exactly one inverse functional identifier (``mbox`` a ``mailto:`` IRI,
   ``mbox_sha1sum`` 40 hex digits, ``openid`` a URI, ``account`` with ``homePage`` and ``name``);
-  a Group has at most one, an anonymous Group lists its ``member``\\ s, and members are Agents;
-- verbs, activity types, extension keys and usage types are IRIs; language maps are keyed by
-  RFC 5646 tags; ``interactionType`` is one of the ten and decides which component lists an
-  activity definition may carry;
-- a SubStatement has no ``id``, ``stored``, ``version`` or ``authority`` and does not nest
-  another SubStatement; a voiding statement's object is a StatementRef;
-- ``result.score``: ``scaled`` in [-1, 1], ``min`` < ``max``, ``raw`` between them;
-  ``duration`` is an ISO 8601 duration;
+  a Group has at most one, an anonymous Group lists its members, and members are Agents; an
+  Agent or Group used as the object says so in ``objectType``;
+- verb ids, activity ids and types, ``moreInfo``, extension keys and usage types are IRIs;
+  language maps are keyed by well-formed RFC 5646 tags; ``interactionType`` is one of the ten
+  (exactly), is required by ``correctResponsesPattern`` and the component lists, and decides
+  which component lists a definition may carry (their ids strings, unique in a list);
+- a SubStatement has no ``id``, ``stored``, ``version`` or ``authority``, follows the rules of
+  a statement and does not nest another SubStatement; a voiding statement's object is a
+  StatementRef;
+- ``result.score``: numbers, ``scaled`` in [-1, 1], ``min`` < ``max``, ``raw`` between them;
+  ``success``/``completion`` booleans, ``response`` a string, ``duration`` ISO 8601;
 - ``context.revision`` and ``context.platform`` only when the object is an Activity; ``team`` is
-  a Group; ``contextActivities`` has only ``parent``, ``grouping``, ``category``, ``other``;
-- ``timestamp`` and ``stored`` are ISO 8601 date-times (an offset of ``-00:00`` is refused);
-  ``version`` is "1.0" or "1.0.x";
-- ``authority`` is an Agent, or a Group of exactly two Agents (OAuth three-legged);
-- an attachment has ``usageType``, ``display``, ``contentType``, ``length`` and ``sha2``; a
-  signature attachment is ``application/octet-stream``.
+  a Group; ``contextActivities`` has at least one of ``parent``, ``grouping``, ``category``,
+  ``other`` (and nothing else), each an Activity or an array of them;
+- ``timestamp`` and ``stored`` are ISO 8601 date-times, extended or basic format; without an
+  offset they are read as UTC (the specification only says SHOULD include one); the ``-00:00``
+  offset is refused, as the conformance suite expects; ``version`` is "1.0" or "1.0.x";
+- ``authority`` is an Agent, or an anonymous Group of exactly two Agents (OAuth three-legged);
+- an attachment has ``usageType``, ``display``, ``contentType`` (a media type), ``length`` (a
+  non-negative integer) and ``sha2`` (a SHA-2 hex digest); a signature attachment is
+  ``application/octet-stream``.
+
+Left to the statements resource (they need the database or the request): a voiding statement
+must not target another voiding statement, a PUT's ``statementId`` must match the body's ``id``,
+an existing id must hold the same statement, and a signature attachment's JWS must match.
 """
 
 from __future__ import annotations

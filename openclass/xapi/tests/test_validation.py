@@ -5,6 +5,7 @@ attachments and what TinCanPython sends."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -332,6 +333,50 @@ def test_a_statement_built_with_tincans_objects_is_accepted() -> None:
     validation.validate_statements(
         [sent, json.loads(built.to_json("1.0.0")) | {"id": str(uuid.uuid4())}]
     )
+
+
+def test_tincans_groups_substatements_attachments_and_authority_are_accepted() -> None:
+    signature = b"eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl"
+    built = tincan.Statement(
+        id=uuid.uuid4(),
+        actor=tincan.Group(
+            name="Team",
+            member=[
+                tincan.Agent(mbox="mailto:a@example.com"),
+                tincan.Agent(account=tincan.AgentAccount(name="x", home_page="https://h.example")),
+            ],
+        ),
+        verb=tincan.Verb(
+            id="http://example.com/verbs/planned", display=tincan.LanguageMap({"en-US": "planned"})
+        ),
+        object=tincan.SubStatement(
+            actor=tincan.Agent(openid="http://openid.example.org/1"),
+            verb=tincan.Verb(id="http://example.com/verbs/reviewed"),
+            object=tincan.StatementRef(id=uuid.uuid4()),
+            timestamp=datetime(2026, 1, 1, tzinfo=UTC),
+            context=tincan.Context(language="ko-KR"),
+        ),
+        attachments=[
+            tincan.Attachment(
+                usage_type=validation.SIGNATURE,
+                display=tincan.LanguageMap({"en-US": "Signature"}),
+                content_type="application/octet-stream",
+                length=len(signature),
+                sha2=hashlib.sha256(signature).hexdigest(),
+            )
+        ],
+        authority=tincan.Agent(mbox="mailto:lrs@example.com"),
+        stored=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    sent = json.loads(built.to_json())
+    assert sent["object"]["objectType"] == "SubStatement"
+    validation.validate_statement(sent)
+    agent_object = tincan.Statement(
+        actor=tincan.Agent(mbox="mailto:a@example.com"),
+        verb=tincan.Verb(id=VERB),
+        object=tincan.Agent(mbox="mailto:b@example.com"),
+    )
+    validation.validate_statement(json.loads(agent_object.to_json()))
 
 
 def test_a_statement_tincan_sends_without_an_object_type_is_accepted() -> None:
