@@ -17,9 +17,10 @@ The rules, from xAPI 1.0.3 (Data 2.2, 2.4, 4) and the ADL LRS conformance test s
   a Group has at most one, an anonymous Group lists its members, and members are Agents; an
   Agent or Group used as the object says so in ``objectType``;
 - verb ids, activity ids and types, ``moreInfo``, extension keys and usage types are IRIs;
-  language maps are keyed by well-formed RFC 5646 tags; ``interactionType`` is one of the ten
-  (exactly), is required by ``correctResponsesPattern`` and the component lists, and decides
-  which component lists a definition may carry (their ids strings, unique in a list);
+  language maps have at least one entry, keyed by a well-formed RFC 5646 tag;
+  ``interactionType`` is one of the ten (exactly), is required by ``correctResponsesPattern``
+  and the component lists, and decides which component lists a definition may carry (their ids
+  strings, unique in a list);
 - a SubStatement has no ``id``, ``stored``, ``version`` or ``authority``, follows the rules of
   a statement and does not nest another SubStatement; a voiding statement's object is a
   StatementRef;
@@ -303,8 +304,11 @@ def validate_timestamp(value: object, what: str) -> datetime:
 
 
 def validate_language_map(value: object, what: str) -> None:
-    """An object whose keys are RFC 5646 language tags and whose values are strings."""
+    """An object with at least one entry, whose keys are RFC 5646 language tags and whose values
+    are strings."""
     language_map = _object(value, what)
+    if not language_map:
+        raise _fail(what, "a language map has at least one entry")
     for tag, text in language_map.items():
         if not is_language_tag(tag):
             raise _fail(what, f"{tag!r} is not an RFC 5646 language tag")

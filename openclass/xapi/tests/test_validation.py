@@ -662,6 +662,16 @@ def test_tags_that_are_not_rfc_5646_are_refused(tag: str) -> None:
     [
         ("statement.verb.display", lambda s: s["verb"].update(display="completed")),
         ("statement.verb.display", lambda s: s["verb"].update(display=["completed"])),
+        ("statement.verb.display", lambda s: s["verb"].update(display={})),
+        ("statement.verb.display", lambda s: s["verb"].update(display={"a12345": "x"})),
+        (
+            "statement.object.definition.name",
+            lambda s: s["object"]["definition"].update(name={}),
+        ),
+        (
+            "statement.attachments[0].description",
+            lambda s: s["attachments"][0].update(description={}),
+        ),
         ("statement.verb.display.en-US", lambda s: s["verb"].update(display={"en-US": 1})),
         ("statement.verb.id", lambda s: s["verb"].pop("id")),
         ("statement.verb.name", lambda s: s["verb"].update(name="done")),
