@@ -112,6 +112,10 @@ def _grades(person: User) -> list[dict]:
                 "items": [
                     {"lesson": cell.item_column.lesson.title, "grade": cell.label}
                     for cell in row.cells
+                ]
+                + [
+                    {"lesson": cell.outside_column.title, "grade": cell.label}
+                    for cell in row.outside_cells
                 ],
             }
         )

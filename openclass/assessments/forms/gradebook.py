@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..services.gradebook import MAX_WEIGHT, Column
+from ..services.gradebook import MAX_WEIGHT, Column, OutsideColumn
 
 
 class _Weight(TypedDict):
@@ -32,17 +32,30 @@ WEIGHT: _Weight = {
 
 
 class WeightsForm(forms.Form):
-    """One weight per quiz and assignment of the course, and the weight of completion."""
+    """One weight per quiz, assignment and outside item of the course, and the weight of
+    completion."""
 
     def __init__(
-        self, *args, columns: list[Column], completion_weight: Decimal | int, **kwargs
+        self,
+        *args,
+        columns: list[Column],
+        completion_weight: Decimal | int,
+        outside: list[OutsideColumn] | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
+        self.outside = outside or []
         for column in columns:
             self.fields[self.field_name(column)] = forms.DecimalField(
                 label=f"{column.title} ({column.kind_label})",
                 initial=column.weight,
+                **WEIGHT,
+            )
+        for item in self.outside:
+            self.fields[self.outside_field_name(item)] = forms.DecimalField(
+                label=f"{item.title} ({item.kind_label})",
+                initial=item.weight,
                 **WEIGHT,
             )
         self.fields["completion_weight"] = forms.DecimalField(
@@ -56,9 +69,19 @@ class WeightsForm(forms.Form):
     def field_name(column: Column) -> str:
         return f"weight_{column.lesson.pk}"
 
+    @staticmethod
+    def outside_field_name(column: OutsideColumn) -> str:
+        return f"outside_{column.item.pk}"
+
     def weights(self) -> dict[int, Decimal]:
         return {
             column.lesson.pk: self.cleaned_data[self.field_name(column)] for column in self.columns
+        }
+
+    def outside_weights(self) -> dict[int, Decimal]:
+        return {
+            column.item.pk: self.cleaned_data[self.outside_field_name(column)]
+            for column in self.outside
         }
 
 

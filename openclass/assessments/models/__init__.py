@@ -1,5 +1,5 @@
 """Assessment models, one module per part: the question bank, quizzes and their attempts,
-assignments and rubrics, and the gradebook's weights and overrides."""
+assignments and rubrics, the gradebook's weights and overrides, and grades from outside tools."""
 
 from .assignments import (
     Assignment,
@@ -14,6 +14,7 @@ from .assignments import (
 )
 from .bank import Choice, Question
 from .gradebook import GradebookSettings, GradeOverride
+from .outside import OutsideItem, OutsideScore
 from .quizzes import Answer, Attempt, Quiz, QuizQuestion
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Choice",
     "GradeOverride",
     "GradebookSettings",
+    "OutsideItem",
+    "OutsideScore",
     "Question",
     "Quiz",
     "QuizQuestion",

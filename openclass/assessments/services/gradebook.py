@@ -1,5 +1,5 @@
-"""The gradebook of a course: quizzes, assignments and lesson completion in one table, weighted
-into a total, with teachers' overrides.
+"""The gradebook of a course: quizzes, assignments, outside tools' items and lesson completion in
+one table, weighted into a total, with teachers' overrides.
 
 Who sees which rows is ``courses.access.enrolments_visible_to`` (course managers every
 enrolment, a teacher who enrolled their class into someone else's course their own students, a
@@ -13,18 +13,26 @@ How a cell is worked out:
   (an essay waiting for the teacher) is shown as waiting;
 - an assignment counts ``Submission.score / Assignment.max_score`` in percent (the score already
   includes any late penalty); a submission without a score is "not graded";
+- an outside item (``OutsideItem``: a line item an outside tool grades through LTI AGS) counts
+  the tool's latest score in percent of its maximum, once the tool says it is fully graded; a
+  score the tool still grades (or an activity not finished) shows as in progress;
 - completion is required lessons completed / required lessons, in percent.
 
 How the total is worked out (the weighted mean of the cells that count):
 
 - a cell with a grade counts with its weight (``Quiz.weight``, ``Assignment.weight``,
-  ``GradebookSettings.completion_weight``); a weight of 0 keeps an item out of the total;
-- a missing grade (not attempted, not submitted) counts as 0 **once the quiz has closed or the
-  assignment is past its due date**, because the chance to earn it is gone; before that, or when
+  ``OutsideItem.weight``, ``GradebookSettings.completion_weight``); a weight of 0 keeps an item
+  out of the total. An outside item is an item of its own, weighed like a quiz or an
+  assignment (weight 1 when the tool creates it, changed on the same weights page): a teacher
+  who adds a tool's activity to a course expects it to count like the course's other graded
+  work, and to give it more or less weight, or none, the same way;
+- a missing grade (not attempted, not submitted, no score from the tool) counts as 0 **once the
+  quiz has closed, the assignment is past its due date or the outside item's end
+  (``endDateTime``) has passed**, because the chance to earn it is gone; before that, or when
   the item has no such date, it is left out, so a student is not marked down for work that is
   not yet due;
-- work waiting for the teacher (submitted, not graded) is always left out: the delay is not the
-  student's;
+- work waiting for the teacher (submitted, not graded) and a tool's score not fully graded are
+  always left out: the delay is not the student's;
 - completion always counts (it has a value from the start: 0 % before anything is done) unless
   the course has no required lesson;
 - with nothing counting, the total is empty.
@@ -32,7 +40,8 @@ How the total is worked out (the weighted mean of the cells that count):
 Overrides (``GradeOverride``): the latest row per (course, student, lesson) wins and an empty
 percent lifts it. An override of a cell replaces that cell's grade, and the cell then counts in
 the total whatever its state; an override of the total (``lesson`` empty) replaces the total.
-Rows are never edited, so the history stays.
+Rows are never edited, so the history stays. An outside item's cell is not overridden here: its
+grade is the tool's (the tool sends a new score to change it); the total can still be.
 """
 
 from __future__ import annotations
@@ -40,11 +49,13 @@ from __future__ import annotations
 import datetime
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import FilteredRelation, OuterRef, Q, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -60,7 +71,16 @@ from openclass.courses.models import Course, Enrolment, Lesson
 from openclass.courses.selectors import completed_required_lessons, lessons_in_order
 
 from ..access import can_edit_weights, can_override
-from ..models import Assignment, Attempt, GradebookSettings, GradeOverride, Quiz, Submission
+from ..models import (
+    Assignment,
+    Attempt,
+    GradebookSettings,
+    GradeOverride,
+    OutsideItem,
+    OutsideScore,
+    Quiz,
+    Submission,
+)
 from .quizzes import revealed
 
 CENT = Decimal("0.01")
@@ -77,6 +97,8 @@ class State:
     NOT_SUBMITTED = "not_submitted"
     NOT_GRADED = "not_graded"  # assignment submitted, no score yet
     NO_REQUIRED = "no_required"  # completion in a course without required lessons
+    NO_SCORE = "no_score"  # outside item: the tool sent no score
+    IN_PROGRESS = "in_progress"  # outside item: the tool's score is not fully graded
 
 
 STATE_LABELS = {
@@ -85,6 +107,8 @@ STATE_LABELS = {
     State.NOT_SUBMITTED: lambda: _("Not submitted"),
     State.NOT_GRADED: lambda: _("Not graded"),
     State.NO_REQUIRED: lambda: _("No required lessons"),
+    State.NO_SCORE: lambda: _("No score"),
+    State.IN_PROGRESS: lambda: _("In progress"),
 }
 
 
@@ -129,8 +153,32 @@ class Column:
 
 
 @dataclass
+class OutsideColumn:
+    """One outside item of the course (graded by an outside tool)."""
+
+    item: OutsideItem
+
+    @property
+    def weight(self) -> Decimal:
+        return self.item.weight
+
+    @property
+    def due(self) -> datetime.datetime | None:
+        """When a missing score starts counting as 0 (the line item's ``endDateTime``)."""
+        return self.item.ends_at
+
+    @property
+    def title(self) -> str:
+        return self.item.title
+
+    @property
+    def kind_label(self) -> str:
+        return _("Outside tool: %(name)s") % {"name": self.item.source}
+
+
+@dataclass
 class Cell:
-    column: Column | None  # None: the completion cell
+    column: Column | None  # None: the completion cell, or an outside item's (``outside``)
     state: str
     computed: Decimal | None = None  # the grade before any override
     override: GradeOverride | None = None
@@ -143,6 +191,15 @@ class Cell:
     done: int = 0  # completion only
     required: int = 0  # completion only
     history: list[GradeOverride] = field(default_factory=list)
+    outside: OutsideColumn | None = None  # an outside item's cell
+    score: OutsideScore | None = None  # the tool's score in an outside item's cell
+
+    @property
+    def outside_column(self) -> OutsideColumn:
+        """The column of an outside item's cell."""
+        if self.outside is None:
+            raise ValueError("not an outside item's cell")
+        return self.outside
 
     @property
     def item_column(self) -> Column:
@@ -169,7 +226,10 @@ class Cell:
         """What the cell adds to the total (see the module's docstring), or None if left out."""
         if self.percent is not None:
             return self.percent
-        if self.state in (State.NOT_ATTEMPTED, State.NOT_SUBMITTED) and self.past_due:
+        if (
+            self.state in (State.NOT_ATTEMPTED, State.NOT_SUBMITTED, State.NO_SCORE)
+            and self.past_due
+        ):
             return Decimal(0)
         return None
 
@@ -211,6 +271,7 @@ class Row:
     total_override: GradeOverride | None = None
     total_history: list[GradeOverride] = field(default_factory=list)
     partial_total: bool = False  # set by ``hide_unrevealed`` when hidden cells were left out
+    outside_cells: list[Cell] = field(default_factory=list)  # one per ``Table.outside``
 
     @property
     def student(self) -> User:
@@ -228,7 +289,8 @@ class Row:
 
     @property
     def all_cells(self) -> list[Cell]:
-        return [*self.cells, self.completion]
+        """Every cell in the table's order: lessons' items, outside items, completion."""
+        return [*self.cells, *self.outside_cells, self.completion]
 
 
 @dataclass
@@ -238,6 +300,11 @@ class Table:
     completion_weight: Decimal
     rows: list[Row]
     now: datetime.datetime
+    outside: list[OutsideColumn] = field(default_factory=list)  # after the lessons' columns
+
+    @property
+    def all_columns(self) -> list[Column | OutsideColumn]:
+        return [*self.columns, *self.outside]
 
     @property
     def overrides(self) -> list[GradeOverride]:
@@ -252,10 +319,20 @@ def format_percent(value: Decimal) -> str:
     return f"{text} %"
 
 
-def _total(cells: list[Cell], completion: Cell, completion_weight: Decimal) -> Decimal | None:
+def _weight(cell: Cell) -> Decimal:
+    return cell.outside.weight if cell.outside is not None else cell.item_column.weight
+
+
+def _total(
+    cells: list[Cell],
+    completion: Cell,
+    completion_weight: Decimal,
+    outside: Sequence[Cell] = (),
+) -> Decimal | None:
     weighted = Decimal(0)
     weights = Decimal(0)
-    pairs = [(cell, cell.item_column.weight) for cell in cells] + [(completion, completion_weight)]
+    pairs = [(cell, _weight(cell)) for cell in [*cells, *outside]]
+    pairs.append((completion, completion_weight))
     for cell, weight in pairs:
         value = cell.counted
         if value is None or weight <= 0:
@@ -343,6 +420,106 @@ def _assignment_cells(
     return cells
 
 
+def outside_columns_of(course: Course) -> list[OutsideColumn]:
+    """The outside items of ``course``, oldest first. One query."""
+    return [OutsideColumn(item) for item in OutsideItem.objects.filter(course=course)]
+
+
+ITEM_FIELDS = [
+    "id",
+    "title",
+    "score_maximum",
+    "weight",
+    "source",
+    "source_key",
+    "resource_link_id",
+    "resource_id",
+    "tag",
+    "starts_at",
+    "ends_at",
+    "created_at",
+    "updated_at",
+]
+SCORE_FIELDS = [
+    "id",
+    "student_id",
+    "score_given",
+    "score_maximum",
+    "comment",
+    "activity_progress",
+    "grading_progress",
+    "timestamp",
+    "updated_at",
+]
+
+
+def _settings_and_outside(
+    course: Course, student_ids: list[int]
+) -> tuple[Decimal, list[OutsideColumn], dict[tuple[int, int], OutsideScore]]:
+    """The completion weight of ``course``, its outside items (oldest first) and the scores of
+    ``student_ids`` in them, in one query: the course left-joined to its items and their
+    scores (an item without scores comes once, with empty score fields)."""
+    rows = (
+        Course.objects.filter(pk=course.pk)
+        .annotate(
+            completion=Subquery(
+                GradebookSettings.objects.filter(course=OuterRef("pk")).values("completion_weight")[
+                    :1
+                ]
+            ),
+            mine=FilteredRelation(
+                "outside_items__scores",
+                condition=Q(outside_items__scores__student_id__in=student_ids),
+            ),
+        )
+        .values(
+            "completion",
+            *[f"outside_items__{name}" for name in ITEM_FIELDS],
+            *[f"mine__{name}" for name in SCORE_FIELDS],
+        )
+        .order_by("outside_items__created_at", "outside_items__id")
+    )
+    completion = Decimal(0)
+    items: dict[int, OutsideItem] = {}
+    scores: dict[tuple[int, int], OutsideScore] = {}
+    for row in rows:
+        if row["completion"] is not None:
+            completion = row["completion"]
+        item_id = row["outside_items__id"]
+        if item_id is None:
+            continue  # no outside item
+        item = items.get(item_id)
+        if item is None:
+            fields = {name: row[f"outside_items__{name}"] for name in ITEM_FIELDS}
+            item = items[item_id] = OutsideItem(course=course, **fields)
+        if row["mine__id"] is not None:
+            values = {name: row[f"mine__{name}"] for name in SCORE_FIELDS}
+            scores[(item_id, values["student_id"])] = OutsideScore(item=item, **values)
+    return completion, [OutsideColumn(item) for item in items.values()], scores
+
+
+def _outside_cells(
+    column: OutsideColumn, student_ids: list[int], scores: dict[tuple[int, int], OutsideScore], now
+) -> dict[int, Cell]:
+    item = column.item
+    past = item.ends_at is not None and now >= item.ends_at
+    cells = {}
+    for student_id in student_ids:
+        score = scores.get((item.pk, student_id))
+        if score is None:
+            cells[student_id] = Cell(None, State.NO_SCORE, past_due=past, outside=column)
+            continue
+        if score.counts:
+            cells[student_id] = Cell(
+                None, State.GRADED, score.percent, past_due=past, outside=column, score=score
+            )
+        else:
+            cells[student_id] = Cell(
+                None, State.IN_PROGRESS, past_due=past, outside=column, score=score
+            )
+    return cells
+
+
 def _latest_overrides(
     course: Course, student_ids: list[int]
 ) -> tuple[dict[tuple[int, int | None], GradeOverride], dict[tuple[int, int | None], list]]:
@@ -388,10 +565,9 @@ def table(
     )
     student_ids = [e.student_id for e in enrolments]
     columns, required = columns_of(course)
-    settings = GradebookSettings.objects.filter(course=course).first()
-    completion_weight = settings.completion_weight if settings else Decimal(0)
+    completion_weight, outside, scores = _settings_and_outside(course, student_ids)
     if not enrolments:
-        return Table(course, columns, completion_weight, [], now)
+        return Table(course, columns, completion_weight, [], now, outside)
 
     quiz_ids = [c.quiz.pk for c in columns if c.quiz is not None]
     attempts: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
@@ -416,6 +592,8 @@ def table(
             ).only("assignment_id", "student_id", "score", "is_late")
         }
 
+    by_outside = [_outside_cells(column, student_ids, scores, now) for column in outside]
+
     done = completed_required_lessons(students=student_ids, courses=[course])
     current, history = _latest_overrides(course, student_ids)
 
@@ -437,6 +615,7 @@ def table(
             cell.override = current.get(key)
             cell.history = history.get(key, [])
             cells.append(cell)
+        outside_cells = [cells_of[sid] for cells_of in by_outside]
         completed = done.get((sid, course.pk), 0)
         if required:
             completion = Cell(
@@ -453,12 +632,13 @@ def table(
                 enrolment,
                 cells,
                 completion,
-                _total(cells, completion, completion_weight),
+                _total(cells, completion, completion_weight, outside_cells),
                 total_override=current.get((sid, None)),
                 total_history=history.get((sid, None), []),
+                outside_cells=outside_cells,
             )
         )
-    return Table(course, columns, completion_weight, rows, now)
+    return Table(course, columns, completion_weight, rows, now, outside)
 
 
 # --- What students and parents see -----------------------------------------------------------
@@ -485,7 +665,9 @@ def hide_unrevealed(table: Table) -> Table:
             hidden_any = hidden_any or cell.item_column.weight > 0
         if hidden_any:
             visible = [cell for cell in row.cells if not cell.hidden]
-            row.computed_total = _total(visible, row.completion, table.completion_weight)
+            row.computed_total = _total(
+                visible, row.completion, table.completion_weight, row.outside_cells
+            )
             row.total_override = None
             row.total_history = []
             row.partial_total = True
@@ -586,18 +768,27 @@ def set_override(
 
 @transaction.atomic
 def set_weights(
-    actor: User, course: Course, weights: dict[int, Decimal], completion_weight: Decimal
+    actor: User,
+    course: Course,
+    weights: dict[int, Decimal],
+    completion_weight: Decimal,
+    outside_weights: dict[int, Decimal] | None = None,
 ) -> None:
-    """Set every quiz and assignment weight (by lesson id) and the completion weight at once.
-    The lesson ids must be exactly the gradebook's columns, so a stale page (an item added or
-    removed meanwhile) is refused instead of half applied."""
+    """Set every quiz and assignment weight (by lesson id), every outside item's (by item id,
+    ``outside_weights``; None leaves them as they are) and the completion weight at once.
+    The ids must be exactly the gradebook's columns, so a stale page (an item added or removed
+    meanwhile) is refused instead of half applied."""
     if not can_edit_weights(actor, course):
         raise PermissionDenied(_("Only the course's teachers may change the weights."))
     columns, _required = columns_of(course)
     by_lesson = {column.lesson.pk: column for column in columns}
-    if set(weights) != set(by_lesson):
+    outside = {column.item.pk: column.item for column in outside_columns_of(course)}
+    if set(weights) != set(by_lesson) or (
+        outside_weights is not None and set(outside_weights) != set(outside)
+    ):
         raise ValidationError(_("The list changed meanwhile. Reload the page and try again."))
-    for value in [*weights.values(), completion_weight]:
+    outside_weights = outside_weights or {}
+    for value in [*weights.values(), *outside_weights.values(), completion_weight]:
         if value is None or not (0 <= value <= MAX_WEIGHT):
             raise ValidationError(_("A weight is a number from 0 to 99999.99."))
     quizzes: list[Quiz] = []
@@ -611,6 +802,9 @@ def set_weights(
             assignments.append(item)
     Quiz.objects.bulk_update(quizzes, ["weight"])
     Assignment.objects.bulk_update(assignments, ["weight"])
+    for item_id, value in outside_weights.items():
+        outside[item_id].weight = Decimal(value).quantize(CENT)
+        outside[item_id].save(update_fields=["weight"])
     GradebookSettings.objects.update_or_create(
         course=course, defaults={"completion_weight": Decimal(completion_weight).quantize(CENT)}
     )
@@ -642,11 +836,11 @@ def table_xlsx(table: Table) -> bytes:
     xlsx.append_row(sheet, [table.course.title])
     sheet["A1"].font = Font(bold=True, size=14)
     header = [_("Class"), _("No."), _("Name")]
-    header += [column.title for column in table.columns]
+    header += [column.title for column in table.all_columns]
     header += [_("Completion"), _("Total")]
     xlsx.append_row(sheet, header)
     weights: list[str | float | None] = [_("Weight"), None, None]
-    weights += [_number(column.weight) for column in table.columns]
+    weights += [_number(column.weight) for column in table.all_columns]
     weights += [_number(table.completion_weight), None]
     xlsx.append_row(sheet, weights)
     for row_cells in (sheet[2], sheet[3]):
@@ -663,7 +857,7 @@ def table_xlsx(table: Table) -> bytes:
         values.append(_number(row.total) if row.total is not None else "")
         xlsx.append_row(sheet, values)
         line = first + index
-        for offset, cell in enumerate(row.cells, start=4):
+        for offset, cell in enumerate([*row.cells, *row.outside_cells], start=4):
             target = sheet.cell(row=line, column=offset)
             notes = []
             if cell.override is not None:
@@ -677,6 +871,8 @@ def table_xlsx(table: Table) -> bytes:
                 notes.append(_("Submitted late"))
             if cell.percent is None and cell.counted == 0:
                 notes.append(_("Counts as 0 in the total"))
+            if cell.score is not None and cell.score.comment:
+                notes.append(cell.score.comment[:500])
             if notes:
                 target.comment = Comment("\n".join(notes), "openclass")
         if row.total_override is not None:
@@ -687,7 +883,7 @@ def table_xlsx(table: Table) -> bytes:
             )
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["C"].width = 12
-    for index in range(4, 6 + len(table.columns)):
+    for index in range(4, 6 + len(table.all_columns)):
         sheet.column_dimensions[get_column_letter(index)].width = 14
     sheet.freeze_panes = "D4"
     xlsx.append_row(sheet, [])

@@ -114,6 +114,7 @@ def gradebook_weights(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.POST or None,
         columns=columns,
         completion_weight=settings.completion_weight if settings else 0,
+        outside=gradebook.outside_columns_of(course),
     )
     if (
         request.method == "POST"
@@ -125,6 +126,7 @@ def gradebook_weights(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             course,
             form.weights(),
             form.cleaned_data["completion_weight"],
+            form.outside_weights(),
             form=form,
         )
     ):
