@@ -22,6 +22,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -120,6 +121,17 @@ class Tool(models.Model):
     def deep_linking_target(self) -> str:
         return self.deep_linking_url or self.launch_url
 
+    def origins(self) -> list[str]:
+        """Where the tool's pages come from (its addresses' origins): what a page framing its
+        launch lets in (``frame-src``)."""
+        found: list[str] = []
+        for url in [self.login_url, self.launch_url, self.deep_linking_url, *self.redirect_uris]:
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if parts.scheme in ("http", "https") and parts.netloc and origin not in found:
+                found.append(origin)
+        return found
+
     def subject(self, user_id: int) -> str:
         """The person's ``sub`` at this tool: stable, opaque, and different at every tool (so two
         tools cannot join their people), never the user name or id."""
@@ -209,3 +221,34 @@ class LaunchRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+
+class ServiceToken(models.Model):
+    """An access token to the LTI Advantage services (AGS, NRPS) issued to a tool by
+    ``/lti/token/`` (``lti.token``): only its SHA-256 is kept, never the token."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="service_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=empty_list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.tool} · {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class UsedAssertion(models.Model):
+    """A tool's client assertion (its ``jti``) the token endpoint accepted, kept until the
+    assertion expires so it is never accepted twice."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "jti"], name="lti_assertion_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.jti
