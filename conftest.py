@@ -29,6 +29,7 @@ pytest_plugins = [
     "openclass.hub.tests.fixtures",
     "openclass.search.tests.fixtures",
     "openclass.feeds.tests.fixtures",
+    "openclass.lti.tests.fixtures",
 ]
 
 
