@@ -130,6 +130,9 @@ def lesson_form(
             if lesson is None and saved.value.kind in Lesson.ASSESSMENT_KINDS:
                 # A new quiz or assignment is set up next, on its own page (``assessments``).
                 return redirect(f"assessments:{saved.value.kind}", saved.value.pk)
+            if saved.value.kind == Lesson.Kind.TOOL and not hasattr(saved.value, "lti_link"):
+                # A tool lesson's tool is chosen next, on its own page (``lti``).
+                return redirect("lti:lesson_tool", saved.value.pk)
             return redirect(
                 f"{reverse('courses:content', args=[course.pk])}#lesson-{saved.value.pk}"
             )

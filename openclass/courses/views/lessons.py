@@ -57,6 +57,8 @@ def lesson(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpRespon
     needs_consent = (
         youtube and viewer.is_student and not has_consent(request.user, Consent.Purpose.YOUTUBE)
     )
+    # An outside tool's lesson (``lti``): its resource link, when its tool is set up.
+    tool_link = getattr(lesson, "lti_link", None) if lesson.kind == Lesson.Kind.TOOL else None
     response = render(
         request,
         "courses/lesson.html",
@@ -68,6 +70,7 @@ def lesson(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpRespon
             "playback_url": playback_url,
             "youtube_id": youtube_id(lesson.url) if youtube and not needs_consent else None,
             "needs_consent": needs_consent,
+            "tool_link": tool_link,
             "previous": ordered[index - 1] if index > 0 else None,
             "next": ordered[index + 1] if index + 1 < len(ordered) else None,
         },
@@ -83,6 +86,9 @@ def lesson(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpRespon
         )
     elif lesson.kind == Lesson.Kind.VIDEO_URL:
         update_csp(response, {"media-src": ["https:"], "connect-src": ["https:"]})
+    elif tool_link is not None:
+        # The launch (ours) goes on to the tool's pages in the frame.
+        update_csp(response, {"frame-src": ["'self'", *tool_link.tool.origins()]})
     return response
 
 
