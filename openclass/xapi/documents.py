@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,8 +34,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from . import agents, services
-from .models import Activity, Actor, Document, Statement
+from . import agents
+from .models import Activity, Document, Statement
 
 JSON = "application/json"
 #: What a document sent without a Content-Type is stored as (and answered with).
@@ -171,21 +170,6 @@ def _checked_content(content: bytes, content_type: str) -> None:
     its Content-Type); any other type is stored as the bytes it is."""
     if media_type(content_type) == JSON:
         _parsed_json(content)
-
-
-def user_of(agent: dict[str, Any]) -> Any:
-    """One of our people when ``agent`` is their opaque account under our address, else None."""
-    account = agent.get("account")
-    if not isinstance(account, dict) or "mbox" in agent or "openid" in agent:
-        return None
-    if not _is_ours(agent):
-        return None
-    try:
-        key = uuid.UUID(str(account.get("name", "")))
-    except ValueError:
-        return None
-    actor = Actor.objects.filter(key=key).select_related("user").first()
-    return actor.user if actor is not None else None
 
 
 # --- Writing ---
@@ -371,7 +355,7 @@ def person(agent: dict[str, Any]) -> dict[str, Any]:
                 else agent[ifi]
             ]
             break
-    if user_of(agent) is not None or _is_ours(agent):
+    if _is_ours(agent):
         return answer
     names = _names(agent)
     if names:
@@ -383,7 +367,7 @@ def _is_ours(agent: dict[str, Any]) -> bool:
     """An account under our own address (even one we do not know): never given a name."""
     account = agent.get("account")
     return isinstance(account, dict) and (
-        str(account.get("homePage", "")).rstrip("/") == services.home_page()
+        str(account.get("homePage", "")).rstrip("/") == agents.home_page()
     )
 
 

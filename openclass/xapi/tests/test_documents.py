@@ -212,19 +212,6 @@ def test_the_same_agent_written_two_ways_is_one_place() -> None:
     assert bytes(documents.get(documents.state(ACTIVITY, same), "s").content) == b"1"
 
 
-def test_a_document_about_one_of_our_people_remembers_them(city) -> None:
-    student = city.north.student_a1
-    agent = services.agent_for(student)
-    assert documents.user_of(agent) == student
-    assert (
-        documents.user_of(
-            {"account": {"homePage": "https://elsewhere.example", "name": agent["account"]["name"]}}
-        )
-        is None
-    )
-    assert documents.user_of(AGENT) is None
-
-
 def test_the_activities_resource_answers_the_canonical_definition_or_a_bare_activity() -> None:
     Activity.objects.create(activity_id=ACTIVITY, definition={"name": {"en-US": "Unit 1"}})
     assert documents.activity_object(ACTIVITY) == {
