@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core.views import error_text, perform
 from openclass.courses import access as course_access
@@ -29,6 +30,7 @@ from ..models import LaunchRequest
 
 @login_required
 def deep_link_start(request: AuthenticatedRequest, section_id: int) -> HttpResponse:
+    require_capability(request.user, "lti.register")
     section = get_object_or_404(
         Section.objects.select_related("course").filter(
             course__in=course_access.manageable_courses(request.user)
