@@ -119,6 +119,16 @@ class Where:
     parent: Activity | None = None
 
 
+@dataclass(frozen=True)
+class Event:
+    """One statement of ``record_many``: what ``record`` takes, but the actor and the time."""
+
+    verb: str
+    activity: Activity
+    where: Where | None = None
+    result: dict[str, Any] | None = None
+
+
 def record(
     actor: Any,
     verb: str,
@@ -130,53 +140,80 @@ def record(
 ) -> Statement:
     """Store one statement about ``actor`` (one of our users) and queue it for the outside LRSs.
     Call it inside the transaction of the event it records."""
-    where = where or Where()
-    klass = where.klass
-    if klass is None and getattr(actor, "organisation", None) is not None:
+    (stored,) = record_many(actor, [Event(verb, activity, where, result)], timestamp=timestamp)
+    return stored
+
+
+def record_many(
+    actor: Any, events: list[Event], *, timestamp: datetime | None = None
+) -> list[Statement]:
+    """Store several statements about ``actor`` at once, in this order (a quiz handed in: each
+    answer, the score, the completion): the actor's key, class and school are read once, and
+    statements about the same course are stored together. Call it inside the event's
+    transaction."""
+    agent = agent_for(actor)
+    own_klass = None
+    if getattr(actor, "organisation", None) is not None:
         organisation = actor.organisation
         if organisation.kind == Organisation.Kind.CLASS:
-            klass = organisation
-    school = where.school or (klass.ancestor(Organisation.Kind.SCHOOL) if klass else None)
-    school = school or scoping.school_of(actor)
-    grouping: list[dict[str, Any]] = []
-    if where.course is not None:
-        grouping.append(where.course.as_json())
-    if klass is not None:
-        grouping.append(Activity("class", klass.pk, klass.short_name).as_json())
-    if school is not None:
-        grouping.append(Activity("school", school.pk, school.name).as_json())
-    context: dict[str, Any] = {"platform": "openclass", "language": "ko-KR"}
-    activities: dict[str, Any] = {}
-    if grouping:
-        activities["grouping"] = grouping
-    if where.parent is not None:
-        activities["parent"] = [where.parent.as_json()]
-    if activities:
-        context["contextActivities"] = activities
-    if where.registration is not None:
-        context["registration"] = str(where.registration)
-    data: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "actor": agent_for(actor),
-        "verb": VERBS[verb].as_json(),
-        "object": activity.as_json(),
-        "context": context,
-        "timestamp": (timestamp or timezone.now()).isoformat(),
-    }
-    if result:
-        data["result"] = result
-    course_pk = where.course.pk if where.course is not None else None
-    with transaction.atomic():
-        (stored,) = statements.store(
-            [data],
-            authority=authority(),
-            about=statements.About(
-                user=actor,
-                course_id=int(course_pk) if course_pk is not None else None,
-                klass=klass,
-                school=school,
-            ),
+            own_klass = organisation
+    schools: dict[int | None, Organisation | None] = {}
+
+    def school_of(klass: Organisation | None) -> Organisation | None:
+        key = klass.pk if klass is not None else None
+        if key not in schools:
+            found = klass.ancestor(Organisation.Kind.SCHOOL) if klass else None
+            schools[key] = found or scoping.school_of(actor)
+        return schools[key]
+
+    when = (timestamp or timezone.now()).isoformat()
+    batches: list[tuple[statements.About, list[dict[str, Any]]]] = []
+    for event in events:
+        where = event.where or Where()
+        klass = where.klass or own_klass
+        school = where.school or school_of(klass)
+        grouping: list[dict[str, Any]] = []
+        if where.course is not None:
+            grouping.append(where.course.as_json())
+        if klass is not None:
+            grouping.append(Activity("class", klass.pk, klass.short_name).as_json())
+        if school is not None:
+            grouping.append(Activity("school", school.pk, school.name).as_json())
+        context: dict[str, Any] = {"platform": "openclass", "language": "ko-KR"}
+        activities: dict[str, Any] = {}
+        if grouping:
+            activities["grouping"] = grouping
+        if where.parent is not None:
+            activities["parent"] = [where.parent.as_json()]
+        if activities:
+            context["contextActivities"] = activities
+        if where.registration is not None:
+            context["registration"] = str(where.registration)
+        data: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "actor": agent,
+            "verb": VERBS[event.verb].as_json(),
+            "object": event.activity.as_json(),
+            "context": context,
+            "timestamp": when,
+        }
+        if event.result:
+            data["result"] = event.result
+        course_pk = where.course.pk if where.course is not None else None
+        about = statements.About(
+            user=actor,
+            course_id=int(course_pk) if course_pk is not None else None,
+            klass=klass,
+            school=school,
         )
+        if batches and batches[-1][0] == about:
+            batches[-1][1].append(data)
+        else:
+            batches.append((about, [data]))
+    stored: list[Statement] = []
+    with transaction.atomic():
+        for about, data_list in batches:
+            stored += statements.store(data_list, authority=authority(), about=about)
     return stored
 
 
