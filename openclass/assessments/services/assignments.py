@@ -61,6 +61,7 @@ from ..models import (
     SubmissionFile,
     SubmissionVersion,
 )
+from . import learning_records
 
 MB = 1024 * 1024
 CENT = Decimal("0.01")
@@ -566,6 +567,7 @@ def submit(
             submission.is_late = state.late
             submission.version_count = number
             submission.save(update_fields=["submitted_at", "is_late", "version_count"])
+            learning_records.submitted(student, assignment, now)
             if assignment.pass_score is None:
                 courses.complete_lesson(student, assignment.lesson, now)
     except Exception:
@@ -747,6 +749,7 @@ def grade(
             submission.graded_by = teacher
             submission.graded_at = now
             submission.save()
+            learning_records.assignment_scored(submission.student, assignment, final, now)
             notify(
                 [submission.student],
                 gettext_noop("Your assignment was graded: %(title)s"),

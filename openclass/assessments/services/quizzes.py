@@ -37,7 +37,7 @@ from openclass.notifications.services import notify
 
 from ..access import visible_questions
 from ..models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
-from . import grading
+from . import grading, learning_records
 
 State = Attempt.State
 Reveal = Quiz.Reveal
@@ -303,7 +303,7 @@ def start_attempt(
         raise Refused(_("This quiz is not ready yet. Ask your teacher."), code="not_ready")
     try:
         with transaction.atomic():
-            return Attempt.objects.create(
+            attempt = Attempt.objects.create(
                 quiz=quiz,
                 student=student,
                 number=max((a.number for a in mine), default=0) + 1,
@@ -312,6 +312,8 @@ def start_attempt(
                 deadline=deadline_for(quiz, now),
                 max_score=sum((Decimal(item["points"]) for item in layout), Decimal(0)),
             )
+            learning_records.attempted(attempt, now)
+            return attempt
     except IntegrityError:
         raced = open_attempt(student, quiz)
         if raced is None:
@@ -469,6 +471,7 @@ def submit_attempt(
     else:
         locked.state, locked.score, locked.graded_at = State.GRADED, sum(scores, Decimal(0)), now
     locked.save(update_fields=["state", "submitted_at", "score", "graded_at"])
+    learning_records.handed_in(locked, saved, questions, now)
     if locked.state == State.GRADED:
         update_completion(locked.student, locked.quiz, now)
     return locked
@@ -507,6 +510,7 @@ def _settle(attempt: Attempt, now: datetime.datetime) -> Attempt:
         attempt.graded_at = now
     attempt.save(update_fields=["state", "score", "graded_at"])
     if attempt.state == State.GRADED:
+        learning_records.graded(attempt, now)
         update_completion(attempt.student, attempt.quiz, now)
     return attempt
 
