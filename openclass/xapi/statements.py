@@ -6,7 +6,9 @@ the outside LRSs (``forwarding.enqueue``), all in the caller's transaction."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from openclass.accounts import scoping
 from openclass.accounts.models import Organisation
 
 from . import agents, forwarding
-from .models import Client, Statement, StatementActivity, StatementAgent
+from .models import Activity, Client, Statement, StatementActivity, StatementAgent
 from .vocabulary import VERBS
 
 VERSION = "1.0.0"
@@ -75,20 +78,25 @@ def store(
     *,
     authority: dict[str, Any],
     client: Client | None = None,
-    about: About | None = None,
+    about: About | Sequence[About] | None = None,
+    define: bool = False,
 ) -> list[Statement]:
-    """Store ``data`` (statements already validated) as one unit: all or none."""
-    about = about or About()
+    """Store ``data`` (statements already validated) as one unit: all or none. ``about`` is
+    one for all, or one per statement; ``define``: the writer is trusted with activities'
+    definitions (the ``define`` scope, openclass itself): theirs replace the canonical ones,
+    anyone else's only fill in an activity not defined yet."""
+    abouts = list(about) if isinstance(about, Sequence) else [about or About()] * len(data)
     stored_at = timezone.now()
     rows: list[Statement] = []
     with transaction.atomic():
-        for statement in data:
+        for statement, about_one in zip(data, abouts, strict=True):
+            about_one = about_one or About()
             statement = dict(statement)
             statement.setdefault("id", str(uuid.uuid4()))
             statement["stored"] = stored_at.isoformat()
             statement.setdefault("timestamp", statement["stored"])
             statement["authority"] = authority
-            statement["version"] = VERSION
+            statement.setdefault("version", VERSION)
             target = statement["object"]
             kind = target.get("objectType", "Activity")
             context = statement.get("context", {})
@@ -106,10 +114,10 @@ def store(
                 else None,
                 full=statement,
                 client=client,
-                user=about.user,
-                course_id=about.course_id,
-                klass=about.klass,
-                school=about.school,
+                user=about_one.user,
+                course_id=about_one.course_id,
+                klass=about_one.klass,
+                school=about_one.school,
             )
             StatementActivity.objects.bulk_create(
                 StatementActivity(statement=row, activity=activity)
@@ -123,5 +131,107 @@ def store(
                     verb=VERBS["voided"].id
                 ).update(voided=True)
             rows.append(row)
+        _define([row.full for row in rows], trusted=define)
         forwarding.enqueue(rows)
     return rows
+
+
+def _defined_activities(statement: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every activity a statement carries a definition for (object, context activities,
+    sub-statement), in order."""
+    found: list[dict[str, Any]] = []
+    target = statement.get("object", {})
+    if target.get("objectType", "Activity") == "Activity" and target.get("definition"):
+        found.append(target)
+    if target.get("objectType") == "SubStatement":
+        found += _defined_activities(target)
+    for activities in statement.get("context", {}).get("contextActivities", {}).values():
+        for activity in activities if isinstance(activities, list) else [activities]:
+            if activity.get("definition"):
+                found.append(activity)
+    return found
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A trusted definition over the canonical one: its properties replace, its language maps
+    and extensions add to (a statement in English keeps the Korean name)."""
+    merged = dict(old)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _define(data: list[dict[str, Any]], *, trusted: bool) -> None:
+    definitions: dict[str, dict[str, Any]] = {}
+    for statement in data:
+        for activity in _defined_activities(statement):
+            definitions[activity["id"]] = _merged(
+                definitions.get(activity["id"], {}), activity["definition"]
+            )
+    if not definitions:
+        return
+    known = {
+        activity.activity_id: activity
+        for activity in Activity.objects.filter(activity_id__in=list(definitions))
+    }
+    now = timezone.now()
+    for activity_id, definition in definitions.items():
+        if activity_id not in known:
+            Activity.objects.create(activity_id=activity_id, definition=definition, updated_at=now)
+        elif trusted:
+            row = known[activity_id]
+            merged = _merged(row.definition, definition)
+            if merged != row.definition:
+                Activity.objects.filter(pk=row.pk).update(definition=merged, updated_at=now)
+
+
+# --- statements from LRS clients ---------------------------------------------------------------
+
+_COURSE_ACTIVITY = re.compile(r"/xapi/activities/course/(\d{1,18})$")
+
+
+def about_for(statement: dict[str, Any]) -> About:
+    """Whom and where a statement an LRS client sends is about, when its actor is one of our
+    people (an account under our address): so a teacher's and a parent's reads see it, as they
+    see openclass's own. The course is the one its context names under our address."""
+    user = agents.user_of(statement.get("actor", {}))
+    if user is None:
+        return About()
+    klass = user.organisation
+    if klass is not None and klass.kind != Organisation.Kind.CLASS:
+        klass = None
+    course_id = None
+    prefix = agents.home_page()
+    for activities in statement.get("context", {}).get("contextActivities", {}).values():
+        for activity in activities if isinstance(activities, list) else [activities]:
+            identifier = str(activity.get("id", ""))
+            match = _COURSE_ACTIVITY.search(identifier)
+            if match and identifier.startswith(prefix + "/"):
+                course_id = int(match.group(1))
+    return About(user=user, course_id=course_id, klass=klass, school=scoping.school_of(user))
+
+
+#: What the LRS assigns, left out when two statements are compared (§2.1.1: a statement sent
+#: again with the same id is a no-op when it is the same one).
+ASSIGNED = ("stored", "authority", "version")
+
+
+def comparable(statement: dict[str, Any]) -> dict[str, Any]:
+    kept = {key: value for key, value in statement.items() if key not in ASSIGNED}
+    if "timestamp" in kept:
+        parsed = parse_datetime(str(kept["timestamp"]))
+        kept["timestamp"] = parsed.isoformat() if parsed else kept["timestamp"]
+    return kept
+
+
+def same_statement(stored: Statement, sent: dict[str, Any]) -> bool:
+    """Whether ``sent`` is the statement already stored (its timestamp, when it sends none, is
+    the one the LRS gave)."""
+    mine = comparable(stored.full)
+    theirs = comparable(sent)
+    if "timestamp" not in sent:
+        mine.pop("timestamp", None)
+    return mine == theirs

@@ -1,7 +1,14 @@
-"""The learning record store's resources, under /xapi/ (xAPI 1.0.3, part three)."""
+"""The learning record store's resources, under /xapi/ (xAPI 1.0.3, part three). No trailing
+slashes: clients append the resource's name to the endpoint (…/xapi/ + "statements")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import about, statements
 
 app_name = "xapi"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("about", about.about, name="about"),
+    path("statements", statements.statements_resource, name="statements"),
+    path("statements/more/<str:token>", statements.more, name="statements_more"),
+]

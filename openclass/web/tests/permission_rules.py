@@ -901,6 +901,17 @@ ENDPOINTS["api:revoke_token"] = Endpoint(
     _nobody, world_args=lambda w: {"pk": MISSING}, methods=POST
 )
 
+# The learning record store (/xapi/, xAPI 1.0.3): like the Open API, HTTP Basic credentials of an
+# LRS client or a Bearer token, never a browser's session: every signed-in person is a 401 (asked
+# with the version header the LRS wants first; xapi/tests/ ask with credentials, role by role).
+# /xapi/about is public.
+_LRS = {"X-Experience-API-Version": "1.0.3"}
+ENDPOINTS["xapi:about"] = Endpoint(_logged_in, public=True)
+ENDPOINTS["xapi:statements"] = Endpoint(_nobody, methods=BOTH, headers=_LRS)
+ENDPOINTS["xapi:statements_more"] = Endpoint(
+    _nobody, world_args=lambda w: {"token": "unknown"}, headers=_LRS
+)
+
 
 # --- the sockets ---------------------------------------------------------------------------------
 
