@@ -1,0 +1,1285 @@
+"""Learning records under load (issue 19's benchmark): 1,000 watchers' progress recorded as xAPI
+statements while the LRS answers 50 teachers' dashboard queries a second over 5 million stored
+statements, and every new statement forwarded to an outside LRS.
+
+The stack is the scaled one without nginx: a throw-away PostgreSQL (``scripts/with_postgres.sh``),
+Redis (channel layer, cache, Huey's queue), two uvicorn workers and the Huey consumer (``run_huey
+--workers 2``, as ``make run`` starts it), on the small demo city. Set-up, inside the
+installation's Django (``manage.py shell``):
+
+- ten schools of 1,500 students (30 to a class), a homeroom teacher for each class, four courses
+  per class owned by it (twelve lessons each: videos and quizzes), every student enrolled;
+- the store filled with ``OPENCLASS_BENCH_STATEMENTS`` statements (5,000,000 by default) about
+  them over the last 120 days, written by SQL (``generate_series``) in the shape
+  ``services.record`` writes: account actor, ADL verbs, lessons, quizzes and questions with their
+  course as parent, the course, class and school as groupings, the registration per enrolment,
+  results (played segments, scores), the scoping columns, and the related activities and agents
+  rows; secondary indexes are dropped for the load and built after it, then VACUUM ANALYZE;
+- 1,000 students of the first school enrolled in a course with a one-hour video lesson (as the
+  heartbeats benchmark), signed-in sessions for them; an OAuth2 access token (as the token
+  endpoint makes it) for each of 50 teachers;
+- one ``Destination`` (near real time) pointing at a receiving LRS: the receiver this load
+  generator runs (it answers as an LRS, ``POST /statements``, and counts every statement id it
+  gets).
+
+The run: the watchers connect to the progress WebSocket and send one beat a second each for the
+window (``OPENCLASS_BENCH_WINDOW``, 150 s); statements come from the real recording path when the
+courses' progress services call ``openclass.xapi.services.record`` (probed at set-up: a
+progress write of 90 s of watching must record a statement); otherwise a process of the
+benchmark calls ``record(student, "progressed", lesson, ...)`` itself at the rule's rate, one
+statement per watcher per minute of its watching (the watchers' own clocks), so the write load is
+the one 1,000 watchers give. Meanwhile the 50 teachers query ``GET /xapi/statements`` with their
+Bearer tokens, 50 a second in all (open loop): the recent statements of one of their courses
+(``activity`` + ``related_activities`` + ``since``), its completions (``verb``), one student's
+statements (``agent``), and the watched course's progress since the run began. Each answer is
+checked against the teacher's scope.
+
+Printed, each with its target and the ratio to it: the statement write rate, the query p95 (from
+each query's due time), the outbox lag p95 (a statement's ``stored`` to its delivery's
+``sent_at``), and "nothing lost": statements recorded == stored == deliveries sent == received.
+``OPENCLASS_BENCH_STATEMENTS=50000`` (or ``python -m bench.xapi --statements 50000 --watchers
+100 --window 70``) is a quick run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import random
+import subprocess
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import HOST, PYTHON, ROOT, Server, demo_site, ms, percentile, running_server
+from bench._http import RawHTTP
+from bench._progress import Watcher, watch
+
+STATEMENTS = 5_000_000
+WATCHERS = 1000
+WINDOW = 150.0  # seconds of watching: two minutes of watching each, so two statements
+CONNECT_RATE = 100.0
+QUERY_RATE = 50.0
+TEACHERS = 50
+SCHOOLS, STUDENTS_PER_SCHOOL = 10, 1500
+COURSES_PER_CLASS, LESSONS_PER_COURSE = 4, 12
+HISTORY_DAYS = 120
+LESSON_SECONDS = 3600.0
+CHUNK = 500_000  # statements a load statement writes
+TARGET_QUERY_P95, TARGET_LAG_P95 = 0.100, 5.0
+VERSION_HEADER = "1.0.3"
+
+TABLES = ("xapi_statement", "xapi_statementactivity", "xapi_statementagent")
+
+
+# --- Set-up, inside the installation's Django (``manage.py shell``) ---------------------------
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _city(schools: int, per_school: int) -> list:
+    """``schools`` schools of ``per_school`` students, a homeroom teacher per class, and
+    COURSES_PER_CLASS courses per class owned by it, LESSONS_PER_COURSE lessons each, the class
+    enrolled. Returns the classes with students (Organisation), with ``bench_teacher`` and
+    ``bench_courses`` set."""
+    from bench._setup import add_students
+    from openclass.accounts.models import Organisation, TeachingAssignment, User
+    from openclass.catalog.models import Topic
+    from openclass.courses.models import Course, Enrolment, Lesson, Section
+
+    topic = Topic.objects.order_by("position").first()
+    password = User.objects.filter(role=User.Role.STUDENT).values_list("password", flat=True)[0]
+    classes = []
+    for number in range(schools):
+        school = add_students(per_school, code=f"xapi{number}")
+        school.name = f"벤치{number + 1}초등학교"
+        school.save(update_fields=["name"])
+        classes.extend(
+            Organisation.objects.filter(kind=Organisation.Kind.CLASS, parent__parent=school)
+            .select_related("parent")
+            .order_by("parent__number", "number")
+        )
+    students: dict[int, list] = {}
+    for student in User.objects.filter(organisation__in=classes, role=User.Role.STUDENT):
+        students.setdefault(student.organisation_id, []).append(student)
+    classes = [klass for klass in classes if klass.pk in students]  # the last ones stay empty
+    teachers = User.objects.bulk_create(
+        User(
+            username=f"xapi-t{index:04d}",
+            name=f"벤치교사{index:04d}",
+            role=User.Role.TEACHER,
+            organisation=klass.parent.parent,
+            password=password,
+        )
+        for index, klass in enumerate(classes)
+    )
+    TeachingAssignment.objects.bulk_create(
+        TeachingAssignment(teacher=t, klass=k, is_homeroom=True)
+        for t, k in zip(teachers, classes, strict=True)
+    )
+    subjects = ("국어", "수학", "과학", "사회")
+    courses = Course.objects.bulk_create(
+        Course(
+            title=f"{klass.parent.name} {klass.name} {subjects[n % len(subjects)]}",
+            topic=topic,
+            scope=Course.Scope.SCHOOL,
+            organisation=klass.parent.parent,
+            owner=teacher,
+            is_published=True,
+        )
+        for klass, teacher in zip(classes, teachers, strict=True)
+        for n in range(COURSES_PER_CLASS)
+    )
+    sections = Section.objects.bulk_create(
+        Section(course=course, title="1단원", position=1) for course in courses
+    )
+    Lesson.objects.bulk_create(
+        Lesson(
+            section=section,
+            title=f"{position + 1}차시",
+            kind=Lesson.Kind.QUIZ if position % 3 == 2 else Lesson.Kind.VIDEO_URL,
+            url="" if position % 3 == 2 else "https://media.example.org/lesson.mp4",
+            duration=None if position % 3 == 2 else 900.0,
+            position=position + 1,
+        )
+        for section in sections
+        for position in range(LESSONS_PER_COURSE)
+    )
+    enrolments = []
+    for index, klass in enumerate(classes):
+        klass.bench_teacher = teachers[index]
+        klass.bench_courses = courses[index * COURSES_PER_CLASS : (index + 1) * COURSES_PER_CLASS]
+        for course in klass.bench_courses:
+            enrolments.extend(Enrolment(course=course, student=s) for s in students[klass.pk])
+    Enrolment.objects.bulk_create(enrolments, batch_size=5000)
+    return classes
+
+
+def _helper_tables(classes: list) -> int:
+    """The tables the statements are generated from: every enrolment with its actor, class,
+    school, course and registration (``bench_xapi_enrolment``), every lesson of those courses
+    (``bench_xapi_lesson``) and the verbs. Returns the number of enrolments."""
+    from django.db import connection
+
+    from openclass.accounts.models import User
+    from openclass.courses.models import Enrolment, Lesson
+    from openclass.xapi.models import Actor
+    from openclass.xapi.services import registration_for
+    from openclass.xapi.vocabulary import VERBS
+
+    klass_of = {klass.pk: klass for klass in classes}
+    students = User.objects.filter(organisation__in=list(klass_of), role=User.Role.STUDENT)
+    Actor.objects.bulk_create(
+        [Actor(user=s) for s in students.exclude(xapi_actor__isnull=False)], batch_size=5000
+    )
+    keys = dict(Actor.objects.filter(user__in=students).values_list("user_id", "key"))
+    rows = []
+    enrolments = Enrolment.objects.filter(student__in=students).select_related("course", "student")
+    for number, enrolment in enumerate(enrolments.order_by("pk").iterator(5000), start=1):
+        klass = klass_of[enrolment.student.organisation_id]
+        school = klass.parent.parent
+        rows.append(
+            (
+                number,
+                enrolment.student_id,
+                str(keys[enrolment.student_id]),
+                klass.pk,
+                klass.short_name,
+                school.pk,
+                school.name,
+                enrolment.course_id,
+                enrolment.course.title,
+                str(registration_for(enrolment.pk)),
+            )
+        )
+    lessons = Lesson.objects.filter(
+        section__course__in=[c for klass in classes for c in klass.bench_courses]
+    ).values_list("section__course_id", "position", "pk", "kind", "title")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_xapi_enrolment (n integer PRIMARY KEY, user_id bigint, "
+            "actor_name text, klass_id bigint, klass_name text, school_id bigint, school_name "
+            "text, course_id bigint, course_title text, registration uuid)"
+        )
+        cursor.executemany(
+            "INSERT INTO bench_xapi_enrolment VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_xapi_lesson (course_id bigint, position integer, "
+            "lesson_id bigint, quiz boolean, title text, PRIMARY KEY (course_id, position))"
+        )
+        cursor.executemany(
+            "INSERT INTO bench_xapi_lesson VALUES (%s, %s, %s, %s, %s)",
+            [
+                (course, position - 1, pk, kind == Lesson.Kind.QUIZ, title)
+                for course, position, pk, kind, title in lessons
+            ],
+        )
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_xapi_verb (name text PRIMARY KEY, iri text, ko text, "
+            "en text)"
+        )
+        cursor.executemany(
+            "INSERT INTO bench_xapi_verb VALUES (%s, %s, %s, %s)",
+            [(name, verb.id, verb.display_ko, verb.display_en) for name, verb in VERBS.items()],
+        )
+        cursor.execute("ANALYZE bench_xapi_enrolment, bench_xapi_lesson, bench_xapi_verb")
+    return len(rows)
+
+
+#: One chunk of generated statements. A statement ``g`` belongs to an enrolment picked by a
+#: multiplicative hash of ``g`` and to one of its course's twelve lessons; videos (two lessons
+#: in three) are launched, progressed (played segments, progress) and completed, quizzes
+#: attempted, answered (a question, the quiz its parent), scored, passed or failed. ``stored``
+#: grows with ``g`` over the last HISTORY_DAYS days, the timestamp a few seconds before it.
+STATEMENTS_SQL = """
+INSERT INTO xapi_statement (number, statement_id, stored, "timestamp", verb, actor,
+    object_activity, object_agent, object_statement, registration, voided, "full", client_id,
+    user_id, course_id, klass_id, school_id)
+SELECT x.number, x.id, x.stored, x.stored - (x.g %% 30) * interval '1 second', vb.iri,
+    'account:' || %(home)s || '|' || e.actor_name, o.iri, '', NULL, e.registration, false,
+    jsonb_build_object(
+        'id', x.id,
+        'actor', jsonb_build_object('objectType', 'Agent', 'account',
+            jsonb_build_object('homePage', %(home)s, 'name', e.actor_name)),
+        'verb', jsonb_build_object('id', vb.iri, 'display',
+            jsonb_build_object('ko-KR', vb.ko, 'en-US', vb.en)),
+        'object', jsonb_build_object('objectType', 'Activity', 'id', o.iri, 'definition',
+            jsonb_build_object('type', o.type, 'name', jsonb_build_object('ko-KR', o.name))),
+        'context', jsonb_build_object('platform', 'openclass', 'language', 'ko-KR',
+            'registration', e.registration,
+            'contextActivities', jsonb_build_object(
+                'grouping', jsonb_build_array(
+                    jsonb_build_object('objectType', 'Activity',
+                        'id', %(home)s || '/xapi/activities/course/' || e.course_id,
+                        'definition', jsonb_build_object('type', %(course_type)s,
+                            'name', jsonb_build_object('ko-KR', e.course_title))),
+                    jsonb_build_object('objectType', 'Activity',
+                        'id', %(home)s || '/xapi/activities/class/' || e.klass_id,
+                        'definition', jsonb_build_object('type', %(class_type)s,
+                            'name', jsonb_build_object('ko-KR', e.klass_name))),
+                    jsonb_build_object('objectType', 'Activity',
+                        'id', %(home)s || '/xapi/activities/school/' || e.school_id,
+                        'definition', jsonb_build_object('type', %(school_type)s,
+                            'name', jsonb_build_object('ko-KR', e.school_name)))),
+                'parent', jsonb_build_array(jsonb_build_object('objectType', 'Activity',
+                    'id', o.parent, 'definition', jsonb_build_object('type', o.parent_type))))),
+        'timestamp', to_json(x.stored - (x.g %% 30) * interval '1 second') #>> '{}',
+        'stored', to_json(x.stored) #>> '{}',
+        'authority', jsonb_build_object('objectType', 'Agent', 'account',
+            jsonb_build_object('homePage', %(home)s, 'name', 'openclass')),
+        'version', '1.0.0'
+    ) || CASE v.name
+        WHEN 'progressed' THEN jsonb_build_object('result', jsonb_build_object('extensions',
+            jsonb_build_object(%(segments)s, '0[.]' || (60 * (1 + x.r %% 15)),
+                %(progress)s, round((1 + x.r %% 15) / 15.0, 2))))
+        WHEN 'completed' THEN jsonb_build_object('result',
+            jsonb_build_object('completion', true, 'duration', 'PT15M'))
+        WHEN 'answered' THEN jsonb_build_object('result',
+            jsonb_build_object('success', x.r %% 4 <> 0, 'response', (x.r %% 5)::text))
+        WHEN 'launched' THEN '{}'::jsonb
+        WHEN 'attempted' THEN '{}'::jsonb
+        ELSE jsonb_build_object('result', jsonb_build_object('score', jsonb_build_object(
+            'raw', 8 + x.r %% 13, 'min', 0, 'max', 20, 'scaled', round((8 + x.r %% 13) / 20.0, 2)),
+            'success', v.name <> 'failed'))
+    END,
+    NULL, e.user_id, e.course_id, e.klass_id, e.school_id
+FROM (
+    SELECT g, %(base)s + g AS number, gen_random_uuid() AS id,
+        1 + (g * 2654435761) %% %(enrolments)s AS e,
+        (g * 40503) %% %(lessons)s AS position,
+        (g * 48271) %% 100 AS r,
+        %(start)s::timestamptz + (g - 1) * %(step)s * interval '1 second' AS stored
+    FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g
+) AS x
+JOIN bench_xapi_enrolment AS e ON e.n = x.e
+JOIN bench_xapi_lesson AS l ON l.course_id = e.course_id AND l.position = x.position
+CROSS JOIN LATERAL (SELECT CASE
+    WHEN NOT l.quiz AND x.r < 15 THEN 'launched'
+    WHEN NOT l.quiz AND x.r < 85 THEN 'progressed'
+    WHEN NOT l.quiz THEN 'completed'
+    WHEN x.r < 15 THEN 'attempted'
+    WHEN x.r < 70 THEN 'answered'
+    WHEN x.r < 80 THEN 'scored'
+    WHEN x.r < 92 THEN 'passed'
+    ELSE 'failed' END AS name) AS v
+JOIN bench_xapi_verb AS vb ON vb.name = v.name
+CROSS JOIN LATERAL (SELECT
+    CASE WHEN v.name = 'answered'
+        THEN %(home)s || '/xapi/activities/question/' || (l.lesson_id * 100 + x.r %% 20)
+        ELSE %(home)s || '/xapi/activities/lesson/' || l.lesson_id END AS iri,
+    CASE WHEN v.name = 'answered' THEN %(question_type)s
+        WHEN l.quiz THEN %(quiz_type)s ELSE %(lesson_type)s END AS type,
+    CASE WHEN v.name = 'answered' THEN (x.r %% 20 + 1) || '번 문제' ELSE l.title END AS name,
+    CASE WHEN v.name = 'answered' THEN %(home)s || '/xapi/activities/lesson/' || l.lesson_id
+        ELSE %(home)s || '/xapi/activities/course/' || e.course_id END AS parent,
+    CASE WHEN v.name = 'answered' THEN %(quiz_type)s ELSE %(course_type)s END AS parent_type
+) AS o
+"""
+
+#: What ``related_activities`` matches of a chunk: the object, the parent when it is not the
+#: course, the course, class and school (the groupings), as ``statements.store`` writes them.
+ACTIVITIES_SQL = """
+INSERT INTO xapi_statementactivity (statement_id, activity)
+SELECT s.number, a.activity
+FROM xapi_statement AS s
+CROSS JOIN LATERAL unnest(ARRAY[
+    s.object_activity,
+    %(home)s || '/xapi/activities/course/' || s.course_id,
+    %(home)s || '/xapi/activities/class/' || s.klass_id,
+    %(home)s || '/xapi/activities/school/' || s.school_id,
+    CASE WHEN s.verb = %(answered)s
+        THEN s."full" -> 'context' -> 'contextActivities' -> 'parent' -> 0 ->> 'id' END
+]) AS a(activity)
+WHERE s.number > %(base)s + %(first)s - 1 AND s.number <= %(base)s + %(last)s
+    AND a.activity IS NOT NULL
+"""
+
+AGENTS_SQL = """
+INSERT INTO xapi_statementagent (statement_id, agent)
+SELECT s.number, a.agent
+FROM xapi_statement AS s
+CROSS JOIN LATERAL unnest(ARRAY[s.actor, 'account:' || %(home)s || '|openclass']) AS a(agent)
+WHERE s.number > %(base)s + %(first)s - 1 AND s.number <= %(base)s + %(last)s
+"""
+
+
+def preload(count: int, enrolments: int) -> dict[str, float]:
+    """Fill the store with ``count`` generated statements (see STATEMENTS_SQL), their related
+    activities and agents. Secondary indexes and unique constraints of the three tables are
+    dropped first and built after (as a bulk load does); foreign keys are not checked during the
+    load (``session_replication_role = replica``: every id is taken from existing rows).
+    Returns the seconds each phase took."""
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from openclass.xapi.services import home_page
+    from openclass.xapi.vocabulary import (
+        ACTIVITY_TYPES,
+        EXTENSION_PROGRESS,
+        EXTENSION_WATCHED,
+        VERBS,
+    )
+
+    took: dict[str, float] = {}
+    now = timezone.now()
+    start = now - datetime.timedelta(days=HISTORY_DAYS)
+    step = (now - datetime.timedelta(minutes=30) - start).total_seconds() / max(count, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(number), 0) FROM xapi_statement")
+        base = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [list(TABLES)],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM "
+            "pg_constraint WHERE contype = 'u' AND conrelid = ANY(%s::regclass[])",
+            [list(TABLES)],
+        )
+        uniques = cursor.fetchall()
+        for table, name, _definition in uniques:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET TIME ZONE 'UTC'")
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET work_mem = '256MB'")
+        params: dict[str, Any] = {
+            "home": home_page(),
+            "base": base,
+            "enrolments": enrolments,
+            "lessons": LESSONS_PER_COURSE,
+            "start": start,
+            "step": step,
+            "segments": EXTENSION_WATCHED,
+            "progress": EXTENSION_PROGRESS,
+            "answered": VERBS["answered"].id,
+            **{f"{kind}_type": ACTIVITY_TYPES[kind] for kind in ("course", "class", "school")},
+            "lesson_type": ACTIVITY_TYPES["lesson"],
+            "quiz_type": ACTIVITY_TYPES["quiz"],
+            "question_type": ACTIVITY_TYPES["question"],
+        }
+        phases = (
+            ("statements", STATEMENTS_SQL),
+            ("related activities", ACTIVITIES_SQL),
+            ("related agents", AGENTS_SQL),
+        )
+        begun = time.perf_counter()
+        for first in range(1, count + 1, CHUNK):
+            last = min(first + CHUNK - 1, count)
+            for phase, sql in phases:
+                started = time.perf_counter()
+                cursor.execute(sql, {**params, "first": first, "last": last})
+                took[phase] = took.get(phase, 0.0) + time.perf_counter() - started
+            done = time.perf_counter() - begun
+            say(
+                f"    {last:>10,} statements written ({done:,.0f} s; "
+                f"{last / done:,.0f} statements/s)"
+            )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('xapi_statement', 'number'), "
+            "(SELECT MAX(number) FROM xapi_statement))"
+        )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('xapi_statementactivity', 'id'), "
+            "(SELECT MAX(id) FROM xapi_statementactivity))"
+        )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('xapi_statementagent', 'id'), "
+            "(SELECT MAX(id) FROM xapi_statementagent))"
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        started = time.perf_counter()
+        for table, name, definition in uniques:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        took["indexes"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for table in TABLES:
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+        took["vacuum analyze"] = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_xapi_enrolment, bench_xapi_lesson, bench_xapi_verb")
+    return took
+
+
+def _table_sizes() -> dict[str, tuple[int, int]]:
+    """(rows as counted by the last VACUUM ANALYZE, bytes with indexes and TOAST) of the
+    store's tables."""
+    from django.db import connection
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(
+                "SELECT reltuples::bigint, pg_total_relation_size(oid) FROM pg_class "
+                "WHERE relname = %s",
+                [table],
+            )
+            sizes[table] = cursor.fetchone()
+    return sizes
+
+
+def probe() -> bool:
+    """Whether the courses' progress writes record statements: 90 s of watching written
+    through ``progress.save`` (rolled back afterwards) must store a statement."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from openclass.courses.models import Lesson, LessonProgress
+    from openclass.courses.services import progress
+    from openclass.xapi.models import Statement
+
+    row = (
+        LessonProgress.objects.filter(lesson__kind=Lesson.Kind.VIDEO_URL, watched=0)
+        .select_related("lesson")
+        .first()
+    )
+    if row is None:
+        return False
+    recorded = False
+    with transaction.atomic():
+        before = Statement.objects.count()
+        now = timezone.now()
+        state = progress.State(
+            intervals=[(0.0, 90.0)],
+            watched=90.0,
+            furthest=90.0,
+            position=90.0,
+            duration=row.lesson.duration,
+            last_seq=90,
+            last_beat_at=now,
+            completed_at=None,
+        )
+        with contextlib.suppress(Exception):
+            progress.save({row.pk: state}, now)
+            recorded = Statement.objects.count() > before
+        transaction.set_rollback(True)
+    return recorded
+
+
+def _token(user: Any, site: Any) -> str:
+    """An OAuth2 access token of ``site`` for ``user`` with every scope the provider knows, as
+    the token endpoint makes it (stored hashed)."""
+    import datetime
+    import secrets
+
+    from django.conf import settings
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken, set_token_value
+
+    raw = secrets.token_urlsafe(30)
+    token = AccessToken(
+        user=user,
+        application=site,
+        scope=" ".join(settings.OAUTH2_PROVIDER["SCOPES"]),
+        expires=timezone.now() + datetime.timedelta(hours=6),
+    )
+    set_token_value(token, raw)
+    token.save()
+    return raw
+
+
+def prepare(output: str, statements: int, watchers: int, teachers: int) -> None:
+    """The whole set-up (see the module's docstring); what the load needs goes to ``output``."""
+    from django.conf import settings
+
+    from bench._setup import session_key, video_course
+    from openclass.hub.models import Site
+    from openclass.xapi.models import Statement
+    from openclass.xapi.services import activity_id, home_page
+
+    started = time.perf_counter()
+    classes = _city(SCHOOLS, STUDENTS_PER_SCHOOL)
+    enrolments = _helper_tables(classes)
+    say(
+        f"  city: {SCHOOLS} schools, {len(classes)} classes and their teachers, "
+        f"{len(classes) * COURSES_PER_CLASS:,} courses of {LESSONS_PER_COURSE} lessons, "
+        f"{enrolments:,} enrolments ({time.perf_counter() - started:.0f} s)"
+    )
+    say(f"  loading {statements:,} statements by SQL (generate_series), in chunks of {CHUNK:,}:")
+    started = time.perf_counter()
+    took = preload(statements, enrolments)
+    load_seconds = time.perf_counter() - started
+    say(
+        f"  loaded in {load_seconds:,.0f} s ({statements / load_seconds:,.0f} statements/s): "
+        + ", ".join(f"{phase} {seconds:,.0f} s" for phase, seconds in took.items())
+    )
+    sizes = _table_sizes()
+    say(
+        "  store: "
+        + "; ".join(
+            f"{table} {rows:,} rows, {size / 2**30:,.2f} GiB"
+            for table, (rows, size) in sizes.items()
+        )
+    )
+
+    # The watchers: students of the first school, in a course its first class's teacher owns.
+    from openclass.accounts.models import User
+
+    school = classes[0].parent.parent
+    chosen = list(
+        User.objects.filter(organisation__parent__parent=school, role=User.Role.STUDENT).order_by(
+            "username"
+        )[:watchers]
+    )
+    watch_owner = classes[0].bench_teacher
+    lesson = video_course(school, chosen, LESSON_SECONDS, owner=watch_owner)
+    real_path = probe()
+
+    site = Site.objects.create(
+        name="벤치 대시보드",
+        redirect_uris="https://dashboard.example.org/callback",
+        client_type=Site.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Site.GRANT_AUTHORIZATION_CODE,
+        client_secret="bench-dashboard-secret-0123456789",
+        allowed_scopes=" ".join(settings.OAUTH2_PROVIDER["SCOPES"]),
+    )
+    dashboards = []
+    step = max(1, len(classes) // teachers)
+    for klass in classes[::step][:teachers]:
+        teacher = klass.bench_teacher
+        students = list(
+            User.objects.filter(organisation=klass, role=User.Role.STUDENT)
+            .select_related("xapi_actor")
+            .order_by("username")[:5]
+        )
+        courses = [course.pk for course in klass.bench_courses]
+        if teacher == watch_owner:
+            courses.append(lesson.section.course_id)
+        dashboards.append(
+            {
+                "teacher": teacher.username,
+                "token": _token(teacher, site),
+                "courses": [activity_id("course", pk) for pk in courses],
+                "scope": [activity_id("class", klass.pk)]
+                + [activity_id("course", pk) for pk in courses],
+                "agents": [
+                    {"objectType": "Agent", "account": {"homePage": home_page(), "name": str(k)}}
+                    for k in (s.xapi_actor.key for s in students)
+                ],
+            }
+        )
+    Path(output).write_text(
+        json.dumps(
+            {
+                "statements": statements,
+                "load_seconds": load_seconds,
+                "load_phases": took,
+                "sizes": sizes,
+                "real_path": real_path,
+                "number_before": Statement.objects.order_by("-number")
+                .values_list("number", flat=True)
+                .first()
+                or 0,
+                "course": lesson.section.course_id,
+                "course_activity": activity_id("course", lesson.section.course_id),
+                "lesson": lesson.pk,
+                "watchers": [[s.pk, session_key(s)] for s in chosen],
+                "watch_owner": watch_owner.username,
+                "dashboards": dashboards,
+            }
+        )
+    )
+
+
+def destination(endpoint: str) -> None:
+    """One outside LRS, near real time, every verb and school: the receiving LRS."""
+    from openclass.xapi.models import Destination
+
+    Destination.objects.create(
+        name="벤치 수신 LRS",
+        endpoint=endpoint,
+        username="bench",
+        password="bench-secret",
+        mode=Destination.Mode.REALTIME,
+    )
+
+
+# --- The recording path when the courses do not record yet -----------------------------------
+
+
+def emit(output: str, course: int, lesson: int, students: list[int], begin: float, end: float):
+    """``record(student, "progressed", lesson, ...)`` at the rule's rate: each watcher ``i`` gets a
+    statement after each full minute of its watching (its beats start at ``begin`` + i / n, as
+    the load generator sends them; ``begin``/``end`` are wall-clock times), with the watched
+    interval as the played-segments extension. Two threads write (a server's request threads);
+    each call is timed and counted when it returned (committed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import close_old_connections, connections
+
+    from openclass.accounts.models import User
+    from openclass.courses.models import Enrolment, Lesson
+    from openclass.xapi.services import Activity, Where, record, registration_for
+    from openclass.xapi.vocabulary import EXTENSION_PROGRESS, EXTENSION_WATCHED
+
+    the_lesson = Lesson.objects.select_related("section__course").get(pk=lesson)
+    course_activity = Activity("course", course, the_lesson.section.course.title)
+    users = User.objects.select_related("organisation").in_bulk(students)
+    enrolments = dict(
+        Enrolment.objects.filter(course_id=course, student__in=students).values_list(
+            "student_id", "pk"
+        )
+    )
+    due = sorted(
+        (begin + index / len(students) + 60.0 * minute, student, minute)
+        for index, student in enumerate(students)
+        for minute in range(1, int((end - begin) // 60) + 1)
+        if begin + index / len(students) + 60.0 * minute <= end
+    )
+    took: list[float] = []
+    late: list[float] = []
+    errors: Counter = Counter()
+
+    def one(when: float, student: int, minute: int) -> None:
+        close_old_connections()
+        started = time.time()
+        try:
+            record(
+                users[student],
+                "progressed",
+                Activity("lesson", lesson, the_lesson.title),
+                where=Where(
+                    course=course_activity,
+                    registration=registration_for(enrolments[student]),
+                    parent=course_activity,
+                ),
+                result={
+                    "extensions": {
+                        EXTENSION_WATCHED: f"0[.]{60 * minute}",
+                        EXTENSION_PROGRESS: round(60 * minute / LESSON_SECONDS, 3),
+                    }
+                },
+            )
+        except Exception as error:
+            errors[type(error).__name__] += 1
+            return
+        finished = time.time()
+        took.append(finished - started)
+        late.append(finished - when)
+
+    with ThreadPoolExecutor(2) as pool:
+        for when, student, minute in due:
+            time.sleep(max(0.0, when - time.time()))
+            pool.submit(one, when, student, minute)
+        pool.map(lambda _n: connections.close_all(), range(2))
+    Path(output).write_text(
+        json.dumps({"recorded": len(took), "took": took, "late": late, "errors": errors})
+    )
+
+
+# --- After the run: what the database holds --------------------------------------------------
+
+
+def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
+    """The new statements (numbers above ``number_before``) by verb and watcher, their outbox
+    rows by state and the lag from ``stored`` to ``sent_at``; waits up to ``wait`` seconds for
+    the outbox to empty."""
+    from django.db.models import Count
+
+    from openclass.xapi.models import Delivery, Statement
+
+    deadline = time.monotonic() + wait
+    new = Statement.objects.filter(number__gt=number_before)
+    while True:
+        states = dict(
+            Delivery.objects.filter(statement__number__gt=number_before)
+            .values_list("state")
+            .annotate(n=Count("id"))
+            .values_list("state", "n")
+        )
+        if not states.get(Delivery.State.PENDING) or time.monotonic() > deadline:
+            break
+        tried = Delivery.objects.filter(statement__number__gt=number_before, attempts__gt=0)
+        if time.monotonic() > deadline - wait + 15 and not tried.exists():
+            break  # nothing picks the outbox up
+        time.sleep(1.0)
+    lesson_iri_end = f"/xapi/activities/lesson/{lesson}"
+    per_user = Counter(
+        new.filter(object_activity__endswith=lesson_iri_end, verb__endswith="/progressed")
+        .values_list("user_id", flat=True)
+        .iterator()
+    )
+    lags = [
+        (sent - stored_at).total_seconds()
+        for stored_at, sent in Delivery.objects.filter(
+            statement__number__gt=number_before, sent_at__isnull=False
+        ).values_list("statement__stored", "sent_at")
+    ]
+    attempted = Delivery.objects.filter(statement__number__gt=number_before, attempts__gt=0)
+    first = new.order_by("number").values_list("stored", flat=True).first()
+    last = new.order_by("-number").values_list("stored", flat=True).first()
+    Path(output).write_text(
+        json.dumps(
+            {
+                "stored": new.count(),
+                "ids": [str(i) for i in new.values_list("statement_id", flat=True)],
+                "by_verb": dict(
+                    Counter(v.rsplit("/", 1)[-1] for v in new.values_list("verb", flat=True))
+                ),
+                "progressed_per_user": {str(k): v for k, v in per_user.items()},
+                "deliveries": {str(k): v for k, v in states.items()},
+                "deliveries_total": sum(states.values()),
+                "attempted": attempted.count(),
+                "lags": lags,
+                "span": (last - first).total_seconds() if first and last else 0.0,
+            }
+        )
+    )
+
+
+# --- The load generator ----------------------------------------------------------------------
+
+
+class Receiver:
+    """The receiving LRS: answers ``POST …/statements`` (one statement or a list) with their ids
+    as an LRS does, and keeps every id it got with the time it came (duplicates counted)."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, float] = {}
+        self.duplicates = 0
+        self.requests = 0
+        self.refused: Counter = Counter()
+        self.server: asyncio.AbstractServer | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, HOST, 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}/xapi/"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                method, target, _version = line.decode("latin-1").split(" ", 2)
+                length = 0
+                while (header := await reader.readline()) not in (b"\r\n", b""):
+                    name, _sep, value = header.decode("latin-1").partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value.strip())
+                body = await reader.readexactly(length) if length else b""
+                status, answer = self._answer(method, target, body)
+                payload = json.dumps(answer).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} {'OK' if status < 400 else 'Error'}\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"X-Experience-API-Version: {VERSION_HEADER}\r\n"
+                    f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                    + payload
+                )
+                await writer.drain()
+        except (OSError, ValueError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    def _answer(self, method: str, target: str, body: bytes) -> tuple[int, Any]:
+        self.requests += 1
+        path = urllib.parse.urlsplit(target).path.rstrip("/")
+        if path.endswith("/about"):
+            return 200, {"version": [VERSION_HEADER]}
+        if not path.endswith("/statements") or method not in ("POST", "PUT"):
+            self.refused[f"{method} {path}"] += 1
+            return 404, {"error": "not here"}
+        try:
+            data = json.loads(body or b"null")
+        except ValueError:
+            self.refused["malformed"] += 1
+            return 400, {"error": "malformed"}
+        batch = data if isinstance(data, list) else [data]
+        now = time.time()
+        ids = []
+        for statement in batch:
+            sid = str(statement.get("id", "")) if isinstance(statement, dict) else ""
+            ids.append(sid)
+            if sid in self.received:
+                self.duplicates += 1
+            else:
+                self.received[sid] = now
+        return (204 if method == "PUT" else 200), ids
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+@dataclass
+class Queries:
+    late: list[float] = field(default_factory=list)  # from the due time
+    took: list[float] = field(default_factory=list)  # the request alone
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    errors: Counter = field(default_factory=Counter)
+    returned: int = 0
+    out_of_scope: int = 0
+
+
+async def _query(
+    client: RawHTTP, path: str, token: str, due: float, kind: str, scope: set[str], out: Queries
+) -> None:
+    async with client.busy:
+        started = time.perf_counter()
+        try:
+            status, body = await client.request(
+                "GET",
+                path,
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "X-Experience-API-Version": VERSION_HEADER,
+                },
+            )
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
+            await client.close()
+            out.errors[type(error).__name__] += 1
+            return
+        finished = time.perf_counter()
+    if status != 200:
+        out.errors[f"HTTP {status}"] += 1
+        return
+    out.late.append(finished - due)
+    out.took.append(finished - started)
+    out.by_kind.setdefault(kind, []).append(finished - due)
+    try:
+        result = json.loads(body)
+    except ValueError:
+        out.errors["not JSON"] += 1
+        return
+    for statement in result.get("statements", []):
+        out.returned += 1
+        named = {
+            a.get("id")
+            for a in statement.get("context", {}).get("contextActivities", {}).get("grouping", [])
+        }
+        if not named & scope:
+            out.out_of_scope += 1
+
+
+def _paths(dashboard: dict, setup: dict, number: int, since: str, run_since: str) -> tuple:
+    """The ``number``-th query of a teacher's dashboard: (kind, path)."""
+    rng = random.Random(number)
+    course = rng.choice(dashboard["courses"])
+    kind = ("course", "course", "course", "course", "completed", "completed", "agent", "agent",
+            "live", "live")[number % 10]  # fmt: skip
+    query: dict[str, str] = {"limit": "50"}
+    if kind == "course":
+        query.update(activity=course, related_activities="true", since=since)
+    elif kind == "completed":
+        query.update(
+            activity=course,
+            related_activities="true",
+            verb="http://adlnet.gov/expapi/verbs/completed",
+        )
+    elif kind == "agent":
+        query.update(agent=json.dumps(rng.choice(dashboard["agents"]), separators=(",", ":")))
+    else:  # what happened in the last minutes: the watched course for its teacher, else theirs
+        live = (
+            setup["course_activity"] if setup["course_activity"] in dashboard["courses"] else course
+        )
+        query.update(activity=live, related_activities="true", since=run_since)
+    return kind, "/xapi/statements?" + urllib.parse.urlencode(query)
+
+
+async def _dashboards(server: Server, setup: dict, begin: float, end: float) -> Queries:
+    """QUERY_RATE queries a second from begin to end, the teachers in turn, one connection
+    each (a dashboard waiting for its previous answer is late)."""
+    import datetime
+
+    out = Queries()
+    dashboards = setup["dashboards"]
+    clients = [RawHTTP(server) for _ in dashboards]
+    now = datetime.datetime.now(datetime.UTC)
+    since = (now - datetime.timedelta(days=7)).isoformat()
+    run_since = (now - datetime.timedelta(seconds=30)).isoformat()
+    tasks = []
+    try:
+        number = 0
+        while (due := begin + number / QUERY_RATE) < end:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            index = number % len(dashboards)
+            dashboard = dashboards[index]
+            kind, path = _paths(dashboard, setup, number, since, run_since)
+            tasks.append(
+                asyncio.create_task(
+                    _query(
+                        clients[index],
+                        path,
+                        dashboard["token"],
+                        due,
+                        kind,
+                        set(dashboard["scope"]),
+                        out,
+                    )
+                )
+            )
+            number += 1
+        await asyncio.gather(*tasks)
+    finally:
+        for client in clients:
+            await client.close()
+    return out
+
+
+def _manage_shell(site_env: dict[str, str], code: str, capture: bool = False) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PYTHON, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env={**site_env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE if capture else None,
+        start_new_session=True,
+    )
+
+
+@dataclass
+class Run:
+    watchers: list[Watcher]
+    queries: Queries
+    elapsed: float
+    server_cpu: float
+    client_cpu: float
+    wall_begin: float
+    wall_end: float
+
+
+async def _load(server: Server, setup: dict, site_env: dict, window: float, folder: Path) -> Run:
+    lesson = setup["lesson"]
+    watchers = [Watcher(pk, key) for pk, key in setup["watchers"]]
+    ramp = len(watchers) / CONNECT_RATE
+    now = time.perf_counter()
+    begin = now + ramp + 2.0
+    end = begin + window
+    wall_begin = time.time() + (begin - now)
+    order = list(range(len(watchers)))
+    random.Random(7).shuffle(order)
+    tasks = [
+        asyncio.create_task(
+            watch(
+                server,
+                lesson,
+                watchers[i],
+                now + rank / CONNECT_RATE,
+                begin + i / len(watchers),
+                end + i / len(watchers),
+            )
+        )
+        for rank, i in enumerate(order)
+    ]
+    emitter = None
+    if not setup["real_path"]:
+        students = [w.student for w in watchers]
+        code = (
+            "from bench.xapi import emit; "
+            f"emit({str(folder / 'bench-xapi-emit.json')!r}, {setup['course']}, {lesson}, "
+            f"{students!r}, {wall_begin!r}, {wall_begin + window!r})"
+        )
+        emitter = _manage_shell(site_env, code)
+    await asyncio.sleep(max(0.0, begin - time.perf_counter()))
+    cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    queries = await _dashboards(server, setup, begin, end)
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - begin
+    run = Run(
+        watchers,
+        queries,
+        elapsed,
+        server.cpu_seconds() - cpu_before,
+        time.process_time() - client_before,
+        wall_begin,
+        wall_begin + window,
+    )
+    if emitter is not None:
+        await asyncio.to_thread(emitter.wait)
+    return run
+
+
+def _ratio(value: float, target: float, higher_is_better: bool = False) -> str:
+    if math.isnan(value) or not target:
+        return "n/a"
+    ratio = value / target
+    good = ratio >= 1 if higher_is_better else ratio < 1
+    return f"{ratio:.2f}× the target: {'PASS' if good else 'MISS'}"
+
+
+def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: Receiver) -> None:
+    queries, window = run.queries, run.wall_end - run.wall_begin
+    acked = sum(w.acked for w in run.watchers)
+    errors = Counter(w.error for w in run.watchers if w.error)
+    print(
+        f"\n  watchers: {acked:,} beats acknowledged of {sum(w.sent for w in run.watchers):,} "
+        f"sent; watchers with errors: {sum(errors.values())}"
+        + (f" {dict(errors)}" if errors else "")
+    )
+    beat_times = [x for w in run.watchers for x in w.latencies]
+    print(
+        f"    beat round trip         p50 {ms(percentile(beat_times, 50))}  "
+        f"p95 {ms(percentile(beat_times, 95))}  p99 {ms(percentile(beat_times, 99))}"
+    )
+    offered = int(window * QUERY_RATE)
+    print(
+        f"  dashboards: {len(queries.late):,} queries answered of {offered:,} offered "
+        f"({len(queries.late) / run.elapsed:.1f}/s of {QUERY_RATE:.0f}/s); "
+        f"{queries.returned:,} statements returned, {queries.out_of_scope} outside the "
+        "teacher's classes and courses"
+        + (f"; errors {dict(queries.errors)}" if queries.errors else "")
+    )
+    for kind, values in sorted(queries.by_kind.items()):
+        print(
+            f"    {kind:<22} p50 {ms(percentile(values, 50))}  p95 {ms(percentile(values, 95))}"
+            f"  p99 {ms(percentile(values, 99))}  ({len(values):,})"
+        )
+    print(
+        f"    all, the request alone  p50 {ms(percentile(queries.took, 50))}  "
+        f"p95 {ms(percentile(queries.took, 95))}"
+    )
+    print(
+        f"  CPU: server {run.server_cpu / run.elapsed:.2f} cores, load generator "
+        f"{run.client_cpu / run.elapsed:.2f} cores"
+    )
+    by_verb = ", ".join(f"{verb} {n:,}" for verb, n in sorted(found["by_verb"].items()))
+    source = (
+        "the courses' progress services (services.record on the real path)"
+        if setup["real_path"]
+        else "the benchmark's emitter calling services.record at the rule's rate (the courses "
+        "do not record yet)"
+    )
+    print(f"  statements stored during the run: {found['stored']:,} ({by_verb}); from {source}")
+    per_user = found["progressed_per_user"]
+    minutes = {w.student: int(w.acked // 60) for w in run.watchers}
+    over = sum(1 for pk, n in per_user.items() if n > minutes.get(int(pk), 0) + 1)
+    print(
+        f"    progressed per watcher: {min(per_user.values(), default=0)}–"
+        f"{max(per_user.values(), default=0)} (a minute of watching each: "
+        f"{sum(minutes.values()):,} in all); {over} watchers above the rule"
+    )
+    if emitted:
+        print(
+            f"    emitter: {emitted['recorded']:,} record() calls committed, each "
+            f"p50 {ms(percentile(emitted['took'], 50))} p95 {ms(percentile(emitted['took'], 95))}"
+            + (f"; errors {emitted['errors']}" if emitted["errors"] else "")
+        )
+    recorded = emitted["recorded"] if emitted else sum(per_user.values())
+    rate = found["stored"] / window
+    deliveries = found["deliveries"]
+    sent = deliveries.get("sent", 0)
+    ids = set(found["ids"])
+    received = len(ids & set(receiver.received))
+    lags = found["lags"]
+    print(
+        f"  outbox: {found['deliveries_total']:,} deliveries "
+        + ", ".join(f"{state} {n:,}" for state, n in sorted(deliveries.items()))
+        + f"; receiving LRS got {received:,} of them in {receiver.requests:,} requests, "
+        f"{receiver.duplicates} twice, {len(set(receiver.received) - ids)} it should not have"
+    )
+    lag95 = percentile(lags, 95)
+    if not lags:
+        print(
+            "    nothing was sent: no delivery has a sent_at"
+            + (
+                f" ({found['attempted']} tried)"
+                if found["attempted"]
+                else " and none was tried (forwarding's sender is not in main)"
+            )
+        )
+    query95 = percentile(queries.late, 95)
+    print(
+        f"\n  {'statement write rate':<24} {rate:,.1f} statements/s ({found['stored']:,} in "
+        f"{window:.0f} s; 1,000 watchers at one a minute give 16.7/s)"
+    )
+    print(
+        f"  {'query p95':<24} {ms(query95)}   target < {TARGET_QUERY_P95 * 1000:.0f} ms with "
+        f"{setup['statements']:,} stored: {_ratio(query95, TARGET_QUERY_P95)}"
+    )
+    print(
+        f"  {'outbox lag p95':<24} {ms(lag95) if lags else 'n/a'}   target < "
+        f"{TARGET_LAG_P95:.0f} s: {_ratio(lag95, TARGET_LAG_P95)}"
+    )
+    counts = (recorded, found["stored"], sent, received)
+    lost = len(set(counts)) != 1 or receiver.duplicates
+    print(
+        f"  {'nothing lost':<24} recorded {recorded:,} = stored {found['stored']:,} = sent "
+        f"{sent:,} = received {received:,}: {'MISS' if lost else 'PASS'}"
+    )
+
+
+def run(statements: int, watchers: int, window: float) -> None:
+    from bench.storm import throwaway_postgres
+    from openclass.core.redis_process import is_installed as redis_installed
+    from openclass.core.redis_process import throwaway_redis
+
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        try:
+            database = stack.enter_context(throwaway_postgres())
+        except (OSError, RuntimeError) as error:
+            print(f"  skipped: no PostgreSQL ({error})")
+            return
+        site = stack.enter_context(demo_site("small", database_url=database))
+        workers = 1
+        if redis_installed():
+            redis = stack.enter_context(throwaway_redis(site.var_dir / "redis"))
+            site.env["OPENCLASS_REDIS_URL"] = redis.url
+            workers = 2
+        site.env["OPENCLASS_WEB_WORKERS"] = str(workers)
+        output = site.var_dir / "bench-xapi.json"
+        code = (
+            "from bench.xapi import prepare; "
+            f"prepare({str(output)!r}, {statements}, {watchers}, {TEACHERS})"
+        )
+        if _manage_shell(site.env, code).wait() or not output.exists():
+            print("  the set-up failed")
+            return
+        setup = json.loads(output.read_text())
+        receiver = Receiver()
+
+        async def whole() -> tuple[Run, dict, dict | None]:
+            await receiver.start()
+            site.manage(
+                "shell",
+                "-c",
+                f"from bench.xapi import destination; destination({receiver.endpoint!r})",
+            )
+            huey = subprocess.Popen(
+                [PYTHON, "manage.py", "run_huey", "--workers", "2"],
+                cwd=ROOT,
+                env=site.env,
+                stdout=(site.var_dir / "huey.log").open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                with running_server(site, workers=workers) as server:
+                    print(
+                        f"  server: uvicorn, {workers} worker{'s' * (workers > 1)}, PostgreSQL "
+                        f"({database.rsplit('@', 1)[1]}), "
+                        + ("Redis, " if workers > 1 else "")
+                        + f"Huey (2 workers); {os.cpu_count()} CPUs shared with this load "
+                        f"generator; load average {os.getloadavg()[0]:.2f}; set-up took "
+                        f"{time.monotonic() - started:,.0f} s",
+                        flush=True,
+                    )
+                    print(
+                        f"  {len(setup['watchers']):,} watchers for {window:.0f} s, "
+                        f"{QUERY_RATE:.0f} dashboard queries a second from "
+                        f"{len(setup['dashboards'])} teachers; statements from "
+                        + (
+                            "the courses' progress writes"
+                            if setup["real_path"]
+                            else "the benchmark's emitter (the courses do not record yet)"
+                        ),
+                        flush=True,
+                    )
+                    load = await _load(server, setup, site.env, window, site.var_dir)
+                    emitted = None
+                    if not setup["real_path"]:
+                        path = site.var_dir / "bench-xapi-emit.json"
+                        emitted = json.loads(path.read_text()) if path.exists() else None
+                    found_path = site.var_dir / "bench-xapi-stored.json"
+                    code = (
+                        "from bench.xapi import stored; "
+                        f"stored({str(found_path)!r}, {setup['number_before']}, "
+                        f"{setup['lesson']}, 60.0)"
+                    )
+                    checker = _manage_shell(site.env, code)
+                    await asyncio.to_thread(checker.wait)
+                    found = json.loads(found_path.read_text())
+                    await asyncio.sleep(1.0)  # the last batch's answer
+                    server.print_troubles()
+                    return load, found, emitted
+            finally:
+                from openclass.core.server import stop_process
+
+                stop_process(huey)
+                receiver.close()
+
+        load, found, emitted = asyncio.run(whole())
+        _report(setup, load, found, emitted, receiver)
+        print(f"  ({time.monotonic() - started:,.0f} s in all)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.xapi")
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=int(os.environ.get("OPENCLASS_BENCH_STATEMENTS", STATEMENTS)),
+        help=f"statements in the store before the run (default {STATEMENTS:,})",
+    )
+    parser.add_argument("--watchers", type=int, default=WATCHERS)
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=float(os.environ.get("OPENCLASS_BENCH_WINDOW", WINDOW)),
+        help=f"seconds of watching and querying (default {WINDOW:.0f})",
+    )
+    options = parser.parse_args(argv or [])
+    print(
+        f"xapi: {options.watchers:,} watchers' progress as statements, {QUERY_RATE:.0f} "
+        f"dashboard queries a second over {options.statements:,} stored statements, forwarding "
+        "to a receiving LRS"
+    )
+    run(options.statements, options.watchers, options.window)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
