@@ -118,7 +118,7 @@ def item_url(item: OutsideItem) -> str:
 
 
 def _iso(value: datetime.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    return value.astimezone(datetime.UTC).isoformat() if value is not None else None
 
 
 def _number(value: Decimal) -> float | int:
