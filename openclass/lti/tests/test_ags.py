@@ -6,7 +6,7 @@ landing in the gradebook with their xAPI statements, the AGS timestamp rule and 
 and the refusals — no token, a scope missing, a course the tool has no lesson in, another tool's
 item, a student not in the course.
 
-Against the real server (uvicorn on 127.0.0.1, ``core.tests.live_server``), the tool side is
+Against the real server (``test_ags_live.py``: uvicorn on 127.0.0.1), the tool side is
 PyLTI1p3's own ``ServiceConnector`` and ``AssignmentsGradesService``: the tool gets its token,
 finds or creates its line item, posts a score, reads it back, and the score shows on the
 teacher's gradebook page and on the student's grades page.
