@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import base64
+import datetime
+import hashlib
 import json
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -12,7 +16,7 @@ from django.test import Client as Browser
 from django.utils.dateparse import parse_datetime
 
 from openclass.xapi import services
-from openclass.xapi.models import Activity, Statement
+from openclass.xapi.models import Activity, Attachment, Statement
 
 from .lrs import (
     VERSION,
@@ -451,3 +455,287 @@ def test_the_alternate_syntax_puts_and_gets(writer) -> None:
     assert other.status_code == 400
     unauthorised = _form("/xapi/statements?method=GET", {"statementId": sent["id"]})
     assert unauthorised.status_code == 400  # no version header in the form
+
+
+# --- scoping: who reads whose statements (§4; issue 19 item 2) --------------------------------
+
+
+@pytest.fixture
+def recorded(city) -> dict[str, str]:
+    """One openclass statement about each of four students, by name."""
+    people = {
+        "a1": city.north.student_a1,
+        "a2": city.north.student_a2,
+        "b1": city.north.student_b1,
+        "south": city.south.student_a1,
+    }
+    return {
+        name: str(services.record(person, "launched", services.Activity("lesson", 1)).statement_id)
+        for name, person in people.items()
+    }
+
+
+def _read(headers: dict[str, str], recorded: dict[str, str]) -> set[str]:
+    response = get(headers)
+    assert response.status_code == 200, response.content
+    by_id = {value: key for key, value in recorded.items()}
+    return {by_id[s["id"]] for s in response.json()["statements"] if s["id"] in by_id}
+
+
+def test_a_students_token_reads_only_their_own_statements(city, recorded) -> None:
+    headers = token(city.north.student_a1)
+    assert _read(headers, recorded) == {"a1"}
+    assert get(headers, statementId=recorded["a2"]).status_code == 404
+
+
+def test_a_parents_token_reads_only_their_childrens(city, recorded) -> None:
+    headers = token(city.north.parent_a1)
+    assert _read(headers, recorded) == {"a1"}
+    assert get(headers, statementId=recorded["b1"]).status_code == 404
+
+
+def test_a_teachers_token_reads_only_their_classes(city, recorded) -> None:
+    assert _read(token(city.north.homeroom_a), recorded) == {"a1", "a2"}
+    assert _read(token(city.north.subject_teacher), recorded) == {"b1"}
+    assert get(token(city.north.homeroom_a), statementId=recorded["b1"]).status_code == 404
+
+
+def test_a_school_admins_token_reads_their_school_and_the_office_all(city, recorded) -> None:
+    assert _read(token(city.north.admin), recorded) == {"a1", "a2", "b1"}
+    assert _read(token(city.office_admin), recorded) == {"a1", "a2", "b1", "south"}
+
+
+def test_statements_read_mine_narrows_a_teachers_token_to_their_own(city, recorded) -> None:
+    teacher = city.north.homeroom_a
+    headers = token(teacher, ("statements/read/mine",))
+    assert _read(headers, recorded) == set()
+    services.record(teacher, "launched", services.Activity("lesson", 2))
+    assert len(get(headers).json()["statements"]) == 1
+
+
+def test_a_basic_client_limited_to_schools_reads_only_theirs(city, recorded) -> None:
+    north, secret = make_client(("statements/read",), schools=(city.north.school,))
+    assert _read(basic(north, secret), recorded) == {"a1", "a2", "b1"}
+    assert get(basic(north, secret), statementId=recorded["south"]).status_code == 404
+    everyone, secret = make_client(("statements/read",))
+    assert _read(basic(everyone, secret), recorded) == {"a1", "a2", "b1", "south"}
+
+
+def test_a_client_with_read_mine_reads_only_what_it_wrote(city, recorded) -> None:
+    client, secret = make_client(("statements/write", "statements/read/mine"))
+    sent = statement()
+    post(basic(client, secret), sent)
+    assert [s["id"] for s in get(basic(client, secret)).json()["statements"]] == [sent["id"]]
+
+
+def test_a_student_writes_only_about_themselves_and_their_teacher_then_sees_it(city) -> None:
+    student = city.north.student_a1
+    headers = token(student, ("statements/write", "statements/read"))
+    about_other = statement(actor=services.agent_for(city.north.student_a2))
+    assert post(headers, about_other).status_code == 403
+    assert post(headers, statement(actor=mbox("someone"))).status_code == 403
+    own = statement(actor=services.agent_for(student))
+    assert post(headers, own).status_code == 200
+    stored = Statement.objects.get(statement_id=own["id"])
+    assert stored.user == student and stored.klass == city.north.class_a
+    teacher_sees = get(token(city.north.homeroom_a), statementId=own["id"])
+    assert teacher_sees.status_code == 200
+    assert get(token(city.north.subject_teacher), statementId=own["id"]).status_code == 404
+    authority = stored.full["authority"]
+    assert authority["objectType"] == "Group" and len(authority["member"]) == 2
+
+
+def test_a_school_limited_client_writes_only_about_its_schools_people(city) -> None:
+    client, secret = make_client(("statements/write",), schools=(city.north.school,))
+    south = statement(actor=services.agent_for(city.south.student_a1))
+    assert post(basic(client, secret), south).status_code == 403
+    north = statement(actor=services.agent_for(city.north.student_b1))
+    assert post(basic(client, secret), north).status_code == 200
+    assert Statement.objects.get(statement_id=north["id"]).school == city.north.school
+
+
+def test_a_client_credentials_token_acts_as_its_sites_service_account(city, recorded) -> None:
+    from openclass.hub.models import Site
+
+    site = Site.objects.create(
+        name="동기화",
+        redirect_uris="https://sync.example.org/callback",
+        client_type=Site.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Site.GRANT_CLIENT_CREDENTIALS,
+        client_secret="xapi-test-secret-0123456789",
+        allowed_scopes="openid statements/read",
+        service_account=city.north.admin,
+    )
+    headers = token(None, ("statements/read",), site=site)
+    assert _read(headers, recorded) == {"a1", "a2", "b1"}
+    site.is_active = False
+    site.save()
+    assert get(headers).status_code == 401
+
+
+# --- attachments and signed statements (part two §2.4.11, §2.6; part three §1.5) --------------
+
+TEXT = b"\xff\x00 binary attachment \r\n--not-a-boundary\r\n"
+SHA = hashlib.sha256(TEXT).hexdigest()
+
+
+def _attachment(content: bytes, usage: str = "http://example.org/usage/report", **extra: Any):
+    return {
+        "usageType": usage,
+        "display": {"en-US": "report"},
+        "contentType": "application/octet-stream",
+        "length": len(content),
+        "sha2": hashlib.sha256(content).hexdigest(),
+        **extra,
+    }
+
+
+def _multipart(data: Any, parts: list[tuple[bytes, dict[str, str]]]) -> tuple[bytes, str]:
+    boundary = "lrs-test-boundary"
+    body = b"--" + boundary.encode() + b"\r\nContent-Type: application/json\r\n\r\n"
+    body += json.dumps(data).encode()
+    for content, headers in parts:
+        body += b"\r\n--" + boundary.encode() + b"\r\n"
+        for name, value in headers.items():
+            body += f"{name}: {value}\r\n".encode()
+        body += b"\r\n" + content
+    body += b"\r\n--" + boundary.encode() + b"--\r\n"
+    return body, f"multipart/mixed; boundary={boundary}"
+
+
+def _part(content: bytes, **headers: str) -> tuple[bytes, dict[str, str]]:
+    given = {
+        "Content-Type": "application/octet-stream",
+        "Content-Transfer-Encoding": "binary",
+        "X-Experience-API-Hash": hashlib.sha256(content).hexdigest(),
+    }
+    return content, {**given, **headers}
+
+
+def _send(headers: dict[str, str], data: Any, parts: list[tuple[bytes, dict[str, str]]]):
+    body, content_type = _multipart(data, parts)
+    return Browser().post("/xapi/statements", body, content_type, headers=headers)
+
+
+def test_an_attachment_is_stored_and_answered_as_multipart(writer) -> None:
+    sent = statement(attachments=[_attachment(TEXT)])
+    response = _send(writer, [sent], [_part(TEXT)])
+    assert response.status_code == 200, response.content
+    assert bytes(Attachment.objects.get(sha2=SHA).content) == TEXT
+    answer = get(writer, statementId=sent["id"], attachments="true")
+    assert answer["Content-Type"].startswith("multipart/mixed; boundary=")
+    assert TEXT in answer.content and f"X-Experience-API-Hash: {SHA}".encode() in answer.content
+    plain = get(writer, statementId=sent["id"])
+    assert plain["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "problem",
+    ["missing part", "wrong hash", "not binary", "extra part", "no hash header", "json only"],
+)
+def test_attachment_refusals(writer, problem) -> None:
+    sent = statement(attachments=[_attachment(TEXT)])
+    parts = [_part(TEXT)]
+    if problem == "missing part":
+        parts = []
+    elif problem == "wrong hash":
+        parts = [_part(TEXT, **{"X-Experience-API-Hash": hashlib.sha256(b"x").hexdigest()})]
+    elif problem == "not binary":
+        parts = [_part(TEXT, **{"Content-Transfer-Encoding": "base64"})]
+    elif problem == "extra part":
+        parts = [_part(TEXT), _part(b"another")]
+    elif problem == "no hash header":
+        content, headers = _part(TEXT)
+        del headers["X-Experience-API-Hash"]
+        parts = [(content, headers)]
+    response = post(writer, sent) if problem == "json only" else _send(writer, [sent], parts)
+    assert response.status_code == 400
+    assert not Statement.objects.exists()
+
+
+def test_an_attachment_with_a_file_url_needs_no_part(writer) -> None:
+    sent = statement(attachments=[_attachment(TEXT, fileUrl="https://example.org/report.bin")])
+    assert post(writer, sent).status_code == 200
+
+
+def _certificate_and_key():
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "content.example.org")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate, key
+
+
+def _sign(payload: dict[str, Any], certificate, key, alg: str = "RS256") -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from jwcrypto import jwk, jws
+
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    signer = jws.JWS(json.dumps(payload).encode())
+    private = jwk.JWK.from_pyca(key)
+    signer.add_signature(
+        private, alg, protected={"alg": alg, "x5c": [base64.b64encode(der).decode()]}
+    )
+    return signer.serialize(compact=True).encode()
+
+
+def _signed_statement(signature_of: dict[str, Any] | None = None, **sign: Any):
+    sent = statement()
+    certificate, key = _certificate_and_key()
+    signature = _sign(signature_of or sent, certificate, key, **sign)
+    sent["attachments"] = [
+        _attachment(signature, usage="http://adlnet.gov/expapi/attachments/signature")
+    ]
+    return sent, signature
+
+
+def test_a_signed_statement_is_accepted(writer) -> None:
+    sent, signature = _signed_statement()
+    response = _send(writer, sent, [_part(signature)])
+    assert response.status_code == 200, response.content
+
+
+def test_a_signature_of_another_statement_is_a_400(writer) -> None:
+    sent, signature = _signed_statement(signature_of=statement())
+    assert _send(writer, sent, [_part(signature)]).status_code == 400
+    assert not Statement.objects.exists()
+
+
+def test_a_signature_that_does_not_verify_is_a_400(writer) -> None:
+    sent, signature = _signed_statement()
+    header, payload, _sig = signature.split(b".")
+    forged = header + b"." + payload + b"." + base64.urlsafe_b64encode(b"x" * 256).rstrip(b"=")
+    sent["attachments"][0] = _attachment(
+        forged, usage="http://adlnet.gov/expapi/attachments/signature"
+    )
+    assert _send(writer, sent, [_part(forged)]).status_code == 400
+
+
+def test_a_signature_that_is_no_jws_or_not_rs_is_a_400(writer) -> None:
+    sent = statement()
+    junk = b"not a jws"
+    sent["attachments"] = [
+        _attachment(junk, usage="http://adlnet.gov/expapi/attachments/signature")
+    ]
+    assert _send(writer, sent, [_part(junk)]).status_code == 400
+    from jwcrypto import jwk, jws
+
+    signer = jws.JWS(json.dumps(statement()).encode())
+    signer.add_signature(jwk.JWK.generate(kty="oct", size=256), "HS256", protected={"alg": "HS256"})
+    hs = signer.serialize(compact=True).encode()
+    sent["attachments"] = [_attachment(hs, usage="http://adlnet.gov/expapi/attachments/signature")]
+    assert _send(writer, sent, [_part(hs)]).status_code == 400
