@@ -202,7 +202,7 @@ def record_many(
         course_pk = where.course.pk if where.course is not None else None
         about = statements.About(
             user=actor,
-            course_id=int(course_pk) if course_pk is not None else None,
+            course_id=int(str(course_pk)) if course_pk is not None else None,
             klass=klass,
             school=school,
         )
