@@ -19,6 +19,7 @@ from django.utils import timezone
 from .. import registry
 from ..janus import JanusError, JanusUnavailable
 from ..models import LiveRoom, RejectedJoin, Stay, Ticket
+from . import learning_records
 from .placement import placement_of
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def _begin_stay(
     """Spend ``ticket`` on its feed's join at ``at``: the holder's stay in its room begins."""
     ticket.used_at = at
     ticket.save(update_fields=["used_at"])
+    learning_records.stay_begins(ticket.participant, ticket.room_id, at)
     Stay.objects.create(
         participant=ticket.participant,
         room_id=ticket.room_id,
@@ -106,10 +108,17 @@ def _kick(room: LiveRoom, feed_id: int) -> None:
 def end_stays(stays: QuerySet[Stay], at: datetime.datetime) -> None:
     """End these stays and take their tokens off the room's allowed list: the token stays on it
     while its holder is in the room (their subscriptions join with it too), never after."""
-    ending = list(stays.filter(left_at__isnull=True).select_related("room__server"))
-    if not ending:
-        return
-    Stay.objects.filter(pk__in=[stay.pk for stay in ending]).update(left_at=at)
+    with transaction.atomic():
+        # Locked, so a leave and a reconcile ending one stay at once say "left" once.
+        ending = list(
+            stays.filter(left_at__isnull=True)
+            .select_for_update(of=("self",))
+            .select_related("room__server")
+        )
+        if not ending:
+            return
+        Stay.objects.filter(pk__in=[stay.pk for stay in ending]).update(left_at=at)
+        learning_records.stays_end(ending, at)
     tokens = dict(
         Ticket.objects.filter(feed_id__in=[stay.feed_id for stay in ending]).values_list(
             "feed_id", "token"

@@ -28,7 +28,7 @@ from .. import registry
 from ..access import Member, require_host, require_host_of, role_for
 from ..janus import JanusError, JanusUnavailable
 from ..models import LiveRoom, Participant, Stay, Ticket
-from . import attendance, recordings
+from . import attendance, learning_records, recordings
 from .placement import ensure_on_janus
 
 logger = logging.getLogger(__name__)
@@ -223,7 +223,10 @@ def end_class(actor: User, room: LiveRoom) -> LiveRoom:
     to_process = recordings.finish_recording(room)
     now = timezone.now()
     rooms = [room, *room.breakouts.all()]
-    Stay.objects.filter(room__in=rooms, left_at__isnull=True).update(left_at=now)
+    with transaction.atomic():
+        ending = list(Stay.objects.select_for_update().filter(room__in=rooms, left_at__isnull=True))
+        Stay.objects.filter(pk__in=[stay.pk for stay in ending]).update(left_at=now)
+        learning_records.stays_end(ending, now)
     Ticket.objects.filter(room__in=rooms, used_at__isnull=True).update(revoked_at=now)
     for each in rooms:
         if each.server is not None and each.janus_room is not None:
