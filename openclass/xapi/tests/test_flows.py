@@ -378,3 +378,39 @@ def test_questions_are_named_by_their_text_and_essays_never_recorded(courses, ba
         Question.objects.get(pk=bank.essay.pk).text[:100]
         == (answered.full["object"]["definition"]["name"]["ko-KR"])
     )
+
+
+def test_an_assignment_submitted_and_scored_names_neither_text_files_nor_teacher(
+    homework,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from openclass.assessments.services import assignments
+
+    north = homework.north
+    student, teacher = north.student_a1, north.homeroom_a
+    assignment = homework.assignment
+    assignment.pass_score = Decimal(60)
+    assignment.save()
+    upload = SimpleUploadedFile("김하늘_보고서.pdf", b"%PDF-1.4 report", "application/pdf")
+    assignments.submit(student, assignment, text="제 이름은 김하늘입니다.", files=[upload])
+    submission = assignment.submissions.get(student=student)
+    assignments.grade(teacher, submission, score=Decimal(80), feedback="잘했어요, 하늘")
+    rows = statements()
+    activity = xapi.activity_id("assignment", assignment.pk)
+    assert verbs_and_objects(rows) == [
+        (student.username, "submitted", activity),
+        (student.username, "scored", activity),
+        (student.username, "passed", activity),
+        (student.username, "completed", xapi.activity_id("lesson", homework.lesson.pk)),
+    ]
+    assert rows[0].full["result"] == {"response": ""}
+    score = {"raw": 80.0, "min": 0, "max": float(assignment.max_score)}
+    score["scaled"] = round(80.0 / float(assignment.max_score), 4)
+    assert rows[1].full["result"] == {"score": score}
+    assert rows[2].full["result"] == {"score": score, "success": True}
+    dump = json.dumps([row.full for row in rows], ensure_ascii=False)
+    for secret in ("김하늘", "보고서", "하늘", teacher.username):
+        assert secret not in dump
+    assert "instructor" not in dump
+    assert not Actor.objects.filter(user=teacher).exists()  # the teacher is not even keyed
