@@ -19,11 +19,13 @@ from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import AuthenticatedRequest
+from openclass.core.csp import update_csp
 from openclass.core.views import error_text, perform
 from openclass.courses import access as course_access
 from openclass.courses.models import Section
 
 from .. import services
+from ..access import usable_tools
 from ..forms import DeepLinkForm
 from ..models import LaunchRequest
 
@@ -44,11 +46,17 @@ def deep_link_start(request: AuthenticatedRequest, section_id: int) -> HttpRespo
         )
         if started:
             return HttpResponseRedirect(services.login_initiation_url(started.value))
-    return render(
+    response = render(
         request,
         "lti/deep_link_start.html",
         {"section": section, "course": section.course, "form": form},
     )
+    # The form's POST is answered with a redirect to the chosen tool's login: Chromium applies
+    # form-action to it, so the tools offered here are let in.
+    origins = sorted({services.origin_of(tool.login_url) for tool in usable_tools(request.user)})
+    if origins:
+        update_csp(response, {"form-action": origins})
+    return response
 
 
 @csrf_exempt
