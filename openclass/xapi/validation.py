@@ -44,6 +44,7 @@ an existing id must hold the same statement, and a signature attachment's JWS mu
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import uuid
@@ -165,8 +166,12 @@ _LANGTAG = re.compile(
 
 def is_language_tag(value: object) -> bool:
     """Whether ``value`` is a well-formed RFC 5646 language tag (no singleton or variant twice)."""
-    if not isinstance(value, str):
-        return False
+    return isinstance(value, str) and _is_language_tag(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_language_tag(value: str) -> bool:
+    # A handful of tags ("ko-KR", "en-US") fill nearly every statement: remembered.
     match = _LANGTAG.match(value)
     if match is None:
         return False
