@@ -4,12 +4,13 @@ enrolment's registration) is ``courses``' (``courses.services.learning_records.w
 
 - ``attempted`` (the quiz): an attempt starts (a second tab landing on the open attempt records
   nothing: it is the same attempt).
-- ``answered`` (each question of the attempt, the quiz as its parent): when the attempt is
-  submitted — the answer as handed in, not each autosave. ``result.response`` is the answer in
-  the cmi.interaction way (the ids of the chosen choices joined by ``[,]``, ``true`` /
-  ``false``, the short or numeric answer as typed); ``result.success`` when the question is
-  graded automatically. An essay's text is never put in a statement (it may say anything about
-  anyone), so its ``answered`` has no response.
+- ``answered`` (each question of the attempt answered, the quiz as its parent; one left blank
+  records nothing): when the attempt is submitted — the answer as handed in, not each
+  autosave. ``result.response`` is the answer in the cmi.interaction way (the ids of the
+  chosen choices joined by ``[,]``, ``true`` / ``false``, the short or numeric answer as
+  typed); ``result.success`` and the question's score when it is graded automatically. An
+  essay's text is never put in a statement (it may say anything about anyone), so its
+  ``answered`` has no response.
 - ``scored`` (the quiz): once the attempt is fully graded (on submission, or when the teacher
   grades its last essay; a regrade records the new score), ``result.score`` raw / min / max /
   scaled; then ``passed`` or ``failed`` against the quiz's pass mark when it has one (0: none,
@@ -34,6 +35,7 @@ from openclass.courses.services import learning_records as course_records
 from openclass.xapi import services as xapi
 
 from ..models import Answer, Assignment, Attempt, Question, Quiz
+from . import grading
 
 Kind = Question.Kind
 
@@ -107,8 +109,8 @@ def handed_in(
     for item in attempt.layout:
         question = questions.get(item["question"])
         answer = by_question.get(item["question"])
-        if question is None or answer is None:
-            continue
+        if question is None or answer is None or grading.is_blank(answer.response):
+            continue  # a question left blank was not answered
         result: dict[str, Any] = {}
         response = response_text(question, answer.response or {})
         if response is not None:

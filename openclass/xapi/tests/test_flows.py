@@ -344,14 +344,14 @@ def test_a_corrected_recorded_session_mark_voids_the_earlier_statement(courses) 
     assert Statement.objects.filter(verb__in=marks).count() == 2
 
 
-def test_questions_are_named_by_their_text_and_essays_never_recorded(courses, bank) -> None:
+def test_essays_are_never_recorded_and_blank_answers_are_not_answers(courses, bank) -> None:
     north = courses.city.north
     course_services.enrol(north.homeroom_a, courses.class_course, [north.student_a1])
     lesson = Lesson.objects.create(
         section=courses.video.section, title="서술형", kind=Lesson.Kind.QUIZ, position=9
     )
     quiz = quizzes.quiz_for(lesson)
-    quizzes.add_questions(quiz, bank.owner, [bank.essay.pk])
+    quizzes.add_questions(quiz, bank.owner, [bank.single.pk, bank.essay.pk])
     attempt = quizzes.start_attempt(north.student_a1, quiz)
     secret = "우리 반 김하늘은 010-1234-5678"
     quizzes.save_answer(attempt, bank.essay.pk, [secret])
@@ -363,7 +363,7 @@ def test_questions_are_named_by_their_text_and_essays_never_recorded(courses, ba
         "http://adlnet.gov/expapi/activities/cmi.interaction"
     )
     assert secret not in json.dumps([s.full for s in Statement.objects.all()], ensure_ascii=False)
-    # Not graded yet: answered and completed, no score.
+    # Not graded yet: answered (the essay; the choice left blank was not) and completed.
     assert [VERB_NAMES[s.verb] for s in Statement.objects.order_by("number")] == [
         "attempted",
         "answered",
@@ -372,7 +372,7 @@ def test_questions_are_named_by_their_text_and_essays_never_recorded(courses, ba
     essay = attempt.answers.get(question=bank.essay)
     quizzes.grade_answer(essay, north.homeroom_a, Decimal("1.5"))
     scored = Statement.objects.get(verb=VERBS["scored"].id)
-    assert scored.full["result"]["score"] == {"raw": 1.5, "min": 0, "max": 2.0, "scaled": 0.75}
+    assert scored.full["result"]["score"] == {"raw": 1.5, "min": 0, "max": 3.0, "scaled": 0.5}
     assert not Statement.objects.filter(verb__in=[VERBS["passed"].id, VERBS["failed"].id])
     assert (
         Question.objects.get(pk=bank.essay.pk).text[:100]
