@@ -257,3 +257,39 @@ def test_a_person_from_elsewhere_combines_the_names_known_with_the_identifier() 
         "objectType": "Person",
         "openid": ["https://id.example/u/1"],
     }
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_writers_with_the_same_etag_one_wins_the_other_is_refused() -> None:
+    """The precondition is checked on the row locked for the write (PostgreSQL: FOR UPDATE;
+    SQLite: an IMMEDIATE transaction): of writers that all read the same ETag, one writes."""
+    import threading
+
+    from django.db import connection
+
+    place = documents.agent_profile(AGENT)
+    etag = documents.put(place, "p", b"0", "text/plain").etag
+    start = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def write(number: int) -> None:
+        try:
+            start.wait()
+            documents.put(
+                place, "p", str(number).encode(), "text/plain", Preconditions(frozenset({etag}))
+            )
+            outcomes.append(204)
+        except DocumentError as refused:
+            outcomes.append(refused.status)
+        except Exception as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    writers = [threading.Thread(target=write, args=(number,)) for number in range(1, 5)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert sorted(outcomes, key=str) == [204, 412, 412, 412]
+    assert bytes(documents.get(place, "p").content) in {b"1", b"2", b"3", b"4"}
