@@ -739,3 +739,22 @@ def test_a_signature_that_is_no_jws_or_not_rs_is_a_400(writer) -> None:
     hs = signer.serialize(compact=True).encode()
     sent["attachments"] = [_attachment(hs, usage="http://adlnet.gov/expapi/attachments/signature")]
     assert _send(writer, sent, [_part(hs)]).status_code == 400
+
+
+def test_only_who_may_read_and_write_about_a_statement_voids_it(city, recorded) -> None:
+    def voiding(target: str, actor: dict) -> dict:
+        return statement(
+            actor=actor, verb=VOIDED, target={"objectType": "StatementRef", "id": target}
+        )
+
+    a2 = city.north.student_a2
+    a2_token = token(a2, ("statements/write", "statements/read"))
+    assert post(a2_token, voiding(recorded["a1"], services.agent_for(a2))).status_code == 403
+    assert not Statement.objects.get(statement_id=recorded["a1"]).voided
+    assert post(a2_token, voiding(recorded["a2"], services.agent_for(a2))).status_code == 200
+    assert Statement.objects.get(statement_id=recorded["a2"]).voided
+    writer_only, secret = make_client(("statements/write",))
+    theirs = statement()
+    post(basic(writer_only, secret), theirs)
+    assert post(basic(writer_only, secret), voiding(theirs["id"], mbox())).status_code == 200
+    assert post(basic(writer_only, secret), voiding(recorded["b1"], mbox())).status_code == 403

@@ -303,7 +303,7 @@ def _save(
                     if not statements.same_statement(row, statement):
                         raise LrsError(409, f"Statement {statement['id']} exists, different.")
                     continue
-                _check_voiding(statement, batch)
+                _check_voiding(principal, statement, batch)
                 new.append(statement)
                 new_abouts.append(about)
             for sha2, (content_type, content) in attachments.items():
@@ -323,14 +323,30 @@ def _save(
     return ids
 
 
-def _check_voiding(statement: dict[str, Any], batch: list[dict[str, Any]]) -> None:
-    """A voiding statement may not void a voiding statement (part two §2.3.2)."""
+def _check_voiding(
+    principal: Principal, statement: dict[str, Any], batch: list[dict[str, Any]]
+) -> None:
+    """A voiding statement may not void a voiding statement (part two §2.3.2), nor a statement
+    its writer did not write and may not both read and write about (a student voiding another's
+    record by its id)."""
     if not validation.is_voiding(statement):
         return
-    target = str(statement["object"]["id"]).lower()
-    if Statement.objects.filter(statement_id=target, verb=validation.VOIDED).exists():
-        raise LrsError(400, "A voiding statement cannot be voided.")
-    if any(validation.is_voiding(other) and other["id"] == target for other in batch):
+    try:
+        target = uuid.UUID(str(statement["object"]["id"]))
+    except ValueError:
+        raise LrsError(400, "A voiding statement's object is a StatementRef with a UUID.") from None
+    row = Statement.objects.filter(statement_id=target).first()
+    if row is not None:
+        if row.verb == validation.VOIDED:
+            raise LrsError(400, "A voiding statement cannot be voided.")
+        wrote = principal.client is not None and row.client_id == principal.client.pk
+        if not wrote and not (
+            principal.may_write_about(row.user)
+            and Statement.objects.filter(principal.readable_statements(), pk=row.pk).exists()
+        ):
+            raise LrsError(403, "These credentials may not void that statement.")
+    target_text = str(target)
+    if any(validation.is_voiding(other) and other["id"] == target_text for other in batch):
         raise LrsError(400, "A voiding statement cannot be voided.")
 
 
