@@ -375,7 +375,7 @@ def receive_deep_links(
     now = now or timezone.now()
     with transaction.atomic():
         launch = (
-            LaunchRequest.objects.select_for_update()
+            LaunchRequest.objects.select_for_update(of=("self",))
             .select_related("tool", "user", "section__course", "course")
             .filter(pk=launch_pk, kind=LaunchRequest.Kind.DEEP_LINKING)
             .first()
