@@ -469,7 +469,8 @@ def _settings_and_outside(
             ),
             mine=FilteredRelation(
                 "outside_items__scores",
-                condition=Q(outside_items__scores__student_id__in=student_ids),
+                # (an empty list would empty the whole query, not only the join: no id is 0)
+                condition=Q(outside_items__scores__student_id__in=student_ids or [0]),
             ),
         )
         .values(

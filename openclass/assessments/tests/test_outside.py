@@ -308,3 +308,14 @@ def test_xlsx_has_the_outside_column(client, scored) -> None:
     assert values[a1.name].value == 85
     assert values[a1.name].comment is not None and "잘했어요" in values[a1.name].comment.text
     assert values[a2.name].value == "In progress"
+
+
+def test_a_course_without_students_still_lists_its_outside_items(book: Book) -> None:
+    from openclass.courses.models import Enrolment
+
+    Enrolment.objects.filter(course=book.course).delete()
+    GradebookSettings.objects.create(course=book.course, completion_weight=Decimal(3))
+    make_item(book)
+    table = gradebook.table(book.course, book.north.homeroom_a, now=NOW)
+    assert table.rows == [] and [c.title for c in table.outside] == ["시뮬레이션 실험"]
+    assert table.completion_weight == Decimal(3)
