@@ -51,6 +51,7 @@ import math
 import os
 import random
 import subprocess
+import threading
 import time
 import urllib.parse
 from collections import Counter
@@ -58,7 +59,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import HOST, PYTHON, ROOT, Server, demo_site, ms, percentile, running_server
+from bench import (
+    HOST,
+    PYTHON,
+    ROOT,
+    Meter,
+    Server,
+    Usage,
+    demo_site,
+    ms,
+    percentile,
+    running_server,
+)
 from bench._http import RawHTTP
 from bench._progress import Watcher, watch
 
@@ -72,8 +84,11 @@ SCHOOLS, STUDENTS_PER_SCHOOL = 10, 1500
 COURSES_PER_CLASS, LESSONS_PER_COURSE = 4, 12
 HISTORY_DAYS = 120
 LESSON_SECONDS = 3600.0
-CHUNK = 500_000  # statements a load statement writes
+CHUNK = 250_000  # statements a load statement writes
+LOADERS = 2  # connections writing at once
 TARGET_QUERY_P95, TARGET_LAG_P95 = 0.100, 5.0
+QUERY_TIMEOUT = 20.0  # a query not answered this long after its due time failed
+SHED_AT = 200  # an arrival finding this many unanswered is not sent (counted)
 VERSION_HEADER = "1.0.3"
 
 TABLES = ("xapi_statement", "xapi_statementactivity", "xapi_statementagent")
@@ -165,17 +180,20 @@ def _city(schools: int, per_school: int) -> list:
 
 
 def _helper_tables(classes: list) -> int:
-    """The tables the statements are generated from: every enrolment with its actor, class,
-    school, course and registration (``bench_xapi_enrolment``), every lesson of those courses
+    """The tables the statements are generated from, their JSON parts made by
+    ``services.Activity`` and ``vocabulary.VERBS`` as ``record`` makes them: every enrolment with
+    its actor, class, school, course, registration and context groupings
+    (``bench_xapi_enrolment``), every lesson of those courses with its activity
     (``bench_xapi_lesson``) and the verbs. Returns the number of enrolments."""
     from django.db import connection
 
     from openclass.accounts.models import User
     from openclass.courses.models import Enrolment, Lesson
     from openclass.xapi.models import Actor
-    from openclass.xapi.services import registration_for
+    from openclass.xapi.services import Activity, home_page, registration_for
     from openclass.xapi.vocabulary import VERBS
 
+    home = home_page()
     klass_of = {klass.pk: klass for klass in classes}
     students = User.objects.filter(organisation__in=list(klass_of), role=User.Role.STUDENT)
     Actor.objects.bulk_create(
@@ -187,18 +205,26 @@ def _helper_tables(classes: list) -> int:
     for number, enrolment in enumerate(enrolments.order_by("pk").iterator(5000), start=1):
         klass = klass_of[enrolment.student.organisation_id]
         school = klass.parent.parent
+        course = Activity("course", enrolment.course_id, enrolment.course.title).as_json()
+        key = str(keys[enrolment.student_id])
         rows.append(
             (
                 number,
                 enrolment.student_id,
-                str(keys[enrolment.student_id]),
+                f"account:{home}|{key}",
+                json.dumps({"objectType": "Agent", "account": {"homePage": home, "name": key}}),
                 klass.pk,
-                klass.short_name,
                 school.pk,
-                school.name,
                 enrolment.course_id,
-                enrolment.course.title,
                 str(registration_for(enrolment.pk)),
+                json.dumps(
+                    [
+                        course,
+                        Activity("class", klass.pk, klass.short_name).as_json(),
+                        Activity("school", school.pk, school.name).as_json(),
+                    ]
+                ),
+                json.dumps([course]),
             )
         )
     lessons = Lesson.objects.filter(
@@ -207,31 +233,37 @@ def _helper_tables(classes: list) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE UNLOGGED TABLE bench_xapi_enrolment (n integer PRIMARY KEY, user_id bigint, "
-            "actor_name text, klass_id bigint, klass_name text, school_id bigint, school_name "
-            "text, course_id bigint, course_title text, registration uuid)"
+            "actor text, actor_json jsonb, klass_id bigint, school_id bigint, course_id bigint, "
+            "registration uuid, grouping jsonb, course_parent jsonb)"
         )
         cursor.executemany(
-            "INSERT INTO bench_xapi_enrolment VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO bench_xapi_enrolment VALUES "
+            "(%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s::jsonb, %s::jsonb)",
             rows,
         )
         cursor.execute(
             "CREATE UNLOGGED TABLE bench_xapi_lesson (course_id bigint, position integer, "
-            "lesson_id bigint, quiz boolean, title text, PRIMARY KEY (course_id, position))"
+            "lesson_id bigint, quiz boolean, object jsonb, iri text, "
+            "PRIMARY KEY (course_id, position))"
         )
+        activities = [
+            (
+                course,
+                position - 1,
+                pk,
+                kind == Lesson.Kind.QUIZ,
+                Activity("quiz" if kind == Lesson.Kind.QUIZ else "lesson", pk, title).as_json(),
+            )
+            for course, position, pk, kind, title in lessons
+        ]
         cursor.executemany(
-            "INSERT INTO bench_xapi_lesson VALUES (%s, %s, %s, %s, %s)",
-            [
-                (course, position - 1, pk, kind == Lesson.Kind.QUIZ, title)
-                for course, position, pk, kind, title in lessons
-            ],
+            "INSERT INTO bench_xapi_lesson VALUES (%s, %s, %s, %s, %s::jsonb, %s)",
+            [(*row[:4], json.dumps(row[4]), row[4]["id"]) for row in activities],
         )
-        cursor.execute(
-            "CREATE UNLOGGED TABLE bench_xapi_verb (name text PRIMARY KEY, iri text, ko text, "
-            "en text)"
-        )
+        cursor.execute("CREATE UNLOGGED TABLE bench_xapi_verb (name text PRIMARY KEY, verb jsonb)")
         cursor.executemany(
-            "INSERT INTO bench_xapi_verb VALUES (%s, %s, %s, %s)",
-            [(name, verb.id, verb.display_ko, verb.display_en) for name, verb in VERBS.items()],
+            "INSERT INTO bench_xapi_verb VALUES (%s, %s::jsonb)",
+            [(name, json.dumps(verb.as_json())) for name, verb in VERBS.items()],
         )
         cursor.execute("ANALYZE bench_xapi_enrolment, bench_xapi_lesson, bench_xapi_verb")
     return len(rows)
@@ -246,38 +278,19 @@ STATEMENTS_SQL = """
 INSERT INTO xapi_statement (number, statement_id, stored, "timestamp", verb, actor,
     object_activity, object_agent, object_statement, registration, voided, "full", client_id,
     user_id, course_id, klass_id, school_id)
-SELECT x.number, x.id, x.stored, x.stored - (x.g %% 30) * interval '1 second', vb.iri,
-    'account:' || %(home)s || '|' || e.actor_name, o.iri, '', NULL, e.registration, false,
+SELECT x.number, x.id, x.stored, x.stored - (x.g %% 30) * interval '1 second',
+    vb.verb ->> 'id', e.actor, o.object ->> 'id', '', NULL, e.registration, false,
     jsonb_build_object(
         'id', x.id,
-        'actor', jsonb_build_object('objectType', 'Agent', 'account',
-            jsonb_build_object('homePage', %(home)s, 'name', e.actor_name)),
-        'verb', jsonb_build_object('id', vb.iri, 'display',
-            jsonb_build_object('ko-KR', vb.ko, 'en-US', vb.en)),
-        'object', jsonb_build_object('objectType', 'Activity', 'id', o.iri, 'definition',
-            jsonb_build_object('type', o.type, 'name', jsonb_build_object('ko-KR', o.name))),
+        'actor', e.actor_json,
+        'verb', vb.verb,
+        'object', o.object,
         'context', jsonb_build_object('platform', 'openclass', 'language', 'ko-KR',
-            'registration', e.registration,
-            'contextActivities', jsonb_build_object(
-                'grouping', jsonb_build_array(
-                    jsonb_build_object('objectType', 'Activity',
-                        'id', %(home)s || '/xapi/activities/course/' || e.course_id,
-                        'definition', jsonb_build_object('type', %(course_type)s,
-                            'name', jsonb_build_object('ko-KR', e.course_title))),
-                    jsonb_build_object('objectType', 'Activity',
-                        'id', %(home)s || '/xapi/activities/class/' || e.klass_id,
-                        'definition', jsonb_build_object('type', %(class_type)s,
-                            'name', jsonb_build_object('ko-KR', e.klass_name))),
-                    jsonb_build_object('objectType', 'Activity',
-                        'id', %(home)s || '/xapi/activities/school/' || e.school_id,
-                        'definition', jsonb_build_object('type', %(school_type)s,
-                            'name', jsonb_build_object('ko-KR', e.school_name)))),
-                'parent', jsonb_build_array(jsonb_build_object('objectType', 'Activity',
-                    'id', o.parent, 'definition', jsonb_build_object('type', o.parent_type))))),
+            'contextActivities', jsonb_build_object('grouping', e.grouping, 'parent', o.parent),
+            'registration', e.registration),
         'timestamp', to_json(x.stored - (x.g %% 30) * interval '1 second') #>> '{}',
         'stored', to_json(x.stored) #>> '{}',
-        'authority', jsonb_build_object('objectType', 'Agent', 'account',
-            jsonb_build_object('homePage', %(home)s, 'name', 'openclass')),
+        'authority', %(authority)s::jsonb,
         'version', '1.0.0'
     ) || CASE v.name
         WHEN 'progressed' THEN jsonb_build_object('result', jsonb_build_object('extensions',
@@ -315,15 +328,13 @@ CROSS JOIN LATERAL (SELECT CASE
     ELSE 'failed' END AS name) AS v
 JOIN bench_xapi_verb AS vb ON vb.name = v.name
 CROSS JOIN LATERAL (SELECT
-    CASE WHEN v.name = 'answered'
-        THEN %(home)s || '/xapi/activities/question/' || (l.lesson_id * 100 + x.r %% 20)
-        ELSE %(home)s || '/xapi/activities/lesson/' || l.lesson_id END AS iri,
-    CASE WHEN v.name = 'answered' THEN %(question_type)s
-        WHEN l.quiz THEN %(quiz_type)s ELSE %(lesson_type)s END AS type,
-    CASE WHEN v.name = 'answered' THEN (x.r %% 20 + 1) || '번 문제' ELSE l.title END AS name,
-    CASE WHEN v.name = 'answered' THEN %(home)s || '/xapi/activities/lesson/' || l.lesson_id
-        ELSE %(home)s || '/xapi/activities/course/' || e.course_id END AS parent,
-    CASE WHEN v.name = 'answered' THEN %(quiz_type)s ELSE %(course_type)s END AS parent_type
+    CASE WHEN v.name = 'answered' THEN jsonb_build_object('objectType', 'Activity',
+            'id', %(home)s || '/xapi/activities/question/' || (l.lesson_id * 100 + x.r %% 20),
+            'definition', jsonb_build_object('type', %(question_type)s,
+                'name', jsonb_build_object('ko-KR', (x.r %% 20 + 1) || '번 문제')))
+        ELSE l.object END AS object,
+    CASE WHEN v.name = 'answered' THEN jsonb_build_array(l.object)
+        ELSE e.course_parent END AS parent
 ) AS o
 """
 
@@ -354,18 +365,36 @@ WHERE s.number > %(base)s + %(first)s - 1 AND s.number <= %(base)s + %(last)s
 """
 
 
+def _in_threads(jobs: list[Any], work: Any) -> None:
+    """``work(job)`` for every job, LOADERS at a time, each thread on its own connection."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def run(job: Any) -> None:
+        try:
+            work(job)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(LOADERS) as pool:
+        for future in [pool.submit(run, job) for job in jobs]:
+            future.result()
+
+
 def preload(count: int, enrolments: int) -> dict[str, float]:
     """Fill the store with ``count`` generated statements (see STATEMENTS_SQL), their related
-    activities and agents. Secondary indexes and unique constraints of the three tables are
-    dropped first and built after (as a bulk load does); foreign keys are not checked during the
-    load (``session_replication_role = replica``: every id is taken from existing rows).
-    Returns the seconds each phase took."""
+    activities and agents, in chunks of CHUNK written by LOADERS connections at once (the
+    machine's cores). Secondary indexes and unique constraints of the three tables are dropped
+    first and built after, as a bulk load does; foreign keys are not checked during the load
+    (``session_replication_role = replica``: every id is taken from existing rows). Returns the
+    wall-clock seconds of each stage."""
     import datetime
 
     from django.db import connection
     from django.utils import timezone
 
-    from openclass.xapi.services import home_page
+    from openclass.xapi.services import authority, home_page
     from openclass.xapi.vocabulary import (
         ACTIVITY_TYPES,
         EXTENSION_PROGRESS,
@@ -397,65 +426,64 @@ def preload(count: int, enrolments: int) -> dict[str, float]:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute("SET TIME ZONE 'UTC'")
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute("SET work_mem = '256MB'")
-        params: dict[str, Any] = {
-            "home": home_page(),
-            "base": base,
-            "enrolments": enrolments,
-            "lessons": LESSONS_PER_COURSE,
-            "start": start,
-            "step": step,
-            "segments": EXTENSION_WATCHED,
-            "progress": EXTENSION_PROGRESS,
-            "answered": VERBS["answered"].id,
-            **{f"{kind}_type": ACTIVITY_TYPES[kind] for kind in ("course", "class", "school")},
-            "lesson_type": ACTIVITY_TYPES["lesson"],
-            "quiz_type": ACTIVITY_TYPES["quiz"],
-            "question_type": ACTIVITY_TYPES["question"],
-        }
-        phases = (
-            ("statements", STATEMENTS_SQL),
-            ("related activities", ACTIVITIES_SQL),
-            ("related agents", AGENTS_SQL),
-        )
-        begun = time.perf_counter()
-        for first in range(1, count + 1, CHUNK):
-            last = min(first + CHUNK - 1, count)
-            for phase, sql in phases:
-                started = time.perf_counter()
+    connection.close()
+    params: dict[str, Any] = {
+        "home": home_page(),
+        "authority": json.dumps(authority()),
+        "base": base,
+        "enrolments": enrolments,
+        "lessons": LESSONS_PER_COURSE,
+        "start": start,
+        "step": step,
+        "segments": EXTENSION_WATCHED,
+        "progress": EXTENSION_PROGRESS,
+        "answered": VERBS["answered"].id,
+        "question_type": ACTIVITY_TYPES["question"],
+    }
+    written = [0]
+    lock = threading.Lock()
+    begun = time.perf_counter()
+
+    def write(first: int) -> None:
+        last = min(first + CHUNK - 1, count)
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.execute("SET work_mem = '256MB'")
+            for sql in (STATEMENTS_SQL, ACTIVITIES_SQL, AGENTS_SQL):
                 cursor.execute(sql, {**params, "first": first, "last": last})
-                took[phase] = took.get(phase, 0.0) + time.perf_counter() - started
+        with lock:
+            written[0] += last - first + 1
             done = time.perf_counter() - begun
             say(
-                f"    {last:>10,} statements written ({done:,.0f} s; "
-                f"{last / done:,.0f} statements/s)"
+                f"    {written[0]:>10,} statements written ({done:,.0f} s; "
+                f"{written[0] / done:,.0f} statements/s)"
             )
+
+    _in_threads(list(range(1, count + 1, CHUNK)), write)
+    took["statements with related rows"] = time.perf_counter() - begun
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('xapi_statement', 'number'), "
             "(SELECT MAX(number) FROM xapi_statement))"
         )
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('xapi_statementactivity', 'id'), "
-            "(SELECT MAX(id) FROM xapi_statementactivity))"
-        )
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('xapi_statementagent', 'id'), "
-            "(SELECT MAX(id) FROM xapi_statementagent))"
-        )
-        cursor.execute("SET session_replication_role = DEFAULT")
-        started = time.perf_counter()
-        for table, name, definition in uniques:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for _name, definition in indexes:
+
+    def build(definition: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute(definition)
-        took["indexes"] = time.perf_counter() - started
-        started = time.perf_counter()
-        for table in TABLES:
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
-        took["vacuum analyze"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    _in_threads(
+        [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {how}' for table, name, how in uniques]
+        + [definition for _name, definition in indexes],
+        build,
+    )
+    took["indexes"] = time.perf_counter() - started
+    started = time.perf_counter()
+    _in_threads([f"VACUUM (ANALYZE) {table}" for table in TABLES], build)
+    took["vacuum analyze"] = time.perf_counter() - started
+    with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_xapi_enrolment, bench_xapi_lesson, bench_xapi_verb")
     return took
 
@@ -513,6 +541,27 @@ def probe() -> bool:
             recorded = Statement.objects.count() > before
         transaction.set_rollback(True)
     return recorded
+
+
+def _watched_before(lesson: Any, students: list) -> dict[int, int]:
+    """Each watcher has already watched part of a minute (student ``i`` of ``n``: ``i * 60 // n``
+    seconds, its beats numbered on from there), as students who started at different moments
+    have: their whole minutes, and so their statements, fall evenly over every minute of the run
+    (n / 60 a second), not all in the same second. Returns the seconds by student."""
+    from openclass.courses.models import LessonProgress
+
+    offsets = {s.pk: index * 60 // len(students) for index, s in enumerate(students)}
+    rows = list(LessonProgress.objects.filter(lesson=lesson, student__in=students))
+    for row in rows:
+        seconds = offsets[row.student_id]
+        row.intervals = [[0.0, float(seconds)]] if seconds else []
+        row.watched = row.furthest = row.position = float(seconds)
+        row.last_seq = seconds
+        row.duration = LESSON_SECONDS
+    LessonProgress.objects.bulk_update(
+        rows, ["intervals", "watched", "furthest", "position", "last_seq", "duration"]
+    )
+    return offsets
 
 
 def _token(user: Any, site: Any) -> str:
@@ -583,6 +632,7 @@ def prepare(output: str, statements: int, watchers: int, teachers: int) -> None:
     watch_owner = classes[0].bench_teacher
     lesson = video_course(school, chosen, LESSON_SECONDS, owner=watch_owner)
     real_path = probe()
+    offsets = _watched_before(lesson, chosen)
 
     site = Site.objects.create(
         name="벤치 대시보드",
@@ -633,6 +683,7 @@ def prepare(output: str, statements: int, watchers: int, teachers: int) -> None:
                 "course_activity": activity_id("course", lesson.section.course_id),
                 "lesson": lesson.pk,
                 "watchers": [[s.pk, session_key(s)] for s in chosen],
+                "offsets": {str(pk): offset for pk, offset in offsets.items()},
                 "watch_owner": watch_owner.username,
                 "dashboards": dashboards,
             }
@@ -640,15 +691,24 @@ def prepare(output: str, statements: int, watchers: int, teachers: int) -> None:
     )
 
 
-def destination(endpoint: str) -> None:
-    """One outside LRS, near real time, every verb and school: the receiving LRS."""
+def destination(endpoint: str, demo: bool) -> None:
+    """The one outside LRS statements go to, near real time, every verb and school: the demo
+    outside LRS the installation serves under /demo-lrs/ (``demo``, with its credentials), else
+    the receiver this load generator runs. Any other destination (the demo data's, at the
+    installation's usual address) is paused, so every statement has exactly one delivery."""
     from openclass.xapi.models import Destination
 
+    Destination.objects.update(is_active=False)
+    username, password = "bench", "bench-secret"
+    if demo:
+        from openclass.xapi import demo_lrs
+
+        username, password = demo_lrs.credentials()
     Destination.objects.create(
         name="벤치 수신 LRS",
         endpoint=endpoint,
-        username="bench",
-        password="bench-secret",
+        username=username,
+        password=password,
         mode=Destination.Mode.REALTIME,
     )
 
@@ -765,6 +825,15 @@ def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
         ).values_list("statement__stored", "sent_at")
     ]
     attempted = Delivery.objects.filter(statement__number__gt=number_before, attempts__gt=0)
+    received, twice = 0, 0
+    with contextlib.suppress(ImportError):  # the demo outside LRS's table (forwarding's)
+        from django.db.models import Sum
+
+        from openclass.xapi.models import DemoReceived
+
+        got = DemoReceived.objects.filter(statement_id__in=new.values("statement_id"))
+        received = got.count()
+        twice = (got.aggregate(times=Sum("times"))["times"] or 0) - received
     first = new.order_by("number").values_list("stored", flat=True).first()
     last = new.order_by("-number").values_list("stored", flat=True).first()
     Path(output).write_text(
@@ -780,10 +849,61 @@ def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
                 "deliveries_total": sum(states.values()),
                 "attempted": attempted.count(),
                 "lags": lags,
+                "demo_received": received,
+                "demo_twice": twice,
                 "span": (last - first).total_seconds() if first and last else 0.0,
             }
         )
     )
+
+
+def explain(setup_path: str, lines: int = 14) -> None:
+    """Where a dashboard query's time goes: one query of each kind as the first teacher, through
+    Django's test client (the whole view), its SQL captured; the slowest statement's plan
+    (``EXPLAIN (ANALYZE, BUFFERS)``), its first ``lines`` lines."""
+    import datetime
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    setup = json.loads(Path(setup_path).read_text())
+    dashboard = setup["dashboards"][0]
+    now = datetime.datetime.now(datetime.UTC)
+    since = (now - datetime.timedelta(days=7)).isoformat()
+    run_since = (now - datetime.timedelta(minutes=5)).isoformat()
+    client = Client(
+        HTTP_HOST="127.0.0.1",
+        HTTP_AUTHORIZATION=f"Bearer {dashboard['token']}",
+        HTTP_X_EXPERIENCE_API_VERSION=VERSION_HEADER,
+    )
+    say(f"\n  where a dashboard query's time goes (as {dashboard['teacher']}, one of each):")
+    seen = set()
+    for number in range(10):
+        kind, path = _paths(dashboard, setup, number, since, run_since)
+        if kind in seen:
+            continue
+        seen.add(kind)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(path)
+            took = time.perf_counter() - started
+        timed = [(float(q["time"]), q["sql"]) for q in captured.captured_queries]
+        slowest = max(timed, default=(0.0, ""))
+        say(
+            f"    {kind}: HTTP {response.status_code} in {took * 1000:,.0f} ms, {len(timed)} SQL "
+            f"statements ({sum(t for t, _ in timed) * 1000:,.0f} ms), the slowest "
+            f"{slowest[0] * 1000:,.0f} ms: {path[:150]}"
+        )
+        if not slowest[1].lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[1])
+            plan = [row[0] for row in cursor.fetchall()]
+        for row in plan[:lines]:
+            say(f"      {row[:160]}")
+        if len(plan) > lines:
+            say(f"      … ({len(plan) - lines} more lines) {plan[-1]}")
 
 
 # --- The load generator ----------------------------------------------------------------------
@@ -800,6 +920,7 @@ class Receiver:
         self.refused: Counter = Counter()
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
+        self.demo = False  # the installation's demo outside LRS receives instead (counted there)
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, HOST, 0)
@@ -864,6 +985,20 @@ class Receiver:
             self.server.close()
 
 
+async def _demo_lrs_served(server: Server) -> bool:
+    """Whether the installation serves the demo outside LRS (/demo-lrs/, forwarding's)."""
+    client = RawHTTP(server)
+    try:
+        status, _body = await client.request(
+            "GET", "/demo-lrs/xapi/about", headers={"X-Experience-API-Version": VERSION_HEADER}
+        )
+    except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+        return False
+    finally:
+        await client.close()
+    return status != 404
+
+
 @dataclass
 class Queries:
     late: list[float] = field(default_factory=list)  # from the due time
@@ -872,27 +1007,48 @@ class Queries:
     errors: Counter = field(default_factory=Counter)
     returned: int = 0
     out_of_scope: int = 0
+    waiting: int = 0  # sent or waiting for their teacher's connection, not answered yet
+    shed: int = 0  # not sent: SHED_AT earlier ones were still unanswered
 
 
 async def _query(
     client: RawHTTP, path: str, token: str, due: float, kind: str, scope: set[str], out: Queries
 ) -> None:
-    async with client.busy:
-        started = time.perf_counter()
-        try:
-            status, body = await client.request(
-                "GET",
-                path,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "X-Experience-API-Version": VERSION_HEADER,
-                },
-            )
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
-            await client.close()
-            out.errors[type(error).__name__] += 1
-            return
-        finished = time.perf_counter()
+    if out.waiting >= SHED_AT:
+        out.shed += 1
+        return
+    out.waiting += 1
+    try:
+        async with client.busy:
+            started = time.perf_counter()
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "X-Experience-API-Version": VERSION_HEADER,
+            }
+            try:
+                for attempt in (1, 2):
+                    try:
+                        status, body = await asyncio.wait_for(
+                            client.request("GET", path, headers=headers),
+                            max(0.1, due + QUERY_TIMEOUT - time.perf_counter()),
+                        )
+                        break
+                    except (IndexError, asyncio.IncompleteReadError):
+                        # The server closed an idle keep-alive connection: once more, anew.
+                        await client.close()
+                        if attempt == 2:
+                            raise
+            except TimeoutError:  # (an OSError: first)
+                await client.close()  # its answer would come on this connection later
+                out.errors[f"over {QUERY_TIMEOUT:.0f} s"] += 1
+                return
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
+                await client.close()
+                out.errors[type(error).__name__] += 1
+                return
+            finished = time.perf_counter()
+    finally:
+        out.waiting -= 1
     if status != 200:
         out.errors[f"HTTP {status}"] += 1
         return
@@ -994,13 +1150,14 @@ class Run:
     watchers: list[Watcher]
     queries: Queries
     elapsed: float
-    server_cpu: float
-    client_cpu: float
+    usage: Usage
     wall_begin: float
     wall_end: float
 
 
-async def _load(server: Server, setup: dict, site_env: dict, window: float, folder: Path) -> Run:
+async def _load(
+    server: Server, setup: dict, site_env: dict, window: float, folder: Path, meter: Meter
+) -> Run:
     lesson = setup["lesson"]
     watchers = [Watcher(pk, key) for pk, key in setup["watchers"]]
     ramp = len(watchers) / CONNECT_RATE
@@ -1033,19 +1190,11 @@ async def _load(server: Server, setup: dict, site_env: dict, window: float, fold
         )
         emitter = _manage_shell(site_env, code)
     await asyncio.sleep(max(0.0, begin - time.perf_counter()))
-    cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    meter.start()
     queries = await _dashboards(server, setup, begin, end)
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - begin
-    run = Run(
-        watchers,
-        queries,
-        elapsed,
-        server.cpu_seconds() - cpu_before,
-        time.process_time() - client_before,
-        wall_begin,
-        wall_begin + window,
-    )
+    run = Run(watchers, queries, elapsed, meter.stop(), wall_begin, wall_begin + window)
     if emitter is not None:
         await asyncio.to_thread(emitter.wait)
     return run
@@ -1080,6 +1229,7 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
         f"{queries.returned:,} statements returned, {queries.out_of_scope} outside the "
         "teacher's classes and courses"
         + (f"; errors {dict(queries.errors)}" if queries.errors else "")
+        + (f"; {queries.shed:,} shed ({SHED_AT} unanswered when due)" if queries.shed else "")
     )
     for kind, values in sorted(queries.by_kind.items()):
         print(
@@ -1090,10 +1240,7 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
         f"    all, the request alone  p50 {ms(percentile(queries.took, 50))}  "
         f"p95 {ms(percentile(queries.took, 95))}"
     )
-    print(
-        f"  CPU: server {run.server_cpu / run.elapsed:.2f} cores, load generator "
-        f"{run.client_cpu / run.elapsed:.2f} cores"
-    )
+    print(f"  {run.usage} (over the window)")
     by_verb = ", ".join(f"{verb} {n:,}" for verb, n in sorted(found["by_verb"].items()))
     source = (
         "the courses' progress services (services.record on the real path)"
@@ -1103,12 +1250,17 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
     )
     print(f"  statements stored during the run: {found['stored']:,} ({by_verb}); from {source}")
     per_user = found["progressed_per_user"]
-    minutes = {w.student: int(w.acked // 60) for w in run.watchers}
-    over = sum(1 for pk, n in per_user.items() if n > minutes.get(int(pk), 0) + 1)
+    offsets = {int(pk): seconds for pk, seconds in setup["offsets"].items()}
+    # The rule: one statement each time the whole minutes watched grow.
+    minutes = {  # a watcher's beats are numbered on from what it had watched
+        w.student: max(w.acked, offsets[w.student]) // 60 - offsets[w.student] // 60
+        for w in run.watchers
+    }
+    differ = sum(1 for w in run.watchers if per_user.get(str(w.student), 0) != minutes[w.student])
     print(
         f"    progressed per watcher: {min(per_user.values(), default=0)}–"
-        f"{max(per_user.values(), default=0)} (a minute of watching each: "
-        f"{sum(minutes.values()):,} in all); {over} watchers above the rule"
+        f"{max(per_user.values(), default=0)}; the rule (one per whole minute watched) gives "
+        f"{sum(minutes.values()):,} for the beats acknowledged; {differ} watchers differ"
     )
     if emitted:
         print(
@@ -1116,18 +1268,25 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
             f"p50 {ms(percentile(emitted['took'], 50))} p95 {ms(percentile(emitted['took'], 95))}"
             + (f"; errors {emitted['errors']}" if emitted["errors"] else "")
         )
-    recorded = emitted["recorded"] if emitted else sum(per_user.values())
+    recorded = emitted["recorded"] if emitted else sum(minutes.values())
     rate = found["stored"] / window
     deliveries = found["deliveries"]
     sent = deliveries.get("sent", 0)
     ids = set(found["ids"])
-    received = len(ids & set(receiver.received))
     lags = found["lags"]
+    if receiver.demo:
+        received, twice = found["demo_received"], found["demo_twice"]
+        where = "the demo outside LRS (/demo-lrs/, in the installation) holds"
+    else:
+        received, twice = len(ids & set(receiver.received)), receiver.duplicates
+        where = (
+            f"the receiving LRS (the load generator's) got, in {receiver.requests:,} requests, "
+            f"besides {len(set(receiver.received) - ids)} it should not have;"
+        )
     print(
         f"  outbox: {found['deliveries_total']:,} deliveries "
         + ", ".join(f"{state} {n:,}" for state, n in sorted(deliveries.items()))
-        + f"; receiving LRS got {received:,} of them in {receiver.requests:,} requests, "
-        f"{receiver.duplicates} twice, {len(set(receiver.received) - ids)} it should not have"
+        + f"; {where} {received:,} of them, {twice} sent twice"
     )
     lag95 = percentile(lags, 95)
     if not lags:
@@ -1139,21 +1298,27 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
                 else " and none was tried (forwarding's sender is not in main)"
             )
         )
-    query95 = percentile(queries.late, 95)
+    # A query that failed, timed out or was shed counts as slower than any answered.
+    failed = sum(queries.errors.values()) + queries.shed
+    query95 = percentile(queries.late + [math.inf] * failed, 95)
+    shown95 = ms(query95) if math.isfinite(query95) else f"over {QUERY_TIMEOUT:.0f} s (failed)"
     print(
         f"\n  {'statement write rate':<24} {rate:,.1f} statements/s ({found['stored']:,} in "
-        f"{window:.0f} s; 1,000 watchers at one a minute give 16.7/s)"
+        f"{window:.0f} s; {len(run.watchers):,} watchers at one a minute give "
+        f"{len(run.watchers) / 60:.1f}/s)"
     )
     print(
-        f"  {'query p95':<24} {ms(query95)}   target < {TARGET_QUERY_P95 * 1000:.0f} ms with "
-        f"{setup['statements']:,} stored: {_ratio(query95, TARGET_QUERY_P95)}"
+        f"  {'query p95':<24} {shown95}   target < {TARGET_QUERY_P95 * 1000:.0f} ms with "
+        f"{setup['statements']:,} stored: "
+        + (_ratio(query95, TARGET_QUERY_P95) if math.isfinite(query95) else "MISS")
+        + (f" (failed, timed out or shed counted as slowest: {failed:,})" if failed else "")
     )
     print(
         f"  {'outbox lag p95':<24} {ms(lag95) if lags else 'n/a'}   target < "
         f"{TARGET_LAG_P95:.0f} s: {_ratio(lag95, TARGET_LAG_P95)}"
     )
     counts = (recorded, found["stored"], sent, received)
-    lost = len(set(counts)) != 1 or receiver.duplicates
+    lost = len(set(counts)) != 1 or twice
     print(
         f"  {'nothing lost':<24} recorded {recorded:,} = stored {found['stored']:,} = sent "
         f"{sent:,} = received {received:,}: {'MISS' if lost else 'PASS'}"
@@ -1161,7 +1326,7 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
 
 
 def run(statements: int, watchers: int, window: float) -> None:
-    from bench.storm import throwaway_postgres
+    from bench.storm import _postmaster, throwaway_postgres
     from openclass.core.redis_process import is_installed as redis_installed
     from openclass.core.redis_process import throwaway_redis
 
@@ -1190,13 +1355,8 @@ def run(statements: int, watchers: int, window: float) -> None:
         setup = json.loads(output.read_text())
         receiver = Receiver()
 
-        async def whole() -> tuple[Run, dict, dict | None]:
+        async def whole() -> None:
             await receiver.start()
-            site.manage(
-                "shell",
-                "-c",
-                f"from bench.xapi import destination; destination({receiver.endpoint!r})",
-            )
             huey = subprocess.Popen(
                 [PYTHON, "manage.py", "run_huey", "--workers", "2"],
                 cwd=ROOT,
@@ -1207,6 +1367,14 @@ def run(statements: int, watchers: int, window: float) -> None:
             )
             try:
                 with running_server(site, workers=workers) as server:
+                    demo = await _demo_lrs_served(server)
+                    receiver.demo = demo
+                    endpoint = f"{server.base_url}/demo-lrs/xapi/" if demo else receiver.endpoint
+                    site.manage(
+                        "shell",
+                        "-c",
+                        f"from bench.xapi import destination; destination({endpoint!r}, {demo})",
+                    )
                     print(
                         f"  server: uvicorn, {workers} worker{'s' * (workers > 1)}, PostgreSQL "
                         f"({database.rsplit('@', 1)[1]}), "
@@ -1227,7 +1395,8 @@ def run(statements: int, watchers: int, window: float) -> None:
                         ),
                         flush=True,
                     )
-                    load = await _load(server, setup, site.env, window, site.var_dir)
+                    meter = Meter(server, {"PostgreSQL": _postmaster(database), "Huey": [huey.pid]})
+                    load = await _load(server, setup, site.env, window, site.var_dir, meter)
                     emitted = None
                     if not setup["real_path"]:
                         path = site.var_dir / "bench-xapi-emit.json"
@@ -1243,15 +1412,16 @@ def run(statements: int, watchers: int, window: float) -> None:
                     found = json.loads(found_path.read_text())
                     await asyncio.sleep(1.0)  # the last batch's answer
                     server.print_troubles()
-                    return load, found, emitted
+                    _report(setup, load, found, emitted, receiver)
+                    code = f"from bench.xapi import explain; explain({str(output)!r})"
+                    await asyncio.to_thread(_manage_shell(site.env, code).wait)
             finally:
                 from openclass.core.server import stop_process
 
                 stop_process(huey)
                 receiver.close()
 
-        load, found, emitted = asyncio.run(whole())
-        _report(setup, load, found, emitted, receiver)
+        asyncio.run(whole())
         print(f"  ({time.monotonic() - started:,.0f} s in all)")
 
 
