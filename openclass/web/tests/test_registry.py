@@ -118,6 +118,8 @@ def test_demo_builders_run_after_those_they_build_on(added) -> None:
         "hub.demo_site",
         "feeds",
         "search",
+        "xapi",
+        "lti",
     ]
 
 
