@@ -825,7 +825,7 @@ def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
         ).values_list("statement__stored", "sent_at")
     ]
     attempted = Delivery.objects.filter(statement__number__gt=number_before, attempts__gt=0)
-    received, twice = 0, 0
+    received, twice, arrivals = 0, 0, []
     with contextlib.suppress(ImportError):  # the demo outside LRS's table (forwarding's)
         from django.db.models import Sum
 
@@ -834,6 +834,11 @@ def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
         got = DemoReceived.objects.filter(statement_id__in=new.values("statement_id"))
         received = got.count()
         twice = (got.aggregate(times=Sum("times"))["times"] or 0) - received
+        stored_of = dict(new.values_list("statement_id", "stored"))
+        arrivals = [
+            (at - stored_of[sid]).total_seconds()
+            for sid, at in got.values_list("statement_id", "received_at")
+        ]
     first = new.order_by("number").values_list("stored", flat=True).first()
     last = new.order_by("-number").values_list("stored", flat=True).first()
     Path(output).write_text(
@@ -851,6 +856,7 @@ def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
                 "lags": lags,
                 "demo_received": received,
                 "demo_twice": twice,
+                "demo_arrivals": arrivals,
                 "span": (last - first).total_seconds() if first and last else 0.0,
             }
         )
@@ -1289,6 +1295,12 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
         + f"; {where} {received:,} of them, {twice} sent twice"
     )
     lag95 = percentile(lags, 95)
+    if receiver.demo and found["demo_arrivals"]:
+        arrivals = found["demo_arrivals"]
+        print(
+            f"    stored → received by the demo LRS: p50 {ms(percentile(arrivals, 50))}  "
+            f"p95 {ms(percentile(arrivals, 95))}  max {ms(max(arrivals))}"
+        )
     if not lags:
         print(
             "    nothing was sent: no delivery has a sent_at"
