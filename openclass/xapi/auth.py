@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import importlib
 import json
 import re
 import secrets
@@ -40,7 +39,7 @@ from django.utils import timezone
 from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 
-from . import access, agents
+from . import access, agents, validation
 from .models import Client
 
 #: The version every answer names, and the versions a request may name (1.0.x).
@@ -325,14 +324,6 @@ def _alternate(request: HttpRequest) -> None:
 # --- the decorator ---------------------------------------------------------------------------
 
 
-def _invalid_errors() -> tuple[type[Exception], ...]:
-    try:
-        validation = importlib.import_module("openclass.xapi.validation")
-    except ImportError:  # until the validation rules land
-        return ()
-    return (validation.Invalid,)
-
-
 def _finish(response: HttpResponse, method: str) -> HttpResponse:
     response[VERSION_HEADER] = VERSION
     for name, value in CORS_HEADERS.items():
@@ -371,7 +362,7 @@ def lrs_endpoint(view: Callable[..., HttpResponse] | None = None, *, versioned: 
                 response = view(request, *args, **kwargs)
             except LrsError as error:
                 response = error_response(error.status, error.message, error.headers)
-            except _invalid_errors() as error:
+            except validation.Invalid as error:
                 response = error_response(400, str(error))
             return _finish(response, method)
 
