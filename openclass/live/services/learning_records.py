@@ -19,17 +19,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from openclass.accounts.models import User
 from openclass.courses.services import learning_records as course_records
 from openclass.xapi import services as xapi
 
+from ..access import Member
 from ..models import LiveRoom, Participant, Stay
-
-
-def _student(participant: Participant) -> User | None:
-    if participant.role != Participant.Role.STUDENT:
-        return None
-    return User.objects.select_related("organisation").get(pk=participant.user_id)
 
 
 def _session_of(room_id: int) -> LiveRoom:
@@ -41,12 +35,11 @@ def _session_of(room_id: int) -> LiveRoom:
 
 def stay_begins(participant: Participant, room_id: int, at: datetime.datetime) -> None:
     """Call before the new stay is written: ``joined`` unless they are in already."""
-    if participant.role != Participant.Role.STUDENT:
+    if not Member.of(participant).is_student:
         return
     if Stay.objects.filter(participant=participant, left_at__isnull=True).exists():
         return
-    student = _student(participant)
-    assert student is not None
+    student = participant.user
     session = _session_of(room_id).session
     xapi.record(
         student,
