@@ -270,12 +270,16 @@ def score(request: HttpRequest) -> HttpResponse:
             .set_grading_progress("FullyGraded")
             .set_user_id(data["sub"])
         )
+        # One line item per lesson: PyLTI1p3 finds an existing one by its tag, and the
+        # platform ties it to the lesson's resource link (the next launch names it).
+        link_id = str(link.get("id") or "")
         item = (
             LineItem()
-            .set_tag(TAG)
+            .set_tag(f"{TAG}:{link_id}")
             .set_score_maximum(QUESTIONS)
             .set_label(link.get("title") or NAME)
-            .set_resource_id(str(link.get("id") or ""))
+            .set_resource_id(link_id)
+            .set_resource_link_id(link_id)
         )
         try:
             ags = message_launch.get_ags()
