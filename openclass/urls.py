@@ -19,6 +19,7 @@ urlpatterns = [
     path("catalogs/", include("openclass.feeds.urls")),
     path("topics/", include("openclass.catalog.urls")),
     path("xapi/", include("openclass.xapi.urls")),
+    path("demo-lrs/", include("openclass.xapi.demo_urls")),
     path("lti/", include("openclass.lti.urls")),
     path("", include("openclass.hub.urls")),
     # The OpenID Connect provider, in django-oauth-toolkit's namespace (its views reverse it).

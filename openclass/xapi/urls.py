@@ -1,7 +1,7 @@
 """The learning record store's resources, under /xapi/ (xAPI 1.0.3, part three). No trailing
 slashes: clients append the resource's name to the endpoint (…/xapi/ + "statements")."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .views import about, statements
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("about", about.about, name="about"),
     path("statements", statements.statements_resource, name="statements"),
     path("statements/more/<str:token>", statements.more, name="statements_more"),
+    # the office's pages of outside LRSs and LRS clients (forwarding)
+    path("office/", include("openclass.xapi.office_urls")),
 ]

@@ -281,6 +281,30 @@ def _catalog(world: World) -> dict[str, Any]:
     return {"pk": catalog.pk}
 
 
+# --- xapi (the office's outside LRSs and LRS clients) -------------------------------------------
+
+
+def _lrs_destination(world: World) -> dict[str, Any]:
+    """An outside LRS the office registered (made in the test's transaction on first use),
+    inactive: "send now" then refuses without sending (and its address is a closed port)."""
+    from openclass.xapi.models import Destination
+
+    destination, _ = Destination.objects.get_or_create(
+        name="matrix LRS",
+        defaults={"endpoint": "http://127.0.0.1:9/xapi/", "is_active": False},
+    )
+    return {"pk": destination.pk}
+
+
+def _lrs_client(world: World) -> dict[str, Any]:
+    from openclass.xapi.models import Client
+
+    client, _ = Client.objects.get_or_create(
+        key="matrix-client", defaults={"name": "matrix client", "scopes": ["statements/read"]}
+    )
+    return {"pk": client.pk}
+
+
 # --- lists ---------------------------------------------------------------------------------------
 
 
@@ -848,6 +872,32 @@ ENDPOINTS: dict[str, Endpoint] = {
     "feeds:demo_oai": Endpoint(_logged_in, public=True),
     "feeds:demo_feed_json": Endpoint(_logged_in, public=True),
     "feeds:demo_feed_csv": Endpoint(_logged_in, public=True),
+    # xapi: the office's outside LRSs and LRS clients (an empty POST is a form with errors, or
+    # deactivates, retries, or refuses to send to the inactive world's LRS: the gate comes
+    # first); the demo outside LRS's statements take its own HTTP Basic credentials (a browser's
+    # session is a 401), its page is the office's, its /about is public.
+    "xapi:destinations": Endpoint(_can("xapi.manage")),
+    "xapi:destination_new": Endpoint(_can("xapi.manage"), methods=BOTH),
+    "xapi:destination": Endpoint(_can("xapi.manage"), world_args=_lrs_destination),
+    "xapi:destination_edit": Endpoint(
+        _can("xapi.manage"), world_args=_lrs_destination, methods=BOTH
+    ),
+    "xapi:destination_send": Endpoint(
+        _can("xapi.manage"), world_args=_lrs_destination, methods=POST
+    ),
+    "xapi:destination_retry": Endpoint(
+        _can("xapi.manage"), world_args=_lrs_destination, methods=POST
+    ),
+    "xapi:destination_active": Endpoint(
+        _can("xapi.manage"), world_args=_lrs_destination, methods=POST
+    ),
+    "xapi:clients": Endpoint(_can("xapi.manage")),
+    "xapi:client_new": Endpoint(_can("xapi.manage"), methods=BOTH),
+    "xapi:client_rotate": Endpoint(_can("xapi.manage"), world_args=_lrs_client, methods=BOTH),
+    "xapi:client_active": Endpoint(_can("xapi.manage"), world_args=_lrs_client, methods=POST),
+    "demo_lrs:home": Endpoint(_can("xapi.manage")),
+    "demo_lrs:statements": Endpoint(_nobody, methods=BOTH),
+    "demo_lrs:about": Endpoint(_logged_in, public=True),
     # catalog: the office keeps the topic taxonomy (an empty POST is a form with errors, or
     # retires the topic: the gate comes first).
     "catalog:topics": Endpoint(_can("catalog.manage")),
