@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -68,7 +70,15 @@ def forward_sweep_task() -> None:
         _send(destination)
 
 
-@db_periodic_task(crontab(minute="0", hour=str(settings.XAPI_NIGHTLY_HOUR)))
+def nightly_utc_hour(hour: int) -> int:
+    """``XAPI_NIGHTLY_HOUR`` is in TIME_ZONE (Asia/Seoul: 2 is 02:00 KST); Huey's schedules run
+    in UTC, so the task's hour is that hour moved by the zone's offset (today's: Korea keeps no
+    summer time)."""
+    offset = datetime.now(ZoneInfo(settings.TIME_ZONE)).utcoffset() or timedelta()
+    return (hour - round(offset.total_seconds() / 3600)) % 24
+
+
+@db_periodic_task(crontab(minute="0", hour=str(nightly_utc_hour(settings.XAPI_NIGHTLY_HOUR))))
 def forward_nightly_task() -> None:
     for destination in forwarding.due_destinations(Destination.Mode.NIGHTLY):
         _send(destination)

@@ -543,3 +543,9 @@ def test_the_demo_registers_the_demo_lrs_and_queues_what_was_stored_before(
     client.force_login(city.office_admin)
     page = client.get(reverse("demo_lrs:home"))
     assert page.status_code == 200 and before[0].full["id"].encode() in page.content
+
+
+def test_the_nightly_hour_is_the_installations_local_hour() -> None:
+    # Huey's schedules run in UTC; XAPI_NIGHTLY_HOUR is Asia/Seoul's (UTC+9, no summer time).
+    assert tasks.nightly_utc_hour(2) == 17
+    assert tasks.nightly_utc_hour(10) == 1
