@@ -3,7 +3,7 @@ slashes: clients append the resource's name to the endpoint (…/xapi/ + "statem
 
 from django.urls import include, path
 
-from .views import about, statements
+from .views import about, documents, statements
 
 app_name = "xapi"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("about", about.about, name="about"),
     path("statements", statements.statements_resource, name="statements"),
     path("statements/more/<str:token>", statements.more, name="statements_more"),
+    path("activities/state", documents.state, name="activity_state"),
+    path("activities/profile", documents.activity_profile, name="activity_profile"),
+    path("activities", documents.activities, name="activities"),
+    path("agents/profile", documents.agent_profile, name="agent_profile"),
+    path("agents", documents.agents_resource, name="agents"),
     # the office's pages of outside LRSs and LRS clients (forwarding)
     path("office/", include("openclass.xapi.office_urls")),
 ]
