@@ -21,6 +21,7 @@ urlpatterns = [
     path("xapi/", include("openclass.xapi.urls")),
     path("demo-lrs/", include("openclass.xapi.demo_urls")),
     path("lti/", include("openclass.lti.urls")),
+    path("demo-tool/", include("openclass.lti.demo_tool_urls")),
     path("", include("openclass.hub.urls")),
     # The OpenID Connect provider, in django-oauth-toolkit's namespace (its views reverse it).
     path("o/", include("openclass.hub.provider_urls")),
