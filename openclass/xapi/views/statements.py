@@ -462,18 +462,25 @@ def _limit(query: dict[str, str]) -> int:
     return MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
 
 
-def _selected(principal: Principal, query: dict[str, str]) -> QuerySet[Statement]:
+def _selected(principal: Principal, query: dict[str, str]) -> list[QuerySet[Statement]]:
+    """The statements a query selects, as one or two querysets to merge: those meeting its
+    filters, and (when it has filters) the statements targeting one that does — a statement
+    with a StatementRef meets a filter its target meets (§2.1.3). Two queries, not one with an
+    OR, so each keeps to its index (the second starts from the few statements with a
+    StatementRef)."""
     rule = _filters(query)
     rows = Statement.objects.filter(voided=False).filter(principal.readable_statements())
-    if rule:
-        # A statement that targets another (a StatementRef) meets a filter its target meets.
-        targets = Statement.objects.filter(rule).values("statement_id")
-        rows = rows.filter(rule | Q(object_statement__in=targets))
     if "since" in query:
         rows = rows.filter(stored__gt=validation.validate_timestamp(query["since"], "since"))
     if "until" in query:
         rows = rows.filter(stored__lte=validation.validate_timestamp(query["until"], "until"))
-    return rows
+    if not rule:
+        return [rows]
+    targets = Statement.objects.filter(rule).values("statement_id")
+    return [
+        rows.filter(rule),
+        rows.filter(object_statement__isnull=False, object_statement__in=targets),
+    ]
 
 
 def _page(
@@ -486,14 +493,17 @@ def _page(
 ) -> HttpResponse:
     limit = _limit(query)
     ascending = query.get("ascending", "false").lower() == "true"
-    rows = _selected(principal, query)
     if top is None:
         top = Statement.objects.aggregate(top=Max("number"))["top"] or 0
-    rows = rows.filter(number__lte=top)
-    if after is not None:
-        rows = rows.filter(number__gt=after) if ascending else rows.filter(number__lt=after)
-    rows = rows.order_by("number" if ascending else "-number")
-    found = list(rows.only("number", "full", "stored")[: limit + 1])
+    merged: dict[int, Statement] = {}
+    for rows in _selected(principal, query):
+        rows = rows.filter(number__lte=top)
+        if after is not None:
+            rows = rows.filter(number__gt=after) if ascending else rows.filter(number__lt=after)
+        rows = rows.order_by("number" if ascending else "-number")
+        for row in rows.only("number", "full", "stored")[: limit + 1]:
+            merged[row.number] = row
+    found = [merged[number] for number in sorted(merged, reverse=not ascending)][: limit + 1]
     more = ""
     if len(found) > limit:
         found = found[:limit]
