@@ -414,3 +414,40 @@ def test_an_assignment_submitted_and_scored_names_neither_text_files_nor_teacher
         assert secret not in dump
     assert "instructor" not in dump
     assert not Actor.objects.filter(user=teacher).exists()  # the teacher is not even keyed
+
+
+def test_marks_computed_again_at_confirmation_void_what_changed(live_class, room) -> None:
+    """The class ended with nobody's stay known (a lost join); the host confirms after the
+    stay was recovered: the student's absent statement is voided and attended recorded, the
+    classmate's unchanged mark records nothing new."""
+    from openclass.live.models import Stay
+    from openclass.live.services import attendance
+
+    session = live_class.session
+    student, teacher = live_class.student, live_class.teacher
+    rooms.end_class(teacher, room)
+    first = Statement.objects.get(user=student, verb=VERBS["absent"].id)
+    start = timezone.make_aware(datetime.datetime.combine(session.day, session.starts_at))
+    ended = LiveRoom.objects.get(pk=room.pk)
+    assert ended.ended_at is not None
+    Stay.objects.create(
+        participant=rooms.participant_for(student, ended),
+        room=ended,
+        feed_id=7,
+        joined_at=start,
+        left_at=ended.ended_at,
+    )
+    before = Statement.objects.count()
+    attendance.confirm_attendance(teacher, ended)
+    first.refresh_from_db()
+    assert first.voided
+    added = list(Statement.objects.order_by("number"))[before:]
+    assert [(row.user_id, VERB_NAMES[row.verb]) for row in added] == [
+        (student.pk, "voided"),
+        (student.pk, "attended"),
+    ]
+    mark = Attendance.objects.get(session=session, student=student)
+    assert added[1].full["result"]["extensions"] == {
+        EXTENSION_ATTENDANCE: mark.status,
+        EXTENSION_MINUTES: mark.minutes,
+    }
