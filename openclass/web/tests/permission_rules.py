@@ -305,6 +305,54 @@ def _lrs_client(world: World) -> dict[str, Any]:
     return {"pk": client.pk}
 
 
+# --- lti (outside tools) -------------------------------------------------------------------------
+
+
+def _lti_tool(world: World) -> dict[str, Any]:
+    """A tool the office registered city-wide (made in the test's transaction on first use)."""
+    from openclass.lti.models import Tool
+
+    tool, _ = Tool.objects.get_or_create(
+        name="matrix tool",
+        defaults={
+            "login_url": "https://tool.example.org/login",
+            "launch_url": "https://tool.example.org/launch",
+            "jwks_url": "https://tool.example.org/jwks",
+            "redirect_uris": ["https://tool.example.org/launch"],
+            "created_by": world.city.office_admin,
+            "city_wide": True,
+        },
+    )
+    return {"pk": tool.pk}
+
+
+def _tool_lesson(scope: Scope) -> dict[str, Any]:
+    """A lesson of kind tool in the scope's course, launching the office's tool."""
+    from openclass.courses.models import Lesson
+    from openclass.lti.models import ResourceLink, Tool
+
+    lesson, created = Lesson.objects.get_or_create(
+        section=scope.section, title="matrix tool lesson", defaults={"kind": Lesson.Kind.TOOL}
+    )
+    if created:
+        tool = Tool.objects.filter(name="matrix tool").first() or Tool.objects.create(
+            name="matrix tool",
+            login_url="https://tool.example.org/login",
+            launch_url="https://tool.example.org/launch",
+            jwks_url="https://tool.example.org/jwks",
+            redirect_uris=["https://tool.example.org/launch"],
+            city_wide=True,
+        )
+        ResourceLink.objects.create(lesson=lesson, tool=tool)
+    return {"lesson_id": lesson.pk}
+
+
+def _changes_tool(user: User, world: World) -> bool:
+    from openclass.lti.models import Tool
+
+    return has_capability(user, "lti.register", Tool.objects.get(name="matrix tool"))
+
+
 # --- lists ---------------------------------------------------------------------------------------
 
 
@@ -784,6 +832,37 @@ ENDPOINTS: dict[str, Endpoint] = {
     # none: a 404 for everyone.
     "hub:site_logo": Endpoint(_nobody, world_args=_site),
     "hub:auth_log": Endpoint(_can("hub.view_auth_log")),
+    # lti: outside tools. The tools pages (an empty POST is a form with errors, or enables the
+    # world's tool: the gate first); a tool lesson's settings for its course's managers; the
+    # launch for who opens the course's lessons (a 302 to the tool); the OIDC authorization
+    # endpoint answers every caller (400 without a launch: lti/tests test the launches), the
+    # platform's keys are public; deep linking for managers who register tools; a
+    # deep-linking return names no launch here (404: lti/tests post real ones).
+    "lti:tools": Endpoint(_can("lti.register")),
+    "lti:tool_register": Endpoint(_can("lti.register"), methods=BOTH),
+    "lti:tool": Endpoint(_can("lti.register"), world_args=_lti_tool),
+    "lti:tool_edit": Endpoint(_changes_tool, world_args=_lti_tool, methods=BOTH),
+    "lti:tool_active": Endpoint(_changes_tool, world_args=_lti_tool, methods=POST),
+    "lti:lesson_tool": Endpoint(_manages, args=_tool_lesson, methods=BOTH),
+    "lti:launch": Endpoint(_opens_lessons, args=_tool_lesson),
+    "lti:auth": Endpoint(_logged_in, public=True, methods=BOTH),
+    "lti:jwks": Endpoint(_logged_in, public=True),
+    "lti:deep_link_start": Endpoint(
+        lambda user, scope: _manages(user, scope) and has_capability(user, "lti.register"),
+        args=lambda s: {"section_id": s.section.pk},
+        methods=BOTH,
+    ),
+    "lti:deep_link_return": Endpoint(
+        _nobody, world_args=lambda w: {"launch_id": MISSING}, methods=POST
+    ),
+    # the demo outside tool (/demo-tool/), a tool of its own served by openclass: its login and
+    # launch answer a request without LTI parameters with its error page (400), its key set is
+    # public, its score and pick forms need a launch of the session (400 without).
+    "demo_tool:login": Endpoint(_logged_in, public=True, methods=BOTH),
+    "demo_tool:launch": Endpoint(_logged_in, public=True, methods=POST),
+    "demo_tool:score": Endpoint(_logged_in, public=True, methods=POST),
+    "demo_tool:pick": Endpoint(_logged_in, public=True, methods=POST),
+    "demo_tool:jwks": Endpoint(_logged_in, public=True),
     # privacy
     # search: the results page and its suggestions (what they show is scoped by each source,
     # tested in search/tests), the office's page of queries that found nothing.
@@ -961,6 +1040,24 @@ ENDPOINTS["xapi:statements"] = Endpoint(_nobody, methods=BOTH, headers=_LRS)
 ENDPOINTS["xapi:statements_more"] = Endpoint(
     _nobody, world_args=lambda w: {"token": "unknown"}, headers=_LRS
 )
+# The document resources (State, Activity and Agent Profile) and the Activities and Agents ones.
+for _name in ("activity_state", "activity_profile", "agent_profile"):
+    ENDPOINTS[f"xapi:{_name}"] = Endpoint(_nobody, methods=BOTH, headers=_LRS)
+ENDPOINTS["xapi:activities"] = Endpoint(_nobody, headers=_LRS)
+ENDPOINTS["xapi:agents"] = Endpoint(_nobody, headers=_LRS)
+
+# The LTI Advantage services a tool calls (/lti/token/, AGS, NRPS): a tool's signed assertion or
+# its bearer token, never a browser's session. The token endpoint answers every caller (400
+# without a grant, as the hub's); the services are a 401 to everyone signed in (lti/tests/ ask
+# them with tokens, PyLTI1p3 as the tool).
+_LTI_COURSE = {"course_id": MISSING}
+_LTI_ITEM = {"course_id": MISSING, "item_id": MISSING}
+ENDPOINTS["lti:token"] = Endpoint(_logged_in, public=True, methods=POST)
+ENDPOINTS["lti:ags_lineitems"] = Endpoint(_nobody, world_args=lambda w: _LTI_COURSE, methods=BOTH)
+ENDPOINTS["lti:ags_lineitem"] = Endpoint(_nobody, world_args=lambda w: _LTI_ITEM)
+ENDPOINTS["lti:ags_scores"] = Endpoint(_nobody, world_args=lambda w: _LTI_ITEM, methods=POST)
+ENDPOINTS["lti:ags_results"] = Endpoint(_nobody, world_args=lambda w: _LTI_ITEM)
+ENDPOINTS["lti:nrps_memberships"] = Endpoint(_nobody, world_args=lambda w: _LTI_COURSE)
 
 
 # --- the sockets ---------------------------------------------------------------------------------
