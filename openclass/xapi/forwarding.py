@@ -266,6 +266,17 @@ def send_all(destination: Destination, *, limit: int = 1000) -> BatchResult:
     return total
 
 
+#: How long the office's pages keep the batches sent (``prune_batches``, every night).
+BATCHES_KEPT = timedelta(days=30)
+
+
+def prune_batches() -> int:
+    """Forget the batches older than ``BATCHES_KEPT`` (their statements' rows stay); how many."""
+    old = ForwardBatch.objects.filter(started_at__lt=timezone.now() - BATCHES_KEPT)
+    deleted, _by_model = old.delete()
+    return deleted
+
+
 def due_destinations(mode: str, *, retries_only: bool = False) -> list[Destination]:
     """Active destinations of this mode with a statement due now (``retries_only``: one already
     tried, waiting out its backoff)."""

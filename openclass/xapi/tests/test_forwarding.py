@@ -276,8 +276,17 @@ def test_a_near_real_time_destination_is_sent_once_per_delay(
         assert not tasks.send_soon(hub.pk)
     cache.delete(tasks._scheduled_key(hub.pk))
     assert [len(batch) for _h, batch in receiver.posts] == [2]
+    old = ForwardBatch.objects.create(
+        destination=hub, statements=1, outcome=ForwardBatch.Outcome.SENT
+    )
+    ForwardBatch.objects.filter(pk=old.pk).update(
+        started_at=timezone.now() - forwarding.BATCHES_KEPT - timedelta(minutes=1)
+    )
     tasks.forward_nightly_task.call_local()
     assert queued(nightly, Delivery.State.SENT) == 2
+    # The night also forgets the batches older than a month (not the statements' rows).
+    assert not ForwardBatch.objects.filter(pk=old.pk).exists()
+    assert ForwardBatch.objects.filter(destination=nightly).exists()
 
 
 # --- the office's pages -------------------------------------------------------------------------
