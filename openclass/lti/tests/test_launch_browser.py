@@ -38,7 +38,11 @@ from pylti1p3.request import Request
 from pylti1p3.session import SessionService
 from pylti1p3.tool_config import ToolConfDict
 
-from openclass.core.tests.browser import log_in
+from openclass.core.tests.browser import (
+    assert_no_horizontal_scroll,
+    log_in,
+    serious_axe_violations,
+)
 from openclass.core.tests.live_server import STUDENT, TEACHER, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -370,9 +374,9 @@ def new_page(chromium, live: LiveServer) -> Iterator[Callable[..., Page]]:
     """Pages in fresh browser contexts (a Korean phone); the test fails on a console error."""
     contexts, pages = [], []
 
-    def factory() -> Page:
+    def factory(**options: Any) -> Page:
         context = chromium.new_context(
-            base_url=live.url, locale="ko-KR", viewport={"width": 360, "height": 740}
+            base_url=live.url, locale="ko-KR", viewport={"width": 360, "height": 740}, **options
         )
         context.set_default_timeout(20_000)
         contexts.append(context)
@@ -457,3 +461,42 @@ def test_deep_linking_returns_two_lessons(
     ]
     assert tool.validated[-1][LTI + "message_type"] == "LtiDeepLinkingRequest"
     assert not tool.errors
+
+
+def test_the_tool_pages_work_on_a_phone_and_pass_axe(
+    live: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    """A teacher's tools pages at 360 px: no sideways scroll, no serious axe violation."""
+    ids = IDS
+    page = new_page()
+    log_in(page, TEACHER)
+    seen = []
+    page.goto("/lti/tools/")
+    page.locator("main a[href='/lti/tools/register/']").click()
+    page.locator("#id_name").fill("휴대폰 도구")
+    page.locator("#id_login_url").fill("https://phone.example.org/login")
+    page.locator("#id_launch_url").fill("https://phone.example.org/launch")
+    page.locator("#id_jwks_url").fill("https://phone.example.org/jwks")
+    page.locator("#id_redirect_uris_text").fill("https://phone.example.org/launch")
+    seen.append(page.url)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("https://phone.example.org/login")
+    seen.append(page.url)
+    for url in (
+        "/lti/tools/",
+        f"/lti/lessons/{ids['lesson']}/tool/",
+        f"/lti/deep-link/{ids['section']}/",
+    ):
+        page.goto(url)
+        seen.append(page.url)
+    for url in seen:
+        page.goto(url)
+        assert_no_horizontal_scroll(page)
+    # axe-core is an inline script the CSP refuses: its own page lets it in.
+    checker = new_page(bypass_csp=True)
+    log_in(checker, TEACHER)
+    problems = []
+    for url in seen:
+        checker.goto(url)
+        problems += serious_axe_violations(checker)
+    assert problems == []
