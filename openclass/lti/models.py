@@ -246,9 +246,7 @@ class UsedAssertion(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tool", "jti"], name="lti_assertion_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["tool", "jti"], name="lti_assertion_once")]
 
     def __str__(self) -> str:
         return self.jti

@@ -26,9 +26,7 @@ urlpatterns = [
     path("token/", services.token_endpoint, name="token"),
     path("ags/<int:course_id>/lineitems", services.lineitems, name="ags_lineitems"),
     path("ags/<int:course_id>/lineitems/<int:item_id>", services.lineitem, name="ags_lineitem"),
-    path(
-        "ags/<int:course_id>/lineitems/<int:item_id>/scores", services.scores, name="ags_scores"
-    ),
+    path("ags/<int:course_id>/lineitems/<int:item_id>/scores", services.scores, name="ags_scores"),
     path(
         "ags/<int:course_id>/lineitems/<int:item_id>/results",
         services.results,
