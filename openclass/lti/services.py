@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -432,3 +433,16 @@ def receive_deep_links(
         launch.returned_at = now
         launch.save(update_fields=["returned_at"])
     return made
+
+
+#: Launches are kept this long after they were made (well past any use: 10 minutes to
+#: authorize, an hour to return from deep linking), then pruned.
+KEEP_LAUNCHES = timedelta(days=2)
+
+
+def prune_launches(now: Any = None) -> int:
+    """Delete the launches nobody can use any more; returns how many. A deleted launch's hints
+    answer "unknown launch", so nothing can be replayed with them."""
+    now = now or timezone.now()
+    deleted, _ = LaunchRequest.objects.filter(created_at__lt=now - KEEP_LAUNCHES).delete()
+    return deleted

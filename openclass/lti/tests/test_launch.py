@@ -243,3 +243,21 @@ def test_lesson_page_frames_the_launch(client: Client, lti: LtiWorld) -> None:
     lti.link.save()
     html = client.get(f"/courses/{lti.courses.class_course.pk}/lessons/{lti.lesson.pk}/").content
     assert b"<iframe" not in html and b'target="_blank"' in html
+
+
+@pytest.mark.django_db
+def test_old_launches_are_pruned(client: Client, lti: LtiWorld) -> None:
+    from openclass.lti.services import KEEP_LAUNCHES, prune_launches
+    from openclass.lti.tasks import prune_launches_task
+
+    client.force_login(lti.city.north.student_a1)
+    old = start(client, lti.lesson)
+    LaunchRequest.objects.update(created_at=LaunchRequest.objects.get().created_at - KEEP_LAUNCHES)
+    fresh = start(client, lti.lesson)
+    assert prune_launches() == 1
+    assert not LaunchRequest.objects.filter(message_hint=old["lti_message_hint"]).exists()
+    assert LaunchRequest.objects.filter(message_hint=fresh["lti_message_hint"]).exists()
+    # The pruned launch's hints are unknown now.
+    assert client.get("/lti/auth/", auth_params(lti.tool, old)).status_code == 400
+    prune_launches_task.call_local()
+    assert LaunchRequest.objects.count() == 1
