@@ -70,6 +70,15 @@ def default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def forgotten_actor_keys() -> None:
+    """Each test starts with no xAPI actor key remembered (``xapi.services``' per-process cache):
+    a transactional test before may have left the key of a user id this test's city reuses."""
+    from openclass.core.runtime import runtime
+
+    runtime.get("xapi.actor_keys").reset()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def suite_settings(django_test_environment) -> Iterator[None]:
     """What every test runs with: the fast password hasher, and static files read from the apps'

@@ -88,19 +88,19 @@ def store(
     abouts = list(about) if isinstance(about, Sequence) else [about or About()] * len(data)
     stored_at = timezone.now()
     rows: list[Statement] = []
-    with transaction.atomic():
-        for statement, about_one in zip(data, abouts, strict=True):
-            about_one = about_one or About()
-            statement = dict(statement)
-            statement.setdefault("id", str(uuid.uuid4()))
-            statement["stored"] = stored_at.isoformat()
-            statement.setdefault("timestamp", statement["stored"])
-            statement["authority"] = authority
-            statement.setdefault("version", VERSION)
-            target = statement["object"]
-            kind = target.get("objectType", "Activity")
-            context = statement.get("context", {})
-            row = Statement.objects.create(
+    for statement, about_one in zip(data, abouts, strict=True):
+        about_one = about_one or About()
+        statement = dict(statement)
+        statement.setdefault("id", str(uuid.uuid4()))
+        statement["stored"] = stored_at.isoformat()
+        statement.setdefault("timestamp", statement["stored"])
+        statement["authority"] = authority
+        statement.setdefault("version", VERSION)
+        target = statement["object"]
+        kind = target.get("objectType", "Activity")
+        context = statement.get("context", {})
+        rows.append(
+            Statement(
                 statement_id=uuid.UUID(statement["id"]),
                 stored=stored_at,
                 timestamp=_timestamp(statement, stored_at),
@@ -119,18 +119,30 @@ def store(
                 klass=about_one.klass,
                 school=about_one.school,
             )
-            StatementActivity.objects.bulk_create(
-                StatementActivity(statement=row, activity=activity)
-                for activity in sorted(_activities(statement))
-            )
-            StatementAgent.objects.bulk_create(
-                StatementAgent(statement=row, agent=agent) for agent in sorted(_agents(statement))
-            )
-            if row.verb == VERBS["voided"].id and row.object_statement is not None:
-                Statement.objects.filter(statement_id=row.object_statement).exclude(
-                    verb=VERBS["voided"].id
-                ).update(voided=True)
-            rows.append(row)
+        )
+    # A batch is a constant number of queries whatever its size (a quiz handed in records one
+    # statement per answer): the rows, then every related activity and agent of the batch.
+    with transaction.atomic():
+        Statement.objects.bulk_create(rows)
+        StatementActivity.objects.bulk_create(
+            StatementActivity(statement=row, activity=activity)
+            for row in rows
+            for activity in sorted(_activities(row.full))
+        )
+        StatementAgent.objects.bulk_create(
+            StatementAgent(statement=row, agent=agent)
+            for row in rows
+            for agent in sorted(_agents(row.full))
+        )
+        voided = [
+            row.object_statement
+            for row in rows
+            if row.verb == VERBS["voided"].id and row.object_statement is not None
+        ]
+        if voided:
+            Statement.objects.filter(statement_id__in=voided).exclude(
+                verb=VERBS["voided"].id
+            ).update(voided=True)
         _define([row.full for row in rows], trusted=define)
         forwarding.enqueue(rows)
     return rows
@@ -178,10 +190,18 @@ def _define(data: list[dict[str, Any]], *, trusted: bool) -> None:
         for activity in Activity.objects.filter(activity_id__in=list(definitions))
     }
     now = timezone.now()
+    # Two writers may define the same new activity at once (two processes flushing progress of
+    # one lesson): the second one's row is skipped, never an error rolling back the event.
+    Activity.objects.bulk_create(
+        [
+            Activity(activity_id=activity_id, definition=definition, updated_at=now)
+            for activity_id, definition in definitions.items()
+            if activity_id not in known
+        ],
+        ignore_conflicts=True,
+    )
     for activity_id, definition in definitions.items():
-        if activity_id not in known:
-            Activity.objects.create(activity_id=activity_id, definition=definition, updated_at=now)
-        elif trusted:
+        if activity_id in known and trusted:
             row = known[activity_id]
             merged = _merged(row.definition, definition)
             if merged != row.definition:

@@ -12,20 +12,12 @@ import pytest
 from django.test import Client as Browser
 from django.utils import timezone
 
-from openclass.core.runtime import runtime
 from openclass.xapi import auth, services
 from openclass.xapi.models import Client, Statement
 
 from .lrs import VERSION, basic, get, make_client, mbox, statement, token
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_actor_keys() -> None:
-    """services keeps actors' keys by user id for the process: a transactional test before this
-    one may have left the key of a user whose id a user of this test's city reuses."""
-    runtime.get("xapi.actor_keys").reset()
 
 
 def principal(*scopes: str) -> auth.Principal:

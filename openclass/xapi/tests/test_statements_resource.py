@@ -15,7 +15,6 @@ import pytest
 from django.test import Client as Browser
 from django.utils.dateparse import parse_datetime
 
-from openclass.core.runtime import runtime
 from openclass.xapi import services
 from openclass.xapi.models import Activity, Attachment, Statement
 
@@ -34,13 +33,6 @@ from .lrs import (
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_actor_keys() -> None:
-    """services keeps actors' keys by user id for the process: a transactional test before this
-    one may have left the key of a user whose id a user of this test's city reuses."""
-    runtime.get("xapi.actor_keys").reset()
 
 
 @pytest.fixture
