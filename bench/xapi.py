@@ -789,16 +789,31 @@ def emit(output: str, course: int, lesson: int, students: list[int], begin: floa
 # --- After the run: what the database holds --------------------------------------------------
 
 
-def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
+def stored(output: str, number_before: int, lesson: int, wait: float, acked_path: str) -> None:
     """The new statements (numbers above ``number_before``) by verb and watcher, their outbox
-    rows by state and the lag from ``stored`` to ``sent_at``; waits up to ``wait`` seconds for
-    the outbox to empty."""
+    rows by state and the lag from ``stored`` to ``sent_at``, and how many watchers' progress
+    rows hold every beat they had acknowledged (``acked_path``: student → last sequence number
+    acknowledged). Waits up to ``wait`` seconds for those progress writes (the server writes a
+    page's progress after it closes) and for the outbox to empty."""
     from django.db.models import Count
 
+    from openclass.courses.models import LessonProgress
     from openclass.xapi.models import Delivery, Statement
 
+    acked = {int(k): v for k, v in json.loads(Path(acked_path).read_text()).items()}
     deadline = time.monotonic() + wait
     new = Statement.objects.filter(number__gt=number_before)
+    while True:
+        seqs = dict(
+            LessonProgress.objects.filter(lesson_id=lesson, student__in=list(acked)).values_list(
+                "student_id", "last_seq"
+            )
+        )
+        progress_stored = sum(1 for pk, seq in acked.items() if seqs.get(pk, 0) >= seq)
+        if progress_stored == len(acked) or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    waited_for_progress = wait - (deadline - time.monotonic())
     while True:
         states = dict(
             Delivery.objects.filter(statement__number__gt=number_before)
@@ -854,6 +869,8 @@ def stored(output: str, number_before: int, lesson: int, wait: float) -> None:
                 "deliveries_total": sum(states.values()),
                 "attempted": attempted.count(),
                 "lags": lags,
+                "progress_stored": progress_stored,
+                "waited_for_progress": waited_for_progress,
                 "demo_received": received,
                 "demo_twice": twice,
                 "demo_arrivals": arrivals,
@@ -1216,10 +1233,13 @@ def _ratio(value: float, target: float, higher_is_better: bool = False) -> str:
 
 def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: Receiver) -> None:
     queries, window = run.queries, run.wall_end - run.wall_begin
-    acked = sum(w.acked for w in run.watchers)
+    # Beats are numbered on from what each watcher had watched before (setup["offsets"]).
+    before = {int(pk): seconds for pk, seconds in setup["offsets"].items()}
+    acked = sum(max(0, w.acked - before[w.student]) for w in run.watchers)
+    sent = sum(max(0, w.sent - before[w.student]) for w in run.watchers)
     errors = Counter(w.error for w in run.watchers if w.error)
     print(
-        f"\n  watchers: {acked:,} beats acknowledged of {sum(w.sent for w in run.watchers):,} "
+        f"\n  watchers: {acked:,} beats acknowledged of {sent:,} "
         f"sent; watchers with errors: {sum(errors.values())}"
         + (f" {dict(errors)}" if errors else "")
     )
@@ -1263,6 +1283,10 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
         for w in run.watchers
     }
     differ = sum(1 for w in run.watchers if per_user.get(str(w.student), 0) != minutes[w.student])
+    print(
+        f"    progress rows holding every acknowledged beat: {found['progress_stored']:,} of "
+        f"{len(run.watchers):,} ({found['waited_for_progress']:.0f} s after the watchers left)"
+    )
     print(
         f"    progressed per watcher: {min(per_user.values(), default=0)}–"
         f"{max(per_user.values(), default=0)}; the rule (one per whole minute watched) gives "
@@ -1414,10 +1438,12 @@ def run(statements: int, watchers: int, window: float) -> None:
                         path = site.var_dir / "bench-xapi-emit.json"
                         emitted = json.loads(path.read_text()) if path.exists() else None
                     found_path = site.var_dir / "bench-xapi-stored.json"
+                    acked_path = site.var_dir / "bench-xapi-acked.json"
+                    acked_path.write_text(json.dumps({w.student: w.acked for w in load.watchers}))
                     code = (
                         "from bench.xapi import stored; "
                         f"stored({str(found_path)!r}, {setup['number_before']}, "
-                        f"{setup['lesson']}, 60.0)"
+                        f"{setup['lesson']}, 120.0, {str(acked_path)!r})"
                     )
                     checker = _manage_shell(site.env, code)
                     await asyncio.to_thread(checker.wait)
