@@ -602,7 +602,7 @@ API_CLIENT_RATE_PER_MINUTE = int(env("API_CLIENT_RATE_PER_MINUTE", "30000"))
 
 # --- Forwarding learning records to outside LRSs (openclass.xapi.forwarding) --------------------
 # A near-real-time outside LRS gets a batch this many seconds after a statement is stored.
-XAPI_FORWARD_DELAY_SECONDS = int(env("XAPI_FORWARD_DELAY_SECONDS", "5"))
+XAPI_FORWARD_DELAY_SECONDS = int(env("XAPI_FORWARD_DELAY_SECONDS", "1"))
 # A statement an outside LRS kept refusing (errors, timeouts) is marked failed after this many.
 XAPI_FORWARD_MAX_ATTEMPTS = int(env("XAPI_FORWARD_MAX_ATTEMPTS", "10"))
 # The hour (0–23, local time) nightly-batch outside LRSs are sent everything pending.

@@ -23,8 +23,10 @@ transactions of the events they record, which end within that window.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
+import operator
 import secrets
 import uuid
 from datetime import timedelta
@@ -409,9 +411,12 @@ def _single(request: HttpRequest, principal: Principal, params: QueryDict) -> Ht
     return response
 
 
-def _filters(query: dict[str, str]) -> Q:
-    """The query parameters that select statements (§2.1.3), as a filter on ``Statement``."""
+def _filters(query: dict[str, str]) -> list[Q]:
+    """The query parameters that select statements (§2.1.3), as filters on ``Statement`` of
+    which a statement meets any: ``agent`` matches the actor or the object, two filters each
+    keeping to its own index rather than one OR the planner answers by reading the table."""
     rule = Q()
+    alternatives = [Q()]
     if "agent" in query:
         try:
             agent = json.loads(query["agent"])
@@ -422,7 +427,7 @@ def _filters(query: dict[str, str]) -> Q:
         if query.get("related_agents", "false").lower() == "true":
             rule &= Q(Exists(StatementAgent.objects.filter(statement=OuterRef("pk"), agent=key)))
         else:
-            rule &= Q(actor=key) | Q(object_agent=key)
+            alternatives = [Q(actor=key), Q(object_agent=key)]
     if "verb" in query:
         validation.validate_iri(query["verb"], "verb")
         rule &= Q(verb=query["verb"])
@@ -451,7 +456,7 @@ def _filters(query: dict[str, str]) -> Q:
             validation.validate_timestamp(query[name], name)
     if "limit" in query:
         _limit(query)
-    return rule
+    return [rule & alternative for alternative in alternatives]
 
 
 def _limit(query: dict[str, str]) -> int:
@@ -463,23 +468,24 @@ def _limit(query: dict[str, str]) -> int:
 
 
 def _selected(principal: Principal, query: dict[str, str]) -> list[QuerySet[Statement]]:
-    """The statements a query selects, as one or two querysets to merge: those meeting its
-    filters, and (when it has filters) the statements targeting one that does — a statement
-    with a StatementRef meets a filter its target meets (§2.1.3). Two queries, not one with an
-    OR, so each keeps to its index (the second starts from the few statements with a
-    StatementRef)."""
-    rule = _filters(query)
+    """The statements a query selects, as querysets to merge: those meeting each alternative
+    of its filters, and (when it has filters) the statements targeting one that does — a
+    statement with a StatementRef meets a filter its target meets (§2.1.3). Several queries,
+    not one with an OR, so each keeps to its index (the last starts from the few statements
+    with a StatementRef)."""
+    rules = _filters(query)
     rows = Statement.objects.filter(voided=False).filter(principal.readable_statements())
     if "since" in query:
         rows = rows.filter(stored__gt=validation.validate_timestamp(query["since"], "since"))
     if "until" in query:
         rows = rows.filter(stored__lte=validation.validate_timestamp(query["until"], "until"))
-    if not rule:
+    if rules == [Q()]:
         return [rows]
-    targets = Statement.objects.filter(rule).values("statement_id")
-    return [
-        rows.filter(rule),
-        rows.filter(object_statement__isnull=False, object_statement__in=targets),
+    targets = Statement.objects.filter(functools.reduce(operator.or_, rules))
+    return [rows.filter(rule) for rule in rules] + [
+        rows.filter(
+            object_statement__isnull=False, object_statement__in=targets.values("statement_id")
+        )
     ]
 
 
