@@ -15,8 +15,8 @@ from . import demo_tool, services
 from .models import ResourceLink, Tool
 
 COURSE = "1학년 1반 안전한 생활"
-SECTION = "2단원 생각하는 힘 기르기"
-LESSON = "3차시 덧셈 퀴즈 (외부 도구)"
+SECTION = "3단원 생각하는 힘 기르기"
+LESSON = "5차시 덧셈 퀴즈 (외부 도구)"
 
 
 def demo_tool_registration() -> Tool | None:
