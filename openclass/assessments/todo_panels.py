@@ -1,4 +1,4 @@
-"""The sections assessments adds to the to-do page (``web:todo``, ``core.registry.TODO``): a
+"""The sections assessments adds to the to-do page (``web:todo``, ``core.registry.TO_DO_PAGE``): a
 student's work due and work missed, and the essays and submissions waiting for a teacher's grade,
 in full (the home page's panels show the first few). Built with ``services.todo``, on the rules of
 the quiz and assignment pages.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from openclass.accounts.models import User
-from openclass.core.registry import TODO, panel
+from openclass.core.registry import TO_DO_PAGE, panel
 from openclass.courses import selectors as course_selectors
 
 from .services import todo
@@ -21,7 +21,7 @@ from .services import todo
     "assessments.todo_due",
     template="assessments/todo/due.html",
     capability="course.learn",
-    place=TODO,
+    place=TO_DO_PAGE,
     order=10,
 )
 def build_due(student: User) -> dict[str, Any] | None:
@@ -33,7 +33,7 @@ def build_due(student: User) -> dict[str, Any] | None:
     "assessments.todo_missed",
     template="assessments/todo/missed.html",
     capability="course.learn",
-    place=TODO,
+    place=TO_DO_PAGE,
     order=20,
 )
 def build_missed(student: User) -> dict[str, Any] | None:
@@ -50,7 +50,7 @@ def build_missed(student: User) -> dict[str, Any] | None:
     template="assessments/todo/grading.html",
     capability="course.teach",
     unless="city.overview",  # as on the home page: the office oversees, it does not grade
-    place=TODO,
+    place=TO_DO_PAGE,
     order=30,
 )
 def build_grading(teacher: User) -> dict[str, Any] | None:

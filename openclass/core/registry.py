@@ -48,8 +48,8 @@ from typing import Any
 LEAD, MAIN, CHILD, CHILD_FIGURES = "lead", "main", "child", "child_figures"
 #: ``todo``: the sections of the to-do page (``web:todo``), what waits for the viewer across
 #: their courses (work due and missed, work to grade, sessions to confirm), built from the viewer.
-TODO = "todo"
-PLACES = (LEAD, MAIN, CHILD, CHILD_FIGURES, TODO)
+TO_DO_PAGE = "todo"
+PLACES = (LEAD, MAIN, CHILD, CHILD_FIGURES, TO_DO_PAGE)
 
 #: Builds a panel's context from a user (accounts.models.User; core names no area's models).
 PanelBuilder = Callable[[Any], Mapping[str, Any] | None]

@@ -1,4 +1,4 @@
-"""What operations adds to the to-do page (``web:todo``, ``core.registry.TODO``): the sessions
+"""What operations adds to the to-do page (``web:todo``, ``core.registry.TO_DO_PAGE``): the sessions
 held of a course opened through an application that the viewer confirms and has not confirmed yet
 (step g: the school, or the office). Each links to its application's page, where it is confirmed.
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
-from openclass.core.registry import TODO, panel
+from openclass.core.registry import TO_DO_PAGE, panel
 
 from .access import visible_applications
 from .services import pay
@@ -23,7 +23,7 @@ SHOWN = 50  # sessions listed; the count says how many more wait
     "operations.todo_confirm",
     template="operations/todo/confirm.html",
     capability="operations.confirm_sessions",
-    place=TODO,
+    place=TO_DO_PAGE,
     order=40,
 )
 def build_to_confirm(user: User) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import AuthenticatedRequest
 from openclass.core import registry
-from openclass.core.registry import TODO
+from openclass.core.registry import TO_DO_PAGE
 
 from .apps import FRESH_LOGIN
 from .home import build_home, find_landing
@@ -32,11 +32,13 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def todo(request: AuthenticatedRequest) -> HttpResponse:
     """What waits for the viewer across their courses: the sections the areas register for the
-    to-do page (``core.registry.TODO``) that the viewer's capabilities show, each built with the
-    rules of the pages it links to."""
+    to-do page (``core.registry.TO_DO_PAGE``) that the viewer's capabilities show, each built
+    with the rules of the pages it links to."""
     holds = partial(has_capability, request.user)
     return render(
-        request, "web/todo.html", {"sections": registry.build_panels(TODO, holds, request.user)}
+        request,
+        "web/todo.html",
+        {"sections": registry.build_panels(TO_DO_PAGE, holds, request.user)},
     )
 
 

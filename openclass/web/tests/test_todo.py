@@ -1,6 +1,7 @@
-"""The to-do page (``web:todo``): the sections the areas register for it (``core.registry.TODO``)
-on the small demo city — a student's work due and missed in their own courses, a teacher's work to
-grade in the courses they run — each link opening for the viewer, nobody shown another's work."""
+"""The to-do page (``web:todo``): the sections the areas register for it
+(``core.registry.TO_DO_PAGE``) on the small demo city — a student's work due and missed in their
+own courses, a teacher's work to grade in the courses they run — each link opening for the
+viewer, nobody shown another's work."""
 
 from __future__ import annotations
 
