@@ -13,6 +13,7 @@ from openclass.core.tests.browser import (
     DESKTOP,
     PHONE,
     assert_no_horizontal_scroll,
+    follow,
     log_in,
     serious_axe_violations,
 )
@@ -57,7 +58,7 @@ def test_a_school_admin_keeps_classes_and_teachers_in_the_products_pages(
     log_in(page, SCHOOL_ADMIN)
     page.goto("/accounts/organisations/")
     seen = [page.url]
-    page.locator("main .org-tree a", has_text="3학년").first.click()
+    follow(page, page.locator("main .org-tree a", has_text="3학년").first)
     seen.append(page.url)
     grade_url = page.url
     page.locator("main a[href$='/add/']").click()

@@ -29,6 +29,13 @@ def log_in(page: Page, person: Person, password: str | None = None) -> None:
     page.wait_for_load_state()
 
 
+def follow(page: Page, link: Locator) -> None:
+    """Click a link and wait for the page it leads to, so what comes next reads the new page."""
+    with page.expect_navigation():
+        link.click()
+    page.wait_for_load_state()
+
+
 def switch_language(page: Page, code: str) -> None:
     toggle = page.locator("[data-menu-toggle]")  # signed in on a phone, the switch is in the menu
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
@@ -42,6 +49,7 @@ def switch_language(page: Page, code: str) -> None:
 
 def assert_no_horizontal_scroll(page: Page) -> None:
     width = page.viewport_size["width"]
+    page.wait_for_load_state()  # a navigation still under way has no document to measure yet
     sizes = page.evaluate(
         "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
     )

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from openclass.core.tests.browser import DESKTOP, log_in
+from openclass.core.tests.browser import DESKTOP, follow, log_in
 from openclass.core.tests.live_server import COURSE_TITLE, TEACHER
 
 pytestmark = pytest.mark.browser
@@ -99,7 +99,7 @@ def test_the_new_course_form_moves_focus_to_its_errors(open_page) -> None:
 def test_the_content_element_picker_filters_by_name_and_topic(open_page) -> None:
     page = open_page(**DESKTOP)
     log_in(page, TEACHER)
-    page.get_by_role("link", name=COURSE_TITLE).first.click()
+    follow(page, page.get_by_role("link", name=COURSE_TITLE).first)
     page.goto(page.url.split("?")[0].rstrip("/") + "/edit/")
     groups = page.locator(".element-group")
     visible = groups.locator("visible=true")

@@ -11,6 +11,7 @@ from openclass.core.tests.browser import (
     DESKTOP,
     PHONE,
     assert_no_horizontal_scroll,
+    follow,
     log_in,
     serious_axe_violations,
 )
@@ -44,7 +45,7 @@ def test_the_office_registers_a_site_sees_its_secret_once_and_disables_it(
     log_in(page, OFFICE)
     page.goto("/hub/sites/")
     seen = [page.url]
-    page.locator("main a[href='/hub/sites/register/']").click()
+    follow(page, page.locator("main a[href='/hub/sites/register/']"))
     seen.append(page.url)
     assert_no_horizontal_scroll(page)
     name = f"진로센터 {size['viewport']['width']}"
@@ -71,7 +72,7 @@ def test_the_office_registers_a_site_sees_its_secret_once_and_disables_it(
     assert shown not in page.content()
     assert_no_horizontal_scroll(page)
     seen.append(page.url)
-    page.locator("main a[href$='/disable/']").click()
+    follow(page, page.locator("main a[href$='/disable/']"))
     seen.append(page.url)
     assert_no_horizontal_scroll(page)
     page.locator("main form button[type=submit]").click()
