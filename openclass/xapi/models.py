@@ -105,6 +105,7 @@ class Statement(models.Model):
             models.Index(fields=["verb", "number"], name="xapi_stmt_verb"),
             models.Index(fields=["actor", "number"], name="xapi_stmt_actor"),
             models.Index(fields=["object_activity", "number"], name="xapi_stmt_activity"),
+            models.Index(fields=["object_agent", "number"], name="xapi_stmt_object_agent"),
             models.Index(fields=["object_statement"], name="xapi_stmt_ref"),
             models.Index(fields=["registration", "number"], name="xapi_stmt_registration"),
             models.Index(fields=["user", "number"], name="xapi_stmt_user"),
