@@ -6,6 +6,7 @@ flowing out (pending, then sent) and /demo-lrs/ shows them arriving."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
 from openclass.accounts.models import User
 from openclass.core.registry import DemoOptions
@@ -47,7 +48,9 @@ def build_demo(options: DemoOptions) -> list[str]:
     else:
         forwarding.update_destination(office_admin, destination, details)
     queued = Delivery.objects.filter(destination=destination).values("statement")
-    earlier = Statement.objects.exclude(pk__in=queued).values_list("pk", flat=True)
+    # Older sent rows are pruned (forwarding.SENT_KEPT): those statements went out already.
+    recent = Statement.objects.filter(stored__gte=timezone.now() - forwarding.SENT_KEPT)
+    earlier = recent.exclude(pk__in=queued).values_list("pk", flat=True)
     added = Delivery.objects.bulk_create(
         [Delivery(destination=destination, statement_id=pk) for pk in earlier.iterator()],
         batch_size=1000,

@@ -82,4 +82,4 @@ def nightly_utc_hour(hour: int) -> int:
 def forward_nightly_task() -> None:
     for destination in forwarding.due_destinations(Destination.Mode.NIGHTLY):
         _send(destination)
-    forwarding.prune_batches()
+    forwarding.prune_sent()

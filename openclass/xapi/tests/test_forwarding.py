@@ -279,14 +279,19 @@ def test_a_near_real_time_destination_is_sent_once_per_delay(
     old = ForwardBatch.objects.create(
         destination=hub, statements=1, outcome=ForwardBatch.Outcome.SENT
     )
-    ForwardBatch.objects.filter(pk=old.pk).update(
-        started_at=timezone.now() - forwarding.BATCHES_KEPT - timedelta(minutes=1)
-    )
+    month_ago = timezone.now() - forwarding.SENT_KEPT - timedelta(minutes=1)
+    ForwardBatch.objects.filter(pk=old.pk).update(started_at=month_ago)
+    first_sent = Delivery.objects.filter(destination=hub).order_by("pk").first()
+    Delivery.objects.filter(pk=first_sent.pk).update(sent_at=month_ago)
     tasks.forward_nightly_task.call_local()
     assert queued(nightly, Delivery.State.SENT) == 2
-    # The night also forgets the batches older than a month (not the statements' rows).
+    # The night also forgets the batches and the sent outbox rows older than a month; the
+    # statements stay, and so does what was sent since.
     assert not ForwardBatch.objects.filter(pk=old.pk).exists()
     assert ForwardBatch.objects.filter(destination=nightly).exists()
+    assert not Delivery.objects.filter(pk=first_sent.pk).exists()
+    assert queued(hub, Delivery.State.SENT) == 1
+    assert Statement.objects.filter(pk=first_sent.statement_id).exists()
 
 
 # --- the office's pages -------------------------------------------------------------------------

@@ -47,7 +47,11 @@ def destinations(request: AuthenticatedRequest) -> HttpResponse:
     rows = forwarding.with_outbox_figures(Destination.objects.all()).order_by(
         "-is_active", "name", "pk"
     )
-    return render(request, "xapi/destinations.html", {"destinations": rows, "now": timezone.now()})
+    return render(
+        request,
+        "xapi/destinations.html",
+        {"destinations": rows, "now": timezone.now(), "kept_days": forwarding.SENT_KEPT.days},
+    )
 
 
 @login_required
@@ -86,6 +90,7 @@ def destination(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "batches": found.batches.order_by("-started_at", "-pk")[:RECENT_BATCHES],
             "schools": found.schools.order_by("name"),
             "now": timezone.now(),
+            "kept_days": forwarding.SENT_KEPT.days,
         },
     )
 
