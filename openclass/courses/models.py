@@ -199,9 +199,10 @@ class Lesson(Stamped):
     VIDEO_KINDS = (Kind.VIDEO, Kind.YOUTUBE, Kind.VIDEO_URL)
     # Videos elsewhere: their length is measured or given when the lesson is saved (F-08).
     REMOTE_VIDEO_KINDS = (Kind.YOUTUBE, Kind.VIDEO_URL)
-    # Opening these completes them (an outside tool's lesson: opening its page launches it);
-    # videos complete by watching, quizzes and assignments by their results (``assessments``).
-    OPEN_COMPLETES = (Kind.DOCUMENT, Kind.LINK, Kind.TOOL)
+    # Opening these completes them; videos complete by watching, quizzes and assignments by
+    # their results (``assessments``), an outside tool's lesson as ``lti`` decides (on launch, or
+    # when a tool that posts scores reports the activity completed).
+    OPEN_COMPLETES = (Kind.DOCUMENT, Kind.LINK)
     ASSESSMENT_KINDS = (Kind.QUIZ, Kind.ASSIGNMENT)
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lessons")

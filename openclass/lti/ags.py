@@ -24,8 +24,10 @@ launch): it is mapped back among the students enrolled in the course; anyone els
 ``completion`` when the tool says the activity is completed), and a score whose activity became
 ``Completed`` also a ``completed`` one, in the score's transaction; the statement's activity is
 the tool lesson the line item belongs to (the launch's ``launched`` statement's), or the line
-item itself when it belongs to none. A score older than the one kept is ignored (200, nothing
-recorded).
+item itself when it belongs to none. That first ``Completed`` also completes the tool lesson for
+the student (``courses``' completion, attendance and course completion follow), since a tool
+that may post scores is not completed by the launch alone. A score older than the one kept is
+ignored (200, nothing recorded).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from django.utils.dateparse import parse_datetime
 
 from openclass.assessments.models import OutsideItem, OutsideScore
 from openclass.assessments.services import outside
-from openclass.courses.models import Course, Enrolment
+from openclass.courses.models import Course, Enrolment, Lesson
+from openclass.courses.services import courses as course_services
 from openclass.xapi import services as xapi
 
 from . import claims
@@ -316,18 +319,24 @@ def _score_number(body: dict[str, Any], key: str) -> object:
     return value
 
 
-def _activity_of(item: OutsideItem, course: Course) -> xapi.Activity:
-    """The tool lesson the item belongs to (the launch's activity), else the item itself."""
-    if item.resource_link_id:
-        link = (
-            ResourceLink.objects.filter(
-                resource_link_id=item.resource_link_id, lesson__section__course=course
-            )
-            .select_related("lesson")
-            .first()
+def _lesson_of(item: OutsideItem, course: Course) -> Lesson | None:
+    """The tool lesson the item belongs to (its resource link's), if any."""
+    if not item.resource_link_id:
+        return None
+    link = (
+        ResourceLink.objects.filter(
+            resource_link_id=item.resource_link_id, lesson__section__course=course
         )
-        if link is not None:
-            return xapi.Activity("tool", link.lesson.pk, link.lesson.title)
+        .select_related("lesson")
+        .first()
+    )
+    return link.lesson if link is not None else None
+
+
+def _activity_of(lesson: Lesson | None, item: OutsideItem) -> xapi.Activity:
+    """The tool lesson's activity (the launch's), else the item itself."""
+    if lesson is not None:
+        return xapi.Activity("tool", lesson.pk, lesson.title)
     return xapi.Activity("tool", f"lineitem-{item.pk}", item.title)
 
 
@@ -376,7 +385,8 @@ def post_score(
             course=xapi.Activity("course", course.pk, course.title),
             registration=xapi.registration_for(enrolment.pk),
         )
-        what = _activity_of(item, course)
+        lesson = _lesson_of(item, course)
+        what = _activity_of(lesson, item)
         completed = score.activity_progress == OutsideScore.Activity.COMPLETED
         if score.counts and score.score_given is not None:
             maximum = score.score_maximum or item.score_maximum
@@ -400,6 +410,8 @@ def post_score(
                 result={"completion": True},
                 timestamp=timestamp,
             )
+            if lesson is not None:  # the lesson's own completion, as a quiz passed completes it
+                course_services.complete_lesson(enrolment.student, lesson)
         return score
 
 

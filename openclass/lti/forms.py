@@ -51,7 +51,11 @@ class ToolForm(forms.ModelForm):
             "launch_url": _("Where a lesson's launch goes (target_link_uri)."),
             "jwks_url": _("The tool's public keys: they check what the tool sends back."),
             "share_name": _("The tool receives the person's name; otherwise only an opaque id."),
-            "may_post_scores": _("Assignment and Grade Services: scores land in the gradebook."),
+            "may_post_scores": _(
+                "Assignment and Grade Services: scores land in the gradebook, and a lesson is "
+                "completed when the tool reports it completed (otherwise when the student opens "
+                "the tool)."
+            ),
             "may_read_members": _("Names and Role Provisioning Services: the course's members."),
         }
 

@@ -9,7 +9,8 @@ behind a lesson, and the two launches:
   ``authorize`` checks it — the person signed in is the one the hints were made for, the redirect
   URI is one the tool registered, the launch is unused and fresh, the nonce new — and answers
   with a signed id_token (``claims``) to post to the redirect URI. A student's launch is an xAPI
-  ``launched`` statement in the same transaction.
+  ``launched`` statement in the same transaction, and completes the lesson when the tool cannot
+  post scores (one that can completes it by reporting the activity completed, ``ags``).
 - **Deep Linking 2.0**: ``start_deep_linking`` (a teacher, a section of a course they manage, a
   tool offered to them) makes the launch; the tool posts the teacher back to
   ``/lti/deep-link/return/<launch>/`` with a JWT signed by its own key, and ``receive_deep_links``
@@ -282,7 +283,10 @@ def authorize(user: User | AnonymousUser, params: Mapping[str, str]) -> Answer:
 
 
 def _record_launch(launch: LaunchRequest) -> None:
-    """A student's launch, as an xAPI statement (in the launch's transaction)."""
+    """A student's launch, as an xAPI statement (in the launch's transaction). A tool that may
+    not post scores can never say the student finished, so reaching it completes the lesson, as
+    opening a link does; one that may post completes it when it reports the activity completed
+    (``ags.post_score``)."""
     link = launch.resource_link
     if link is None:
         return
@@ -299,6 +303,8 @@ def _record_launch(launch: LaunchRequest) -> None:
             registration=xapi.registration_for(enrolment.pk),
         ),
     )
+    if not link.tool.may_post_scores:
+        course_services.complete_lesson(launch.user, lesson)
 
 
 # --- Deep Linking ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.utils import timezone
 from openclass.assessments.models import OutsideItem, OutsideScore
 from openclass.assessments.services import gradebook
 from openclass.assessments.services.gradebook import State
-from openclass.courses.models import Lesson
+from openclass.courses.models import Lesson, LessonProgress
 from openclass.lti import ags, claims, token
 from openclass.lti.models import ResourceLink, Tool
 from openclass.lti.tests.fixtures import LtiWorld
@@ -214,7 +214,11 @@ def test_a_score_lands_in_the_gradebook_with_its_statement(tool, world) -> None:
     assert row.outside_cells[0].score.comment == "잘했어요"
     statements = Statement.objects.filter(user=north.student_a1).order_by("number")
     verbs = [s.verb.rsplit("/", 1)[-1] for s in statements]
-    assert verbs == ["scored", "completed"]
+    # the tool's activity scored and completed, then the lesson's own completion (courses')
+    assert verbs == ["scored", "completed", "completed"]
+    assert statements[2].full["object"]["id"].endswith(f"/xapi/activities/lesson/{world.lesson.pk}")
+    progress = LessonProgress.objects.get(student=north.student_a1, lesson=world.lesson)
+    assert progress.completed_at is not None
     scored = statements[0].full
     assert scored["result"]["score"] == {"raw": 17.0, "min": 0, "max": 20.0, "scaled": 0.85}
     assert scored["object"]["id"].endswith(f"/xapi/activities/tool/{world.lesson.pk}")
@@ -238,7 +242,8 @@ def test_older_scores_are_ignored_and_pending_ones_do_not_count(tool, world) -> 
     assert cell.state == State.IN_PROGRESS
     # neither a pending score nor an ignored one is a "scored" statement
     verbs = [v.rsplit("/", 1)[-1] for v in Statement.objects.values_list("verb", flat=True)]
-    assert "scored" not in verbs and verbs.count("completed") == 1
+    # the tool's activity and the lesson completed once each, the ignored score adding nothing
+    assert "scored" not in verbs and verbs.count("completed") == 2
 
 
 def test_scores_only_for_the_courses_students(tool, world) -> None:

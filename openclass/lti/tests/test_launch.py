@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from jwcrypto import jwk, jwt
 
+from openclass.courses.models import LessonProgress
 from openclass.hub import services as hub
 from openclass.lti import claims
 from openclass.lti.models import LaunchRequest
@@ -100,6 +101,39 @@ def test_student_id_token_claims(client: Client, lti: LtiWorld) -> None:
     statement = Statement.objects.get(user=student, verb=VERBS["launched"].id)
     assert statement.full["object"]["id"].endswith(f"/tool/{lti.lesson.pk}")
     assert student.name not in json.dumps(statement.full)
+
+
+@pytest.mark.django_db
+def test_reaching_a_tool_that_cannot_post_scores_completes_the_lesson(
+    client: Client, lti: LtiWorld
+) -> None:
+    """Opening the lesson's page alone completes nothing; the launch reaching a tool without
+    scores does (as opening a link does), and one that may post scores waits for its report."""
+    student = lti.city.north.student_a1
+    client.force_login(student)
+    page = client.get(f"/courses/{lti.courses.class_course.pk}/lessons/{lti.lesson.pk}/")
+    assert page.status_code == 200
+    progress = LessonProgress.objects.get(student=student, lesson=lti.lesson)
+    assert progress.completed_at is None
+    launch_as(client, lti, student, nonce="n-1")
+    progress.refresh_from_db()
+    assert progress.completed_at is not None
+    completed = Statement.objects.get(user=student, verb=VERBS["completed"].id)
+    assert completed.full["object"]["id"].endswith(f"/lesson/{lti.lesson.pk}")
+    # A tool that may post scores: the launch is a launch, not a completion.
+    progress.completed_at = None
+    progress.save()
+    lti.tool.may_post_scores = True
+    lti.tool.save()
+    launch_as(client, lti, student, nonce="n-2")
+    progress.refresh_from_db()
+    assert progress.completed_at is None
+    assert Statement.objects.filter(user=student, verb=VERBS["completed"].id).count() == 1
+    # A teacher's launch (to look at it) completes nothing for anyone.
+    lti.tool.may_post_scores = False
+    lti.tool.save()
+    launch_as(client, lti, lti.city.north.homeroom_a, nonce="n-3")
+    assert not LessonProgress.objects.filter(student=lti.city.north.homeroom_a).exists()
 
 
 @pytest.mark.django_db
