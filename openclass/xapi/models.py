@@ -126,7 +126,9 @@ class StatementActivity(models.Model):
     activity = models.CharField(max_length=IRI_LENGTH)
 
     class Meta:
-        indexes = [models.Index(fields=["activity", "statement"], name="xapi_related_activity")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "statement"], name="xapi_related_activity")
+        ]
 
     def __str__(self) -> str:
         return self.activity
@@ -140,7 +142,9 @@ class StatementAgent(models.Model):
     agent = models.CharField(max_length=IRI_LENGTH)
 
     class Meta:
-        indexes = [models.Index(fields=["agent", "statement"], name="xapi_related_agent")]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "statement"], name="xapi_related_agent")
+        ]
 
     def __str__(self) -> str:
         return self.agent

@@ -34,7 +34,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +43,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .. import agents, statements, validation
 from ..auth import LrsError, Principal, lrs_endpoint
-from ..models import Activity, Attachment, Statement, StatementActivity, StatementAgent
+from ..models import Activity, Attachment, Statement
 
 MAX_LIMIT = 100
 CONSISTENCY_WINDOW = timedelta(seconds=5)
@@ -414,7 +414,13 @@ def _single(request: HttpRequest, principal: Principal, params: QueryDict) -> Ht
 def _filters(query: dict[str, str]) -> list[Q]:
     """The query parameters that select statements (§2.1.3), as filters on ``Statement`` of
     which a statement meets any: ``agent`` matches the actor or the object, two filters each
-    keeping to its own index rather than one OR the planner answers by reading the table."""
+    keeping to its own index rather than one OR the planner answers by reading the table.
+
+    The related activities and agents are joins, not EXISTS: a statement names each of them once
+    (unique constraints), so a join adds no duplicate, and it lets the database walk the
+    ``(activity, statement)`` index newest first and stop at the page's end. As a semi-join it
+    gathered every statement of the activity first (2,500 rows read for a course's page of 50 at
+    5 million statements)."""
     rule = Q()
     alternatives = [Q()]
     if "agent" in query:
@@ -425,7 +431,7 @@ def _filters(query: dict[str, str]) -> list[Q]:
         validation.validate_agent(agent, "agent")
         key = agents.key_of(agent)
         if query.get("related_agents", "false").lower() == "true":
-            rule &= Q(Exists(StatementAgent.objects.filter(statement=OuterRef("pk"), agent=key)))
+            rule &= Q(agents__agent=key)
         else:
             alternatives = [Q(actor=key), Q(object_agent=key)]
     if "verb" in query:
@@ -434,13 +440,7 @@ def _filters(query: dict[str, str]) -> list[Q]:
     if "activity" in query:
         validation.validate_iri(query["activity"], "activity")
         if query.get("related_activities", "false").lower() == "true":
-            rule &= Q(
-                Exists(
-                    StatementActivity.objects.filter(
-                        statement=OuterRef("pk"), activity=query["activity"]
-                    )
-                )
-            )
+            rule &= Q(activities__activity=query["activity"])
         else:
             rule &= Q(object_activity=query["activity"])
     if "registration" in query:
