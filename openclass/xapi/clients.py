@@ -48,6 +48,21 @@ def create_client(
     return client, raw
 
 
+def update_client(
+    client: Client, name: str, scopes: Iterable[str], schools: Iterable[Any], by: Any
+) -> Client:
+    """Rename the client or change what it may do (its scopes, its schools); its key and secret
+    stay, and the change holds from its next request."""
+    require_capability(by, "xapi.manage")
+    chosen = _check_scopes(list(scopes))
+    with transaction.atomic():
+        client.name = name.strip()
+        client.scopes = chosen
+        client.save(update_fields=["name", "scopes"])
+        client.schools.set(list(schools))
+    return client
+
+
 def rotate_client_secret(client: Client, by: Any) -> str:
     """A new secret for the client (the old one stops working at once); the new one, to show
     once."""

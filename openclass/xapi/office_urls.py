@@ -15,6 +15,7 @@ urlpatterns: list = [
     path("outside/<id:pk>/active/", office.destination_active, name="destination_active"),
     path("clients/", office.lrs_clients, name="clients"),
     path("clients/new/", office.client_new, name="client_new"),
+    path("clients/<id:pk>/edit/", office.client_edit, name="client_edit"),
     path("clients/<id:pk>/rotate/", office.client_rotate, name="client_rotate"),
     path("clients/<id:pk>/active/", office.client_active, name="client_active"),
 ]

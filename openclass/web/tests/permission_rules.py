@@ -972,6 +972,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "xapi:clients": Endpoint(_can("xapi.manage")),
     "xapi:client_new": Endpoint(_can("xapi.manage"), methods=BOTH),
+    "xapi:client_edit": Endpoint(_can("xapi.manage"), world_args=_lrs_client, methods=BOTH),
     "xapi:client_rotate": Endpoint(_can("xapi.manage"), world_args=_lrs_client, methods=BOTH),
     "xapi:client_active": Endpoint(_can("xapi.manage"), world_args=_lrs_client, methods=POST),
     "demo_lrs:home": Endpoint(_can("xapi.manage")),

@@ -337,6 +337,8 @@ def test_the_pages_are_refused_to_everyone_but_the_office(
         ("get", reverse("xapi:clients")),
         ("get", reverse("xapi:client_new")),
         ("post", reverse("xapi:client_new")),
+        ("get", reverse("xapi:client_edit", args=[lrs_client.pk])),
+        ("post", reverse("xapi:client_edit", args=[lrs_client.pk])),
         ("get", reverse("xapi:client_rotate", args=[lrs_client.pk])),
         ("post", reverse("xapi:client_rotate", args=[lrs_client.pk])),
         ("post", reverse("xapi:client_active", args=[lrs_client.pk])),
@@ -449,6 +451,38 @@ def test_an_lrs_client_secret_is_shown_once_and_kept_hashed(
     assert not lrs_client.is_active
     nothing = client.post(reverse("xapi:client_new"), {"name": "x", "scopes": []})
     assert nothing.status_code == 200 and LrsClient.objects.count() == 1
+
+
+def test_the_office_edits_an_lrs_clients_name_scopes_and_schools(
+    client: DjangoClient, city: City
+) -> None:
+    lrs_client, secret = clients.create_client(
+        "학습 분석 대시보드", ["statements/read"], [city.north.school], city.office_admin
+    )
+    key = lrs_client.key
+    client.force_login(city.office_admin)
+    edit = reverse("xapi:client_edit", args=[lrs_client.pk])
+    page = client.get(edit)
+    assert page.status_code == 200
+    assert page.context["form"].initial["scopes"] == ["statements/read"]
+    assert f'href="{edit}"'.encode() in client.get(reverse("xapi:clients")).content
+    # No scope: refused with the form's error, nothing changed.
+    refused = client.post(edit, {"name": "바뀐 이름", "scopes": []})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    lrs_client.refresh_from_db()
+    assert lrs_client.name == "학습 분석 대시보드"
+    saved = client.post(
+        edit,
+        {"name": " 학습 분석 대시보드 2 ", "scopes": ["statements/read", "statements/write"]},
+    )
+    assert saved.status_code == 302 and saved["Location"] == reverse("xapi:clients")
+    lrs_client.refresh_from_db()
+    assert lrs_client.name == "학습 분석 대시보드 2"
+    wanted = {"statements/read", "statements/write"}
+    assert lrs_client.scopes == [scope for scope in auth.SCOPES if scope in wanted]
+    assert not lrs_client.schools.exists()  # none chosen: every school
+    # The key and the secret are the ones it had.
+    assert lrs_client.key == key and auth.check_secret(lrs_client, secret)
 
 
 # --- the demo outside LRS ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 from django.utils import timezone
 
 from openclass.accounts.tests.fixtures import City
-from openclass.core.tests.live_server import LiveServer, manage
+from openclass.core.tests.live_server import LiveServer
 from openclass.xapi import forwarding, statements
 from openclass.xapi.models import Delivery, Destination, ForwardBatch, Statement
 from openclass.xapi.services import Activity, agent_for, authority
@@ -73,7 +73,7 @@ def test_every_statement_reaches_a_receiver_killed_mid_batch_exactly_once(
     city: City, tmp_path: Path
 ) -> None:
     server = LiveServer(tmp_path)
-    manage(server.env, "migrate", "--noinput", "-v", "0")
+    server.migrate()
     secret = server.shell(REGISTER_CLIENT)
     server.start()
     try:

@@ -32,7 +32,7 @@ from tincan import (
 )
 from tincan.http_request import HTTPRequest
 
-from openclass.core.tests.live_server import STUDENT, LiveServer, manage
+from openclass.core.tests.live_server import STUDENT, LiveServer
 
 LESSON = "https://content.example.org/course/safety/lesson-1"
 DEFINITION = {
@@ -82,7 +82,7 @@ class Lrs:
 def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
     server = LiveServer(tmp_path_factory.mktemp("tincan-documents"))
     server.env["OPENCLASS_SITE_URL"] = server.url
-    manage(server.env, "migrate", "--noinput", "-v", "0")
+    server.migrate()
     seeded = json.loads(server.shell(SEED))
     server.start()
     try:

@@ -29,7 +29,7 @@ from tincan import (
 )
 from tincan.http_request import HTTPRequest
 
-from openclass.core.tests.live_server import STUDENT, LiveServer, manage
+from openclass.core.tests.live_server import STUDENT, LiveServer
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 ATTEMPTED = "http://adlnet.gov/expapi/verbs/attempted"
@@ -107,7 +107,7 @@ class Lrs:
 def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
     server = LiveServer(tmp_path_factory.mktemp("tincan-statements"))
     server.env["OPENCLASS_SITE_URL"] = server.url
-    manage(server.env, "migrate", "--noinput", "-v", "0")
+    server.migrate()
     seeded = json.loads(server.shell(SEED))
     server.start()
     try:

@@ -211,6 +211,29 @@ def client_new(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = _client(request, pk)
+    initial = {"name": client.name, "scopes": client.scopes, "schools": client.schools.all()}
+    form = ClientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = perform(
+            request,
+            clients.update_client,
+            client,
+            data["name"],
+            data["scopes"],
+            list(data["schools"]),
+            request.user,
+            form=form,
+        )
+        if done:
+            messages.success(request, _("%(name)s is saved.") % {"name": client.name})
+            return redirect("xapi:clients")
+    return render(request, "xapi/client_form.html", {"form": form, "client": client})
+
+
+@login_required
 def client_rotate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """GET: what a new secret does, and the button; POST: the new secret, shown once."""
     client = _client(request, pk)
