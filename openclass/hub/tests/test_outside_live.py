@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,12 +115,8 @@ class Servers:
 
     def prepare(self) -> None:
         callback = f"{self.client.url}/login/outside/callback/"
-        manage(self.provider.env, "migrate", "--noinput", "-v", "0")
-        # The same migrated database, copied (no process has it open): half the set-up time.
-        for suffix in ("", "-wal"):
-            database = self.provider.var_dir / f"openclass.sqlite3{suffix}"
-            if database.exists():
-                shutil.copy(database, self.client.var_dir / database.name)
+        self.provider.migrate()
+        self.client.migrate()
         manage(self.provider.env, "collectstatic", "--noinput", "-v", "0")
         assert self.provider.shell(PROVIDER_SEED.replace("{callback}", callback)) == "ok"
         assert self.client.shell(CLIENT_SEED) == "ok"

@@ -117,7 +117,7 @@ def classroom_server(ns: NetNamespace, tmp_path: Path) -> Iterator[tuple[LiveSer
     )
     server.var_dir.mkdir(parents=True)
     server._manage("collectstatic", "--noinput", "-v", "0")
-    server._manage("migrate", "--noinput", "-v", "0")
+    server.migrate()
     server._manage(
         "shell", "-c", "from openclass.live.tests.test_classroom_browser import seed; seed()"
     )

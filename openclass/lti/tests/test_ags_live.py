@@ -159,7 +159,7 @@ def live(
     server.env["OPENCLASS_SITE_URL"] = server.url  # the issuer, and the services' addresses
     server.var_dir.mkdir(parents=True, exist_ok=True)
     server._manage("collectstatic", "--noinput", "-v", "0")
-    server._manage("migrate", "--noinput", "-v", "0")
+    server.migrate()
     seeded = json.loads(
         server.shell(f"from openclass.lti.tests.test_ags_live import seed; seed({tool_key[1]!r})")
     )
