@@ -26,13 +26,14 @@ demo-data: setup
 # Last, the scaled profile (PostgreSQL, Redis, two uvicorn workers, two Janus servers behind
 # nginx with deploy/nginx.conf) end to end through nginx, and the faults it must survive
 # (web/tests/test_scaled_profile.py, test_faults.py), all in a private network namespace so a
-# live class's media flows between chromium and Janus (openclass/live/tests/netns.py).
-SCALED := $(PY) -m openclass.live.tests.netns scripts/with_postgres.sh $(PY) -m pytest -m scaled
-PARALLEL := -n auto -m "not browser and not scaled"
+# live class's media flows between chromium and Janus (openclass/live/tests/netns.py). Each pass
+# prints its 15 slowest steps: where the 30-minute budget goes.
+SCALED := $(PY) -m openclass.live.tests.netns scripts/with_postgres.sh $(PY) -m pytest -m scaled --durations=15
+PARALLEL := -n auto -m "not browser and not scaled" --durations=15
 
 test: setup-test
 	$(PY) -m pytest $(PARALLEL)
-	$(PY) -m pytest -m "browser and not scaled"
+	$(PY) -m pytest -m "browser and not scaled" --durations=15
 	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
 	$(SCALED)
 
