@@ -8,6 +8,7 @@ Benchmarks print figures; they assert nothing.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -20,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openclass.core.server import free_port, stop_process, uvicorn_command, wait_until_up
@@ -175,18 +176,51 @@ class Server:
             return ""
 
 
+def _machine_io() -> dict[str, float]:
+    """The machine's counters that say whether it waited on its disks: bytes read from whole
+    disks (/proc/diskstats), seconds some task stalled on I/O (/proc/pressure/io) and seconds
+    the CPUs sat idle waiting for I/O (/proc/stat). Missing files count as nothing."""
+    found = {"read": 0.0, "stalled": 0.0, "iowait": 0.0}
+    with contextlib.suppress(OSError):
+        disks = {
+            path.name
+            for path in Path("/sys/block").iterdir()
+            if not path.name.startswith(("loop", "ram", "zram", "dm-"))
+        }
+        for line in Path("/proc/diskstats").read_text().splitlines():
+            fields = line.split()
+            if fields[2] in disks:
+                found["read"] += int(fields[5]) * 512  # sectors of 512 bytes
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        some = next(x for x in Path("/proc/pressure/io").read_text().splitlines() if "some" in x)
+        found["stalled"] = int(some.rsplit("total=", 1)[1]) / 1e6
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        cpu = Path("/proc/stat").read_text().splitlines()[0].split()
+        found["iowait"] = int(cpu[5]) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 @dataclass
 class Usage:
-    """CPU of every process over a stretch of the run, in cores, by name."""
+    """CPU of every process over a stretch of the run, in cores, by name; and the machine's
+    disk reads and I/O waits over it (``_machine_io``), per second."""
 
     cores: dict[str, float]
     elapsed: float
+    io: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         used = (
             f"{name} {value:.2f}" for name, value in self.cores.items() if not math.isnan(value)
         )
-        return f"CPU {', '.join(used)} cores"
+        text = f"CPU {', '.join(used)} cores"
+        if self.io:
+            text += (
+                f"; disk reads {self.io['read'] / 1e6:.1f} MB/s, some task stalled on I/O "
+                f"{self.io['stalled'] * 100:.0f} % of the time, CPUs idle waiting for I/O "
+                f"{self.io['iowait']:.2f} cores"
+            )
+        return text
 
 
 class Meter:
@@ -196,20 +230,24 @@ class Meter:
     def __init__(self, server: Server, others: dict[str, list[int]] | None = None) -> None:
         self.server, self.others = server, others or {}
 
-    def _read(self) -> tuple[float, dict[str, float]]:
+    def _read(self) -> tuple[float, dict[str, float], dict[str, float]]:
         cores = {"server": self.server.cpu_seconds(), "load generator": time.process_time()}
         for name, pids in self.others.items():
             cores[name] = sum(_cpu_seconds(p) for pid in pids for p in _process_tree(pid))
-        return time.perf_counter(), cores
+        return time.perf_counter(), cores, _machine_io()
 
     def start(self) -> None:
         self.before = self._read()
 
     def stop(self) -> Usage:
-        at, after = self._read()
-        elapsed = at - self.before[0]
-        before = self.before[1]
-        return Usage({k: (v - before[k]) / elapsed for k, v in after.items()}, elapsed)
+        at, after, io = self._read()
+        began, before, io_before = self.before
+        elapsed = at - began
+        return Usage(
+            {k: (v - before[k]) / elapsed for k, v in after.items()},
+            elapsed,
+            {k: (v - io_before[k]) / elapsed for k, v in io.items()},
+        )
 
 
 @contextmanager
