@@ -8,6 +8,10 @@ for the others, never 404: see ``core.views``)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,11 +25,13 @@ from django.views.decorators.http import require_POST
 
 from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import AuthenticatedRequest
-from openclass.core.views import perform
+from openclass.core.views import Outcome, perform
 
 from .. import clients, forwarding
 from ..forms import ClientForm, DestinationForm
 from ..models import Client, Delivery, Destination
+
+T = TypeVar("T")
 
 PAGE_SIZE = 50
 RECENT_BATCHES = 20
@@ -189,21 +195,23 @@ def lrs_clients(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "xapi/clients.html", {"clients": rows})
 
 
+def _save_client(
+    request: AuthenticatedRequest, form: ClientForm, save: Callable[..., T]
+) -> Outcome[T]:
+    """Register or change a client (``save``: ``clients.create_client``, or ``update_client``
+    with the client) from its valid form, through ``perform``."""
+    data = form.cleaned_data
+    return perform(
+        request, save, data["name"], data["scopes"], list(data["schools"]), request.user, form=form
+    )
+
+
 @login_required
 def client_new(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "xapi.manage")
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = perform(
-            request,
-            clients.create_client,
-            data["name"],
-            data["scopes"],
-            list(data["schools"]),
-            request.user,
-            form=form,
-        )
+        done = _save_client(request, form, clients.create_client)
         if done:
             client, secret = done.value
             return _secret_page(request, client, secret, new=True)
@@ -216,17 +224,7 @@ def client_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     initial = {"name": client.name, "scopes": client.scopes, "schools": client.schools.all()}
     form = ClientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = perform(
-            request,
-            clients.update_client,
-            client,
-            data["name"],
-            data["scopes"],
-            list(data["schools"]),
-            request.user,
-            form=form,
-        )
+        done = _save_client(request, form, functools.partial(clients.update_client, client))
         if done:
             messages.success(request, _("%(name)s is saved.") % {"name": client.name})
             return redirect("xapi:clients")
