@@ -192,6 +192,24 @@ class CellOut(Schema):
     hidden: bool
 
 
+class OutsideColumnOut(Schema):
+    """An item an outside tool grades (an LTI line item): a column after the lessons'."""
+
+    item_id: int
+    title: str
+    tool: str
+    score_maximum: float
+    weight: float
+    due: datetime.datetime | None
+
+
+class OutsideCellOut(Schema):
+    item_id: int
+    state: str
+    percent: float | None
+    counted: float | None
+
+
 class CompletionOut(Schema):
     percent: float | None
     done: int
@@ -202,6 +220,7 @@ class GradeRowOut(Schema):
     student_id: int
     student_name: str
     cells: list[CellOut]
+    outside_cells: list[OutsideCellOut]
     completion: CompletionOut
     total: float | None
     total_overridden: bool
@@ -212,6 +231,7 @@ class GradebookOut(Schema):
     course_id: int
     completion_weight: float
     columns: list[ColumnOut]
+    outside_columns: list[OutsideColumnOut]
     rows: list[GradeRowOut]
 
 
@@ -230,6 +250,15 @@ def _grade_row(row: gradebook.Row) -> dict[str, Any]:
                 "hidden": cell.hidden,
             }
             for cell in row.cells
+        ],
+        "outside_cells": [
+            {
+                "item_id": cell.outside_column.item.pk,
+                "state": cell.state,
+                "percent": _number(cell.percent),
+                "counted": _number(cell.counted),
+            }
+            for cell in row.outside_cells
         ],
         "completion": {
             "percent": _number(row.completion.percent),
@@ -279,6 +308,17 @@ def course_gradebook(request: ApiRequest, pk: int) -> dict[str, Any]:
                 "due": column.due,
             }
             for column in table.columns
+        ],
+        "outside_columns": [
+            {
+                "item_id": column.item.pk,
+                "title": column.title,
+                "tool": column.item.source,
+                "score_maximum": float(column.item.score_maximum),
+                "weight": float(column.weight),
+                "due": column.due,
+            }
+            for column in table.outside
         ],
         "rows": [_grade_row(row) for row in table.rows],
     }

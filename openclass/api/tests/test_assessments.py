@@ -8,10 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from openclass.accounts.capabilities import has_capability
 from openclass.assessments.models import Quiz
-from openclass.assessments.services import quizzes
+from openclass.assessments.services import outside, quizzes
 from openclass.courses import access
 from openclass.privacy.models import AccessRecord
 from openclass.web.tests.fixtures import World
@@ -94,6 +95,39 @@ def test_a_score_not_revealed_is_hidden_from_the_student_not_the_teacher(world: 
     book = get(personal_token(own.student), f"{V1}/courses/{own.course.pk}/gradebook").json()
     (cell,) = [c for c in book["rows"][0]["cells"] if c["lesson_id"] == own.quiz_lesson.pk]
     assert cell["hidden"] and cell["percent"] is None
+
+
+@pytest.mark.django_db
+def test_the_gradebook_lists_the_outside_tools_items_and_their_scores(world: World) -> None:
+    own = world.scopes["own"]
+    item = outside.create_item(
+        own.course, title="시뮬레이션 실험", score_maximum=20, source="실험실 도구", source_key="t"
+    )
+    outside.record_score(
+        item,
+        own.student,
+        timestamp=timezone.now(),
+        activity_progress="Completed",
+        grading_progress="FullyGraded",
+        score_given=15,
+        score_maximum=20,
+    )
+    for person in (own.teacher, own.student):
+        book = get(personal_token(person), f"{V1}/courses/{own.course.pk}/gradebook").json()
+        assert book["outside_columns"] == [
+            {
+                "item_id": item.pk,
+                "title": "시뮬레이션 실험",
+                "tool": "실험실 도구",
+                "score_maximum": 20.0,
+                "weight": 1.0,
+                "due": None,
+            }
+        ]
+        (row,) = [r for r in book["rows"] if r["student_id"] == own.student.pk]
+        assert row["outside_cells"] == [
+            {"item_id": item.pk, "state": "graded", "percent": 75.0, "counted": 75.0}
+        ]
 
 
 @pytest.mark.django_db
