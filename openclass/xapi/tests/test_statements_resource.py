@@ -355,6 +355,23 @@ def test_since_until_ascending_and_limit(writer) -> None:
     assert len(page["statements"]) == 2 and page["more"]
 
 
+def test_the_newest_matches_are_found_however_far_back_they_are(writer) -> None:
+    """A query with ``since`` reads newest first in a widening window of numbers until the page
+    is full: matches behind many newer statements (the 3 oldest of 703) are found, in order,
+    and paged exactly."""
+    since = "2000-01-01T00:00:00Z"
+    rare = [statement(verb="http://adlnet.gov/expapi/verbs/failed") for _ in range(3)]
+    assert post(writer, rare).status_code == 200
+    assert post(writer, [statement() for _ in range(700)]).status_code == 200
+    failed = "http://adlnet.gov/expapi/verbs/failed"
+    page = get(writer, verb=failed, since=since, limit="2").json()
+    assert [s["id"] for s in page["statements"]] == [rare[2]["id"], rare[1]["id"]]
+    rest = get(writer, page["more"]).json()
+    assert [s["id"] for s in rest["statements"]] == [rare[0]["id"]] and not rest["more"]
+    newest = get(writer, since=since, limit="3").json()["statements"]
+    assert len(newest) == 3 and failed not in {s["verb"]["id"] for s in newest}
+
+
 def test_more_pages_through_250_statements_exactly_once_while_new_ones_arrive(writer) -> None:
     batch = [statement() for _ in range(250)]
     assert post(writer, batch).status_code == 200

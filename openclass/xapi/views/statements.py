@@ -503,11 +503,19 @@ def _page(
         top = Statement.objects.aggregate(top=Max("number"))["top"] or 0
     merged: dict[int, Statement] = {}
     for rows in _selected(principal, query):
-        rows = rows.filter(number__lte=top)
-        if after is not None:
-            rows = rows.filter(number__gt=after) if ascending else rows.filter(number__lt=after)
-        rows = rows.order_by("number" if ascending else "-number")
-        for row in rows.only("number", "full", "stored")[: limit + 1]:
+        rows = rows.filter(number__lte=top).only("number", "full", "stored")
+        if ascending:
+            if after is not None:
+                rows = rows.filter(number__gt=after)
+            found = list(rows.order_by("number")[: limit + 1])
+        elif "since" in query:  # a filter the planner cannot rank: see _newest
+            newest = top if after is None else after - 1
+            found = _newest(rows.filter(number__lte=newest), limit + 1, newest)
+        else:
+            if after is not None:
+                rows = rows.filter(number__lt=after)
+            found = list(rows.order_by("-number")[: limit + 1])
+        for row in found:
             merged[row.number] = row
     found = [merged[number] for number in sorted(merged, reverse=not ascending)][: limit + 1]
     more = ""
@@ -521,6 +529,29 @@ def _page(
     if newest is not None:
         response["Last-Modified"] = http_date(newest.timestamp())
     return response
+
+
+#: The first window ``_newest`` reads: this share of the statement numbers, the newest.
+NEWEST_FIRST_SHARE = 64
+
+
+def _newest(rows: QuerySet[Statement], count: int, newest: int) -> list[Statement]:
+    """The ``count`` newest of ``rows`` (numbers up to ``newest``) for a query with ``since``,
+    read from the newest end in windows of numbers four times wider each time, the last one
+    everything.
+
+    Exact: a window holds the newest numbers, so ``count`` rows found in it are the newest of
+    all. Why: with a filter the database cannot rank (``since``: the last week of a course's
+    2,500 statements), the planner gathers every match before sorting, 10,000 pages at 5
+    million statements; in a window of the newest numbers the same query reads a few dozen."""
+    width = max(count, newest // NEWEST_FIRST_SHARE)
+    while True:
+        oldest = newest - width
+        window = rows if oldest <= 0 else rows.filter(number__gt=oldest)
+        found = list(window.order_by("-number")[:count])
+        if len(found) >= count or oldest <= 0:
+            return found
+        width *= 4
 
 
 def _q(query: dict[str, str]) -> str:
