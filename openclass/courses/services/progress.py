@@ -426,7 +426,9 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
     completed: list[int] = []
     progressed: list[int] = []  # a whole minute more watched: one statement each (F-18)
     with transaction.atomic():
-        rows = LessonProgress.objects.filter(pk__in=list(states))
+        # Locked in the order of their ids, so two writers of overlapping rows (the same watcher
+        # reconnected to another worker) wait for each other instead of deadlocking.
+        rows = LessonProgress.objects.filter(pk__in=list(states)).order_by("pk")
         if connection.features.has_select_for_update:
             rows = rows.select_for_update()
         params = []
