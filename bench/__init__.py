@@ -177,10 +177,11 @@ class Server:
 
 
 def _machine_io() -> dict[str, float]:
-    """The machine's counters that say whether it waited on its disks: bytes read from whole
-    disks (/proc/diskstats), seconds some task stalled on I/O (/proc/pressure/io) and seconds
-    the CPUs sat idle waiting for I/O (/proc/stat). Missing files count as nothing."""
-    found = {"read": 0.0, "stalled": 0.0, "iowait": 0.0}
+    """The machine's counters that say whether it waited on its disks or its CPUs: bytes read
+    from whole disks (/proc/diskstats), seconds some task stalled on I/O (/proc/pressure/io),
+    seconds the CPUs sat idle waiting for I/O and seconds they were busy (/proc/stat). Missing
+    files count as nothing."""
+    found = {"read": 0.0, "stalled": 0.0, "iowait": 0.0, "busy": 0.0}
     with contextlib.suppress(OSError):
         disks = {
             path.name
@@ -195,8 +196,12 @@ def _machine_io() -> dict[str, float]:
         some = next(x for x in Path("/proc/pressure/io").read_text().splitlines() if "some" in x)
         found["stalled"] = int(some.rsplit("total=", 1)[1]) / 1e6
     with contextlib.suppress(OSError, IndexError, ValueError):
-        cpu = Path("/proc/stat").read_text().splitlines()[0].split()
-        found["iowait"] = int(cpu[5]) / os.sysconf("SC_CLK_TCK")
+        cpu = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+        tick = os.sysconf("SC_CLK_TCK")
+        found["iowait"] = cpu[4] / tick
+        # user, nice, system, irq, softirq, steal: every process's, short-lived ones included
+        # (a database's parallel workers come and go between the meter's two readings).
+        found["busy"] = (sum(cpu[:3]) + sum(cpu[5:8])) / tick
     return found
 
 
@@ -216,6 +221,7 @@ class Usage:
         text = f"CPU {', '.join(used)} cores"
         if self.io:
             text += (
+                f"; the whole machine {self.io['busy']:.2f} of {os.cpu_count()} cores busy"
                 f"; disk reads {self.io['read'] / 1e6:.1f} MB/s, some task stalled on I/O "
                 f"{self.io['stalled'] * 100:.0f} % of the time, CPUs idle waiting for I/O "
                 f"{self.io['iowait']:.2f} cores"
