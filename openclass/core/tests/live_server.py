@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,10 +185,8 @@ def migrated_template() -> Path:
 
 def copy_database(source: Path, target: Path) -> None:
     """Copy an SQLite database through SQLite's backup API (consistent, WAL included)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    src.close()
-    dst.close()
 
 
 def last_line(printed: str) -> str:

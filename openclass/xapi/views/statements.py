@@ -508,13 +508,13 @@ def _page(
             if after is not None:
                 rows = rows.filter(number__gt=after)
             found = list(rows.order_by("number")[: limit + 1])
-        elif "since" in query:  # a filter the planner cannot rank: see _newest
-            newest = top if after is None else after - 1
-            found = _newest(rows.filter(number__lte=newest), limit + 1, newest)
         else:
-            if after is not None:
-                rows = rows.filter(number__lt=after)
-            found = list(rows.order_by("-number")[: limit + 1])
+            newest = top if after is None else after - 1
+            rows = rows.filter(number__lte=newest)
+            if "since" in query:  # a filter the planner cannot rank: see _newest
+                found = _newest(rows, limit + 1, newest)
+            else:
+                found = list(rows.order_by("-number")[: limit + 1])
         for row in found:
             merged[row.number] = row
     found = [merged[number] for number in sorted(merged, reverse=not ascending)][: limit + 1]
