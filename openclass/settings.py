@@ -115,9 +115,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Who made a change, for the history simple_history keeps of the office's records.
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, and sync-only: with every middleware running sync, a request crosses from the
-    # event loop to the worker thread once; an async-capable one innermost made Django hop
-    # between them for each middleware step (measured: bench/quiz_submit).
+    # Last: a page's redirect to the password form comes after every other middleware's
+    # checks. (The chain runs in sync mode in the request's thread, openclass.core.asgi.)
     "openclass.accounts.middleware.ForcePasswordChangeMiddleware",
 ]
 

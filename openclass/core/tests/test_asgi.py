@@ -1,15 +1,21 @@
 """The ASGI handler's request threads: a few long-lived threads, each keeping its database
-connection between requests, and requests beyond their number waiting instead of failing."""
+connection between requests, and requests beyond their number waiting instead of failing; and
+each request crossing from the event loop to its thread once."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
+from collections import Counter
 
 import pytest
+from asgiref.sync import AsyncToSync, SyncToAsync, async_to_sync
 from asgiref.testing import ApplicationCommunicator
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import connection
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import include, path
 
 from openclass.core.asgi import PooledThreadsASGIHandler
 
@@ -32,12 +38,47 @@ def scope(path: str) -> dict:
 
 
 async def get(handler: PooledThreadsASGIHandler, path: str) -> int:
+    return (await fetch(handler, path))[0]
+
+
+async def fetch(handler: PooledThreadsASGIHandler, path: str) -> tuple[int, bytes]:
+    """(status, body), the body gathered from every chunk."""
     communicator = ApplicationCommunicator(handler, scope(path))
     await communicator.send_input({"type": "http.request", "body": b""})
     start = await communicator.receive_output(timeout=10)
-    await communicator.receive_output(timeout=10)  # the body
+    body = b""
+    while True:
+        message = await communicator.receive_output(timeout=10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
     await communicator.wait(timeout=10)
-    return start["status"]
+    return start["status"], body
+
+
+# Views of this module's own URLs (``pytest.mark.urls(__name__)``).
+LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
+async def _running_loop() -> None:
+    LOOPS.append(asyncio.get_running_loop())
+
+
+def reaches_the_loop(request: HttpRequest) -> HttpResponse:
+    """As a view telling the channel layer something does."""
+    async_to_sync(_running_loop)()
+    return HttpResponse("told")
+
+
+def streamed_file(request: HttpRequest) -> FileResponse:
+    return FileResponse(io.BytesIO(b"x" * 200_000), content_type="application/octet-stream")
+
+
+urlpatterns = [
+    path("loop/", reaches_the_loop),
+    path("file/", streamed_file),
+    path("", include("openclass.urls")),  # the names the middleware reverses
+]
 
 
 @pytest.fixture
@@ -83,3 +124,64 @@ def test_requests_beyond_the_threads_wait_their_turn(seen) -> None:
 def test_at_least_one_thread() -> None:
     with pytest.raises(ValueError):
         PooledThreadsASGIHandler(threads=0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_crosses_to_its_thread_once(monkeypatch) -> None:
+    """From ``request_started`` to ``request_finished``, the signals, the middleware and the
+    view run in one call on the request's thread: no crossing back to the loop in the middle
+    (Django's async chain did, four times a request)."""
+    crossings: Counter[str] = Counter()
+    to_thread, to_loop = SyncToAsync.__call__, AsyncToSync.__call__
+
+    async def counted_to_thread(self, *args, **kwargs):
+        crossings["to the thread"] += 1
+        return await to_thread(self, *args, **kwargs)
+
+    def counted_to_loop(self, *args, **kwargs):
+        crossings["back to the loop"] += 1
+        return to_loop(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counted_to_thread)
+    monkeypatch.setattr(AsyncToSync, "__call__", counted_to_loop)
+    threads: list[str] = []
+
+    def record(**kwargs) -> None:
+        threads.append(threading.current_thread().name)
+
+    request_started.connect(record)
+    request_finished.connect(record)
+    try:
+        assert asyncio.run(get(PooledThreadsASGIHandler(threads=2), "/healthz")) == 200
+    finally:
+        request_started.disconnect(record)
+        request_finished.disconnect(record)
+    assert crossings == {"to the thread": 1}
+    assert len(threads) == 2 and len(set(threads)) == 1 and threads[0].startswith("django-")
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_view_calling_async_code_is_sent_back_to_the_servers_loop() -> None:
+    """The in-memory channel layer's queues belong to the server's loop: a view's
+    ``async_to_sync`` must run there, not in a loop of its own."""
+    LOOPS.clear()
+    handler = PooledThreadsASGIHandler(threads=1)
+
+    async def run() -> tuple[tuple[int, bytes], asyncio.AbstractEventLoop]:
+        return await fetch(handler, "/loop/"), asyncio.get_running_loop()
+
+    (status, body), server_loop = asyncio.run(run())
+    assert (status, body) == (200, b"told")
+    assert LOOPS[:] == [server_loop]
+
+
+@pytest.mark.urls(__name__)
+# Django's own: under ASGI it reads a file's chunks in one go (as its stock handler does).
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_streamed_file_is_sent_whole_then_closed_on_its_thread(seen) -> None:
+    status, body = asyncio.run(fetch(PooledThreadsASGIHandler(threads=1), "/file/"))
+    assert (status, len(body)) == (200, 200_000)
+    # request_finished (sent by closing the response) ran once, on the request's thread.
+    assert [name for name, _connection in seen] == ["django-0_0"]
