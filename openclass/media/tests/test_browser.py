@@ -113,7 +113,9 @@ def test_teacher_uploads_a_video_and_plays_it(page: Page, sample_video: Path) ->
     page.locator("[data-upload-file]").set_input_files(str(sample_video))
 
     hidden = page.locator("[data-upload-video-id]")
-    expect(hidden).to_have_value(re.compile(r"^\d+$"))
+    # The reset PATCH is retried after upload.js's backoff (RETRY_DELAYS), then the file is
+    # sent and probed: more than expect's 5 s on a busy machine.
+    expect(hidden).to_have_value(re.compile(r"^\d+$"), timeout=30_000)
     video_id = hidden.input_value()
     progress = page.locator("[data-upload-progress]")
     expect(progress).to_have_attribute("aria-valuenow", "100")
@@ -155,7 +157,7 @@ def test_hls_js_plays_where_the_browser_cannot(page: Page, sample_video: Path) -
     page.goto("/videos/")
     page.locator("[data-upload-file]").set_input_files(str(sample_video))
     hidden = page.locator("[data-upload-video-id]")
-    expect(hidden).to_have_value(re.compile(r"^\d+$"))
+    expect(hidden).to_have_value(re.compile(r"^\d+$"), timeout=30_000)
     ready_message = page.locator("[data-upload-widget]").get_attribute("data-msg-ready")
     expect(page.locator("[data-upload-status]")).to_have_text(ready_message)
     page.goto(f"/videos/{hidden.input_value()}/")
