@@ -17,6 +17,8 @@ more to close the response. Each crossing costs a future, a thread wake-up and a
 together about two thirds of a trivial request's CPU in the server. Here the chain is built in
 sync mode and the whole request, from ``request_started`` to ``request_finished``, runs in one
 ``sync_to_async`` call; only reading the body and sending the response stay on the loop.
+Django's handler also listened for the client going away to cancel an async view; a
+synchronous view cannot be cancelled, so that listener is left out.
 
 Measured with bench/quiz_submit and a bare ``/healthz`` load: see
 docs/decisions/0006-request-threads.md.
@@ -77,10 +79,13 @@ class PooledThreadsASGIHandler(ASGIHandler):
             # asgiref's sync_to_async, not a bare executor call: a view calling async_to_sync
             # (the channel layer) is then sent back to this event loop, not to a new one.
             response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
-            await self.send_response(response, send)
-            if response.streaming:
-                # A streamed file is closed (and request_finished sent) after its last chunk.
-                await sync_to_async(response.close, thread_sensitive=True)()
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    # A streamed file is closed (and request_finished sent) after its last
+                    # chunk, or when sending it failed.
+                    await sync_to_async(response.close, thread_sensitive=True)()
         finally:
             body_file.close()
 

@@ -185,3 +185,21 @@ def test_a_streamed_file_is_sent_whole_then_closed_on_its_thread(seen) -> None:
     assert (status, len(body)) == (200, 200_000)
     # request_finished (sent by closing the response) ran once, on the request's thread.
     assert [name for name, _connection in seen] == ["django-0_0"]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_streamed_file_is_closed_when_sending_it_fails(seen) -> None:
+    handler = PooledThreadsASGIHandler(threads=1)
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("the client is gone")
+
+    with pytest.raises(OSError):
+        asyncio.run(handler(scope("/file/"), receive, send))
+    assert [name for name, _connection in seen] == ["django-0_0"]
