@@ -71,12 +71,15 @@ def default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def forgotten_actor_keys() -> None:
-    """Each test starts with no xAPI actor key remembered (``xapi.services``' per-process cache):
-    a transactional test before may have left the key of a user id this test's city reuses."""
+def forgotten_per_user_state() -> None:
+    """Each test starts with nothing remembered per user id in this process: no xAPI actor key
+    (``xapi.services``) and no compiled search scope (``search.services.Scopes``). A
+    transactional test before may have left them for a user id this test's city reuses."""
     from openclass.core.runtime import runtime
 
-    runtime.get("xapi.actor_keys").reset()
+    for name in ("xapi.actor_keys", "search.scopes"):
+        if name in runtime.names():
+            runtime.get(name).reset()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -121,3 +121,47 @@ def test_what_a_watched_save_reaches_is_asked_at_commit(
             ]
         )
     assert Document.objects.filter(source="courses.lesson", title="별자리 관찰").exists()
+
+
+def test_a_scope_is_compiled_once_a_person_and_kept_briefly(city, indexed, monkeypatch):
+    """Compiling who may open what is the dearest part of a search: it is kept per person for
+    ``Scopes.seconds``, and compiled afresh after, or for someone else."""
+    asked: list[int] = []
+    compile_scope = services.scope
+    monkeypatch.setattr(
+        services, "scope", lambda user: asked.append(user.pk) or compile_scope(user)
+    )
+    student = city.north.student_a1
+    services.search(student, "안전교육")
+    services.suggest(student, "안전")
+    assert asked == [student.pk]
+    services.search(city.north.student_b1, "안전교육")
+    assert asked == [student.pk, city.north.student_b1.pk]
+    later = services.scopes.clock() + services.scopes.seconds + 1
+    monkeypatch.setattr(services.scopes, "clock", lambda: later)
+    services.search(student, "안전교육")
+    assert asked[-1] == student.pk and len(asked) == 3
+
+
+def test_what_a_kept_scope_reads_at_query_time_changes_at_once(city, indexed):
+    """A kept scope holds the sources' rules as subqueries: an enrolment, a course unpublished
+    or a move to another class shows in the very next search."""
+    from openclass.courses.models import Enrolment
+
+    student = city.north.student_b1
+    course = indexed.class_course  # class A's course
+    assert "3-1 안전 교육" not in titles(student, "안전교육")
+    Enrolment.objects.create(course=course, student=student)
+    assert "3-1 안전 교육" in titles(student, "안전교육")
+    Enrolment.objects.filter(course=course, student=student).delete()
+    assert "3-1 안전 교육" not in titles(student, "안전교육")
+
+    mover = city.north.student_a1
+    assert "3-1 안전 교육" in titles(mover, "안전교육")
+    mover.organisation = city.north.class_b
+    mover.save(update_fields=["organisation"])
+    assert "3-1 안전 교육" not in titles(mover, "안전교육")
+    stayed = city.north.student_a2
+    assert "3-1 안전 교육" in titles(stayed, "안전교육")
+    Course.objects.filter(pk=course.pk).update(is_published=False)
+    assert "3-1 안전 교육" not in titles(stayed, "안전교육")
