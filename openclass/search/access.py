@@ -55,12 +55,12 @@ def school_level(user: Any) -> str:
     return level if level in ("elementary", "middle", "high") else ""
 
 
-def boosts(user: Any) -> dict[str, float]:
-    """What each kind of document adds for this user's role and school level."""
+def boosts(user: Any, level: str) -> dict[str, float]:
+    """What each kind of document adds for this user's role and school level (``level``: their
+    ``school_level``, which the caller may have kept)."""
     if not getattr(user, "is_authenticated", False):
         return {}
     found = dict(ROLE_BOOSTS.get(user.role, {}))
-    level = school_level(user)
     if level:
         found[f"grade_band:{level}"] = LEVEL_BOOST
     return found

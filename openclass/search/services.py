@@ -23,7 +23,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -232,11 +232,11 @@ class Scopes:
         self.kept = kept
         self.clock = time.monotonic
         self._lock = threading.Lock()
-        self._compiled: dict[tuple[Any, ...], tuple[float, str, tuple[Any, ...]]] = {}
+        self._kept_values: dict[tuple[Any, ...], tuple[float, Any]] = {}
 
     def reset(self) -> None:
         with self._lock:
-            self._compiled.clear()
+            self._kept_values.clear()
 
     @staticmethod
     def key(user: Any) -> tuple[Any, ...]:
@@ -253,22 +253,35 @@ class Scopes:
             timezone.localdate(),
         )
 
-    def sql(self, user: Any) -> tuple[str, list[Any]]:
-        """The documents ``user`` may open, as a WHERE clause on ``search_document``."""
-        key = self.key(user)
+    def _kept(self, user: Any, what: str, build: Callable[[], Any]) -> Any:
+        key = (what, *self.key(user))
         now = self.clock()
         with self._lock:
-            found = self._compiled.get(key)
+            found = self._kept_values.get(key)
         if found is not None and found[0] > now:
-            return found[1], list(found[2])
-        sql, params = _where(Document.objects.filter(scope(user)))
+            return found[1]
+        value = build()
         with self._lock:
-            if len(self._compiled) >= self.kept:
-                self._compiled = {k: v for k, v in self._compiled.items() if v[0] > now}
-                if len(self._compiled) >= self.kept:
-                    self._compiled.clear()
-            self._compiled[key] = (now + self.seconds, sql, tuple(params))
-        return sql, params
+            if len(self._kept_values) >= self.kept:
+                self._kept_values = {k: v for k, v in self._kept_values.items() if v[0] > now}
+                if len(self._kept_values) >= self.kept:
+                    self._kept_values.clear()
+            self._kept_values[key] = (now + self.seconds, value)
+        return value
+
+    def sql(self, user: Any) -> tuple[str, list[Any]]:
+        """The documents ``user`` may open, as a WHERE clause on ``search_document``."""
+
+        def build() -> tuple[str, tuple[Any, ...]]:
+            sql, params = _where(Document.objects.filter(scope(user)))
+            return sql, tuple(params)
+
+        sql, params = self._kept(user, "scope", build)
+        return sql, list(params)
+
+    def level(self, user: Any) -> str:
+        """``access.school_level``, kept as the scope is: it reads the same organisations."""
+        return str(self._kept(user, "level", lambda: access.school_level(user)))
 
 
 scopes = runtime.register("search.scopes", Scopes())
@@ -391,9 +404,16 @@ def _compact(text: str) -> str:
     return "".join(analysis.words(text))
 
 
+def _ranked_by(candidates: list[Candidate]) -> list[Any]:
+    """What the second step reads of the candidates (``RANKED_BY``, and the address for a
+    suggestion), as named rows: building 400 model instances a search cost more than ranking."""
+    documents = Document.objects.filter(pk__in=[c.document_id for c in candidates])
+    return list(documents.values_list("pk", *RANKED_BY, "url", named=True))
+
+
 def rank(
-    user: Any, query: str, match: Match, candidates: list[Candidate], documents: list[Document]
-) -> list[tuple[Document, float, dict[str, Any]]]:
+    user: Any, query: str, match: Match, candidates: list[Candidate], documents: list[Any]
+) -> list[tuple[Any, float, dict[str, Any]]]:
     """The second step: the backend's text score (normalised to the best one), plus an exact
     phrase in the title (as typed, or its terms in a row: "독도를" is the phrase 독도),
     freshness, popularity and the asker's role (``access.boosts``)."""
@@ -402,7 +422,7 @@ def rank(
     most_popular = max((d.popularity for d in documents), default=0)
     phrases = {_compact(query), "".join(match.terms)} - {""}
     now = timezone.now()
-    boosts = access.boosts(user)
+    boosts = access.boosts(user, scopes.level(user))
     ranked = []
     for candidate in candidates:
         document = by_pk.get(candidate.document_id)
@@ -428,18 +448,18 @@ def rank(
 
 
 def diversify(
-    ranked: list[tuple[Document, float, dict[str, Any]]],
-) -> list[tuple[Document, float, dict[str, Any]]]:
+    ranked: list[tuple[Any, float, dict[str, Any]]],
+) -> list[tuple[Any, float, dict[str, Any]]]:
     """Interleave the kinds: each further result of a kind already shown counts a little less
     (``VARIETY_STEP`` each, down to ``VARIETY_FLOOR``), so thirty outside lectures do not push
     the instructors and courses of the same field off the first page. Greedy, over the heads
     of one queue per kind (each already in score order)."""
-    queues: dict[str, list[tuple[Document, float, dict[str, Any]]]] = {}
+    queues: dict[str, list[tuple[Any, float, dict[str, Any]]]] = {}
     for entry in ranked:
         queues.setdefault(entry[0].kind, []).append(entry)
     shown: Counter[str] = Counter()
     heads = {kind: 0 for kind in queues}
-    result: list[tuple[Document, float, dict[str, Any]]] = []
+    result: list[tuple[Any, float, dict[str, Any]]] = []
     while len(result) < len(ranked):
         best_kind, best_score = "", -math.inf
         for kind, at in heads.items():
@@ -531,10 +551,7 @@ def _run(
     if not results.total:
         return results
     candidates = backend().candidates(match, CANDIDATES)
-    documents = list(
-        Document.objects.filter(pk__in=[c.document_id for c in candidates]).only(*RANKED_BY)
-    )
-    ranked = rank(user, query, match, candidates, documents)
+    ranked = rank(user, query, match, candidates, _ranked_by(candidates))
     shown = min(results.total, len(ranked))
     results.pages = max(math.ceil(shown / per_page), 1)
     results.page = min(max(page, 1), results.pages)
@@ -594,14 +611,12 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
     normalised = analysis.normalise(text)
     popular = [
         Suggestion(text=entry, kind="query")
-        for entry in popular_queries(access.school_level(user), starting=normalised)[:3]
+        for entry in popular_queries(scopes.level(user), starting=normalised)[:3]
     ]
     match = _match(text, prefix=True, title_only=True)
     match.where_sql, match.where_params = scope_sql(user)
     candidates = backend().candidates(match, limit * 3)
-    documents = list(
-        Document.objects.filter(pk__in=[c.document_id for c in candidates]).only(*RANKED_BY, "url")
-    )
+    documents = _ranked_by(candidates)
     titles = {document.pk for document in documents}
     found = [document for document, _, _ in rank(user, text, match, candidates, documents)]
     if len(found) < limit and len(normalised) >= 3 and backend().vendor == "postgresql":
@@ -690,7 +705,7 @@ def did_you_mean(query: str) -> str | None:
 def record_query(user: Any, text: str, results: int) -> None:
     """Log a search without who made it: the words and the asker's school level."""
     Query.objects.create(
-        text=analysis.normalise(text)[:200], level=access.school_level(user), results=results
+        text=analysis.normalise(text)[:200], level=scopes.level(user), results=results
     )
 
 

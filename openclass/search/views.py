@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.core.params import parse_int
 
-from . import access, services
+from . import services
 from .models import Query
 from .selectors import FACET_NAMES, score_part_name, value_name
 
@@ -79,7 +79,7 @@ def results(request: HttpRequest) -> HttpResponse:
         for name in services.FACETS
         if found.facets.get(name) or name in chosen
     ]
-    level = access.school_level(request.user)
+    level = services.scopes.level(request.user)
     context = {
         "query": query,
         "found": found,
