@@ -72,12 +72,13 @@ def default_language() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def forgotten_per_user_state() -> None:
-    """Each test starts with nothing remembered per user id in this process: no xAPI actor key
-    (``xapi.services``) and no compiled search scope (``search.services.Scopes``). A
-    transactional test before may have left them for a user id this test's city reuses."""
+    """Each test starts with nothing remembered in this process of an earlier test's database:
+    no xAPI actor key (``xapi.services``), no compiled search scope (``search.services.Scopes``)
+    and no kept search match (``search.matches``). A transactional test before may have left
+    them for user and document ids this test's city reuses."""
     from openclass.core.runtime import runtime
 
-    for name in ("xapi.actor_keys", "search.scopes"):
+    for name in ("xapi.actor_keys", "search.scopes", "search.matches"):
         if name in runtime.names():
             runtime.get(name).reset()
 

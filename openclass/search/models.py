@@ -71,3 +71,18 @@ class Query(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Generation(models.Model):
+    """How many times the index has been written: one row, bumped in the same transaction as
+    every write (``services``), so each process's kept matches (``search.matches``) know they
+    are out of date whichever process wrote — the Huey consumer, another web worker."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("index generation")
+        verbose_name_plural = _("index generations")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -19,6 +19,7 @@ distance over jamo, so one wrong letter in a syllable is one edit).
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -27,11 +28,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db import transaction
+from django.db.models import BooleanField, Count, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
@@ -43,12 +44,10 @@ from openclass.core import registry
 from openclass.core.registry import SearchDocument, SearchSource
 from openclass.core.runtime import runtime
 
-from . import access, analysis
+from . import access, analysis, matches
 from .backends import Candidate, Fields, Group, Match, backend
 from .models import Document, Query
 
-#: Facets the results page groups by, in its order.
-FACETS = ("kind", "area", "grade_band", "audience", "site", "mode")
 #: What the second ranking step reads of a candidate (the body and terms only for the page's hits).
 RANKED_BY = ("kind", "title", "audience", "grade_band", "popularity", "published_at")
 #: How many candidates the second ranking step looks at (pages beyond them are not offered).
@@ -132,6 +131,7 @@ def _write(source: SearchSource, documents: Iterable[SearchDocument]) -> list[in
             fields.document_id = pk
             fields_list.append(fields)
         words.write(fields_list)
+        matches.bump()
     _forget_vocabulary_if_new({term for f in fields_list for term in f.title + f.tags})
     return [found.key for found in documents]
 
@@ -161,6 +161,7 @@ def drop(source_name: str, keys: Iterable[int]) -> None:
         documents = Document.objects.filter(source=source_name, key__in=list(keys))
         backend().delete(list(documents.values_list("pk", flat=True)))
         documents.delete()
+        matches.bump()
 
 
 def reindex(source_names: Iterable[str] | None = None) -> dict[str, int]:
@@ -182,9 +183,11 @@ def reindex(source_names: Iterable[str] | None = None) -> dict[str, int]:
     if wanted is None:
         # Sources no longer registered (an app removed): their documents go too.
         names = [source.name for source in registry.search_sources()]
-        orphans = Document.objects.exclude(source__in=names)
-        backend().delete(list(orphans.values_list("pk", flat=True)))
-        orphans.delete()
+        with transaction.atomic():
+            orphans = Document.objects.exclude(source__in=names)
+            backend().delete(list(orphans.values_list("pk", flat=True)))
+            orphans.delete()
+            matches.bump()
     backend().statistics_changed()
     cache.delete(VOCABULARY_KEY)
     return counts
@@ -193,24 +196,47 @@ def reindex(source_names: Iterable[str] | None = None) -> dict[str, int]:
 # --- Scoping -------------------------------------------------------------------------------------
 
 
-def scope(user: Any) -> Q:
-    """The documents ``user`` may open: each source's own rule, asked now."""
-    allowed = Q(pk__in=[])
+class Scope(NamedTuple):
+    """What someone may open, compiled: a WHERE clause on ``search_document``, and the sources
+    whose every document they may open. ``lasting``: every source answered a queryset (a
+    subquery, read when the SQL runs) or None, so it may be kept (``Scopes``)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    whole_sources: frozenset[str]
+    lasting: bool
+
+
+def scope(user: Any) -> Scope:
+    """The documents ``user`` may open, each source's own rule asked now: an OR of "this
+    source" (``visible`` answered None) and "this source's keys in what it answered", each
+    queryset compiled on its own (building it into a ``Document`` queryset instead made Django
+    copy and relabel every subquery, half the cost)."""
+    parts = ["1=0"]
+    params: list[Any] = []
+    whole: set[str] = set()
+    lasting = True
+    source_column, key_column = '"search_document"."source"', '"search_document"."key"'
     for source in registry.search_sources():
         visible = source.visible(user)
         if visible is None:
-            allowed |= Q(source=source.name)
+            parts.append(f"{source_column} = %s")
+            params.append(source.name)
+            whole.add(source.name)
+        elif isinstance(visible, QuerySet):
+            if len(visible.query.values_select) != 1:  # objects, not their keys
+                visible = visible.values("pk")
+            sql, own = visible.query.get_compiler(using=visible.db).as_sql()
+            parts.append(f"({source_column} = %s AND {key_column} IN ({sql}))")
+            params += [source.name, *own]
         else:
-            allowed |= Q(source=source.name, key__in=visible)
-    return allowed
-
-
-def _where(documents: QuerySet[Document]) -> tuple[str, list[Any]]:
-    """The WHERE clause of a ``Document`` queryset as SQL on ``search_document``."""
-    query = documents.query
-    compiler = query.get_compiler(documents.db)
-    sql, params = compiler.compile(query.where)
-    return (sql or "1=1"), list(params)
+            keys = [int(key) for key in visible]
+            lasting = False
+            if keys:
+                marks = ", ".join(["%s"] * len(keys))
+                parts.append(f"({source_column} = %s AND {key_column} IN ({marks}))")
+                params += [source.name, *keys]
+    return Scope("(" + " OR ".join(parts) + ")", tuple(params), frozenset(whole), lasting)
 
 
 class Scopes:
@@ -224,8 +250,8 @@ class Scopes:
     built are kept up to ``SCOPE_SECONDS``: the organisations above the person, the classes a
     teacher teaches, a parent's children's schools. What else a rule reads of the person (role,
     organisation, active or not, superuser), today's date and the registered sources are in the
-    key, so changing them takes effect at once. A source whose ``visible`` answers a list of keys
-    rather than a queryset is read once a person for as long."""
+    key, so changing them takes effect at once. A scope is not kept at all when a source's
+    ``visible`` answered a list of keys rather than a queryset: the list is of its moment."""
 
     def __init__(self, seconds: float = 30.0, kept: int = 4096) -> None:
         self.seconds = seconds
@@ -253,7 +279,9 @@ class Scopes:
             timezone.localdate(),
         )
 
-    def _kept(self, user: Any, what: str, build: Callable[[], Any]) -> Any:
+    def _kept(
+        self, user: Any, what: str, build: Callable[[], Any], lasting: Callable[[Any], bool]
+    ) -> Any:
         key = (what, *self.key(user))
         now = self.clock()
         with self._lock:
@@ -261,6 +289,8 @@ class Scopes:
         if found is not None and found[0] > now:
             return found[1]
         value = build()
+        if not lasting(value):
+            return value
         with self._lock:
             if len(self._kept_values) >= self.kept:
                 self._kept_values = {k: v for k, v in self._kept_values.items() if v[0] > now}
@@ -269,37 +299,28 @@ class Scopes:
             self._kept_values[key] = (now + self.seconds, value)
         return value
 
+    def of(self, user: Any) -> Scope:
+        """What ``user`` may open (``scope``), kept when it may be."""
+        found: Scope = self._kept(user, "scope", lambda: scope(user), lambda s: s.lasting)
+        return found
+
     def sql(self, user: Any) -> tuple[str, list[Any]]:
         """The documents ``user`` may open, as a WHERE clause on ``search_document``."""
-
-        def build() -> tuple[str, tuple[Any, ...]]:
-            sql, params = _where(Document.objects.filter(scope(user)))
-            return sql, tuple(params)
-
-        sql, params = self._kept(user, "scope", build)
-        return sql, list(params)
+        found = self.of(user)
+        return found.sql, list(found.params)
 
     def level(self, user: Any) -> str:
         """``access.school_level``, kept as the scope is: it reads the same organisations."""
-        return str(self._kept(user, "level", lambda: access.school_level(user)))
+        level = self._kept(user, "level", lambda: access.school_level(user), lambda _: True)
+        return str(level)
 
 
 scopes = runtime.register("search.scopes", Scopes())
 
 
-def scope_sql(user: Any, chosen: Mapping[str, str] | None = None) -> tuple[str, list[Any]]:
-    """What ``user`` may open (``Scopes``), and of it only the facet values they chose."""
-    sql, params = scopes.sql(user)
-    for name, value in (chosen or {}).items():
-        if name in FACETS and value is not None:
-            sql = f'({sql}) AND "search_document"."{name}" = %s'
-            params.append(value)
-    return sql, params
-
-
 def _scoped(user: Any) -> QuerySet[Document]:
-    """The documents ``user`` may open, as a queryset (``scope_sql``)."""
-    sql, params = scope_sql(user)
+    """The documents ``user`` may open, as a queryset (``Scopes``)."""
+    sql, params = scopes.sql(user)
     allowed = RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 (compiled by Django, values as parameters)
     return Document.objects.filter(allowed)
 
@@ -379,28 +400,10 @@ def _partial(query: str) -> Match:
     return Match(groups=[Group(terms=[], grams=grams)] if grams else [])
 
 
-def _facets(match: Match) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    """How many documents the asker may open match, and their counts per facet value: one
-    grouped query over the match and the scope (``match.where_sql``)."""
-    matched_sql, matched_params = backend().matched_ids_sql(match)
-    columns = ", ".join(FACETS)
-    sql = (
-        f"SELECT {columns}, count(*) FROM search_document WHERE ({match.where_sql})"  # noqa: S608 (the scope Django compiled; values as parameters)
-        f" AND search_document.id IN ({matched_sql}) GROUP BY {columns}"
-    )
-    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-    total = 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*match.where_params, *matched_params])
-        for *values, n in cursor.fetchall():
-            total += n
-            for name, value in zip(FACETS, values, strict=True):
-                if value:
-                    counts[name][value] += n
-    return total, {name: counts[name].most_common(12) for name in FACETS if counts[name]}
-
-
+@functools.lru_cache(maxsize=100_000)
 def _compact(text: str) -> str:
+    """The text's words run together (a title, to find a phrase in it): the same titles come
+    back search after search."""
     return "".join(analysis.words(text))
 
 
@@ -530,7 +533,7 @@ def _explain(document: Document, match: Match, parts: dict[str, float]) -> dict[
 def _run(
     user: Any,
     query: str,
-    scoped: tuple[str, list[Any]],
+    chosen: Mapping[str, str] | None,
     page: int,
     per_page: int,
     explain: bool,
@@ -541,16 +544,17 @@ def _run(
     if len(strict.groups) > 1:
         tries.append(_loosened(strict))
     tries.append(_partial(query))
+    asked = scopes.of(user)
     for match in tries:
         if not match.groups:
             continue
-        match.where_sql, match.where_params = scoped[0], list(scoped[1])
-        results.total, results.facets = _facets(match)
+        seen = matches.scoped(matches.matched(match), asked, chosen, CANDIDATES)
+        results.total, results.facets = seen.total, seen.facets
         if results.total:
             break
     if not results.total:
         return results
-    candidates = backend().candidates(match, CANDIDATES)
+    candidates = backend().rescored(match, seen.candidates)
     ranked = rank(user, query, match, candidates, _ranked_by(candidates))
     shown = min(results.total, len(ranked))
     results.pages = max(math.ceil(shown / per_page), 1)
@@ -586,11 +590,10 @@ def search(
     """What ``user`` may open that matches ``query``, ranked, a page of it, with the facets'
     counts. ``log`` records the query (anonymised) for popular searches and the office's gaps."""
     query = " ".join(query.split())[: analysis.MAX_QUERY]
-    scoped = scope_sql(user, filters)
-    results = _run(user, query, scoped, page, per_page, explain)
+    results = _run(user, query, filters, page, per_page, explain)
     correction = did_you_mean(query)
     if correction and not results.total:
-        again = _run(user, correction, scoped, page, per_page, explain)
+        again = _run(user, correction, filters, page, per_page, explain)
         if again.total:
             again.query, again.corrected = query, correction
             results = again
@@ -614,7 +617,7 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
         for entry in popular_queries(scopes.level(user), starting=normalised)[:3]
     ]
     match = _match(text, prefix=True, title_only=True)
-    match.where_sql, match.where_params = scope_sql(user)
+    match.where_sql, match.where_params = scopes.sql(user)
     candidates = backend().candidates(match, limit * 3)
     documents = _ranked_by(candidates)
     titles = {document.pk for document in documents}

@@ -14,6 +14,7 @@ from openclass.accounts.capabilities import has_capability, require_capability
 from openclass.core.params import parse_int
 
 from . import services
+from .backends import FACETS
 from .models import Query
 from .selectors import FACET_NAMES, score_part_name, value_name
 
@@ -24,7 +25,7 @@ MAX_FACET_VALUE = 120
 def _chosen(request: HttpRequest) -> dict[str, str]:
     return {
         name: value
-        for name in services.FACETS
+        for name in FACETS
         if (value := request.GET.get(name, "").strip()) and len(value) <= MAX_FACET_VALUE
     }
 
@@ -76,7 +77,7 @@ def results(request: HttpRequest) -> HttpResponse:
                 for value, count in found.facets.get(name, [])
             ],
         }
-        for name in services.FACETS
+        for name in FACETS
         if found.facets.get(name) or name in chosen
     ]
     level = services.scopes.level(request.user)

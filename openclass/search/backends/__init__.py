@@ -19,6 +19,9 @@ from typing import Any, Protocol
 
 from django.db import connection
 
+#: A document's facet columns, in the results page's order (``services``, ``matches``).
+FACETS = ("kind", "area", "grade_band", "audience", "site", "mode")
+
 #: Field weights: a word in the title counts more than in the tags, in the tags more than in the
 #: body; a bigram (part of a word) counts far less than a whole term.
 TITLE, TAGS, BODY, TITLE_GRAMS, BODY_GRAMS = 10.0, 6.0, 2.0, 1.5, 0.3
@@ -89,9 +92,22 @@ class Backend(Protocol):
 
     def statistics_changed(self) -> None: ...
 
-    def candidates(self, match: Match, limit: int) -> list[Candidate]: ...
+    def candidates(self, match: Match, limit: int) -> list[Candidate]:
+        """The best ``limit`` documents of ``match`` that ``match.where_sql`` allows."""
+        ...
 
-    def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]: ...
+    def matched(self, match: Match) -> list[tuple[Any, ...]]:
+        """Every document ``match`` finds, whoever asks, best first: (id, score, source,
+        *FACETS). The score is the backend's first one (``rescored`` may refine it)."""
+        ...
+
+    def rescored(self, match: Match, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates with the backend's final score, best first."""
+        ...
+
+    def among_ids_sql(self, ids: list[int]) -> tuple[str, Any]:
+        """A condition on ``search_document.id`` being one of ``ids``, and its one parameter."""
+        ...
 
 
 def backend() -> Backend:

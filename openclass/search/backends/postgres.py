@@ -20,7 +20,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection
 
-from . import BODY, BODY_GRAMS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fields, Match
+from . import BODY, BODY_GRAMS, FACETS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fields, Match
 
 TABLE = "search_document"
 #: BM25's parameters, the usual ones (Robertson's k1 and b).
@@ -118,12 +118,6 @@ class PostgresBackend:
                 groups.append("(" + " OR ".join(parts) + ")")
         return (" OR " if match.any_group else " AND ").join(groups), params
 
-    def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]:
-        condition, params = self._condition(match)
-        if not condition:
-            return "SELECT NULL::bigint WHERE false", []
-        return f"SELECT id FROM {TABLE} WHERE {condition}", params
-
     def _collection(self) -> tuple[int, float]:
         """How many documents there are and their mean length (BM25's N and avgdl)."""
         found = cache.get("search:pg:collection")
@@ -155,27 +149,29 @@ class PostgresBackend:
             math.log(1 + (total - counts[token] + 0.5) / (counts[token] + 0.5)) for token in tokens
         ]
 
-    def candidates(self, match: Match, limit: int) -> list[Candidate]:
-        condition, params = self._condition(match)
-        if not condition:
-            return []
+    def _rank_sql(self, match: Match) -> tuple[str, list[Any]]:
+        """``ts_rank`` with the field weights: the first score, which BM25 refines."""
+        term_query = _tsquery(match.terms, match.prefix, match.title_only) or "x"
+        gram_query = _tsquery(match.grams, match.prefix[:2], match.title_only) or "x"
+        return (
+            f"ts_rank({_TERM_WEIGHTS}, vector_terms, to_tsquery('simple', %s), 1)"
+            f" + ts_rank({_GRAM_WEIGHTS}, vector_grams, to_tsquery('simple', %s), 1)",
+            [term_query, gram_query],
+        )
+
+    def _bm25(
+        self, match: Match, top_sql: str, top_params: list[Any], limit: int
+    ) -> list[Candidate]:
+        """BM25 of the documents ``top_sql`` picks (id, terms, grams, length, rank): our own, in
+        SQL, from each lexeme's weighted frequency, added to their ``ts_rank``."""
         total, mean = self._collection()
         terms = list(dict.fromkeys(match.terms))
         grams = list(dict.fromkeys(match.grams))
         lexemes = terms + grams
         idf = self._idf(terms, "vector_terms", total) + self._idf(grams, "vector_grams", total)
         is_gram = [False] * len(terms) + [True] * len(grams)
-        term_query = _tsquery(match.terms, match.prefix, match.title_only) or "x"
-        gram_query = _tsquery(match.grams, match.prefix[:2], match.title_only) or "x"
         sql = f"""
-        WITH top AS (
-            SELECT id, vector_terms AS terms, vector_grams AS grams, vector_length AS length,
-                ts_rank({_TERM_WEIGHTS}, vector_terms, to_tsquery('simple', %s), 1)
-                + ts_rank({_GRAM_WEIGHTS}, vector_grams, to_tsquery('simple', %s), 1) AS rank
-            FROM {TABLE}
-            WHERE ({condition}) AND ({match.where_sql})
-            ORDER BY rank DESC LIMIT %s
-        ), query (lexeme, idf, gram) AS (
+        WITH top AS ({top_sql}), query (lexeme, idf, gram) AS (
             SELECT * FROM unnest(%s::text[], %s::float8[], %s::bool[])
         )
         SELECT top.id, top.rank + coalesce((
@@ -190,25 +186,52 @@ class PostgresBackend:
                 FROM unnest(top.grams) u
             ) s JOIN query ON query.lexeme = s.lexeme AND query.gram = s.gram
         ), 0) AS score
-        FROM top ORDER BY score DESC LIMIT %s
+        FROM top ORDER BY score DESC, top.id LIMIT %s
         """
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    term_query,
-                    gram_query,
-                    *params,
-                    *match.where_params,
-                    limit if match.title_only else max(limit, RESCORED),
-                    lexemes,
-                    idf,
-                    is_gram,
-                    mean,
-                    limit,
-                ],
-            )
+            cursor.execute(sql, [*top_params, lexemes, idf, is_gram, mean, limit])
             return [Candidate(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+    def candidates(self, match: Match, limit: int) -> list[Candidate]:
+        condition, params = self._condition(match)
+        if not condition:
+            return []
+        rank, rank_params = self._rank_sql(match)
+        top = (
+            f"SELECT id, vector_terms AS terms, vector_grams AS grams, vector_length AS length,"
+            f" {rank} AS rank FROM {TABLE} WHERE ({condition}) AND ({match.where_sql})"
+            " ORDER BY rank DESC LIMIT %s"
+        )
+        picked = limit if match.title_only else max(limit, RESCORED)
+        return self._bm25(match, top, [*rank_params, *params, *match.where_params, picked], limit)
+
+    def matched(self, match: Match) -> list[tuple[Any, ...]]:
+        condition, params = self._condition(match)
+        if not condition:
+            return []
+        rank, rank_params = self._rank_sql(match)
+        facets = ", ".join(FACETS)
+        sql = (
+            f"SELECT id, {rank} AS rank, source, {facets} FROM {TABLE} WHERE {condition}"
+            " ORDER BY rank DESC, id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*rank_params, *params])
+            return cursor.fetchall()
+
+    def rescored(self, match: Match, candidates: list[Candidate]) -> list[Candidate]:
+        if not candidates:
+            return []
+        rank, rank_params = self._rank_sql(match)
+        top = (
+            f"SELECT id, vector_terms AS terms, vector_grams AS grams, vector_length AS length,"
+            f" {rank} AS rank FROM {TABLE} WHERE id = ANY(%s)"
+        )
+        ids = [candidate.document_id for candidate in candidates]
+        return self._bm25(match, top, [*rank_params, ids], len(ids))
+
+    def among_ids_sql(self, ids: list[int]) -> tuple[str, Any]:
+        return "search_document.id = ANY(%s)", list(ids)
 
     def title_contains_sql(self) -> str:
         """Part of a word anywhere in a title, through the trigram index."""

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import connection
 
-from . import BODY, BODY_GRAMS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fields, Group, Match
+from . import (
+    BODY,
+    BODY_GRAMS,
+    FACETS,
+    TAGS,
+    TITLE,
+    TITLE_GRAMS,
+    Candidate,
+    Fields,
+    Group,
+    Match,
+)
 
 TABLE = "search_fts"
 COLUMNS = ("title", "tags", "body", "title_grams", "body_grams")
@@ -91,11 +103,26 @@ class SqliteBackend:
     def statistics_changed(self) -> None:
         """Nothing to do: FTS5 keeps its own statistics."""
 
-    def matched_ids_sql(self, match: Match) -> tuple[str, list[Any]]:
+    def matched(self, match: Match) -> list[tuple[Any, ...]]:
         query = expression(match)
         if not query:
-            return "SELECT NULL WHERE 0", []
-        return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [query]
+            return []
+        sql = (
+            f"SELECT search_document.id, -{_BM25} AS score, search_document.source, "
+            f"{', '.join(f'search_document.{name}' for name in FACETS)} FROM {TABLE} "
+            f"JOIN search_document ON search_document.id = {TABLE}.rowid "
+            f"WHERE {TABLE} MATCH %s ORDER BY score DESC, search_document.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [query])
+            return cursor.fetchall()
+
+    def rescored(self, match: Match, candidates: list[Candidate]) -> list[Candidate]:
+        """Nothing to do: FTS5's BM25 is the score already."""
+        return candidates
+
+    def among_ids_sql(self, ids: list[int]) -> tuple[str, Any]:
+        return "search_document.id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
 
     def candidates(self, match: Match, limit: int) -> list[Candidate]:
         query = expression(match)

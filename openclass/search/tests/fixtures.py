@@ -17,10 +17,12 @@ NOTES = "tests.note"
 
 @dataclass
 class Notes:
-    """Documents by key; ``hidden_from`` lists the users each key is hidden from."""
+    """Documents by key; ``hidden_from`` lists the users each key is hidden from; with
+    ``everyone``, every document is open to all (``visible`` answers None)."""
 
     documents: dict[int, SearchDocument] = field(default_factory=dict)
     hidden_from: dict[int, set[int]] = field(default_factory=dict)
+    everyone: bool = False
 
     def build(self, keys: Iterable[int] | None) -> Iterator[SearchDocument]:
         wanted = self.documents if keys is None else keys
@@ -28,7 +30,9 @@ class Notes:
             if key in self.documents:
                 yield self.documents[key]
 
-    def visible(self, user: Any) -> list[int]:
+    def visible(self, user: Any) -> list[int] | None:
+        if self.everyone:
+            return None
         return [key for key in self.documents if user.pk not in self.hidden_from.get(key, set())]
 
     def add(self, key: int, title: str, body: str = "", *, index: bool = True, **facets: Any):

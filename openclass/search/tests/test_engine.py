@@ -4,8 +4,10 @@ morphology, spacing, partial words, typos, ranking, scoping and incremental inde
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
-from openclass.search import services
+from openclass.search import matches, services
+from openclass.search.backends import backend
 from openclass.search.models import Document
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +124,61 @@ def test_facets_count_and_filter(city, notes):
     assert dict(found.facets["grade_band"]) == {"middle": 2, "high": 1}
     live = services.search(city.north.student_a1, "진로", filters={"mode": "live"})
     assert sorted(titles(live)) == ["진로 체험", "진로 특강"] and live.total == 2
+
+
+def test_a_match_is_kept_until_the_index_changes(city, library, monkeypatch):
+    """The same words asked again, by anyone, are not matched again until the index is
+    written (``matches.Generation``)."""
+    engine = type(backend())
+    match_now = engine.matched
+    asked: list[str] = []
+    monkeypatch.setattr(
+        engine, "matched", lambda self, match: asked.append("독도") or match_now(self, match)
+    )
+    services.search(city.north.student_a1, "독도")
+    services.search(city.north.student_b1, "독도", filters={"kind": "note"})
+    assert len(asked) == 1 and matches.kept.hits == 1
+    library.add(9, "독도 탐방 일지", "")
+    assert "독도 탐방 일지" in titles(services.search(city.north.student_a1, "독도"))
+    assert len(asked) == 2
+
+
+def test_a_source_open_to_everyone_is_counted_from_the_kept_match(city, notes):
+    notes.everyone = True
+    notes.add(1, "진로 체험", "", mode="live", grade_band="middle")
+    notes.add(2, "진로 설계", "", mode="recorded", grade_band="middle")
+    notes.add(3, "진로 특강", "", mode="live", grade_band="high")
+    for user in (city.north.student_a1, city.south.homeroom_a):
+        found = services.search(user, "진로")
+        assert found.total == 3 and dict(found.facets["mode"]) == {"live": 2, "recorded": 1}
+        live = services.search(user, "진로", filters={"mode": "live", "grade_band": "high"})
+        assert titles(live) == ["진로 특강"] and live.total == 1
+        assert dict(live.facets["grade_band"]) == {"high": 1}
+
+
+def test_the_generation_moves_only_when_an_index_write_commits(city, notes):
+    before = matches.generation()
+    notes.add(1, "봄 소풍", "")
+    assert matches.generation() == before + 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notes.add(2, "가을 소풍", "")
+        raise RuntimeError
+    assert matches.generation() == before + 1
+    services.drop("tests.note", [1])
+    assert matches.generation() == before + 2
+
+
+def test_kept_matches_are_bounded_by_the_documents_they_hold():
+    kept = matches.Kept(rows=5)
+    two = matches.Matched.of([(1, 2.0, "s", "", "", "", "", "", ""), (2, 1.0, "s", *[""] * 6)])
+    three = matches.Matched.of([(n, 1.0, "s", *[""] * 6) for n in range(3)])
+    kept.put(("a",), two)
+    kept.put(("b",), three)
+    assert kept.get(("a",)) is two and kept.held == 5
+    kept.put(("c",), two)  # over 5: the least recently used ("b") goes
+    assert kept.get(("b",)) is None and kept.get(("a",)) is two and kept.held == 4
+    kept.put(("d",), matches.Matched.of([(n, 1.0, "s", *[""] * 6) for n in range(6)]))
+    assert kept.get(("d",)) is None  # bigger than all it may hold: never kept
 
 
 def test_snippets_highlight_and_escape(city, notes):
