@@ -25,7 +25,10 @@ Inside the throw-away installation's Django (``manage.py shell``), in one proces
    popularity), over the same documents the asker may open: nDCG@10 (gain 2^grade − 1) and
    MRR@10 (the rank of the first "exactly it", grade 2), by what the query tests.
 4. **Where the time goes**: the load's queries one at a time, each step of ``services.search``
-   timed (facet counts, BM25 candidates, did-you-mean, loading and ranking).
+   timed (the match and its scores when not kept, the asker's count, facets and candidates,
+   rescoring, did-you-mean, loading and ranking). Each query is new to the process here, so
+   its match is not kept yet (``search.matches``); under load it mostly is, and the summary
+   prints how often.
 5. **Load**: open-loop arrivals every 20 ms (50 a second) for 30 s, each run by a pool of 8
    threads (the request threads of one server process) calling ``services.search`` (logged, as
    the page does), each by one of 1,000 people of the demo city (nine students to a teacher)
@@ -366,7 +369,7 @@ def inside(size: int, seconds: float, output: str, explain: str = "") -> None:
 
     from openclass.accounts.models import User
     from openclass.core import registry
-    from openclass.search import analysis, services
+    from openclass.search import analysis, matches, services
 
     figures: dict[str, Any] = {"vendor": connection.vendor}
     corpus = Corpus(size)
@@ -448,6 +451,10 @@ def inside(size: int, seconds: float, output: str, explain: str = "") -> None:
     searched = open_loop(seconds, lambda n: services.search(*asked[n], log=True))
     line("search (services.search)", searched["late"], searched["extra"])
     line("  of it, running", searched["ran"])
+    say(
+        f"    kept matches (search.matches): {matches.kept.hits:,} found kept, "
+        f"{matches.kept.misses:,} matched afresh, {matches.kept.held:,} documents held"
+    )
     typing = _typing(rng, askers, queries, int(seconds * RATE))
     suggested = open_loop(seconds, lambda n: services.suggest(*typing[n]))
     line("suggest (services.suggest, typed in turn)", suggested["late"], suggested["extra"])
@@ -696,8 +703,7 @@ def like_baseline(user: Any, query: str) -> list[Any]:
     the most words matched first, then the most popular; over what ``user`` may open."""
     from django.db.models import Case, IntegerField, Q, Value, When
 
-    from openclass.search.models import Document
-    from openclass.search.services import scope
+    from openclass.search.services import visible_documents
 
     words = list(dict.fromkeys(query.split()))
     if not words:
@@ -708,7 +714,7 @@ def like_baseline(user: Any, query: str) -> list[Any]:
         condition = Q(title__icontains=word) | Q(body__icontains=word)
         found |= condition
         matched = matched + Case(When(condition, then=1), default=0, output_field=IntegerField())
-    documents = Document.objects.filter(scope(user)).filter(found).annotate(matched=matched)
+    documents = visible_documents(user).filter(found).annotate(matched=matched)
     return list(documents.order_by("-matched", "-popularity", "pk")[:10])
 
 
@@ -782,11 +788,15 @@ def steps(user: Any, queries: list[str], typed: list[str]) -> dict[str, float]:
         originals.append((owner, name, original))
         setattr(owner, name, timed)
 
+    from openclass.search import matches
+
     backend_class = type(backend())
     wrap(services, "_match", "analyse the query (Kiwi)")
     wrap(services, "scope", "scope (each source's visible())")
-    wrap(services, "_facets", "count + facets (matched ∩ scoped)")
-    wrap(backend_class, "candidates", "BM25 candidates (backend)")
+    wrap(backend_class, "matched", "match + score, not kept (backend)")
+    wrap(matches, "scoped", "count + facets + candidates (scoped)")
+    wrap(backend_class, "rescored", "rescore candidates (backend)")
+    wrap(services, "_ranked_by", "load the candidates' columns")
     wrap(services, "rank", "second step (rank)")
     wrap(services, "did_you_mean", "did you mean")
     whole: list[float] = []
@@ -824,7 +834,8 @@ def steps(user: Any, queries: list[str], typed: list[str]) -> dict[str, float]:
     originals.clear()
     wrap(services, "popular_queries", "popular searches (query log)")
     wrap(services, "scope", "scope (each source's visible())")
-    wrap(backend_class, "candidates", "title candidates (backend)")
+    wrap(backend_class, "matched", "title match, not kept (backend)")
+    wrap(matches, "scoped", "candidates (scoped)")
     whole = []
     try:
         for text in typed:

@@ -163,7 +163,9 @@ class SearchDocument:
 #: should not be found at all (a deleted lesson's orphan) is simply not yielded.
 DocumentBuilder = Callable[[Any], Any]  # (Iterable[int] | None) -> Iterable[SearchDocument]
 #: Given a user, a queryset of the primary keys they may open, or ``None`` for "every signed-in
-#: user" (the topic list, the outside catalogs).
+#: user" (the topic list). Search runs the queryset as a subquery of each search and keeps the
+#: compiled SQL a short while per person (``search.services.Scopes``): what the rule reads when
+#: the SQL runs is always current. A list of keys also works, but is then asked at every search.
 VisibleKeys = Callable[[Any], Any]
 
 

@@ -318,7 +318,7 @@ class Scopes:
 scopes = runtime.register("search.scopes", Scopes())
 
 
-def _scoped(user: Any) -> QuerySet[Document]:
+def visible_documents(user: Any) -> QuerySet[Document]:
     """The documents ``user`` may open, as a queryset (``Scopes``)."""
     sql, params = scopes.sql(user)
     allowed = RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 (compiled by Django, values as parameters)
@@ -617,14 +617,16 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
         for entry in popular_queries(scopes.level(user), starting=normalised)[:3]
     ]
     match = _match(text, prefix=True, title_only=True)
-    match.where_sql, match.where_params = scopes.sql(user)
-    candidates = backend().candidates(match, limit * 3)
+    seen_now = matches.scoped(matches.matched(match), scopes.of(user), None, limit * 3)
+    candidates = backend().rescored(match, seen_now.candidates)
     documents = _ranked_by(candidates)
     titles = {document.pk for document in documents}
     found = [document for document, _, _ in rank(user, text, match, candidates, documents)]
     if len(found) < limit and len(normalised) >= 3 and backend().vendor == "postgresql":
         # Part of a word inside a title (pg_trgm's index answers the ILIKE).
-        more = _scoped(user).filter(title__icontains=normalised).exclude(pk__in=list(titles))
+        more = (
+            visible_documents(user).filter(title__icontains=normalised).exclude(pk__in=list(titles))
+        )
         found += list(more.order_by("-popularity")[: limit - len(found)])
     seen: set[str] = {entry.text for entry in popular}
     suggestions = list(popular)
@@ -638,7 +640,7 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
 def related_topics(user: Any, query: str, *, limit: int = 8) -> list[Document]:
     """What to offer when a query found nothing: the topics (the catalog's areas) most taken
     (popularity), among those the user may open."""
-    topics = _scoped(user).filter(kind="topic")
+    topics = visible_documents(user).filter(kind="topic")
     return list(topics.order_by("-popularity", "title")[:limit])
 
 

@@ -7,9 +7,10 @@ own tokens (``search.analysis``), never the database's parser, so the same text 
 documents on both, and the same tests pass on both.
 
 Each backend gets the words of a document as ``Fields`` (terms of the title, tags and body; the
-bigrams of the title and the body) and answers a ``Match``: the terms and bigrams of a query,
-with the SQL that scopes it (which documents the asker may open, which facets they chose),
-compiled by Django from the ``Document`` queryset so the rule is the sources' own.
+bigrams of the title and the body) and answers a ``Match`` (the terms and bigrams of a query)
+with every document it finds, whoever asks, best first (``matched``); who may open which of
+them is applied after, per asker, to the kept match (``search.matches``), and the backend
+gives the best of those their final score (``rescored``).
 """
 
 from __future__ import annotations
@@ -58,8 +59,6 @@ class Match:
     optional: list[str] = field(default_factory=list)
     any_group: bool = False
     title_only: bool = False
-    where_sql: str = "1=1"
-    where_params: list[Any] = field(default_factory=list)
 
     @property
     def terms(self) -> list[str]:
@@ -91,10 +90,6 @@ class Backend(Protocol):
     def delete(self, document_ids: list[int]) -> None: ...
 
     def statistics_changed(self) -> None: ...
-
-    def candidates(self, match: Match, limit: int) -> list[Candidate]:
-        """The best ``limit`` documents of ``match`` that ``match.where_sql`` allows."""
-        ...
 
     def matched(self, match: Match) -> list[tuple[Any, ...]]:
         """Every document ``match`` finds, whoever asks, best first: (id, score, source,

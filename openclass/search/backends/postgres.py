@@ -25,8 +25,6 @@ from . import BODY, BODY_GRAMS, FACETS, TAGS, TITLE, TITLE_GRAMS, Candidate, Fie
 TABLE = "search_document"
 #: BM25's parameters, the usual ones (Robertson's k1 and b).
 K1, B = 1.2, 0.75
-#: How many of the ``ts_rank`` order BM25 re-scores.
-RESCORED = 400
 #: Document frequencies and the collection's size are counted at most this often.
 STATS_SECONDS = 600
 
@@ -191,19 +189,6 @@ class PostgresBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*top_params, lexemes, idf, is_gram, mean, limit])
             return [Candidate(int(pk), float(score)) for pk, score in cursor.fetchall()]
-
-    def candidates(self, match: Match, limit: int) -> list[Candidate]:
-        condition, params = self._condition(match)
-        if not condition:
-            return []
-        rank, rank_params = self._rank_sql(match)
-        top = (
-            f"SELECT id, vector_terms AS terms, vector_grams AS grams, vector_length AS length,"
-            f" {rank} AS rank FROM {TABLE} WHERE ({condition}) AND ({match.where_sql})"
-            " ORDER BY rank DESC LIMIT %s"
-        )
-        picked = limit if match.title_only else max(limit, RESCORED)
-        return self._bm25(match, top, [*rank_params, *params, *match.where_params, picked], limit)
 
     def matched(self, match: Match) -> list[tuple[Any, ...]]:
         condition, params = self._condition(match)

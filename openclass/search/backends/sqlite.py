@@ -123,16 +123,3 @@ class SqliteBackend:
 
     def among_ids_sql(self, ids: list[int]) -> tuple[str, Any]:
         return "search_document.id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
-
-    def candidates(self, match: Match, limit: int) -> list[Candidate]:
-        query = expression(match)
-        if not query:
-            return []
-        sql = (
-            f"SELECT search_document.id, -{_BM25} FROM {TABLE} "
-            f"JOIN search_document ON search_document.id = {TABLE}.rowid "
-            f"WHERE {TABLE} MATCH %s AND ({match.where_sql}) ORDER BY {_BM25} LIMIT %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [query, *match.where_params, limit])
-            return [Candidate(int(pk), float(score)) for pk, score in cursor.fetchall()]
