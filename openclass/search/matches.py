@@ -34,8 +34,10 @@ from openclass.core.runtime import runtime
 from .backends import FACETS, Candidate, Match, backend
 from .models import Generation
 
-#: How many matched documents, over all kept matches, a process keeps (about 30 bytes each).
-KEPT_ROWS = 1_000_000
+#: How many matched documents, over all kept matches, a process keeps (24 bytes each: 48 MB).
+#: The bench's load (about 340 queries and what is typed of them, at 100,000 documents) holds
+#: about 1.4 million; at 1 million, matches were dropped and matched again all the time.
+KEPT_ROWS = 2_000_000
 #: How many values of a facet the results page lists.
 FACET_VALUES = 12
 
@@ -60,14 +62,16 @@ def bump() -> None:
 class Matched:
     """Every document a match found, best score first: parallel arrays of ids, scores and the
     code of the document's (source, *facets) combination; how many documents each combination
-    has; and each source's positions in the arrays."""
+    has; each source's positions in the arrays; and the ranking columns of the documents that
+    have been candidates (``services._ranked_by``: a few hundred, the best)."""
 
     ids: array[int] = field(default_factory=lambda: array("q"))
     scores: array[float] = field(default_factory=lambda: array("d"))
     codes: array[int] = field(default_factory=lambda: array("I"))
     combinations: list[tuple[str, ...]] = field(default_factory=list)
     counts: Counter[int] = field(default_factory=Counter)
-    positions: dict[str, array[int]] = field(default_factory=dict)
+    positions: dict[str, array[int]] = field(default_factory=dict)  # unsigned 32-bit
+    columns: dict[int, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rows: Iterable[tuple[Any, ...]]) -> Matched:
@@ -83,7 +87,7 @@ class Matched:
             found.ids.append(pk)
             found.scores.append(score)
             found.codes.append(code)
-            found.positions.setdefault(key[0], array("q")).append(position)
+            found.positions.setdefault(key[0], array("I")).append(position)
         found.counts = Counter(found.codes)
         return found
 
