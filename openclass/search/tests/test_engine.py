@@ -115,6 +115,15 @@ def test_a_hidden_document_is_neither_found_nor_counted(city, library):
     assert all(s.text != "독도 바로 알기" for s in services.suggest(student, "독"))
 
 
+def test_a_source_may_let_someone_open_none_of_it(city, library):
+    student = city.north.student_a1
+    library.hidden_from.update({key: {student.pk} for key in library.documents})
+    found = services.search(student, "독도")
+    assert found.total == 0 and found.hits == [] and found.facets == {}
+    assert services.suggest(student, "독") == []
+    assert services.search(city.north.student_b1, "독도").total == 1
+
+
 def test_facets_count_and_filter(city, notes):
     notes.add(1, "진로 체험", "", mode="live", grade_band="middle")
     notes.add(2, "진로 설계", "", mode="recorded", grade_band="middle")
