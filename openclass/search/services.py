@@ -247,7 +247,7 @@ class Scopes:
     the header asks it at every key. The compiled SQL keeps the sources' rules as subqueries, so
     what they read of the database at query time stays live: enrolments, publication, dates
     within a course, active catalogs, shared lists. Only the values a rule read while it was
-    built are kept up to ``SCOPE_SECONDS``: the organisations above the person, the classes a
+    built are kept, up to ``seconds`` (30): the organisations above the person, the classes a
     teacher teaches, a parent's children's schools. What else a rule reads of the person (role,
     organisation, active or not, superuser), today's date and the registered sources are in the
     key, so changing them takes effect at once. A scope is not kept at all when a source's
@@ -624,11 +624,11 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
         for entry in popular_queries(scopes.level(user), starting=normalised)[:3]
     ]
     match = _match(text, prefix=True, title_only=True)
-    found = matches.matched(match)
+    titled = matches.matched(match)
     candidates = backend().rescored(
-        match, matches.scoped(found, scopes.of(user), None, limit * 3).candidates
+        match, matches.scoped(titled, scopes.of(user), None, limit * 3).candidates
     )
-    documents = _ranked_by(candidates, found)
+    documents = _ranked_by(candidates, titled)
     titles = {document.pk for document in documents}
     found = [document for document, _, _ in rank(user, text, match, candidates, documents)]
     if len(found) < limit and len(normalised) >= 3 and backend().vendor == "postgresql":
