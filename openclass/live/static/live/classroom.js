@@ -867,7 +867,12 @@ function layoutTiles() {
 
 function placeTile(feed, container, substream) {
   let subscription = subscriptions.get(feed.id);
-  if (!subscription) subscription = subscribe(feed, substream);
+  if (!subscription) {
+    // A feed announced before our own "joined" (Janus sends the two from different threads)
+    // waits for the private id that a subscription needs; "joined" lays the tiles out again.
+    if (privateId === null) return;
+    subscription = subscribe(feed, substream);
+  }
   if (subscription.tile.parentElement !== container) container.append(subscription.tile);
   if (
     subscription.substream !== substream &&
@@ -1218,6 +1223,7 @@ function teardown() {
   // Destroying the session ends its handles on Janus too: no request per handle.
   for (const id of [...subscriptions.keys()]) unsubscribe(id, { detach: false });
   feeds.clear();
+  privateId = null;
   try {
     janus?.destroy({ unload: false, cleanupHandles: true });
     screenJanus?.destroy({ unload: false, cleanupHandles: true });

@@ -85,11 +85,15 @@ function join(janus, options) {
   let handle = null;
   let privateId = null;
   const wanted = new Set(options.peers || []);
+  // Janus announces a publisher from the thread that set up its media, which may reach this
+  // page before our own "joined" (whose list then lacks it): announcements are kept until
+  // we have the private id that subscriptions need.
+  const seen = new Set();
   const announced = (publishers) => {
-    for (const publisher of publishers || []) {
-      if (privateId !== null && wanted.delete(publisher.id)) {
-        subscribe(janus, options, privateId, publisher.id);
-      }
+    for (const publisher of publishers || []) seen.add(publisher.id);
+    if (privateId === null) return;
+    for (const id of seen) {
+      if (wanted.delete(id)) subscribe(janus, options, privateId, id);
     }
   };
   janus.attach({
