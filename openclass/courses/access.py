@@ -44,7 +44,12 @@ def _organisations_above(organisation: Organisation | None) -> list[int]:
     """Ids of ``organisation`` and every organisation above it, from its materialised path."""
     if organisation is None:
         return []
-    return [int(part) for part in organisation.path.strip("/").split("/") if part]
+    return _organisations_on(organisation.path)
+
+
+def _organisations_on(path: str) -> list[int]:
+    """Ids of the organisations along a materialised path."""
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def manageable_courses(user: User) -> QuerySet[Course]:
@@ -70,7 +75,8 @@ def visible_courses(user: User) -> QuerySet[Course]:
         return Course.objects.none()
     if _is_office_admin(user):
         return Course.objects.all()
-    rule = Q(pk__in=manageable_courses(user).values("pk"))
+    # Only staff manage courses (``manageable_courses``): anyone else is spared its subquery.
+    rule = Q(pk__in=manageable_courses(user).values("pk")) if user.role in STAFF else Q()
     above: set[int]
     if user.role == Role.PARENT:
         children = scoping.children_of(user)
@@ -83,8 +89,8 @@ def visible_courses(user: User) -> QuerySet[Course]:
         above = set(_organisations_above(user.organisation))
         if user.role == Role.TEACHER:
             # A teacher also sees what is opened for the grades and classes they teach.
-            for klass in scoping.taught_classes(user):
-                above.update(_organisations_above(klass))
+            for path in scoping.taught_classes(user).values_list("path", flat=True):
+                above.update(_organisations_on(path))
     # The office is above everyone, so an office-provided course reaches the whole city.
     rule |= Q(is_published=True, organisation__in=above)
     return Course.objects.filter(pk__in=Course.objects.filter(rule).values("pk"))
@@ -309,11 +315,15 @@ def openable_lessons(user: User) -> QuerySet[Lesson]:
         & (Q(opens_on__isnull=True) | Q(opens_on__lte=today))
         & (Q(closes_on__isnull=True) | Q(closes_on__gte=today))
     )
-    previewing = Q(pk__in=manageable_courses(user).values("pk"))
-    if user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
-        previewing |= Q(is_published=True)
     studying = Q(Exists(Enrolment.objects.filter(course=OuterRef("pk"), student=user)))
-    courses = visible_courses(user).filter((studying & open_now) | (~studying & previewing))
+    if user.role in STAFF:
+        previewing = Q(pk__in=manageable_courses(user).values("pk"))
+        if user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+            previewing |= Q(is_published=True)
+        rule = (studying & open_now) | (~studying & previewing)
+    else:
+        rule = studying & open_now  # students and parents preview nothing
+    courses = visible_courses(user).filter(rule)
     return Lesson.objects.filter(section__course__in=courses.values("pk"))
 
 

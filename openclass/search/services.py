@@ -420,56 +420,116 @@ def _ranked_by(candidates: list[Candidate], found: matches.Matched) -> list[Any]
     return [known[c.document_id] for c in candidates if c.document_id in known]
 
 
+class _Ranking:
+    """What ``rank`` adds to a candidate's text score, worked out once per search: the same
+    ages and popularities recur among a few hundred candidates, and the exponentials and
+    logarithms were a third of the ranking."""
+
+    def __init__(
+        self, user: Any, query: str, match: Match, candidates: list[Candidate], documents: list[Any]
+    ) -> None:
+        self.best = max((c.score for c in candidates), default=1.0) or 1.0
+        most_popular = max((d.popularity for d in documents), default=0)
+        self.popular_scale = math.log1p(most_popular) if most_popular else 0.0
+        self.phrases = [p for p in {_compact(query), "".join(match.terms)} if len(p) > 1]
+        self.now = timezone.now()
+        self.boosts = [
+            (name, *name.partition(":")[::2], value)
+            for name, value in access.boosts(user, scopes.level(user)).items()
+        ]
+        self._freshness: dict[int, float] = {}
+        self._popularity: dict[int, float] = {}
+
+    def freshness(self, published_at: Any) -> float:
+        age = max((self.now - published_at).days, 0)
+        value = self._freshness.get(age)
+        if value is None:
+            value = self._freshness[age] = round(
+                FRESHNESS_BOOST * math.exp(-age / FRESHNESS_DAYS), 4
+            )
+        return value
+
+    def popularity(self, popularity: int) -> float:
+        value = self._popularity.get(popularity)
+        if value is None:
+            share = math.log1p(popularity) / self.popular_scale
+            value = self._popularity[popularity] = round(POPULARITY_BOOST * share, 4)
+        return value
+
+    def parts(self, candidate: Candidate, document: Any) -> dict[str, float]:
+        """The score's parts, named (``explain``, and a result's "variety")."""
+        parts: dict[str, float] = {"text": round(max(candidate.score, 0.0) / self.best, 4)}
+        title = _compact(document.title)
+        if any(phrase in title for phrase in self.phrases):
+            parts["phrase"] = PHRASE_BOOST
+        if document.published_at:
+            parts["freshness"] = self.freshness(document.published_at)
+        if document.popularity and self.popular_scale:
+            parts["popularity"] = self.popularity(document.popularity)
+        for name, facet, wanted, value in self.boosts:
+            if getattr(document, facet, None) == wanted:
+                parts[f"role ({name})"] = value
+        return parts
+
+    def score(self, candidate: Candidate, document: Any) -> float:
+        """``sum(self.parts(...).values())``, added in the same order (so to the same float)
+        without building the parts."""
+        score = round(max(candidate.score, 0.0) / self.best, 4)
+        title = _compact(document.title)
+        if any(phrase in title for phrase in self.phrases):
+            score += PHRASE_BOOST
+        if document.published_at:
+            score += self.freshness(document.published_at)
+        if document.popularity and self.popular_scale:
+            score += self.popularity(document.popularity)
+        for _name, facet, wanted, value in self.boosts:
+            if getattr(document, facet, None) == wanted:
+                score += value
+        return score
+
+
 def rank(
-    user: Any, query: str, match: Match, candidates: list[Candidate], documents: list[Any]
+    user: Any,
+    query: str,
+    match: Match,
+    candidates: list[Candidate],
+    documents: list[Any],
+    *,
+    head: int | None = None,
 ) -> list[tuple[Any, float, dict[str, Any]]]:
     """The second step: the backend's text score (normalised to the best one), plus an exact
     phrase in the title (as typed, or its terms in a row: "독도를" is the phrase 독도),
-    freshness, popularity and the asker's role (``access.boosts``)."""
+    freshness, popularity and the asker's role (``access.boosts``); then the kinds interleaved
+    (``diversify``). Every candidate is scored, but only the first ``head`` of the order (a
+    page's worth and what comes before it) are interleaved and carry their named parts: the
+    rest follow in score order, each with empty parts, counted but never shown."""
     by_pk = {document.pk: document for document in documents}
-    best = max((c.score for c in candidates), default=1.0) or 1.0
-    most_popular = max((d.popularity for d in documents), default=0)
-    phrases = {_compact(query), "".join(match.terms)} - {""}
-    now = timezone.now()
-    boosts = access.boosts(user, scopes.level(user))
-    ranked = []
+    ranking = _Ranking(user, query, match, candidates, documents)
+    scored = []
     for candidate in candidates:
         document = by_pk.get(candidate.document_id)
-        if document is None:
-            continue
-        parts: dict[str, float] = {"text": round(max(candidate.score, 0.0) / best, 4)}
-        title = _compact(document.title)
-        if any(len(phrase) > 1 and phrase in title for phrase in phrases):
-            parts["phrase"] = PHRASE_BOOST
-        if document.published_at:
-            age = max((now - document.published_at).days, 0)
-            parts["freshness"] = round(FRESHNESS_BOOST * math.exp(-age / FRESHNESS_DAYS), 4)
-        if document.popularity and most_popular:
-            share = math.log1p(document.popularity) / math.log1p(most_popular)
-            parts["popularity"] = round(POPULARITY_BOOST * share, 4)
-        for name, value in boosts.items():
-            facet, _, wanted = name.partition(":")
-            if getattr(document, facet, None) == wanted:
-                parts[f"role ({name})"] = value
-        ranked.append((document, sum(parts.values()), parts))
-    ranked.sort(key=lambda entry: (-entry[1], entry[0].pk))
-    return diversify(ranked)
+        if document is not None:
+            scored.append((document, ranking.score(candidate, document), candidate))
+    scored.sort(key=lambda entry: (-entry[1], entry[0].pk))
+    return diversify(scored, ranking, len(scored) if head is None else head)
 
 
 def diversify(
-    ranked: list[tuple[Any, float, dict[str, Any]]],
+    scored: list[tuple[Any, float, Candidate]], ranking: _Ranking, head: int
 ) -> list[tuple[Any, float, dict[str, Any]]]:
     """Interleave the kinds: each further result of a kind already shown counts a little less
     (``VARIETY_STEP`` each, down to ``VARIETY_FLOOR``), so thirty outside lectures do not push
     the instructors and courses of the same field off the first page. Greedy, over the heads
-    of one queue per kind (each already in score order)."""
-    queues: dict[str, list[tuple[Any, float, dict[str, Any]]]] = {}
-    for entry in ranked:
+    of one queue per kind (each already in score order), for the first ``head`` places; what
+    is left follows in score order."""
+    queues: dict[str, list[tuple[Any, float, Candidate]]] = {}
+    for entry in scored:
         queues.setdefault(entry[0].kind, []).append(entry)
     shown: Counter[str] = Counter()
     heads = {kind: 0 for kind in queues}
     result: list[tuple[Any, float, dict[str, Any]]] = []
-    while len(result) < len(ranked):
+    taken: set[int] = set()
+    while len(result) < min(head, len(scored)):
         best_kind, best_score = "", -math.inf
         for kind, at in heads.items():
             if at < len(queues[kind]):
@@ -477,12 +537,19 @@ def diversify(
                 score = queues[kind][at][1] * factor
                 if score > best_score:
                     best_kind, best_score = kind, score
-        document, score, parts = queues[best_kind][heads[best_kind]]
+        document, score, candidate = queues[best_kind][heads[best_kind]]
+        parts = ranking.parts(candidate, document)
         if shown[best_kind]:
-            parts = {**parts, "variety": round(best_score - score, 4)}
+            parts["variety"] = round(best_score - score, 4)
         result.append((document, round(best_score, 4), parts))
+        taken.add(document.pk)
         heads[best_kind] += 1
         shown[best_kind] += 1
+    result.extend(
+        (document, round(score, 4), {})
+        for document, score, _candidate in scored
+        if document.pk not in taken
+    )
     return result
 
 
@@ -562,12 +629,13 @@ def _run(
     if not results.total:
         return results
     candidates = backend().rescored(match, seen.candidates)
-    ranked = rank(user, query, match, candidates, _ranked_by(candidates, found))
-    shown = min(results.total, len(ranked))
+    documents = _ranked_by(candidates, found)
+    shown = min(results.total, len(documents))
     results.pages = max(math.ceil(shown / per_page), 1)
     results.page = min(max(page, 1), results.pages)
-    words = _highlight_words(query, match)
     start = (results.page - 1) * per_page
+    ranked = rank(user, query, match, candidates, documents, head=start + per_page)
+    words = _highlight_words(query, match)
     shown_page = ranked[start : start + per_page]
     whole = Document.objects.in_bulk([document.pk for document, _, _ in shown_page])
     for ranked_document, score, parts in shown_page:

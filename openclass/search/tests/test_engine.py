@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from openclass.core import registry
+from openclass.core.registry import SearchSource
 from openclass.search import matches, services
 from openclass.search.backends import backend
 from openclass.search.models import Document
+
+from .fixtures import Notes
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +270,36 @@ def test_a_question_asks_for_its_nouns_and_prefers_its_verbs(city, library):
     )
     # A verb alone is asked for.
     assert "코딩으로 배우는 Python 기초" in titles(services.search(city.north.student_a1, "배우다"))
+
+
+def test_a_page_is_its_slice_of_the_whole_interleaved_order(city, notes):
+    """Only a page's worth of the order is interleaved each time; the pages still join up."""
+    lectures = Notes()
+    registry.add_search_source(
+        SearchSource(
+            name="tests.lecture",
+            kind="lecture",
+            model=None,
+            documents=lectures.build,
+            visible=lectures.visible,
+        )
+    )
+    try:
+        for key in range(1, 10):
+            notes.add(key, f"진로 노트 {key}", "진로 " * key)
+        for key in range(1, 6):
+            lectures.add(key, f"진로 특강 {key}", "진로 " * key, index=False)
+        services.refresh("tests.lecture", list(lectures.documents))
+        student = city.north.student_a1
+        whole = services.search(student, "진로", per_page=14, explain=True)
+        assert whole.total == 14 and len(whole.hits) == 14
+        scores = [hit.score for hit in whole.hits]
+        assert scores == sorted(scores, reverse=True)
+        assert {hit.document.kind for hit in whole.hits[:4]} == {"note", "lecture"}
+        assert any("variety" in hit.explanation["parts"] for hit in whole.hits[1:])
+        for page in (1, 2, 3, 4):
+            part = services.search(student, "진로", page=page, per_page=4)
+            assert titles(part) == titles(whole)[(page - 1) * 4 : page * 4], page
+            assert part.pages == 4
+    finally:
+        registry.unregister("tests.lecture")
