@@ -66,6 +66,9 @@ DOCS = 100_000
 SECONDS = 30.0
 RATE = 50.0
 THREADS = 8
+#: Server processes of the scaled profile's load (its two uvicorn workers, as in bench.storm);
+#: the embedded profile serves from one.
+SCALED_WORKERS = 2
 TARGET_QUERY_P95, TARGET_SUGGEST_P95 = 0.050, 0.030
 PROFILES = ("embedded", "scaled")
 JUDGEMENTS = Path(__file__).resolve().parent / "search_judgements.json"
@@ -441,22 +444,25 @@ def inside(size: int, seconds: float, output: str, explain: str = "") -> None:
     services.vocabulary()  # counted once, cached ten minutes (as after the first search)
     figures["steps"] = steps(student, queries, typed[::4])
     askers = _askers()
+    workers = SCALED_WORKERS if connection.vendor == "postgresql" else 1
     say(
         f"\n  load: arrivals every {1000 / RATE:.0f} ms ({RATE:.0f}/s) for {seconds:.0f} s, "
-        f"{THREADS} threads, each search by one of {len(askers):,} students and teachers drawn "
-        "at random (a person's compiled scope is kept briefly: few repeat askers would flatter it):"
+        f"dealt in turn to {workers} server process(es) of {THREADS} threads, each search by one "
+        f"of {len(askers):,} students and teachers drawn at random (a person's compiled scope "
+        "is kept briefly: few repeat askers would flatter it):"
     )
     rng = random.Random(17)
     asked = [(rng.choice(askers), rng.choice(queries)) for _ in range(int(seconds * RATE))]
-    searched = open_loop(seconds, lambda n: services.search(*asked[n], log=True))
+    searched = open_loop(seconds, lambda n: services.search(*asked[n], log=True), workers)
     line("search (services.search)", searched["late"], searched["extra"])
     line("  of it, running", searched["ran"])
-    say(
-        f"    kept matches (search.matches): {matches.kept.hits:,} found kept, "
-        f"{matches.kept.misses:,} matched afresh, {matches.kept.held:,} documents held"
-    )
+    if workers == 1:
+        say(
+            f"    kept matches (search.matches): {matches.kept.hits:,} found kept, "
+            f"{matches.kept.misses:,} matched afresh, {matches.kept.held:,} documents held"
+        )
     typing = _typing(rng, askers, queries, int(seconds * RATE))
-    suggested = open_loop(seconds, lambda n: services.suggest(*typing[n]))
+    suggested = open_loop(seconds, lambda n: services.suggest(*typing[n]), workers)
     line("suggest (services.suggest, typed in turn)", suggested["late"], suggested["extra"])
     line("  of it, running", suggested["ran"])
     figures["search"] = {k: searched[k] for k in ("late", "rate")}
@@ -875,9 +881,62 @@ def _profile(work: Any, name: str) -> None:
             say(f"      {parts[1]:>7} s own  {parts[3]:>7} s with callees  {where[-90:]}")
 
 
-def open_loop(seconds: float, call: Any) -> dict[str, Any]:
+def open_loop(seconds: float, call: Any, processes: int = 1) -> dict[str, Any]:
     """Arrivals every 1/RATE s for ``seconds``, each ``call(n)`` run by a pool of THREADS;
-    latency from the arrival's due time to its end ("late") and of the call alone ("ran")."""
+    latency from the arrival's due time to its end ("late") and of the call alone ("ran").
+
+    With ``processes`` above 1 the arrivals are dealt in turn to that many forked copies of
+    this process, each with its own pool and database connections: the server processes of a
+    deployment with several workers behind one address (the scaled profile runs two, as
+    ``bench.storm`` does), each a Python of its own."""
+    from django.db import connections
+
+    arrivals = int(seconds * RATE)
+    if processes <= 1:
+        begin = time.perf_counter() + 0.05
+        late, ran, errors = _arrive(call, range(arrivals), begin)
+    else:
+        connections.close_all()  # a child opens its own
+        begin = time.perf_counter() + 0.5  # CLOCK_MONOTONIC: one clock for every process
+        children = []
+        for number in range(processes):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: its share, written back as JSON
+                os.close(read)
+                status = 1
+                try:
+                    answer = _arrive(call, range(number, arrivals, processes), begin)
+                    with os.fdopen(write, "w") as pipe:
+                        json.dump(answer, pipe)
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(write)
+            children.append((pid, read))
+        late, ran, errors = [], [], Counter()
+        for pid, read in children:
+            with os.fdopen(read) as pipe:
+                text = pipe.read()
+            _pid, status = os.waitpid(pid, 0)
+            if status or not text:
+                errors["worker process failed"] += 1
+                continue
+            their_late, their_ran, their_errors = json.loads(text)
+            late += their_late
+            ran += their_ran
+            errors.update(their_errors)
+    elapsed = time.perf_counter() - begin
+    rate = len(late) / elapsed
+    extra = f"{len(late):,} answered, {rate:.1f}/s of {RATE:.0f}/s offered" + (
+        f", errors {dict(errors)}" if errors else ""
+    )
+    return {"late": late, "ran": ran, "rate": rate, "extra": extra}
+
+
+def _arrive(call: Any, numbers: range, begin: float) -> tuple[list[float], list[float], Counter]:
+    """Run ``call(n)`` for each of ``numbers`` on a pool of THREADS, each due at
+    ``begin + n / RATE``."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connections
@@ -897,22 +956,15 @@ def open_loop(seconds: float, call: Any) -> dict[str, Any]:
         late.append(finished - due)
         ran.append(finished - started)
 
-    arrivals = int(seconds * RATE)
     with ThreadPoolExecutor(THREADS) as pool:
-        begin = time.perf_counter() + 0.05
-        for number in range(arrivals):
+        for number in numbers:
             due = begin + number / RATE
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
             pool.submit(job, number, due)
         pool.map(lambda _n: connections.close_all(), range(THREADS))
-    elapsed = time.perf_counter() - begin
-    rate = len(late) / elapsed
-    extra = f"{len(late):,} answered, {rate:.1f}/s of {RATE:.0f}/s offered" + (
-        f", errors {dict(errors)}" if errors else ""
-    )
-    return {"late": late, "ran": ran, "rate": rate, "extra": extra}
+    return late, ran, errors
 
 
 # --- The run -------------------------------------------------------------------------------------
