@@ -30,12 +30,13 @@ Inside the throw-away installation's Django (``manage.py shell``), in one proces
    its match is not kept yet (``search.matches``); under load it mostly is, and the summary
    prints how often.
 5. **Load**: open-loop arrivals every 20 ms (50 a second) for 30 s, each run by a pool of 8
-   threads (the request threads of one server process) calling ``services.search`` (logged, as
-   the page does), each by one of 1,000 people of the demo city (nine students to a teacher)
-   drawn at random, so a person's kept scope (``services.Scopes``) helps only as often as the
-   same person asks again; then the same for ``services.suggest``, each person typing a query
-   one character at a time. Latency counts from the arrival's due time (a query waiting for a
-   thread is late), achieved rate beside the offered one.
+   threads (the request threads of one server process; the scaled profile deals the arrivals
+   in turn to two forked processes, its two uvicorn workers) calling ``services.search``
+   (logged, as the page does), each by one of 1,000 people of the demo city (nine students
+   to a teacher) drawn at random, so a person's kept scope (``services.Scopes``) helps only as
+   often as the same person asks again; then the same for ``services.suggest``, each person
+   typing a query one character at a time. Latency counts from the arrival's due time (a query
+   waiting for a thread is late), achieved rate beside the offered one.
 
 Targets: query p95 < 50 ms, suggestion p95 < 30 ms, printed with the ratio to the target and
 PASS or MISS. Profiles (``OPENCLASS_BENCH_PROFILE``, as the other benchmarks; both by default,

@@ -41,6 +41,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from openclass.core import registry
+from openclass.core.db import insert_rows
 from openclass.core.registry import SearchDocument, SearchSource
 from openclass.core.runtime import runtime
 
@@ -785,10 +786,10 @@ def did_you_mean(query: str) -> str | None:
 
 
 def record_query(user: Any, text: str, results: int) -> None:
-    """Log a search without who made it: the words and the asker's school level."""
-    Query.objects.create(
-        text=analysis.normalise(text)[:200], level=scopes.level(user), results=results
-    )
+    """Log a search without who made it: the words and the asker's school level. Written
+    with ``core.db.insert_rows``: the ORM's ``create`` cost a millisecond a search."""
+    row = (analysis.normalise(text)[:200], scopes.level(user), results, timezone.now())
+    insert_rows(Query, ("text", "level", "results", "at"), [row])
 
 
 def popular_queries(level: str, *, starting: str = "", limit: int = 10) -> list[str]:
