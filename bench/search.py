@@ -341,6 +341,7 @@ class Corpus:
                     model=None,
                     documents=lambda keys, kind=kind: self.documents(kind, keys),
                     visible=lambda user: None,  # every signed-in user, as the outside catalogs
+                    alike=registry.same_for_everyone,
                 )
             )
             names.append(name)

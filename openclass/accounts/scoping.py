@@ -45,6 +45,12 @@ def homeroom_classes(teacher: User) -> QuerySet[Organisation]:
     )
 
 
+def alike_if_student(user: User) -> tuple[()] | None:
+    """``SearchSource.alike`` for a rule that, for a student, reads only their role,
+    organisation and flags, and their own key in the SQL: students of one class share it."""
+    return () if user.role == Role.STUDENT else None
+
+
 def children_of(parent: User) -> QuerySet[User]:
     return User.objects.filter(parent_links__parent=parent, role=Role.STUDENT)
 

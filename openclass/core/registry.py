@@ -37,7 +37,7 @@ would learn why; a failing page is logged and reported like any other error, and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,6 +167,15 @@ DocumentBuilder = Callable[[Any], Any]  # (Iterable[int] | None) -> Iterable[Sea
 #: compiled SQL a short while per person (``search.services.Scopes``): what the rule reads when
 #: the SQL runs is always current. A list of keys also works, but is then asked at every search.
 VisibleKeys = Callable[[Any], Any]
+#: For whom a source's rule is the same but for their own primary key (``SearchSource.alike``):
+#: a key, or None for "this person's rule is their own". ``search.services.Scopes`` compiles
+#: one rule for everyone alike and puts each person's key in its place.
+AlikeKey = Callable[[Any], Hashable | None]
+
+
+def same_for_everyone(user: Any) -> tuple[()]:
+    """``alike`` for a source whose rule reads nothing of the person."""
+    return ()
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,15 @@ class SearchSource:
     ``name`` is "<area>.<what>" and also the ``kind`` facet's key unless ``kind`` is given.
     ``model`` is the model whose primary keys the documents carry. ``watch`` lists other
     models whose saves and deletes change these documents, each with a function from the
-    changed instance to the keys to re-index (a section renamed changes its lessons)."""
+    changed instance to the keys to re-index (a section renamed changes its lessons).
+
+    ``alike`` says for whom ``visible`` builds the same rule but for the person's own primary
+    key: it answers a key (people with equal keys, role, organisation, active and superuser
+    flags get one rule, compiled once) or None (compiled for this person alone). Whatever else
+    ``visible`` reads of the person or of the database while building must then be the same
+    for all of them: a student's rule that reads their organisation is alike for a class; a
+    teacher's that reads which classes they teach is not. Without ``alike`` every rule is
+    compiled per person."""
 
     name: str
     kind: str
@@ -184,6 +201,7 @@ class SearchSource:
     documents: DocumentBuilder
     visible: VisibleKeys
     watch: tuple[tuple[Any, Callable[[Any], Any]], ...] = ()
+    alike: AlikeKey | None = None
 
 
 _search_sources: dict[str, SearchSource] = {}

@@ -26,8 +26,9 @@ from django.db.models import Count, Model, QuerySet
 from django.urls import reverse
 
 from openclass.accounts.models import Organisation, User
+from openclass.accounts.scoping import alike_if_student
 from openclass.catalog.models import AudienceTag, ContentElement, Topic
-from openclass.core.registry import SearchDocument, SearchSource
+from openclass.core.registry import SearchDocument, SearchSource, same_for_everyone
 
 from . import access
 from .models import Course, Enrolment, Lesson, Section
@@ -193,6 +194,7 @@ COURSES = SearchSource(
     model=Course,
     documents=course_documents,
     visible=visible_course_keys,
+    alike=alike_if_student,
     watch=(
         (Section, _courses_of_section),
         (Topic, _courses_of_topic),
@@ -256,6 +258,7 @@ LESSONS = SearchSource(
     model=Lesson,
     documents=lesson_documents,
     visible=openable_lesson_keys,
+    alike=alike_if_student,
     watch=(
         (Section, _lessons_of_section),
         (Course, _lessons_of_course),
@@ -312,6 +315,7 @@ TOPICS = SearchSource(
     model=Topic,
     documents=topic_documents,
     visible=every_user,
+    alike=same_for_everyone,
     watch=((ContentElement, _topic_of_element),),
 )
 

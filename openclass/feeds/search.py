@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from openclass.core.registry import SearchDocument, SearchSource
+from openclass.core.registry import SearchDocument, SearchSource, same_for_everyone
 
 from .models import OutsideCatalog, OutsideEntry
 
@@ -72,5 +72,6 @@ SOURCE = SearchSource(
     model=OutsideEntry,
     documents=documents,
     visible=visible,
+    alike=same_for_everyone,
     watch=((OutsideCatalog, _catalog_entries),),
 )

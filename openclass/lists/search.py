@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 
+from openclass.accounts.scoping import alike_if_student
 from openclass.core.registry import SearchDocument, SearchSource
 
 from . import access
@@ -91,5 +92,6 @@ SOURCE = SearchSource(
     model=SavedList,
     documents=documents,
     visible=visible,
+    alike=alike_if_student,
     watch=((SavedItem, lambda item: [item.saved_list_id]),),
 )

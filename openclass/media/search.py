@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from openclass.accounts.models import User
+from openclass.accounts.scoping import alike_if_student
 from openclass.core.registry import SearchDocument, SearchSource
 
 from . import access
@@ -58,6 +59,7 @@ VIDEOS = SearchSource(
     model=Video,
     documents=video_documents,
     visible=visible_video_keys,
+    alike=alike_if_student,
 )
 
 #: Registered by ``MediaConfig.ready``.

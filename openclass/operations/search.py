@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from openclass.accounts.models import User
+from openclass.accounts.scoping import alike_if_student
 from openclass.catalog.models import Topic
 from openclass.core.registry import SearchDocument, SearchSource
 
@@ -89,6 +90,7 @@ PROFILES = SearchSource(
     model=InstructorProfile,
     documents=profile_documents,
     visible=visible_profile_keys,
+    alike=alike_if_student,
     watch=((Topic, _profiles_of_topic),),
 )
 

@@ -240,6 +240,20 @@ def scope(user: Any) -> Scope:
     return Scope("(" + " OR ".join(parts) + ")", tuple(params), frozenset(whole), lasting)
 
 
+class _SharedScope(NamedTuple):
+    """A scope compiled for a stand-in (``Scopes._shared``) and where its key is among the
+    parameters."""
+
+    scope: Scope
+    at: tuple[int, ...]
+
+    def of(self, pk: int) -> Scope:
+        params = list(self.scope.params)
+        for position in self.at:
+            params[position] = pk
+        return self.scope._replace(params=tuple(params))
+
+
 class Scopes:
     """The scopes this process compiled lately, per person (``core.runtime``).
 
@@ -252,7 +266,17 @@ class Scopes:
     teacher teaches, a parent's children's schools. What else a rule reads of the person (role,
     organisation, active or not, superuser), today's date and the registered sources are in the
     key, so changing them takes effect at once. A scope is not kept at all when a source's
-    ``visible`` answered a list of keys rather than a queryset: the list is of its moment."""
+    ``visible`` answered a list of keys rather than a queryset: the list is of its moment.
+
+    People whose rules differ only in their own primary key (every source's ``alike`` says so:
+    the students of one class) share one compiled scope, built for a stand-in with the key
+    ``STAND_IN`` and handed to each with their key in its places. At 50 searches a second from
+    a city, most askers are new to the process, and a student's scope cost 8 ms of the 20 a
+    search took."""
+
+    #: The primary key a stand-in person is compiled with (no table hands it out): where it
+    #: lands among the parameters, each person alike puts their own.
+    STAND_IN = -7_340_000_002
 
     def __init__(self, seconds: float = 30.0, kept: int = 4096) -> None:
         self.seconds = seconds
@@ -280,10 +304,31 @@ class Scopes:
             timezone.localdate(),
         )
 
+    @staticmethod
+    def alike(user: Any) -> tuple[Any, ...] | None:
+        """Whom ``user``'s scope is the same for but their own key, by every source's ``alike``
+        (``core.registry.SearchSource``); None when some source compiles it for them alone."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        parts = []
+        for source in registry.search_sources():
+            part = source.alike(user) if source.alike is not None else None
+            if part is None:
+                return None
+            parts.append((source.name, part))
+        return (
+            "alike",
+            tuple(parts),
+            user.role,
+            user.organisation_id,
+            user.is_active,
+            user.is_superuser,
+            timezone.localdate(),
+        )
+
     def _kept(
-        self, user: Any, what: str, build: Callable[[], Any], lasting: Callable[[Any], bool]
+        self, key: tuple[Any, ...], build: Callable[[], Any], lasting: Callable[[Any], bool]
     ) -> Any:
-        key = (what, *self.key(user))
         now = self.clock()
         with self._lock:
             found = self._kept_values.get(key)
@@ -301,9 +346,38 @@ class Scopes:
         return value
 
     def of(self, user: Any) -> Scope:
-        """What ``user`` may open (``scope``), kept when it may be."""
-        found: Scope = self._kept(user, "scope", lambda: scope(user), lambda s: s.lasting)
+        """What ``user`` may open (``scope``), kept when it may be: one compiled scope for the
+        people alike (``alike``, a class's students), else one for this person."""
+        alike = self.alike(user)
+        if alike is not None:
+            shared: _SharedScope | None = self._kept(
+                alike, lambda: self._shared(user), lambda found: found is not None
+            )
+            if shared is not None:
+                return shared.of(user.pk)
+        found: Scope = self._kept(
+            ("scope", *self.key(user)), lambda: scope(user), lambda s: s.lasting
+        )
         return found
+
+    def _shared(self, user: Any) -> _SharedScope | None:
+        """``user``'s scope compiled for a stand-in alike them (their role, organisation and
+        flags; ``STAND_IN`` for a key), with where that key landed; None when it cannot be
+        shared (a source answered a list, or the key went into the SQL's text)."""
+        stand_in = type(user)(
+            pk=self.STAND_IN,
+            role=user.role,
+            organisation_id=user.organisation_id,
+            is_active=user.is_active,
+            is_superuser=user.is_superuser,
+        )
+        if user.organisation_id is not None:
+            stand_in.organisation = user.organisation
+        found = scope(stand_in)
+        if not found.lasting or str(self.STAND_IN) in found.sql:
+            return None
+        at = tuple(n for n, value in enumerate(found.params) if value == self.STAND_IN)
+        return _SharedScope(found, at)
 
     def sql(self, user: Any) -> tuple[str, list[Any]]:
         """The documents ``user`` may open, as a WHERE clause on ``search_document``."""
@@ -312,7 +386,15 @@ class Scopes:
 
     def level(self, user: Any) -> str:
         """``access.school_level``, kept as the scope is: it reads the same organisations."""
-        level = self._kept(user, "level", lambda: access.school_level(user), lambda _: True)
+        # A parent's is their child's school's; anyone else's, their organisation's (shared).
+        whose = user.pk if getattr(user, "role", None) == access.Role.PARENT else None
+        key = (
+            "level",
+            whose,
+            getattr(user, "is_authenticated", False),
+            getattr(user, "organisation_id", None),
+        )
+        level = self._kept(key, lambda: access.school_level(user), lambda _: True)
         return str(level)
 
 

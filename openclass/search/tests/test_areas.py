@@ -131,16 +131,68 @@ def test_a_scope_is_compiled_once_a_person_and_kept_briefly(city, indexed, monke
     monkeypatch.setattr(
         services, "scope", lambda user: asked.append(user.pk) or compile_scope(user)
     )
-    student = city.north.student_a1
-    services.search(student, "안전교육")
-    services.suggest(student, "안전")
-    assert asked == [student.pk]
-    services.search(city.north.student_b1, "안전교육")
-    assert asked == [student.pk, city.north.student_b1.pk]
+    teacher = city.north.homeroom_a
+    services.search(teacher, "안전교육")
+    services.suggest(teacher, "안전")
+    assert asked == [teacher.pk]
+    services.search(city.north.subject_teacher, "안전교육")
+    assert asked == [teacher.pk, city.north.subject_teacher.pk]
     later = services.scopes.clock() + services.scopes.seconds + 1
     monkeypatch.setattr(services.scopes, "clock", lambda: later)
-    services.search(student, "안전교육")
-    assert asked[-1] == student.pk and len(asked) == 3
+    services.search(teacher, "안전교육")
+    assert asked[-1] == teacher.pk and len(asked) == 3
+
+
+def test_the_students_of_a_class_share_one_compiled_scope(city, indexed, monkeypatch):
+    """A student's rules read only their class and flags while they are built, and their own
+    key in the SQL: one scope is compiled per class, each student's key put in its place, and
+    each still finds only what they may open (the enrolments are their own)."""
+    from openclass.accounts.models import User
+    from openclass.accounts.tests.fixtures import make_user
+    from openclass.courses.models import Enrolment
+
+    compiled: list[int] = []
+    compile_scope = services.scope
+    monkeypatch.setattr(
+        services, "scope", lambda user: compiled.append(user.pk) or compile_scope(user)
+    )
+    enrolled = city.north.student_b1
+    classmate = make_user("north-0004", User.Role.STUDENT, city.north.class_b, number=2)
+    Enrolment.objects.create(course=indexed.class_course, student=enrolled)  # class A's course
+    assert "3-1 안전 교육" in titles(city.north.student_a1, "안전교육")
+    assert compiled == [services.Scopes.STAND_IN]
+    assert "3-1 안전 교육" in titles(enrolled, "안전교육")
+    assert len(compiled) == 2
+    assert "3-1 안전 교육" not in titles(classmate, "안전교육")
+    assert len(compiled) == 2
+    for student in (city.north.student_a1, enrolled, classmate):
+        assert services.scopes.of(student).params == compile_scope(student).params
+
+
+def test_a_shared_scope_opens_what_a_persons_own_would(city, indexed):
+    """Everyone of the city, each asked through ``Scopes`` (shared where alike) and through
+    ``scope`` compiled for them alone, may open the very same documents."""
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    from openclass.accounts.models import User
+
+    def opened(sql: str, params) -> set[int]:
+        allowed = RawSQL(sql, list(params), output_field=BooleanField())  # noqa: S611 (compiled by Django)
+        return set(Document.objects.filter(allowed).values_list("pk", flat=True))
+
+    people = list(User.objects.all())
+    assert any(services.scopes.alike(person) is not None for person in people)
+    for person in people:
+        alone = services.scope(person)
+        kept = services.scopes.of(person)
+        assert opened(kept.sql, kept.params) == opened(alone.sql, alone.params), person.username
+
+
+def test_a_source_without_alike_makes_every_scope_a_persons_own(city, indexed, notes):
+    student = city.north.student_a1
+    assert services.scopes.alike(student) is None
+    assert services.scopes.of(student).params == services.scope(student).params
 
 
 def test_what_a_kept_scope_reads_at_query_time_changes_at_once(city, indexed):
