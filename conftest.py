@@ -73,12 +73,13 @@ def default_language() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def forgotten_per_user_state() -> None:
     """Each test starts with nothing remembered in this process of an earlier test's database:
-    no xAPI actor key (``xapi.services``), no compiled search scope (``search.services.Scopes``)
-    and no kept search match (``search.matches``). A transactional test before may have left
-    them for user and document ids this test's city reuses."""
+    no xAPI actor key (``xapi.services``), no compiled search scope (``search.services.Scopes``),
+    no kept search match (``search.matches``) and no counted popular searches
+    (``search.services.Popular``). A transactional test before may have left them for user and
+    document ids this test's city reuses."""
     from openclass.core.runtime import runtime
 
-    for name in ("xapi.actor_keys", "search.scopes", "search.matches"):
+    for name in ("xapi.actor_keys", "search.scopes", "search.matches", "search.popular"):
         if name in runtime.names():
             runtime.get(name).reset()
 

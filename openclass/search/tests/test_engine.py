@@ -244,8 +244,23 @@ def test_popular_queries_need_several_askers_and_results(city, library):
     services.search(student, "교통안전", log=True)
     assert services.popular_queries("elementary") == ["독도"]
     assert services.popular_queries("middle") == []
+    assert [s.text for s in services.suggest(student, "독") if s.kind == "query"] == ["독도"]
     gaps = services.unanswered_queries()
     assert [(gap["text"], gap["count"]) for gap in gaps] == [("양자역학", 3)]
+
+
+def test_popular_searches_are_counted_once_a_minute(city, library, monkeypatch):
+    student = city.north.student_a1
+    for _ in range(3):
+        services.search(student, "독도", log=True)
+    assert services.popular_queries("elementary") == ["독도"]
+    for _ in range(4):
+        services.search(student, "교통안전", log=True)
+    assert services.popular_queries("elementary") == ["독도"]
+    later = services.popular.clock() + services.popular.seconds + 1
+    monkeypatch.setattr(services.popular, "clock", lambda: later)
+    assert services.popular_queries("elementary") == ["교통안전", "독도"]
+    assert services.popular_queries("elementary", starting="교통") == ["교통안전"]
 
 
 def test_the_reindex_command(city, notes):
