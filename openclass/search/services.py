@@ -364,7 +364,8 @@ class Scopes:
         """``user``'s scope compiled for a stand-in alike them (their role, organisation and
         flags; ``STAND_IN`` for a key), with where that key landed; None when it cannot be
         shared (a source answered a list, or the key went into the SQL's text)."""
-        stand_in = type(user)(
+        # ``user.__class__``: a request's user is a lazy object standing in for the model.
+        stand_in = user.__class__(
             pk=self.STAND_IN,
             role=user.role,
             organisation_id=user.organisation_id,

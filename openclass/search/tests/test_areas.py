@@ -169,6 +169,18 @@ def test_the_students_of_a_class_share_one_compiled_scope(city, indexed, monkeyp
         assert services.scopes.of(student).params == compile_scope(student).params
 
 
+def test_a_students_search_page_uses_their_class_scope(city, indexed, client):
+    """Through the page, as a request's (lazy) user: a class's scope is shared there too."""
+    client.force_login(city.north.student_a1)
+    page = client.get("/search/", {"q": "안전교육"})
+    assert page.status_code == 200
+    assert "3-1 안전 교육" in page.content.decode()
+    client.force_login(city.north.student_b1)
+    page = client.get("/search/", {"q": "안전교육"})
+    assert page.status_code == 200 and "3-1 안전 교육" not in page.content.decode()
+    assert services.scopes.alike(city.north.student_a1) is not None
+
+
 def test_a_shared_scope_opens_what_a_persons_own_would(city, indexed):
     """Everyone of the city, each asked through ``Scopes`` (shared where alike) and through
     ``scope`` compiled for them alone, may open the very same documents."""
