@@ -350,8 +350,9 @@ class Scopes:
         people alike (``alike``, a class's students), else one for this person."""
         alike = self.alike(user)
         if alike is not None:
+            # "Not shareable" is kept too, so it is not tried again at every search.
             shared: _SharedScope | None = self._kept(
-                alike, lambda: self._shared(user), lambda found: found is not None
+                alike, lambda: self._shared(user), lambda _found: True
             )
             if shared is not None:
                 return shared.of(user.pk)

@@ -207,6 +207,33 @@ def test_a_source_without_alike_makes_every_scope_a_persons_own(city, indexed, n
     assert services.scopes.of(student).params == services.scope(student).params
 
 
+def test_a_scope_that_cannot_be_shared_is_not_tried_again_at_every_search(
+    city, indexed, notes, monkeypatch
+):
+    """A source that says alike but answers a list of keys: the shared compile is tried once
+    and its "no" kept; each search compiles the person's own (of its moment, so not kept)."""
+    from dataclasses import replace
+
+    from openclass.core import registry
+    from openclass.search.tests.fixtures import NOTES
+
+    registry.add_search_source(
+        replace(registry.search_source(NOTES), alike=registry.same_for_everyone)
+    )
+    notes.add(1, "안전 수첩")
+    tried: list[int] = []
+    share = services.scopes._shared
+    monkeypatch.setattr(
+        services.scopes, "_shared", lambda user: tried.append(user.pk) or share(user)
+    )
+    student = city.north.student_a1
+    assert services.scopes.alike(student) is not None
+    for _ in range(3):
+        assert "안전 수첩" in titles(student, "안전")
+    assert tried == [student.pk]
+    assert services.scopes.of(student).params == services.scope(student).params
+
+
 def test_what_a_kept_scope_reads_at_query_time_changes_at_once(city, indexed):
     """A kept scope holds the sources' rules as subqueries: an enrolment, a course unpublished
     or a move to another class shows in the very next search."""
