@@ -33,6 +33,8 @@ _TERM_WEIGHTS = f"'{{0, {BODY / TITLE}, {TAGS / TITLE}, 1}}'"
 _GRAM_WEIGHTS = f"'{{{BODY_GRAMS / TITLE}, 0, 0, {TITLE_GRAMS / TITLE}}}'"
 _TERM_TF = f"CASE w WHEN 'A' THEN {TITLE} WHEN 'B' THEN {TAGS} ELSE {BODY} END"
 _GRAM_TF = f"CASE w WHEN 'A' THEN {TITLE_GRAMS} ELSE {BODY_GRAMS} END"
+#: A vector cut down to the lexemes of a parameter (``ts_delete`` of every other one).
+_ONLY = "ts_delete({vector}, tsvector_to_array(ts_delete({vector}, %s::text[])))"
 
 
 def _tsquery(tokens: list[str], prefix: str, title_only: bool) -> str:
@@ -161,7 +163,11 @@ class PostgresBackend:
         self, match: Match, top_sql: str, top_params: list[Any], limit: int
     ) -> list[Candidate]:
         """BM25 of the documents ``top_sql`` picks (id, terms, grams, length, rank): our own, in
-        SQL, from each lexeme's weighted frequency, added to their ``ts_rank``."""
+        SQL, from each lexeme's weighted frequency, added to their ``ts_rank``.
+
+        Each vector is first cut down to the query's lexemes (``_ONLY``, in C), so only those
+        are unnested: unnesting a whole document's vector to join it with the query was 80 %
+        of a search on PostgreSQL (75 ms against 15 for 400 candidates of 20,000 documents)."""
         total, mean = self._collection()
         terms = list(dict.fromkeys(match.terms))
         grams = list(dict.fromkeys(match.grams))
@@ -178,16 +184,16 @@ class PostgresBackend:
             FROM (
                 SELECT u.lexeme, false AS gram,
                     (SELECT sum({_TERM_TF}) FROM unnest(u.weights) w) AS tf
-                FROM unnest(top.terms) u
+                FROM unnest({_ONLY.format(vector="top.terms")}) u
                 UNION ALL
                 SELECT u.lexeme, true, (SELECT sum({_GRAM_TF}) FROM unnest(u.weights) w)
-                FROM unnest(top.grams) u
+                FROM unnest({_ONLY.format(vector="top.grams")}) u
             ) s JOIN query ON query.lexeme = s.lexeme AND query.gram = s.gram
         ), 0) AS score
         FROM top ORDER BY score DESC, top.id LIMIT %s
         """
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*top_params, lexemes, idf, is_gram, mean, limit])
+            cursor.execute(sql, [*top_params, lexemes, idf, is_gram, mean, terms, grams, limit])
             return [Candidate(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
     def matched(self, match: Match) -> list[tuple[Any, ...]]:
