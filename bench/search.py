@@ -55,6 +55,7 @@ import math
 import os
 import random
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -895,11 +896,12 @@ def open_loop(seconds: float, call: Any, processes: int = 1) -> dict[str, Any]:
 
     arrivals = int(seconds * RATE)
     if processes <= 1:
-        begin = time.perf_counter() + 0.05
+        begin = time.perf_counter() + 1.0  # after the threads' connections are open
         late, ran, errors = _arrive(call, range(arrivals), begin)
     else:
         connections.close_all()  # a child opens its own
-        begin = time.perf_counter() + 0.5  # CLOCK_MONOTONIC: one clock for every process
+        # CLOCK_MONOTONIC: one clock for every process; each child's threads first connect.
+        begin = time.perf_counter() + 1.5
         children = []
         for number in range(processes):
             read, write = os.pipe()
@@ -959,6 +961,16 @@ def _arrive(call: Any, numbers: range, begin: float) -> tuple[list[float], list[
         ran.append(finished - started)
 
     with ThreadPoolExecutor(THREADS) as pool:
+        # Each thread opens its connection before the first arrival, as a server's request
+        # threads hold theirs (CONN_MAX_AGE): a PostgreSQL connection opened inside the window
+        # put its set-up on the first searches of every thread.
+        ready = threading.Barrier(THREADS, timeout=60)
+        list(
+            pool.map(
+                lambda _n: (connections["default"].ensure_connection(), ready.wait()),
+                range(THREADS),
+            )
+        )
         for number in numbers:
             due = begin + number / RATE
             pause = due - time.perf_counter()
