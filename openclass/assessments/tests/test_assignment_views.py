@@ -586,9 +586,7 @@ def _hand_in_and_watch(live_server, chromium, homework: Homework, settings, tmp_
     north, lesson = homework.north, homework.lesson.pk
     errors: list[str] = []
 
-    # Everyone signs in before any page is open: signing in writes the user's row, which the
-    # live server's thread may be reading for an open page (the in-memory SQLite database locks
-    # whole tables between connections: "database table is locked").
+    # Everyone signs in before any page is open: the pages then only read.
     cookies = {}
     for user in (north.homeroom_a, north.student_a1):
         client = Client()

@@ -20,6 +20,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from openclass.core.server import free_port, uvicorn_command, wait_until_up
 
@@ -181,6 +182,42 @@ def migrated_template() -> Path:
                 copy_database(Path(scratch) / "openclass.sqlite3", made)
                 made.replace(template)  # whole or not at all
     return template
+
+
+def migrated_postgres_template(url: str) -> str:
+    """The name of a database on the PostgreSQL server of ``url`` with every migration
+    applied, made once per ``_migrations_key`` and server (under a file lock shared by the
+    test processes), for ``CREATE DATABASE … TEMPLATE`` to copy."""
+    import psycopg
+
+    name = f"openclass_migrated_{_migrations_key()}"
+    address = urlsplit(url)
+    folder = Path(tempfile.gettempdir()) / "openclass-migrated"
+    folder.mkdir(exist_ok=True)
+    lock_path = folder / f"postgres-{address.hostname}-{address.port}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        admin = address._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as maintenance:
+            found = maintenance.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if found.fetchone():
+                return name
+            scratch = f"{name}_{os.getpid()}"
+            maintenance.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+            maintenance.execute(f'CREATE DATABASE "{scratch}"')
+            with tempfile.TemporaryDirectory(dir=folder) as var_dir:
+                env = {
+                    **os.environ,
+                    "DJANGO_SETTINGS_MODULE": "openclass.settings",
+                    "OPENCLASS_VAR_DIR": var_dir,
+                    "OPENCLASS_DATABASE_URL": address._replace(path=f"/{scratch}").geturl(),
+                    "OPENCLASS_DEBUG": "0",
+                    "OPENCLASS_LOG_LEVEL": "WARNING",
+                }
+                manage(env, "migrate", "--noinput", "-v", "0")
+            # Renamed when whole: a process that died migrating leaves no template behind.
+            maintenance.execute(f'ALTER DATABASE "{scratch}" RENAME TO "{name}"')
+    return name
 
 
 def copy_database(source: Path, target: Path) -> None:

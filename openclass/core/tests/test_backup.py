@@ -3,9 +3,9 @@ installation backed up while a thread keeps writing rows and files, restored int
 database, compared table by table and file by file; damaged backups and non-empty installations
 refused without changing anything.
 
-The real parts: on the SQLite pass the installation is a WAL-mode database file (as in
-production; the suite's own in-memory database locks whole tables against a concurrent writer)
-and the fresh one a new file; on the PostgreSQL pass (``scripts/with_postgres.sh``) the
+The real parts: on the SQLite pass the installation is a WAL-mode database file of its own (as in
+production; the suite's own database holds the test's rows uncommitted) and the fresh one a new
+file; on the PostgreSQL pass (``scripts/with_postgres.sh``) the
 installation is the test database and the fresh one a new database on the same cluster, with the
 real pg_dump and pg_restore.
 """
@@ -269,7 +269,7 @@ def test_a_backup_taken_while_the_platform_writes_restores_every_row_and_file(
 def small_backup(city, settings, tmp_path: Path) -> Iterator[Path]:
     """A backup with two files, of the test database on PostgreSQL (pg_dump reads what is
     committed, in its own process); on SQLite of a small database file, since the suite's
-    in-memory database is locked by the test's open transaction."""
+    database holds the test's rows in its open transaction."""
     media = tmp_path / "media"
     (media / "documents").mkdir(parents=True)
     (media / "documents" / "a.pdf").write_bytes(b"%PDF-1.4 first")

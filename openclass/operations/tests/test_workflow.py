@@ -281,8 +281,6 @@ def test_the_school_may_change_its_application_until_it_is_decided(ops: Ops) -> 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_admins_approving_at_once_only_one_wins(ops: Ops) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database shared between connections (PostgreSQL)")
     from openclass.accounts.models import User
     from openclass.accounts.tests.fixtures import make_user
 

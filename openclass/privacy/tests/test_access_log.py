@@ -145,8 +145,6 @@ def test_the_nightly_task_drops_and_verifies(city: City, settings, huey_immediat
 def test_concurrent_readers_never_fork_the_chain(city: City) -> None:
     """Eight threads log at once: every row gets its own number and the chain verifies (the
     advisory lock on PostgreSQL; on SQLite, IMMEDIATE transactions queue the writers)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database shared between connections (PostgreSQL)")
     barrier = threading.Barrier(8)
     errors: list[BaseException] = []
 

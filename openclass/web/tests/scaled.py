@@ -35,7 +35,12 @@ import requests
 
 from openclass.core import redis_process
 from openclass.core.server import free_port, stop_process, uvicorn_command
-from openclass.core.tests.live_server import PASSWORD, last_line, manage
+from openclass.core.tests.live_server import (
+    PASSWORD,
+    last_line,
+    manage,
+    migrated_postgres_template,
+)
 from openclass.live.process import JanusConfig, LocalJanus
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -79,15 +84,17 @@ def render_nginx(
 
 @contextlib.contextmanager
 def fresh_database(cluster_url: str) -> Iterator[str]:
-    """A database of its own on the cluster of ``cluster_url`` (each stack seeds its own city);
-    dropped on the way out. Its address."""
+    """A database of its own on the cluster of ``cluster_url`` (each stack seeds its own city),
+    a copy of the migrated template (the stack's ``migrate`` then finds nothing to do); dropped
+    on the way out. Its address."""
     import psycopg
 
     address = urllib.parse.urlsplit(cluster_url)
     name = f"scaled_{secrets.token_hex(4)}"
     admin = address._replace(path="/postgres").geturl()
+    template = migrated_postgres_template(cluster_url)
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield address._replace(path=f"/{name}").geturl()
     finally:
