@@ -72,6 +72,8 @@ class Matched:
     counts: Counter[int] = field(default_factory=Counter)
     positions: dict[str, array[int]] = field(default_factory=dict)  # unsigned 32-bit
     columns: dict[int, Any] = field(default_factory=dict)
+    #: The second score (``rescored``) of the documents that have been candidates.
+    rescores: dict[int, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rows: Iterable[tuple[Any, ...]]) -> Matched:
@@ -151,6 +153,21 @@ def matched(match: Match) -> Matched:
         found = Matched.of(backend().matched(match))
         kept.put(key, found)
     return found
+
+
+def rescored(found: Matched, match: Match, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates by the backend's second score (``Backend.rescored``), best first, each
+    document's remembered with the kept match: PostgreSQL's BM25 of 400 candidates costs
+    5-15 ms, and the same best documents of a query come up search after search. A document's
+    score depends only on the match and the collection's statistics (kept as long)."""
+    known = found.rescores
+    missing = [candidate for candidate in candidates if candidate.document_id not in known]
+    if missing:
+        for candidate in backend().rescored(match, missing):
+            known[candidate.document_id] = candidate.score
+    scored = [Candidate(c.document_id, known[c.document_id]) for c in candidates]
+    scored.sort(key=lambda candidate: (-candidate.score, candidate.document_id))
+    return scored
 
 
 @dataclass

@@ -713,7 +713,7 @@ def _run(
             break
     if not results.total:
         return results
-    candidates = backend().rescored(match, seen.candidates)
+    candidates = matches.rescored(found, match, seen.candidates)
     documents = _ranked_by(candidates, found)
     shown = min(results.total, len(documents))
     results.pages = max(math.ceil(shown / per_page), 1)
@@ -778,8 +778,8 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
     ]
     match = _match(text, prefix=True, title_only=True)
     titled = matches.matched(match)
-    candidates = backend().rescored(
-        match, matches.scoped(titled, scopes.of(user), None, limit * 3).candidates
+    candidates = matches.rescored(
+        titled, match, matches.scoped(titled, scopes.of(user), None, limit * 3).candidates
     )
     documents = _ranked_by(candidates, titled)
     titles = {document.pk for document in documents}

@@ -156,6 +156,36 @@ def test_a_match_is_kept_until_the_index_changes(city, library, monkeypatch):
     assert len(asked) == 2
 
 
+def test_a_documents_second_score_is_kept_with_the_match(city, library, monkeypatch):
+    """The backend rescores (PostgreSQL's BM25) only candidates it has not scored for this
+    match; the order and scores are the same as rescoring them all."""
+    engine = type(backend())
+    rescore_now = engine.rescored
+    asked: list[list[int]] = []
+
+    def counted(self, match, candidates):
+        asked.append([candidate.document_id for candidate in candidates])
+        return rescore_now(self, match, candidates)
+
+    monkeypatch.setattr(engine, "rescored", counted)
+    hidden, seeing = city.north.student_a1, city.north.student_b1
+    library.add(8, "울릉도와 독도", "")
+    library.hidden_from[8] = {hidden.pk}
+    first = services.search(hidden, "독도")
+    assert first.total == 1 and len(asked) == 1 and len(asked[0]) == 1
+    both = services.search(seeing, "독도")
+    assert both.total == 2 and len(asked) == 2 and len(asked[1]) == 1  # only the one not scored
+    again = services.search(seeing, "독도")
+    assert len(asked) == 2
+    assert [(h.document.pk, h.score) for h in again.hits] == [
+        (h.document.pk, h.score) for h in both.hits
+    ]
+    found = matches.matched(services._match("독도"))
+    candidates = matches.scoped(found, services.scopes.of(seeing), None, 400)
+    kept = matches.rescored(found, services._match("독도"), candidates.candidates)
+    assert kept == rescore_now(backend(), services._match("독도"), candidates.candidates)
+
+
 def test_a_source_open_to_everyone_is_counted_from_the_kept_match(city, notes):
     notes.everyone = True
     notes.add(1, "진로 체험", "", mode="live", grade_band="middle")
