@@ -78,19 +78,31 @@ class Matched:
     @classmethod
     def of(cls, rows: Iterable[tuple[Any, ...]]) -> Matched:
         """From the backend's rows: (id, score, source, *FACETS), best first."""
+        # Per row only dict look-ups and appends: a common word matches tens of thousands of
+        # documents, and a generator and a new array per row were most of a new match's time.
         found = cls()
-        codes: dict[tuple[str, ...], int] = {}
-        for position, (pk, score, *combination) in enumerate(rows):
-            key = tuple(value or "" for value in combination)
-            code = codes.get(key)
+        ids, scores, row_codes = found.ids, found.scores, found.codes
+        combinations: list[tuple[str, ...]] = []
+        by_row: dict[tuple[Any, ...], int] = {}  # the row's own values (None or "")
+        by_key: dict[tuple[str, ...], int] = {}
+        source_positions: list[array[int]] = []  # of each code, its source's positions
+        for position, row in enumerate(rows):
+            values = row[2:]
+            code = by_row.get(values)
             if code is None:
-                code = codes[key] = len(found.combinations)
-                found.combinations.append(key)
-            found.ids.append(pk)
-            found.scores.append(score)
-            found.codes.append(code)
-            found.positions.setdefault(key[0], array("I")).append(position)
-        found.counts = Counter(found.codes)
+                key = tuple(value or "" for value in values)
+                code = by_key.get(key)
+                if code is None:
+                    code = by_key[key] = len(combinations)
+                    combinations.append(key)
+                    source_positions.append(found.positions.setdefault(key[0], array("I")))
+                by_row[values] = code
+            ids.append(row[0])
+            scores.append(row[1])
+            row_codes.append(code)
+            source_positions[code].append(position)
+        found.combinations = combinations
+        found.counts = Counter(row_codes)
         return found
 
     def __len__(self) -> int:
