@@ -102,7 +102,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
 
     database = django_settings.DATABASES["default"]
     test = database.setdefault("TEST", {})
-    if database["ENGINE"] == "django.db.backends.sqlite3":
+    if connections["default"].vendor == "sqlite":
         memory = "/dev/shm"  # noqa: S108 (a private folder is made in it)
         folder = Path(
             tempfile.mkdtemp(

@@ -155,7 +155,17 @@ DATABASES["default"]["CONN_MAX_AGE"] = int(env("DB_CONN_MAX_AGE", "60"))
 # Threads of one server process running the synchronous views, each with its own database
 # connection; more requests than this wait their turn.
 HTTP_REQUEST_THREADS = int(env("HTTP_REQUEST_THREADS", "4"))
+# The platform replaces a few parts of Django and Channels on its hot paths (openclass.core:
+# compiled queries, the request threads, the single-process channel layer, the socket base, the
+# SQLite writers' queue; docs/upgrading.md). 1 puts the stock parts back, to tell after an
+# upgrade whether a fault is ours: slower, same behaviour.
+STOCK_FAST_PATHS = env_bool("STOCK_FAST_PATHS")
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The threads of a process take SQLite's one write lock in turn, first come first served
+    # (openclass.core.sqlite, decision 0006), not by SQLite's sleep-and-retry.
+    if not STOCK_FAST_PATHS:
+        DATABASES["default"]["ENGINE"] = "openclass.core.sqlite"
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked" mid-way.
     DATABASES["default"]["OPTIONS"] = {
@@ -167,12 +177,6 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-# The platform replaces a few parts of Django and Channels on its hot paths (openclass.core:
-# compiled queries, the request threads, the single-process channel layer, the socket base;
-# docs/upgrading.md). 1 puts the stock parts back, to tell after an upgrade whether a fault is
-# ours: slower, same behaviour.
-STOCK_FAST_PATHS = env_bool("STOCK_FAST_PATHS")
 
 # --- Redis or embedded: channel layer, cache, jobs ------------------------------------------
 REDIS_URL = env("REDIS_URL")

@@ -33,6 +33,10 @@ def uvicorn_command(
         "--port",
         str(port),
         "--no-access-log",
+        # A page's socket messages are small JSON (a progress beat and its answer, a chat
+        # line): compressing each cost the event loop more than sending it (decision 0006).
+        "--ws-per-message-deflate",
+        "false",
         "--timeout-graceful-shutdown",
         str(graceful_seconds),
         *several,

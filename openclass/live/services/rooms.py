@@ -38,11 +38,14 @@ def main_room(session: Session) -> LiveRoom:
     """The room of a live session (made on first use)."""
     if session.kind != Session.Kind.LIVE:
         raise ValidationError(_("Only a live session has a classroom."))
-    try:
-        with transaction.atomic():
-            room, _created = LiveRoom.objects.get_or_create(session=session, parent=None)
-    except IntegrityError:
-        room = LiveRoom.objects.get(session=session, parent=None)
+    # Made once, read on every entry: only a missing room waits for the database's one writer.
+    room = LiveRoom.objects.filter(session=session, parent=None).first()
+    if room is None:
+        try:
+            with transaction.atomic():
+                room, _created = LiveRoom.objects.get_or_create(session=session, parent=None)
+        except IntegrityError:
+            room = LiveRoom.objects.get(session=session, parent=None)
     return room
 
 
