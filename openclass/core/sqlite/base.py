@@ -132,22 +132,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.has_turn = False
             self.queue.release()
 
-    def _commit(self) -> None:
+    def commit(self) -> None:
         try:
-            super()._commit()  # type: ignore[misc]  # not in django-stubs
+            super().commit()
         finally:
             self.end_turn_unless_in_transaction()
 
-    def _rollback(self) -> None:
+    def rollback(self) -> None:
         try:
-            super()._rollback()  # type: ignore[misc]  # not in django-stubs
+            super().rollback()
         finally:
             self.end_turn_unless_in_transaction()
 
-    def _close(self) -> None:
+    def close(self) -> None:
         try:
-            super()._close()  # type: ignore[misc]  # not in django-stubs
+            super().close()
         finally:
-            if self.has_turn:
+            # Closed (and its transaction with it), unless Django kept an in-memory database.
+            if self.has_turn and (self.connection is None or self.closed_in_transaction):
                 self.has_turn = False
                 self.queue.release()
