@@ -57,6 +57,8 @@ MAX_MESSAGE_CHARS = 4096
 # second.
 BURST = 8
 LIMITED = frozenset({"chat", "reaction", "hand", "ticket", "start"})
+# Seconds between the tries of a media report naming a feed Janus has not told us of yet.
+MEDIA_REPORT_AGAIN = (0.5, 1, 2, 4, 8, 15)
 # Messages answered to their page alone, by request number: their answer's type.
 REQUESTS = {"ticket": "ticket", "start": "started"}
 
@@ -84,8 +86,12 @@ class ClassroomConsumer(PageConsumer):
     connecting: asyncio.Future | None = None
     # About how many pages the room's group has (the people online when this page came in).
     crowd = 1
+    # The page's media reports: how many so far, one stored at a time, the next try of the last.
+    media_reports = 0
+    media_again: asyncio.Future | None = None
 
     async def connect(self) -> None:
+        self.media_lock = asyncio.Lock()
         user = self.scope.get("user")
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         self.language = self.scope.get("cookies", {}).get("django_language")
@@ -142,6 +148,39 @@ class ClassroomConsumer(PageConsumer):
         await self.send_json(welcome)
         await self._tell(EVERYONE, arrival)
 
+    async def _report_media(self, member: Member, message: dict) -> None:
+        """What the page sends, told to the room. A feed Janus has not told us of yet is not
+        shown as theirs (the others' pages could not tell whose microphone a tile shows), so
+        the same report is made again, later each time, until it has, or a newer report or the
+        page leaving takes its place. One report at a time: the newest is the one stored."""
+        self.media_reports += 1
+        mine = self.media_reports
+        if self.media_again is not None:
+            self.media_again.cancel()  # asleep between tries: the lock below is not held then
+
+        async def report() -> bool:
+            async with self.media_lock:
+                if mine != self.media_reports:
+                    return True  # a newer report took its place
+                update, known = await call(presence.report_media)(
+                    member,
+                    message.get("audio"),
+                    message.get("video"),
+                    message.get("screen"),
+                    message.get("streams"),
+                )
+                await self._tell(EVERYONE, update)
+                return known
+
+        async def again() -> None:
+            for wait in MEDIA_REPORT_AGAIN:
+                await asyncio.sleep(wait)
+                if await asyncio.shield(report()):
+                    return
+
+        if not await report():
+            self.media_again = asyncio.ensure_future(again())
+
     async def _leave_groups(self) -> None:
         self.listening = frozenset()
         for audience in (EVERYONE, HOSTS, WAITING):
@@ -167,6 +206,9 @@ class ClassroomConsumer(PageConsumer):
         if self.member is None:
             return
         member, self.member = self.member, None  # count out once, however we got here
+        self.media_reports += 1
+        if self.media_again is not None:
+            self.media_again.cancel()
         # The count first: whatever happens to the channel layer below, presence stays right.
         gone = await call(entry.disconnect)(member)
         await self._leave_groups()
@@ -269,10 +311,7 @@ class ClassroomConsumer(PageConsumer):
         elif kind == "reaction":
             await self._tell(EVERYONE, await call(chat.react)(member, m.get("emoji")))
         elif kind == "media":
-            update = await call(presence.report_media)(
-                member, m.get("audio"), m.get("video"), m.get("screen"), m.get("streams")
-            )
-            await self._tell(EVERYONE, update)
+            await self._report_media(member, m)
         elif kind == "unmute":
             await call(moderation.unmute_self)(member, m.get("kind"))
         elif kind == "poll.open":

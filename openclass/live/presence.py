@@ -126,8 +126,11 @@ def presence_of(member: Member) -> dict:
 
 def report_media(
     member: Member, audio: object, video: object, screen: object, streams: object
-) -> dict:
-    """The page says what it sends (for the people list and for the host's mute)."""
+) -> tuple[dict, bool]:
+    """The page says what it sends (for the people list and for the host's mute). Returns the
+    presence message and whether every feed it named is known to be theirs: Janus tells us of
+    a join over HTTP, in batches, so under load a page's report can come first (the consumer
+    then reports again a little later)."""
     clean = []
     for stream in streams[:8] if isinstance(streams, list) else []:
         if not isinstance(stream, dict):
@@ -141,10 +144,10 @@ def report_media(
             "feed_id", flat=True
         )
     )
-    clean = [stream for stream in clean if stream["feed"] in own]
-    media = {"audio": bool(audio), "video": bool(video), "screen": bool(screen), "streams": clean}
+    known = [stream for stream in clean if stream["feed"] in own]
+    media = {"audio": bool(audio), "video": bool(video), "screen": bool(screen), "streams": known}
     Participant.objects.filter(pk=member.participant_id).update(media=media)
-    return presence_of(member)
+    return presence_of(member), len(known) == len(clean)
 
 
 # --- Counting connections ----------------------------------------------------------------------

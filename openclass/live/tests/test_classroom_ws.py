@@ -21,7 +21,14 @@ from openclass.accounts.models import User
 from openclass.asgi import application
 from openclass.live import presence
 from openclass.live.consumers import CLOSE_DENIED, CLOSE_UNAUTHENTICATED
-from openclass.live.models import ChatMessage, LiveRoom, Participant, PollAnswer, ServerProcess
+from openclass.live.models import (
+    ChatMessage,
+    LiveRoom,
+    Participant,
+    PollAnswer,
+    ServerProcess,
+    Stay,
+)
 from openclass.live.services import chat, rooms
 from openclass.live.tasks import reconcile_open_rooms_task
 from openclass.live.tests.fixtures import JanusParticipant
@@ -508,3 +515,57 @@ def test_pages_of_a_gone_server_process_leave_the_room_within_a_minute(
     run(scenario())
     assert not ServerProcess.objects.filter(key="other-host:7:dead").exists()
     assert Participant.objects.filter(connections__gt=0).count() == 0
+
+
+def test_a_media_report_before_janus_tells_of_the_feed_is_made_again_once_it_has(
+    room, live_class, monkeypatch
+):
+    """Janus posts a publisher's join over HTTP, in batches: under load the page's report of
+    what it sends comes first. The feed is not shown as theirs until the join is known (another
+    person's feed never is); then the room hears it without the page reporting again, and a
+    newer report takes the place of the one waiting."""
+    monkeypatch.setattr("openclass.live.consumers.MEDIA_REPORT_AGAIN", (0.2,) * 25)
+    streams = [{"feed": 501, "mid": "0", "kind": "audio"}]
+
+    def seated(user: User) -> Participant:
+        return Participant.objects.get(room=room, user=user)
+
+    def joined_janus(user: User, feed: int) -> None:
+        Stay.objects.create(
+            participant=seated(user), room=room, feed_id=feed, joined_at=timezone.now()
+        )
+
+    async def scenario():
+        teacher = await page(room, live_class.teacher)
+        student = await page(room, live_class.student)
+        await teacher.open()
+        await student.open()
+        await teacher.until("presence", live_class.student)
+        await sync_to_async(joined_janus)(live_class.teacher, 777)
+
+        await student.send(type="media", audio=False, video=True, screen=False, streams=streams)
+        first = await teacher.until("presence", live_class.student)
+        assert first["person"]["feeds"] == [] and first["person"]["video"]
+        await sync_to_async(joined_janus)(live_class.student, 501)
+        known = await teacher.until("presence", live_class.student)
+        assert known["person"]["feeds"] == [501] and not known["person"]["audio"]
+
+        # Someone else's feed is never theirs, however often it is tried; a newer report
+        # replaces the tries of the older one, and is what stays stored.
+        stolen = [{"feed": 777, "mid": "0", "kind": "audio"}]
+        await student.send(type="media", audio=True, video=True, screen=False, streams=stolen)
+        assert (await teacher.until("presence", live_class.student))["person"]["feeds"] == []
+        await student.send(type="media", audio=False, video=False, screen=False, streams=streams)
+        latest = await teacher.until("presence", live_class.student)
+        assert latest["person"]["feeds"] == [501] and not latest["person"]["video"]
+        await asyncio.sleep(1)  # the tries of the stolen report would have come by now
+        while not await teacher.socket.receive_nothing(timeout=0.3):
+            late = await teacher.next()
+            for change in late.get("changes", []):
+                assert change["person"]["feeds"] == [501], late
+        await student.socket.disconnect()
+        await teacher.socket.disconnect()
+
+    run(scenario())
+    assert seated(live_class.student).media["streams"] == streams
+    assert seated(live_class.student).media["video"] is False
