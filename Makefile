@@ -21,25 +21,30 @@ setup-test:
 demo-data: setup
 	$(PY) manage.py demo_data
 
-# Every test, on SQLite and then on a throw-away PostgreSQL cluster. The tests without a browser
-# run on every core (pytest-xdist); the browser tests, which need the machine, one at a time.
+# Every test, on SQLite and then on a throw-away PostgreSQL cluster, spread over processes
+# (pytest-xdist): the tests without a browser over one more than the machine has cores, since
+# part of their time goes waiting on a server, Janus or ffmpeg they started (2 cores: the SQLite
+# pass 458-481 s with two, 376 s with three); the browser tests over two (604 s one at a time,
+# 420 s in two; three gained 15 s more and loaded the machine past what a live class's test
+# tolerates).
 # Last, the scaled profile (PostgreSQL, Redis, two uvicorn workers, two Janus servers behind
 # nginx with deploy/nginx.conf) end to end through nginx, and the faults it must survive
 # (web/tests/test_scaled_profile.py, test_faults.py), all in a private network namespace so a
 # live class's media flows between chromium and Janus (openclass/live/tests/netns.py). Each pass
 # prints its 15 slowest steps: where the 30-minute budget goes.
 SCALED := $(PY) -m openclass.live.tests.netns scripts/with_postgres.sh $(PY) -m pytest -m scaled --durations=15
-PARALLEL := -n auto -m "not browser and not scaled" --durations=15
+PARALLEL := -n $(shell echo $$(( $$(nproc) + 1 ))) -m "not browser and not scaled" --durations=15
+BROWSERS := -n 2 -m "browser and not scaled" --durations=15
 
 test: setup-test
 	$(PY) -m pytest $(PARALLEL)
-	$(PY) -m pytest -m "browser and not scaled" --durations=15
+	$(PY) -m pytest $(BROWSERS)
 	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
 	$(SCALED)
 
 test-sqlite: setup-test
 	$(PY) -m pytest $(PARALLEL)
-	$(PY) -m pytest -m "browser and not scaled"
+	$(PY) -m pytest $(BROWSERS)
 
 test-postgres: setup-test
 	scripts/with_postgres.sh $(PY) -m pytest $(PARALLEL)
