@@ -4,7 +4,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup setup-test test test-sqlite test-postgres test-scaled bench lint format demo-data messages
+.PHONY: run setup setup-test test test-sqlite test-postgres test-scaled bench lint lint-checks format demo-data messages
 
 # The address people reach it at: the login hub's issuer, and the demo site's return address.
 run: export OPENCLASS_SITE_URL ?= http://$(HOST):$(PORT)
@@ -60,7 +60,10 @@ bench:
 # fails; so does an audit no vulnerability service answered, unless AUDIT_WHEN_UNREACHABLE=report.
 AUDIT_WHEN_UNREACHABLE ?= fail
 
-lint: setup-test
+lint: setup-test lint-checks
+
+# The checks alone, on a set-up checkout: .ci/run runs them beside `make test`.
+lint-checks:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
