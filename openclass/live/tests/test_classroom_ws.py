@@ -96,6 +96,16 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+async def teacher_and_student(room: LiveRoom, live_class) -> tuple[Page, Page]:
+    """The teacher's page and the student's, both in the room, the teacher told of the student."""
+    teacher = await page(room, live_class.teacher)
+    student = await page(room, live_class.student)
+    await teacher.open()
+    await student.open()
+    await teacher.until("presence", live_class.student)
+    return teacher, student
+
+
 def test_refusals(room, live_class):
     async def scenario():
         anonymous = await page(room, None)
@@ -430,11 +440,7 @@ def test_a_page_whose_handler_fails_is_counted_out(room, live_class, monkeypatch
     monkeypatch.setattr(chat, "raise_hand", broken)
 
     async def scenario():
-        teacher = await page(room, live_class.teacher)
-        student = await page(room, live_class.student)
-        await teacher.open()
-        await student.open()
-        await teacher.until("presence", live_class.student)
+        teacher, student = await teacher_and_student(room, live_class)
         await student.send(type="hand", raised=True)
         gone = await teacher.until("presence", live_class.student)
         assert not gone["online"]
@@ -536,11 +542,7 @@ def test_a_media_report_before_janus_tells_of_the_feed_is_made_again_once_it_has
         )
 
     async def scenario():
-        teacher = await page(room, live_class.teacher)
-        student = await page(room, live_class.student)
-        await teacher.open()
-        await student.open()
-        await teacher.until("presence", live_class.student)
+        teacher, student = await teacher_and_student(room, live_class)
         await sync_to_async(joined_janus)(live_class.teacher, 777)
 
         await student.send(type="media", audio=False, video=True, screen=False, streams=streams)
