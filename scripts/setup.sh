@@ -63,14 +63,9 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 req_hash=$(cat requirements.txt "$reqs" | sha256sum | cut -c1-16)
-# A test checkout compiles only the modules it imports, as it imports them (its .venv is its
-# own to write): compiling every installed module took 30 s of the 84 s install here. A
-# runtime install compiles all, so a server user who cannot write the .venv starts fast.
-compile=()
-[ "$want_test" = 1 ] && compile=(--no-compile)
 if [ ! -f "$stamp_dir/pip-$req_hash" ]; then
   say "pip install -r $reqs"
-  "$VENV/bin/pip" install --disable-pip-version-check -q "${compile[@]}" -r "$reqs"
+  "$VENV/bin/pip" install --disable-pip-version-check -q -r "$reqs"
   rm -f "$stamp_dir"/pip-*
   touch "$stamp_dir/pip-$req_hash"
 fi
