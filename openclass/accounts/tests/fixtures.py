@@ -150,7 +150,9 @@ class Rows:
 
     Every table is compared before and after the build, so rows a signal or a save() override
     adds are kept too; keys must stay the same because rows name each other by them (foreign
-    keys, and ``Organisation.path``, which spells out its ancestors' keys).
+    keys, and ``Organisation.path``, which spells out its ancestors' keys). Only additions can
+    be put back: a build that changes or deletes a row that was there (one a migration made) is
+    refused.
     """
 
     tables: tuple[tuple[type[models.Model], tuple[dict[str, Any], ...]], ...]
@@ -162,21 +164,22 @@ class Rows:
             for model in apps.get_models(include_auto_created=True)
             if model._meta.managed and not model._meta.proxy and not model._meta.swapped
         ]
-        before = {
-            model: set(model._base_manager.values_list("pk", flat=True)) for model in candidates
-        }
+        before = {model: _rows_by_key(model) for model in candidates}
         built = build()
         tables = []
+        touched = []
         for model in candidates:
-            fields = [field.attname for field in model._meta.concrete_fields]
-            pk = model._meta.pk.attname
-            rows = tuple(
-                row
-                for row in model._base_manager.order_by("pk").values(*fields)
-                if row[pk] not in before[model]
-            )
+            after = _rows_by_key(model)
+            rows = tuple(row for key, row in after.items() if key not in before[model])
             if rows:
                 tables.append((model, rows))
+            touched += [
+                f"{model._meta.label} {key}"
+                for key, row in before[model].items()
+                if after.get(key) != row
+            ]
+        if touched:
+            raise RuntimeError(f"the build changed or deleted rows it found: {touched[:10]}")
         return built, cls(tuple(tables))
 
     def restore(self, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -195,6 +198,12 @@ class Rows:
                 with connection.cursor() as cursor:
                     for statement in statements:
                         cursor.execute(statement)
+
+
+def _rows_by_key(model: type[models.Model]) -> dict[Any, dict[str, Any]]:
+    fields = [field.attname for field in model._meta.concrete_fields]
+    pk = model._meta.pk.attname
+    return {row[pk]: row for row in model._base_manager.order_by("pk").values(*fields)}
 
 
 @pytest.fixture(scope="session")

@@ -52,12 +52,7 @@ def demo_login(role_prefix: str) -> User:
     return login(next(username for role, username in DEMO_LOGINS if role.startswith(role_prefix)))
 
 
-@pytest.fixture
-def small_city(db) -> None:
-    demo_data("--size", "small")
-
-
-def test_small_city_has_the_expected_tree(small_city) -> None:
+def test_small_city_has_the_expected_tree(demo_city) -> None:
     office = Organisation.objects.get(code=OFFICE_CODE)
     assert office.kind == Kind.OFFICE and office.name == "서울특별시교육청"
     (school,) = Organisation.objects.filter(kind=Kind.SCHOOL)
@@ -81,7 +76,7 @@ def test_small_city_has_the_expected_tree(small_city) -> None:
         assert klass.teaching_assignments.filter(is_homeroom=True).count() == 1
 
 
-def test_small_city_has_every_role(small_city) -> None:
+def test_small_city_has_every_role(demo_city) -> None:
     roles = {role: User.objects.filter(role=role).count() for role in Role.values}
     assert roles[Role.STUDENT] == 40
     assert roles[Role.INSTRUCTOR] == 10
@@ -100,7 +95,7 @@ def test_small_city_has_every_role(small_city) -> None:
     }
 
 
-def test_demo_logins_exist_and_sign_in(small_city) -> None:
+def test_demo_logins_exist_and_sign_in(demo_city) -> None:
     request = RequestFactory().post("/")
     assert len({role for role, _ in DEMO_LOGINS}) == len(DEMO_LOGINS)
     for _role, username in DEMO_LOGINS:
@@ -114,7 +109,7 @@ def test_demo_logins_exist_and_sign_in(small_city) -> None:
     assert demo_login("parent").child_links.count() == 2
 
 
-def test_every_demo_login_reaches_their_home_page(small_city, client) -> None:
+def test_every_demo_login_reaches_their_home_page(demo_city, client) -> None:
     for role, username in DEMO_LOGINS:
         response = client.post(
             reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}
@@ -126,7 +121,7 @@ def test_every_demo_login_reaches_their_home_page(small_city, client) -> None:
         client.post(reverse("accounts:logout"))
 
 
-def test_second_run_changes_nothing(small_city) -> None:
+def test_second_run_changes_nothing(demo_city) -> None:
     before = counts()
     names = dict(User.objects.values_list("username", "name"))
     output = demo_data("--size", "small")
@@ -155,7 +150,7 @@ def test_small_city_is_part_of_the_full_city() -> None:
         assert full[user.username] == (user.name, user.role, user.organisation, user.number)
 
 
-def test_scoping_holds_on_the_demo_city(small_city) -> None:
+def test_scoping_holds_on_the_demo_city(demo_city) -> None:
     teacher = demo_login("homeroom teacher")
     klass = teacher.teaching_assignments.get().klass
     students = User.objects.filter(role=Role.STUDENT, organisation=klass)
@@ -185,7 +180,7 @@ def test_scoping_holds_on_the_demo_city(small_city) -> None:
     assert ids(scoping.visible_users(instructor)) == {instructor.pk}
 
 
-def test_small_city_grows_into_the_full_city(small_city) -> None:
+def test_small_city_grows_into_the_full_city(demo_city) -> None:
     before = dict(User.objects.values_list("username", "pk"))
     report = build_demo_city("full")
     assert report.created_users == len(report.plan.users) - len(before)

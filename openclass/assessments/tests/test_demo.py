@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 
 from openclass.accounts.models import User
@@ -14,12 +13,7 @@ from openclass.assessments.services import gradebook, grading
 from openclass.courses.models import Course
 
 
-@pytest.fixture
-def demo(db) -> None:
-    call_command("demo_data", "--size", "small", stdout=StringIO())
-
-
-def test_demo_work_is_graded_by_the_real_rules(demo) -> None:
+def test_demo_work_is_graded_by_the_real_rules(demo_city) -> None:
     quiz = Quiz.objects.get(lesson__title=DOKDO_QUIZ)
     attempts = Attempt.objects.filter(quiz=quiz).prefetch_related("answers__question")
     assert attempts.filter(state=Attempt.State.GRADED).exists()
@@ -40,7 +34,7 @@ def test_demo_work_is_graded_by_the_real_rules(demo) -> None:
     assert Submission.objects.filter(assignment__lesson__title=DOKDO_ESSAY, is_published=True)
 
 
-def test_the_gradebook_shows_the_demo_work(demo) -> None:
+def test_the_gradebook_shows_the_demo_work(demo_city) -> None:
     course = Course.objects.get(sections__lessons__title=DOKDO_QUIZ)
     teacher = User.objects.get(username="office-admin")
     table = gradebook.table(course, teacher)
@@ -52,7 +46,7 @@ def test_the_gradebook_shows_the_demo_work(demo) -> None:
     assert own.enrolment.student == student
 
 
-def test_demo_assessments_are_built_once(demo) -> None:
+def test_demo_assessments_are_built_once(demo_city) -> None:
     before = (Attempt.objects.count(), Submission.objects.count())
     call_command("demo_data", "--size", "small", stdout=StringIO())
     assert (Attempt.objects.count(), Submission.objects.count()) == before

@@ -187,13 +187,20 @@ def migrated_template() -> Path:
 def migrated_postgres_template(url: str) -> str:
     """The name of a database on the PostgreSQL server of ``url`` with every migration
     applied, made once per ``_migrations_key`` and server (under a file lock shared by the
-    test processes), for ``CREATE DATABASE … TEMPLATE`` to copy."""
+    test processes), for ``CREATE DATABASE … TEMPLATE`` to copy.
+
+    The first server of a ``_migrations_key`` migrates (half a minute of a core: Django renders
+    the migration state hundreds of times) and leaves a ``pg_dump`` of the result beside the
+    SQLite template; later servers (the scaled pass's, the next run's) restore that in a second.
+    """
     import psycopg
 
-    name = f"openclass_migrated_{_migrations_key()}"
+    key = _migrations_key()
+    name = f"openclass_migrated_{key}"
     address = urlsplit(url)
     folder = Path(tempfile.gettempdir()) / "openclass-migrated"
     folder.mkdir(exist_ok=True)
+    dump = folder / f"{key}.pgdump"
     lock_path = folder / f"postgres-{address.hostname}-{address.port}.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -203,21 +210,45 @@ def migrated_postgres_template(url: str) -> str:
             if found.fetchone():
                 return name
             scratch = f"{name}_{os.getpid()}"
+            scratch_url = address._replace(path=f"/{scratch}").geturl()
             maintenance.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
             maintenance.execute(f'CREATE DATABASE "{scratch}"')
-            with tempfile.TemporaryDirectory(dir=folder) as var_dir:
-                env = {
-                    **os.environ,
-                    "DJANGO_SETTINGS_MODULE": "openclass.settings",
-                    "OPENCLASS_VAR_DIR": var_dir,
-                    "OPENCLASS_DATABASE_URL": address._replace(path=f"/{scratch}").geturl(),
-                    "OPENCLASS_DEBUG": "0",
-                    "OPENCLASS_LOG_LEVEL": "WARNING",
-                }
-                manage(env, "migrate", "--noinput", "-v", "0")
+            if dump.exists():
+                _pg_tool(
+                    "pg_restore",
+                    "--no-owner",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    "--dbname",
+                    scratch_url,
+                    str(dump),
+                )
+            else:
+                with tempfile.TemporaryDirectory(dir=folder) as var_dir:
+                    env = {
+                        **os.environ,
+                        "DJANGO_SETTINGS_MODULE": "openclass.settings",
+                        "OPENCLASS_VAR_DIR": var_dir,
+                        "OPENCLASS_DATABASE_URL": scratch_url,
+                        "OPENCLASS_DEBUG": "0",
+                        "OPENCLASS_LOG_LEVEL": "WARNING",
+                    }
+                    manage(env, "migrate", "--noinput", "-v", "0")
+                made = folder / f"{dump.name}.{os.getpid()}"
+                _pg_tool(
+                    "pg_dump", "--format=custom", "--no-owner", "--file", str(made), scratch_url
+                )
+                made.replace(dump)  # whole or not at all
             # Renamed when whole: a process that died migrating leaves no template behind.
             maintenance.execute(f'ALTER DATABASE "{scratch}" RENAME TO "{name}"')
     return name
+
+
+def _pg_tool(tool: str, *arguments: str) -> None:
+    """Run pg_dump or pg_restore; RuntimeError with what it printed if it fails."""
+    result = subprocess.run([tool, *arguments], capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"{tool} failed:\n{result.stderr[-3000:]}")
 
 
 def copy_database(source: Path, target: Path) -> None:

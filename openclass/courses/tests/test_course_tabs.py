@@ -6,10 +6,7 @@ teacher is never offered the attendance or gradebook of a course whose records t
 from __future__ import annotations
 
 import re
-from io import StringIO
 
-import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from openclass.accounts.demo import DEMO_LOGINS
@@ -23,11 +20,6 @@ STAFF_TABS = {
     "grades": "assessments:gradebook",
     "settings": "courses:edit",
 }
-
-
-@pytest.fixture
-def demo_city(db) -> None:
-    call_command("demo_data", "--size", "small", stdout=StringIO())
 
 
 def tabs_on(page: str) -> dict[str, str]:

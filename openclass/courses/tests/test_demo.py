@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 
 from openclass.accounts.models import User
@@ -14,12 +13,7 @@ from openclass.courses.demo import CAREER, CAREER_DESIGN, CAREER_PARENTS, DOKDO,
 from openclass.courses.models import Course, Lesson, Session
 
 
-@pytest.fixture
-def demo(db) -> None:
-    call_command("demo_data", "--size", "small", stdout=StringIO())
-
-
-def test_demo_courses_give_every_role_something_to_see(demo) -> None:
+def test_demo_courses_give_every_role_something_to_see(demo_city) -> None:
     # The operations demo opens more courses through applications (tested there).
     applied = set(Course.objects.filter(application__isnull=False).values_list("title", flat=True))
     own = set(Course.objects.values_list("title", flat=True)) - applied
@@ -40,7 +34,7 @@ def test_demo_courses_give_every_role_something_to_see(demo) -> None:
     assert Session.objects.filter(course__title=SAFETY).exists()
 
 
-def test_demo_courses_are_built_once(demo) -> None:
+def test_demo_courses_are_built_once(demo_city) -> None:
     before = Course.objects.count()
     out = StringIO()
     call_command("demo_data", "--size", "small", stdout=out)
@@ -48,7 +42,7 @@ def test_demo_courses_are_built_once(demo) -> None:
     assert "career courses" not in out.getvalue()
 
 
-def test_a_demo_city_built_before_gets_the_career_courses(demo) -> None:
+def test_a_demo_city_built_before_gets_the_career_courses(demo_city) -> None:
     Course.objects.filter(title__in=[CAREER_DESIGN, CAREER_PARENTS]).delete()
     out = StringIO()
     call_command("demo_data", "--size", "small", stdout=out)
@@ -63,7 +57,7 @@ def visible_documents(name: str, username: str) -> list:
     return [document for document in source.documents(None) if document.key in visible]
 
 
-def test_what_search_finds_in_the_demo_courses(demo) -> None:
+def test_what_search_finds_in_the_demo_courses(demo_city) -> None:
     # "독도를" finds 독도 바로 알기 and its lessons: the demo student opens them all.
     dokdo = Course.objects.get(title=DOKDO)
     [course] = [d for d in visible_documents("courses.course", "hanbit-0175") if d.key == dokdo.pk]

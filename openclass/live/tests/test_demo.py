@@ -17,8 +17,7 @@ from openclass.live.models import LiveRoom
 pytestmark = pytest.mark.django_db
 
 
-def test_a_held_class_with_confirmed_marks_and_one_to_hold_today():
-    call_command("demo_data", "--size", "small", stdout=StringIO())
+def test_a_held_class_with_confirmed_marks_and_one_to_hold_today(demo_city):
     past = Session.objects.get(title=PAST_TITLE)
     room = LiveRoom.objects.get(session=past)
     assert room.status == LiveRoom.Status.ENDED and room.attendance_confirmed_at

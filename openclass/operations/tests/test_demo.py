@@ -17,8 +17,7 @@ from openclass.operations.services import closing, pay
 pytestmark = pytest.mark.django_db
 
 
-def test_every_state_a_pool_rates_and_a_closed_month():
-    call_command("demo_data", "--size", "small", stdout=StringIO())
+def test_every_state_a_pool_rates_and_a_closed_month(demo_city):
     states = set(Application.objects.values_list("state", flat=True))
     assert states == set(Application.State.values) - {Application.State.COMPLETED}
     for application in Application.objects.all():
@@ -38,8 +37,7 @@ def test_every_state_a_pool_rates_and_a_closed_month():
     assert Application.objects.filter(state=Application.State.CLOSED).count() == 1
 
 
-def test_search_finds_instructors_in_the_career_field():
-    call_command("demo_data", "--size", "small", stdout=StringIO())
+def test_search_finds_instructors_in_the_career_field(demo_city):
     source = search_source("operations.profile")
     teacher = User.objects.get(username="hanbit-t01")
     visible = {row["pk"] for row in source.visible(teacher)}

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import ast
 import re
-from io import StringIO
 from pathlib import Path
 
-import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from openclass.accounts.demo import DEMO_LOGINS
@@ -54,11 +51,6 @@ PANELS = {
     # The demo's instructor has an invitation waiting for their answer (operations' demo).
     "instructor": ["operations.invitations", "courses.teaching", "assessments.to_grade"],
 }
-
-
-@pytest.fixture
-def demo_city(db) -> None:
-    call_command("demo_data", "--size", "small", stdout=StringIO())
 
 
 def sign_in(client, username: str) -> None:

@@ -16,10 +16,8 @@ import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from io import StringIO
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from django.core.management import call_command
 from django.test import Client
 
 from openclass.accounts.demo import DEMO_LOGINS
@@ -189,8 +187,7 @@ def walk(client: Client, start: str) -> tuple[list[str], int]:
     return failures, walked
 
 
-def test_every_link_each_demo_role_can_reach_opens(db) -> None:
-    call_command("demo_data", "--size", "small", stdout=StringIO())
+def test_every_link_each_demo_role_can_reach_opens(demo_city) -> None:
     report = []
     for role, username in DEMO_LOGINS:
         client = Client(raise_request_exception=False)

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from io import StringIO
 
-import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,11 +16,6 @@ from openclass.accounts.models import User
 from openclass.assessments.models import Assignment, Submission
 from openclass.assessments.services import todo
 from openclass.courses import access
-
-
-@pytest.fixture
-def demo_city(db) -> None:
-    call_command("demo_data", "--size", "small", stdout=StringIO())
 
 
 def main_links(page: str) -> list[str]:
