@@ -29,7 +29,6 @@ from openclass.core.tests.live_server import (
     STUDENT,
     TEACHER,
     LiveServer,
-    manage,
 )
 
 CLIENT_ID = "openclass-outside-test"
@@ -104,8 +103,6 @@ class Servers:
         self.provider.env["OPENCLASS_SITE_URL"] = self.provider.url
         self.client.env.update(
             {
-                # One collectstatic for both.
-                "OPENCLASS_STATIC_ROOT": self.provider.env["OPENCLASS_STATIC_ROOT"],
                 "OPENCLASS_OUTSIDE_OIDC_ISSUER": self.provider.url,
                 "OPENCLASS_OUTSIDE_OIDC_CLIENT_ID": CLIENT_ID,
                 "OPENCLASS_OUTSIDE_OIDC_CLIENT_SECRET": CLIENT_SECRET,
@@ -117,7 +114,8 @@ class Servers:
         callback = f"{self.client.url}/login/outside/callback/"
         self.provider.migrate()
         self.client.migrate()
-        manage(self.provider.env, "collectstatic", "--noinput", "-v", "0")
+        self.provider.collect_static()
+        self.client.collect_static()
         assert self.provider.shell(PROVIDER_SEED.replace("{callback}", callback)) == "ok"
         assert self.client.shell(CLIENT_SEED) == "ok"
 

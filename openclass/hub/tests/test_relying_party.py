@@ -94,7 +94,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.env["OPENCLASS_SITE_URL"] = server.url  # the issuer, and the demo site's addresses
     server.env["OPENCLASS_HUEY_IMMEDIATE"] = "1"
     server.var_dir.mkdir(parents=True, exist_ok=True)
-    server._manage("collectstatic", "--noinput", "-v", "0")
+    server.collect_static()
     server.migrate()
     server.shell("from openclass.hub.tests.test_relying_party import seed; seed()")
     server.start()

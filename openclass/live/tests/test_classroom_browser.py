@@ -116,7 +116,7 @@ def classroom_server(ns: NetNamespace, tmp_path: Path) -> Iterator[tuple[LiveSer
         OPENCLASS_LIVE_RECORDINGS_DIR=str(tmp_path / "recordings"),
     )
     server.var_dir.mkdir(parents=True)
-    server._manage("collectstatic", "--noinput", "-v", "0")
+    server.collect_static()
     server.migrate()
     server._manage(
         "shell", "-c", "from openclass.live.tests.test_classroom_browser import seed; seed()"

@@ -158,7 +158,7 @@ def live(
     server = LiveServer(Path(tmp_path_factory.mktemp("lti-var")))
     server.env["OPENCLASS_SITE_URL"] = server.url  # the issuer, and the services' addresses
     server.var_dir.mkdir(parents=True, exist_ok=True)
-    server._manage("collectstatic", "--noinput", "-v", "0")
+    server.collect_static()
     server.migrate()
     seeded = json.loads(
         server.shell(f"from openclass.lti.tests.test_ags_live import seed; seed({tool_key[1]!r})")

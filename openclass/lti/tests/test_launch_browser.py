@@ -350,7 +350,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, tool: PyLtiTool) -> Iterator[
     server.env["OPENCLASS_SITE_URL"] = server.url  # the issuer, and the demo tool's addresses
     server.env["OPENCLASS_HUEY_IMMEDIATE"] = "1"
     server.var_dir.mkdir(parents=True, exist_ok=True)
-    server._manage("collectstatic", "--noinput", "-v", "0")
+    server.collect_static()
     server.migrate()
     server.shell("from openclass.lti.tests.test_launch_browser import seed; seed()")
     ids = json.loads(

@@ -182,7 +182,7 @@ def test_a_large_non_video_goes_up_in_chunks_and_is_refused(page: Page, tmp_path
     page.goto("/videos/")
     page.locator("[data-upload-file]").set_input_files(str(fake))
     error = page.locator("[data-upload-error]")
-    expect(error).to_be_visible()
+    expect(error).to_be_visible(timeout=30_000)
     expect(error).to_have_attribute("role", "alert")
     expect(error).not_to_be_empty()
     assert len(patches) == 2
