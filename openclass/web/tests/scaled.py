@@ -37,6 +37,7 @@ from openclass.core import redis_process
 from openclass.core.server import free_port, stop_process, uvicorn_command
 from openclass.core.tests.live_server import (
     PASSWORD,
+    collected_static,
     last_line,
     manage,
     migrated_postgres_template,
@@ -202,10 +203,6 @@ class ScaledStack:
             "OPENCLASS_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
-        self.manage("migrate", "--noinput", "-v", "0")
-        self.manage("collectstatic", "--noinput", "-v", "0")
-        self.manage("shell", "-c", "from openclass.core.tests.live_server import seed; seed()")
-
         for number, (port, admin_port) in enumerate(janus_ports, start=1):
             config = JanusConfig(
                 token_auth_secret=secret["OPENCLASS_JANUS_TOKEN_SECRET"],
@@ -256,6 +253,14 @@ class ScaledStack:
         )
         self.processes["nginx"] = nginx
         self._stack.callback(self._stop, "nginx", signal.SIGQUIT)
+        # Only now the database and the files: every port above was picked free and then let
+        # go, and a connection this makes (to PostgreSQL, Redis) could be given one of them
+        # before its server bound it. The database is a migrated copy, so the servers start on
+        # it; ``migrate`` checks that nothing is left to apply.
+        self.manage("migrate", "--noinput", "-v", "0")
+        # The static files the tests collected once, where nginx's alias expects them.
+        (var_dir / "static").symlink_to(collected_static(), target_is_directory=True)
+        self.manage("shell", "-c", "from openclass.core.tests.live_server import seed; seed()")
         self.wait_until_ready()
 
     # --- the parts, each started again after a test kills it ---------------------------------
