@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,30 +160,50 @@ def _migrations_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def migrated_template() -> Path:
-    """An SQLite database with every migration applied, made once per ``_migrations_key`` in the
-    temporary directory and shared by the test processes (the first one makes it under a file
-    lock; the others wait and reuse it). Only ``copy_database`` reads it."""
-    folder = Path(tempfile.gettempdir()) / "openclass-migrated"
-    folder.mkdir(exist_ok=True)
-    template = folder / f"{_migrations_key()}.sqlite3"
-    with (folder / "lock").open("w") as lock:
+#: Where what the tests make once is kept, for every test process and later runs.
+MADE_ONCE = Path(tempfile.gettempdir()) / "openclass-migrated"
+
+
+def _made_once(name: str, make: Callable[[Path], Path]) -> Path:
+    """``MADE_ONCE/name``, made the first time it is asked for by ``make(scratch)``, which
+    returns the file or folder it made in the scratch folder. A file lock of the name makes the
+    other test processes wait and then reuse it; it is renamed into place when whole, so a
+    process that died making it leaves nothing behind."""
+    MADE_ONCE.mkdir(exist_ok=True)
+    target = MADE_ONCE / name
+    with (MADE_ONCE / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not template.exists():
-            with tempfile.TemporaryDirectory(dir=folder) as scratch:
-                env = {
-                    **os.environ,
-                    "DJANGO_SETTINGS_MODULE": "openclass.settings",
-                    "OPENCLASS_VAR_DIR": scratch,
-                    "OPENCLASS_DEBUG": "0",
-                    "OPENCLASS_LOG_LEVEL": "WARNING",
-                }
-                env.pop("OPENCLASS_DATABASE_URL", None)
-                manage(env, "migrate", "--noinput", "-v", "0")
-                made = folder / f"{template.name}.{os.getpid()}"
-                copy_database(Path(scratch) / "openclass.sqlite3", made)
-                made.replace(template)  # whole or not at all
-    return template
+        if not target.exists():
+            with tempfile.TemporaryDirectory(dir=MADE_ONCE) as scratch:
+                make(Path(scratch)).replace(target)
+    return target
+
+
+def _scratch_env(var_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a ``manage.py`` run on a var/ directory of its own (and, unless
+    ``settings`` names one, its SQLite database)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openclass.settings",
+        "OPENCLASS_VAR_DIR": str(var_dir),
+        "OPENCLASS_DEBUG": "0",
+        "OPENCLASS_LOG_LEVEL": "WARNING",
+    }
+    env.pop("OPENCLASS_DATABASE_URL", None)
+    return {**env, **settings}
+
+
+def migrated_template() -> Path:
+    """An SQLite database with every migration applied, made once per ``_migrations_key``
+    (``_made_once``). Only ``copy_database`` reads it."""
+
+    def migrate(scratch: Path) -> Path:
+        manage(_scratch_env(scratch), "migrate", "--noinput", "-v", "0")
+        made = scratch / "made.sqlite3"
+        copy_database(scratch / "openclass.sqlite3", made)
+        return made
+
+    return _made_once(f"{_migrations_key()}.sqlite3", migrate)
 
 
 def migrated_postgres_template(url: str) -> str:
@@ -199,10 +220,9 @@ def migrated_postgres_template(url: str) -> str:
     key = _migrations_key()
     name = f"openclass_migrated_{key}"
     address = urlsplit(url)
-    folder = Path(tempfile.gettempdir()) / "openclass-migrated"
-    folder.mkdir(exist_ok=True)
-    dump = folder / f"{key}.pgdump"
-    lock_path = folder / f"postgres-{address.hostname}-{address.port}.lock"
+    MADE_ONCE.mkdir(exist_ok=True)
+    dump = MADE_ONCE / f"{key}.pgdump"
+    lock_path = MADE_ONCE / f"postgres-{address.hostname}-{address.port}.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         admin = address._replace(path="/postgres").geturl()
@@ -225,17 +245,10 @@ def migrated_postgres_template(url: str) -> str:
                     str(dump),
                 )
             else:
-                with tempfile.TemporaryDirectory(dir=folder) as var_dir:
-                    env = {
-                        **os.environ,
-                        "DJANGO_SETTINGS_MODULE": "openclass.settings",
-                        "OPENCLASS_VAR_DIR": var_dir,
-                        "OPENCLASS_DATABASE_URL": scratch_url,
-                        "OPENCLASS_DEBUG": "0",
-                        "OPENCLASS_LOG_LEVEL": "WARNING",
-                    }
+                with tempfile.TemporaryDirectory(dir=MADE_ONCE) as var_dir:
+                    env = _scratch_env(Path(var_dir), OPENCLASS_DATABASE_URL=scratch_url)
                     manage(env, "migrate", "--noinput", "-v", "0")
-                made = folder / f"{dump.name}.{os.getpid()}"
+                made = MADE_ONCE / f"{dump.name}.{os.getpid()}"
                 _pg_tool(
                     "pg_dump", "--format=custom", "--no-owner", "--file", str(made), scratch_url
                 )
@@ -255,37 +268,27 @@ def _pg_tool(tool: str, *arguments: str) -> None:
 def seeded_var() -> Path:
     """A var/ directory as ``LiveServer.prepare`` leaves it: the migrated database with
     ``seed()`` run on it, and the media it made. Made once per set of migrations and of the
-    project's code (which the seed runs: ffmpeg makes and transcodes the course's video, 15–20 s
-    of CPU), under a file lock, and copied by each server that asks for it."""
+    project's code, which the seed runs (ffmpeg makes and transcodes the course's video, 15–20 s
+    of CPU), and copied by each server that asks for it."""
     digest = hashlib.sha256(_migrations_key().encode())
     for path in sorted(ROOT.glob("openclass/**/*.py")):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
-    folder = Path(tempfile.gettempdir()) / "openclass-migrated"
-    folder.mkdir(exist_ok=True)
-    seeded = folder / f"seeded-{digest.hexdigest()[:16]}"
-    with (folder / "seeded.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not seeded.exists():
-            scratch = Path(tempfile.mkdtemp(dir=folder))
-            try:
-                server = LiveServer(scratch)
-                server.collect_static()
-                server.migrate()
-                server._manage(
-                    "shell", "-c", "from openclass.core.tests.live_server import seed; seed()"
-                )
-                scratch.replace(seeded)  # whole or not at all
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
-    return seeded
+
+    def seed_one(scratch: Path) -> Path:
+        server = LiveServer(scratch / "var")
+        server.collect_static()
+        server.migrate()
+        server._manage("shell", "-c", "from openclass.core.tests.live_server import seed; seed()")
+        return server.var_dir
+
+    return _made_once(f"seeded-{digest.hexdigest()[:16]}", seed_one)
 
 
 def collected_static() -> Path:
     """A STATIC_ROOT as ``collectstatic`` leaves it (hashed names, compressed copies), made once
-    per set of static files and pinned requirements, under a file lock, and shared by the
-    servers the tests start: they only read it. Collecting and compressing took 4–5 s of a core
-    for each of them."""
+    per set of static files and pinned requirements, and shared by the servers the tests start:
+    they only read it. Collecting and compressing took 4–5 s of a core for each of them."""
     digest = hashlib.sha256()
     sources = sorted(path for path in ROOT.glob("openclass/*/static/**/*") if path.is_file())
     for path in sources:
@@ -293,25 +296,14 @@ def collected_static() -> Path:
         digest.update(f"{path.relative_to(ROOT)} {stat.st_size} {stat.st_mtime_ns}\n".encode())
     for path in [ROOT / "openclass" / "settings.py", *sorted(ROOT.glob("requirements*.txt"))]:
         digest.update(path.read_bytes())
-    folder = Path(tempfile.gettempdir()) / "openclass-migrated"
-    folder.mkdir(exist_ok=True)
-    static = folder / f"static-{digest.hexdigest()[:16]}"
-    with (folder / "static.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not static.exists():
-            with tempfile.TemporaryDirectory(dir=folder) as scratch:
-                env = {
-                    **os.environ,
-                    "DJANGO_SETTINGS_MODULE": "openclass.settings",
-                    "OPENCLASS_VAR_DIR": scratch,
-                    "OPENCLASS_STATIC_ROOT": f"{scratch}/static",
-                    "OPENCLASS_DEBUG": "0",
-                    "OPENCLASS_LOG_LEVEL": "WARNING",
-                }
-                env.pop("OPENCLASS_DATABASE_URL", None)
-                manage(env, "collectstatic", "--noinput", "-v", "0")
-                Path(scratch, "static").replace(static)  # whole or not at all
-    return static
+
+    def collect(scratch: Path) -> Path:
+        static = scratch / "static"
+        env = _scratch_env(scratch, OPENCLASS_STATIC_ROOT=str(static))
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+        return static
+
+    return _made_once(f"static-{digest.hexdigest()[:16]}", collect)
 
 
 def copy_database(source: Path, target: Path) -> None:
