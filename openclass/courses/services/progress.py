@@ -468,20 +468,20 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
             )
         update_by_pk(LessonProgress, SAVED_FIELDS, params)
         if progressed:
-            for row in LessonProgress.objects.filter(pk__in=progressed).select_related(
-                "student__organisation", "lesson__section__course"
-            ):
-                _progressed(row, now)
+            learning_records.progressed_many(
+                [
+                    learning_records.Watched(row.student, row.lesson, row.intervals, row.percent)
+                    for row in LessonProgress.objects.filter(pk__in=progressed).select_related(
+                        "student__organisation", "lesson__section__course"
+                    )
+                ],
+                now,
+            )
         for row in LessonProgress.objects.filter(pk__in=completed).select_related(
             "student", "lesson__section__course"
         ):
             services.lesson_completed(row, now)
     return completed
-
-
-def _progressed(row: LessonProgress, now: datetime.datetime) -> None:
-    """The statement of a whole minute more watched (``learning_records``)."""
-    learning_records.progressed(row.student, row.lesson, row.intervals, row.percent, now)
 
 
 def log_refusals(refusals: Iterable[tuple[int, int, str, dict]]) -> None:
@@ -524,7 +524,9 @@ def credit(row: LessonProgress, payload: object, now: datetime.datetime | None =
             locked.save(update_fields=SAVED_FIELDS)
             _write(row, after)
             if learning_records.minutes_watched(after.watched) > minutes_before:
-                _progressed(row, now)
+                learning_records.progressed(
+                    row.student, row.lesson, row.intervals, row.percent, now
+                )
             if not was_complete and after.completed:
                 services.lesson_completed(row, now)
     if refused is not None:

@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -312,6 +313,56 @@ def test_progress_writes_record_at_most_one_statement_per_whole_minute(courses) 
         "0[.]60",
         "0[.]130",
         "0[.]250",
+    ]
+
+
+def test_a_flush_of_many_watchers_records_their_minutes_as_one_batch(courses) -> None:
+    """The flush of a thousand watchers must not pay a store per watcher: each statement is
+    still about its own learner (actor, class, school, registration), and a second watcher
+    crossing a minute in the same flush adds only the read of their key."""
+    north = courses.city.north
+    learners = [north.student_a1, north.student_a2]
+    course_services.enrol(north.homeroom_a, courses.class_course, learners)
+    Lesson.objects.filter(pk=courses.video.pk).update(duration=600)
+    video = Lesson.objects.get(pk=courses.video.pk)
+    rows = [course_services.open_lesson(learner, video) for learner in learners]
+    launched = Statement.objects.count()
+
+    def watched(seconds: float, seq: int) -> State:
+        return State(
+            duration=600,
+            intervals=[(0.0, seconds)],
+            watched=seconds,
+            furthest=seconds,
+            last_seq=seq,
+        )
+
+    with CaptureQueriesContext(connection) as alone:
+        progress.save({rows[0].pk: watched(60, 1)})
+    with CaptureQueriesContext(connection) as together:
+        progress.save({rows[0].pk: watched(120, 2), rows[1].pk: watched(60, 1)})
+    assert len(together) <= len(alone) + 1
+
+    stored = list(Statement.objects.select_related("user").order_by("number"))[launched:]
+    assert [row.user for row in stored] == [learners[0], learners[0], learners[1]]
+    enrolments = {e.student_id: e.pk for e in Enrolment.objects.filter(course=courses.class_course)}
+    for row in stored:
+        assert row.verb == VERBS["progressed"].id
+        assert row.full["actor"]["account"]["name"] == str(Actor.objects.get(user=row.user).key)
+        assert row.full["context"]["registration"] == str(
+            xapi.registration_for(enrolments[row.user_id])
+        )
+        grouping = {a["id"] for a in row.full["context"]["contextActivities"]["grouping"]}
+        assert grouping == {
+            xapi.activity_id("course", courses.class_course.pk),
+            xapi.activity_id("class", north.class_a.pk),
+            xapi.activity_id("school", north.school.pk),
+        }
+        assert (row.klass_id, row.school_id) == (north.class_a.pk, north.school.pk)
+    assert [row.full["result"]["extensions"][EXTENSION_WATCHED] for row in stored] == [
+        "0[.]60",
+        "0[.]120",
+        "0[.]60",
     ]
 
 
