@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.capabilities import require_capability
+from openclass.core.db import insert_rows
 
 from .models import Delivery, Destination, ForwardBatch, Statement
 from .vocabulary import VERBS
@@ -67,6 +68,16 @@ ERROR_LENGTH = 1000
 MAX_BATCH = 1000
 
 Pending = Delivery.State.PENDING
+#: An outbox row as ``enqueue`` writes it.
+DELIVERY_FIELDS = [
+    "destination_id",
+    "statement_id",
+    "state",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "last_error",
+]
 _jitter = random.SystemRandom()
 
 
@@ -90,6 +101,7 @@ def enqueue(statements: Sequence[Statement]) -> int:
         _verbs, _mode, schools = found.setdefault(pk, (set(verbs or []), mode, set()))
         if school is not None:
             schools.add(school)
+    now = timezone.now()
     deliveries = []
     realtime = set()
     for pk, (verbs, mode, schools) in found.items():
@@ -98,10 +110,10 @@ def enqueue(statements: Sequence[Statement]) -> int:
                 continue
             if schools and statement.school_id not in schools:
                 continue
-            deliveries.append(Delivery(destination_id=pk, statement=statement))
+            deliveries.append((pk, statement.pk, Pending, 0, now, now, ""))
             if mode == Destination.Mode.REALTIME:
                 realtime.add(pk)
-    Delivery.objects.bulk_create(deliveries)
+    insert_rows(Delivery, DELIVERY_FIELDS, deliveries)
     for pk in sorted(realtime):
         schedule_send(pk)
     return len(deliveries)
