@@ -10,6 +10,9 @@ address (``account.homePage``): no name, no e-mail.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -137,29 +140,58 @@ def record(
     where: Where | None = None,
     result: dict[str, Any] | None = None,
     timestamp: datetime | None = None,
-) -> Statement:
+) -> None:
     """Store one statement about ``actor`` (one of our users) and queue it for the outside LRSs.
     Call it inside the transaction of the event it records."""
-    (stored,) = record_many(actor, [Event(verb, activity, where, result)], timestamp=timestamp)
-    return stored
+    record_many(actor, [Event(verb, activity, where, result)], timestamp=timestamp)
 
 
-def record_many(
-    actor: Any, events: list[Event], *, timestamp: datetime | None = None
-) -> list[Statement]:
+def record_many(actor: Any, events: list[Event], *, timestamp: datetime | None = None) -> None:
     """Store several statements about ``actor`` at once, in this order (a quiz handed in: each
     answer, the score, the completion). Call it inside the event's transaction."""
-    return record_each([(actor, event) for event in events], timestamp=timestamp)
+    record_each([(actor, event) for event in events], timestamp=timestamp)
 
 
-def record_each(
-    items: list[tuple[Any, Event]], *, timestamp: datetime | None = None
-) -> list[Statement]:
+def record_each(items: list[tuple[Any, Event]], *, timestamp: datetime | None = None) -> None:
     """Store statements about one or several actors as one batch, in this order: the store's
     queries are a constant number however many (the progress flush records a minute watched
     for dozens of watchers at once, and one by one those were a tenth of a busy server's
-    time). Each actor's key is read once, each class's school once. Call it inside the
-    events' transaction."""
+    time). Inside ``together()`` they join its batch instead. Call it inside the events'
+    transaction."""
+    when = (timestamp or timezone.now()).isoformat()
+    pending = _together.get()
+    if pending is not None:
+        pending.extend((actor, event, when) for actor, event in items)
+    else:
+        _store([(actor, event, when) for actor, event in items])
+
+
+_together: ContextVar[list[tuple[Any, Event, str]] | None] = ContextVar(
+    "xapi_together", default=None
+)
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """Statements recorded inside are stored as one batch when it ends (in the caller's
+    transaction, so still all or none with the event). An event that records through several
+    areas — a quiz handed in: its answers and score, the lesson's completion, the course's —
+    pays the store's queries once instead of once each. Nested, the outermost stores."""
+    if _together.get() is not None:
+        yield
+        return
+    pending: list[tuple[Any, Event, str]] = []
+    token = _together.set(pending)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    _store(pending)
+
+
+def _store(items: list[tuple[Any, Event, str]]) -> None:
+    """The statements of ``items`` (actor, event, ISO timestamp), stored in one batch: each
+    actor's key read once, each class's school and name once."""
     schools: dict[tuple[str, int], Organisation | None] = {}
     classes: dict[int, dict[str, Any]] = {}  # a class's name reads its grade
     agents: dict[int, dict[str, Any]] = {}
@@ -172,10 +204,9 @@ def record_each(
             schools[key] = found or scoping.school_of(actor)
         return schools[key]
 
-    when = (timestamp or timezone.now()).isoformat()
     data_list: list[dict[str, Any]] = []
     abouts: list[statements.About] = []
-    for actor, event in items:
+    for actor, event, when in items:
         if actor.pk not in agents:
             agents[actor.pk] = agent_for(actor)
         organisation = getattr(actor, "organisation", None)
@@ -226,9 +257,8 @@ def record_each(
                 school=school,
             )
         )
-    if not data_list:
-        return []
-    return statements.store(data_list, authority=authority(), about=abouts)
+    if data_list:
+        statements.store(data_list, authority=authority(), about=abouts)
 
 
 def void(statement: Statement, *, timestamp: datetime | None = None) -> Statement:

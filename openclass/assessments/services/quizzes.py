@@ -34,6 +34,7 @@ from openclass.courses.models import Lesson
 from openclass.courses.services import courses
 from openclass.notifications.models import Kind as NotificationKind
 from openclass.notifications.services import notify
+from openclass.xapi import services as xapi
 
 from ..access import visible_questions
 from ..models import Answer, Attempt, Choice, Question, Quiz, QuizQuestion
@@ -471,9 +472,10 @@ def submit_attempt(
     else:
         locked.state, locked.score, locked.graded_at = State.GRADED, sum(scores, Decimal(0)), now
     locked.save(update_fields=["state", "submitted_at", "score", "graded_at"])
-    learning_records.handed_in(locked, saved, questions, now)
-    if locked.state == State.GRADED:
-        update_completion(locked.student, locked.quiz, now)
+    with xapi.together():  # the answers, the score, the lesson's and course's completion
+        learning_records.handed_in(locked, saved, questions, now)
+        if locked.state == State.GRADED:
+            update_completion(locked.student, locked.quiz, now)
     return locked
 
 

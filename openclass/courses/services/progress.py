@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from openclass.core.db import update_by_pk
+from openclass.xapi import services as xapi
 
 from ..models import Course, LessonProgress, RejectedHeartbeat
 from . import learning_records
@@ -418,7 +419,6 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
     instances and ``bulk_update`` took 0.8 s of CPU for 1,000 rows, holding the interpreter
     lock against the event loop that answers the heartbeats; this takes a few milliseconds.
     """
-    from . import courses as services
 
     if not states:
         return []
@@ -467,21 +467,30 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
                 )
             )
         update_by_pk(LessonProgress, SAVED_FIELDS, params)
-        if progressed:
-            learning_records.progressed_many(
-                [
-                    learning_records.Watched(row.student, row.lesson, row.intervals, row.percent)
-                    for row in LessonProgress.objects.filter(pk__in=progressed).select_related(
-                        "student__organisation", "lesson__section__course"
-                    )
-                ],
-                now,
-            )
-        for row in LessonProgress.objects.filter(pk__in=completed).select_related(
-            "student", "lesson__section__course"
-        ):
-            services.lesson_completed(row, now)
+        with xapi.together():  # the minutes watched, the lessons and courses completed
+            _record(progressed, completed, now)
     return completed
+
+
+def _record(progressed: list[int], completed: list[int], now: datetime.datetime) -> None:
+    """The learning records of a flush: a statement per whole minute more watched, and the
+    completions (``services.lesson_completed``: attendance, the course) of ``completed``."""
+    from . import courses as services
+
+    if progressed:
+        learning_records.progressed_many(
+            [
+                learning_records.Watched(row.student, row.lesson, row.intervals, row.percent)
+                for row in LessonProgress.objects.filter(pk__in=progressed).select_related(
+                    "student__organisation", "lesson__section__course"
+                )
+            ],
+            now,
+        )
+    for row in LessonProgress.objects.filter(pk__in=completed).select_related(
+        "student", "lesson__section__course"
+    ):
+        services.lesson_completed(row, now)
 
 
 def log_refusals(refusals: Iterable[tuple[int, int, str, dict]]) -> None:

@@ -105,10 +105,10 @@ def destination(url: str, **fields: Any) -> Destination:
 
 
 def record(city: City, n: int, verb: str = "completed") -> list[Statement]:
-    return [
+    """``n`` statements recorded one by one; the stored rows, oldest first."""
+    for i in range(n):
         services.record(city.north.student_a1, verb, services.Activity("lesson", i + 1))
-        for i in range(n)
-    ]
+    return list(Statement.objects.order_by("-number")[:n])[::-1]
 
 
 def queued(target: Destination, state: str = Delivery.State.PENDING) -> int:
