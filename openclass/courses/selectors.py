@@ -116,7 +116,7 @@ def courses_with_progress(student: User) -> list[dict]:
     in three queries whatever the number of courses."""
     enrolments = list(
         Enrolment.objects.filter(student=student)
-        .select_related("course", "last_lesson")
+        .select_related("course__topic", "last_lesson")
         .order_by("completed_at", "-last_activity_at", "-enrolled_at")
     )
     course_ids = [e.course_id for e in enrolments]

@@ -8,10 +8,13 @@ import ast
 import re
 from pathlib import Path
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openclass.accounts.demo import DEMO_LOGINS
 from openclass.accounts.models import User
+from openclass.courses.services.courses import enrol
 
 #: Each demo role's panels on the small demo city, in the order drawn.
 PANELS = {
@@ -198,3 +201,21 @@ def test_only_young_elementary_students_are_greeted_as_children() -> None:
     assert User(role=User.Role.PARENT).form_of_address == "other"
     assert User(role=User.Role.INSTRUCTOR).form_of_address == "staff"
     assert User(role=User.Role.OFFICE_ADMIN).form_of_address == "staff"
+
+
+def test_a_students_home_takes_the_same_queries_however_many_courses(client, courses) -> None:
+    """The home page is what a whole school loads at 9 o'clock: no panel may read again for
+    each course (a course card's subject was read one course at a time)."""
+    city = courses.city
+    student = city.north.student_a1
+    enrol(city.north.homeroom_a, courses.class_course, [student])
+    client.force_login(student)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/").status_code == 200
+    enrol(city.north.admin, courses.school_course, [student])
+    enrol(city.office_admin, courses.office_course, [student])
+    with CaptureQueriesContext(connection) as three:
+        page = client.get("/")
+    assert page.content.decode().count('class="course-band"') == 3
+    assert len(three) == len(one), [q["sql"][:80] for q in three.captured_queries]
