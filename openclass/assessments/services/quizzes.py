@@ -202,9 +202,16 @@ def availability(student: User, quiz: Quiz, now: datetime.datetime | None = None
     """Why ``student`` cannot work on ``quiz`` at ``now``, or ``None`` when they can: only
     enrolled students of an open course, between the quiz's open and close times."""
     now = now or timezone.now()
-    course = quiz.lesson.section.course
-    if not access.is_enrolled(student, course):
+    if not access.is_enrolled(student, quiz.lesson.section.course):
         return Refused(_("Enrol in the course to take this quiz."), code="not_enrolled")
+    return timing(quiz, now)
+
+
+def timing(quiz: Quiz, now: datetime.datetime) -> Refused | None:
+    """Why nobody enrolled can work on ``quiz`` at ``now`` (its course or the quiz itself is
+    not open), or ``None``: ``availability`` without the enrolment, for lists built from the
+    student's own courses."""
+    course = quiz.lesson.section.course
     if not course_selectors.is_open(course, timezone.localdate(now)):
         return Refused(_("This course is not open now."), code="course_closed")
     if quiz.opens_at and now < quiz.opens_at:

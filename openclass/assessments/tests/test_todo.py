@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,3 +110,21 @@ def test_home_pages_show_the_panels(client, work, courses) -> None:
     page = client.get(reverse("web:home")).content.decode()
     assert 'id="to-grade"' in page
     assert reverse("assessments:assignment", args=[assignment.lesson_id]) in page
+
+
+def test_a_students_list_takes_the_same_queries_however_many_quizzes(work, courses) -> None:
+    """The list is on every student's home page: the courses it reads are the student's own,
+    so no quiz asks again whether they are enrolled (one query a quiz before)."""
+    student = courses.city.north.student_a1
+    with CaptureQueriesContext(connection) as one:
+        assert len(todo.student_todo(student)) == 2
+    section = courses.video.section
+    for position in (10, 11):
+        quizzes.quiz_for(
+            Lesson.objects.create(
+                section=section, title=f"퀴즈 {position}", kind=Lesson.Kind.QUIZ, position=position
+            )
+        )
+    with CaptureQueriesContext(connection) as three:
+        assert len(todo.student_todo(student)) == 4
+    assert len(three) == len(one)
