@@ -49,7 +49,8 @@ def catalog_courses(user: User, *, topic: Topic | None = None, query: str = "") 
     count = enrolled.order_by().values("course").annotate(n=Count("pk")).values("n")
     courses = (
         access.visible_courses(user)
-        .select_related("topic", "organisation")
+        # A class's full name is its school's and grade's: the card reads both.
+        .select_related("topic", "organisation__parent__parent")
         .annotate(students=Coalesce(Subquery(count, output_field=IntegerField()), 0))
         .order_by("-is_published", "title")
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from openclass.courses.models import Course, Enrolment, Lesson, LessonProgress, Section
 from openclass.courses.services import courses as services
-from openclass.courses.tests.fixtures import Courses
+from openclass.courses.tests.fixtures import Courses, make_course
 
 
 @pytest.fixture
@@ -35,6 +37,25 @@ def test_catalog_lists_only_visible_courses(client, courses: Courses) -> None:
     assert courses.office_course.title in page
     assert courses.class_course.title not in page
     assert courses.school_course.title not in page
+
+
+def test_the_catalog_takes_the_same_queries_however_many_class_courses(
+    client, courses: Courses
+) -> None:
+    """A class course's card names its school, grade and class: read with the courses, not
+    one card at a time (two queries a card before)."""
+    north = courses.city.north
+    client.force_login(north.admin)
+    client.get(reverse("courses:catalog"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("courses:catalog"))
+    for title in ("3-1 독서 교육", "3-2 과학 교육"):
+        klass = north.class_a if title.startswith("3-1") else north.class_b
+        make_course(north.admin, klass, Course.Scope.CLASS, title)
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(reverse("courses:catalog")).content.decode()
+    assert "3-2 과학 교육" in page and north.class_b.full_name in page
+    assert len(three) == len(one)
 
 
 def test_course_page_of_another_school_is_not_found(client, courses: Courses) -> None:
