@@ -14,7 +14,10 @@ from django.urls import reverse
 
 from openclass.accounts.demo import DEMO_LOGINS
 from openclass.accounts.models import User
-from openclass.courses.services.courses import enrol
+from openclass.courses.models import Course
+from openclass.courses.selectors import teaching_overview
+from openclass.courses.services.courses import enrol, open_lesson
+from openclass.courses.tests.fixtures import make_course
 
 #: Each demo role's panels on the small demo city, in the order drawn.
 PANELS = {
@@ -219,3 +222,26 @@ def test_a_students_home_takes_the_same_queries_however_many_courses(client, cou
         page = client.get("/")
     assert page.content.decode().count('class="course-band"') == 3
     assert len(three) == len(one), [q["sql"][:80] for q in three.captured_queries]
+
+
+def test_a_teachers_home_counts_who_has_not_started_in_one_query(client, courses) -> None:
+    """ "Not started" of each course a teacher runs: one grouped count, not one per course, and
+    still only the course's own students (progress in another course does not count)."""
+    north = courses.city.north
+    teacher, student = north.homeroom_a, north.student_a1
+    enrol(teacher, courses.class_course, [student, north.student_a2])
+    client.force_login(teacher)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    second = make_course(teacher, north.class_a, Course.Scope.CLASS, "3-1 독서 교육")
+    make_course(teacher, north.class_a, Course.Scope.CLASS, "3-1 과학 교육")
+    enrol(teacher, second, [student])
+    # student_a1 has started the class course only; the second course counts them not started.
+    open_lesson(student, courses.video)
+    with CaptureQueriesContext(connection) as three:
+        client.get("/")
+    assert len(three) == len(one)
+    rows = {row["course"].pk: row for row in teaching_overview(teacher)}
+    assert rows[courses.class_course.pk]["not_started"] == 1  # student_a2
+    assert rows[second.pk]["not_started"] == 1  # student_a1, whose progress is elsewhere
