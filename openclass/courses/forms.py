@@ -71,7 +71,10 @@ class CourseForm(forms.ModelForm):
             # A course stays where it was opened even when its editor (an instructor who runs
             # it) may open courses nowhere; moving it takes somewhere they may open one.
             openable = openable | Organisation.objects.filter(pk=self.instance.organisation_id)
-        get_field(self, "organisation", forms.ModelChoiceField).queryset = openable
+        # Each choice is labelled with its full name (school, grade, class).
+        get_field(self, "organisation", forms.ModelChoiceField).queryset = openable.select_related(
+            "parent__parent"
+        )
         # A ModelForm's fields for a foreign key and a many-to-many always have a queryset.
         topic = get_field(self, "topic", forms.ModelChoiceField)
         assert topic.queryset is not None
@@ -132,7 +135,7 @@ class CopyCourseForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         organisation = get_field(self, "organisation", forms.ModelChoiceField)
-        organisation.queryset = openable_organisations(user)
+        organisation.queryset = openable_organisations(user).select_related("parent__parent")
 
 
 class SectionForm(forms.ModelForm):

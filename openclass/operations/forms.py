@@ -34,7 +34,10 @@ class ApplicationForm(forms.Form):
         get_field(self, "call", forms.ModelChoiceField).queryset = Call.objects.filter(
             pk__in=[c.pk for c in calls]
         )
-        get_field(self, "audience", forms.ModelChoiceField).queryset = audiences
+        # Each choice is labelled with its name, which reads its grade (and school).
+        get_field(self, "audience", forms.ModelChoiceField).queryset = audiences.select_related(
+            "parent__parent"
+        )
         get_field(self, "topic", forms.ModelChoiceField).queryset = (
             offered_topics().filter(calls__in=calls).distinct()
         )

@@ -607,7 +607,7 @@ def plan_roster(school: Organisation, raw_rows: list[dict[str, str]]) -> RosterP
 
     students = list(
         User.objects.filter(role=Role.STUDENT, organisation__path__startswith=school.path)
-        .select_related("organisation", "organisation__parent")
+        .select_related("organisation__parent__parent")
         .order_by("pk")
     )
     by_username = {student.username: student for student in students}

@@ -24,9 +24,8 @@ from ..services import credentials as services
 def people(request: AuthenticatedRequest) -> HttpResponse:
     """Everyone the signed-in user may see, filterable by class, role and name."""
     require_capability(request.user, "people.view")
-    users = scoping.visible_users(request.user).select_related(
-        "organisation", "organisation__parent"
-    )
+    # A student's placement names their school, grade and class.
+    users = scoping.visible_users(request.user).select_related("organisation__parent__parent")
     classes = scoping.visible_organisations(request.user).filter(kind=Organisation.Kind.CLASS)
     klass = None
     if class_id := request.GET.get("class"):

@@ -144,7 +144,7 @@ def _commit(
         ) from None
     students = User.objects.filter(
         role=Role.STUDENT, is_active=True, organisation__path__startswith=school.path
-    ).select_related("organisation__parent")
+    ).select_related("organisation__parent__parent")
     by_seat = {
         (s.organisation.parent.number, s.organisation.number, s.number): s
         for s in students

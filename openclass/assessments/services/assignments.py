@@ -840,7 +840,7 @@ def roster(assignment: Assignment) -> list[dict]:
     """Each enrolled student with their submission (or None), in class and number order."""
     enrolments = (
         Enrolment.objects.filter(course=course_of(assignment))
-        .select_related("student__organisation__parent")
+        .select_related("student__organisation__parent__parent")
         .order_by("student__organisation__path", "student__number", "student__name")
     )
     submissions = {row.student_id: row for row in Submission.objects.filter(assignment=assignment)}

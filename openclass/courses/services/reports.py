@@ -113,7 +113,7 @@ def course_grid(
         enrolments = enrolments.filter(student__organisation=klass)
     students = [
         e.student
-        for e in enrolments.select_related("student__organisation__parent").order_by(
+        for e in enrolments.select_related("student__organisation__parent__parent").order_by(
             "student__organisation__path", "student__number", "student__name"
         )
     ]

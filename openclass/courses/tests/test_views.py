@@ -454,3 +454,23 @@ def test_an_instructor_running_a_course_saves_its_settings(client, courses: Cour
     assert client.post(reverse("courses:edit", args=[course.pk]), data).status_code == 200
     course.refresh_from_db()
     assert course.organisation == courses.city.office
+
+
+def test_the_students_page_takes_the_same_queries_however_many_students(
+    client, courses: Courses
+) -> None:
+    """Each row names the student's school, grade and class ("북초 3학년 1반 1번"): read with
+    the enrolments, not a row at a time (a query a row before)."""
+    north = courses.city.north
+    course = courses.school_course
+    services.enrol(north.admin, course, [north.student_a1])
+    client.force_login(north.admin)
+    url = reverse("courses:enrolments", args=[course.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    services.enrol(north.admin, course, [north.student_a2, north.student_b1])
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(url).content.decode()
+    assert north.student_b1.placement in page
+    assert len(three) == len(one)

@@ -63,7 +63,7 @@ def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             return redirect("courses:enrolments", pk=course.pk)
     enrolled = (
         access.enrolments_visible_to(request.user, course)
-        .select_related("student__organisation__parent")
+        .select_related("student__organisation__parent__parent")
         .order_by("student__organisation__path", "student__number")
     )
     enrolled_ids = set(enrolled.values_list("student_id", flat=True))
@@ -81,7 +81,7 @@ def enrolments(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if query:
         found = list(
             candidates.filter(Q(name__icontains=query) | Q(username__icontains=query))
-            .select_related("organisation__parent")
+            .select_related("organisation__parent__parent")
             .order_by("organisation__path", "number")[:30]
         )
     return render(

@@ -30,7 +30,7 @@ from ..services import closing, pay, pool, workflow
 def _visible_or_404(request: AuthenticatedRequest, pk: int) -> Application:
     return get_object_or_404(
         access.visible_applications(request.user).select_related(
-            "call", "school", "audience", "topic", "applicant", "instructor", "course"
+            "call", "school", "audience__parent", "topic", "applicant", "instructor", "course"
         ),
         pk=pk,
     )
@@ -39,8 +39,9 @@ def _visible_or_404(request: AuthenticatedRequest, pk: int) -> Application:
 @login_required
 def applications(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, "operations.view_applications")
+    # The audience's short name reads its grade ("3학년 1반").
     rows = access.visible_applications(request.user).select_related(
-        "school", "audience", "topic", "instructor"
+        "school", "audience__parent", "topic", "instructor"
     )
     state = request.GET.get("state", "")
     if state in Application.State.values:
