@@ -419,7 +419,6 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
     instances and ``bulk_update`` took 0.8 s of CPU for 1,000 rows, holding the interpreter
     lock against the event loop that answers the heartbeats; this takes a few milliseconds.
     """
-
     if not states:
         return []
     now = now or timezone.now()
