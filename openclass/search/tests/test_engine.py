@@ -4,7 +4,7 @@ morphology, spacing, partial words, typos, ranking, scoping and incremental inde
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from openclass.core import registry
 from openclass.core.registry import SearchSource
@@ -264,6 +264,28 @@ def test_suggestions_from_part_of_a_word(city, library):
     assert [s.text for s in services.suggest(city.north.student_a1, "진로진")] == [
         "진로진학정보센터 안내"
     ]
+
+
+def test_suggestions_match_titles_only(city, library):
+    student = city.north.student_a1
+    assert titles(services.search(student, "옛이야기")) == ["우리 고장의 역사"]
+    assert services.suggest(student, "옛이야") == []
+    assert [s.text for s in services.suggest(student, "고장")] == ["우리 고장의 역사"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_a_title_match_is_answered_by_the_title_indexes(city, library):
+    """The condition is written as the indexes' expression, or the planner cannot use them and
+    every suggestion reads the whole table."""
+    match = services._match("독", prefix=True, title_only=True)
+    condition, params = backend()._condition(match)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        explain = f"EXPLAIN SELECT id FROM search_document WHERE {condition}"  # noqa: S608
+        cursor.execute(explain, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "search_document_title_terms" in plan
+    assert "search_document_title_grams" in plan
 
 
 def test_popular_queries_need_several_askers_and_results(city, library):
