@@ -785,7 +785,7 @@ def suggest(user: Any, text: str, *, limit: int = 8) -> list[Suggestion]:
     titles = {document.pk for document in documents}
     found = [document for document, _, _ in rank(user, text, match, candidates, documents)]
     if len(found) < limit and len(normalised) >= 3 and backend().vendor == "postgresql":
-        # Part of a word inside a title (pg_trgm's index answers the ILIKE).
+        # Part of a word inside a title (pg_trgm's index of the upper-cased titles answers it).
         more = (
             visible_documents(user).filter(title__icontains=normalised).exclude(pk__in=list(titles))
         )

@@ -8,8 +8,8 @@
 BM25 of its own (``ts_rank`` counts frequencies without the collection's document frequencies):
 the matches are first ordered by ``ts_rank`` with the field weights, and the best of them are
 scored by BM25 in SQL from each lexeme's weighted frequency, the document's length and the
-term's document frequency (counted once and cached). ``pg_trgm`` indexes the titles for
-suggestions from part of a word.
+term's document frequency (counted once and cached). ``pg_trgm`` indexes the titles (upper-cased,
+as Django's ``icontains`` asks) for suggestions from part of a word.
 
 Suggestions match titles only. A weight in a ``tsquery`` (``독:*A``) is checked on the row, not
 in the GIN index, so a title match through ``vector_terms``'s index fetched every document with
@@ -82,9 +82,11 @@ class PostgresBackend:
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_grams ON {TABLE} USING gin (vector_grams)"
         )
+        # Django writes ``title__icontains`` as ``UPPER(title::text) LIKE UPPER(%s)``: the index
+        # is on that expression, or the suggestions' part-of-a-word look-up reads every title.
         cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_title_trgm ON {TABLE}"
-            " USING gin (title gin_trgm_ops)"
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_title_upper_trgm ON {TABLE}"
+            " USING gin ((upper(title::text)) gin_trgm_ops)"
         )
         for column in ("vector_terms", "vector_grams"):
             cursor.execute(

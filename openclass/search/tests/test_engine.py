@@ -288,6 +288,16 @@ def test_a_title_match_is_answered_by_the_title_indexes(city, library):
     assert "search_document_title_grams" in plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_part_of_a_word_inside_a_title_is_suggested_through_the_trigram_index(city, library):
+    student = city.north.student_a1
+    assert "코딩으로 배우는 Python 기초" in [s.text for s in services.suggest(student, "YTHO")]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = Document.objects.filter(title__icontains="ytho").explain()
+    assert "search_document_title_upper_trgm" in plan
+
+
 def test_popular_queries_need_several_askers_and_results(city, library):
     student = city.north.student_a1
     for _ in range(3):
