@@ -18,7 +18,8 @@ Inside the throw-away installation's Django (``manage.py shell``), in one proces
    (incremental re-indexing, docs/s).
 2. **Index size**: SQLite: ``dbstat`` pages of the FTS5 table's shadow tables and of
    ``search_document`` with its indexes; PostgreSQL: ``pg_total_relation_size`` of
-   ``search_document`` (heap, TOAST, the GIN and trigram indexes).
+   ``search_document`` (heap, TOAST, the GIN indexes of the words, of the titles' words and
+   of the titles' trigrams).
 3. **Relevance**: every judged query through ``services.search`` as a signed-in student and as a
    teacher (the demo's hanbit-0175 and hanbit-t01), and through a plain-LIKE baseline (title or
    body ``LIKE '%word%'`` for each word, OR'ed, ordered by how many words matched, then
@@ -510,7 +511,9 @@ def _index_size(before: int) -> dict[str, int]:
                 "TOAST": "pg_table_size('search_document') - pg_relation_size('search_document')",
                 "GIN vector_terms": "pg_relation_size('search_document_vector_terms')",
                 "GIN vector_grams": "pg_relation_size('search_document_vector_grams')",
-                "GIN title trigrams": "pg_relation_size('search_document_title_trgm')",
+                "GIN title lexemes (terms)": "pg_relation_size('search_document_title_terms')",
+                "GIN title lexemes (grams)": "pg_relation_size('search_document_title_grams')",
+                "GIN title trigrams": "pg_relation_size('search_document_title_upper_trgm')",
                 "all indexes": "pg_indexes_size('search_document')",
                 "total (pg_total_relation_size)": "pg_total_relation_size('search_document')",
             }
