@@ -15,7 +15,7 @@ Suggestions match titles only. A weight in a ``tsquery`` (``독:*A``) is checked
 in the GIN index, so a title match through ``vector_terms``'s index fetched every document with
 the word anywhere; two expression indexes keep only the titles' lexemes (``ts_filter`` of
 weight A), and a title match asks them without weights. Measured at 100,000 documents: the 716
-beginnings the search bench types went from 16.2 s to 6.2 s, p95 125 to 32 ms, with the same
+beginnings the search bench types went from 16.2 s to 6.1 s, p95 125 to 30 ms, with the same
 rows.
 """
 
