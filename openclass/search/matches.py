@@ -154,7 +154,7 @@ kept = runtime.register("search.matches", Kept())
 
 def _signature(match: Match) -> tuple[Any, ...]:
     groups = tuple((tuple(g.terms), tuple(g.grams), g.prefix) for g in match.groups)
-    return (groups, tuple(match.optional), match.any_group, match.title_only)
+    return (groups, tuple(match.optional), match.any_group, match.title_only, match.best)
 
 
 def matched(match: Match) -> Matched:

@@ -59,6 +59,8 @@ class Match:
     optional: list[str] = field(default_factory=list)
     any_group: bool = False
     title_only: bool = False
+    #: Only the best this many documents (the backend's first score), when not all are needed.
+    best: int | None = None
 
     @property
     def terms(self) -> list[str]:
@@ -92,8 +94,9 @@ class Backend(Protocol):
     def statistics_changed(self) -> None: ...
 
     def matched(self, match: Match) -> list[tuple[Any, ...]]:
-        """Every document ``match`` finds, whoever asks, best first: (id, score, source,
-        *FACETS). The score is the backend's first one (``rescored`` may refine it)."""
+        """Every document ``match`` finds (its ``best`` only, when set), whoever asks, best
+        first: (id, score, source, *FACETS). The score is the backend's first one
+        (``rescored`` may refine it)."""
         ...
 
     def rescored(self, match: Match, candidates: list[Candidate]) -> list[Candidate]:

@@ -237,9 +237,13 @@ class PostgresBackend:
             f"SELECT id, {rank} AS rank, source, {facets} FROM {TABLE} WHERE {condition}"
             " ORDER BY rank DESC, id"
         )
+        params = [*rank_params, *params]
+        if match.best is not None:
+            sql += " LIMIT %s"
+            params.append(match.best)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_PLANNER)
-            cursor.execute(sql, [*rank_params, *params])
+            cursor.execute(sql, params)
             return cursor.fetchall()
 
     def rescored(self, match: Match, candidates: list[Candidate]) -> list[Candidate]:

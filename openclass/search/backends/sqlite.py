@@ -113,8 +113,12 @@ class SqliteBackend:
             f"JOIN search_document ON search_document.id = {TABLE}.rowid "
             f"WHERE {TABLE} MATCH %s ORDER BY score DESC, search_document.id"
         )
+        params: list[Any] = [query]
+        if match.best is not None:
+            sql += " LIMIT %s"
+            params.append(match.best)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [query])
+            cursor.execute(sql, params)
             return cursor.fetchall()
 
     def rescored(self, match: Match, candidates: list[Candidate]) -> list[Candidate]:

@@ -273,6 +273,28 @@ def test_suggestions_match_titles_only(city, library):
     assert [s.text for s in services.suggest(student, "고장")] == ["우리 고장의 역사"]
 
 
+def test_a_suggestion_is_picked_from_the_best_titles_only(city, notes, monkeypatch):
+    notes.add(1, "학교 안전 지도")
+    notes.add(2, "학교 도서관 이용 안내 자료 모음")
+    notes.hidden_from[1] = {city.north.student_a2.pk}
+    student, other = city.north.student_a1, city.north.student_a2
+    assert [s.text for s in services.suggest(student, "학교")] == [
+        "학교 안전 지도",
+        "학교 도서관 이용 안내 자료 모음",
+    ]
+    monkeypatch.setattr(services, "SUGGESTED_FROM", 1)
+    matches.kept.reset()
+    assert [s.text for s in services.suggest(student, "학교")] == ["학교 안전 지도"]
+    # The best title is hidden from the other student: nothing of the best one to offer them,
+    # and the lower title is theirs once they type more of it.
+    assert services.suggest(other, "학교") == []
+    assert [s.text for s in services.suggest(other, "학교 도서")] == [
+        "학교 도서관 이용 안내 자료 모음"
+    ]
+    # A search is never cut short.
+    assert len(services.search(student, "학교").hits) == 2
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
 def test_a_title_match_is_answered_by_the_title_indexes(city, library):
     """The condition is written as the indexes' expression, or the planner cannot use them and
