@@ -6,8 +6,8 @@ costs the same whoever asks, and grows with how many documents match: counting a
 them took 20 ms of SQL for a word 2,900 documents have, 130–170 ms for one 30,000 have
 (measured at 100,000 documents, SQLite); a kept match is scoped in 1–7 ms. People ask the
 same words again and again (the popular searches), so each process keeps, per query, every
-document it matched, best first, with its source and facet values (``Matched``): Solr's query
-result cache, in compact arrays. A kept match is for one ``Generation`` of the index: any write
+document it matched (a suggestion's match: its best titles, ``Match.best``), best first, with
+its source and facet values (``Matched``): Solr's query result cache, in compact arrays. A kept match is for one ``Generation`` of the index: any write
 to the index, by any process, bumps it in the same transaction, and the next search matches
 afresh.
 
