@@ -7,9 +7,9 @@ them took 20 ms of SQL for a word 2,900 documents have, 130–170 ms for one 30,
 (measured at 100,000 documents, SQLite); a kept match is scoped in 1–7 ms. People ask the
 same words again and again (the popular searches), so each process keeps, per query, every
 document it matched (a suggestion's match: its best titles, ``Match.best``), best first, with
-its source and facet values (``Matched``): Solr's query result cache, in compact arrays. A kept match is for one ``Generation`` of the index: any write
-to the index, by any process, bumps it in the same transaction, and the next search matches
-afresh.
+its source and facet values (``Matched``): Solr's query result cache, in compact arrays. A
+kept match is for one ``Generation`` of the index: any write to the index, by any process,
+bumps it in the same transaction, and the next search matches afresh.
 
 What a kept match never holds is who may see what. At each search ``scoped`` keeps the
 documents of the sources the asker may open whole, and asks the database which of the other
