@@ -283,7 +283,6 @@ def test_a_suggestion_is_picked_from_the_best_titles_only(city, notes, monkeypat
         "학교 도서관 이용 안내 자료 모음",
     ]
     monkeypatch.setattr(services, "SUGGESTED_FROM", 1)
-    matches.kept.reset()
     assert [s.text for s in services.suggest(student, "학교")] == ["학교 안전 지도"]
     # The best title is hidden from the other student: nothing of the best one to offer them,
     # and the lower title is theirs once they type more of it.
