@@ -473,21 +473,24 @@ def save(states: dict[int, State], now: datetime.datetime | None = None) -> list
 
 def _record(progressed: list[int], completed: list[int], now: datetime.datetime) -> None:
     """The learning records of a flush: a statement per whole minute more watched, and the
-    completions (``services.lesson_completed``: attendance, the course) of ``completed``."""
+    completions (``services.lesson_completed``: attendance, the course) of ``completed``, in
+    the order of the progress ids (PostgreSQL returns just-updated rows in no set order)."""
     from . import courses as services
 
     if progressed:
         learning_records.progressed_many(
             [
                 learning_records.Watched(row.student, row.lesson, row.intervals, row.percent)
-                for row in LessonProgress.objects.filter(pk__in=progressed).select_related(
-                    "student__organisation", "lesson__section__course"
-                )
+                for row in LessonProgress.objects.filter(pk__in=progressed)
+                .select_related("student__organisation", "lesson__section__course")
+                .order_by("pk")
             ],
             now,
         )
-    for row in LessonProgress.objects.filter(pk__in=completed).select_related(
-        "student", "lesson__section__course"
+    for row in (
+        LessonProgress.objects.filter(pk__in=completed)
+        .select_related("student", "lesson__section__course")
+        .order_by("pk")
     ):
         services.lesson_completed(row, now)
 
