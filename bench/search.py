@@ -42,9 +42,10 @@ Inside the throw-away installation's Django (``manage.py shell``), in one proces
 Targets: query p95 < 50 ms, suggestion p95 < 30 ms, printed with the ratio to the target and
 PASS or MISS. Profiles (``OPENCLASS_BENCH_PROFILE``, as the other benchmarks; both by default,
 since the issue asks for both databases): ``embedded`` (SQLite, WAL) and ``scaled`` (a
-throw-away PostgreSQL through ``scripts/with_postgres.sh``; no server is started: searches run
-in-process). ``python -m bench.search --docs 2000 --seconds 5`` (or ``--quick``) is a smoke run;
-``OPENCLASS_BENCH_DOCS`` sets the size under ``make bench``.
+throw-away PostgreSQL through ``scripts/with_postgres.sh`` and a throw-away Redis as its cache;
+no server is started: searches run in-process). ``python -m bench.search --docs 2000 --seconds
+5`` (or ``--quick``) is a smoke run; ``OPENCLASS_BENCH_DOCS`` sets the size under ``make
+bench``.
 """
 
 from __future__ import annotations
@@ -1008,6 +1009,13 @@ def run(profile: str, size: int, seconds: float, explain: str = "") -> dict[str,
                 print(f"\n--- {profile} ---\n  skipped: no PostgreSQL ({error})")
                 return None
         site = stack.enter_context(demo_site("full", database_url=database))
+        if profile == "scaled":
+            from openclass.core.redis_process import throwaway_redis
+
+            # The scaled profile's cache, through which its server processes share the
+            # matches of small queries (``search.matches``).
+            redis = stack.enter_context(throwaway_redis(site.var_dir / "redis"))
+            site.env["OPENCLASS_REDIS_URL"] = redis.url
         print(
             f"\n--- {profile}: {'PostgreSQL' if database else 'SQLite (WAL)'} ---\n"
             f"  the full demo city, set up in {time.monotonic() - started:.0f} s; "

@@ -1,11 +1,13 @@
 """The Redis cache of the scaled profile, so that a Redis outage is not a platform outage.
 
-The cache holds nothing but copies: sessions are ``cached_db`` (the database has every one), and
-nothing else is cached. While Redis is down or restarting, a read is a miss and a write is
-skipped, so pages go on being served from the database (measured in
-``web/tests/test_faults.py``: Redis killed under load, nothing acknowledged lost, no error
-page). Deletions are not swallowed: signing out or a password change must not leave a session
-in a cache that comes back (a network blip keeps Redis's data), so they fail as before.
+The cache holds nothing that cannot be lost: sessions are ``cached_db`` (the database has every
+one); the rest is copies worked out from the database (search's vocabulary, collection figures
+and small matches), short-lived counters (the API's rate limits, the forwarding schedule) and
+the demo site's own sign-ins. While Redis is down or restarting, a read is a miss and a write is
+skipped, so pages go on being served from the database (measured in ``web/tests/test_faults.py``:
+Redis killed under load, nothing acknowledged lost, no error page). Deletions are not swallowed:
+signing out or a password change must not leave a session in a cache that comes back (a network
+blip keeps Redis's data), so they fail as before.
 """
 
 from __future__ import annotations

@@ -294,6 +294,41 @@ def test_a_suggestion_is_picked_from_the_best_titles_only(city, notes, monkeypat
     assert len(services.search(student, "학교").hits) == 2
 
 
+def test_a_small_match_is_shared_with_the_other_processes_through_the_cache(
+    city, library, monkeypatch, tmp_path, settings
+):
+    """With a cache outside the process (Redis in the scaled profile; a folder here), a
+    process that has not matched a typed beginning takes the match another one put there,
+    until the index changes; a match bigger than ``SHARED_ROWS`` is not put there."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    engine = type(backend())
+    match_now = engine.matched
+    asked: list[str] = []
+    monkeypatch.setattr(
+        engine, "matched", lambda self, match: asked.append("matched") or match_now(self, match)
+    )
+    student = city.north.student_a1
+    first = [s.text for s in services.suggest(student, "독")]
+    assert first and len(asked) == 1
+    matches.kept.reset()  # another process: nothing kept of its own
+    assert [s.text for s in services.suggest(student, "독")] == first
+    assert len(asked) == 1
+    library.add(9, "독서 골든벨", "")  # a new generation: the shared match is out of reach
+    matches.kept.reset()
+    assert "독서 골든벨" in [s.text for s in services.suggest(student, "독")]
+    assert len(asked) == 2
+    monkeypatch.setattr(matches, "SHARED_ROWS", 0)
+    services.suggest(student, "역")
+    matches.kept.reset()
+    services.suggest(student, "역")
+    assert len(asked) == 4
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
 def test_a_title_match_is_answered_by_the_title_indexes(city, library):
     """The condition is written as the indexes' expression, or the planner cannot use them and
