@@ -412,6 +412,19 @@ def preload(count: int, enrolments: int) -> dict[str, float]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(number), 0) FROM xapi_statement")
         base = cursor.fetchone()[0]
+        # The demo city's statements, numbered before the history: made its oldest, a second
+        # apart, so numbers follow ``stored`` as in a store filled over time (the LRS's
+        # ``since`` relies on it: views.statements.stored_floor).
+        cursor.execute(
+            "UPDATE xapi_statement SET stored = %(start)s::timestamptz - (%(base)s - number + 1) "
+            "* interval '1 second' WHERE number <= %(base)s",
+            {"start": start, "base": base},
+        )
+        cursor.execute(
+            'UPDATE xapi_statement SET "full" = jsonb_set("full", \'{stored}\', '
+            "to_jsonb(to_json(stored) #>> '{}')) WHERE number <= %(base)s",
+            {"base": base},
+        )
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "

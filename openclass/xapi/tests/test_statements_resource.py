@@ -372,6 +372,41 @@ def test_the_newest_matches_are_found_however_far_back_they_are(writer) -> None:
     assert len(newest) == 3 and failed not in {s["verb"]["id"] for s in newest}
 
 
+def test_since_answers_exactly_what_stored_says_though_numbers_and_stored_cross(writer) -> None:
+    """``since`` is read as a range of statement numbers (``stored_floor``): a statement stored
+    up to the consistency window after a later-numbered one (its transaction took longer) is
+    still found, on its own and through a related activity, page by page, for every ``since``."""
+    course = activity("course-7")
+    sent = [
+        statement(context={"contextActivities": {"grouping": [course]}}) if i % 3 else statement()
+        for i in range(40)
+    ]
+    assert post(writer, sent).status_code == 200
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    for index, row in enumerate(Statement.objects.order_by("number")):
+        # 10 s apart, every fourth one 4 s after the next one (within the 5 s window).
+        row.stored = start + datetime.timedelta(seconds=10 * index + (14 if index % 4 == 0 else 0))
+        row.save(update_fields=["stored"])
+    stored = dict(Statement.objects.values_list("statement_id", "stored"))
+    for seconds in range(0, 420, 7):
+        since = start + datetime.timedelta(seconds=seconds)
+        for params in ({}, {"activity": course["id"], "related_activities": "true"}):
+            response = get(writer, since=since.isoformat(), limit="4", **params)
+            found = []
+            while True:
+                body = response.json()
+                found += [s["id"] for s in body["statements"]]
+                if not body["more"]:
+                    break
+                response = get(writer, body["more"])
+            expected = [
+                one["id"]
+                for one in reversed(sent)
+                if stored[uuid.UUID(one["id"])] > since and (not params or sent.index(one) % 3)
+            ]
+            assert found == expected, (seconds, params)
+
+
 def test_more_pages_through_250_statements_exactly_once_while_new_ones_arrive(writer) -> None:
     batch = [statement() for _ in range(250)]
     assert post(writer, batch).status_code == 200
