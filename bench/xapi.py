@@ -414,7 +414,7 @@ def preload(count: int, enrolments: int) -> dict[str, float]:
         base = cursor.fetchone()[0]
         # The demo city's statements, numbered before the history: made its oldest, a second
         # apart, so numbers follow ``stored`` as in a store filled over time (the LRS's
-        # ``since`` relies on it: views.statements.stored_floor).
+        # ``since`` relies on it: views.statements._spans).
         cursor.execute(
             "UPDATE xapi_statement SET stored = %(start)s::timestamptz - (%(base)s - number + 1) "
             "* interval '1 second' WHERE number <= %(base)s",

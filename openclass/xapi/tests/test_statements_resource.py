@@ -373,7 +373,7 @@ def test_the_newest_matches_are_found_however_far_back_they_are(writer) -> None:
 
 
 def test_since_answers_exactly_what_stored_says_though_numbers_and_stored_cross(writer) -> None:
-    """``since`` is read as a range of statement numbers (``stored_floor``): a statement stored
+    """``since`` is read as ranges of statement numbers (``_spans``): a statement stored
     up to the consistency window after a later-numbered one (its transaction took longer) is
     still found, on its own and through a related activity, page by page, for every ``since``."""
     course = activity("course-7")

@@ -29,7 +29,7 @@ import json
 import operator
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -469,47 +469,79 @@ def _limit(query: dict[str, str]) -> int:
 
 
 @dataclass(frozen=True)
+class Span:
+    """Statement numbers above ``above`` and up to ``upto``; of them, when ``stored_after`` is
+    given, only those stored after it."""
+
+    above: int
+    upto: int
+    stored_after: datetime | None = None
+
+
+def _spans(since: datetime | None, top: int) -> list[Span]:
+    """The statement numbers up to ``top`` a query with ``since`` selects, newest first: the
+    numbers from the first statement stored after ``since`` plus ``CONSISTENCY_WINDOW`` on,
+    every one of them stored after ``since``; below, down to the last one stored by ``since``
+    less the window, the numbers whose ``stored`` must be read; none further down.
+
+    Why it holds: a statement's number is given when it is inserted, after its ``stored`` was
+    taken, and its transaction ends within ``CONSISTENCY_WINDOW`` of that (the rule the
+    consistent-through header rests on). So a statement numbered below one stored by ``since``
+    less the window was stored by ``since``; one numbered above one stored after ``since`` plus
+    the window was stored after ``since``.
+
+    Why: ``since`` as a filter is one PostgreSQL cannot rank. Its estimate of how many of a
+    range of numbers were stored since a time multiplies the two as if unrelated, so for the
+    last week of a course it read every statement of the week through the ``stored`` index
+    (78,000 rows, 50–100 ms at 5 million statements) and for the last minutes it walked the
+    ``stored`` index once per row of the course. As numbers the same query reads a few dozen
+    index entries. Two reads of the ``stored`` index, each one row, find the bounds."""
+    if since is None:
+        return [Span(0, top)]
+    by_stored = Statement.objects.order_by("stored", "number").values_list("number", flat=True)
+    floor = by_stored.filter(stored__lte=since - CONSISTENCY_WINDOW).last() or 0
+    first = by_stored.filter(stored__gt=since + CONSISTENCY_WINDOW).first() or top + 1
+    return [Span(first - 1, top), Span(floor, min(first - 1, top), since)]
+
+
+@dataclass(frozen=True)
 class Selection:
     """Statements a query selects: ``rows`` that meet ``rule``. ``joined`` names the related
-    rows (``activities`` or ``agents``) the rule joins, when it does; ``few`` says the rule's
-    own index holds few statements (those with a StatementRef), read at once."""
+    rows (``activities`` or ``agents``) the rule joins, when it does."""
 
     rows: QuerySet[Statement]
     rule: Q
     joined: str = ""
-    few: bool = False
 
-    def numbered(self, above: int, upto: int) -> QuerySet[Statement]:
-        """Those numbered above ``above`` and up to ``upto``.
+    def within(self, span: Span) -> QuerySet[Statement]:
+        """Those in ``span``.
 
         One ``filter`` call, so the bounds apply to the rule's own join; and the bounds are
-        said of the joined rows' statement column as well. PostgreSQL carries an equality
-        across a join but not a range: told only ``number`` in a window, it walks the joined
-        rows' ``(activity, statement)`` index from the activity's newest statement down to
-        its oldest, or, with ``since``, reads the whole week through the ``stored`` index
-        (78,000 rows, 50–100 ms, for a course's page at 5 million statements). Told the
-        statement column's range too, it reads the few dozen index entries of the window."""
-        window = Q(number__gt=above, number__lte=upto)
+        said of the joined rows' statement column as well: PostgreSQL carries an equality
+        across a join but not a range, and told only ``number`` in a range it walks the
+        joined rows' ``(activity, statement)`` index from the activity's newest statement
+        down to its oldest."""
+        bounds = Q(number__gt=span.above, number__lte=span.upto)
         if self.joined:
-            window &= Q(
+            bounds &= Q(
                 **{
-                    f"{self.joined}__statement_id__gt": above,
-                    f"{self.joined}__statement_id__lte": upto,
+                    f"{self.joined}__statement_id__gt": span.above,
+                    f"{self.joined}__statement_id__lte": span.upto,
                 }
             )
-        return self.rows.filter(self.rule & window)
+        if span.stored_after is not None:
+            bounds &= Q(stored__gt=span.stored_after)
+        return self.rows.filter(self.rule & bounds).only("number", "full", "stored")
 
 
 def _selected(principal: Principal, query: dict[str, str]) -> list[Selection]:
-    """The statements a query selects, as selections to merge: those meeting each alternative
-    of its filters, and (when it has filters) the statements targeting one that does — a
-    statement with a StatementRef meets a filter its target meets (§2.1.3). Several queries,
-    not one with an OR, so each keeps to its index (the last starts from the few statements
-    with a StatementRef)."""
+    """The statements a query selects but for ``since`` (see ``_spans``), as selections to
+    merge: those meeting each alternative of its filters, and (when it has filters) the
+    statements targeting one that does — a statement with a StatementRef meets a filter its
+    target meets (§2.1.3). Several queries, not one with an OR, so each keeps to its index (the
+    last starts from the few statements with a StatementRef)."""
     rules = _filters(query)
     rows = Statement.objects.filter(voided=False).filter(principal.readable_statements())
-    if "since" in query:
-        rows = rows.filter(stored__gt=validation.validate_timestamp(query["since"], "since"))
     if "until" in query:
         rows = rows.filter(stored__lte=validation.validate_timestamp(query["until"], "until"))
     if rules == [Q()]:
@@ -524,28 +556,8 @@ def _selected(principal: Principal, query: dict[str, str]) -> list[Selection]:
         Selection(
             rows,
             Q(object_statement__isnull=False, object_statement__in=targets.values("statement_id")),
-            few=True,
         )
     ]
-
-
-def stored_floor(since: datetime) -> int:
-    """A statement number no statement stored after ``since`` has, nor any below it: the number
-    of the last statement stored by ``since`` less ``CONSISTENCY_WINDOW`` (0 if none).
-
-    Why it holds: a statement's number is given when it is inserted, after its ``stored`` was
-    taken, and its transaction ends within ``CONSISTENCY_WINDOW`` of that (the rule the
-    consistent-through header rests on). So a statement numbered below this one was inserted
-    before it, at the latest ``CONSISTENCY_WINDOW`` after this one's ``stored``, hence stored
-    by ``since``. It turns ``since`` into a range of numbers, which every index has: one read
-    of the ``stored`` index, newest first."""
-    number = (
-        Statement.objects.filter(stored__lte=since - CONSISTENCY_WINDOW)
-        .order_by("-stored", "-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return number or 0
 
 
 def _page(
@@ -560,17 +572,22 @@ def _page(
     ascending = query.get("ascending", "false").lower() == "true"
     if top is None:
         top = Statement.objects.aggregate(top=Max("number"))["top"] or 0
-    floor = 0
+    since = None
     if "since" in query:
-        floor = stored_floor(validation.validate_timestamp(query["since"], "since"))
+        since = validation.validate_timestamp(query["since"], "since")
+    spans = _spans(since, top)
+    if ascending:
+        spans = [replace(span, above=max(span.above, after or 0)) for span in reversed(spans)]
+    elif after is not None:
+        spans = [replace(span, upto=min(span.upto, after - 1)) for span in spans]
     merged: dict[int, Statement] = {}
     for selection in _selected(principal, query):
-        if ascending:
-            rows = selection.numbered(max(floor, after or 0), top).only("number", "full", "stored")
-            found = list(rows.order_by("number")[: limit + 1])
-        else:
-            newest = top if after is None else after - 1
-            found = _newest(selection, limit + 1, floor, newest)
+        found: list[Statement] = []
+        for span in spans:
+            if span.above >= span.upto or len(found) > limit:
+                continue
+            rows = selection.within(span).order_by("number" if ascending else "-number")
+            found += rows[: limit + 1 - len(found)]
         for row in found:
             merged[row.number] = row
     found = [merged[number] for number in sorted(merged, reverse=not ascending)][: limit + 1]
@@ -581,38 +598,10 @@ def _page(
     fulls = [row.full for row in found]
     body = {"statements": _shaped(fulls, _format(QueryDict(_q(query))), request), "more": more}
     response = _answer(body, fulls, query.get("attachments", "false").lower() == "true")
-    newest = max((row.stored for row in found), default=None)
-    if newest is not None:
-        response["Last-Modified"] = http_date(newest.timestamp())
+    last_stored = max((row.stored for row in found), default=None)
+    if last_stored is not None:
+        response["Last-Modified"] = http_date(last_stored.timestamp())
     return response
-
-
-#: The first window ``_newest`` reads: this share of the statement numbers, the newest.
-NEWEST_FIRST_SHARE = 64
-
-
-def _newest(selection: Selection, count: int, floor: int, newest: int) -> list[Statement]:
-    """The ``count`` newest statements of ``selection`` numbered above ``floor`` and up to
-    ``newest``. Without a floor (no ``since``, or one before every statement), one query; with
-    one, read from the newest end in windows of numbers four times wider each time, the last
-    one reaching the floor.
-
-    Exact: a window holds the newest numbers, so ``count`` rows found in it are the newest of
-    all. Why windows: ``since`` still filters each row (the floor only bounds it), and
-    PostgreSQL, not knowing that the rows of a recent ``stored`` are the newest numbers, would
-    gather every match of the week before sorting; in a window of the newest numbers the same
-    query reads a few dozen."""
-    if not floor or selection.few:
-        rows = selection.numbered(floor, newest).only("number", "full", "stored")
-        return list(rows.order_by("-number")[:count])
-    width = max(count, newest // NEWEST_FIRST_SHARE)
-    while True:
-        above = max(floor, newest - width)
-        rows = selection.numbered(above, newest).only("number", "full", "stored")
-        found = list(rows.order_by("-number")[:count])
-        if len(found) >= count or above <= floor:
-            return found
-        width *= 4
 
 
 def _q(query: dict[str, str]) -> str:
