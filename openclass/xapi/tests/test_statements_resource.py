@@ -430,6 +430,25 @@ def test_more_pages_through_250_statements_exactly_once_while_new_ones_arrive(wr
     assert set(seen) == {one["id"] for one in batch}
 
 
+@pytest.mark.parametrize("ascending", ["false", "true"])
+def test_pages_in_either_order_never_show_a_statement_stored_after_the_first(
+    writer, ascending
+) -> None:
+    """Newest first, a page reads below the last one shown; oldest first, up to the newest
+    statement when the first page was asked (kept in the more link)."""
+    batch = [statement() for _ in range(5)]
+    assert post(writer, batch).status_code == 200
+    body = get(writer, limit="2", ascending=ascending).json()
+    seen = [s["id"] for s in body["statements"]]
+    late = statement()
+    assert post(writer, late).status_code == 200
+    while body["more"]:
+        body = get(writer, body["more"]).json()
+        seen += [s["id"] for s in body["statements"]]
+    order = batch if ascending == "true" else list(reversed(batch))
+    assert seen == [one["id"] for one in order]
+
+
 def test_a_more_link_is_only_for_who_asked(writer, city) -> None:
     post(writer, [statement() for _ in range(3)])
     more = get(writer, limit="1").json()["more"]

@@ -10,10 +10,13 @@
   (a JWS attachment) are checked. ``attachments=true`` answers ``multipart/mixed`` likewise.
 
 Pages: at most ``MAX_LIMIT`` statements (``limit=0`` is that too). The ``more`` link is a signed,
-relative URL (/xapi/statements/more/<token>) holding the query, where the page stopped and the
-newest statement number when the query was first asked: later pages never show a statement stored
-after the first (so none is seen twice nor skipped while new ones arrive), and only the same
-principal may follow it, for a day.
+relative URL (/xapi/statements/more/<token>) holding the query, where the page stopped and, for
+pages oldest first, the newest statement number when the query was first asked: later pages never
+show a statement stored after the first (so none is seen twice nor skipped while new ones
+arrive), and only the same principal may follow it, for a day.
+
+``since`` is read as ranges of statement numbers (``_spans``), which every index of the store
+has, so each query is one PostgreSQL ranks by its index and stops at the page's end.
 
 ``X-Experience-API-Consistent-Through`` is the time ``CONSISTENCY_WINDOW`` ago: a statement's
 ``stored`` is taken before its transaction commits, and openclass's own are written inside the
@@ -471,15 +474,19 @@ def _limit(query: dict[str, str]) -> int:
 
 @dataclass(frozen=True)
 class Span:
-    """Statement numbers above ``above`` and up to ``upto``; of them, when ``stored_after`` is
-    given, only those stored after it."""
+    """Statement numbers above ``above`` and up to ``upto`` (None: the newest there is); of
+    them, when ``stored_after`` is given, only those stored after it."""
 
     above: int
-    upto: int
+    upto: int | None
     stored_after: datetime | None = None
 
+    @property
+    def empty(self) -> bool:
+        return self.upto is not None and self.above >= self.upto
 
-def _spans(since: datetime | None, top: int) -> list[Span]:
+
+def _spans(since: datetime | None, top: int | None) -> list[Span]:
     """The statement numbers up to ``top`` a query with ``since`` selects, newest first: the
     numbers from the first statement stored after ``since`` plus ``CONSISTENCY_WINDOW`` on,
     every one of them stored after ``since``; below, down to the last one stored by ``since``
@@ -501,8 +508,10 @@ def _spans(since: datetime | None, top: int) -> list[Span]:
         return [Span(0, top)]
     by_stored = Statement.objects.order_by("stored", "number").values_list("number", flat=True)
     floor = by_stored.filter(stored__lte=since - CONSISTENCY_WINDOW).last() or 0
-    first = by_stored.filter(stored__gt=since + CONSISTENCY_WINDOW).first() or top + 1
-    return [Span(first - 1, top), Span(floor, min(first - 1, top), since)]
+    first = by_stored.filter(stored__gt=since + CONSISTENCY_WINDOW).first()
+    if first is None or (top is not None and first > top):
+        return [Span(floor, top, since)]
+    return [Span(first - 1, top), Span(floor, first - 1, since)]
 
 
 @dataclass(frozen=True)
@@ -524,14 +533,13 @@ class Selection:
         across a join but not a range, and told only ``number`` in a range it walks the
         joined rows' ``(activity, statement)`` index from the activity's newest statement
         down to its oldest."""
-        bounds = Q(number__gt=span.above, number__lte=span.upto)
+        bounds = Q(number__gt=span.above)
         if self.joined:
-            bounds &= Q(
-                **{
-                    f"{self.joined}__statement_id__gt": span.above,
-                    f"{self.joined}__statement_id__lte": span.upto,
-                }
-            )
+            bounds &= Q(**{f"{self.joined}__statement_id__gt": span.above})
+        if span.upto is not None:
+            bounds &= Q(number__lte=span.upto)
+            if self.joined:
+                bounds &= Q(**{f"{self.joined}__statement_id__lte": span.upto})
         if span.stored_after is not None:
             bounds &= Q(stored__gt=span.stored_after)
         return self.rows.filter(self.rule & bounds).values_list(
@@ -576,22 +584,31 @@ def _page(
 ) -> HttpResponse:
     limit = _limit(query)
     ascending = query.get("ascending", "false").lower() == "true"
-    if top is None:
+    if top is None and ascending:
+        # Later pages stop at the newest statement of the first (newest-first pages stop
+        # before the last one shown, which is enough).
         top = Statement.objects.aggregate(top=Max("number"))["top"] or 0
     since = None
     if "since" in query:
         since = validation.validate_timestamp(query["since"], "since")
-    spans = _spans(since, top)
-    if ascending:
-        spans = [replace(span, above=max(span.above, after or 0)) for span in reversed(spans)]
-    elif after is not None:
-        spans = [replace(span, upto=min(span.upto, after - 1)) for span in spans]
-    whole = Span(min(span.above for span in spans), max(span.upto for span in spans), since)
+    spans = _spans(since, top)  # newest first
+    whole = Span(spans[-1].above, spans[0].upto, since)  # for the StatementRef selection
+
+    def clipped(span: Span) -> Span:
+        """``span`` less what earlier pages showed."""
+        if ascending:
+            return replace(span, above=max(span.above, after or 0))
+        if after is None:
+            return span
+        return replace(span, upto=after - 1 if span.upto is None else min(span.upto, after - 1))
+
+    spans = [clipped(span) for span in (reversed(spans) if ascending else spans)]
+    whole = clipped(whole)
     merged: dict[int, tuple[int, datetime, str]] = {}
     for selection in _selected(principal, query):
         found: list[tuple[int, datetime, str]] = []
         for span in [whole] if selection.few else spans:
-            if span.above >= span.upto or len(found) > limit:
+            if span.empty or len(found) > limit:
                 continue
             rows = selection.within(span).order_by("number" if ascending else "-number")
             found += rows[: limit + 1 - len(found)]
@@ -635,7 +652,7 @@ def _who(principal: Principal) -> str:
     return f"u{principal.user.pk if principal.user else ''}s{site}"
 
 
-def _more_url(principal: Principal, query: dict[str, str], *, after: int, top: int) -> str:
+def _more_url(principal: Principal, query: dict[str, str], *, after: int, top: int | None) -> str:
     token = signing.dumps(
         {"q": query, "a": after, "t": top, "w": _who(principal)}, salt=MORE_SALT, compress=True
     )
@@ -652,7 +669,8 @@ def more(request: HttpRequest, token: str) -> HttpResponse:
         raise LrsError(400, "A more link takes no parameters.")
     try:
         state = signing.loads(token, salt=MORE_SALT, max_age=MORE_MAX_AGE)
-        query, after, top, who = state["q"], int(state["a"]), int(state["t"]), state["w"]
+        query, after, who = state["q"], int(state["a"]), state["w"]
+        top = None if state["t"] is None else int(state["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise LrsError(404, "This more link is unknown or expired.") from None
     if who != _who(principal):
