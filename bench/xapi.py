@@ -15,6 +15,8 @@ installation's Django (``manage.py shell``):
   course as parent, the course, class and school as groupings, the registration per enrolment,
   results (played segments, scores), the scoping columns, and the related activities and agents
   rows; secondary indexes are dropped for the load and built after it, then VACUUM ANALYZE;
+  the demo city's few statements, numbered before the history, are restamped as its oldest
+  (numbers follow ``stored`` in a store filled over time, and ``since`` relies on it);
 - 1,000 students of the first school enrolled in a course with a one-hour video lesson (as the
   heartbeats benchmark), signed-in sessions for them; an OAuth2 access token (as the token
   endpoint makes it) for each of 50 teachers;
