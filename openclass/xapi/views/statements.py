@@ -77,8 +77,12 @@ FORMATS = ("exact", "ids", "canonical")
 HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
 
 
+def _json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
 def _json_response(data: Any, status: int = 200) -> HttpResponse:
-    return _json_text_response(json.dumps(data, ensure_ascii=False), status)
+    return _json_text_response(_json_text(data), status)
 
 
 def _json_text_response(text: str, status: int = 200) -> HttpResponse:
@@ -411,15 +415,16 @@ def _single(request: HttpRequest, principal: Principal, params: QueryDict) -> Ht
     if row is None:
         raise LrsError(404, "No such statement (or not one these credentials may read).")
     shown = _shaped([row.full], shape, request)[0]
-    response = _answer(shown, [row.full], with_attachments)
+    response = _answer(_json_text(shown), [row.full], with_attachments)
     response["Last-Modified"] = http_date(row.stored.timestamp())
     return response
 
 
-def _filters(query: dict[str, str]) -> list[Q]:
+def _filters(query: dict[str, str]) -> tuple[list[Q], tuple[str, ...]]:
     """The query parameters that select statements (§2.1.3), as filters on ``Statement`` of
-    which a statement meets any: ``agent`` matches the actor or the object, two filters each
-    keeping to its own index rather than one OR the planner answers by reading the table.
+    which a statement meets any, and the related rows (``activities``, ``agents``) they join:
+    ``agent`` matches the actor or the object, two filters each keeping to its own index rather
+    than one OR the planner answers by reading the table.
 
     The related activities and agents are joins, not EXISTS: a statement names each of them once
     (unique constraints), so a join adds no duplicate, and it lets the database walk the
@@ -428,6 +433,7 @@ def _filters(query: dict[str, str]) -> list[Q]:
     5 million statements)."""
     rule = Q()
     alternatives = [Q()]
+    joined: list[str] = []
     if "agent" in query:
         try:
             agent = json.loads(query["agent"])
@@ -437,6 +443,7 @@ def _filters(query: dict[str, str]) -> list[Q]:
         key = agents.key_of(agent)
         if query.get("related_agents", "false").lower() == "true":
             rule &= Q(agents__agent=key)
+            joined.append("agents")
         else:
             alternatives = [Q(actor=key), Q(object_agent=key)]
     if "verb" in query:
@@ -446,6 +453,7 @@ def _filters(query: dict[str, str]) -> list[Q]:
         validation.validate_iri(query["activity"], "activity")
         if query.get("related_activities", "false").lower() == "true":
             rule &= Q(activities__activity=query["activity"])
+            joined.append("activities")
         else:
             rule &= Q(object_activity=query["activity"])
     if "registration" in query:
@@ -461,7 +469,7 @@ def _filters(query: dict[str, str]) -> list[Q]:
             validation.validate_timestamp(query[name], name)
     if "limit" in query:
         _limit(query)
-    return [rule & alternative for alternative in alternatives]
+    return [rule & alternative for alternative in alternatives], tuple(joined)
 
 
 def _limit(query: dict[str, str]) -> int:
@@ -517,12 +525,12 @@ def _spans(since: datetime | None, top: int | None) -> list[Span]:
 @dataclass(frozen=True)
 class Selection:
     """Statements a query selects: ``rows`` that meet ``rule``. ``joined`` names the related
-    rows (``activities`` or ``agents``) the rule joins, when it does; ``few`` says the rule's
-    own index holds few statements (those with a StatementRef), read in one go."""
+    rows (``activities``, ``agents``) the rule joins; ``few`` says the rule's own index holds
+    few statements (those with a StatementRef), read in one go."""
 
     rows: QuerySet[Statement]
     rule: Q
-    joined: str = ""
+    joined: tuple[str, ...] = ()
     few: bool = False
 
     def within(self, span: Span) -> QuerySet[Statement, tuple[int, datetime, str]]:
@@ -534,12 +542,12 @@ class Selection:
         joined rows' ``(activity, statement)`` index from the activity's newest statement
         down to its oldest."""
         bounds = Q(number__gt=span.above)
-        if self.joined:
-            bounds &= Q(**{f"{self.joined}__statement_id__gt": span.above})
+        for joined in self.joined:
+            bounds &= Q(**{f"{joined}__statement_id__gt": span.above})
         if span.upto is not None:
             bounds &= Q(number__lte=span.upto)
-            if self.joined:
-                bounds &= Q(**{f"{self.joined}__statement_id__lte": span.upto})
+            for joined in self.joined:
+                bounds &= Q(**{f"{joined}__statement_id__lte": span.upto})
         if span.stored_after is not None:
             bounds &= Q(stored__gt=span.stored_after)
         return self.rows.filter(self.rule & bounds).values_list(
@@ -553,17 +561,12 @@ def _selected(principal: Principal, query: dict[str, str]) -> list[Selection]:
     statements targeting one that does — a statement with a StatementRef meets a filter its
     target meets (§2.1.3). Several queries, not one with an OR, so each keeps to its index (the
     last starts from the few statements with a StatementRef)."""
-    rules = _filters(query)
+    rules, joined = _filters(query)
     rows = Statement.objects.filter(voided=False).filter(principal.readable_statements())
     if "until" in query:
         rows = rows.filter(stored__lte=validation.validate_timestamp(query["until"], "until"))
     if rules == [Q()]:
         return [Selection(rows, Q())]
-    joined = ""
-    if query.get("related_activities", "false").lower() == "true" and "activity" in query:
-        joined = "activities"
-    elif query.get("related_agents", "false").lower() == "true" and "agent" in query:
-        joined = "agents"
     targets = Statement.objects.filter(functools.reduce(operator.or_, rules))
     return [Selection(rows, rule, joined) for rule in rules] + [
         Selection(
@@ -622,17 +625,16 @@ def _page(
     texts = [text for _number, _stored, text in found]
     shape = _format(QueryDict(_q(query)))
     with_attachments = query.get("attachments", "false").lower() == "true"
-    if shape == "exact" and not with_attachments:
+    fulls = [json.loads(text) for text in texts] if shape != "exact" or with_attachments else []
+    if shape == "exact":
         # The statements as stored, not parsed and written again: a page's JSON work was a
         # sixth of the server's time under the dashboards' load.
-        response = _json_text_response(
-            f'{{"statements": [{", ".join(texts)}], "more": {json.dumps(more)}}}'
-        )
-        response["X-Experience-API-Consistent-Through"] = _consistent_through()
+        shown = ", ".join(texts)
     else:
-        fulls = [json.loads(text) for text in texts]
-        body = {"statements": _shaped(fulls, shape, request), "more": more}
-        response = _answer(body, fulls, with_attachments)
+        shown = ", ".join(_json_text(one) for one in _shaped(fulls, shape, request))
+    response = _answer(
+        f'{{"statements": [{shown}], "more": {_json_text(more)}}}', fulls, with_attachments
+    )
     last_stored = max((stored for _number, stored, _text in found), default=None)
     if last_stored is not None:
         response["Last-Modified"] = http_date(last_stored.timestamp())
@@ -685,10 +687,10 @@ def _consistent_through() -> str:
     return (timezone.now() - CONSISTENCY_WINDOW).isoformat()
 
 
-def _answer(body: Any, fulls: list[dict[str, Any]], with_attachments: bool) -> HttpResponse:
-    """JSON, or multipart/mixed with the attachments' contents after it."""
+def _answer(text: str, fulls: list[dict[str, Any]], with_attachments: bool) -> HttpResponse:
+    """``text`` (JSON), or multipart/mixed with it and the attachments of ``fulls`` after it."""
     if not with_attachments:
-        response = _json_response(body)
+        response = _json_text_response(text)
     else:
         wanted = {
             str(attachment.get("sha2", "")).lower()
@@ -699,7 +701,7 @@ def _answer(body: Any, fulls: list[dict[str, Any]], with_attachments: bool) -> H
         boundary = secrets.token_hex(16)
         chunks = [
             f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
-            json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            text.encode("utf-8"),
         ]
         for attachment in stored:
             chunks.append(
