@@ -77,6 +77,9 @@ def menu_item(page: Page, selector: str) -> Locator:
     """A link or button of the header's main menu (``selector`` inside ``nav.main-nav``), made
     visible to click: the phone's menu button pressed and the menu group that holds it opened."""
     item = page.locator(f"nav.main-nav {selector}").first
+    # The page that has it, not the one still being left (a form just sent): the toggle's
+    # visibility is read from it.
+    item.wait_for(state="attached")
     toggle = page.locator("[data-menu-toggle]")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
