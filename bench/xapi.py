@@ -92,6 +92,7 @@ LESSON_SECONDS = 3600.0
 CHUNK = 250_000  # statements a load statement writes
 LOADERS = 2  # connections writing at once
 TARGET_QUERY_P95, TARGET_LAG_P95 = 0.100, 5.0
+SLICE = 15.0  # the query p95 is also shown for each of these seconds of the run
 QUERY_TIMEOUT = 20.0  # a query not answered this long after its due time failed
 SHED_AT = 200  # an arrival finding this many unanswered is not sent (counted)
 VERSION_HEADER = "1.0.3"
@@ -1061,6 +1062,8 @@ class Queries:
     late: list[float] = field(default_factory=list)  # from the due time
     took: list[float] = field(default_factory=list)  # the request alone
     by_kind: dict[str, list[float]] = field(default_factory=dict)
+    by_slice: dict[int, list[float]] = field(default_factory=dict)  # SLICE seconds of the run
+    begin: float = 0.0
     errors: Counter = field(default_factory=Counter)
     returned: int = 0
     out_of_scope: int = 0
@@ -1112,6 +1115,7 @@ async def _query(
     out.late.append(finished - due)
     out.took.append(finished - started)
     out.by_kind.setdefault(kind, []).append(finished - due)
+    out.by_slice.setdefault(int((due - out.begin) // SLICE), []).append(finished - due)
     try:
         result = json.loads(body)
     except ValueError:
@@ -1157,7 +1161,7 @@ async def _dashboards(server: Server, setup: dict, begin: float, end: float) -> 
     each (a dashboard waiting for its previous answer is late)."""
     import datetime
 
-    out = Queries()
+    out = Queries(begin=begin)
     dashboards = setup["dashboards"]
     clients = [RawHTTP(server) for _ in dashboards]
     now = datetime.datetime.now(datetime.UTC)
@@ -1296,6 +1300,10 @@ def _report(setup: dict, run: Run, found: dict, emitted: dict | None, receiver: 
             f"    {kind:<22} p50 {ms(percentile(values, 50))}  p95 {ms(percentile(values, 95))}"
             f"  p99 {ms(percentile(values, 99))}  ({len(values):,})"
         )
+    print(
+        f"    p95 by {SLICE:.0f} s of the run  "
+        + ", ".join(ms(percentile(queries.by_slice[n], 95)) for n in sorted(queries.by_slice))
+    )
     print(
         f"    all, the request alone  p50 {ms(percentile(queries.took, 50))}  "
         f"p95 {ms(percentile(queries.took, 95))}"

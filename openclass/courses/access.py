@@ -26,6 +26,7 @@ from django.utils import timezone
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import STAFF, object_rule
 from openclass.accounts.models import Organisation, User, in_natural_order
+from openclass.core.db import CompiledQuery
 
 from .models import Course, Enrolment, Lesson
 
@@ -52,20 +53,52 @@ def _organisations_on(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
+def _owned_and_listed(owner: int, listed: int) -> QuerySet:
+    """The ids of the courses ``owner`` owns and those ``listed`` is listed as a teacher of
+    (the same user's id twice: a compiled read takes each value once), as a union of two index
+    lookups. One OR across the teachers join read every course of the city and its teacher
+    lists (1.2 ms of PostgreSQL's at 2,000 courses, growing with the city; the union 0.25 ms,
+    growing with the user's own courses)."""
+    owned = Course.objects.filter(owner_id=owner).order_by().values("pk")
+    return owned.union(Course.teachers.through.objects.filter(user_id=listed).values("course_id"))
+
+
 def manageable_courses(user: User) -> QuerySet[Course]:
     """Courses ``user`` may edit, enrol into without restriction, and report on in full."""
     if not _active(user):
         return Course.objects.none()
     if _is_office_admin(user):
         return Course.objects.all()
-    mine = Q(owner=user) | Q(teachers=user)
+    if user.role not in STAFF:
+        return Course.objects.none()
+    mine = _owned_and_listed(user.pk, user.pk)
     if user.role == Role.SCHOOL_ADMIN:
         school = scoping.school_of(user)
         if school is not None:
-            mine |= Q(organisation__path__startswith=school.path)
-    if user.role not in STAFF:
-        return Course.objects.none()
-    return Course.objects.filter(pk__in=Course.objects.filter(mine).values("pk"))
+            under = Course.objects.filter(organisation__path__startswith=school.path)
+            mine = mine.union(under.order_by().values("pk"))
+    return Course.objects.filter(pk__in=mine)
+
+
+#: A teacher's or an instructor's managed courses, compiled once: the learning record store
+#: asks this on every request of a teacher's token, and building it cost the ORM five times
+#: what PostgreSQL spends running it.
+_OWNED_AND_LISTED = CompiledQuery(
+    lambda owner, listed: (
+        Course.objects.filter(pk__in=_owned_and_listed(owner, listed)).order_by().values_list("pk")
+    )
+)
+
+
+def manageable_course_ids(user: User) -> list[int]:
+    """The ids of ``manageable_courses(user)``."""
+    if (
+        _active(user)
+        and not _is_office_admin(user)
+        and user.role in (Role.TEACHER, Role.INSTRUCTOR)
+    ):
+        return [pk for (pk,) in _OWNED_AND_LISTED.rows(user.pk, user.pk)]
+    return list(manageable_courses(user).order_by().values_list("pk", flat=True))
 
 
 def visible_courses(user: User) -> QuerySet[Course]:

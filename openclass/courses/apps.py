@@ -29,6 +29,6 @@ class CoursesConfig(AppConfig):
 
 def managed_course_ids(user: Any) -> list[int]:
     """The ids of the courses ``user`` manages (``courses.access``'s rule)."""
-    from .access import manageable_courses
+    from .access import manageable_course_ids
 
-    return list(manageable_courses(user).values_list("pk", flat=True))
+    return manageable_course_ids(user)

@@ -29,18 +29,37 @@ from urllib.parse import unquote_plus, urlparse
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 from jwcrypto import jwk, jws
-from oauth2_provider.models import get_grant_model
+from oauth2_provider.models import get_access_token_model, get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request
 
 from openclass.accounts.models import Organisation, User
+from openclass.core.db import CompiledObjectQuery
 from openclass.privacy.access import under_fourteen
 
 from . import audit, keys
 from .models import AuthEvent, Site
 
 Grant = get_grant_model()
+AccessToken = get_access_token_model()
+
+
+def _every_column(model: type[Any]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+#: A Bearer token with its site and person, as django-oauth-toolkit's own lookup reads them
+#: (``select_related``), compiled once: every Open API and LRS request starts here, and the
+#: ORM took 1.5 ms to build this three-table query and its objects against 0.3 ms to run it.
+_TOKEN = CompiledObjectQuery(
+    lambda checksum: AccessToken.objects.filter(token_checksum=checksum),
+    {
+        "": _every_column(AccessToken),
+        "application": _every_column(Site),
+        "user": _every_column(User),
+    },
+)
 
 #: Which scope lets a site have which claim (``sub`` comes with ``openid``).
 CLAIM_SCOPE = {
@@ -145,6 +164,11 @@ class Validator(OAuth2Validator):
         if request.grant_type == "client_credentials":
             request.user = request.client.service_account
         return super()._create_access_token(expires, request, token, source_refresh_token)
+
+    # --- a Bearer token, looked up on every API request --------------------------------------
+
+    def _load_access_token(self, token: str) -> Any:
+        return _TOKEN.first(hashlib.sha256(token.encode("utf-8")).hexdigest())
 
     # --- under 14: no untrusted site, not even by refreshing an older token -----------------
 

@@ -48,16 +48,31 @@ def test_a_prepared_read_wants_each_value_once():
         read.rows(1)
 
 
+TICKET_FIELDS = (
+    "participant_id",
+    "room_id",
+    "purpose",
+    "feed_id",
+    "token",
+    "issued_at",
+    "expires_at",
+)
+
+
+def _tickets(room, student, *tickets: tuple) -> None:
+    """Tickets of ``student``'s seat in ``room``, each ``(purpose, feed, token, issued,
+    expires)``, written by ``insert_rows``."""
+    participant = Participant.objects.create(room=room, user=student, role="student")
+    insert_rows(Ticket, TICKET_FIELDS, [(participant.pk, room.pk, *ticket) for ticket in tickets])
+
+
 def test_inserted_rows_read_back_as_the_orm_would_have_stored_them(room, live_class: LiveClass):
-    participant = Participant.objects.create(room=room, user=live_class.student, role="student")
     now = timezone.now()
-    insert_rows(
-        Ticket,
-        ("participant_id", "room_id", "purpose", "feed_id", "token", "issued_at", "expires_at"),
-        [
-            (participant.pk, room.pk, "camera", 11, "a" * 32, now, now + datetime.timedelta(1)),
-            (participant.pk, room.pk, "screen", 12, "b" * 32, now, now),
-        ],
+    _tickets(
+        room,
+        live_class.student,
+        ("camera", 11, "a" * 32, now, now + datetime.timedelta(1)),
+        ("screen", 12, "b" * 32, now, now),
     )
     tickets = {t.feed_id: t for t in Ticket.objects.all()}
     assert tickets[11].issued_at == now and tickets[11].expires_at == now + datetime.timedelta(1)
@@ -85,3 +100,37 @@ def test_prepared_objects_come_with_their_related_objects_and_the_rest_deferred(
     assert found.get_deferred_fields() >= {"admission", "media"}
     assert found.admission == "admitted"  # read when asked for, as with only()
     assert seat.first(participant.pk + 1000) is None
+
+
+def test_a_prepared_read_takes_text_where_the_column_is_text(room, live_class: LiveClass):
+    now = timezone.now()
+    _tickets(room, live_class.student, ("camera", 11, "a" * 32, now, now))
+    read = CompiledQuery(
+        lambda room_id, token: Ticket.objects.filter(room_id=room_id, token=token).values_list(
+            "feed_id", "purpose"
+        )
+    )
+    assert read.rows(room.pk, "a" * 32) == [(11, "camera")]
+    assert read.rows(room.pk, "b" * 32) == []
+    assert read.rows(room.pk + 1, "a" * 32) == []
+
+
+def test_a_prepared_read_takes_aware_datetimes_where_it_is_told_to(room, live_class: LiveClass):
+    now = timezone.now()
+    _tickets(
+        room,
+        live_class.student,
+        ("camera", 11, "a" * 32, now, now),
+        ("screen", 12, "b" * 32, now + datetime.timedelta(1), now),
+    )
+
+    def issued_by(room_id: int, moment: datetime.datetime):
+        tickets = Ticket.objects.filter(room_id=room_id, issued_at__lte=moment)
+        return tickets.order_by("feed_id").values_list("feed_id")
+
+    read = CompiledQuery(issued_by, datetimes=(1,))
+    for moment in (now - datetime.timedelta(seconds=1), now, now + datetime.timedelta(2)):
+        assert read.rows(room.pk, moment) == list(issued_by(room.pk, moment))
+    assert read.rows(room.pk, now) == [(11,)]
+    seoul = datetime.timezone(datetime.timedelta(hours=9))
+    assert read.rows(room.pk, now.astimezone(seoul)) == [(11,)]  # the same moment elsewhere

@@ -46,6 +46,8 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from openclass.core.db import CompiledQuery
+
 from .. import agents, statements, validation
 from ..auth import LrsError, Principal, lrs_endpoint
 from ..models import Activity, Attachment, Statement
@@ -494,6 +496,22 @@ class Span:
         return self.upto is not None and self.above >= self.upto
 
 
+def _number_by_stored(lookup: str, *order: str) -> CompiledQuery:
+    """The number of the statement first in ``order`` of those stored ``lookup`` a moment,
+    compiled once: ``_spans`` reads two on every query with ``since``, and the ORM took four
+    times as long to build each as PostgreSQL to answer it."""
+    return CompiledQuery(
+        lambda moment: (
+            Statement.objects.filter(**{lookup: moment}).order_by(*order).values_list("number")[:1]
+        ),
+        datetimes=(0,),
+    )
+
+
+_LAST_STORED_BY = _number_by_stored("stored__lte", "-stored", "-number")
+_FIRST_STORED_AFTER = _number_by_stored("stored__gt", "stored", "number")
+
+
 def _spans(since: datetime | None, top: int | None) -> list[Span]:
     """The statement numbers up to ``top`` a query with ``since`` selects, newest first: the
     numbers from the first statement stored after ``since`` plus ``CONSISTENCY_WINDOW`` on,
@@ -514,9 +532,8 @@ def _spans(since: datetime | None, top: int | None) -> list[Span]:
     index entries. Two reads of the ``stored`` index, each one row, find the bounds."""
     if since is None:
         return [Span(0, top)]
-    by_stored = Statement.objects.order_by("stored", "number").values_list("number", flat=True)
-    floor = by_stored.filter(stored__lte=since - CONSISTENCY_WINDOW).last() or 0
-    first = by_stored.filter(stored__gt=since + CONSISTENCY_WINDOW).first()
+    floor = next(iter(_LAST_STORED_BY.rows(since - CONSISTENCY_WINDOW)), (0,))[0]
+    first = next(iter(_FIRST_STORED_AFTER.rows(since + CONSISTENCY_WINDOW)), (None,))[0]
     if first is None or (top is not None and first > top):
         return [Span(floor, top, since)]
     return [Span(first - 1, top), Span(floor, first - 1, since)]
