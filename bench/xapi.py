@@ -75,6 +75,7 @@ from bench import (
     ms,
     percentile,
     running_server,
+    steady_load_generator,
 )
 from bench._http import RawHTTP
 from bench._progress import Watcher, watch
@@ -1251,6 +1252,7 @@ async def _load(
         )
         emitter = _manage_shell(site_env, code)
     await asyncio.sleep(max(0.0, begin - time.perf_counter()))
+    steady_load_generator()
     meter.start()
     queries = await _dashboards(server, setup, begin, end)
     await asyncio.gather(*tasks)

@@ -82,6 +82,10 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+#: The garbage collector's thresholds in a serving process (``tune_for_serving``).
+SERVING_GC_THRESHOLDS = (10_000, 50, 1000)
+
+
 def tune_for_serving() -> None:
     """Tune the interpreter of a server process, once its application is loaded.
 
@@ -100,4 +104,4 @@ def tune_for_serving() -> None:
     """
     sys.setswitchinterval(0.001)
     gc.freeze()
-    gc.set_threshold(10_000, 50, 1000)
+    gc.set_threshold(*SERVING_GC_THRESHOLDS)
