@@ -52,11 +52,11 @@ class AuthFailed(Exception):
 
 def _oauth_caller(request: HttpRequest) -> Caller:
     from oauth2_provider.models import AccessToken
-    from oauth2_provider.oauth2_backends import get_oauthlib_core
 
-    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
-    token = getattr(oauth_request, "access_token", None)
-    if not valid or token is None:
+    from openclass.hub.validator import bearer_token
+
+    token = bearer_token(request)
+    if token is None:
         # Name the token's site and person in the log, when the token exists at all.
         raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
         known = (

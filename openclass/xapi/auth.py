@@ -247,11 +247,10 @@ def _basic(header: str) -> Principal:
 
 
 def _bearer(request: HttpRequest) -> Principal:
-    from oauth2_provider.oauth2_backends import get_oauthlib_core
+    from openclass.hub.validator import bearer_token
 
-    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
-    token = getattr(oauth_request, "access_token", None)
-    if not valid or token is None:
+    token = bearer_token(request)
+    if token is None:
         raise _unauthorised("The token is unknown, expired or revoked.")
     site = token.application
     if site is None or not site.is_active:
