@@ -53,7 +53,7 @@ class AuthFailed(Exception):
 def _oauth_caller(request: HttpRequest) -> Caller:
     from oauth2_provider.models import AccessToken
 
-    from openclass.hub.validator import bearer_token
+    from openclass.core.bearer import bearer_token
 
     token = bearer_token(request)
     if token is None:

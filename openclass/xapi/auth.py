@@ -247,7 +247,7 @@ def _basic(header: str) -> Principal:
 
 
 def _bearer(request: HttpRequest) -> Principal:
-    from openclass.hub.validator import bearer_token
+    from openclass.core.bearer import bearer_token
 
     token = bearer_token(request)
     if token is None:

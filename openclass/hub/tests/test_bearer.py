@@ -11,7 +11,7 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
-from openclass.hub.validator import _resource_server, bearer_token
+from openclass.core.bearer import _resource_server, bearer_token
 
 from .fixtures import make_site
 
