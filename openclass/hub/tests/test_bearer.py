@@ -1,5 +1,5 @@
 """A Bearer token is checked by django-oauth-toolkit's own rules, through one checker kept for
-the process (``validator.bearer_token``): nothing about a token outlives its request."""
+the process (``core.bearer.bearer_token``): nothing about a token outlives its request."""
 
 from __future__ import annotations
 
