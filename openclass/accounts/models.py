@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from openclass.core.db import CompiledObjectQuery, every_column
+
 
 class Organisation(models.Model):
     """A node of the organisation tree.
@@ -135,13 +137,32 @@ class Organisation(models.Model):
 
     def ancestor(self, kind: str) -> Organisation | None:
         """This node or the nearest node above it of ``kind`` (the school of a class)."""
-        ids = [int(part) for part in self.path.strip("/").split("/") if part]
         if self.kind == kind:
             return self
-        return Organisation.objects.filter(pk__in=ids, kind=kind).first()
+        return next((node for node in reversed(self.path_nodes()) if node.kind == kind), None)
+
+    def path_ids(self) -> list[int]:
+        """The ids along ``path``, the root's first and this node's last."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def path_nodes(self) -> list[Organisation]:
+        """The nodes along ``path``, root first, this node last: one compiled read (the API
+        and the sign-in to a site ask for a person's school or whole path on each request)."""
+        ids = self.path_ids()
+        if not ids or len(ids) > PATH_DEPTH:
+            return list(Organisation.objects.filter(pk__in=ids))
+        return _PATH_NODES.all(*ids, *[ids[-1]] * (PATH_DEPTH - len(ids)))
 
     def subtree(self) -> models.QuerySet[Organisation]:
         return Organisation.objects.filter(path__startswith=self.path)
+
+
+#: The deepest path ``Organisation.path_nodes`` reads with its compiled query (office, district,
+#: school, grade and class are five); a deeper one is read by the ORM.
+PATH_DEPTH = 8
+_PATH_NODES = CompiledObjectQuery(
+    lambda *ids: Organisation.objects.filter(pk__in=ids), {"": every_column(Organisation)}
+)
 
 
 class StaffHistory(HistoricalRecords):

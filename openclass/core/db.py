@@ -234,15 +234,21 @@ class CompiledQuery:
 M = TypeVar("M", bound=Model)
 
 
+def every_column(model: type[Model]) -> list[str]:
+    """The attribute names of all of ``model``'s columns: a CompiledObjectQuery's ``fields``
+    for a whole object."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
 class CompiledObjectQuery(Generic[M]):
-    """One row of a model with the objects along its foreign keys, through a CompiledQuery.
+    """Rows of a model with the objects along its foreign keys, through a CompiledQuery.
 
     ``fields`` names, for the row itself (``""``) and for each path along foreign keys
     (``"room"``, ``"room__session"``), the fields to read, its primary key among them (an
     object whose key is empty, along a nullable key, is None); the rest of each object stays
     deferred, read on first use as with ``only()``. ``first(*values)`` returns the object,
-    its related objects set on it, or None. ``build`` is as for CompiledQuery, without the
-    ``values_list``.
+    its related objects set on it, or None; ``all(*values)`` every row's object. ``build`` is
+    as for CompiledQuery, without the ``values_list``.
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]], fields: dict[str, Sequence[str]]) -> None:
@@ -276,10 +282,15 @@ class CompiledObjectQuery(Generic[M]):
 
     def first(self, *values: Any) -> M | None:
         rows = self._read.rows(*values)
-        if not rows:
-            return None
+        return self._object(rows[0]) if rows else None
+
+    def all(self, *values: Any) -> list[M]:
+        """Every row's object, in the query's order."""
+        return [self._object(row) for row in self._read.rows(*values)]
+
+    def _object(self, row: tuple) -> M:
         assert self._parts is not None  # set by the first _values, which rows() has run
-        row, start, found = rows[0], 0, {}
+        start, found = 0, {}
         for path, model, names in self._parts:
             part = row[start : start + len(names)]
             start += len(names)
@@ -293,4 +304,4 @@ class CompiledObjectQuery(Generic[M]):
                 if found.get(parent) is not None:
                     setattr(found[parent], attribute, obj)
         # The row's own object ("") was made by ``from_db`` of the queryset's model: an M.
-        return cast("M | None", found[""])
+        return cast("M", found[""])

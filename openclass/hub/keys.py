@@ -19,7 +19,7 @@ from jwcrypto import jwk
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
-from .models import SigningKey
+from .models import SigningKey, newest_signing_key
 
 KEY_SIZE = 2048
 
@@ -41,7 +41,7 @@ def _new_key() -> SigningKey:
 
 def active_key() -> SigningKey:
     """The key that signs now: the newest unretired one, made if there is none."""
-    key = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at", "-pk").first()
+    key = newest_signing_key()
     if key is not None:
         return key
     with transaction.atomic():

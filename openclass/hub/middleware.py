@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import NoReverseMatch, reverse
 
-from .models import Site
+from .models import site_by_client_id
 
 #: The attribute django-csp's middleware reads (see ``openclass.core.csp``).
 _CSP_UPDATE = "_csp_update"
@@ -36,7 +36,7 @@ def authorization_origin(url: str) -> str | None:
     client_id = (query.get("client_id") or [""])[0]
     if not client_id:
         return None
-    site = Site.objects.filter(client_id=client_id, is_active=True).first()
+    site = site_by_client_id(client_id, active=True)
     if site is None:
         return None
     redirect_uri = (query.get("redirect_uri") or [""])[0]

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 
+from openclass.core.db import CompiledObjectQuery, every_column
+
 if TYPE_CHECKING:
     from openclass.accounts.models import User
 
@@ -149,6 +151,31 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+
+#: A site by its client id, compiled once: the sign-in on the way to a site asks for it on the
+#: login page and three times in the authorization, and each token request again.
+_SITE_BY_CLIENT_ID = CompiledObjectQuery(
+    lambda client_id: Site.objects.filter(client_id=client_id), {"": every_column(Site)}
+)
+#: The key that signs now (``hub.keys.active_key``), read for every ID token.
+_SIGNING_KEY = CompiledObjectQuery(
+    lambda: SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at", "-pk")[:1],
+    {"": every_column(SigningKey)},
+)
+
+
+def site_by_client_id(client_id: str | None, *, active: bool = False) -> Site | None:
+    """The site registered as ``client_id`` (only an active one with ``active``), or None."""
+    if not client_id:
+        return None
+    site = _SITE_BY_CLIENT_ID.first(client_id)
+    return site if site is not None and (site.is_active or not active) else None
+
+
+def newest_signing_key() -> SigningKey | None:
+    """The newest key not retired (``hub.keys.active_key`` makes one when there is none)."""
+    return _SIGNING_KEY.first()
 
 
 class AuthEvent(models.Model):

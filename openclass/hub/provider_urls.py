@@ -14,7 +14,7 @@ app_name = "oauth2_provider"
 
 urlpatterns = [
     path("authorize/", provider.AuthorizeView.as_view(), name="authorize"),
-    path("token/", dot_views.TokenView.as_view(), name="token"),
+    path("token/", provider.TokenView.as_view(), name="token"),
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("introspect/", provider.IntrospectView.as_view(), name="introspect"),
     re_path(

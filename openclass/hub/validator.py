@@ -29,24 +29,21 @@ from urllib.parse import unquote_plus, urlparse
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 from jwcrypto import jwk, jws
-from oauth2_provider.models import get_access_token_model, get_grant_model
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request
 
 from openclass.accounts.models import Organisation, User
-from openclass.core.db import CompiledObjectQuery
+from openclass.core.db import CompiledObjectQuery, CompiledQuery, every_column
 from openclass.privacy.access import under_fourteen
 
 from . import audit, keys
-from .models import AuthEvent, Site
+from .models import AuthEvent, Site, site_by_client_id
 
 Grant = get_grant_model()
 AccessToken = get_access_token_model()
-
-
-def _every_column(model: type[Any]) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
+IDToken = get_id_token_model()
 
 
 #: A Bearer token with its site and person, as django-oauth-toolkit's own lookup reads them
@@ -55,10 +52,27 @@ def _every_column(model: type[Any]) -> list[str]:
 _TOKEN = CompiledObjectQuery(
     lambda checksum: AccessToken.objects.filter(token_checksum=checksum),
     {
-        "": _every_column(AccessToken),
-        "application": _every_column(Site),
-        "user": _every_column(User),
+        "": every_column(AccessToken),
+        "application": every_column(Site),
+        "user": every_column(User),
+        # Every API request asks for the caller's school or class next (the scoping helpers).
+        "user__organisation": every_column(Organisation),
     },
+)
+
+#: An authorization code of a site with its person, compiled once (a code exchange reads it for
+#: each of oauthlib's questions, and the person's class for the ID token's claims).
+_GRANT = CompiledObjectQuery(
+    lambda code, site_id: Grant.objects.filter(code=code, application_id=site_id),
+    {
+        "": every_column(Grant),
+        "user": every_column(User),
+        "user__organisation": every_column(Organisation),
+    },
+)
+#: An authorization code's scopes, asked before the site is known (to choose OpenID Connect).
+_GRANT_SCOPES = CompiledQuery(
+    lambda code: Grant.objects.filter(code=code).order_by("pk").values_list("scope")[:1]
 )
 
 #: Which scope lets a site have which claim (``sub`` comes with ``openid``).
@@ -93,10 +107,8 @@ def organisation_claim(user: User) -> dict[str, dict[str, Any]]:
     organisation = user.organisation
     if organisation is None:
         return {}
-    ids = [int(part) for part in organisation.path.strip("/").split("/") if part]
-    nodes = Organisation.objects.filter(pk__in=ids).only("kind", "name", "code", "number")
     path: dict[str, dict[str, Any]] = {}
-    for node in sorted(nodes, key=lambda node: ids.index(node.pk)):
+    for node in organisation.path_nodes():
         entry: dict[str, Any] = {"name": node.name, "code": node.code}
         if node.number is not None:
             entry["number"] = node.number
@@ -163,7 +175,34 @@ class Validator(OAuth2Validator):
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         if request.grant_type == "client_credentials":
             request.user = request.client.service_account
-        return super()._create_access_token(expires, request, token, source_refresh_token)
+        id_token = getattr(request, "id_token", None)
+        id_token = id_token if isinstance(id_token, IDToken) else None
+        if id_token is None or "id_token" not in token:
+            return super()._create_access_token(expires, request, token, source_refresh_token)
+        # The ID token was made and signed by this request (``finalize_id_token`` keeps it on
+        # the request): django-oauth-toolkit would verify its signature and read it back.
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=id_token,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
+        return access_token
+
+    # --- the site, read once a request --------------------------------------------------------
+
+    def _load_application(self, client_id: str, request: Request) -> Any:
+        """django-oauth-toolkit's, with the site read by the compiled lookup: an authorization
+        asks three times, a token request twice (it then checks ``is_usable`` itself)."""
+        loaded = request.client
+        if not (isinstance(loaded, Site) and loaded.client_id == client_id):
+            request.client = site_by_client_id(client_id)
+        return super()._load_application(client_id, request)
 
     # --- a Bearer token, looked up on every API request --------------------------------------
 
@@ -199,7 +238,7 @@ class Validator(OAuth2Validator):
         if super().authenticate_client(request, *args, **kwargs):
             return True
         client_id = request.client_id or self._basic_client_id(request)
-        site = Site.objects.filter(client_id=client_id).first() if client_id else None
+        site = site_by_client_id(client_id)
         if site is None:
             why = "unknown client"
         elif not site.is_active:
@@ -250,7 +289,7 @@ class Validator(OAuth2Validator):
             return None
         key = (code, request.client.pk)
         if key not in cache:
-            cache[key] = Grant.objects.filter(code=code, application=request.client).first()
+            cache[key] = _GRANT.first(code, request.client.pk)
         return cache[key]
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
@@ -273,7 +312,8 @@ class Validator(OAuth2Validator):
     def get_authorization_code_scopes(self, client_id, code, redirect_uri, request) -> list[str]:
         # Asked first, before the client is known (to choose the OpenID Connect grant).
         if not isinstance(request.client, Site):
-            return super().get_authorization_code_scopes(client_id, code, redirect_uri, request)
+            rows = _GRANT_SCOPES.rows(code)
+            return rows[0][0].split() if rows and rows[0][0] else []
         grant = self._grant(code, request)
         return grant.scope.split() if grant is not None and grant.scope else []
 

@@ -29,10 +29,10 @@ def under_fourteen(student: User) -> bool:
     klass = student.organisation
     if student.role != User.Role.STUDENT or klass is None or klass.kind != Organisation.Kind.CLASS:
         return False
-    grade = klass.parent
-    school = grade.parent if grade is not None else None
-    if grade is None or school is None:
+    nodes = klass.path_nodes()  # root first, the class last
+    if len(nodes) < 3:
         return False
+    school, grade = nodes[-3], nodes[-2]
     level = school.school_level
     return level == Organisation.SchoolLevel.ELEMENTARY or (
         level == Organisation.SchoolLevel.MIDDLE and grade.number == 1

@@ -23,7 +23,7 @@ from oauth2_provider.views import RPInitiatedLogoutView
 from openclass.core.csp import update_csp
 
 from .. import audit, backchannel
-from ..models import AuthEvent, Site
+from ..models import AuthEvent, Site, site_by_client_id
 
 
 class LogoutView(RPInitiatedLogoutView):
@@ -31,7 +31,7 @@ class LogoutView(RPInitiatedLogoutView):
 
     def get_request_application(self, id_token: Any, client_id: str | None) -> Site | None:
         if client_id:
-            site = Site.objects.filter(client_id=client_id, is_active=True).first()
+            site = site_by_client_id(client_id, active=True)
             if site is None:
                 raise InvalidOIDCClientError()
             return site
