@@ -1,7 +1,7 @@
 """Courses, their lessons and enrolments, and the records kept in them (progress, attendance),
 answered as the course pages answer the same person.
 
-- ``GET /courses``: the catalog's courses (``courses.selectors.catalog_courses``: what the
+- ``GET /courses``: the catalog's courses (``courses.selectors.catalog_listing``: what the
   caller may open; a learner sees a course not yet published only when enrolled in it);
   ``GET /courses/{id}``: one of them, a 404 outside (``courses.access.visible_courses``).
 - ``GET /courses/{id}/lessons``: the lessons the course page lists.
@@ -107,7 +107,7 @@ def courses_list(
 ) -> dict[str, Any]:
     """The catalog's courses for the caller, as the catalog page lists them."""
     require_scope(request, "courses")
-    rows = selectors.catalog_courses(request.user).select_related("topic", "organisation")
+    rows = selectors.catalog_listing(request.user).select_related("topic", "organisation")
     rows = since(rows, updated_since)
     return paginate(request, rows, cursor=cursor, limit=limit, order=_order(updated_since))
 
