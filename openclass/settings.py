@@ -261,7 +261,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "openclass.accounts.sessions"
 # "Keep me signed in on this device": a student's own tablet stays signed in for a month; an
 # unticked box (a shared computer room PC) ends the session when the browser closes.
 REMEMBERED_SESSION_AGE = int(env("REMEMBERED_SESSION_DAYS", "30")) * 24 * 3600
