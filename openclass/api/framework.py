@@ -287,7 +287,11 @@ M = TypeVar("M", bound=Model)
 
 
 def get_visible_or_404(queryset: QuerySet[M], pk: int) -> M:
-    found = queryset.filter(pk=pk).first()
+    return found_or_404(queryset.filter(pk=pk).first())
+
+
+def found_or_404(found: M | None) -> M:
+    """``found``, or the 404 problem of a record the caller may not see (or that is not)."""
     if found is None:
         raise ApiError(404, _("There is no such record, or it is not yours to see."))
     return found

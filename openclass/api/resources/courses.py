@@ -35,6 +35,7 @@ from ..framework import (
     ApiRequest,
     Page,
     audit_read,
+    found_or_404,
     get_visible_or_404,
     paginate,
     require_scope,
@@ -58,9 +59,7 @@ def clock(value: datetime.time | None) -> str | None:
 
 def visible_course(request: ApiRequest, pk: int) -> Course:
     """The course, when the caller may open it (a 404 problem otherwise, as the pages)."""
-    return get_visible_or_404(
-        access.visible_courses(request.user).select_related("topic", "organisation"), pk
-    )
+    return found_or_404(access.visible_course(request.user, pk))
 
 
 def _order(updated_since: datetime.datetime | None, field: str = "updated_at") -> tuple[str, ...]:

@@ -35,6 +35,37 @@ def test_unpublished_courses_are_hidden_from_students_not_enrolled(courses: Cour
     assert courses.class_course.pk not in ids(access.visible_courses(north.student_a2))
 
 
+def test_one_course_is_found_as_the_list_finds_it(courses: Courses) -> None:
+    """``visible_course`` (a compiled read for students) answers for every person and course
+    exactly as ``visible_courses`` does, an enrolment in an unpublished course included."""
+    city, north, south = courses.city, courses.city.north, courses.city.south
+    courses.class_course.is_published = False
+    courses.class_course.save()
+    services.enrol(north.homeroom_a, courses.class_course, [north.student_a1])
+    people = [
+        north.student_a1,
+        north.student_a2,
+        north.student_b1,
+        south.student_a1,
+        north.parent_a1,
+        north.homeroom_a,
+        north.admin,
+        city.office_admin,
+        city.instructor,
+    ]
+    every = [courses.class_course, courses.school_course, courses.office_course]
+    for person in people:
+        expected = ids(access.visible_courses(person))
+        for course in every:
+            found = access.visible_course(person, course.pk)
+            assert (found is not None) == (course.pk in expected), (person, course)
+            if found is not None:
+                assert found == course
+                assert found.topic == course.topic
+                assert found.organisation == course.organisation
+        assert access.visible_course(person, max(c.pk for c in every) + 1000) is None
+
+
 def test_parents_see_their_childrens_courses_only(courses: Courses) -> None:
     north = courses.city.north
     visible = ids(access.visible_courses(north.parent_a1))
