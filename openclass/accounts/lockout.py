@@ -25,17 +25,6 @@ from django.http import HttpRequest
 
 from openclass.core.db import CompiledQuery
 
-#: An address's failures since a moment, over every account (compiled once: every sign-in asks).
-_ADDRESS_FAILURES = CompiledQuery(
-    lambda address, since: (
-        AccessAttempt.objects.filter(ip_address=str(address), attempt_time__gte=since)
-        .order_by()
-        .values("ip_address")
-        .annotate(total=Sum("failures_since_start"))
-        .values_list("total")
-    ),
-    datetimes=(1,),
-)
 #: Whether any failure is stored at all (a successful sign-in asks before cleaning up).
 _ANY_ATTEMPT = CompiledQuery(lambda: AccessAttempt.objects.order_by().values_list("pk")[:1])
 
@@ -45,8 +34,10 @@ def address_failures(request: HttpRequest) -> int:
     address = getattr(request, "axes_ip_address", None)
     if not address:
         return 0
-    rows = _ADDRESS_FAILURES.rows(address, get_cool_off_threshold(request))
-    return (rows[0][0] or 0) if rows else 0
+    recent = AccessAttempt.objects.filter(
+        ip_address=address, attempt_time__gte=get_cool_off_threshold(request)
+    )
+    return recent.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
 def address_spent(request: HttpRequest) -> bool:
