@@ -18,6 +18,8 @@ from django.urls import NoReverseMatch, reverse
 
 from .models import site_by_client_id
 
+#: The login page's view name (``accounts.urls``).
+LOGIN = "accounts:login"
 #: The attribute django-csp's middleware reads (see ``openclass.core.csp``).
 _CSP_UPDATE = "_csp_update"
 
@@ -66,7 +68,8 @@ class SignInOnTheWayToASiteMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if response.status_code == 200 and request.path == reverse("accounts:login"):
+        match = request.resolver_match
+        if response.status_code == 200 and match is not None and match.view_name == LOGIN:
             following = request.GET.get("next") or request.POST.get("next") or ""
             origin = authorization_origin(following) if following else None
             if origin:

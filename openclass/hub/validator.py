@@ -292,6 +292,16 @@ class Validator(OAuth2Validator):
             cache[key] = _GRANT.first(code, request.client.pk)
         return cache[key]
 
+    def _check_and_set_request_resource(self, request: Request) -> None:
+        """django-oauth-toolkit reads the code's row once more to inherit its resource indicators
+        (RFC 8707); a code exchange asking for none, of a code that has none, has none."""
+        if request.grant_type == "authorization_code" and not getattr(request, "resource", None):
+            grant = self._grant(request.code, request)
+            if grant is not None and not grant.resource:
+                request.resource = []
+                return
+        super()._check_and_set_request_resource(request)
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
         grant = self._grant(code, request) if client is request.client else None
         if grant is not None and not grant.is_expired():

@@ -6,6 +6,7 @@ credentials, tokens at userinfo, and the authentication log."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
@@ -545,8 +546,65 @@ def test_a_code_exchange_reads_the_grant_once(city, trusted_site) -> None:
         for q in queries.captured_queries
         if q["sql"].lstrip().upper().startswith("SELECT") and "oauth2_provider_grant" in q["sql"]
     ]
-    # The scope, to choose the OpenID Connect grant before the client is known; the row, once,
-    # for every other question (django-oauth-toolkit read it six times); and the DELETE's own
-    # collection of the rows it removes.
-    assert len(grant_reads) == 3, "\n".join(query[:70] for query in grant_reads)
+    # The scope, to choose the OpenID Connect grant before the client is known; and the row,
+    # once, for every other question (django-oauth-toolkit read it seven times, its resource
+    # indicators included).
+    assert len(grant_reads) == 2, "\n".join(query[:70] for query in grant_reads)
     assert claims_of(response.json()["id_token"])["nonce"] == auth.nonce
+
+
+def test_the_access_token_names_the_id_token_it_came_with(city, trusted_site) -> None:
+    """The new ID token is linked as made, not read back (its signature checked again), and the
+    new access token is not read back either (nothing listens to ``app_authorized``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from oauth2_provider.models import get_id_token_model
+
+    browser = signed_in(older_student(city))
+    url, auth = authorize_url(trusted_site, scope="openid profile")
+    code = code_from(browser.get(url)["Location"], auth)
+    with CaptureQueriesContext(connection) as queries:
+        response = exchange(Client(), auth, code)
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    token = AccessToken.objects.select_related("id_token").get(
+        token_checksum=hashlib.sha256(answer["access_token"].encode()).hexdigest()
+    )
+    assert token.id_token is not None
+    assert str(token.id_token.jti) == claims_of(answer["id_token"])["jti"]
+    assert get_id_token_model().objects.count() == 1
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert not [sql for sql in reads if "FROM \"oauth2_provider_idtoken\"" in sql]
+    assert not [sql for sql in reads if "FROM \"oauth2_provider_accesstoken\"" in sql]
+
+
+@pytest.mark.parametrize("at_token", [False, True])
+def test_an_authorizations_resource_indicator_reaches_its_token(
+    city, trusted_site, at_token
+) -> None:
+    """RFC 8707: the resource the authorization named is the token's, whether the code
+    exchange repeats it or not (openclass skips the code's second read only when neither
+    names one)."""
+    resource = "https://api.example.org/"
+    browser = signed_in(older_student(city))
+    url, auth = authorize_url(trusted_site, scope="openid profile", resource=resource)
+    code = code_from(browser.get(url)["Location"], auth)
+    extra = {"resource": resource} if at_token else {}
+    response = exchange(Client(), auth, code, **extra)
+    assert response.status_code == 200, response.content
+    token = AccessToken.objects.get(
+        token_checksum=hashlib.sha256(response.json()["access_token"].encode()).hexdigest()
+    )
+    assert token.resource == [resource]
+
+
+def test_a_code_without_a_resource_gives_a_token_without_one(city, trusted_site) -> None:
+    browser = signed_in(older_student(city))
+    url, auth = authorize_url(trusted_site, scope="openid profile")
+    code = code_from(browser.get(url)["Location"], auth)
+    response = exchange(Client(), auth, code)
+    assert response.status_code == 200, response.content
+    token = AccessToken.objects.get(
+        token_checksum=hashlib.sha256(response.json()["access_token"].encode()).hexdigest()
+    )
+    assert token.resource == []
