@@ -12,12 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
+from openclass.core.cache import count
 from openclass.hub import audit
 from openclass.hub.models import AuthEvent
 
@@ -121,13 +121,8 @@ def _count(key: str, limit: int) -> int | None:
     over ``limit``, else None."""
     now = time.time()
     window = int(now // 60)
-    name = f"api-rate:{key}:{window}"
-    cache.add(name, 0, timeout=90)
-    try:
-        used = cache.incr(name)
-    except ValueError:  # evicted between add and incr (or the cache is away): let it pass
-        return None
-    if used > limit:
+    used = count(f"api-rate:{key}:{window}", timeout=90)
+    if used is not None and used > limit:
         return max(1, int((window + 1) * 60 - now) + 1)
     return None
 

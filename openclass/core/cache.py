@@ -16,6 +16,7 @@ import logging
 import time
 from typing import Any
 
+from django.core.cache import BaseCache, cache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -84,3 +85,35 @@ class ResilientRedisCache(RedisCache):
         except UNREACHABLE as error:
             self._unreachable(error)
             return False
+
+    def count(self, key: Any, timeout: int, version: int | None = None) -> int | None:
+        """``count`` for Redis: INCR, and EXPIRE for a new key, in one round trip. Django's own
+        ``incr`` asks EXISTS first, and a new key needs ``add`` before: three round trips a
+        counter, six an API request (two counters), where this is one each."""
+        key = self.make_and_validate_key(key, version=version)
+        try:
+            # Django's RedisCache keeps its client in ``_cache`` (django-stubs does not say so).
+            client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, timeout, nx=True)
+            value, _expiring = pipe.execute()
+        except UNREACHABLE as error:
+            self._unreachable(error)
+            return None
+        return int(value)
+
+
+def count(key: str, timeout: int, store: BaseCache | None = None) -> int | None:
+    """Add one to the counter ``key`` in the cache (``store``, else the default) and return its
+    value; a new counter lives ``timeout`` seconds from its first count. None when the cache
+    cannot count (Redis away, or the key evicted between two steps): a limit counted here is
+    then not enforced, rather than a request refused for want of a cache."""
+    store = cache if store is None else store
+    if isinstance(store, ResilientRedisCache):
+        return store.count(key, timeout)
+    store.add(key, 0, timeout)
+    try:
+        return store.incr(key)
+    except ValueError:
+        return None

@@ -574,8 +574,8 @@ def test_the_access_token_names_the_id_token_it_came_with(city, trusted_site) ->
     assert str(token.id_token.jti) == claims_of(answer["id_token"])["jti"]
     assert get_id_token_model().objects.count() == 1
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
-    assert not [sql for sql in reads if "FROM \"oauth2_provider_idtoken\"" in sql]
-    assert not [sql for sql in reads if "FROM \"oauth2_provider_accesstoken\"" in sql]
+    assert not [sql for sql in reads if 'FROM "oauth2_provider_idtoken"' in sql]
+    assert not [sql for sql in reads if 'FROM "oauth2_provider_accesstoken"' in sql]
 
 
 @pytest.mark.parametrize("at_token", [False, True])
