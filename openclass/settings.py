@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "openclass.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "openclass.core.csp.CSPMiddleware",
     # After CSP (its response is seen first): the login page on the way to a site lets its
     # form's redirects reach that site's registered address (form-action).
     "openclass.hub.middleware.SignInOnTheWayToASiteMiddleware",

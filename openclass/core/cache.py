@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import BaseCache, cache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -29,6 +29,10 @@ COMPLAIN_EVERY = 60.0  # seconds between two warnings of one process
 
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache, with reads and writes that survive Redis being away."""
+
+    if TYPE_CHECKING:
+        # Django's client, a cached property django-stubs does not declare.
+        _cache: RedisCacheClient
 
     _complained_at = 0.0
 
@@ -92,9 +96,7 @@ class ResilientRedisCache(RedisCache):
         counter, six an API request (two counters), where this is one each."""
         key = self.make_and_validate_key(key, version=version)
         try:
-            # Django's RedisCache keeps its client in ``_cache`` (django-stubs does not say so).
-            client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
-            pipe = client.pipeline(transaction=False)
+            pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
             pipe.incr(key)
             pipe.expire(key, timeout, nx=True)
             value, _expiring = pipe.execute()
