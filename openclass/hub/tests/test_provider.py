@@ -9,15 +9,18 @@ import base64
 import hashlib
 import json
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 from jwcrypto import jwk, jwt
-from oauth2_provider.models import get_access_token_model
+from oauth2_provider.models import get_access_token_model, get_id_token_model
 
 from openclass.accounts.models import Organisation
 from openclass.accounts.tests.fixtures import PASSWORD
@@ -531,21 +534,27 @@ def test_the_consent_screen_names_the_open_api_scopes_too(city) -> None:
     assert escape(lines[1]) in page.content.decode()
 
 
-def test_a_code_exchange_reads_the_grant_once(city, trusted_site) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def exchange_captured(city, site: Site) -> tuple[Any, list[str], Any]:
+    """An older student's code exchange at ``site``: the answer, the SELECT statements the
+    exchange ran, and what the relying party kept (its nonce)."""
     browser = signed_in(older_student(city))
-    url, auth = authorize_url(trusted_site, scope="openid profile")
+    url, auth = authorize_url(site, scope="openid profile")
     code = code_from(browser.get(url)["Location"], auth)
     with CaptureQueriesContext(connection) as queries:
         response = exchange(Client(), auth, code)
     assert response.status_code == 200, response.content
-    grant_reads = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith("SELECT") and "oauth2_provider_grant" in q["sql"]
-    ]
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    return response, reads, auth
+
+
+def access_token_of(response) -> Any:
+    digest = hashlib.sha256(response.json()["access_token"].encode()).hexdigest()
+    return AccessToken.objects.select_related("id_token").get(token_checksum=digest)
+
+
+def test_a_code_exchange_reads_the_grant_once(city, trusted_site) -> None:
+    response, reads, auth = exchange_captured(city, trusted_site)
+    grant_reads = [sql for sql in reads if "oauth2_provider_grant" in sql]
     # The scope, to choose the OpenID Connect grant before the client is known; and the row,
     # once, for every other question (django-oauth-toolkit read it seven times, its resource
     # indicators included).
@@ -556,24 +565,11 @@ def test_a_code_exchange_reads_the_grant_once(city, trusted_site) -> None:
 def test_the_access_token_names_the_id_token_it_came_with(city, trusted_site) -> None:
     """The new ID token is linked as made, not read back (its signature checked again), and the
     new access token is not read back either (nothing listens to ``app_authorized``)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from oauth2_provider.models import get_id_token_model
-
-    browser = signed_in(older_student(city))
-    url, auth = authorize_url(trusted_site, scope="openid profile")
-    code = code_from(browser.get(url)["Location"], auth)
-    with CaptureQueriesContext(connection) as queries:
-        response = exchange(Client(), auth, code)
-    assert response.status_code == 200, response.content
-    answer = response.json()
-    token = AccessToken.objects.select_related("id_token").get(
-        token_checksum=hashlib.sha256(answer["access_token"].encode()).hexdigest()
-    )
+    response, reads, _auth = exchange_captured(city, trusted_site)
+    token = access_token_of(response)
     assert token.id_token is not None
-    assert str(token.id_token.jti) == claims_of(answer["id_token"])["jti"]
+    assert str(token.id_token.jti) == claims_of(response.json()["id_token"])["jti"]
     assert get_id_token_model().objects.count() == 1
-    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
     assert not [sql for sql in reads if 'FROM "oauth2_provider_idtoken"' in sql]
     assert not [sql for sql in reads if 'FROM "oauth2_provider_accesstoken"' in sql]
 
@@ -589,22 +585,11 @@ def test_an_authorizations_resource_indicator_reaches_its_token(
     browser = signed_in(older_student(city))
     url, auth = authorize_url(trusted_site, scope="openid profile", resource=resource)
     code = code_from(browser.get(url)["Location"], auth)
-    extra = {"resource": resource} if at_token else {}
-    response = exchange(Client(), auth, code, **extra)
+    response = exchange(Client(), auth, code, **({"resource": resource} if at_token else {}))
     assert response.status_code == 200, response.content
-    token = AccessToken.objects.get(
-        token_checksum=hashlib.sha256(response.json()["access_token"].encode()).hexdigest()
-    )
-    assert token.resource == [resource]
+    assert access_token_of(response).resource == [resource]
 
 
 def test_a_code_without_a_resource_gives_a_token_without_one(city, trusted_site) -> None:
-    browser = signed_in(older_student(city))
-    url, auth = authorize_url(trusted_site, scope="openid profile")
-    code = code_from(browser.get(url)["Location"], auth)
-    response = exchange(Client(), auth, code)
-    assert response.status_code == 200, response.content
-    token = AccessToken.objects.get(
-        token_checksum=hashlib.sha256(response.json()["access_token"].encode()).hexdigest()
-    )
-    assert token.resource == []
+    response, _reads, _auth = exchange_captured(city, trusted_site)
+    assert access_token_of(response).resource == []
