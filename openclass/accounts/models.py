@@ -143,15 +143,16 @@ class Organisation(models.Model):
 
     def path_ids(self) -> list[int]:
         """The ids along ``path``, the root's first and this node's last."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return path_ids(self.path)
 
     def path_nodes(self) -> list[Organisation]:
         """The nodes along ``path``, root first, this node last: one compiled read (the API
         and the sign-in to a site ask for a person's school or whole path on each request)."""
         ids = self.path_ids()
-        if not ids or len(ids) > PATH_DEPTH:
+        padded = padded_path(ids)
+        if padded is None:
             return list(Organisation.objects.filter(pk__in=ids))
-        return _PATH_NODES.all(*ids, *[ids[-1]] * (PATH_DEPTH - len(ids)))
+        return _PATH_NODES.all(*padded)
 
     def subtree(self) -> models.QuerySet[Organisation]:
         return Organisation.objects.filter(path__startswith=self.path)
@@ -160,6 +161,21 @@ class Organisation(models.Model):
 #: The deepest path ``Organisation.path_nodes`` reads with its compiled query (office, district,
 #: school, grade and class are five); a deeper one is read by the ORM.
 PATH_DEPTH = 8
+
+
+def path_ids(path: str) -> list[int]:
+    """The ids along a materialised path ("/1/3/12/" → [1, 3, 12])."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def padded_path(ids: list[int]) -> list[int] | None:
+    """A path's ids as a compiled read of PATH_DEPTH ids takes them (the last repeated), or
+    None for an empty path or one deeper than that."""
+    if not ids or len(ids) > PATH_DEPTH:
+        return None
+    return [*ids, *[ids[-1]] * (PATH_DEPTH - len(ids))]
+
+
 _PATH_NODES = CompiledObjectQuery(
     lambda *ids: Organisation.objects.filter(pk__in=ids), {"": every_column(Organisation)}
 )

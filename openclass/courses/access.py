@@ -26,7 +26,13 @@ from django.utils import timezone
 
 from openclass.accounts import scoping
 from openclass.accounts.capabilities import STAFF, object_rule
-from openclass.accounts.models import PATH_DEPTH, Organisation, User, in_natural_order
+from openclass.accounts.models import (
+    Organisation,
+    User,
+    in_natural_order,
+    padded_path,
+    path_ids,
+)
 from openclass.catalog.models import Topic
 from openclass.core.db import CompiledObjectQuery, CompiledQuery, every_column
 
@@ -45,14 +51,7 @@ def _active(user: User) -> bool:
 
 def _organisations_above(organisation: Organisation | None) -> list[int]:
     """Ids of ``organisation`` and every organisation above it, from its materialised path."""
-    if organisation is None:
-        return []
-    return _organisations_on(organisation.path)
-
-
-def _organisations_on(path: str) -> list[int]:
-    """Ids of the organisations along a materialised path."""
-    return [int(part) for part in path.strip("/").split("/") if part]
+    return organisation.path_ids() if organisation is not None else []
 
 
 def _owned_and_listed(owner: int, listed: int) -> QuerySet:
@@ -134,7 +133,7 @@ def visible_courses(user: User) -> QuerySet[Course]:
         if user.role == Role.TEACHER:
             # A teacher also sees what is opened for the grades and classes they teach.
             for path in scoping.taught_classes(user).values_list("path", flat=True):
-                above.update(_organisations_on(path))
+                above.update(path_ids(path))
     # The office is above everyone, so an office-provided course reaches the whole city.
     rule |= _published_at(above)
     return Course.objects.filter(pk__in=Course.objects.filter(rule).values("pk"))
@@ -160,9 +159,9 @@ _LEARNER_COURSE = CompiledObjectQuery(
 def visible_course(user: User, pk: int) -> Course | None:
     """Course ``pk`` with its topic and organisation when ``user`` may open it
     (``visible_courses``), else None."""
-    above = _organisations_above(user.organisation) if _active(user) else []
-    if user.role == Role.STUDENT and not _is_office_admin(user) and 0 < len(above) <= PATH_DEPTH:
-        return _LEARNER_COURSE.first(pk, user.pk, *above, *[above[-1]] * (PATH_DEPTH - len(above)))
+    above = padded_path(_organisations_above(user.organisation)) if _active(user) else None
+    if user.role == Role.STUDENT and not _is_office_admin(user) and above is not None:
+        return _LEARNER_COURSE.first(pk, user.pk, *above)
     return visible_courses(user).select_related("topic", "organisation").filter(pk=pk).first()
 
 
