@@ -8,30 +8,38 @@ commands), never the app's models' tables through their own queries.
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from openclass.accounts.models import User
+from openclass.core.db import CompiledObjectQuery, every_column
 from openclass.courses import access
 from openclass.courses import selectors as courses
-from openclass.courses.models import Course, Session
+from openclass.courses.models import Course, Lesson, LessonProgress, Section, Session
 
 from .models import LiveRoom, Recording
+
+# Every student's home page asks, and the ORM took longer to build this join than SQLite
+# takes to run it (4 ms against 0.1 ms on the 2026-12-08 machine).
+_LIVE_NOW = CompiledObjectQuery(
+    lambda student: LiveRoom.objects.filter(
+        parent=None,
+        status=LiveRoom.Status.OPEN,
+        session__course__enrolments__student=student,
+        session__course__is_published=True,
+    ).order_by("started_at"),
+    {
+        "": every_column(LiveRoom),
+        "session": every_column(Session),
+        "session__course": every_column(Course),
+    },
+)
 
 
 def live_now_for(student: User) -> list[LiveRoom]:
     """Open rooms of the courses ``student`` is enrolled in (the home page's "live now")."""
-    return list(
-        LiveRoom.objects.filter(
-            parent=None,
-            status=LiveRoom.Status.OPEN,
-            session__course__enrolments__student=student,
-            session__course__is_published=True,
-        )
-        .select_related("session__course")
-        .order_by("started_at")
-    )
+    return _LIVE_NOW.all(student.pk)
 
 
 def live_today_for_host(user: User) -> list[Session]:
@@ -65,20 +73,34 @@ def kept_for(course: Course) -> list[Recording]:
     )
 
 
+_TO_WATCH = CompiledObjectQuery(
+    lambda student, again: (
+        Recording.objects.filter(assigned_to=student, lesson__isnull=False)
+        .exclude(
+            Exists(
+                LessonProgress.objects.filter(
+                    lesson=OuterRef("lesson"), student=again, completed_at__isnull=False
+                )
+            )
+        )
+        .order_by("pk")
+    ),
+    {
+        "": every_column(Recording),
+        "lesson": every_column(Lesson),
+        "lesson__section": every_column(Section),
+        "lesson__section__course": every_column(Course),
+        "room": every_column(LiveRoom),
+        "room__session": every_column(Session),
+    },
+)
+
+
 def to_watch(student: User) -> list[Recording]:
     """Recordings shared with ``student``'s courses that they were assigned and have not yet
-    completed (the home page's "recordings to watch")."""
-    recordings = Recording.objects.filter(assigned_to=student, lesson__isnull=False).select_related(
-        "lesson__section__course", "room__session"
-    )
-    return [
-        recording
-        for recording in recordings
-        if recording.lesson is not None  # as filtered above
-        and not recording.lesson.progress.filter(
-            student=student, completed_at__isnull=False
-        ).exists()
-    ]
+    completed (the home page's "recordings to watch"), in the order they were made. One
+    compiled read: every student's home page asks."""
+    return _TO_WATCH.all(student.pk, student.pk)
 
 
 def live_schedule(visible: QuerySet[Course]) -> QuerySet[Session]:

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from openclass.core import ffmpeg
-from openclass.courses.models import Attendance, Lesson
+from openclass.courses.models import Attendance, Lesson, LessonProgress
 from openclass.live import recording as recordings
 from openclass.live import selectors
 from openclass.live.models import LiveRoom, Recording, Stay, Ticket
@@ -64,11 +66,23 @@ def test_sharing_makes_a_lesson_assigned_to_who_missed_the_class(client, recorde
     assert lesson.kind == Lesson.Kind.VIDEO and not lesson.is_required
     assert lesson.section.course == live_class.courses.class_course
     assert list(recorded.assigned_to.all()) == [live_class.classmate]
-    assert selectors.to_watch(live_class.classmate) == [recorded]
+    with CaptureQueriesContext(connection) as read:
+        (listed,) = selectors.to_watch(live_class.classmate)
+        assert (listed.lesson.section.course, listed.room.session) == (
+            live_class.courses.class_course,
+            live_class.session,
+        )
+    assert listed == recorded and len(read.captured_queries) == 1
     assert selectors.to_watch(live_class.student) == []
     client.force_login(live_class.classmate)
     home = client.get(reverse("web:home")).content.decode()
     assert reverse("courses:lesson", args=[lesson.section.course_id, lesson.pk]) in home
+    # Watched to the end: no longer asked for (watched only in part: still asked).
+    progress = LessonProgress.objects.create(student=live_class.classmate, lesson=lesson)
+    assert selectors.to_watch(live_class.classmate) == [recorded]
+    progress.completed_at = timezone.now()
+    progress.save()
+    assert selectors.to_watch(live_class.classmate) == []
 
 
 def test_deleting_removes_the_video_and_the_files(client, recorded, live_class, settings, tmp_path):
