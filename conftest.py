@@ -19,8 +19,15 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.test.utils import override_settings
+from hypothesis import settings as hypothesis_settings
 
 from openclass.core.tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
+# Property tests have no time limit: Hypothesis's default (200 ms an example) is a timed
+# assertion, and on a shared two-core machine running the suite in three processes a plain
+# interval union once took longer (2026-12-08). Speed is measured by bench/, not by tests.
+hypothesis_settings.register_profile("openclass", deadline=None)
+hypothesis_settings.load_profile("openclass")
 
 pytest_plugins = [
     "openclass.accounts.tests.fixtures",

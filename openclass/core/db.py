@@ -154,6 +154,11 @@ class CompiledQuery:
     and returns the rows as ``values_list`` would, each value converted by its field (dates,
     JSON, booleans), so the answer is the ORM's own.
 
+    A parameter given as a list or tuple (``pk__in=ids``) is compiled once for each length it
+    comes in (a student's few courses: a few lengths), each element a marker of its own; an
+    empty one is read through the ORM, which knows what an empty ``IN`` means where it stands
+    (nothing in a filter, everything in an exclude).
+
     Why: the ORM spends about a millisecond building a query and its results on this
     hardware, against some 50 µs for SQLite to run it (measured on the live classroom's join:
     1.6 ms against 59 µs). Reads that a class joining at once makes a hundred times a second
@@ -161,23 +166,38 @@ class CompiledQuery:
     """
 
     _MARKER = -7_340_000_001  # an id no table hands out
+    _LIST_SPAN = 10_000  # a list parameter's elements: markers below its own
 
     def __init__(self, build: Callable[..., QuerySet], datetimes: Collection[int] = ()) -> None:
         self.build = build
         self.datetimes = frozenset(datetimes)
         self._model: type[Model] | None = None
-        self._compiled: dict[str, tuple[str, list, list[int], dict]] = {}
+        self._compiled: dict[tuple[str, tuple], tuple[str, list, list[int], dict]] = {}
 
-    def _marker(self, index: int) -> Any:
+    def _marker(self, index: int, element: int = 0) -> Any:
         if index in self.datetimes:
             return datetime.datetime(1901, 1, 1, microsecond=index + 1, tzinfo=datetime.UTC)
-        return self._MARKER - index
+        return self._MARKER - index * self._LIST_SPAN - element
 
-    def _compile(self, arity: int) -> tuple[str, list, list[int], dict, str]:
+    def _compile(self, shape: tuple[int | None, ...]) -> tuple[str, list, list[int], dict, str]:
+        """The SQL for values of ``shape`` (each parameter's list length, None for one value),
+        its parameters, the place of each value among them (lists flattened) and the
+        converters."""
         alias = router.db_for_read(self._model) if self._model else None
-        compiled = self._compiled.get(alias) if alias else None
+        compiled = self._compiled.get((alias, shape)) if alias else None
         if compiled is None or alias is None:
-            markers = [self._marker(index) for index in range(arity)]
+            markers: list[Any] = []
+            flat: list[tuple[int, Any]] = []  # (parameter's index, marker), lists flattened
+            for index, length in enumerate(shape):
+                if length is None:
+                    markers.append(self._marker(index))
+                    flat.append((index, markers[-1]))
+                    continue
+                if index in self.datetimes or length >= self._LIST_SPAN:
+                    raise ValueError("a list parameter holds ids, fewer than 10,000")
+                elements = [self._marker(index, element) for element in range(length)]
+                markers.append(elements)
+                flat.extend((index, marker) for marker in elements)
             queryset = self.build(*markers)
             self._model = queryset.model
             alias = router.db_for_read(queryset.model)
@@ -185,14 +205,14 @@ class CompiledQuery:
             sql, params = compiler.as_sql()
             params = list(params)
             positions = []
-            for index, marker in enumerate(markers):
+            for index, marker in flat:
                 forms = (marker, self._prepared(index, marker, alias), str(marker))
                 found = [place for place, param in enumerate(params) if param in forms]
                 if len(found) != 1:
                     raise ValueError(f"each parameter must appear once in the query: {sql}")
                 positions.append(found[0])
             fields = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
-            compiled = self._compiled[alias] = (
+            compiled = self._compiled[(alias, shape)] = (
                 sql,
                 params,
                 positions,
@@ -207,11 +227,17 @@ class CompiledQuery:
         return value
 
     def rows(self, *values: Any) -> list[tuple]:
-        if settings.STOCK_FAST_PATHS:
+        shape = tuple(len(v) if isinstance(v, (list, tuple)) else None for v in values)
+        if settings.STOCK_FAST_PATHS or 0 in shape:
             return list(self.build(*values))
-        sql, template, positions, converters, alias = self._compile(len(values))
+        sql, template, positions, converters, alias = self._compile(shape)
         params = list(template)
-        for index, (position, value) in enumerate(zip(positions, values, strict=True)):
+        flat = [
+            (index, value)
+            for index, given in enumerate(values)
+            for value in (given if shape[index] is not None else (given,))
+        ]
+        for position, (index, value) in zip(positions, flat, strict=True):
             params[position] = self._prepared(index, value, alias)
         connection = connections[alias]
         with connection.cursor() as cursor:

@@ -48,6 +48,42 @@ def test_a_prepared_read_wants_each_value_once():
         read.rows(1)
 
 
+def test_a_prepared_read_takes_lists_of_any_length_and_an_empty_one_as_the_orm_does(
+    room, live_class
+):
+    people = [
+        Participant.objects.create(room=room, user=user, role="student")
+        for user in (live_class.student, live_class.classmate, live_class.teacher)
+    ]
+    ids = [participant.pk for participant in people]
+
+    def among(room_id: int, pks: list[int], user_ids: list[int]):
+        return (
+            Participant.objects.filter(room_id=room_id, pk__in=pks)
+            .exclude(user_id__in=user_ids)
+            .order_by("pk")
+            .values_list("pk", "user_id")
+        )
+
+    read = CompiledQuery(among)
+    for pks, users in (
+        (ids, [live_class.teacher.pk]),
+        (ids[:1], [live_class.teacher.pk, live_class.student.pk]),
+        (ids[1:], [live_class.classmate.pk]),
+        (ids, []),  # an empty exclude keeps everything
+        ([], [live_class.teacher.pk]),  # an empty filter keeps nothing
+        (tuple(ids[:2]), (live_class.student.pk,)),
+    ):
+        assert read.rows(room.pk, pks, users) == list(among(room.pk, list(pks), list(users)))
+    assert read.rows(room.pk, ids, []) == [(p.pk, p.user_id) for p in people]
+    # Compiled for the lengths (3, 1), (1, 2) and (2, 1); the empty lists went to the ORM.
+    assert sorted(shape for _alias, shape in read._compiled) == [
+        (None, 1, 2),
+        (None, 2, 1),
+        (None, 3, 1),
+    ]
+
+
 TICKET_FIELDS = (
     "participant_id",
     "room_id",
