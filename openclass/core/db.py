@@ -150,9 +150,10 @@ class CompiledQuery:
     ``values_list`` queryset in which each marker appears exactly once as a lookup's value
     (ids, mostly; a text column's lookup carries the marker as its text, and is given text).
     The parameters whose indexes ``datetimes`` names are aware datetimes instead: their markers
-    are moments of 1901. ``rows(*values)`` runs that SQL with the values in the markers' places
-    and returns the rows as ``values_list`` would, each value converted by its field (dates,
-    JSON, booleans), so the answer is the ORM's own.
+    are moments of 1901; those ``dates`` names are dates, their markers days of 1901.
+    ``rows(*values)`` runs that SQL with the values in the markers' places and returns the rows
+    as ``values_list`` would, each value converted by its field (dates, JSON, booleans), so the
+    answer is the ORM's own.
 
     A parameter given as a list or tuple (``pk__in=ids``) is compiled once for each length it
     comes in (a student's few courses: a few lengths), each element a marker of its own; an
@@ -168,15 +169,25 @@ class CompiledQuery:
     _MARKER = -7_340_000_001  # an id no table hands out
     _LIST_SPAN = 10_000  # a list parameter's elements: markers below its own
 
-    def __init__(self, build: Callable[..., QuerySet], datetimes: Collection[int] = ()) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        datetimes: Collection[int] = (),
+        dates: Collection[int] = (),
+    ) -> None:
+        if len(dates) > 365 or set(dates) & set(datetimes):
+            raise ValueError("a parameter is a date or a datetime, of at most 365 dates")
         self.build = build
         self.datetimes = frozenset(datetimes)
+        self.dates = frozenset(dates)
         self._model: type[Model] | None = None
         self._compiled: dict[tuple[str, tuple], tuple[str, list, list[int], dict]] = {}
 
     def _marker(self, index: int, element: int = 0) -> Any:
         if index in self.datetimes:
             return datetime.datetime(1901, 1, 1, microsecond=index + 1, tzinfo=datetime.UTC)
+        if index in self.dates:
+            return datetime.date(1901, 1, 1) + datetime.timedelta(days=index)
         return self._MARKER - index * self._LIST_SPAN - element
 
     def _compile(self, shape: tuple[int | None, ...]) -> tuple[str, list, list[int], dict, str]:
@@ -193,7 +204,7 @@ class CompiledQuery:
                     markers.append(self._marker(index))
                     flat.append((index, markers[-1]))
                     continue
-                if index in self.datetimes or length >= self._LIST_SPAN:
+                if index in self.datetimes or index in self.dates or length >= self._LIST_SPAN:
                     raise ValueError("a list parameter holds ids, fewer than 10,000")
                 elements = [self._marker(index, element) for element in range(length)]
                 markers.append(elements)
@@ -221,9 +232,11 @@ class CompiledQuery:
         return (*compiled, alias)
 
     def _prepared(self, index: int, value: Any, alias: str) -> Any:
-        """``value`` as the database takes it (a datetime: as its backend stores one)."""
+        """``value`` as the database takes it (a date or datetime: as its backend stores one)."""
         if index in self.datetimes:
             return connections[alias].ops.adapt_datetimefield_value(value)
+        if index in self.dates:
+            return connections[alias].ops.adapt_datefield_value(value)
         return value
 
     def rows(self, *values: Any) -> list[tuple]:
@@ -274,14 +287,20 @@ class CompiledObjectQuery(Generic[M]):
     object whose key is empty, along a nullable key, is None); the rest of each object stays
     deferred, read on first use as with ``only()``. ``first(*values)`` returns the object,
     its related objects set on it, or None; ``all(*values)`` every row's object. ``build`` is
-    as for CompiledQuery, without the ``values_list``.
+    as for CompiledQuery, without the ``values_list``; so are ``datetimes`` and ``dates``.
     """
 
-    def __init__(self, build: Callable[..., QuerySet[M]], fields: dict[str, Sequence[str]]) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[M]],
+        fields: dict[str, Sequence[str]],
+        datetimes: Collection[int] = (),
+        dates: Collection[int] = (),
+    ) -> None:
         self.build = build
         self.fields = fields
         self._parts: list[tuple[str, type[Model], list[str]]] | None = None
-        self._read = CompiledQuery(self._values)
+        self._read = CompiledQuery(self._values, datetimes, dates)
 
     def _values(self, *values: Any) -> QuerySet:
         queryset = self.build(*values)

@@ -210,16 +210,18 @@ def next_in_course(student: User, course: Course) -> ResumePoint:
     return progress_resume.next_in_course(student, course)
 
 
+_TODAYS_SESSIONS = CompiledObjectQuery(
+    lambda student, today: Session.objects.filter(
+        day=today, course__enrolments__student=student, course__is_published=True
+    ).order_by("starts_at", "pk"),
+    {"": every_column(Session), "course": every_column(Course), "lesson": every_column(Lesson)},
+    dates=(1,),
+)
+
+
 def todays_sessions(student: User, today: datetime.date | None = None) -> list[Session]:
     """Sessions scheduled today in the courses ``student`` is enrolled in."""
-    today = today or timezone.localdate()
-    return list(
-        Session.objects.filter(
-            day=today, course__enrolments__student=student, course__is_published=True
-        )
-        .select_related("course", "lesson")
-        .order_by("starts_at", "pk")
-    )
+    return _TODAYS_SESSIONS.all(student.pk, today or timezone.localdate())
 
 
 def attendance_summary(student: User) -> dict[str, int]:

@@ -170,3 +170,23 @@ def test_a_prepared_read_takes_aware_datetimes_where_it_is_told_to(room, live_cl
     assert read.rows(room.pk, now) == [(11,)]
     seoul = datetime.timezone(datetime.timedelta(hours=9))
     assert read.rows(room.pk, now.astimezone(seoul)) == [(11,)]  # the same moment elsewhere
+
+
+def test_a_prepared_read_takes_dates_where_it_is_told_to(room, live_class: LiveClass):
+    from openclass.courses.models import Session
+
+    day = live_class.session.day
+
+    def on(course: int, first, last):
+        return Session.objects.filter(course_id=course, day__gte=first, day__lte=last).values_list(
+            "pk", "day"
+        )
+
+    read = CompiledQuery(on, dates=(1, 2))
+    course = live_class.session.course_id
+    week = datetime.timedelta(days=7)
+    for first, last in ((day, day), (day - week, day - week), (day - week, day + week)):
+        assert read.rows(course, first, last) == list(on(course, first, last))
+    assert read.rows(course, day, day) == [(live_class.session.pk, day)]
+    with pytest.raises(ValueError, match="date or a datetime"):
+        CompiledQuery(on, datetimes=(1,), dates=(1,))

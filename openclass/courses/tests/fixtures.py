@@ -77,3 +77,13 @@ def courses(city: City) -> Courses:
     )
     office_course.teachers.add(city.instructor)
     return Courses(city, class_course, school_course, office_course, video, document, link)
+
+
+@pytest.fixture
+def enrolled(courses: Courses) -> Courses:
+    """The class course with the first two students of its class enrolled."""
+    from openclass.courses.services import courses as services
+
+    north = courses.city.north
+    services.enrol(north.homeroom_a, courses.class_course, [north.student_a1, north.student_a2])
+    return courses

@@ -30,13 +30,6 @@ def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-@pytest.fixture
-def enrolled(courses: Courses) -> Courses:
-    north = courses.city.north
-    services.enrol(north.homeroom_a, courses.class_course, [north.student_a1, north.student_a2])
-    return courses
-
-
 def test_bulk_enrolment_by_class_is_idempotent(courses: Courses) -> None:
     north = courses.city.north
     first = services.enrol_organisation(north.admin, courses.office_course, north.class_a)
