@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from openclass.courses import selectors
 from openclass.courses.models import Course, Lesson, LessonProgress, Section
@@ -116,7 +117,15 @@ def test_unpublished_and_closed_courses_are_passed_over(enrolled: Courses) -> No
     course.closes_on = datetime.date(2020, 1, 1)
     course.save()
     assert selectors.resume_target(student) is None
+    today = timezone.localdate()
+    course.opens_on = today + datetime.timedelta(days=1)
     course.closes_on = None
+    course.save()
+    assert selectors.resume_target(student) is None  # not open yet
+    course.opens_on = course.closes_on = today  # open for the day: both ends count
+    course.save()
+    assert selectors.resume_target(student).lesson == enrolled.video
+    course.opens_on = course.closes_on = None
     course.save()
     assert selectors.resume_target(student).lesson == enrolled.video
 
