@@ -6,15 +6,17 @@ the page behind the link would refuse."""
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from openclass.accounts.models import User
+from openclass.core.db import CompiledObjectQuery, CompiledQuery, every_column
 from openclass.courses import access
 from openclass.courses import selectors as courses
-from openclass.courses.models import Course
+from openclass.courses.models import Course, Lesson, Section
 
 from ..models import Answer, Assignment, Attempt, Question, Quiz, Submission
 from . import assignments, quizzes
@@ -35,8 +37,39 @@ class Todo:
     late: bool = False  # an assignment past its due date that still takes late work
 
 
+# Every student's home page lists their to-do: these reads are compiled (core.db), once for
+# each number of open courses, where the ORM took ~2-3 ms to build each on this hardware.
+_ENROLLED = CompiledObjectQuery(
+    lambda student: access.enrolled(student).order_by("pk"), {"": every_column(Course)}
+)
+_ALONG_LESSON = {
+    "lesson": every_column(Lesson),
+    "lesson__section": every_column(Section),
+    "lesson__section__course": every_column(Course),
+}
+_QUIZZES = CompiledObjectQuery(
+    lambda course_ids: Quiz.objects.filter(lesson__section__course__in=course_ids).order_by("pk"),
+    {"": every_column(Quiz), **_ALONG_LESSON},
+)
+_ATTEMPTS = CompiledQuery(
+    lambda student, course_ids: (
+        Attempt.objects.filter(student=student, quiz__lesson__section__course__in=course_ids)
+        .order_by()
+        .values_list("quiz_id", "state")
+    )
+)
+_NOT_HANDED_IN = CompiledObjectQuery(
+    lambda course_ids, student: (
+        Assignment.objects.filter(lesson__section__course__in=course_ids)
+        .exclude(pk__in=Submission.objects.filter(student=student).values("assignment_id"))
+        .order_by("pk")
+    ),
+    {"": every_column(Assignment), **_ALONG_LESSON},
+)
+
+
 def _open_courses(student: User, today: datetime.date) -> list[Course]:
-    return [c for c in access.enrolled(student) if courses.is_open(c, today)]
+    return [c for c in _ENROLLED.all(student.pk) if courses.is_open(c, today)]
 
 
 def student_todo(
@@ -49,20 +82,19 @@ def student_todo(
     open_courses = _open_courses(student, timezone.localdate(now))
     if not open_courses:
         return []
+    course_ids = [course.pk for course in open_courses]
     items: list[Todo] = []
-    quiz_rows = Quiz.objects.filter(lesson__section__course__in=open_courses).select_related(
-        "lesson__section__course"
-    )
-    attempts = Attempt.objects.filter(student=student, quiz__in=quiz_rows)
-    in_progress = set(
-        attempts.filter(state=Attempt.State.IN_PROGRESS).values_list("quiz_id", flat=True)
-    )
-    used = dict(attempts.values("quiz_id").annotate(n=Count("pk")).values_list("quiz_id", "n"))
-    for quiz in quiz_rows:
+    in_progress: set[int] = set()
+    used: Counter[int] = Counter()
+    for quiz_id, state in _ATTEMPTS.rows(student.pk, course_ids):
+        used[quiz_id] += 1
+        if state == Attempt.State.IN_PROGRESS:
+            in_progress.add(quiz_id)
+    for quiz in _QUIZZES.all(course_ids):
         if quizzes.timing(quiz, now) is not None:  # the courses are the student's own
             continue
         started = quiz.pk in in_progress
-        if not started and used.get(quiz.pk, 0):
+        if not started and used[quiz.pk]:
             continue  # taken: a retake is the student's choice, not a to-do
         items.append(
             Todo(
@@ -74,12 +106,7 @@ def student_todo(
                 started=started,
             )
         )
-    handed_in = Submission.objects.filter(student=student).values("assignment_id")
-    for assignment in (
-        Assignment.objects.filter(lesson__section__course__in=open_courses)
-        .exclude(pk__in=handed_in)
-        .select_related("lesson__section__course")
-    ):
+    for assignment in _NOT_HANDED_IN.all(course_ids, student.pk):
         window = assignments.window(assignment, now)
         if not window.open:
             continue
