@@ -169,23 +169,24 @@ def courses_with_progress(student: User) -> list[dict]:
     return rows
 
 
-def live_attendance(
-    student: User, course_ids: Iterable[int], today: datetime.date | None = None
-) -> dict[int, tuple[int, int]]:
-    """Per course, ``(live classes attended, live classes held so far)`` by ``student`` (held:
-    scheduled today or before); courses without a live class are absent. Two queries."""
-    today = today or timezone.localdate()
-    ids = list(course_ids)
-    held = dict(
-        Session.objects.filter(course__in=ids, kind=Session.Kind.LIVE, day__lte=today)
+#: The attendance marks that count as having been in a session (pay's attendance minimum,
+#: students' points).
+ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.LEFT_EARLY)
+
+_LIVE_HELD = CompiledQuery(
+    lambda course_ids, today: (
+        Session.objects.filter(course__in=course_ids, kind=Session.Kind.LIVE, day__lte=today)
         .values_list("course")
         .annotate(n=Count("pk"))
         .order_by()
-    )
-    attended = dict(
+    ),
+    dates=(1,),
+)
+_LIVE_ATTENDED = CompiledQuery(
+    lambda student, course_ids: (
         Attendance.objects.filter(
             student=student,
-            session__course__in=ids,
+            session__course__in=course_ids,
             session__kind=Session.Kind.LIVE,
             status__in=ATTENDED,
         )
@@ -193,6 +194,18 @@ def live_attendance(
         .annotate(n=Count("pk"))
         .order_by()
     )
+)
+
+
+def live_attendance(
+    student: User, course_ids: Iterable[int], today: datetime.date | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per course, ``(live classes attended, live classes held so far)`` by ``student`` (held:
+    scheduled today or before); courses without a live class are absent. Two queries."""
+    today = today or timezone.localdate()
+    ids = list(course_ids)
+    held = dict(_LIVE_HELD.rows(ids, today))
+    attended = dict(_LIVE_ATTENDED.rows(student.pk, ids))
     return {course: (attended.get(course, 0), n) for course, n in held.items()}
 
 
@@ -271,10 +284,6 @@ def teaching_overview(user: User) -> list[dict]:
 
 
 # --- Attendance and completion, as the operations area pays and awards points for them -----
-
-#: The attendance marks that count as having been in a session (pay's attendance minimum,
-#: students' points).
-ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.LEFT_EARLY)
 
 
 def enrolled_count(course_id: int) -> int:

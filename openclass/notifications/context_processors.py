@@ -2,7 +2,7 @@ from functools import cache
 
 from django.http import HttpRequest
 
-from .services import list_unread
+from .services import unread_count as count_unread
 
 
 def unread_count(request: HttpRequest) -> dict[str, object]:
@@ -11,4 +11,4 @@ def unread_count(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": cache(lambda: list_unread(user).count())}
+    return {"unread_notifications": cache(lambda: count_unread(user))}

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from openclass.accounts.models import User
+from openclass.core.db import CompiledObjectQuery, every_column
 from openclass.core.registry import panel
 
 from .models import Kind, Notification
@@ -21,6 +22,18 @@ from .models import Kind, Notification
 SHOWN = 5
 #: How long a read message stays on the home.
 RECENT = datetime.timedelta(days=14)
+
+
+# On every student's and parent's home page: compiled (core.db).
+_LATEST_MESSAGES = CompiledObjectQuery(
+    lambda user, since: (
+        Notification.objects.filter(recipient=user, kind=Kind.MESSAGE)
+        .filter(Q(read_at__isnull=True) | Q(created_at__gte=since))
+        .order_by("-created_at", "-pk")[:SHOWN]
+    ),
+    {"": every_column(Notification)},
+    datetimes=(1,),
+)
 
 
 @panel(
@@ -32,10 +45,5 @@ RECENT = datetime.timedelta(days=14)
 def build_messages(user: User) -> dict[str, Any] | None:
     """The latest messages from teachers: every unread one, and the read ones of two weeks,
     newest first; nothing when there are none (the panel is then left out)."""
-    since = timezone.now() - RECENT
-    messages = list(
-        Notification.objects.filter(recipient=user, kind=Kind.MESSAGE)
-        .filter(Q(read_at__isnull=True) | Q(created_at__gte=since))
-        .order_by("-created_at", "-pk")[:SHOWN]
-    )
+    messages = _LATEST_MESSAGES.all(user.pk, timezone.now() - RECENT)
     return {"messages": messages} if messages else None

@@ -17,13 +17,14 @@ from collections.abc import Iterable, Mapping
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from openclass.accounts.capabilities import require_capability
 from openclass.accounts.models import Organisation, User
+from openclass.core.db import CompiledQuery
 
 from . import access
 from .models import Channel, Kind, Notification, Preference
@@ -108,6 +109,24 @@ def set_channels(user: User, chosen: Mapping[str, str]) -> None:
 
 def list_unread(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+# Every page a signed-in user opens shows the count on its menu: compiled (core.db).
+_UNREAD_COUNT = CompiledQuery(
+    lambda user: (
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values_list("n")
+        .order_by()
+    )
+)
+
+
+def unread_count(user: User) -> int:
+    """How many of ``user``'s notifications are unread (``list_unread(user).count()``)."""
+    rows = _UNREAD_COUNT.rows(user.pk)
+    return rows[0][0] if rows else 0
 
 
 def list_own(user: User) -> QuerySet[Notification]:

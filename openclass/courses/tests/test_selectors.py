@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from openclass.courses import selectors
-from openclass.courses.models import Session
+from openclass.courses.models import Attendance, Session
 from openclass.courses.services import courses as services
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,27 @@ def test_course_cards_come_with_course_topic_and_last_lesson_and_count_per_stude
     }
     assert selectors.completed_required_lessons(students=[classmate], courses=[]) == {}
     assert selectors.required_lesson_counts([course, course + 1000]) == {course: 2}
+
+
+def test_live_attendance_counts_classes_held_so_far_and_those_attended(live_class):
+    session = live_class.session
+    course = session.course
+    Session.objects.create(
+        course=course,
+        kind=Session.Kind.LIVE,
+        title="다음 주 수업",
+        day=session.day + datetime.timedelta(days=7),
+        starts_at=datetime.time(9),
+        ends_at=datetime.time(10),
+    )
+    student, classmate = live_class.student, live_class.classmate
+    assert selectors.live_attendance(student, [course.pk], session.day) == {course.pk: (0, 1)}
+    Attendance.objects.create(session=session, student=student, status=Attendance.Status.LATE)
+    Attendance.objects.create(session=session, student=classmate, status=Attendance.Status.ABSENT)
+    assert selectors.live_attendance(student, [course.pk], session.day) == {course.pk: (1, 1)}
+    assert selectors.live_attendance(classmate, [course.pk], session.day) == {course.pk: (0, 1)}
+    week_later = session.day + datetime.timedelta(days=7)
+    assert selectors.live_attendance(student, [course.pk], week_later) == {course.pk: (1, 2)}
+    yesterday = session.day - datetime.timedelta(days=1)
+    assert selectors.live_attendance(student, [course.pk], yesterday) == {}
+    assert selectors.live_attendance(student, [], session.day) == {}

@@ -49,3 +49,14 @@ def test_read_messages_leave_the_home_after_two_weeks_unread_ones_stay(client, c
     assert _messages_on_home(client, north.student_a1) == []  # read and old: gone
     services.send_class_message(north.homeroom_a, north.class_a, "새 공지")
     assert _messages_on_home(client, north.student_a1) == ["새 공지"]
+
+
+@pytest.mark.django_db
+def test_the_panel_shows_the_newest_few_newest_first(client, city) -> None:
+    from openclass.notifications.panels import SHOWN
+
+    north = city.north
+    for number in range(SHOWN + 2):
+        services.send_class_message(north.homeroom_a, north.class_a, f"공지 {number}")
+    newest = [f"공지 {number}" for number in range(SHOWN + 1, 1, -1)]
+    assert _messages_on_home(client, north.student_a1) == newest

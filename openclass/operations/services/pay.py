@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from openclass.accounts.capabilities import has_capability
 from openclass.accounts.models import User
+from openclass.core.db import CompiledQuery
 from openclass.courses import selectors as courses
 from openclass.courses.models import Session
 from openclass.live import selectors as live
@@ -372,7 +373,20 @@ def _award_attendance(session: Session) -> None:
 
 def balance(student: User) -> int:
     """A student's points: the sum of their ledger."""
-    return PointEntry.objects.filter(student=student).aggregate(total=Sum("points"))["total"] or 0
+    rows = _BALANCE.rows(student.pk)
+    return (rows[0][0] if rows else 0) or 0
+
+
+# On every student's home page: compiled (core.db).
+_BALANCE = CompiledQuery(
+    lambda student: (
+        PointEntry.objects.filter(student=student)
+        .values("student")
+        .annotate(total=Sum("points"))
+        .values_list("total")
+        .order_by()
+    )
+)
 
 
 def _complete_when_all_confirmed(application: Application, actor: User) -> None:
