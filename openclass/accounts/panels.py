@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from openclass.core import registry
+from openclass.core.db import CompiledObjectQuery, every_column
 from openclass.core.registry import CHILD, CHILD_FIGURES, panel
 
 from . import scoping
@@ -49,6 +50,13 @@ def _class_summaries(
     ]
 
 
+# On every student's home page: compiled (core.db).
+_TEACHERS_OF_CLASS = CompiledObjectQuery(
+    lambda klass: scoping.teachers_of(klass).order_by("name").distinct(),
+    {"": every_column(User)},
+)
+
+
 @panel(
     "accounts.my_class",
     template="accounts/panels/my_class.html",
@@ -58,8 +66,8 @@ def _class_summaries(
 def build_my_class(student: User) -> dict[str, Any]:
     """The teachers of a student's class."""
     teachers: list[User] = []
-    if student.organisation is not None:
-        teachers = list(scoping.teachers_of(student.organisation).order_by("name").distinct())
+    if student.organisation_id is not None:
+        teachers = _TEACHERS_OF_CLASS.all(student.organisation_id)
     return {"teachers": teachers}
 
 

@@ -57,10 +57,15 @@ def can_share_with(user: User, klass: Organisation) -> bool:
     return shareable_classes(user).filter(pk=klass.pk).exists()
 
 
+def class_by_id(organisation_id: int) -> QuerySet[Organisation]:
+    """The organisation ``organisation_id`` if it is a class (a student's own class)."""
+    return Organisation.objects.filter(pk=organisation_id, kind=CLASS)
+
+
 def _own_class(student: User) -> QuerySet[Organisation]:
     if student.organisation_id is None:
         return Organisation.objects.none()
-    return Organisation.objects.filter(pk=student.organisation_id, kind=CLASS)
+    return class_by_id(student.organisation_id)
 
 
 def member_classes(user: User) -> QuerySet[Organisation]:

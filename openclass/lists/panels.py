@@ -9,12 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from openclass.accounts.models import User
+from openclass.core.db import CompiledObjectQuery, every_column
 from openclass.core.registry import CHILD, panel
 
 from . import access, selectors
+from .models import SavedList
 
 #: Lists shown on a home; the rest are on the lists page.
 SHOWN = 5
+
+_SHARED_WITH_OWN_CLASS = CompiledObjectQuery(
+    lambda klass, viewer: selectors.shared_with_classes(access.class_by_id(klass)).exclude(
+        owner=viewer
+    )[:SHOWN],
+    {"": every_column(SavedList), "owner": every_column(User)},
+)
 
 
 def _rows(viewer: User, lists: list[Any]) -> list[dict[str, Any]]:
@@ -30,9 +39,15 @@ def _rows(viewer: User, lists: list[Any]) -> list[dict[str, Any]]:
 )
 def build_shared(user: User) -> dict[str, Any] | None:
     """The lists teachers shared with the user's class (a teacher: with their classes)."""
-    lists = list(
-        selectors.shared_with_classes(access.home_classes(user)).exclude(owner=user)[:SHOWN]
-    )
+    if user.role == User.Role.STUDENT and user.is_active:
+        # A student's home_classes is their own class: one compiled read (every student's home).
+        if user.organisation_id is None:
+            return None
+        lists = _SHARED_WITH_OWN_CLASS.all(user.organisation_id, user.pk)
+    else:
+        lists = list(
+            selectors.shared_with_classes(access.home_classes(user)).exclude(owner=user)[:SHOWN]
+        )
     return {"rows": _rows(user, lists)} if lists else None
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openclass.accounts.tests.fixtures import City
@@ -67,6 +69,11 @@ def test_the_panel_counts_what_the_student_may_open(city: City) -> None:
     [row] = panels.build_shared(north.student_a1)["rows"]
     # The school's page, not her classmate's.
     assert (row["list"], row["count"]) == (saved, 1)
+    with CaptureQueriesContext(connection) as read:
+        assert row["list"].owner.name == north.homeroom_a.name  # read with the list
+    assert not read.captured_queries
+    north.student_a1.organisation = None
+    assert panels.build_shared(north.student_a1) is None  # no class, nothing shared with it
     assert panels.build_shared(north.homeroom_a) is None  # her own list is on her lists page
     assert panels.build_shared(north.student_b1) is None
 
