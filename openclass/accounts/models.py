@@ -3,6 +3,7 @@ between people: teachers to the classes they teach, parents to their children.""
 
 from __future__ import annotations
 
+import itertools
 from typing import ClassVar, Self
 
 from django.conf import settings
@@ -322,7 +323,7 @@ class User(AbstractUser):
             return "staff"
         if self.role != self.Role.STUDENT:
             return "other"
-        klass = self.organisation
+        klass = self._organisation_with_parents()
         grade = klass.parent if klass is not None and klass.kind == klass.Kind.CLASS else None
         school = grade.parent if grade is not None else None
         if (
@@ -334,10 +335,27 @@ class User(AbstractUser):
             return "young"
         return "student"
 
+    def _organisation_with_parents(self) -> Organisation | None:
+        """``organisation`` with its parents already read, by one compiled read of its path
+        (``path_nodes``) where they were not: the greeting and the placement line name a
+        student's grade and school on every home page."""
+        organisation = self.organisation
+        if organisation is None or Organisation.parent.is_cached(organisation):
+            return organisation
+        nodes = organisation.path_nodes()  # root first, this node last
+        if nodes and nodes[-1].pk == organisation.pk:
+            nodes[-1] = organisation
+            pairs = list(itertools.pairwise(nodes))
+            # Only a path that agrees with the parents: a stale one is left to the ORM.
+            if all(child.parent_id == parent.pk for parent, child in pairs):
+                for parent, child in pairs:
+                    child.parent = parent
+        return organisation
+
     @property
     def placement(self) -> str:
         """ "3학년 2반 15번" for a student, the organisation's name for others."""
-        organisation = self.organisation
+        organisation = self._organisation_with_parents()
         if organisation is None:
             return ""
         if self.role == self.Role.STUDENT and self.number:
