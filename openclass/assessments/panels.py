@@ -11,7 +11,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from openclass.accounts.models import User
@@ -20,7 +19,7 @@ from openclass.courses import selectors as courses
 from openclass.courses.models import Lesson
 
 from . import selectors
-from .models import Assignment, Attempt, Quiz, Submission
+from .models import Attempt, Submission
 
 # "이어서 학습" (courses) passes over the quizzes and assignments a student has handed in.
 courses.register_handed_in("assessments", selectors.handed_in_lessons)
@@ -64,35 +63,6 @@ class ChildItem:
     when: datetime.datetime
 
 
-def _missed(child: User, now: datetime.datetime) -> list[ChildItem]:
-    """Work the child can no longer hand in and did not: assignments past their last day for
-    late work (or due, when late work is refused) without a submission, quizzes closed without a
-    handed-in attempt, in the courses the child is enrolled in; the latest first."""
-    enrolled = Q(lesson__section__course__enrolments__student=child)
-    closed = Q(late_policy=Assignment.LatePolicy.REFUSE, due_at__lt=now) | Q(accept_until__lt=now)
-    assignments = (
-        Assignment.objects.filter(enrolled, closed, lesson__section__course__is_published=True)
-        .exclude(submissions__student=child)
-        .select_related("lesson__section__course")
-    )
-    handed_in = Attempt.objects.filter(
-        student=child, state__in=[Attempt.State.SUBMITTED, Attempt.State.GRADED]
-    ).values("quiz")
-    quizzes = (
-        Quiz.objects.filter(enrolled, closes_at__lt=now, lesson__section__course__is_published=True)
-        .exclude(pk__in=handed_in)
-        .select_related("lesson__section__course")
-    )
-    rows = [
-        ChildItem(assignment.lesson, "assignment", when)
-        for assignment in assignments
-        if (when := assignment.accept_until or assignment.due_at) is not None
-    ]
-    rows += [ChildItem(q.lesson, "quiz", q.closes_at) for q in quizzes if q.closes_at is not None]
-    rows.sort(key=lambda row: row.when, reverse=True)
-    return rows[:CHILD_LIMIT]
-
-
 def _recent_grades(child: User) -> list[ChildItem]:
     """The child's latest graded work (when, not the score: the grades page shows the score as
     the quiz's reveal rules allow)."""
@@ -131,6 +101,7 @@ def build_child_work(child: User) -> dict[str, Any]:
     return {
         "child": child,
         "due": selectors.student_todo(child, now)[:CHILD_LIMIT],
-        "missed": _missed(child, now),
+        # What the child's own to-do page lists as missed: one rule for both.
+        "missed": selectors.missed_work(child, now, CHILD_LIMIT),
         "graded": _recent_grades(child),
     }

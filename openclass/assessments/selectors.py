@@ -11,13 +11,14 @@ from openclass.accounts.models import User
 from openclass.courses.models import Course, Enrolment
 
 from .models import Attempt, Submission
-from .services.todo import Todo, ToGrade, student_todo, to_grade
+from .services.todo import Todo, ToGrade, missed_work, student_todo, to_grade
 
 __all__ = [
     "ToGrade",
     "Todo",
     "attempts_in",
     "handed_in_lessons",
+    "missed_work",
     "student_todo",
     "submissions_in",
     "to_grade",

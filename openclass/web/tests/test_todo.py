@@ -78,3 +78,36 @@ def test_work_closed_without_a_hand_in_is_missed_for_its_students_only(client, d
     other = User.objects.get(username="hanbit-0001")
     assert not access.is_enrolled(other, assignment.lesson.section.course)
     assert assignment.lesson_id not in [i.lesson_id for i in todo.missed_work(other)]
+
+
+def test_a_parent_sees_what_their_child_missed_by_the_childs_own_rule(client, demo_city) -> None:
+    from openclass.accounts.models import ParentLink
+    from openclass.assessments.panels import CHILD_LIMIT, build_child_work
+
+    student = User.objects.get(username="hanbit-0175")
+    link = ParentLink.objects.filter(student=student).first()
+    assert link is not None, "the demo gives the student a parent"
+    assignment = Assignment.objects.filter(
+        lesson__section__course__enrolments__student=student
+    ).first()
+    assert assignment is not None
+    Submission.objects.filter(assignment=assignment, student=student).delete()
+    now = timezone.now()
+    # Late work refused: closed at its due date, whatever its last day for late work says.
+    assignment.due_at = now - datetime.timedelta(days=2)
+    assignment.late_policy = Assignment.LatePolicy.REFUSE
+    assignment.accept_until = now + datetime.timedelta(days=5)
+    assignment.save()
+    missed = build_child_work(student)["missed"]
+    assert [item.lesson_id for item in missed] == [
+        item.lesson_id for item in todo.missed_work(student, limit=CHILD_LIMIT)
+    ]
+    [item] = [item for item in missed if item.lesson_id == assignment.lesson_id]
+    assert item.deadline == assignment.due_at
+    client.force_login(link.parent)
+    home = client.get(reverse("web:home")).content.decode()
+    assert assignment.lesson.title in home
+    # Late work still accepted: not missed on the parent's page either.
+    assignment.late_policy = Assignment.LatePolicy.ACCEPT
+    assignment.save()
+    assert assignment.lesson_id not in [i.lesson_id for i in build_child_work(student)["missed"]]
