@@ -87,6 +87,15 @@ def member_classes(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.none()
 
 
+def students_own_class(user: User) -> int | None:
+    """For a student, the id of the class ``home_classes`` gives them (0 when they have none:
+    nothing is shared with them), read by the home page's compiled query; None for anyone
+    else, whose classes are a query of their own."""
+    if _active(user) and user.role == Role.STUDENT:
+        return user.organisation_id or 0
+    return None
+
+
 def home_classes(user: User) -> QuerySet[Organisation]:
     """The classes whose shared lists appear on ``user``'s own home: a student's class and a
     teacher's classes (a parent sees their children's in each child's section)."""

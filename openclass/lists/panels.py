@@ -39,11 +39,11 @@ def _rows(viewer: User, lists: list[Any]) -> list[dict[str, Any]]:
 )
 def build_shared(user: User) -> dict[str, Any] | None:
     """The lists teachers shared with the user's class (a teacher: with their classes)."""
-    if user.role == User.Role.STUDENT and user.is_active:
-        # A student's home_classes is their own class: one compiled read (every student's home).
-        if user.organisation_id is None:
-            return None
-        lists = _SHARED_WITH_OWN_CLASS.all(user.organisation_id, user.pk)
+    own_class = access.students_own_class(user)
+    if own_class == 0:
+        return None
+    if own_class is not None:  # a student: one compiled read (every student's home)
+        lists = _SHARED_WITH_OWN_CLASS.all(own_class, user.pk)
     else:
         lists = list(
             selectors.shared_with_classes(access.home_classes(user)).exclude(owner=user)[:SHOWN]
