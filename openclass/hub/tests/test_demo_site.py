@@ -72,3 +72,28 @@ def test_the_backchannel_endpoint_refuses_what_is_not_a_logout_token(city, setti
     demo.build_demo(OPTIONS)
     response = Client().post("/demo-site/backchannel-logout/", {})
     assert response.status_code == 400 and response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("language", "role", "shown"),
+    [
+        ("ko", "student", "학생 <code>student</code>"),
+        ("en", "parent", "Parent <code>parent</code>"),
+    ],
+)
+def test_the_signed_in_page_names_the_role_in_the_readers_language(
+    city, settings, language: str, role: str, shown: str
+) -> None:
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    demo.build_demo(OPTIONS)
+    client = Client(HTTP_HOST="127.0.0.1:8000")
+    session = client.session
+    session["demo_site"] = {"claims": {"name": "김하늘", "role": role}, "sub": "x", "api": {}}
+    session.save()
+    page = client.get("/demo-site/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<dd data-claim="role">{shown}</dd>' in page
+    # A role the page does not know is shown as the site received it.
+    session["demo_site"]["claims"]["role"] = "robot"
+    session.save()
+    page = client.get("/demo-site/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert '<dd data-claim="role">robot</dd>' in page

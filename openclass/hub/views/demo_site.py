@@ -37,6 +37,8 @@ from django.views.decorators.http import require_GET, require_POST
 from jwcrypto import jwk, jwt
 from jwcrypto.common import JWException
 
+from openclass.accounts.models import User
+
 from .. import demo
 
 log = logging.getLogger(__name__)
@@ -119,12 +121,16 @@ def home(request: HttpRequest) -> HttpResponse:
     if (elsewhere := _wrong_host(request)) is not None:
         return elsewhere
     signed_in = request.session.get(SESSION_KEY)
+    role = ((signed_in or {}).get("claims") or {}).get("role")
     return render(
         request,
         "hub/demo_site/home.html",
         {
             "registered": demo.demo_exists(),
             "signed_in": signed_in,
+            # The claim is the role's code (what a site's program compares); a person reads
+            # its name in their language beside it.
+            "role_name": dict(User.Role.choices).get(role) if isinstance(role, str) else None,
             # Back from openclass's logout (with the state this site sent; the session that
             # kept it has ended with the sign-out, so the page only says so: it acts on nothing).
             "signed_out": not signed_in and "state" in request.GET,
