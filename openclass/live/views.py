@@ -43,9 +43,10 @@ logger = logging.getLogger(__name__)
 
 
 def _live_session_or_404(session_id: int) -> Session:
-    return get_object_or_404(
-        Session.objects.select_related("course"), pk=session_id, kind=Session.Kind.LIVE
-    )
+    session = rooms.live_session(session_id)
+    if session is None:
+        raise Http404
+    return session
 
 
 # Each reaction's picture (SVG files bundled in live/static/live/reactions/, so no emoji font is
@@ -165,7 +166,7 @@ def classroom(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
             "is_host": participant.is_host,
             "config": config,
             "texts": _texts(),
-            "shared_recording": Recording.objects.filter(room=room, lesson__isnull=False).first(),
+            "shared_recording": recordings.shared_into_course(room),
             "reactions": config["reactions"],
         },
     )

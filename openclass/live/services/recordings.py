@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openclass.accounts.models import User
+from openclass.core.db import CompiledObjectQuery, every_column
 from openclass.courses.models import Attendance, Lesson, Section
 from openclass.courses.services import courses as course_services
 
@@ -24,6 +25,19 @@ from ..access import Member, hosting, require_host_of
 from ..janus import JanusError, JanusUnavailable
 from ..models import LiveRoom, Recording
 from ..recording import folder
+
+# Asked by every classroom page as its class arrives (decision 0006 §8).
+_SHARED = CompiledObjectQuery(
+    lambda room_id: Recording.objects.filter(room_id=room_id, lesson__isnull=False).order_by("pk")[
+        :1
+    ],
+    {"": every_column(Recording)},
+)
+
+
+def shared_into_course(room: LiveRoom) -> Recording | None:
+    """The room's recording shared into its course as a lesson, if there is one."""
+    return _SHARED.first(room.pk)
 
 
 def record_class(member: Member, on: object) -> dict:

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from openclass.accounts.models import ParentLink, User
-from openclass.courses.models import Enrolment, Session
+from openclass.core.db import CompiledObjectQuery, every_column
+from openclass.courses.models import Course, Enrolment, Session
 from openclass.notifications.models import Kind as NotificationKind
 from openclass.notifications.services import notify
 
@@ -34,18 +35,45 @@ from .placement import ensure_on_janus
 logger = logging.getLogger(__name__)
 
 
+# What each entry to a classroom reads (its page, and its socket's room and seat), compiled
+# once: a class arrives together, and the ORM took longer to build each read than SQLite to
+# run it (decision 0006 §8).
+_LIVE_SESSION = CompiledObjectQuery(
+    lambda session_id: Session.objects.filter(pk=session_id, kind=Session.Kind.LIVE),
+    {"": every_column(Session), "course": every_column(Course)},
+)
+_MAIN_ROOM = CompiledObjectQuery(
+    lambda session_id: LiveRoom.objects.filter(session_id=session_id, parent=None).order_by("pk")[
+        :1
+    ],
+    {"": every_column(LiveRoom)},
+)
+_SEAT = CompiledObjectQuery(
+    lambda room_id, user_id: Participant.objects.filter(room_id=room_id, user_id=user_id).order_by(
+        "pk"
+    )[:1],
+    {"": every_column(Participant)},
+)
+
+
+def live_session(session_id: int) -> Session | None:
+    """The live session ``session_id`` with its course, or None (none, or not a live one)."""
+    return _LIVE_SESSION.first(session_id)
+
+
 def main_room(session: Session) -> LiveRoom:
-    """The room of a live session (made on first use)."""
+    """The room of a live session (made on first use), holding ``session`` as its own."""
     if session.kind != Session.Kind.LIVE:
         raise ValidationError(_("Only a live session has a classroom."))
     # Made once, read on every entry: only a missing room waits for the database's one writer.
-    room = LiveRoom.objects.filter(session=session, parent=None).first()
+    room = _MAIN_ROOM.first(session.pk)
     if room is None:
         try:
             with transaction.atomic():
                 room, _created = LiveRoom.objects.get_or_create(session=session, parent=None)
         except IntegrityError:
             room = LiveRoom.objects.get(session=session, parent=None)
+    room.session = session  # who asks next (the seat, the page) reads it: not again
     return room
 
 
@@ -57,7 +85,7 @@ def participant_for(user: User, room: LiveRoom, known: Participant | None = None
     if role is None:
         raise PermissionDenied(_("This live class is not open to you."))
     # Mostly they have been here before, or were seated when the class opened: one read.
-    participant = known or Participant.objects.filter(room=room, user=user).first()
+    participant = known or _SEAT.first(room.pk, user.pk)
     if participant is None:
         try:
             with transaction.atomic():

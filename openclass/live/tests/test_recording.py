@@ -20,7 +20,7 @@ from openclass.live import recording as recordings
 from openclass.live import selectors
 from openclass.live.models import LiveRoom, Recording, Stay, Ticket
 from openclass.live.services import rooms
-from openclass.live.services.recordings import share_recording
+from openclass.live.services.recordings import share_recording, shared_into_course
 from openclass.media import services as media
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +59,10 @@ def test_sharing_makes_a_lesson_assigned_to_who_missed_the_class(client, recorde
     client.force_login(live_class.outsider)
     assert client.post(url).status_code == 404  # not even told the class was recorded
     assert selectors.to_watch(live_class.classmate) == []
+    assert shared_into_course(recorded.room) is None  # recorded, not yet shared
     client.force_login(live_class.teacher)
     client.post(url)
+    assert shared_into_course(recorded.room) == recorded
     recorded.refresh_from_db()
     lesson = recorded.lesson
     assert lesson.kind == Lesson.Kind.VIDEO and not lesson.is_required

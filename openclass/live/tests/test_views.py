@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +39,29 @@ def test_the_classroom_opens_for_the_class_and_refuses_others(client, live_class
     )
     client.force_login(live_class.teacher)
     assert client.get(reverse("live:classroom", args=[recorded.pk])).status_code == 404
+
+
+def test_a_student_enters_the_classroom_reading_the_class_once(client, live_class):
+    url = reverse("live:classroom", args=[live_class.session.pk])
+    client.force_login(live_class.student)
+    client.get(url)  # the first entry makes the room and the seat
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(url)
+    statements = [q["sql"] for q in read.captured_queries]
+    assert page.context["session"] == live_class.session
+    assert page.context["course"] == live_class.session.course
+    assert page.context["participant"].user == live_class.student
+    # The session with its course in one read; the room and the seat once each; no writes.
+    assert sum('FROM "courses_session"' in sql for sql in statements) == 1
+    assert not any('FROM "courses_course"' in sql for sql in statements)
+    assert sum('FROM "live_liveroom"' in sql for sql in statements) == 1
+    assert sum('FROM "live_participant"' in sql for sql in statements) == 1
+    assert not any(sql.startswith(("INSERT", "UPDATE")) for sql in statements)
+    assert rooms.live_session(live_class.session.pk) == live_class.session
+    recorded = Session.objects.create(
+        course=live_class.session.course, kind=Session.Kind.RECORDED, day=datetime.date.today()
+    )
+    assert rooms.live_session(recorded.pk) is None
 
 
 def test_the_classroom_lets_the_browser_reach_janus(client, live_class, settings):
