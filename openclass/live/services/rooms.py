@@ -35,9 +35,9 @@ from .placement import ensure_on_janus
 logger = logging.getLogger(__name__)
 
 
-# What each entry to a classroom reads (its page, and its socket's room and seat), compiled
-# once: a class arrives together, and the ORM took longer to build each read than SQLite to
-# run it (decision 0006 §8).
+# What each entry to a classroom page reads (the session with its course, the room, the seat;
+# the seat also for a media ticket), compiled once: a class arrives together, and the ORM took
+# longer to build each read than SQLite to run it (decision 0006 §8).
 _LIVE_SESSION = CompiledObjectQuery(
     lambda session_id: Session.objects.filter(pk=session_id, kind=Session.Kind.LIVE),
     {"": every_column(Session), "course": every_column(Course)},
